@@ -1,0 +1,3 @@
+module github.com/hotline10000/hotline
+
+go 1.26
