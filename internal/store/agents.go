@@ -134,5 +134,3 @@ func (s *Store) AgentSkills(ctx context.Context, agentID string) ([]AgentSkill, 
 	})
 	return out, wrap("agent skills "+agentID, err)
 }
-
-

@@ -16,7 +16,7 @@ import (
 // the operation and, for constraint violations, the constraint.
 var (
 	ErrNotFound  = errors.New("not found")
-	ErrConflict  = errors.New("conflict")           // unique or primary key violation
+	ErrConflict  = errors.New("conflict")            // unique or primary key violation
 	ErrReference = errors.New("reference violation") // foreign key violation
 	ErrInvalid   = errors.New("invalid value")       // check or not-null violation
 	ErrBusy      = errors.New("store busy")          // lock not obtained in time
