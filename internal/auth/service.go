@@ -86,7 +86,7 @@ func (s *Service) Hasher() *Hasher { return s.hasher }
 // RateLimitError says when to try again.
 type RateLimitError struct{ RetryAfter time.Duration }
 
-func (e *RateLimitError) Error() string { return ErrRateLimited.Error() }
+func (e *RateLimitError) Error() string   { return ErrRateLimited.Error() }
 func (e *RateLimitError) Is(t error) bool { return t == ErrRateLimited }
 
 // Login checks login and password and opens a session. It returns the bearer
