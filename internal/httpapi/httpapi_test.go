@@ -77,4 +77,3 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
-
