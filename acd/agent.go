@@ -24,9 +24,10 @@ type agent struct {
 	capacity Capacity
 	members  []*membership
 
-	ready      bool   // the agent's wish: take work
-	reason     string // not-ready reason code
-	loggingOut bool   // log out once work is done
+	ready      bool      // the agent's wish: take work
+	reason     string    // not-ready reason code
+	loggingOut bool      // log out once work is done
+	logoutBy   [2]string // actor and supervisor who asked for the logout
 	offer      *contact
 	active     []*contact // accepted contacts and consultations
 	voice      int
@@ -92,7 +93,7 @@ func (a *agent) derivedState() AgentState {
 // its next offer are brought up to date after a change.
 func (r *Router) settle(a *agent, actor, by, why string) {
 	if a.loggingOut && !a.hasWork() {
-		r.finishLogout(a, actor, by)
+		r.finishLogout(a)
 		return
 	}
 	st := a.derivedState()
@@ -245,7 +246,7 @@ func (r *Router) logout(agentID, actor, by string) error {
 	if a.loggingOut {
 		return illegal("logout", a.id, "logging_out")
 	}
-	a.loggingOut = true
+	a.loggingOut, a.logoutBy = true, [2]string{actor, by}
 	if c := a.offer; c != nil {
 		r.withdrawOffer(c, "logout")
 		r.requeue(c)
@@ -254,12 +255,12 @@ func (r *Router) logout(agentID, actor, by string) error {
 	return nil
 }
 
-func (r *Router) finishLogout(a *agent, actor, by string) {
-	r.leave(a)
+func (r *Router) finishLogout(a *agent) {
 	delete(r.agents, a.id)
 	r.emit(Event{Kind: EventAgentStateChanged, Agent: a.id, State: LoggedOut, PrevState: a.state,
-		Reason: "logout", Actor: actor, By: by})
+		Reason: "logout", Actor: a.logoutBy[0], By: a.logoutBy[1]})
 	a.state = LoggedOut
+	r.leave(a)
 }
 
 // SetReady makes a not-ready agent ready; it may get an offer at once.

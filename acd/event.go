@@ -7,25 +7,25 @@ type EventKind uint8
 
 // Event kinds.
 const (
-	EventQueued            EventKind = iota + 1 // contact entered a queue (FirstEntry: the agent request)
-	EventOffered                                // agent reserved and offered the contact
-	EventAccepted                               // agent accepted the offer
-	EventRejected                               // agent rejected the offer
-	EventOfferTimeout                           // agent let the offer time out
-	EventOfferWithdrawn                         // the ACD took the offer back (abandon, logout, not ready)
-	EventAnswered                               // agent and customer connected
-	EventEnded                                  // a connected contact ended
-	EventAbandoned                              // customer left before connecting
-	EventLost                                   // the system gave up on the contact (Action says how)
-	EventTransferred                            // contact left an agent or queue for another queue or agent
-	EventStepReached                            // a routing step relaxed the contact's requirements
-	EventCallbackRequested                      // contact left the line keeping its place
-	EventConsultStarted                         // second agent joined a consultation
-	EventConsultEnded                           // consultation ended without transfer
-	EventWrapUpStarted                          // after-contact work began
-	EventWrapUpEnded                            // after-contact work ended
-	EventAgentStateChanged                      // agent's visible state or reason changed
-	EventAgentSkillsChanged                     // agent's skills were replaced
+	EventQueued             EventKind = iota + 1 // contact entered a queue (FirstEntry: the agent request)
+	EventOffered                                 // agent reserved and offered the contact
+	EventAccepted                                // agent accepted the offer
+	EventRejected                                // agent rejected the offer
+	EventOfferTimeout                            // agent let the offer time out
+	EventOfferWithdrawn                          // the ACD took the offer back (abandon, logout, not ready)
+	EventAnswered                                // agent and customer connected
+	EventEnded                                   // a connected contact ended
+	EventAbandoned                               // customer left before connecting
+	EventLost                                    // the system gave up on the contact (Action says how)
+	EventTransferred                             // contact left an agent or queue for another queue or agent
+	EventStepReached                             // a routing step relaxed the contact's requirements
+	EventCallbackRequested                       // contact left the line keeping its place
+	EventConsultStarted                          // second agent joined a consultation
+	EventConsultEnded                            // consultation ended without transfer
+	EventWrapUpStarted                           // after-contact work began
+	EventWrapUpEnded                             // after-contact work ended
+	EventAgentStateChanged                       // agent's visible state or reason changed
+	EventAgentSkillsChanged                      // agent's skills were replaced
 )
 
 var eventKindNames = []string{"", "queued", "offered", "accepted", "rejected", "offer_timeout",

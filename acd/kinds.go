@@ -20,7 +20,9 @@ func (c Channel) String() string { return enumName(channelNames, int(c)) }
 func (c Channel) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (c *Channel) UnmarshalText(b []byte) error { return enumParse(channelNames, "channel", b, (*uint8)(c)) }
+func (c *Channel) UnmarshalText(b []byte) error {
+	return enumParse(channelNames, "channel", b, (*uint8)(c))
+}
 
 // Selection is the policy that picks one agent among the eligible ready ones.
 type Selection uint8
@@ -73,7 +75,9 @@ func (a Action) String() string { return enumName(actionNames, int(a)) }
 func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (a *Action) UnmarshalText(b []byte) error { return enumParse(actionNames, "action", b, (*uint8)(a)) }
+func (a *Action) UnmarshalText(b []byte) error {
+	return enumParse(actionNames, "action", b, (*uint8)(a))
+}
 
 // AgentState is the state an agent is seen in; it is derived from the
 // agent's wish (ready or not) and its work (offer, contacts, wrap-ups).
@@ -120,10 +124,12 @@ func (o Outcome) String() string { return enumName(outcomeNames, int(o)) }
 func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (o *Outcome) UnmarshalText(b []byte) error { return enumParse(outcomeNames, "outcome", b, (*uint8)(o)) }
+func (o *Outcome) UnmarshalText(b []byte) error {
+	return enumParse(outcomeNames, "outcome", b, (*uint8)(o))
+}
 
 func enumName(names []string, i int) string {
-	if i >= 0 && i < len(names) && names[i] != "" {
+	if i >= 0 && i < len(names) && (names[i] != "" || i == 0) {
 		return names[i]
 	}
 	return fmt.Sprintf("unknown(%d)", i)
