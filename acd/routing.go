@@ -82,19 +82,20 @@ func (r *Router) requeue(c *contact) {
 	if c.state != stateQueued {
 		return
 	}
-	switch {
-	case c.overflowDue:
-		c.overflowDue = false
+	if c.overflowDue {
+		c.overflowDue, c.maxWaitDue = false, false
 		r.overflow(c, c.queue.cfg.Steps[c.queue.overflowStep].OverflowTo, "overflow_step")
-		return
-	case c.maxWaitDue:
-		c.maxWaitDue = false
-		r.maxWaitDue(c)
 		return
 	}
 	c.setKey(r.cfg.Aging)
 	c.queue.add(c)
-	r.routeContact(c)
+	if c.maxWaitDue {
+		c.maxWaitDue = false
+		r.maxWaitDue(c)
+	}
+	if c.state == stateQueued && c.pos >= 0 {
+		r.routeContact(c)
+	}
 }
 
 // enqueue puts c into q as a fresh entry into that queue.
