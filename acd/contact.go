@@ -42,6 +42,7 @@ type contact struct {
 	queue        *queue
 	stage        int
 	queueGen     uint64
+	queueTimers  bool // steps and maximum wait of the current queue are armed
 	enteredQueue int64 // entry into the current queue: steps, max wait
 	waitFrom     int64 // start of the wait the KPIs count
 	k1, k2       int64 // heap key, see setKey
@@ -50,6 +51,7 @@ type contact struct {
 	state       contactState
 	agent       *agent
 	offerGen    uint64
+	offerAt     int64 // deadline of the pending offer
 	acceptedAt  int64
 	answeredAt  int64
 	callback    bool
@@ -424,7 +426,7 @@ func (r *Router) TransferToAgent(now time.Time, contactID, agentID string) error
 	r.leaveAgent(c)
 	c.waitFrom = r.now
 	c.state = stateQueued
-	c.queueGen = r.nextGen() // the old queue's steps and maximum wait no longer apply
+	c.queueGen, c.queueTimers = r.nextGen(), false // the old queue's steps and maximum wait no longer apply
 	r.offer(c, b)
 	r.settle(a, ActorAgent, "", "transferred")
 	return nil
@@ -450,11 +452,11 @@ func (r *Router) Consult(now time.Time, contactID, agentID string) error {
 		return fmt.Errorf("consult %s: %w: %s", c.id, ErrAgentUnavailable, b.id)
 	}
 	c.consult = b
-	c.offerGen = r.nextGen()
+	c.offerGen, c.offerAt = r.nextGen(), r.now+int64(r.cfg.OfferTimeout)
 	b.offer = c
 	b.lastOffer = r.nextOrd()
 	b.dirty = true
-	r.timers.push(timer{at: r.now + int64(r.cfg.OfferTimeout), kind: timerOffer, id: c.id, gen: c.offerGen, c: c})
+	r.timers.push(timer{at: c.offerAt, kind: timerOffer, id: c.id, gen: c.offerGen, c: c})
 	e := r.contactEvent(EventOffered, c)
 	e.Agent, e.Reason, e.Target = b.id, "consult", c.agent.id
 	r.emit(e)

@@ -48,11 +48,11 @@ func (r *Router) offer(c *contact, a *agent) {
 		c.queue.del(c)
 	}
 	c.state, c.agent = stateOffered, a
-	c.offerGen = r.nextGen()
+	c.offerGen, c.offerAt = r.nextGen(), r.now+int64(r.cfg.OfferTimeout)
 	a.offer = c
 	a.lastOffer = r.nextOrd()
 	a.dirty = true
-	r.timers.push(timer{at: r.now + int64(r.cfg.OfferTimeout), kind: timerOffer, id: c.id, gen: c.offerGen, c: c})
+	r.timers.push(timer{at: c.offerAt, kind: timerOffer, id: c.id, gen: c.offerGen, c: c})
 	e := r.contactEvent(EventOffered, c)
 	e.Agent, e.Wait = a.id, c.waited(r.now)
 	r.emit(e)
@@ -101,7 +101,7 @@ func (r *Router) requeue(c *contact) {
 // enqueue puts c into q as a fresh entry into that queue.
 func (r *Router) enqueue(c *contact, q *queue, first bool, why, actor, by string) {
 	c.queue, c.stage, c.state, c.agent = q, 0, stateQueued, nil
-	c.queueGen = r.nextGen()
+	c.queueGen, c.queueTimers = r.nextGen(), true
 	c.enteredQueue = r.now
 	c.overflowDue, c.maxWaitDue = false, false
 	if first {
@@ -159,6 +159,9 @@ func (r *Router) stepDue(c *contact, i int) {
 func stepName(i int) string { return "step_" + strconv.Itoa(i+1) }
 
 func (r *Router) maxWaitDue(c *contact) {
+	if c.callback {
+		return // callbacks keep their place until served
+	}
 	switch c.state {
 	case stateOffered:
 		c.maxWaitDue = true
