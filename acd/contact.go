@@ -42,7 +42,7 @@ type contact struct {
 	queue        *queue
 	stage        int
 	queueGen     uint64
-	queueTimers  bool // steps and maximum wait of the current queue are armed
+	queueTimers  bool  // steps and maximum wait of the current queue are armed
 	enteredQueue int64 // entry into the current queue: steps, max wait
 	waitFrom     int64 // start of the wait the KPIs count
 	k1, k2       int64 // heap key, see setKey
