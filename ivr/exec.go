@@ -141,8 +141,15 @@ func (ru *run) keyword(in Input) error {
 	if in.Kind != InputText {
 		return nil
 	}
-	if t, ok := ru.flow.Keywords[strings.ToLower(strings.TrimSpace(in.Text))]; ok {
-		return keywordJump{node: t}
+	word := strings.ToLower(strings.TrimSpace(in.Text))
+	if t, ok := ru.flow.Keywords[word]; ok {
+		return keywordJump{node: t, depth: len(ru.stack)}
+	}
+	// A keyword of a calling flow leaves the subflows above it.
+	for i := len(ru.stack) - 1; i >= 0; i-- {
+		if t, ok := ru.stack[i].flow.Keywords[word]; ok {
+			return keywordJump{node: t, depth: i, flow: ru.stack[i].flow}
+		}
 	}
 	return nil
 }

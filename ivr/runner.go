@@ -82,7 +82,11 @@ var (
 
 // keywordJump is returned by input helpers when chat text matched one of
 // the flow's keywords.
-type keywordJump struct{ node string }
+type keywordJump struct {
+	node  string
+	depth int   // subflow depth of the flow that owns the keyword
+	flow  *Flow // that flow, when it is not the current one
+}
 
 func (k keywordJump) Error() string { return "keyword to " + k.node }
 
@@ -171,6 +175,9 @@ func (ru *run) loop(ctx context.Context, name string) (Outcome, error) {
 		switch {
 		case errors.As(err, &kj):
 			next = kj.node
+			if kj.flow != nil {
+				ru.flow, ru.stack = kj.flow, ru.stack[:kj.depth]
+			}
 		case errors.Is(err, errEnd):
 			ru.hangup(ctx)
 			if ru.agentRequested {
