@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hotline10000/hotline/ivr/prompts"
 )
@@ -29,9 +31,27 @@ type audioRef struct {
 // otherwise.
 const DefaultLang = "zh"
 
-// DefaultCatalog returns the shipped prompts (package prompts).
+var defaultCatalog = sync.OnceValues(func() (*Catalog, error) { return LoadCatalog(prompts.FS, ".") })
+
+// DefaultCatalog returns a copy of the shipped prompts (package prompts).
 func DefaultCatalog() (*Catalog, error) {
-	return LoadCatalog(prompts.FS, ".")
+	c, err := defaultCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return c.clone(), nil
+}
+
+func (c *Catalog) clone() *Catalog {
+	n := &Catalog{text: make(map[string]map[string]string, len(c.text)), audio: make(map[string]map[string]audioRef, len(c.audio)),
+		langs: append([]string(nil), c.langs...)}
+	for l, m := range c.text {
+		n.text[l] = maps.Clone(m)
+	}
+	for l, m := range c.audio {
+		n.audio[l] = maps.Clone(m)
+	}
+	return n
 }
 
 // LoadCatalog reads dir/<lang>.tsv and dir/<lang>/*.wav from fsys.

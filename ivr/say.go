@@ -135,6 +135,8 @@ func sayDigits(s string) []string {
 			ids = append(ids, "d.star")
 		case r == '#':
 			ids = append(ids, "d.hash")
+		case r == '.':
+			ids = append(ids, "n.point")
 		}
 	}
 	return ids
