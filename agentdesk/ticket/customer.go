@@ -9,15 +9,15 @@ import (
 // CustomerView is what a customer sees of a ticket: no staff names, groups,
 // priorities, internal notes or SLA internals.
 type CustomerView struct {
-	Number     string    `json:"number"`
-	Type       Type      `json:"type"`
-	Status     Status    `json:"status"`
-	Subject    string    `json:"subject"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	Resolution string    `json:"resolution,omitempty"`
-	MergedInto string    `json:"merged_into,omitempty"` // the original's number
-	Replies    []PublicReply   `json:"replies"`
+	Number     string        `json:"number"`
+	Type       Type          `json:"type"`
+	Status     Status        `json:"status"`
+	Subject    string        `json:"subject"`
+	CreatedAt  time.Time     `json:"created_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+	Resolution string        `json:"resolution,omitempty"`
+	MergedInto string        `json:"merged_into,omitempty"` // the original's number
+	Replies    []PublicReply `json:"replies"`
 }
 
 // PublicReply is a customer-visible reply as the customer sees it.

@@ -202,7 +202,9 @@ func Match(f ticket.Filter, t *ticket.Ticket) bool {
 func Order(s ticket.Sort) func(a, b *ticket.Ticket) int {
 	switch s {
 	case ticket.Oldest:
-		return func(a, b *ticket.Ticket) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID)) }
+		return func(a, b *ticket.Ticket) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		}
 	case ticket.Urgency:
 		return func(a, b *ticket.Ticket) int {
 			da, db := a.SLA.Deadline, b.SLA.Deadline
@@ -219,7 +221,9 @@ func Order(s ticket.Sort) func(a, b *ticket.Ticket) int {
 				a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 		}
 	default:
-		return func(a, b *ticket.Ticket) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID)) }
+		return func(a, b *ticket.Ticket) int {
+			return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+		}
 	}
 }
 
