@@ -17,17 +17,17 @@ func TestStepEveryPair(t *testing.T) {
 	// want lists the legal pairs for a ticket needing a return visit (fault),
 	// which holds an assignee.
 	want := map[key]Status{
-		{Pool, New}: Pooled,
+		{Pool, New}:     Pooled,
 		{Claim, Pooled}: Assigned,
 		{Dispatch, New}: Assigned, {Dispatch, Pooled}: Assigned, {Dispatch, Assigned}: Assigned, {Dispatch, InProgress}: Assigned,
 		{Release, Assigned}: Pooled, {Release, InProgress}: Pooled,
-		{Start, Assigned}: InProgress,
-		{Pend, InProgress}: Pending,
-		{Resume, Pending}: InProgress,
+		{Start, Assigned}:   InProgress,
+		{Pend, InProgress}:  Pending,
+		{Resume, Pending}:   InProgress,
 		{Resolve, Assigned}: Resolved, {Resolve, InProgress}: Resolved,
 		{BeginVisit, Resolved}: Visiting,
-		{Close, Visiting}: Closed,
-		{Reopen, Resolved}: Assigned, {Reopen, Visiting}: Assigned, {Reopen, Closed}: Assigned,
+		{Close, Visiting}:      Closed,
+		{Reopen, Resolved}:     Assigned, {Reopen, Visiting}: Assigned, {Reopen, Closed}: Assigned,
 		{Merge, New}: Merged, {Merge, Pooled}: Merged, {Merge, Assigned}: Merged, {Merge, InProgress}: Merged, {Merge, Pending}: Merged,
 		{Cancel, New}: Cancelled, {Cancel, Pooled}: Cancelled, {Cancel, Assigned}: Cancelled, {Cancel, InProgress}: Cancelled, {Cancel, Pending}: Cancelled,
 	}

@@ -47,7 +47,7 @@ func baseConfig() ticket.Config {
 		Directory: ticket.StaticDirectory{
 			People: map[string]ticket.Address{
 				"alice": {Phone: "13800000001", Language: "zh"}, "bob": {Phone: "13800000002"},
-				"vera": {Phone: "13800000009", Email: "vera@example.cn", Language: "en"},
+				"vera":  {Phone: "13800000009", Email: "vera@example.cn", Language: "en"},
 				"lead1": {Phone: "13800000100"}, "lead2": {Phone: "13800000200"},
 			},
 			Leads: map[string]string{"fault-desk": "lead1", "escalation": "lead2", "complaint-desk": "lead1"},
