@@ -20,7 +20,7 @@ type effects struct {
 }
 
 func (s *Service) effects(actor Actor) *effects {
-	return &effects{s: s, now: s.clock.Now(), actor: actor}
+	return &effects{s: s, now: s.now(), actor: actor}
 }
 
 // record appends a history entry for the change from before to after.

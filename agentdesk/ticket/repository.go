@@ -13,14 +13,16 @@ import (
 // version, so two claimers of one ticket see one winner.
 type Repository interface {
 	InTx(ctx context.Context, fn func(Tx) error) error
+	// NextSequence allocates the next ticket sequence number of day
+	// ("20060102"), unique across every node and increasing per node. It runs
+	// outside any transaction, so the day's counter is never held while a
+	// ticket is written; numbers of failed creations are lost (gaps).
+	NextSequence(ctx context.Context, day string) (int64, error)
 }
 
 // Tx is the work available inside one transaction. Missing rows give
 // ErrNotFound.
 type Tx interface {
-	// NextSequence allocates the next ticket sequence number of day
-	// ("20060102"), starting at 1, unique across every node.
-	NextSequence(ctx context.Context, day string) (int64, error)
 	// Create inserts t and sets t.ID. A used non-empty IdempotencyKey gives
 	// ErrDuplicateKey.
 	Create(ctx context.Context, t *Ticket) error

@@ -105,9 +105,16 @@ func (s *Service) Create(ctx context.Context, actor Actor, d Draft, key string) 
 			return nil, false, err
 		}
 	}
+	now := s.now()
+	day := numberDay(now, s.loc)
+	seq, err := s.repo.NextSequence(ctx, day)
+	if err != nil {
+		return nil, false, fmt.Errorf("allocate number: %w", err)
+	}
 	var fx *effects
 	err = s.repo.InTx(ctx, func(tx Tx) error {
 		fx = s.effects(actor)
+		fx.now = now
 		t, replay = nil, false
 		if key != "" {
 			old, err := tx.ByKey(ctx, key)
@@ -122,7 +129,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, d Draft, key string) 
 				return err
 			}
 		}
-		t, err = s.create(ctx, tx, fx, d, key)
+		t, err = s.create(ctx, tx, fx, d, key, formatNumber(day, seq))
 		return err
 	})
 	if errors.Is(err, ErrDuplicateKey) {
@@ -149,17 +156,11 @@ func (s *Service) Create(ctx context.Context, actor Actor, d Draft, key string) 
 	return t, replay, nil
 }
 
-func (s *Service) create(ctx context.Context, tx Tx, fx *effects, d Draft, key string) (*Ticket, error) {
+func (s *Service) create(ctx context.Context, tx Tx, fx *effects, d Draft, key, number string) (*Ticket, error) {
 	now := fx.now
 	t := d.ticket()
 	t.Status, t.Version, t.CreatedBy, t.CreatedAt, t.UpdatedAt = New, 1, fx.actor.ID, now, now
-	t.IdempotencyKey = key
-	day := numberDay(now, s.loc)
-	seq, err := tx.NextSequence(ctx, day)
-	if err != nil {
-		return nil, fmt.Errorf("allocate number: %w", err)
-	}
-	t.Number = formatNumber(day, seq)
+	t.IdempotencyKey, t.Number = key, number
 	policy, _ := s.cfg.SLA.policyFor(t)
 	s.cfg.SLA.start(t, s.calendar(policy.Calendar), now)
 
@@ -497,3 +498,6 @@ func (s *Service) annotate(ctx context.Context, actor Actor, id int64, kind Note
 	s.publish(fx.events)
 	return a, nil
 }
+
+// now reads the clock at the microsecond precision every store keeps.
+func (s *Service) now() time.Time { return s.clock.Now().Truncate(time.Microsecond) }

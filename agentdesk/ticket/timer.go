@@ -15,7 +15,7 @@ import (
 // timer fires exactly once even across restarts and several nodes. It returns
 // how many tickets it looked at.
 func (s *Service) FireDue(ctx context.Context, limit int) (int, error) {
-	now := s.clock.Now()
+	now := s.now()
 	var ids []int64
 	err := s.repo.InTx(ctx, func(tx Tx) (err error) {
 		ids, err = tx.Due(ctx, now, limit)

@@ -48,7 +48,7 @@ func (m *Memory) InTx(ctx context.Context, fn func(ticket.Tx) error) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	tx := &memTx{m: m, tickets: map[int64]*ticket.Ticket{}, seq: map[string]int64{}, msgs: map[int64]ticket.Message{}}
+	tx := &memTx{m: m, tickets: map[int64]*ticket.Ticket{}, msgs: map[int64]ticket.Message{}}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -58,9 +58,6 @@ func (m *Memory) InTx(ctx context.Context, fn func(ticket.Tx) error) error {
 			m.keys[t.IdempotencyKey] = id
 		}
 		m.numbers[t.Number] = id
-	}
-	for d, n := range tx.seq {
-		m.seq[d] = n
 	}
 	for _, e := range tx.history {
 		m.history[e.Ticket] = append(m.history[e.Ticket], e)
@@ -87,20 +84,17 @@ func (m *Memory) id() int64 { m.lastID++; return m.lastID }
 type memTx struct {
 	m       *Memory
 	tickets map[int64]*ticket.Ticket
-	seq     map[string]int64
 	history []ticket.Entry
 	notes   []ticket.Annotation
 	msgs    map[int64]ticket.Message
 }
 
-func (tx *memTx) NextSequence(_ context.Context, day string) (int64, error) {
-	n, ok := tx.seq[day]
-	if !ok {
-		n = tx.m.seq[day]
-	}
-	n++
-	tx.seq[day] = n
-	return n, nil
+// NextSequence implements ticket.Repository.
+func (m *Memory) NextSequence(_ context.Context, day string) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq[day]++
+	return m.seq[day], nil
 }
 
 func (tx *memTx) Create(_ context.Context, t *ticket.Ticket) error {
