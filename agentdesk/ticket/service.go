@@ -308,6 +308,14 @@ func (s *Service) do(ctx context.Context, actor Actor, id int64, cmd Command) (*
 		var orig *Ticket
 		var err error
 		if cmd.Action == Merge {
+			// Permission first, so a refused caller learns nothing about
+			// the other ticket.
+			if t, err = tx.Get(ctx, id); err != nil {
+				return err
+			}
+			if !actor.may(Merge, t) {
+				return ErrForbidden
+			}
 			if t, orig, err = lockPair(ctx, tx, id, cmd.Into); err != nil {
 				return err
 			}

@@ -26,6 +26,7 @@ type Memory struct {
 	messages map[int64]ticket.Message
 	msgKeys  map[string]bool
 	lastID   int64
+	lastTk   int64
 
 	// FailSave, when set, fails SaveMessage with this error (a crash between
 	// sending and recording).
@@ -108,7 +109,8 @@ func (tx *memTx) Create(_ context.Context, t *ticket.Ticket) error {
 			}
 		}
 	}
-	t.ID = tx.m.id()
+	tx.m.lastTk++
+	t.ID = tx.m.lastTk
 	tx.tickets[t.ID] = t.Clone()
 	return nil
 }
