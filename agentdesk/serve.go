@@ -1,0 +1,149 @@
+package agentdesk
+
+import (
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// client is what differs between a desk and a chat socket.
+type client interface {
+	// hello attaches the socket to its session (resumed or new) and queues
+	// the welcome and the replay or snapshot.
+	hello(c *conn, f Frame) (*session, *Error)
+	// handle runs one command and returns the ack's data.
+	handle(s *session, c *conn, f Frame) (any, *Error)
+}
+
+const (
+	helloWait  = 10 * time.Second
+	floodLimit = 50 // refused frames in a row before the socket is closed
+)
+
+// serveConn runs one socket on the HTTP handler's goroutine until it
+// closes; the writer runs on a goroutine the gateway owns.
+func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
+	c := newConn(ws, g.o.SendQueue, g.o.RatePerSec, g.o.RateBurst, g.o.Clock.Now())
+	ws.SetReadLimit(MaxFrame)
+	ws.SetPongHandler(func(string) error { c.seen.Store(g.o.Clock.Now().UnixNano()); return nil })
+	if err := g.do(func(*hub) { g.goTask(func() { c.write(g.o.Heartbeat) }) }); err != nil {
+		ws.Close()
+		return
+	}
+	defer c.close(websocket.CloseNormalClosure, "")
+
+	_ = ws.SetReadDeadline(time.Now().Add(helloWait))
+	_, b, err := ws.ReadMessage()
+	if err != nil {
+		return
+	}
+	f, err := DecodeFrame(b)
+	if err != nil {
+		c.enqueue(errorFrame("", failf(CodeBadFrame, err.Error())))
+		c.close(websocket.ClosePolicyViolation, "bad hello")
+		return
+	}
+	if f.Type != "hello" {
+		c.enqueue(errorFrame(f.ID, failf(CodeHelloFirst, "the first frame must be hello")))
+		c.close(websocket.ClosePolicyViolation, "hello first")
+		return
+	}
+	s, e := cl.hello(c, f)
+	if e != nil {
+		c.enqueue(errorFrame(f.ID, e))
+		c.close(websocket.ClosePolicyViolation, e.Code)
+		return
+	}
+	defer func() { _ = g.do(func(h *hub) { h.detach(s, c) }) }()
+	_ = ws.SetReadDeadline(time.Time{})
+
+	for {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		now := g.o.Clock.Now()
+		c.seen.Store(now.UnixNano())
+		if !c.rate.AllowN(now, 1) {
+			c.strikes++
+			if c.strikes >= floodLimit {
+				c.close(CloseFlood, "flood: rate limit exceeded")
+				return
+			}
+			c.enqueue(errorFrame("", failf(CodeRateLimited, "too many frames; slow down")))
+			continue
+		}
+		c.strikes = 0
+		f, err := DecodeFrame(b)
+		if err != nil {
+			c.enqueue(errorFrame("", failf(CodeBadFrame, err.Error())))
+			continue
+		}
+		if f.ID != "" {
+			if prev, ok := s.replies.get(f.ID); ok {
+				c.enqueue(prev)
+				continue
+			}
+		}
+		var out []byte
+		if f.Type == "hello" {
+			out = errorFrame(f.ID, failf(CodeConflict, "hello was already said on this socket"))
+		} else if data, e := cl.handle(s, c, f); e != nil {
+			out = errorFrame(f.ID, e)
+		} else {
+			out = encode(Frame{Type: "ack", Re: f.ID, Data: raw(data)})
+		}
+		s.replies.put(f.ID, out)
+		if !c.enqueue(out) {
+			return
+		}
+	}
+}
+
+func errorFrame(re string, e *Error) []byte {
+	return encode(Frame{Type: "error", Re: re, Data: raw(e)})
+}
+
+// welcome is the answer to hello.
+type welcome struct {
+	Session   string `json:"session"`
+	Resumed   bool   `json:"resumed"`
+	Seq       uint64 `json:"seq"` // the session's last durable sequence number
+	Heartbeat int64  `json:"heartbeat_ms"`
+	Lease     int64  `json:"lease_ms"`
+}
+
+// helloData is what a client says first.
+type helloData struct {
+	View    string `json:"view"` // desk (default) or board
+	Resume  string `json:"resume"`
+	LastSeq uint64 `json:"last_seq"`
+}
+
+// attach puts socket c on session s and queues what the client needs to
+// be current: the frames it missed, or a snapshot when they are gone.
+func (h *hub) attach(s *session, c *conn, re string, hd helloData, snapshot func() any) {
+	if s.conn != nil && s.conn != c {
+		s.conn.close(CloseReplaced, "session opened on another socket")
+	}
+	s.conn, s.expired = c, false
+	missed, ok := []Frame(nil), false
+	if hd.Resume != "" && hd.Resume == s.id {
+		missed, ok = s.since(hd.LastSeq)
+	}
+	w := welcome{Session: s.id, Resumed: ok, Seq: s.seq, Heartbeat: h.g.o.Heartbeat.Milliseconds(), Lease: h.g.o.Lease.Milliseconds()}
+	if s.kind == kindCustomer {
+		w.Lease = h.g.o.ChatLease.Milliseconds()
+	}
+	c.put(encode(Frame{Type: "welcome", Re: re, At: h.g.o.Clock.Now().UTC(), Data: raw(w)}), true)
+	if ok {
+		for _, f := range missed {
+			c.put(encode(f), true)
+		}
+		return
+	}
+	if hd.Resume != "" {
+		c.put(errorFrame(re, failf(CodeResumeFailed, "missed frames are gone; a snapshot follows")), true)
+	}
+	c.put(encode(Frame{Type: "snapshot", Seq: 0, At: h.g.o.Clock.Now().UTC(), Data: raw(snapshot())}), true)
+}
