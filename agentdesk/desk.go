@@ -419,7 +419,6 @@ func ownChat(ch *chat, agentID string) *Error {
 	return nil
 }
 
-
 // onChat runs fn on the hub with the chat, or answers not_found.
 func (d *deskClient) onChat(contact string, fn func(*hub, *chat) *Error) *Error {
 	var out *Error

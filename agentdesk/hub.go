@@ -11,17 +11,17 @@ import (
 // hub is the state the gateway owns: sessions, agents as the desk shows
 // them, chats, board counters. Only the hub goroutine (loop) touches it.
 type hub struct {
-	g        *Gateway
-	sessions map[string]*session // by session id
-	byKey    map[string]*session // agent sessions by agent id + view
-	tokens   map[string]*session // customer sessions by chat token hash
-	agents   map[string]*agentView
-	chats    map[string]*chat // by contact id
-	waiting  map[string][]string
-	today    map[string]*queueDay
-	date     string
-	boards   map[*session]bool // sessions of the board view
-	dirty    bool              // the board needs a refresh
+	g          *Gateway
+	sessions   map[string]*session // by session id
+	byKey      map[string]*session // agent sessions by agent id + view
+	tokens     map[string]*session // customer sessions by chat token hash
+	agents     map[string]*agentView
+	chats      map[string]*chat // by contact id
+	waiting    map[string][]string
+	today      map[string]*queueDay
+	date       string
+	boards     map[*session]bool // sessions of the board view
+	dirty      bool              // the board needs a refresh
 	lastQueues []acd.QueueStats
 }
 
@@ -233,6 +233,7 @@ func (h *hub) onACD(ev acd.Event) {
 		if a.offer != nil && a.offer.Contact == ev.Contact {
 			a.offer = nil
 		}
+		h.toAgent(ev.Agent, "offer.ended", map[string]string{"contact_id": ev.Contact, "reason": "accepted"})
 	case acd.EventAnswered:
 		h.dequeued(ev.Contact)
 		h.day(ev.Queue).Answered++
