@@ -22,7 +22,8 @@ type conn struct {
 	pending [][]byte
 	wake    chan struct{} // cap 1: something to write or closing
 
-	closing chan struct{} // closed once: the writer sends the close frame and stops
+	closing  chan struct{} // closed once: the writer sends the close frame and stops
+	readDone chan struct{} // closed when the reader stopped: the close handshake is over
 	once    sync.Once
 	code    int
 	reason  string
@@ -35,7 +36,7 @@ type conn struct {
 const writeWait = 5 * time.Second
 
 func newConn(ws *websocket.Conn, queue int, perSecond float64, burst int, now time.Time) *conn {
-	c := &conn{ws: ws, limit: queue, wake: make(chan struct{}, 1), closing: make(chan struct{}),
+	c := &conn{ws: ws, limit: queue, wake: make(chan struct{}, 1), closing: make(chan struct{}), readDone: make(chan struct{}),
 		rate: rate.NewLimiter(rate.Limit(perSecond), burst)}
 	c.seen.Store(now.UnixNano())
 	return c
@@ -112,7 +113,16 @@ func (c *conn) write(ping time.Duration) {
 			}
 		case <-c.closing:
 			msg := websocket.FormatCloseMessage(c.code, c.reason)
-			_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			if c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)) == nil {
+				// RFC 6455 7.1.1: let the client answer the close before
+				// the TCP connection goes, so it reads our reason.
+				t := time.NewTimer(time.Second)
+				select {
+				case <-c.readDone:
+				case <-t.C:
+				}
+				t.Stop()
+			}
 			return
 		}
 	}

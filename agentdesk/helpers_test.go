@@ -67,6 +67,7 @@ func dialChat(t *testing.T, s *deskttest.Server, token string) *deskttest.Client
 		t.Fatalf("dial chat: %v", err)
 	}
 	t.Cleanup(c.Close)
+	c.Token = token
 	return c
 }
 
@@ -110,6 +111,9 @@ func wantMessage(t *testing.T, c *deskttest.Client, from string) msg {
 		var m msg
 		if _, err := c.Want("chat.message", &m, wait); err != nil {
 			t.Fatalf("waiting for a message from %s: %v", from, err)
+		}
+		if testing.Verbose() {
+			t.Logf("message %+v", m)
 		}
 		if m.From == from {
 			return m

@@ -30,7 +30,17 @@ func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 		ws.Close()
 		return
 	}
+	defer close(c.readDone)
 	defer c.close(websocket.CloseNormalClosure, "")
+	// drain reads (and drops) frames after the server decided to close,
+	// until the client answers the close or the writer gives up.
+	drain := func() {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
 
 	_ = ws.SetReadDeadline(time.Now().Add(helloWait))
 	_, b, err := ws.ReadMessage()
@@ -41,17 +51,20 @@ func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 	if err != nil {
 		c.enqueue(errorFrame("", failf(CodeBadFrame, err.Error())))
 		c.close(websocket.ClosePolicyViolation, "bad hello")
+		drain()
 		return
 	}
 	if f.Type != "hello" {
 		c.enqueue(errorFrame(f.ID, failf(CodeHelloFirst, "the first frame must be hello")))
 		c.close(websocket.ClosePolicyViolation, "hello first")
+		drain()
 		return
 	}
 	s, e := cl.hello(c, f)
 	if e != nil {
 		c.enqueue(errorFrame(f.ID, e))
 		c.close(websocket.ClosePolicyViolation, e.Code)
+		drain()
 		return
 	}
 	defer func() { _ = g.do(func(h *hub) { h.detach(s, c) }) }()
@@ -62,13 +75,16 @@ func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 		if err != nil {
 			return
 		}
+		if c.closed() {
+			continue // closing: wait for the client's answer
+		}
 		now := g.o.Clock.Now()
 		c.seen.Store(now.UnixNano())
 		if !c.rate.AllowN(now, 1) {
 			c.strikes++
 			if c.strikes >= floodLimit {
 				c.close(CloseFlood, "flood: rate limit exceeded")
-				return
+				continue
 			}
 			c.enqueue(errorFrame("", failf(CodeRateLimited, "too many frames; slow down")))
 			continue
@@ -94,9 +110,7 @@ func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 			out = encode(Frame{Type: "ack", Re: f.ID, Data: raw(data)})
 		}
 		s.replies.put(f.ID, out)
-		if !c.enqueue(out) {
-			return
-		}
+		c.enqueue(out)
 	}
 }
 

@@ -1,6 +1,8 @@
 package deskttest
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +25,7 @@ type Client struct {
 	WS      *websocket.Conn
 	Session string // from welcome
 	LastSeq uint64 // highest durable seq seen
+	Token   string // a chat client's token, for tests that reconnect
 
 	mu     sync.Mutex
 	inbox  []agentdesk.Frame
@@ -30,6 +33,7 @@ type Client struct {
 	closed error // why the reader stopped
 	done   chan struct{}
 	nextID int
+	prefix string
 }
 
 // Dial opens a socket to path (/ws/desk?… or /ws/chat?token=…) with the
@@ -124,7 +128,14 @@ func (c *Client) NewID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.nextID++
-	return "c" + strconv.Itoa(c.nextID)
+	if c.prefix == "" {
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		c.prefix = hex.EncodeToString(b)
+	}
+	// Ids must be unique within a session, across its sockets: the server
+	// answers a known id from its reply cache without running it again.
+	return c.prefix + "-" + strconv.Itoa(c.nextID)
 }
 
 // Next returns the next frame, waiting up to d.

@@ -54,6 +54,8 @@ type Options struct {
 	OfferTimeout time.Duration // default 15s
 	WrapUp       time.Duration // default 30s
 	Lease        time.Duration // default 30s
+	ChatLease    time.Duration // default 3m
+	Replay       int           // default 512
 	SendQueue    int
 	RatePerSec   float64
 	RateBurst    int
@@ -174,7 +176,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		return fail(err)
 	}
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib,
-		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease,
+		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst,
 		TicketGroups: func(string) []string { return []string{"general"} }})
 	if err != nil {
