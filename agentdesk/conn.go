@@ -24,9 +24,9 @@ type conn struct {
 
 	closing  chan struct{} // closed once: the writer sends the close frame and stops
 	readDone chan struct{} // closed when the reader stopped: the close handshake is over
-	once    sync.Once
-	code    int
-	reason  string
+	once     sync.Once
+	code     int
+	reason   string
 
 	seen    atomic.Int64 // unix nanos of the last frame or pong from the client
 	rate    *rate.Limiter
