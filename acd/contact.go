@@ -291,7 +291,7 @@ func (r *Router) Abandon(now time.Time, contactID string) error {
 	if err != nil {
 		return err
 	}
-	return r.finishUnanswered(c, EventAbandoned, Abandoned, Hangup, "customer")
+	return r.finishUnanswered(c, EventAbandoned, Abandoned, "customer")
 }
 
 // Lose is the platform losing a contact that was not connected (channel
@@ -302,17 +302,17 @@ func (r *Router) Lose(now time.Time, contactID, reason string) error {
 	if err != nil {
 		return err
 	}
-	return r.finishUnanswered(c, EventLost, SystemLost, Hangup, reason)
+	return r.finishUnanswered(c, EventLost, SystemLost, reason)
 }
 
-func (r *Router) finishUnanswered(c *contact, kind EventKind, out Outcome, act Action, why string) error {
+func (r *Router) finishUnanswered(c *contact, kind EventKind, out Outcome, why string) error {
 	var a *agent
 	switch c.state {
 	case stateQueued:
 		r.detachWaiting(c)
 	case stateOffered:
 		a = c.agent
-		r.withdrawOffer(c, string(kind.String()))
+		r.withdrawOffer(c, kind.String())
 	case stateAccepted:
 		a = c.agent
 		a.release(c)
@@ -323,9 +323,6 @@ func (r *Router) finishUnanswered(c *contact, kind EventKind, out Outcome, act A
 	}
 	e := r.contactEvent(kind, c)
 	e.Wait, e.Reason = c.waited(r.now), why
-	if kind == EventLost {
-		e.Action = act
-	}
 	if a != nil {
 		e.Agent = a.id
 	}
