@@ -48,15 +48,20 @@ func (r *Router) offer(c *contact, a *agent) {
 		c.queue.del(c)
 	}
 	c.state, c.agent = stateOffered, a
+	r.reserve(c, a)
+	e := r.contactEvent(EventOffered, c)
+	e.Agent, e.Wait = a.id, c.waited(r.now)
+	r.emit(e)
+	r.settle(a, ActorSystem, "", "offer")
+}
+
+// reserve gives agent a the offer of c and starts its timeout.
+func (r *Router) reserve(c *contact, a *agent) {
 	c.offerGen, c.offerAt = r.nextGen(), r.now+int64(r.cfg.OfferTimeout)
 	a.offer = c
 	a.lastOffer = r.nextOrd()
 	a.dirty = true
 	r.timers.push(timer{at: c.offerAt, kind: timerOffer, id: c.id, gen: c.offerGen, c: c})
-	e := r.contactEvent(EventOffered, c)
-	e.Agent, e.Wait = a.id, c.waited(r.now)
-	r.emit(e)
-	r.settle(a, ActorSystem, "", "offer")
 }
 
 // withdrawOffer takes a pending offer back from the agent, leaving the
