@@ -324,6 +324,11 @@ func (e *Engine) Contact(ctx context.Context, contactID string) (ContactStatus, 
 // it captures the final state, so shutdown can persist exactly what the
 // last delivered event left.
 func (e *Engine) Snapshot(ctx context.Context) (Snapshot, error) {
+	select {
+	case <-e.ended:
+		return e.r.Snapshot(), nil
+	default:
+	}
 	s, err := query(ctx, e, func(r *Router) (Snapshot, error) { return r.Snapshot(), nil })
 	if errors.Is(err, ErrStopped) {
 		select {
