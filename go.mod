@@ -8,3 +8,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.58.0
 )
+
+require go.uber.org/goleak v1.3.0 // indirect
