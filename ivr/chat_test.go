@@ -156,5 +156,5 @@ func (q *chanQueue) Cancel(ctx context.Context) error { return nil }
 
 type offsetClock time.Duration
 
-func (o offsetClock) Now() time.Time                          { return time.Now().Add(time.Duration(o)) }
+func (o offsetClock) Now() time.Time                         { return time.Now().Add(time.Duration(o)) }
 func (o offsetClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -13,13 +13,13 @@ import (
 // scripted is a minimal Channel for runner tests: inputs are popped in
 // order; "T" is a timeout, "H" a hang-up, "Q:..." a queue event kind.
 type scripted struct {
-	kind   ChannelKind
-	inputs []string
-	played []string
-	clock  *manualClock
+	kind    ChannelKind
+	inputs  []string
+	played  []string
+	clock   *manualClock
 	gate    chan struct{} // when set, Receive waits on it first
 	waiting chan struct{} // closed when Receive first waits on gate
-	hungUp bool
+	hungUp  bool
 }
 
 type manualClock struct{ t time.Time }
