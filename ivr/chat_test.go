@@ -124,8 +124,8 @@ func TestChatRunDefaultFlow(t *testing.T) {
 		synctest.Wait()
 		c.Deliver("3")
 		res := <-done
-		if res.Outcome != OutcomeAgent || q.req.Queue != "general" || q.req.Channel != Chat {
-			t.Errorf("got %s queue %q channel %s; want agent via general over chat", res.Outcome, q.req.Queue, q.req.Channel)
+		if res.Outcome != OutcomeAgent || q.req.Queue != "general-chat" || q.req.Channel != Chat {
+			t.Errorf("got %s queue %q channel %s; want agent via general-chat over chat", res.Outcome, q.req.Queue, q.req.Channel)
 		}
 		if res.Vars["survey"] != 3 {
 			t.Errorf("survey: got %v, want 3", res.Vars["survey"])
