@@ -116,8 +116,8 @@ func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
 			if code, body := get(t, r.base+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
 				t.Fatalf("healthz: %d %s", code, body)
 			}
-			if code, body := get(t, r.base+"/readyz"); code != 200 || !strings.Contains(body, `"store":"`+backend+`"`) {
-				t.Fatalf("readyz: %d %s", code, body)
+			if body := waitReady(t, r.base); !strings.Contains(body, `"store":"`+backend+`"`) {
+				t.Fatalf("readyz: %s", body)
 			}
 			code, metrics := get(t, r.base+"/metrics")
 			for _, series := range []string{"go_goroutines", "process_resident_memory_bytes", "hotline_http_requests_total", "go_build_info"} {
@@ -152,6 +152,23 @@ func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
 				t.Fatalf("no orderly stop in the log: %s", r.stderr)
 			}
 		})
+	}
+}
+
+// waitReady polls /readyz until it answers 200 (the routing core starts
+// just after the listener) and returns the body.
+func waitReady(t *testing.T, base string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := get(t, base+"/readyz")
+		if code == 200 {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready: %d %s", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
