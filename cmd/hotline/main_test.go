@@ -324,3 +324,23 @@ func freePort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
 }
+
+func TestFlowCommands(t *testing.T) {
+	code, out, errs := runCmd(t, noEnv, "flow", "validate", "../../ivr/flows")
+	if code != 0 || !strings.Contains(out, "flows valid") {
+		t.Fatalf("validate shipped flows: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCmd(t, noEnv, "flow", "test", "../../ivr/flows")
+	if code != 0 || !regexp.MustCompile(`(?m)^\d+ passed, 0 failed$`).MatchString(out) {
+		t.Fatalf("test shipped flows: %d %q %q", code, out, errs)
+	}
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "main.yaml"), []byte("flow: main\nstart: a\nnodes:\n  a:\n    kind: teleport\n"), 0o600)
+	code, _, errs = runCmd(t, noEnv, "flow", "validate", bad)
+	if code != 1 || !strings.Contains(errs, "main.yaml:") {
+		t.Fatalf("validate broken flow: %d %q", code, errs)
+	}
+	if code, _, _ := runCmd(t, noEnv, "flow", "frobnicate", bad); code != 2 {
+		t.Fatalf("unknown flow verb: %d", code)
+	}
+}
