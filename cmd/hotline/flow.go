@@ -44,8 +44,8 @@ func flowCommand(args []string, e env) int {
 			fmt.Fprintf(e.stderr, "hotline flow test: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(e.stdout, "%d passed, %d failed\n", passed, failed)
-		if failed > 0 {
+		// RunDir has written one line per test and the totals.
+		if failed > 0 || passed == 0 {
 			return 1
 		}
 		return 0
