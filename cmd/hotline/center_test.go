@@ -12,6 +12,7 @@ import (
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/internal/store/storetest"
 )
 
 // A restart keeps waiting contacts in their places and agents in their
@@ -19,14 +20,7 @@ import (
 func TestCenterSurvivesRestart(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	st.UpsertSkill(ctx, store.Skill{Name: "general"})
 	st.UpsertQueue(ctx, store.Queue{ID: "general-chat", Name: "chat", Channel: store.Chat, SLThreshold: time.Minute,
 		SLTargetPercent: 80, Skills: []store.QueueSkill{{Skill: "general", MinProficiency: 1}}}, time.Now())
@@ -85,12 +79,7 @@ func TestCenterSurvivesRestart(t *testing.T) {
 // and the center starts empty rather than refusing to start.
 func TestCenterRejectsStaleSnapshot(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	st.Migrate(ctx)
+	st := storetest.SQLite(t)
 	bad := []byte(`{"version":1,"contacts":[{"id":"c1","queue":"gone-queue"}]}`)
 	if err := st.SaveSnapshot(ctx, acdSnapshot, bad, time.Now()); err != nil {
 		t.Fatal(err)
