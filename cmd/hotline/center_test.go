@@ -18,7 +18,9 @@ import (
 // A restart keeps waiting contacts in their places and agents in their
 // states: the center saves the ACD's snapshot when it stops and restores it.
 func TestCenterSurvivesRestart(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ignore := goleak.IgnoreCurrent()
+	// Registered first, so it runs after the store's cleanup closes it.
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	ctx := context.Background()
 	st := storetest.SQLite(t)
 	st.UpsertSkill(ctx, store.Skill{Name: "general"})
