@@ -58,15 +58,18 @@ const (
 // agent queue (a transfer starts a new wait, an overflow or offer timeout
 // does not).
 type Event struct {
-	Seq     uint64        `json:"seq"`
-	At      time.Time     `json:"at"`
-	Kind    EventKind     `json:"kind"`
-	Contact string        `json:"contact_id,omitempty"`
-	Queue   string        `json:"queue,omitempty"`
-	Channel Channel       `json:"channel,omitempty"`
-	Agent   string        `json:"agent_id,omitempty"`
-	Tier    string        `json:"tier,omitempty"`
-	Wait    time.Duration `json:"wait_ns,omitempty"`
+	Seq     uint64    `json:"seq"`
+	At      time.Time `json:"at"`
+	Kind    EventKind `json:"kind"`
+	Contact string    `json:"contact_id,omitempty"`
+	Queue   string    `json:"queue,omitempty"`
+	Channel Channel   `json:"channel,omitempty"`
+	Agent   string    `json:"agent_id,omitempty"`
+	Tier    string    `json:"tier,omitempty"`
+	// Customer is the caller identity (ANI, account or chat token) given at
+	// Enqueue, for the contact record (FCR and repeat-contact KPIs).
+	Customer string        `json:"customer,omitempty"`
+	Wait     time.Duration `json:"wait_ns,omitempty"`
 	// RequestQueue is the queue the agent request first entered.
 	RequestQueue string `json:"request_queue,omitempty"`
 	// FirstEntry marks the queued event that is the agent request.

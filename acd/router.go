@@ -116,7 +116,7 @@ func (r *Router) emit(e Event) {
 
 // contactEvent fills the fields every contact event carries.
 func (r *Router) contactEvent(kind EventKind, c *contact) Event {
-	e := Event{Kind: kind, Contact: c.id, Channel: c.channel, Tier: c.tier,
+	e := Event{Kind: kind, Contact: c.id, Channel: c.channel, Tier: c.tier, Customer: c.customer,
 		Priority: c.priority, RequestQueue: c.requestQueue, Callback: c.callback}
 	if c.queue != nil {
 		e.Queue = c.queue.cfg.ID
