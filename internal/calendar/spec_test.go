@@ -122,6 +122,9 @@ func TestUnknownZoneWrapsCause(t *testing.T) {
 	if !errors.As(err, &se) || se.Field != "time_zone" || se.Err == nil {
 		t.Fatalf("got %#v, want a time_zone SpecError with its cause", err)
 	}
+	if got := errors.Unwrap(se); got != se.Err {
+		t.Errorf("Unwrap = %v, want the LoadLocation error %v", got, se.Err)
+	}
 }
 
 func TestParseClockAndDays(t *testing.T) {

@@ -1,0 +1,86 @@
+package ticket
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+)
+
+//go:embed templates/*.tmpl
+var templateFiles embed.FS
+
+// Languages of the notification templates; the first is the default.
+var Languages = []string{"zh", "en"}
+
+var templates = func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	for _, lang := range Languages {
+		m[lang] = template.Must(template.ParseFS(templateFiles, "templates/"+lang+".tmpl"))
+	}
+	return m
+}()
+
+var typeNames = map[string]map[Type]string{
+	"zh": {Fault: "故障", Complaint: "投诉", Inquiry: "咨询", ServiceRequest: "业务办理", Callback: "回呼", ReturnVisit: "回访"},
+	"en": {Fault: "fault", Complaint: "complaint", Inquiry: "inquiry", ServiceRequest: "service request", Callback: "callback", ReturnVisit: "return visit"},
+}
+
+var priorityNames = map[string]map[Priority]string{
+	"zh": {Low: "低", Normal: "普通", High: "高", Urgent: "紧急"},
+	"en": {Low: "low", Normal: "normal", High: "high", Urgent: "urgent"},
+}
+
+var clockNames = map[string][2]string{"zh": {"首次响应", "处理"}, "en": {"first-response", "resolution"}}
+
+// note is the data a template sees.
+type note struct {
+	Number, Subject, Resolution, Group, Text  string
+	TypeName, PriorityName, Clock, Due, Event string
+	Urges, Step                               int
+	Percent                                   string
+}
+
+func language(l string) string {
+	if _, ok := templates[l]; ok {
+		return l
+	}
+	return Languages[0]
+}
+
+// render fills template name for t in lang. Times show in loc.
+func render(lang, name string, t *Ticket, n note, loc *time.Location) (subject, body string, err error) {
+	lang = language(lang)
+	n.Number, n.Subject, n.Group = t.Number, t.Subject, t.Group
+	if n.Resolution == "" {
+		n.Resolution = t.Resolution
+	}
+	n.TypeName, n.PriorityName = typeNames[lang][t.Type], priorityNames[lang][t.Priority]
+	switch n.Clock {
+	case "first_response":
+		n.Clock = clockNames[lang][0]
+	case "resolution":
+		n.Clock = clockNames[lang][1]
+	}
+	if n.Event == "" {
+		n.Event = name
+	}
+	var b strings.Builder
+	if err := templates[lang].ExecuteTemplate(&b, name, n); err != nil {
+		return "", "", fmt.Errorf("render %s/%s: %w", lang, name, err)
+	}
+	body = b.String()
+	b.Reset()
+	if err := templates[lang].ExecuteTemplate(&b, "subject", n); err != nil {
+		return "", "", fmt.Errorf("render %s/subject: %w", lang, err)
+	}
+	return b.String(), body, nil
+}
+
+func dueText(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
+}

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hotline10000/hotline/internal/pgtest"
+)
+
+// The test binary doubles as the hotline binary for the signal test.
+func TestMain(m *testing.M) {
+	if os.Getenv("HOTLINE_TEST_BE_MAIN") == "1" {
+		os.Args = append([]string{"hotline"}, strings.Fields(os.Getenv("HOTLINE_TEST_ARGS"))...)
+		main()
+		return
+	}
+	os.Exit(pgtest.Main(m))
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's and the test's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+type running struct {
+	base   string
+	stdout *syncBuffer
+	stderr *syncBuffer
+	stop   func() int
+}
+
+func noEnv(string) (string, bool) { return "", false }
+
+// start runs `hotline serve args…` in this process.
+func start(t *testing.T, args ...string) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan net.Addr, 1)
+	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--http-addr", "127.0.0.1:0"}, args...), env{
+			stdout: r.stdout, stderr: r.stderr, getenv: noEnv,
+			onListen: func(a net.Addr) { addr <- a },
+		})
+	}()
+	select {
+	case a := <-addr:
+		r.base = "http://" + a.String()
+	case code := <-done:
+		cancel()
+		t.Fatalf("serve exited with %d before listening: %s", code, r.stderr)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatalf("serve did not listen: %s", r.stderr)
+	}
+	var once sync.Once
+	code := 0
+	r.stop = func() int {
+		once.Do(func() {
+			cancel()
+			code = <-done
+		})
+		return code
+	}
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+var client = &http.Client{Timeout: 10 * time.Second}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			args := []string{"--data-dir", t.TempDir()}
+			if backend == "postgres" {
+				args = append(args, "--database-url", pgtest.NewDatabase(t))
+			}
+			r := start(t, args...)
+			if code, body := get(t, r.base+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+				t.Fatalf("healthz: %d %s", code, body)
+			}
+			if body := waitReady(t, r.base); !strings.Contains(body, `"store":"`+backend+`"`) {
+				t.Fatalf("readyz: %s", body)
+			}
+			code, metrics := get(t, r.base+"/metrics")
+			for _, series := range []string{"go_goroutines", "process_resident_memory_bytes", "hotline_http_requests_total", "go_build_info"} {
+				if code != 200 || !strings.Contains(metrics, series) {
+					t.Fatalf("metrics lack %s (%d)", series, code)
+				}
+			}
+			// The demo accounts printed at first start log in.
+			m := regexp.MustCompile(`(?m)^\s+wang\.fang\s+agent\s+(\S+)`).FindStringSubmatch(r.stdout.String())
+			if m == nil {
+				t.Fatalf("no demo password printed: %s", r.stdout)
+			}
+			resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
+				strings.NewReader(fmt.Sprintf(`{"login":"wang.fang","password":%q}`, m[1])))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var login struct{ Token string }
+			json.NewDecoder(resp.Body).Decode(&login)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || login.Token == "" {
+				t.Fatalf("demo login: %d", resp.StatusCode)
+			}
+			if code, body := get(t, r.base+"/api/v1/nope"); code != 404 || !strings.Contains(body, `"code":"not_found"`) {
+				t.Fatalf("unknown path: %d %s", code, body)
+			}
+			client.CloseIdleConnections()
+			if code := r.stop(); code != 0 {
+				t.Fatalf("exit status %d: %s", code, r.stderr)
+			}
+			if !strings.Contains(r.stderr.String(), "msg=stopped") {
+				t.Fatalf("no orderly stop in the log: %s", r.stderr)
+			}
+		})
+	}
+}
+
+// waitReady polls /readyz until it answers 200 (the routing core starts
+// just after the listener) and returns the body.
+func waitReady(t *testing.T, base string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := get(t, base+"/readyz")
+		if code == 200 {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready: %d %s", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestDemoSeededOnce(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, "--data-dir", dir)
+	if !strings.Contains(r.stdout.String(), "shown only now") {
+		t.Fatal("first start printed no demo accounts")
+	}
+	r.stop()
+	r = start(t, "--data-dir", dir)
+	if strings.Contains(r.stdout.String(), "PASSWORD") {
+		t.Fatal("second start printed passwords again")
+	}
+	r.stop()
+	r = start(t, "--data-dir", t.TempDir(), "--no-demo")
+	if r.stdout.String() != "" {
+		t.Fatalf("--no-demo printed %q", r.stdout)
+	}
+}
+
+func TestNotReadyWhileMigrationsPending(t *testing.T) {
+	r := start(t, "--data-dir", t.TempDir(), "--no-database-migrate-on-start", "--no-demo")
+	if code, body := get(t, r.base+"/readyz"); code != 503 || !strings.Contains(body, "migrations pending") {
+		t.Fatalf("readyz: %d %s", code, body)
+	}
+	if code, _ := get(t, r.base+"/healthz"); code != 200 {
+		t.Fatalf("healthz: %d", code)
+	}
+}
+
+func runCmd(t *testing.T, getenv func(string) (string, bool), args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, env{stdout: &out, stderr: &errb, getenv: getenv})
+	return code, out.String(), errb.String()
+}
+
+func TestMigrateCommand(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			args := []string{"migrate", "--data-dir", t.TempDir()}
+			if backend == "postgres" {
+				args = append(args, "--database-url", pgtest.NewDatabase(t))
+			}
+			code, out, errs := runCmd(t, noEnv, args...)
+			if code != 0 || !strings.Contains(out, "applied 00001_foundation.sql") {
+				t.Fatalf("first migrate: %d %q %q", code, out, errs)
+			}
+			code, out, _ = runCmd(t, noEnv, args...)
+			if code != 0 || !strings.Contains(out, "up to date") {
+				t.Fatalf("second migrate: %d %q", code, out)
+			}
+		})
+	}
+}
+
+func TestBrokenConfigExitsWithOneLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hotline.yaml")
+	os.WriteFile(file, []byte("http:\n  adress: :80\n"), 0o600)
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want []string
+	}{
+		{"unknown key in file", nil, []string{"--config", file}, 2, []string{"http.adress", "unknown key", "hotline.yaml:2"}},
+		{"bad duration in env", map[string]string{"HOTLINE_HTTP_SHUTDOWN_TIMEOUT": "soon"}, nil, 2, []string{"http.shutdown_timeout", "HOTLINE_HTTP_SHUTDOWN_TIMEOUT", `"soon"`}},
+		{"unreachable database", nil, []string{"--database-url", "postgres://hotline:pw@127.0.0.1:1/hotline?connect_timeout=2"}, 1, []string{"database.url", "127.0.0.1"}},
+		{"unknown command", nil, []string{"serv"}, 2, []string{`"serv"`}},
+		{"stray argument", nil, []string{"serve", "now"}, 2, []string{`"now"`}},
+		{"port taken", nil, nil, 1, []string{"http.addr"}},
+	}
+	taken, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer taken.Close()
+	cases[len(cases)-1].args = []string{"--http-addr", taken.Addr().String(), "--data-dir", t.TempDir(), "--no-demo"}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			getenv := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+			code, _, errs := runCmd(t, getenv, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit: got %d, want %d (%s)", code, tc.code, errs)
+			}
+			lines := strings.Split(strings.TrimSpace(errs), "\n")
+			last := lines[len(lines)-1]
+			for _, w := range tc.want {
+				if !strings.Contains(last, w) {
+					t.Errorf("last line %q lacks %q", last, w)
+				}
+			}
+			if strings.Contains(errs, ":pw@") {
+				t.Errorf("password printed: %s", errs)
+			}
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := runCmd(t, noEnv, "version")
+	if code != 0 || !strings.HasPrefix(out, "hotline ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, noEnv, "serve", "-h")
+	if code != 0 || !strings.Contains(out, "--http-addr") || !strings.Contains(out, "HOTLINE_DATABASE_URL") {
+		t.Fatalf("help: %d %q", code, out)
+	}
+}
+
+// TestSIGTERMDrains runs the real binary (this test binary re-executed as
+// main) and stops it with SIGTERM, as an init system would.
+func TestSIGTERMDrains(t *testing.T) {
+	port := freePort(t)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "HOTLINE_TEST_BE_MAIN=1",
+		"HOTLINE_TEST_ARGS=serve --no-demo --data-dir "+t.TempDir()+" --http-addr 127.0.0.1:"+port)
+	var errb syncBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := client.Get("http://127.0.0.1:" + port + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("never ready: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	client.CloseIdleConnections()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(errb.String(), "shutting down") || !strings.Contains(errb.String(), "msg=stopped") {
+		t.Fatalf("no drain in the log: %s", errb.String())
+	}
+}
+
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+func TestFlowCommands(t *testing.T) {
+	code, out, errs := runCmd(t, noEnv, "flow", "validate", "../../ivr/flows")
+	if code != 0 || !strings.Contains(out, "flows valid") {
+		t.Fatalf("validate shipped flows: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCmd(t, noEnv, "flow", "test", "../../ivr/flows")
+	if code != 0 || !regexp.MustCompile(`(?m)^\d+ passed, 0 failed$`).MatchString(out) {
+		t.Fatalf("test shipped flows: %d %q %q", code, out, errs)
+	}
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "main.yaml"), []byte("flow: main\nstart: a\nnodes:\n  a:\n    kind: teleport\n"), 0o600)
+	code, _, errs = runCmd(t, noEnv, "flow", "validate", bad)
+	if code != 1 || !strings.Contains(errs, "main.yaml:") {
+		t.Fatalf("validate broken flow: %d %q", code, errs)
+	}
+	if code, _, _ := runCmd(t, noEnv, "flow", "frobnicate", bad); code != 2 {
+		t.Fatalf("unknown flow verb: %d", code)
+	}
+}

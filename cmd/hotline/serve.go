@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/config"
+	"github.com/hotline10000/hotline/internal/demo"
+	"github.com/hotline10000/hotline/internal/event"
+	"github.com/hotline10000/hotline/internal/httpapi"
+	"github.com/hotline10000/hotline/internal/store"
+)
+
+// serve runs the contact center until ctx is cancelled, then drains: it
+// stops taking requests, lets those in flight finish (up to
+// http.shutdown_timeout), writes every buffered event to the log and closes
+// the store. Every goroutine it starts is waited for before it returns.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("store open", "backend", st.Dialect())
+	if cfg.Database.MigrateOnStart {
+		applied, err := st.Migrate(ctx)
+		for _, m := range applied {
+			log.Info("migration applied", "migration", m.Name)
+		}
+		if err != nil {
+			return err
+		}
+	} else if pending, err := st.MigrationsPending(ctx); err == nil && pending {
+		log.Warn("migrations pending: not ready until 'hotline migrate' runs")
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector(),
+	)
+	m := newServerMetrics(reg)
+
+	bus := event.NewBus(event.Options{Logger: log, OnDrop: m.eventsDropped})
+	recorder := event.NewRecorder(bus, st, event.RecorderOptions{
+		Logger: log,
+		OnWrite: func(n int, took time.Duration) {
+			m.eventsLogged.Add(float64(n))
+			m.eventLogWrite.Observe(took.Seconds())
+		},
+		OnFail: func(n int) { m.eventsLost.Add(float64(n)) },
+	})
+
+	contacts := newContactRecorder(bus, st, log)
+
+	authSvc := auth.NewService(st, auth.Options{
+		IdleTimeout: cfg.Auth.SessionIdleTimeout, MaxAge: cfg.Auth.SessionMaxAge,
+		LoginLimitAccount: cfg.Auth.LoginLimitAccount, LoginLimitAddress: cfg.Auth.LoginLimitAddress,
+		LoginLimitWindow: cfg.Auth.LoginLimitWindow, PasswordMinLength: cfg.Auth.PasswordMinLength,
+		Logger: log,
+	})
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http.addr: %w", err)
+	}
+	defer ln.Close()
+	if cfg.Demo {
+		accounts, err := demo.Seed(ctx, st, authSvc, time.Now())
+		if err != nil {
+			return err
+		}
+		if accounts != nil {
+			demo.Print(e.stdout, accounts, "http://"+displayAddr(ln.Addr()))
+		}
+	}
+
+	h := &health{store: st}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", h.live)
+	mux.HandleFunc("GET /readyz", h.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
+	})
+	srv := &http.Server{
+		Handler:           m.instrument(recoverPanics(log, mux)),
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+
+	var wg sync.WaitGroup
+	wg.Go(func() { recorder.Run(ctx) })
+	wg.Go(func() { contacts.run(ctx) })
+	// The routing core starts once the schema is current: a node started
+	// before `hotline migrate` serves its probes (not ready) and picks up
+	// as soon as the migration lands.
+	coreCtx, stopCore := context.WithCancel(context.WithoutCancel(ctx))
+	coreDone := make(chan struct{})
+	fatal := make(chan error, 1)
+	wg.Go(func() {
+		defer close(coreDone)
+		if !waitForSchema(coreCtx, st, log) {
+			return
+		}
+		core, err := newCenter(coreCtx, cfg, st, bus, log)
+		if err != nil {
+			fatal <- err
+			return
+		}
+		h.coreRunning.Store(true)
+		core.run(coreCtx)
+	})
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
+	served := make(chan error, 1)
+	wg.Go(func() { served <- srv.Serve(ln) })
+	log.Info("listening", "http", ln.Addr().String())
+	if e.onListen != nil {
+		e.onListen(ln.Addr())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "grace", cfg.HTTP.ShutdownTimeout)
+	case err := <-served:
+		runErr = fmt.Errorf("http server: %w", err)
+	case runErr = <-fatal:
+	}
+	h.draining.Store(true)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("requests still running at the end of the grace period; closing them", "err", err)
+		srv.Close()
+	}
+	stopSweep()
+	stopCore() // saves the ACD's state, then stops it
+	<-coreDone
+	bus.Close() // the recorders write what is buffered, then return
+	wg.Wait()
+	if d := recorder.Dropped(); d > 0 {
+		log.Warn("event log missed events", "dropped", d)
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+// health answers the liveness and readiness probes.
+type health struct {
+	store       *store.Store
+	draining    atomic.Bool
+	coreRunning atomic.Bool
+}
+
+func (h *health) live(w http.ResponseWriter, r *http.Request) {
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// ready says whether this node should get traffic: the store answers, the
+// schema is current, and the node is not draining.
+func (h *health) ready(w http.ResponseWriter, r *http.Request) {
+	notReady := func(reason string) {
+		httpapi.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not_ready", "reason": reason})
+	}
+	if h.draining.Load() {
+		notReady("shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		notReady("store unreachable")
+		return
+	}
+	pending, err := h.store.MigrationsPending(ctx)
+	if err != nil {
+		notReady("cannot read the schema version")
+		return
+	}
+	if pending {
+		notReady("migrations pending")
+		return
+	}
+	if !h.coreRunning.Load() {
+		notReady("routing core starting")
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "store": string(h.store.Dialect())})
+}
+
+// waitForSchema returns once no migration is pending (true) or ctx ends
+// (false).
+func waitForSchema(ctx context.Context, st *store.Store, log *slog.Logger) bool {
+	for warned := false; ; warned = true {
+		pending, err := st.MigrationsPending(ctx)
+		if err == nil && !pending {
+			return true
+		}
+		if !warned {
+			log.Warn("waiting for the schema to be migrated ('hotline migrate') before routing contacts")
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// sweepSessions deletes sessions that ended long ago, hourly.
+func sweepSessions(ctx context.Context, st *store.Store, maxAge time.Duration, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := st.DeleteSessionsBefore(ctx, now.Add(-maxAge)); err != nil {
+				log.Warn("sweep sessions", "err", err)
+			} else if n > 0 {
+				log.Debug("sessions swept", "count", n)
+			}
+		}
+	}
+}
+
+// recoverPanics turns a handler panic into a 500 with a JSON body, logged
+// with the route, so one bad request never takes the node down.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				httpapi.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	if strings.HasPrefix(s, "[::]:") || strings.HasPrefix(s, "0.0.0.0:") {
+		return "localhost" + s[strings.LastIndex(s, ":"):]
+	}
+	return s
+}
+
+// serverMetrics are the node's own series (the KPIs come with package metrics).
+type serverMetrics struct {
+	requests      *prometheus.CounterVec
+	dropped       *prometheus.CounterVec
+	eventsLogged  prometheus.Counter
+	eventsLost    prometheus.Counter
+	eventLogWrite prometheus.Histogram
+}
+
+func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
+	m := &serverMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hotline_http_requests_total", Help: "HTTP requests by method and status code.",
+		}, []string{"method", "code"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hotline_events_dropped_total", Help: "Events a subscriber missed because it fell behind.",
+		}, []string{"subscriber"}),
+		eventsLogged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hotline_event_log_written_total", Help: "Events written to the event log.",
+		}),
+		eventsLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hotline_event_log_failed_total", Help: "Events the event log could not write after retries.",
+		}),
+		eventLogWrite: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "hotline_event_log_write_seconds", Help: "Time to write one batch to the event log.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+	}
+	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogWrite)
+	return m
+}
+
+func (m *serverMetrics) eventsDropped(subscriber string) { m.dropped.WithLabelValues(subscriber).Inc() }
+
+func (m *serverMetrics) instrument(next http.Handler) http.Handler {
+	return promhttp.InstrumentHandlerCounter(m.requests, next)
+}

@@ -1,0 +1,197 @@
+// Package config is Hotline's configuration: one typed struct with
+// documented defaults, read from an optional YAML file, then environment
+// variables, then command-line flags, each overriding the one before.
+//
+// Every key has all three spellings, derived from its path: the key
+// "http.shutdown_timeout" is `http: {shutdown_timeout: …}` in the file,
+// HOTLINE_HTTP_SHUTDOWN_TIMEOUT in the environment and
+// --http-shutdown-timeout on the command line. Unknown keys in the file are
+// errors, and every error names the key and the value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a Hotline node.
+type Config struct {
+	DataDir string `yaml:"data_dir" doc:"Directory of the embedded store (SQLite file) and other local state."`
+
+	HTTP struct {
+		Addr              string        `yaml:"addr" doc:"Listen address of the HTTP server (desk, chat, API, /metrics)."`
+		ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" doc:"Time a client has to send request headers."`
+		ShutdownTimeout   time.Duration `yaml:"shutdown_timeout" doc:"How long a graceful shutdown waits for requests in flight before closing them."`
+		MaxBodyBytes      int64         `yaml:"max_body_bytes" doc:"Largest request body the JSON API accepts."`
+	} `yaml:"http"`
+
+	Database struct {
+		URL            string        `yaml:"url" doc:"Empty for the embedded SQLite store in data_dir; postgres://user:pass@host/db for PostgreSQL." secret:"true"`
+		MaxConns       int           `yaml:"max_conns" doc:"Connection pool size."`
+		MigrateOnStart bool          `yaml:"migrate_on_start" doc:"Apply pending migrations when serve starts (otherwise run 'hotline migrate')."`
+		LockTimeout    time.Duration `yaml:"lock_timeout" doc:"How long to wait for the data directory (SQLite) or the migration lock (PostgreSQL)."`
+	} `yaml:"database"`
+
+	Auth struct {
+		SessionIdleTimeout time.Duration `yaml:"session_idle_timeout" doc:"A desk session with no activity for this long is logged out."`
+		SessionMaxAge      time.Duration `yaml:"session_max_age" doc:"Longest a session lives, whatever its activity (one shift)."`
+		LoginLimitAccount  int           `yaml:"login_limit_account" doc:"Failed logins allowed per account within login_limit_window."`
+		LoginLimitAddress  int           `yaml:"login_limit_address" doc:"Failed logins allowed per client address within login_limit_window."`
+		LoginLimitWindow   time.Duration `yaml:"login_limit_window" doc:"Window of the failed-login limits."`
+		PasswordMinLength  int           `yaml:"password_min_length" doc:"Shortest password accepted when one is set."`
+	} `yaml:"auth"`
+
+	ACD struct {
+		OfferTimeout     time.Duration `yaml:"offer_timeout" doc:"How long an agent has to accept an offered contact before it goes to the next agent."`
+		WrapUp           time.Duration `yaml:"wrap_up" doc:"After-contact work time given to an agent after each contact (0: none)."`
+		WrapUpCap        time.Duration `yaml:"wrap_up_cap" doc:"Longest after-contact work including the agent's extensions."`
+		Aging            time.Duration `yaml:"aging" doc:"Wait worth one priority point, so lower tiers are never starved (0: strict priority)."`
+		RejectToReady    bool          `yaml:"reject_to_ready" doc:"An agent who rejects an offer stays ready (otherwise: not ready, reason rejected)."`
+		ChatCapacity     int           `yaml:"chat_capacity" doc:"Chats an agent may hold at once."`
+		VoiceBlocksChat  bool          `yaml:"voice_blocks_chat" doc:"An agent on a call is offered no chat."`
+		SnapshotInterval time.Duration `yaml:"snapshot_interval" doc:"How often queued contacts and agent states are saved, so a restart loses no place in a queue."`
+	} `yaml:"acd"`
+
+	Log struct {
+		Level  string `yaml:"level" doc:"debug, info, warn or error."`
+		Format string `yaml:"format" doc:"text or json."`
+	} `yaml:"log"`
+
+	Demo bool `yaml:"demo" doc:"Seed a demo center (agents, queues, customers) into an empty store. --no-demo turns it off."`
+}
+
+// Default returns the configuration used where nothing overrides it.
+func Default() Config {
+	var c Config
+	c.DataDir = "./hotline-data"
+	c.HTTP.Addr = ":8080"
+	c.HTTP.ReadHeaderTimeout = 10 * time.Second
+	c.HTTP.ShutdownTimeout = 15 * time.Second
+	c.HTTP.MaxBodyBytes = 1 << 20
+	c.Database.MaxConns = 10
+	c.Database.MigrateOnStart = true
+	c.Database.LockTimeout = 30 * time.Second
+	c.Auth.SessionIdleTimeout = 30 * time.Minute
+	c.Auth.SessionMaxAge = 12 * time.Hour
+	c.Auth.LoginLimitAccount = 5
+	c.Auth.LoginLimitAddress = 30
+	c.Auth.LoginLimitWindow = 15 * time.Minute
+	c.Auth.PasswordMinLength = 8
+	c.ACD.OfferTimeout = 15 * time.Second
+	c.ACD.WrapUp = 30 * time.Second
+	c.ACD.WrapUpCap = 2 * time.Minute
+	c.ACD.Aging = 30 * time.Second
+	c.ACD.ChatCapacity = 3
+	c.ACD.VoiceBlocksChat = true
+	c.ACD.SnapshotInterval = 10 * time.Second
+	c.Log.Level = "info"
+	c.Log.Format = "text"
+	c.Demo = true
+	return c
+}
+
+// Error is a configuration error about one key.
+type Error struct {
+	Key    string // dotted key, e.g. "http.addr"
+	Source string // where the value came from: a file:line, an env var, a flag
+	Value  string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("config: ")
+	b.WriteString(e.Key)
+	if e.Source != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Source)
+		b.WriteString(")")
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason)
+	if e.Value != "" {
+		fmt.Fprintf(&b, ": %q", e.Value)
+	}
+	return b.String()
+}
+
+// Validate checks values that parse but make no sense.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, value, reason string) { errs = append(errs, &Error{Key: key, Value: value, Reason: reason}) }
+	positive := func(key string, d time.Duration) {
+		if d <= 0 {
+			bad(key, d.String(), "must be positive")
+		}
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "", "must not be empty")
+	}
+	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || port == "" {
+		bad("http.addr", c.HTTP.Addr, "want host:port or :port")
+	}
+	positive("http.read_header_timeout", c.HTTP.ReadHeaderTimeout)
+	positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
+	if c.HTTP.MaxBodyBytes < 1024 {
+		bad("http.max_body_bytes", fmt.Sprint(c.HTTP.MaxBodyBytes), "must be at least 1024")
+	}
+	if u := c.Database.URL; u != "" {
+		p, err := url.Parse(u)
+		switch {
+		case err != nil:
+			bad("database.url", "(hidden)", "not a URL")
+		case p.Scheme != "postgres" && p.Scheme != "postgresql":
+			bad("database.url", p.Redacted(), "want a postgres:// URL, or empty for the embedded store")
+		}
+	}
+	if c.Database.MaxConns < 1 || c.Database.MaxConns > 1000 {
+		bad("database.max_conns", fmt.Sprint(c.Database.MaxConns), "must be between 1 and 1000")
+	}
+	positive("database.lock_timeout", c.Database.LockTimeout)
+	positive("auth.session_idle_timeout", c.Auth.SessionIdleTimeout)
+	positive("auth.session_max_age", c.Auth.SessionMaxAge)
+	if c.Auth.SessionIdleTimeout > c.Auth.SessionMaxAge {
+		bad("auth.session_idle_timeout", c.Auth.SessionIdleTimeout.String(), "must not exceed auth.session_max_age")
+	}
+	if c.Auth.LoginLimitAccount < 1 {
+		bad("auth.login_limit_account", fmt.Sprint(c.Auth.LoginLimitAccount), "must be at least 1")
+	}
+	if c.Auth.LoginLimitAddress < 1 {
+		bad("auth.login_limit_address", fmt.Sprint(c.Auth.LoginLimitAddress), "must be at least 1")
+	}
+	positive("auth.login_limit_window", c.Auth.LoginLimitWindow)
+	if c.Auth.PasswordMinLength < 8 || c.Auth.PasswordMinLength > 128 {
+		bad("auth.password_min_length", fmt.Sprint(c.Auth.PasswordMinLength), "must be between 8 and 128")
+	}
+	if c.ACD.OfferTimeout < time.Second || c.ACD.OfferTimeout > 10*time.Minute {
+		bad("acd.offer_timeout", c.ACD.OfferTimeout.String(), "must be between 1s and 10m")
+	}
+	if c.ACD.WrapUp < 0 || c.ACD.WrapUp > time.Hour {
+		bad("acd.wrap_up", c.ACD.WrapUp.String(), "must be between 0 and 1h")
+	}
+	if c.ACD.WrapUpCap < c.ACD.WrapUp || c.ACD.WrapUpCap > 4*time.Hour {
+		bad("acd.wrap_up_cap", c.ACD.WrapUpCap.String(), "must be at least acd.wrap_up and at most 4h")
+	}
+	if c.ACD.Aging < 0 || c.ACD.Aging > time.Hour {
+		bad("acd.aging", c.ACD.Aging.String(), "must be between 0 and 1h")
+	}
+	if c.ACD.ChatCapacity < 0 || c.ACD.ChatCapacity > 20 {
+		bad("acd.chat_capacity", fmt.Sprint(c.ACD.ChatCapacity), "must be between 0 and 20")
+	}
+	positive("acd.snapshot_interval", c.ACD.SnapshotInterval)
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", c.Log.Level, "want debug, info, warn or error")
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", c.Log.Format, "want text or json")
+	}
+	return errors.Join(errs...)
+}

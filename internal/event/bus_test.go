@@ -1,0 +1,202 @@
+package event_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hotline10000/hotline/internal/event"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var ctx = context.Background()
+
+func TestPublishOrderAndIDs(t *testing.T) {
+	bus := event.NewBus(event.Options{})
+	all := bus.Subscribe("all", 100, event.Drop, nil)
+	acd := bus.Subscribe("acd", 100, event.Drop, func(e *event.Event) bool { return e.Type == "acd.contact_queued" })
+	for i := range 10 {
+		typ := event.Type("acd.contact_queued")
+		if i%2 == 1 {
+			typ = "ticket.created"
+		}
+		if _, err := bus.Publish(ctx, event.Event{Type: typ, ContactID: fmt.Sprint("c", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bus.Close()
+	var seqs []uint64
+	ids := map[string]bool{}
+	for e := range all.C() {
+		seqs = append(seqs, e.Seq)
+		if e.ID == "" || ids[e.ID] || e.At.IsZero() {
+			t.Fatalf("event %d: id %q (dup %v), at %v", e.Seq, e.ID, ids[e.ID], e.At)
+		}
+		ids[e.ID] = true
+	}
+	if fmt.Sprint(seqs) != "[1 2 3 4 5 6 7 8 9 10]" {
+		t.Fatalf("order: got %v", seqs)
+	}
+	n := 0
+	for e := range acd.C() {
+		if e.Type != "acd.contact_queued" {
+			t.Fatalf("filter let through %s", e.Type)
+		}
+		n++
+	}
+	if n != 5 {
+		t.Fatalf("filtered: got %d, want 5", n)
+	}
+	if _, err := bus.Publish(ctx, event.Event{Type: "x"}); !errors.Is(err, event.ErrClosed) {
+		t.Fatalf("publish after close: got %v, want ErrClosed", err)
+	}
+}
+
+func TestSlowSubscriberDropIsCounted(t *testing.T) {
+	var drops atomic.Int64
+	bus := event.NewBus(event.Options{OnDrop: func(name string) {
+		if name == "wallboard" {
+			drops.Add(1)
+		}
+	}})
+	defer bus.Close()
+	slow := bus.Subscribe("wallboard", 4, event.Drop, nil)
+	fast := bus.Subscribe("log", 100, event.Drop, nil)
+	for range 10 {
+		bus.Publish(ctx, event.Event{Type: "x"})
+	}
+	if got := slow.Dropped(); got != 6 {
+		t.Fatalf("slow dropped: got %d, want 6", got)
+	}
+	if got := drops.Load(); got != 6 {
+		t.Fatalf("OnDrop calls: got %d, want 6", got)
+	}
+	if got := fast.Dropped(); got != 0 {
+		t.Fatalf("fast subscriber dropped %d: a slow one hurt it", got)
+	}
+	if len(fast.C()) != 10 {
+		t.Fatalf("fast got %d, want 10", len(fast.C()))
+	}
+}
+
+func TestWaitPolicyBackPressureIsBounded(t *testing.T) {
+	bus := event.NewBus(event.Options{})
+	defer bus.Close()
+	sub := bus.Subscribe("log", 1, event.WaitUpTo(20*time.Millisecond), nil)
+	bus.Publish(ctx, event.Event{Type: "first"})
+	// Nobody reads: the second publish waits its bound, then drops.
+	done := make(chan struct{})
+	go func() {
+		bus.Publish(ctx, event.Event{Type: "second"})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("publisher blocked past the policy's wait")
+	}
+	if sub.Dropped() != 1 {
+		t.Fatalf("dropped: got %d, want 1", sub.Dropped())
+	}
+	// A reader that keeps up loses nothing: the publisher waits for it.
+	var wg sync.WaitGroup
+	got := 0
+	<-sub.C()
+	wg.Go(func() {
+		for range 100 {
+			<-sub.C()
+			got++
+		}
+	})
+	for range 100 {
+		bus.Publish(ctx, event.Event{Type: "paced"})
+	}
+	wg.Wait()
+	if got != 100 || sub.Dropped() != 1 {
+		t.Fatalf("paced: got %d events, %d dropped; want 100, 1", got, sub.Dropped())
+	}
+}
+
+func TestPublishRespectsContext(t *testing.T) {
+	bus := event.NewBus(event.Options{})
+	defer bus.Close()
+	sub := bus.Subscribe("stuck", 1, event.WaitUpTo(time.Hour), nil)
+	bus.Publish(ctx, event.Event{Type: "fill"})
+	c, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	bus.Publish(c, event.Event{Type: "late"})
+	if sub.Dropped() != 1 {
+		t.Fatalf("dropped: got %d, want 1", sub.Dropped())
+	}
+}
+
+func TestUnsubscribe(t *testing.T) {
+	bus := event.NewBus(event.Options{})
+	defer bus.Close()
+	sub := bus.Subscribe("desk", 10, event.Drop, nil)
+	sub.Close()
+	sub.Close()
+	if _, ok := <-sub.C(); ok {
+		t.Fatal("channel open after Close")
+	}
+	bus.Publish(ctx, event.Event{Type: "x"}) // must not panic on a closed channel
+	late := bus.Subscribe("late", 1, event.Drop, nil)
+	bus.Close()
+	if _, ok := <-late.C(); ok {
+		t.Fatal("late subscription not closed with the bus")
+	}
+	after := bus.Subscribe("after", 1, event.Drop, nil)
+	if _, ok := <-after.C(); ok {
+		t.Fatal("subscription to a closed bus is open")
+	}
+}
+
+func TestConcurrentPublishers(t *testing.T) {
+	bus := event.NewBus(event.Options{})
+	sub := bus.Subscribe("all", 10000, event.Drop, nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 500 {
+				bus.Publish(ctx, event.Event{Type: "x"})
+			}
+		})
+	}
+	wg.Wait()
+	bus.Close()
+	var last uint64
+	n := 0
+	for e := range sub.C() {
+		if e.Seq <= last {
+			t.Fatalf("seq %d after %d", e.Seq, last)
+		}
+		last = e.Seq
+		n++
+	}
+	if n != 4000 {
+		t.Fatalf("got %d, want 4000", n)
+	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	bus := event.NewBus(event.Options{})
+	defer bus.Close()
+	for i := range 4 {
+		sub := bus.Subscribe(fmt.Sprint("s", i), 1024, event.Drop, nil)
+		go func() {
+			for range sub.C() {
+			}
+		}()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		bus.Publish(ctx, event.Event{Type: "acd.contact_queued", ContactID: "c1", At: time.Unix(0, 0)})
+	}
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hotline10000/hotline/internal/event"
+)
+
+// insertRows is how many rows one PostgreSQL INSERT carries when COPY cannot
+// be used (inside a transaction, or to skip ids already written). SQLite is
+// different: BenchmarkAppendEvents showed its rate falling as statements grow
+// past a few dozen rows, and a prepared one-row statement beating them all.
+const insertRows = 200
+
+// AppendEvents writes events to the append-only event log in one
+// transaction. It is idempotent by event ID: an event already in the log is
+// skipped, so a batch retried after an ambiguous failure is written once.
+// PostgreSQL uses COPY; if COPY meets an ID already present the batch is
+// rewritten with INSERT … ON CONFLICT DO NOTHING.
+func (s *Store) AppendEvents(ctx context.Context, events []event.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	data := make([]string, len(events))
+	for i := range events {
+		b, err := json.Marshal(events[i].Data)
+		if err != nil {
+			return fmt.Errorf("append events: encode %s %s: %w", events[i].Type, events[i].ID, err)
+		}
+		if string(b) == "null" {
+			b = []byte("{}")
+		}
+		data[i] = string(b)
+		if events[i].ID == "" {
+			return fmt.Errorf("append events: %w: event %d of type %s has no id", ErrInvalid, i, events[i].Type)
+		}
+	}
+	if s.dialect == Postgres && !s.inTx {
+		err := s.copyEvents(ctx, events, data)
+		if err == nil || !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	return s.WithTx(ctx, func(tx *Store) error { return tx.insertEvents(ctx, events, data) })
+}
+
+func (s *Store) copyEvents(ctx context.Context, events []event.Event, data []string) error {
+	src := pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
+		e := &events[i]
+		return []any{e.ID, string(e.Type), ts(e.At), nullable(e.ContactID), nullable(e.AgentID),
+			nullable(e.Queue), nullable(e.Actor), data[i]}, nil
+	})
+	_, err := s.copier.CopyFrom(ctx, pgx.Identifier{"events"},
+		[]string{"id", "type", "at", "contact_id", "agent_id", "queue", "actor", "data"}, src)
+	return wrap(fmt.Sprintf("append %d events", len(events)), err)
+}
+
+func (s *Store) insertEvents(ctx context.Context, events []event.Event, data []string) error {
+	args := func(i int) []any {
+		e := &events[i]
+		return []any{e.ID, string(e.Type), ts(e.At), nullable(e.ContactID), nullable(e.AgentID),
+			nullable(e.Queue), nullable(e.Actor), data[i]}
+	}
+	if p, ok := s.q.(preparer); ok {
+		// SQLite: one prepared statement, executed per row, in the
+		// caller's transaction.
+		stmt, err := p.prepare(ctx, `INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`)
+		if err != nil {
+			return wrap("append events", err)
+		}
+		defer stmt.Close()
+		for i := range events {
+			if _, err := stmt.ExecContext(ctx, args(i)...); err != nil {
+				return wrap(fmt.Sprintf("append event %s", events[i].ID), err)
+			}
+		}
+		return nil
+	}
+	for start := 0; start < len(events); start += insertRows {
+		end := min(start+insertRows, len(events))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data) VALUES `)
+		all := make([]any, 0, (end-start)*8)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			n := len(all)
+			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d::jsonb)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+			all = append(all, args(i)...)
+		}
+		b.WriteString(` ON CONFLICT (id) DO NOTHING`)
+		if _, err := s.q.exec(ctx, b.String(), all...); err != nil {
+			return wrap(fmt.Sprintf("append %d events", end-start), err)
+		}
+	}
+	return nil
+}
+
+// StoredEvent is an event as read back from the log: Data is raw JSON and
+// Seq is the log's own order (not the publishing node's).
+type StoredEvent struct {
+	Seq       int64
+	ID        string
+	Type      event.Type
+	At        time.Time
+	ContactID string
+	AgentID   string
+	Queue     string
+	Actor     string
+	Data      json.RawMessage
+}
+
+// EventFilter selects events from the log.
+type EventFilter struct {
+	AfterSeq  int64  // only events with a larger log sequence
+	ContactID string // only this contact's events
+	Limit     int    // default 1000, at most 10 000
+}
+
+// Events reads the log in order.
+func (s *Store) Events(ctx context.Context, f EventFilter) ([]StoredEvent, error) {
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	if f.Limit > 10000 {
+		f.Limit = 10000
+	}
+	q := `SELECT seq, id, type, at, contact_id, agent_id, queue, actor, data FROM events WHERE seq > $1`
+	args := []any{f.AfterSeq, f.Limit}
+	if f.ContactID != "" {
+		q += ` AND contact_id = $3`
+		args = append(args, f.ContactID)
+	}
+	q += ` ORDER BY seq LIMIT $2`
+	r, err := s.q.query(ctx, q, args...)
+	out, err := collect(r, err, func(r rows) (StoredEvent, error) {
+		var e StoredEvent
+		var contact, agent, queue, actor *string
+		var data []byte
+		err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.At, &contact, &agent, &queue, &actor, &data)
+		e.ContactID, e.AgentID, e.Queue, e.Actor = deref(contact), deref(agent), deref(queue), deref(actor)
+		e.At = e.At.UTC()
+		e.Data = json.RawMessage(data)
+		return e, err
+	})
+	return out, wrap("events", err)
+}
+
+// CountEvents counts the events in the log.
+func (s *Store) CountEvents(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.q.queryRow(ctx, `SELECT count(*) FROM events`).Scan(&n)
+	return n, wrap("count events", err)
+}
