@@ -1,51 +1,39 @@
 package ivr
 
-import (
-	"context"
-	"errors"
-	"fmt"
-
-	"golang.org/x/crypto/bcrypt"
-)
+import "context"
 
 // Accounts is what the built-in back end needs from the store. Missing
 // customers and accounts must be reported with an error that
-// errors.Is(err, ErrNotFound). docs/flows.md lists the queries.
+// errors.Is(err, ErrNotFound). Package ivr/storeaccounts implements it over
+// internal/store; docs/flows.md lists the queries.
 type Accounts interface {
 	CustomerByANI(ctx context.Context, ani string) (Customer, error)
 	CustomerByAccount(ctx context.Context, account string) (Customer, error)
 	AccountBill(ctx context.Context, account string) (Bill, error)
 	AccountPoints(ctx context.Context, account string) (int64, error)
-	// PasswordHash returns the bcrypt hash of the account's service
-	// password ("" when none is set).
+	// PasswordHash returns the hash of the account's service password
+	// ("" when none is set).
 	PasswordHash(ctx context.Context, account string) (string, error)
 	SetPasswordHash(ctx context.Context, account, hash string) error
 }
 
+// PasswordHasher hashes and checks service passwords; internal/auth's
+// *Hasher (argon2id) is the one Hotline uses.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Verify(password, hash string) bool
+}
+
 // StoreBackend is the built-in Backend over the store's demo accounts.
-// Service passwords are kept as bcrypt hashes.
+// Service passwords are kept only as hashes.
 type StoreBackend struct {
 	accounts Accounts
-	cost     int
+	hasher   PasswordHasher
 }
 
-// NewStoreBackend returns a back end over a; cost is the bcrypt cost for
-// new password hashes (0: bcrypt.DefaultCost).
-func NewStoreBackend(a Accounts, cost int) *StoreBackend {
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
-	}
-	return &StoreBackend{accounts: a, cost: cost}
-}
-
-// HashPassword returns the bcrypt hash the store keeps for a password
-// (for seeding demo accounts).
-func HashPassword(password string, cost int) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return string(h), nil
+// NewStoreBackend returns a back end over a, hashing with h.
+func NewStoreBackend(a Accounts, h PasswordHasher) *StoreBackend {
+	return &StoreBackend{accounts: a, hasher: h}
 }
 
 // CustomerByANI asks the store.
@@ -68,28 +56,19 @@ func (s *StoreBackend) Points(ctx context.Context, account string) (int64, error
 	return s.accounts.AccountPoints(ctx, account)
 }
 
-// VerifyPassword compares password with the stored hash.
+// VerifyPassword checks password against the stored hash; an account
+// without a service password verifies nothing.
 func (s *StoreBackend) VerifyPassword(ctx context.Context, account, password string) (bool, error) {
 	h, err := s.accounts.PasswordHash(ctx, account)
-	if err != nil {
+	if err != nil || h == "" {
 		return false, err
 	}
-	if h == "" {
-		return false, nil
-	}
-	err = bcrypt.CompareHashAndPassword([]byte(h), []byte(password))
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
-		return false, nil
-	}
-	return false, fmt.Errorf("verify password: %w", err)
+	return s.hasher.Verify(password, h), nil
 }
 
 // ResetPassword stores the hash of the new password.
 func (s *StoreBackend) ResetPassword(ctx context.Context, account, password string) error {
-	h, err := HashPassword(password, s.cost)
+	h, err := s.hasher.Hash(password)
 	if err != nil {
 		return err
 	}

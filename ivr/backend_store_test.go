@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
+	"github.com/hotline10000/hotline/internal/auth"
 )
 
 type memAccounts struct {
@@ -41,12 +41,13 @@ func (m *memAccounts) SetPasswordHash(ctx context.Context, a, h string) error {
 }
 
 func TestStoreBackendPasswords(t *testing.T) {
-	h, err := HashPassword("123456", bcrypt.MinCost)
+	hasher := auth.NewHasher(auth.FastHashParams)
+	h, err := hasher.Hash("123456")
 	if err != nil {
 		t.Fatal(err)
 	}
 	acc := &memAccounts{hash: map[string]string{"A1": h, "A2": ""}}
-	b := NewStoreBackend(acc, bcrypt.MinCost)
+	b := NewStoreBackend(acc, hasher)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		account, pw string
