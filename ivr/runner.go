@@ -154,6 +154,9 @@ type run struct {
 
 	agentRequested bool
 	selfService    bool
+	// queueFailed: a transfer could not put the contact in any queue. A
+	// caller who asked for an agent and got none is not self-served.
+	queueFailed bool
 }
 
 func (ru *run) now() time.Time { return ru.r.cfg.Clock.Now() }
@@ -180,10 +183,7 @@ func (ru *run) loop(ctx context.Context, name string) (Outcome, error) {
 			}
 		case errors.Is(err, errEnd):
 			ru.hangup(ctx)
-			if ru.agentRequested {
-				return OutcomeAgent, nil
-			}
-			return OutcomeSelfService, nil
+			return ru.flowEnded(), nil
 		case errors.Is(err, ErrHangup), errors.Is(err, errIdle):
 			if errors.Is(err, errIdle) {
 				ru.hangup(ctx)
@@ -197,10 +197,7 @@ func (ru *run) loop(ctx context.Context, name string) (Outcome, error) {
 		for next == "" {
 			if len(ru.stack) == 0 {
 				ru.hangup(ctx)
-				if ru.agentRequested {
-					return OutcomeAgent, nil
-				}
-				return OutcomeSelfService, nil
+				return ru.flowEnded(), nil
 			}
 			top := ru.stack[len(ru.stack)-1]
 			ru.stack = ru.stack[:len(ru.stack)-1]
@@ -223,10 +220,22 @@ func (ru *run) failed() Outcome {
 	return OutcomeFailed
 }
 
+func (ru *run) flowEnded() Outcome {
+	switch {
+	case ru.agentRequested:
+		return OutcomeAgent
+	case ru.queueFailed:
+		return OutcomeFailed
+	}
+	return OutcomeSelfService
+}
+
 func (ru *run) callerLeft() Outcome {
 	switch {
 	case ru.agentRequested:
 		return OutcomeAgent
+	case ru.queueFailed:
+		return OutcomeFailed
 	case ru.selfService:
 		return OutcomeSelfService
 	}
