@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,19 @@ func NewRunner(lib *Library, cfg Config) *Runner {
 // Reload makes lib serve every run started from now on. Runs in progress
 // finish on the library they started with.
 func (r *Runner) Reload(lib *Library) { r.lib.Store(lib) }
+
+// ReloadDir loads the flow directory dir of fsys and, only when it is
+// valid, makes it serve new runs — what a reload signal or admin endpoint
+// calls. On error (a *LoadError listing the problems) the current library
+// keeps serving.
+func (r *Runner) ReloadDir(fsys fs.FS, dir string) (*Library, error) {
+	lib, err := LoadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	r.Reload(lib)
+	return lib, nil
+}
 
 // Library returns the library new runs use.
 func (r *Runner) Library() *Library { return r.lib.Load() }

@@ -262,3 +262,18 @@ func TestKeywordLeavesSubflow(t *testing.T) {
 		t.Errorf("got last node %s, played %v; want the keyword's node", res.LastNode, ch.played)
 	}
 }
+
+func TestReloadDirKeepsTheOldLibraryOnError(t *testing.T) {
+	good := loadLib(t, map[string]string{"main.yaml": pinFlow})
+	r := NewRunner(good, Config{})
+	if _, err := r.ReloadDir(mapFS(map[string]string{"main.yaml": "flow: main\n"}), "."); !errors.Is(err, ErrInvalidFlow) {
+		t.Fatalf("got %v, want ErrInvalidFlow", err)
+	}
+	if r.Library() != good {
+		t.Error("an invalid directory replaced the library")
+	}
+	lib, err := r.ReloadDir(mapFS(map[string]string{"main.yaml": okFlow}), ".")
+	if err != nil || r.Library() != lib {
+		t.Errorf("valid reload: got %v, library swapped=%v", err, r.Library() == lib)
+	}
+}
