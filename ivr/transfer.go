@@ -14,6 +14,7 @@ import (
 func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 	q := ru.r.cfg.Queuer
 	if q == nil {
+		ru.queueFailed = true
 		return n.Error, nil
 	}
 	prio := 0
@@ -28,6 +29,7 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 			return "", ctx.Err()
 		}
 		ru.log.Warn("ivr enqueue failed", "node", n.Name, "queue", n.Queue, "err", err)
+		ru.queueFailed = true
 		return n.Error, nil
 	}
 	if !ru.agentRequested {

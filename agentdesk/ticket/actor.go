@@ -33,13 +33,18 @@ type Identify func(ctx context.Context) (Actor, bool)
 
 func (a Actor) in(group string) bool { return group != "" && slices.Contains(a.Groups, group) }
 
-// may reports whether a can perform action on t. Supervisors and systems may do
-// everything; leads everything within their groups; agents work tickets of
-// their groups and the ones assigned to them.
+// may reports whether a can perform action on t. Supervisors may do
+// everything; systems everything but dispatch and merge; leads everything
+// within their groups; agents work tickets of their groups and the ones
+// assigned to them.
 func (a Actor) may(action Action, t *Ticket) bool {
 	switch a.Role {
-	case SupervisorRole, SystemRole:
+	case SupervisorRole:
 		return true
+	case SystemRole:
+		// Outside systems work tickets but do not redistribute them: that
+		// takes a person holding tickets.admin.
+		return action != Dispatch && action != Merge
 	case LeadRole:
 		return a.in(t.Group) || t.Group == "" || a.ID == t.Assignee
 	case AgentRole:

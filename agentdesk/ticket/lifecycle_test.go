@@ -154,6 +154,8 @@ func TestPermissions(t *testing.T) {
 		{Actor{ID: "l", Role: LeadRole, Groups: []string{"x"}}, Dispatch, false},
 		{Actor{ID: "s", Role: SupervisorRole}, Cancel, true},
 		{Actor{ID: "eoms", Role: SystemRole}, Resolve, true},
+		{Actor{ID: "eoms", Role: SystemRole}, Dispatch, false},
+		{Actor{ID: "eoms", Role: SystemRole}, Merge, false},
 		{Actor{ID: "nobody"}, Claim, false},
 	}
 	for _, tt := range tests {

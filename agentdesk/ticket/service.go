@@ -91,8 +91,9 @@ func (s *Service) publish(events []Event) {
 }
 
 // Create opens a ticket from d. A non-empty idempotency key makes retries
-// safe: the same key returns the ticket created first (replay true), a key
-// reused for a different request gives ErrIdempotencyUsed.
+// safe: the same caller with the same key gets the ticket created first
+// (replay true); a key reused for a different request gives
+// ErrIdempotencyUsed.
 func (s *Service) Create(ctx context.Context, actor Actor, d Draft, key string) (t *Ticket, replay bool, err error) {
 	if !actor.mayCreate() {
 		return nil, false, ErrForbidden
@@ -104,6 +105,8 @@ func (s *Service) Create(ctx context.Context, actor Actor, d Draft, key string) 
 		if err := checkText("idempotency_key", key, 1, maxKey); err != nil {
 			return nil, false, err
 		}
+		// Keys are the caller's: two systems may use the same one.
+		key = actor.ID + "/" + key
 	}
 	now := s.now()
 	day := numberDay(now, s.loc)

@@ -182,6 +182,11 @@ func TestCreateIdempotent(t *testing.T) {
 	if n := d.repo.Len(); n != 1 {
 		t.Errorf("got %d tickets, want 1", n)
 	}
+	// Keys belong to their caller: another system's EOMS-77 is its own.
+	crm := ticket.Actor{ID: "crm", Role: ticket.SystemRole}
+	if c, replay, err := d.Create(ctx, crm, other, "EOMS-77"); err != nil || replay || c.ID == a.ID {
+		t.Errorf("other caller, same key: got %v replay %v", err, replay)
+	}
 	// Concurrent retries of one request create one ticket.
 	var wg sync.WaitGroup
 	ids := make([]int64, 8)

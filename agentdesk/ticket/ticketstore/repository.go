@@ -110,10 +110,13 @@ func (x txn) Create(ctx context.Context, t *ticket.Ticket) error {
 	}
 	if err := x.s.CreateTicket(ctx, &row); err != nil {
 		if errors.Is(err, store.ErrConflict) && t.IdempotencyKey != "" {
-			if _, e := x.s.TicketByKey(ctx, t.IdempotencyKey); e == nil || x.s.Dialect() == store.Postgres {
-				// On PostgreSQL the failed insert aborted the transaction, so the
-				// check cannot run; the number is unique by allocation, which
-				// leaves the key.
+			// On PostgreSQL the failed insert aborted the transaction, so no
+			// check can run; numbers are unique by allocation, which leaves
+			// the key.
+			if x.s.Dialect() == store.Postgres {
+				return ticket.ErrDuplicateKey
+			}
+			if _, e := x.s.TicketByKey(ctx, t.IdempotencyKey); e == nil {
 				return ticket.ErrDuplicateKey
 			}
 		}

@@ -4,7 +4,7 @@
 CREATE TABLE tickets (
     id              BIGSERIAL PRIMARY KEY,
     number          TEXT NOT NULL UNIQUE CHECK (char_length(number) BETWEEN 8 AND 32),
-    idempotency_key TEXT UNIQUE CHECK (char_length(idempotency_key) BETWEEN 1 AND 128),
+    idempotency_key TEXT UNIQUE CHECK (char_length(idempotency_key) BETWEEN 1 AND 256),
     type            TEXT NOT NULL,
     category        TEXT NOT NULL,
     priority        TEXT NOT NULL,

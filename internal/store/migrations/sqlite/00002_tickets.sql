@@ -4,7 +4,7 @@
 CREATE TABLE tickets (
     id              INTEGER PRIMARY KEY,
     number          TEXT NOT NULL UNIQUE CHECK (length(number) BETWEEN 8 AND 32),
-    idempotency_key TEXT UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 128),
+    idempotency_key TEXT UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 256),
     type            TEXT NOT NULL,
     category        TEXT NOT NULL,
     priority        TEXT NOT NULL,
