@@ -54,7 +54,7 @@ func New(svc *ticket.Service, identify ticket.Identify, log *slog.Logger) *Handl
 	h.mux.Handle("POST /tickets/{id}/comments", staff(h.comment))
 	h.mux.Handle("POST /tickets/{id}/urge", staff(h.urge))
 	h.mux.Handle("GET /pools/{group}", staff(h.pool))
-	h.mux.Handle("POST /status", public(h.status))
+	h.mux.Handle("POST /public/ticket-status", public(h.status))
 	h.mux.Handle("/", public(func(w http.ResponseWriter, r *http.Request) error {
 		return &requestError{status: http.StatusNotFound, apiError: apiError{Code: "not_found", Message: "no such route"}}
 	}))

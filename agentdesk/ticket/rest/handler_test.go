@@ -164,8 +164,8 @@ func TestBadInput(t *testing.T) {
 		{"bad limit", "GET", "/tickets?limit=lots", "", 400, "limit"},
 		{"huge limit", "GET", "/tickets?limit=100000", "", 400, "limit"},
 		{"bad time", "GET", "/tickets?from=yesterday", "", 400, "from"},
-		{"bad phone", "POST", "/status", `{"number":"20261123000001","phone":"x"}`, 400, "phone"},
-		{"bad number", "POST", "/status", `{"number":"1; DROP TABLE","phone":"13900000001"}`, 400, "number"},
+		{"bad phone", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"x"}`, 400, "phone"},
+		{"bad number", "POST", "/public/ticket-status", `{"number":"1; DROP TABLE","phone":"13900000001"}`, 400, "number"},
 		{"comment kind", "POST", "/tickets/1/comments", `{"kind":"shout","body":"x"}`, 400, "kind"},
 	}
 	call(t, srv, alice, "POST", "/tickets", draft)
@@ -228,7 +228,7 @@ func TestCustomerStatusShowsOnlyVisibleFields(t *testing.T) {
 	call(t, srv, alice, "POST", "/tickets/1/comments", `{"kind":"internal","body":"客户难缠 internal-secret"}`)
 	call(t, srv, alice, "POST", "/tickets/1/comments", `{"kind":"reply","body":"师傅14点上门"}`)
 	call(t, srv, bob, "POST", "/tickets/1/urge", `{"body":"催"}`)
-	r := call(t, srv, "", "POST", "/status", `{"number":"20261123000001","phone":"+8613900000001"}`)
+	r := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"+8613900000001"}`)
 	if r.status != 200 {
 		t.Fatalf("status: got %d %s", r.status, r.body)
 	}
@@ -240,7 +240,7 @@ func TestCustomerStatusShowsOnlyVisibleFields(t *testing.T) {
 	if !strings.Contains(r.body, "师傅14点上门") || !strings.Contains(r.body, `"status":"assigned"`) {
 		t.Errorf("customer view: %s", r.body)
 	}
-	if r := call(t, srv, "", "POST", "/status", `{"number":"20261123000001","phone":"13900000002"}`); r.status != http.StatusNotFound {
+	if r := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"13900000002"}`); r.status != http.StatusNotFound {
 		t.Errorf("someone else's phone: got %d %s", r.status, r.body)
 	}
 }

@@ -125,9 +125,11 @@ func BenchmarkTimerScan(b *testing.B) {
 		}
 	})
 	b.Run("fire-none-due", func(b *testing.B) {
-		svc := benchService(b, repo)
 		clock := tickettest.NewClock(benchStart.Add(-time.Hour)) // before every timer
-		svc, _ = ticket.NewService(repo, clock, ticket.Config{Calendar: tickettest.Always{}, Logger: slog.New(slog.DiscardHandler)})
+		svc, err := ticket.NewService(repo, clock, ticket.Config{Calendar: tickettest.Always{}, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.ReportAllocs()
 		for b.Loop() {
 			if n, err := svc.FireDue(ctx, 1000); err != nil || n != 0 {
