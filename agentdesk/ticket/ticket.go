@@ -121,6 +121,7 @@ type Ticket struct {
 	Status   Status   `json:"status"`
 	Pending  string   `json:"pending_reason,omitempty"` // customer or third_party while pending
 	Tags     []string `json:"tags,omitempty"`
+	Watchers []string `json:"watchers,omitempty"` // staff told of every lifecycle change
 
 	SLA   SLA    `json:"sla"`
 	Visit *Visit `json:"return_visit,omitempty"`
@@ -141,6 +142,7 @@ type Ticket struct {
 func (t *Ticket) Clone() *Ticket {
 	c := *t
 	c.Tags = slices.Clone(t.Tags)
+	c.Watchers = slices.Clone(t.Watchers)
 	c.SLA.Fired = slices.Clone(t.SLA.Fired)
 	if t.Visit != nil {
 		v := *t.Visit

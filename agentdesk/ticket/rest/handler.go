@@ -53,6 +53,8 @@ func New(svc *ticket.Service, identify ticket.Identify, log *slog.Logger) *Handl
 	h.mux.Handle("POST /tickets/{id}/merge", staff(h.shortcut(ticket.Merge)))
 	h.mux.Handle("POST /tickets/{id}/comments", staff(h.comment))
 	h.mux.Handle("POST /tickets/{id}/urge", staff(h.urge))
+	h.mux.Handle("POST /tickets/{id}/watch", staff(h.watch(true)))
+	h.mux.Handle("DELETE /tickets/{id}/watch", staff(h.watch(false)))
 	h.mux.Handle("GET /pools/{group}", staff(h.pool))
 	h.mux.Handle("POST /public/ticket-status", public(h.status))
 	h.mux.Handle("/", public(func(w http.ResponseWriter, r *http.Request) error {
@@ -303,4 +305,21 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// watch serves POST (start watching) and DELETE (stop) on /tickets/{id}/watch.
+func (h *Handler) watch(on bool) func(http.ResponseWriter, *http.Request, ticket.Actor) error {
+	return func(w http.ResponseWriter, r *http.Request, a ticket.Actor) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		t, err := h.svc.Watch(r.Context(), a, id, on)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("ETag", etag(t))
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
 }

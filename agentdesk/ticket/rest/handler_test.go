@@ -263,6 +263,12 @@ func TestSearchPoolAndExport(t *testing.T) {
 	if r := call(t, srv, alice, "GET", "/pools/fault-desk?status=closed", ""); r.status != 400 {
 		t.Errorf("pool with status: got %d", r.status)
 	}
+	if r := call(t, srv, bob, "POST", "/tickets/1/watch", ""); r.status != 200 || !strings.Contains(r.body, `"watchers":["bob"]`) {
+		t.Errorf("watch: got %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, bob, "DELETE", "/tickets/1/watch", ""); r.status != 200 || strings.Contains(r.body, `"watchers"`) {
+		t.Errorf("unwatch: got %d %s", r.status, r.body)
+	}
 	r = call(t, srv, sup, "GET", "/tickets/export.csv?type=fault", "")
 	if r.status != 200 || !strings.HasPrefix(r.body, "\uFEFFnumber,type") || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 		strings.Count(r.body, "\r\n") != 4 {
