@@ -155,6 +155,15 @@ func (t *Ticket) Clone() *Ticket {
 // cancelled).
 func (t *Ticket) Open() bool { return !t.Status.Terminal() }
 
+// VisitDue is the due time of the return visit still to be made, zero when
+// none is waiting (the outbound work list).
+func (t *Ticket) VisitDue() time.Time {
+	if t.Visit != nil && t.Visit.Result == "" && (t.Status == Resolved || t.Status == Visiting) {
+		return t.Visit.Due
+	}
+	return time.Time{}
+}
+
 // Visit is the return visit scheduled when a fault or complaint is resolved.
 type Visit struct {
 	Due    time.Time   `json:"due"`

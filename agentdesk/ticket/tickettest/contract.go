@@ -258,6 +258,9 @@ func contractSearch(t *testing.T, r ticket.Repository) {
 			if i%11 == 0 {
 				x.SLA.Deadline = time.Time{}
 			}
+			if i%5 == 1 {
+				x.Status, x.Visit = ticket.Resolved, &ticket.Visit{Due: Epoch.Add(time.Duration(30-i) * time.Hour)}
+			}
 			if err := tx.Create(ctx, x); err != nil {
 				return err
 			}
@@ -278,6 +281,8 @@ func contractSearch(t *testing.T, r ticket.Repository) {
 		{Sort: ticket.Newest, Limit: 50, From: Epoch.Add(5 * time.Minute), To: Epoch.Add(9 * time.Minute)},
 		{Sort: ticket.Newest, Limit: 50, Statuses: []ticket.Status{ticket.Closed, ticket.Assigned}},
 		{Sort: ticket.Oldest, Limit: 10, Offset: 100},
+		{Sort: ticket.Visits, Limit: 50, VisitDue: Epoch.Add(20 * time.Hour)},
+		{Sort: ticket.Visits, Limit: 8},
 	}
 	for i, f := range filters {
 		var want []int64

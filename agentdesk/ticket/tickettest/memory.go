@@ -191,6 +191,7 @@ func Match(f ticket.Filter, t *ticket.Ticket) bool {
 		(!f.Open || t.Open()) &&
 		(f.From.IsZero() || !t.CreatedAt.Before(f.From)) &&
 		(f.To.IsZero() || t.CreatedAt.Before(f.To)) &&
+		(f.VisitDue.IsZero() || (!t.VisitDue().IsZero() && !t.VisitDue().After(f.VisitDue))) &&
 		(q == "" || strings.Contains(strings.ToLower(t.Subject), q) || strings.Contains(strings.ToLower(t.Body), q))
 }
 
@@ -200,6 +201,17 @@ func Order(s ticket.Sort) func(a, b *ticket.Ticket) int {
 	case ticket.Oldest:
 		return func(a, b *ticket.Ticket) int {
 			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		}
+	case ticket.Visits:
+		return func(a, b *ticket.Ticket) int {
+			da, db := a.VisitDue(), b.VisitDue()
+			switch {
+			case da.IsZero() && !db.IsZero():
+				return 1
+			case !da.IsZero() && db.IsZero():
+				return -1
+			}
+			return cmp.Or(da.Compare(db), cmp.Compare(a.ID, b.ID))
 		}
 	case ticket.Urgency:
 		return func(a, b *ticket.Ticket) int {
