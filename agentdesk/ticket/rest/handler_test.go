@@ -3,6 +3,7 @@ package rest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,11 @@ type actorKey struct{}
 // api serves the handler behind a stand-in for the auth middleware that
 // reads "id role group,group" from the X-Actor header.
 func api(t testing.TB) *httptest.Server {
+	srv, _ := apiClock(t)
+	return srv
+}
+
+func apiClock(t testing.TB) (*httptest.Server, *tickettest.Clock) {
 	t.Helper()
 	clock := tickettest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	svc, err := ticket.NewService(tickettest.NewMemory(), clock, ticket.Config{
@@ -36,7 +42,7 @@ func api(t testing.TB) *httptest.Server {
 		a, ok := ctx.Value(actorKey{}).(ticket.Actor)
 		return a, ok
 	}
-	h := rest.New(svc, identify, slog.New(slog.DiscardHandler))
+	h := rest.New(svc, identify, rest.Options{Logger: slog.New(slog.DiscardHandler), Clock: clock, StatusFailures: 3, StatusWindow: time.Minute})
 	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f := strings.Fields(r.Header.Get("X-Actor")); len(f) >= 2 {
 			a := ticket.Actor{ID: f[0], Role: ticket.Role(f[1])}
@@ -49,7 +55,7 @@ func api(t testing.TB) *httptest.Server {
 	})
 	srv := httptest.NewServer(http.StripPrefix("/api/v1", auth))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, clock
 }
 
 const (
@@ -298,4 +304,24 @@ func FuzzCreate(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestStatusProbesAreLimited(t *testing.T) {
+	srv, clock := apiClock(t)
+	call(t, srv, alice, "POST", "/tickets", draft)
+	good := `{"number":"20261123000001","phone":"13900000001"}`
+	for i := range 3 {
+		r := call(t, srv, "", "POST", "/public/ticket-status", fmt.Sprintf(`{"number":"20261123000001","phone":"1390000%04d"}`, 9000+i))
+		if r.status != http.StatusNotFound {
+			t.Fatalf("probe %d: got %d", i, r.status)
+		}
+	}
+	r := call(t, srv, "", "POST", "/public/ticket-status", good)
+	if code, _ := r.errField(t); r.status != http.StatusTooManyRequests || code != "rate_limited" || r.header.Get("Retry-After") != "20" {
+		t.Fatalf("after 3 failures: got %d %v %s", r.status, r.header, r.body)
+	}
+	clock.Advance(20 * time.Second) // one failure refilled
+	if r := call(t, srv, "", "POST", "/public/ticket-status", good); r.status != 200 {
+		t.Errorf("after the wait: got %d %s", r.status, r.body)
+	}
 }
