@@ -31,6 +31,8 @@ type Memory struct {
 	// FailSave, when set, fails SaveMessage with this error (a crash between
 	// sending and recording).
 	FailSave error
+	// FailLock fails Lock of the tickets it names (a damaged row).
+	FailLock map[int64]error
 }
 
 // NewMemory returns an empty repository.
@@ -126,7 +128,12 @@ func (tx *memTx) get(id int64) (*ticket.Ticket, error) {
 }
 
 func (tx *memTx) Get(_ context.Context, id int64) (*ticket.Ticket, error)  { return tx.get(id) }
-func (tx *memTx) Lock(_ context.Context, id int64) (*ticket.Ticket, error) { return tx.get(id) }
+func (tx *memTx) Lock(_ context.Context, id int64) (*ticket.Ticket, error) {
+	if err := tx.m.FailLock[id]; err != nil {
+		return nil, err
+	}
+	return tx.get(id)
+}
 
 func (tx *memTx) ByNumber(_ context.Context, number string) (*ticket.Ticket, error) {
 	for _, t := range tx.tickets {
