@@ -127,7 +127,7 @@ func (tx *memTx) get(id int64) (*ticket.Ticket, error) {
 	return nil, ticket.ErrNotFound
 }
 
-func (tx *memTx) Get(_ context.Context, id int64) (*ticket.Ticket, error)  { return tx.get(id) }
+func (tx *memTx) Get(_ context.Context, id int64) (*ticket.Ticket, error) { return tx.get(id) }
 func (tx *memTx) Lock(_ context.Context, id int64) (*ticket.Ticket, error) {
 	if err := tx.m.FailLock[id]; err != nil {
 		return nil, err
