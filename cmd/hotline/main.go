@@ -2,6 +2,8 @@
 //
 //	hotline [serve] [flags]   run the server (the default)
 //	hotline migrate [flags]   apply pending database migrations and exit
+//	hotline flow validate DIR check a directory of IVR flows
+//	hotline flow test DIR     run a directory's flow tests
 //	hotline version           print the version
 //
 // Flags, environment variables and the configuration file are described in
@@ -51,9 +53,11 @@ func run(ctx context.Context, args []string, e env) int {
 	case "help":
 		usage(e.stdout)
 		return 0
+	case "flow":
+		return flowCommand(args, e)
 	case "serve", "migrate":
 	default:
-		fmt.Fprintf(e.stderr, "hotline: unknown command %q (commands: serve, migrate, version, help)\n", cmd)
+		fmt.Fprintf(e.stderr, "hotline: unknown command %q (commands: serve, migrate, flow, version, help)\n", cmd)
 		return 2
 	}
 	cfg, rest, err := config.Load(args, e.getenv)
@@ -87,6 +91,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   hotline [serve] [flags]   run the contact center (HTTP, store, demo data)
   hotline migrate [flags]   apply pending database migrations and exit
+  hotline flow validate DIR check a directory of IVR flows (file:line: node: problem)
+  hotline flow test DIR     run the flow tests in DIR/tests/*.txt
   hotline version           print the version
 
 Flags (each also an environment variable; see docs/configuration.md):

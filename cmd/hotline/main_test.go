@@ -116,8 +116,8 @@ func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
 			if code, body := get(t, r.base+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
 				t.Fatalf("healthz: %d %s", code, body)
 			}
-			if code, body := get(t, r.base+"/readyz"); code != 200 || !strings.Contains(body, `"store":"`+backend+`"`) {
-				t.Fatalf("readyz: %d %s", code, body)
+			if body := waitReady(t, r.base); !strings.Contains(body, `"store":"`+backend+`"`) {
+				t.Fatalf("readyz: %s", body)
 			}
 			code, metrics := get(t, r.base+"/metrics")
 			for _, series := range []string{"go_goroutines", "process_resident_memory_bytes", "hotline_http_requests_total", "go_build_info"} {
@@ -152,6 +152,23 @@ func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
 				t.Fatalf("no orderly stop in the log: %s", r.stderr)
 			}
 		})
+	}
+}
+
+// waitReady polls /readyz until it answers 200 (the routing core starts
+// just after the listener) and returns the body.
+func waitReady(t *testing.T, base string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := get(t, base+"/readyz")
+		if code == 200 {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never ready: %d %s", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -306,4 +323,24 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
+}
+
+func TestFlowCommands(t *testing.T) {
+	code, out, errs := runCmd(t, noEnv, "flow", "validate", "../../ivr/flows")
+	if code != 0 || !strings.Contains(out, "flows valid") {
+		t.Fatalf("validate shipped flows: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCmd(t, noEnv, "flow", "test", "../../ivr/flows")
+	if code != 0 || !regexp.MustCompile(`(?m)^\d+ passed, 0 failed$`).MatchString(out) {
+		t.Fatalf("test shipped flows: %d %q %q", code, out, errs)
+	}
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "main.yaml"), []byte("flow: main\nstart: a\nnodes:\n  a:\n    kind: teleport\n"), 0o600)
+	code, _, errs = runCmd(t, noEnv, "flow", "validate", bad)
+	if code != 1 || !strings.Contains(errs, "main.yaml:") {
+		t.Fatalf("validate broken flow: %d %q", code, errs)
+	}
+	if code, _, _ := runCmd(t, noEnv, "flow", "frobnicate", bad); code != 2 {
+		t.Fatalf("unknown flow verb: %d", code)
+	}
 }

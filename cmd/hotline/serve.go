@@ -105,6 +105,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 
 	var wg sync.WaitGroup
 	wg.Go(func() { recorder.Run(ctx) })
+	// The routing core starts once the schema is current: a node started
+	// before `hotline migrate` serves its probes (not ready) and picks up
+	// as soon as the migration lands.
+	coreCtx, stopCore := context.WithCancel(context.WithoutCancel(ctx))
+	coreDone := make(chan struct{})
+	fatal := make(chan error, 1)
+	wg.Go(func() {
+		defer close(coreDone)
+		if !waitForSchema(coreCtx, st, log) {
+			return
+		}
+		core, err := newCenter(coreCtx, cfg, st, bus, log)
+		if err != nil {
+			fatal <- err
+			return
+		}
+		h.coreRunning.Store(true)
+		core.run(coreCtx)
+	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
 	served := make(chan error, 1)
@@ -120,6 +139,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		log.Info("shutting down", "grace", cfg.HTTP.ShutdownTimeout)
 	case err := <-served:
 		runErr = fmt.Errorf("http server: %w", err)
+	case runErr = <-fatal:
 	}
 	h.draining.Store(true)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
@@ -129,6 +149,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		srv.Close()
 	}
 	stopSweep()
+	stopCore() // saves the ACD's state, then stops it
+	<-coreDone
 	bus.Close() // the recorder writes what is buffered, then returns
 	wg.Wait()
 	if d := recorder.Dropped(); d > 0 {
@@ -140,8 +162,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 
 // health answers the liveness and readiness probes.
 type health struct {
-	store    *store.Store
-	draining atomic.Bool
+	store       *store.Store
+	draining    atomic.Bool
+	coreRunning atomic.Bool
 }
 
 func (h *health) live(w http.ResponseWriter, r *http.Request) {
@@ -173,7 +196,30 @@ func (h *health) ready(w http.ResponseWriter, r *http.Request) {
 		notReady("migrations pending")
 		return
 	}
+	if !h.coreRunning.Load() {
+		notReady("routing core starting")
+		return
+	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "store": string(h.store.Dialect())})
+}
+
+// waitForSchema returns once no migration is pending (true) or ctx ends
+// (false).
+func waitForSchema(ctx context.Context, st *store.Store, log *slog.Logger) bool {
+	for warned := false; ; warned = true {
+		pending, err := st.MigrationsPending(ctx)
+		if err == nil && !pending {
+			return true
+		}
+		if !warned {
+			log.Warn("waiting for the schema to be migrated ('hotline migrate') before routing contacts")
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // sweepSessions deletes sessions that ended long ago, hourly.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/internal/store/storetest"
 )
 
 var ctx = context.Background()
@@ -44,14 +45,7 @@ const password = "correct horse battery"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	clk := &clock{t: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)}
 	svc := auth.NewService(st, auth.Options{
 		IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour,

@@ -45,6 +45,17 @@ type Config struct {
 		PasswordMinLength  int           `yaml:"password_min_length" doc:"Shortest password accepted when one is set."`
 	} `yaml:"auth"`
 
+	ACD struct {
+		OfferTimeout     time.Duration `yaml:"offer_timeout" doc:"How long an agent has to accept an offered contact before it goes to the next agent."`
+		WrapUp           time.Duration `yaml:"wrap_up" doc:"After-contact work time given to an agent after each contact (0: none)."`
+		WrapUpCap        time.Duration `yaml:"wrap_up_cap" doc:"Longest after-contact work including the agent's extensions."`
+		Aging            time.Duration `yaml:"aging" doc:"Wait worth one priority point, so lower tiers are never starved (0: strict priority)."`
+		RejectToReady    bool          `yaml:"reject_to_ready" doc:"An agent who rejects an offer stays ready (otherwise: not ready, reason rejected)."`
+		ChatCapacity     int           `yaml:"chat_capacity" doc:"Chats an agent may hold at once."`
+		VoiceBlocksChat  bool          `yaml:"voice_blocks_chat" doc:"An agent on a call is offered no chat."`
+		SnapshotInterval time.Duration `yaml:"snapshot_interval" doc:"How often queued contacts and agent states are saved, so a restart loses no place in a queue."`
+	} `yaml:"acd"`
+
 	Log struct {
 		Level  string `yaml:"level" doc:"debug, info, warn or error."`
 		Format string `yaml:"format" doc:"text or json."`
@@ -70,6 +81,13 @@ func Default() Config {
 	c.Auth.LoginLimitAddress = 30
 	c.Auth.LoginLimitWindow = 15 * time.Minute
 	c.Auth.PasswordMinLength = 8
+	c.ACD.OfferTimeout = 15 * time.Second
+	c.ACD.WrapUp = 30 * time.Second
+	c.ACD.WrapUpCap = 2 * time.Minute
+	c.ACD.Aging = 30 * time.Second
+	c.ACD.ChatCapacity = 3
+	c.ACD.VoiceBlocksChat = true
+	c.ACD.SnapshotInterval = 10 * time.Second
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Demo = true
@@ -149,6 +167,22 @@ func (c *Config) Validate() error {
 	if c.Auth.PasswordMinLength < 8 || c.Auth.PasswordMinLength > 128 {
 		bad("auth.password_min_length", fmt.Sprint(c.Auth.PasswordMinLength), "must be between 8 and 128")
 	}
+	if c.ACD.OfferTimeout < time.Second || c.ACD.OfferTimeout > 10*time.Minute {
+		bad("acd.offer_timeout", c.ACD.OfferTimeout.String(), "must be between 1s and 10m")
+	}
+	if c.ACD.WrapUp < 0 || c.ACD.WrapUp > time.Hour {
+		bad("acd.wrap_up", c.ACD.WrapUp.String(), "must be between 0 and 1h")
+	}
+	if c.ACD.WrapUpCap < c.ACD.WrapUp || c.ACD.WrapUpCap > 4*time.Hour {
+		bad("acd.wrap_up_cap", c.ACD.WrapUpCap.String(), "must be at least acd.wrap_up and at most 4h")
+	}
+	if c.ACD.Aging < 0 || c.ACD.Aging > time.Hour {
+		bad("acd.aging", c.ACD.Aging.String(), "must be between 0 and 1h")
+	}
+	if c.ACD.ChatCapacity < 0 || c.ACD.ChatCapacity > 20 {
+		bad("acd.chat_capacity", fmt.Sprint(c.ACD.ChatCapacity), "must be between 0 and 20")
+	}
+	positive("acd.snapshot_interval", c.ACD.SnapshotInterval)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -8,18 +8,12 @@ import (
 
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/internal/store/storetest"
 )
 
 func TestSeedOnceWithDistinctPasswords(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	svc := auth.NewService(st, auth.Options{IdleTimeout: time.Hour, MaxAge: 2 * time.Hour, LoginLimitAccount: 5,
 		LoginLimitAddress: 5, LoginLimitWindow: time.Minute, PasswordMinLength: 8, Hash: auth.FastHashParams})
 	now := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/internal/store/storetest"
 )
 
 // flakyLog fails the first writes, then remembers what it was given.
@@ -79,14 +80,7 @@ func TestRecorderGivesUpBoundedly(t *testing.T) {
 }
 
 func TestRecorderIntoStore(t *testing.T) {
-	s, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := storetest.SQLite(t)
 	bus := event.NewBus(event.Options{})
 	rec := event.NewRecorder(bus, s, event.RecorderOptions{})
 	done := make(chan struct{})

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/config"
+	"github.com/hotline10000/hotline/internal/event"
+	"github.com/hotline10000/hotline/internal/store"
+)
+
+// acdSnapshot is the store snapshot holding the ACD's queues and agents.
+const acdSnapshot = "acd"
+
+// center is the routing core of a node: the ACD engine, restored from the
+// store's last snapshot, with its events published on the bus.
+type center struct {
+	engine *acd.Engine
+	store  *store.Store
+	log    *slog.Logger
+	every  time.Duration
+
+	mu    sync.Mutex // guards sinks
+	sinks []acd.Sink // further consumers of ACD events (the desk gateway)
+}
+
+// acdConfig turns the node's configuration into the engine's.
+func acdConfig(cfg config.Config) acd.Config {
+	c := acd.DefaultConfig()
+	c.OfferTimeout = cfg.ACD.OfferTimeout
+	c.WrapUp = cfg.ACD.WrapUp
+	c.WrapUpCap = cfg.ACD.WrapUpCap
+	c.Aging = cfg.ACD.Aging
+	c.RejectToReady = cfg.ACD.RejectToReady
+	c.Capacity.Chat = cfg.ACD.ChatCapacity
+	c.Capacity.VoiceBlocksChat = cfg.ACD.VoiceBlocksChat
+	return c
+}
+
+// acdQueues reads the queue definitions from the store.
+func acdQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
+	qs, err := st.Queues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]acd.Queue, 0, len(qs))
+	for _, q := range qs {
+		aq := acd.Queue{
+			ID:          q.ID,
+			Channel:     acd.Voice,
+			SLThreshold: q.SLThreshold,
+			SLTarget:    float64(q.SLTargetPercent) / 100,
+			MaxWait:     q.MaxWait,
+			// A customer who waited the longest allowed leaves a message
+			// that becomes a ticket, rather than being cut off.
+			OnMaxWait: acd.Ticket,
+		}
+		if q.Channel == store.Chat {
+			aq.Channel = acd.Chat
+		}
+		for _, s := range q.Skills {
+			aq.Skills = append(aq.Skills, acd.Requirement{Skill: s.Skill, Min: s.MinProficiency})
+		}
+		out = append(out, aq)
+	}
+	return out, nil
+}
+
+// newCenter builds the engine: from the saved snapshot when there is one (a
+// restart keeps every waiting chat and callback in its place), else empty.
+func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger) (*center, error) {
+	acfg := acdConfig(cfg)
+	queues, err := acdQueues(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("acd: %w", err)
+	}
+	var router *acd.Router
+	data, at, err := st.LoadSnapshot(ctx, acdSnapshot)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		router, err = acd.NewRouter(acfg, queues)
+	case err != nil:
+		return nil, fmt.Errorf("acd: %w", err)
+	default:
+		var snap acd.Snapshot
+		if err = json.Unmarshal(data, &snap); err == nil {
+			router, err = acd.Restore(acfg, queues, snap)
+		}
+		if err == nil {
+			log.Info("acd state restored", "saved_at", at, "agents", len(snap.Agents), "contacts", len(snap.Contacts))
+			break
+		}
+		// A snapshot that no longer fits (a queue was removed, say) must
+		// not keep the center down: keep it aside for inspection, start
+		// empty, and say so loudly.
+		log.Error("acd snapshot does not fit the configuration; starting with empty queues",
+			"saved_at", at, "err", err, "kept_as", acdSnapshot+".rejected")
+		if serr := st.SaveSnapshot(ctx, acdSnapshot+".rejected", data, at); serr != nil {
+			return nil, fmt.Errorf("acd: keep rejected snapshot: %w", serr)
+		}
+		router, err = acd.NewRouter(acfg, queues)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("acd: %w", err)
+	}
+	c := &center{store: st, log: log, every: cfg.ACD.SnapshotInterval}
+	c.engine = acd.NewEngine(router, acd.SystemClock(), acd.SinkFunc(func(evs []acd.Event) {
+		for i := range evs {
+			publishACD(bus, &evs[i])
+		}
+		c.mu.Lock()
+		sinks := c.sinks
+		c.mu.Unlock()
+		for _, s := range sinks {
+			s.Deliver(evs)
+		}
+	}))
+	return c, nil
+}
+
+// addSink gives another consumer the engine's events, in order.
+func (c *center) addSink(s acd.Sink) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sinks = append(c.sinks, s)
+}
+
+// publishACD puts one ACD event on the bus as "acd.<kind>".
+func publishACD(bus *event.Bus, e *acd.Event) {
+	_, _ = bus.Publish(context.Background(), event.Event{
+		Type: event.Type("acd." + e.Kind.String()), At: e.At,
+		ContactID: e.Contact, AgentID: e.Agent, Queue: e.Queue, Actor: e.Actor, Data: *e,
+	})
+}
+
+// run drives the engine until ctx ends, saving a snapshot every interval
+// and once more before the engine stops.
+func (c *center) run(ctx context.Context) {
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.engine.Run(engineCtx)
+	}()
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			c.save(engineCtx)
+		case <-ctx.Done():
+			c.save(engineCtx)
+			stopEngine()
+			<-done
+			return
+		}
+	}
+}
+
+func (c *center) save(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	snap, err := c.engine.Snapshot(ctx)
+	if err == nil {
+		var data []byte
+		if data, err = json.Marshal(snap); err == nil {
+			err = c.store.SaveSnapshot(ctx, acdSnapshot, data, snap.At)
+		}
+	}
+	if err != nil {
+		c.log.Warn("acd snapshot not saved", "err", err)
+	}
+}

@@ -1,0 +1,133 @@
+package ivr
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ChatTransport carries IVR messages to a chat customer; agentdesk's
+// customer WebSocket implements it.
+type ChatTransport interface {
+	Send(ctx context.Context, m ChatMessage) error
+}
+
+// ChatMessageKind says what a chat message is for.
+type ChatMessageKind string
+
+// Chat message kinds.
+const (
+	ChatPrompt ChatMessageKind = "prompt" // IVR text, maybe with buttons
+	ChatAgent  ChatMessageKind = "agent"  // an agent joined; relay from now on
+	ChatEnd    ChatMessageKind = "end"    // the IVR closed the conversation
+)
+
+// ChatMessage is one message from the IVR to the chat customer.
+type ChatMessage struct {
+	Kind    ChatMessageKind
+	Text    string
+	Buttons []Choice // pressing one sends its Key as text
+	Agent   string
+}
+
+// ChatChannel is the chat customer's Channel: prompts become text
+// messages with buttons, and what the customer types comes back through
+// Deliver — digits, button keys, option words and keywords are understood
+// by the runner. Idle waits are timed on the injected clock.
+type ChatChannel struct {
+	t         ChatTransport
+	clock     Clock
+	in        chan Input
+	left      chan struct{}
+	leaveOnce sync.Once
+	connected atomic.Bool
+}
+
+// NewChatChannel returns a channel sending through t.
+func NewChatChannel(t ChatTransport, clock Clock) *ChatChannel {
+	return &ChatChannel{t: t, clock: clock, in: make(chan Input, 16), left: make(chan struct{})}
+}
+
+// Deliver passes a customer's message to the IVR. It returns false when
+// the IVR is not taking messages — the customer is with an agent (the desk
+// relays them) or has left — or 16 messages are already waiting.
+func (c *ChatChannel) Deliver(text string) bool {
+	text = strings.TrimSpace(text)
+	if text == "" || c.connected.Load() {
+		return false
+	}
+	select {
+	case <-c.left:
+		return false
+	default:
+	}
+	select {
+	case c.in <- Input{Kind: InputText, Text: text}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Leave tells the IVR the customer closed the chat.
+func (c *ChatChannel) Leave() { c.leaveOnce.Do(func() { close(c.left) }) }
+
+// Kind returns Chat.
+func (c *ChatChannel) Kind() ChannelKind { return Chat }
+
+// Play sends the utterance's text and buttons; it never waits for input.
+func (c *ChatChannel) Play(ctx context.Context, u Utterance) (Input, error) {
+	select {
+	case <-c.left:
+		return Input{}, ErrHangup
+	default:
+	}
+	return Input{}, c.t.Send(ctx, ChatMessage{Kind: ChatPrompt, Text: u.Text(), Buttons: u.Choices})
+}
+
+// Receive waits for the customer's next message or a queue event.
+func (c *ChatChannel) Receive(ctx context.Context, deadline time.Time, queue <-chan QueueEvent) (Input, error) {
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		d := deadline.Sub(c.clock.Now())
+		if d <= 0 {
+			return Input{}, ErrTimeout
+		}
+		timeout = c.clock.After(d)
+	}
+	select {
+	case in := <-c.in:
+		return in, nil
+	case ev, ok := <-queue:
+		if !ok {
+			ev = QueueEvent{Kind: QueueLost}
+		}
+		return Input{Kind: InputQueue, Queue: ev}, nil
+	case <-c.left:
+		return Input{}, ErrHangup
+	case <-timeout:
+		return Input{}, ErrTimeout
+	case <-ctx.Done():
+		return Input{}, ctx.Err()
+	}
+}
+
+// Transfer tells the customer an agent joined; from now on Deliver refuses
+// messages so the desk relays them to the agent.
+func (c *ChatChannel) Transfer(ctx context.Context, agent string) error {
+	c.connected.Store(true)
+	return c.t.Send(ctx, ChatMessage{Kind: ChatAgent, Agent: agent})
+}
+
+// Hangup closes the conversation from the IVR's side.
+func (c *ChatChannel) Hangup(ctx context.Context) error {
+	select {
+	case <-c.left:
+		return nil
+	default:
+	}
+	c.Leave()
+	return c.t.Send(ctx, ChatMessage{Kind: ChatEnd})
+}

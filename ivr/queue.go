@@ -1,0 +1,66 @@
+package ivr
+
+import (
+	"context"
+	"time"
+)
+
+// Queuer puts a contact into an agent queue (the ACD). The lead's adapter
+// implements it over package acd.
+type Queuer interface {
+	Enqueue(ctx context.Context, req QueueRequest) (QueueHandle, error)
+}
+
+// QueueRequest is what a transfer node hands to the ACD.
+type QueueRequest struct {
+	ContactID string
+	Channel   ChannelKind
+	Queue     string
+	Skills    []string
+	Priority  int    // higher is served first; flows derive it from the tier
+	Tier      string // caller's service tier ("vip", "gold", "" ...)
+	Lang      string
+	ANI       string
+	// Context is the flow's variables for the agent's screen; masked
+	// variables (passwords) are never included.
+	Context map[string]string
+}
+
+// QueueHandle follows one queued contact.
+type QueueHandle interface {
+	// Events delivers position updates and then exactly one of
+	// QueueConnected (later QueueAgentLeft), QueueMaxWait or QueueLost.
+	// The runner passes it to Channel.Receive.
+	Events() <-chan QueueEvent
+	// Cancel withdraws the contact: the caller hung up (abandoned) or the
+	// flow left the queue. Safe to call after the outcome.
+	Cancel(ctx context.Context) error
+}
+
+// QueueEventKind says what happened in the queue.
+type QueueEventKind uint8
+
+// Queue event kinds.
+const (
+	QueuePosition  QueueEventKind = iota + 1 // Position/ExpectedWait changed
+	QueueConnected                           // Agent accepted; talk begins
+	QueueAgentLeft                           // the agent ended their leg, the customer is still here
+	QueueMaxWait                             // max wait reached: Action says what the queue wants
+	QueueLost                                // no agent can take it (none logged in, queue closed)
+)
+
+// Max-wait actions a queue may ask for.
+const (
+	ActionCallback = "callback" // take a call-back request
+	ActionMessage  = "message"  // take a message (ticket)
+	ActionOverflow = "overflow" // go to the node's overflow target
+)
+
+// QueueEvent is one update from the queue.
+type QueueEvent struct {
+	Kind         QueueEventKind
+	Position     int           // 1 = next to be served
+	ExpectedWait time.Duration // 0 = unknown
+	Agent        string        // QueueConnected
+	Action       string        // QueueMaxWait
+}

@@ -1,0 +1,171 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// transfer queues the contact, gives queue treatment (comfort prompt,
+// position and expected wait every Announce on voice, at each change on
+// chat), hands the channel to the connected agent and waits for the agent
+// leg to end. Max-wait outcomes and lost contacts take the node's
+// callback/message/overflow/error targets.
+func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
+	q := ru.r.cfg.Queuer
+	if q == nil {
+		return n.Error, nil
+	}
+	prio := 0
+	if n.priorityExpr != nil {
+		prio, _ = ru.eval(n.priorityExpr).(int)
+	}
+	tier := str(ru.vars["tier"])
+	h, err := q.Enqueue(ctx, QueueRequest{ContactID: ru.c.ID, Channel: ru.kind, Queue: n.Queue, Skills: n.Skills,
+		Priority: prio, Tier: tier, Lang: ru.lang, ANI: ru.c.ANI, Context: ru.agentContext()})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		ru.log.Warn("ivr enqueue failed", "node", n.Name, "queue", n.Queue, "err", err)
+		return n.Error, nil
+	}
+	if !ru.agentRequested {
+		ru.agentRequested = true
+		ru.emit(AgentRequested{Header: ru.head(), Node: n.Name, Queue: n.Queue, Skills: n.Skills, Priority: prio, Tier: tier})
+	} else {
+		ru.emit(Requeued{Header: ru.head(), Node: n.Name, Queue: n.Queue})
+	}
+	leave := func(err error) (string, error) {
+		if cerr := h.Cancel(context.WithoutCancel(ctx)); cerr != nil {
+			ru.log.Debug("ivr queue cancel", "queue", n.Queue, "err", cerr)
+		}
+		return "", err
+	}
+	if len(n.Comfort) > 0 {
+		if _, err := ru.ch.Play(ctx, ru.utter(n.Comfort, false, nil)); err != nil {
+			return leave(err)
+		}
+	}
+	var (
+		last     QueueEvent
+		announce time.Time
+	)
+	if n.Announce > 0 && ru.kind == Voice {
+		announce = ru.now().Add(n.Announce)
+	}
+	for {
+		in, err := ru.ch.Receive(ctx, announce, h.Events())
+		if errors.Is(err, ErrTimeout) {
+			if last.Position > 0 {
+				if _, err := ru.ch.Play(ctx, ru.position(last)); err != nil {
+					return leave(err)
+				}
+			}
+			announce = ru.now().Add(n.Announce)
+			continue
+		}
+		if err != nil {
+			return leave(err)
+		}
+		if in.Kind != InputQueue {
+			continue // keys and text while queued are not for the IVR
+		}
+		ev := in.Queue
+		switch ev.Kind {
+		case QueuePosition:
+			last = ev
+			if ru.kind == Chat {
+				if _, err := ru.ch.Play(ctx, ru.position(ev)); err != nil {
+					return leave(err)
+				}
+			}
+		case QueueConnected:
+			ru.emit(AgentConnected{Header: ru.head(), Queue: n.Queue, Agent: ev.Agent})
+			if err := ru.ch.Transfer(ctx, ev.Agent); err != nil {
+				return leave(err)
+			}
+			return ru.talk(ctx, n, h, leave)
+		case QueueMaxWait:
+			target := map[string]string{ActionCallback: n.Callback, ActionMessage: n.Message, ActionOverflow: n.Overflow}[ev.Action]
+			if target == "" {
+				target = n.Error
+			}
+			return target, nil
+		case QueueLost:
+			return n.Error, nil
+		}
+	}
+}
+
+// talk waits while the customer is with the agent.
+func (ru *run) talk(ctx context.Context, n *Node, h QueueHandle, leave func(error) (string, error)) (string, error) {
+	for {
+		in, err := ru.ch.Receive(ctx, time.Time{}, h.Events())
+		if err != nil {
+			return leave(err)
+		}
+		if in.Kind == InputQueue && (in.Queue.Kind == QueueAgentLeft || in.Queue.Kind == QueueLost) {
+			if n.After == "" {
+				return "", errEnd
+			}
+			return n.After, nil
+		}
+	}
+}
+
+func (ru *run) position(ev QueueEvent) Utterance {
+	items := []Item{{Prompt: "queue.position"}, {Say: SayNumber, Value: itoa(ev.Position)}, {Prompt: "queue.position_unit"}}
+	if ev.ExpectedWait > 0 {
+		mins := int((ev.ExpectedWait + time.Minute - 1) / time.Minute)
+		items = append(items, Item{Prompt: "queue.wait"}, Item{Say: SayNumber, Value: itoa(mins)}, Item{Prompt: "queue.minutes"})
+	}
+	return Utterance{Lang: ru.lang, Items: items, Prompts: ru.lib.prompts}
+}
+
+func itoa(i int) string { return str(i) }
+
+// agentContext is what the agent's screen shows: the variables, without
+// masked ones and without runner-only values.
+func (ru *run) agentContext() map[string]string {
+	out := make(map[string]string, len(ru.vars))
+	for k, v := range ru.vars {
+		if ru.masked[k] {
+			continue
+		}
+		out[k] = str(v)
+	}
+	return out
+}
+
+func (ru *run) ticket(ctx context.Context, n *Node) (string, error) {
+	t := ru.r.cfg.Tickets
+	if t == nil {
+		return n.Error, nil
+	}
+	fields := make(map[string]string, len(n.Fields))
+	for f, v := range n.Fields {
+		if !ru.masked[v] {
+			fields[f] = str(ru.vars[v])
+		}
+	}
+	num, err := t.CreateTicket(ctx, TicketRequest{ContactID: ru.c.ID, Type: n.TicketType, ANI: ru.c.ANI,
+		Account: str(ru.vars["account"]), Summary: n.Summary, Channel: ru.kind, Fields: fields})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		ru.log.Warn("ivr ticket failed", "node", n.Name, "err", err)
+		return n.Error, nil
+	}
+	ru.setVar(n.Var, num, false)
+	ru.selfService = true
+	ru.emit(TicketCreated{Header: ru.head(), Node: n.Name, Type: n.TicketType, Ticket: num})
+	ru.emit(SelfServiceCompleted{Header: ru.head(), Node: n.Name, Op: "ticket"})
+	if len(n.Prompt) > 0 {
+		if _, err := ru.ch.Play(ctx, ru.utter(n.Prompt, false, nil)); err != nil {
+			return "", err
+		}
+	}
+	return n.Next, nil
+}
