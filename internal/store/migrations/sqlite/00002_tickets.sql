@@ -21,7 +21,6 @@ CREATE TABLE tickets (
     updated_at      TIMESTAMP NOT NULL,
     next_due        TIMESTAMP,  -- earliest unfired SLA timer; NULL when none
     deadline        TIMESTAMP,  -- earliest running SLA deadline (pool urgency)
-    visit_due       TIMESTAMP,  -- due time of the return visit still to be made; NULL when none
     version         INTEGER NOT NULL CHECK (version > 0),
     doc             TEXT NOT NULL
 );
@@ -30,8 +29,6 @@ CREATE INDEX tickets_next_due ON tickets (next_due, id) WHERE next_due IS NOT NU
 -- Pool views: one group's pooled tickets by urgency.
 CREATE INDEX tickets_pool ON tickets (group_name, status, deadline, priority_rank DESC, created_at, id);
 CREATE INDEX tickets_created ON tickets (created_at, id);
--- The outbound work list: return visits falling due.
-CREATE INDEX tickets_visit_due ON tickets (visit_due, id) WHERE visit_due IS NOT NULL;
 CREATE INDEX tickets_assignee ON tickets (assignee, status) WHERE assignee <> '';
 CREATE INDEX tickets_phone ON tickets (phone);
 
