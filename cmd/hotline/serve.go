@@ -64,6 +64,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		OnFail: func(n int) { m.eventsLost.Add(float64(n)) },
 	})
 
+	contacts := newContactRecorder(bus, st, log)
+
 	authSvc := auth.NewService(st, auth.Options{
 		IdleTimeout: cfg.Auth.SessionIdleTimeout, MaxAge: cfg.Auth.SessionMaxAge,
 		LoginLimitAccount: cfg.Auth.LoginLimitAccount, LoginLimitAddress: cfg.Auth.LoginLimitAddress,
@@ -105,6 +107,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 
 	var wg sync.WaitGroup
 	wg.Go(func() { recorder.Run(ctx) })
+	wg.Go(func() { contacts.run(ctx) })
 	// The routing core starts once the schema is current: a node started
 	// before `hotline migrate` serves its probes (not ready) and picks up
 	// as soon as the migration lands.
@@ -151,7 +154,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	stopSweep()
 	stopCore() // saves the ACD's state, then stops it
 	<-coreDone
-	bus.Close() // the recorder writes what is buffered, then returns
+	bus.Close() // the recorders write what is buffered, then return
 	wg.Wait()
 	if d := recorder.Dropped(); d > 0 {
 		log.Warn("event log missed events", "dropped", d)
