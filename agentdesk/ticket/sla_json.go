@@ -16,7 +16,7 @@ type slaJSON struct {
 
 type plainSLA SLA
 
-func seconds(d time.Duration) float64   { return d.Seconds() }
+func seconds(d time.Duration) float64  { return d.Seconds() }
 func duration(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 // MarshalJSON writes the targets and the time used in seconds.
