@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -564,5 +565,28 @@ func TestWatchers(t *testing.T) {
 	}
 	if _, err := d.Watch(ctx, ticket.Actor{ID: "eoms", Role: ticket.SystemRole}, tk.ID, true); !errors.Is(err, ticket.ErrForbidden) {
 		t.Errorf("system watching: got %v", err)
+	}
+}
+
+func TestExportPages(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Webhooks = nil
+	d := newDesk(t, cfg)
+	const n = 2*ticket.MaxPage + 3
+	for i := range n {
+		if _, _, err := d.Create(ctx, sup, fault(fmt.Sprintf("1390000%04d", i)), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := d.Export(ctx, sup, ticket.Filter{}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n+1 || rows[1][0] != "20261123000001" || rows[n][0] != fmt.Sprintf("20261123%06d", n) {
+		t.Errorf("got %d rows, first %s, last %s", len(rows), rows[1][0], rows[len(rows)-1][0])
 	}
 }
