@@ -325,3 +325,48 @@ func TestStatusProbesAreLimited(t *testing.T) {
 		t.Errorf("after the wait: got %d %s", r.status, r.body)
 	}
 }
+
+func FuzzSearchQuery(f *testing.F) {
+	for _, q := range []string{"status=pooled,assigned&sort=urgency&limit=5", "q=%25_%5C&open=true", "from=2026-11-23T00:00:00Z&to=2026-11-22T00:00:00Z",
+		"limit=-1", "visit_due=x", "status=&type=&&&", "group=%00"} {
+		f.Add(q)
+	}
+	srv := api(f)
+	call(f, srv, alice, "POST", "/tickets", draft)
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, path := range []string{"/tickets?", "/pools/fault-desk?", "/tickets/export.csv?"} {
+			req, err := http.NewRequest("GET", srv.URL+"/api/v1"+path+q, nil)
+			if err != nil {
+				return // not a URL the client can send
+			}
+			req.Header.Set("X-Actor", sup)
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode >= 500 {
+				t.Fatalf("%s%s: got %d %s", path, q, res.StatusCode, b)
+			}
+		}
+	})
+}
+
+func FuzzStatusCheck(f *testing.F) {
+	f.Add(`{"number":"20261123000001","phone":"13900000001"}`)
+	f.Add(`{"number":"20261123000001","phone":"+86 139"}`)
+	f.Add(`{"number":20261123000001}`)
+	srv, clock := apiClock(f)
+	call(f, srv, alice, "POST", "/tickets", draft)
+	f.Fuzz(func(t *testing.T, body string) {
+		clock.Advance(time.Hour) // keep the probe limit out of the way
+		r := call(t, srv, "", "POST", "/public/ticket-status", body)
+		switch {
+		case r.status >= 500:
+			t.Fatalf("got %d for %q", r.status, body)
+		case r.status == 200 && (strings.Contains(r.body, "fault-desk") || strings.Contains(r.body, "alice")):
+			t.Fatalf("staff fields in the customer view for %q: %s", body, r.body)
+		}
+	})
+}
