@@ -270,7 +270,9 @@ func (c SLAConfig) move(t *Ticket, before Status, cal Calendar, now time.Time) {
 	switch {
 	case t.Status == Resolved && before != Resolved:
 		s.ResolvedAt = now
-		s.OnTime = s.Resolution == 0 || s.Used <= s.Resolution
+		// A breach that fired at the deadline instant counts, so the
+		// on-time flag never contradicts the breach event.
+		s.OnTime = s.Resolution == 0 || (s.Used <= s.Resolution && !s.Breached)
 	case t.Status == Assigned || t.Status == Pooled:
 		if before == Resolved || before == Visiting || before == Closed {
 			s.ResolvedAt, s.OnTime = time.Time{}, false
