@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // effects collects what one transaction must write besides the ticket row
@@ -53,10 +55,9 @@ func (e *effects) event(ev Event) error {
 }
 
 func (e *effects) enqueue(ticket int64, why string, m Message) {
-	// The key is deterministic for this change: ticket, the change's time and
-	// the position in this transaction. A replayed transaction after a
-	// conflict produces a new change and so new keys, never a lost one.
-	m.Key = fmt.Sprintf("%d:%d:%d:%s:%s", ticket, e.now.UnixNano(), len(e.messages), why, m.Medium)
+	// The key is unique per message (a time-ordered UUID): it is what the far
+	// end deduplicates on when a send is retried.
+	m.Key = fmt.Sprintf("%d-%s-%s", ticket, why, uuid.Must(uuid.NewV7()))
 	m.Ticket, m.State, m.NextTry, m.CreatedAt = ticket, Queued, e.now, e.now
 	e.messages = append(e.messages, m)
 }

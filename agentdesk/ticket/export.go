@@ -21,12 +21,16 @@ var exportColumns = []string{
 // UTF-8 with a byte-order mark, CRLF line ends, and cells that would start a
 // formula (= + - @) prefixed with an apostrophe. Leads, supervisors and
 // systems may export. f.Limit and f.Offset are ignored: everything matching
-// is written, page by page.
+// is written, page by page, oldest first unless f.Sort says otherwise.
 func (s *Service) Export(ctx context.Context, actor Actor, f Filter, w io.Writer) error {
 	if actor.Role != LeadRole && actor.Role != SupervisorRole && actor.Role != SystemRole {
 		return ErrForbidden
 	}
 	f.Limit, f.Offset = MaxPage, 0
+	if f.Sort == "" {
+		// Oldest first pages stably while new tickets arrive at the end.
+		f.Sort = Oldest
+	}
 	if err := f.Validate(); err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ func diff(before, after *Ticket) []Change {
 	add("pending_reason", before.Pending, after.Pending)
 	add("resolution", before.Resolution, after.Resolution)
 	add("tags", strings.Join(before.Tags, ","), strings.Join(after.Tags, ","))
+	add("watchers", strings.Join(before.Watchers, ","), strings.Join(after.Watchers, ","))
 	add("merged_into", id(before.MergedInto), id(after.MergedInto))
 	add("urges", strconv.Itoa(before.Urges), strconv.Itoa(after.Urges))
 	add("first_response_at", ts(before.SLA.FirstResponseAt), ts(after.SLA.FirstResponseAt))

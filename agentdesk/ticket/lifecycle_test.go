@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -197,4 +198,27 @@ func FuzzValidNumber(f *testing.F) {
 			t.Fatalf("%q accepted with a bad date", s)
 		}
 	})
+}
+
+func TestSLAJSONInSeconds(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	in := SLA{Policy: "p", FirstResponse: 90 * time.Minute, Resolution: 8 * time.Hour, Used: 1500 * time.Millisecond,
+		Since: at, ResolutionDue: at.Add(time.Hour), Fired: []string{"warn_75"}, OnTime: true}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"policy":"p","resolution_due":"2026-11-23T10:00:00Z","since":"2026-11-23T09:00:00Z","first_response_breached":false,` +
+		`"resolution_breached":false,"on_time":true,"fired":["warn_75"],"first_response_target":5400,"resolution_target":28800,"used":1.5}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	var out SLA
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.FirstResponse != in.FirstResponse || out.Resolution != in.Resolution || out.Used != in.Used ||
+		!out.ResolutionDue.Equal(in.ResolutionDue) || out.Fired[0] != "warn_75" || !out.OnTime {
+		t.Errorf("round trip: got %+v", out)
+	}
 }

@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -64,8 +65,27 @@ type Directory interface {
 
 // StaticDirectory is a Directory from configuration.
 type StaticDirectory struct {
-	People map[string]Address `yaml:"people"`
-	Leads  map[string]string  `yaml:"leads"` // group → lead's id
+	People  map[string]Address  `yaml:"people"`
+	Leads   map[string]string   `yaml:"leads"`   // group → lead's id
+	Members map[string][]string `yaml:"members"` // group → ids of the agents who claim from its pool
+}
+
+// GroupsOf lists the groups id belongs to (as a member or as the lead), in
+// name order: the Actor.Groups of that agent.
+func (d StaticDirectory) GroupsOf(id string) []string {
+	var out []string
+	for g, ms := range d.Members {
+		if slices.Contains(ms, id) {
+			out = append(out, g)
+		}
+	}
+	for g, lead := range d.Leads {
+		if lead == id && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Staff implements Directory.

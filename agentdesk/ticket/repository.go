@@ -70,6 +70,7 @@ const (
 	Newest  Sort = "newest"  // created_at descending (default)
 	Oldest  Sort = "oldest"  // created_at ascending
 	Urgency Sort = "urgency" // SLA.Deadline ascending, no deadline last, then priority, then oldest
+	Visits  Sort = "visit"   // return visit due time ascending, none last
 )
 
 // Filter selects tickets. Empty fields match anything.
@@ -86,6 +87,7 @@ type Filter struct {
 	Open     bool     `json:"open,omitempty"`
 	From     time.Time
 	To       time.Time // created in [From, To)
+	VisitDue time.Time // non-zero: only tickets whose return visit is due by then (Ticket.VisitDue)
 	Sort     Sort
 	Limit    int
 	Offset   int
@@ -106,7 +108,7 @@ func (f *Filter) Validate() error {
 		return fieldErr("type", "unknown type %q", f.Type)
 	case f.Priority != "" && !f.Priority.Valid():
 		return fieldErr("priority", "unknown priority %q", f.Priority)
-	case f.Sort != "" && f.Sort != Newest && f.Sort != Oldest && f.Sort != Urgency:
+	case f.Sort != "" && f.Sort != Newest && f.Sort != Oldest && f.Sort != Urgency && f.Sort != Visits:
 		return fieldErr("sort", "unknown sort %q", f.Sort)
 	case f.Limit < 0 || f.Limit > MaxPage:
 		return fieldErr("limit", "must be between 1 and %d", MaxPage)

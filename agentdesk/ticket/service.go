@@ -384,6 +384,13 @@ func (s *Service) do(ctx context.Context, actor Actor, id int64, cmd Command) (*
 		if err := tx.Update(ctx, t, before.Version); err != nil {
 			return err
 		}
+		for _, w := range t.Watchers {
+			if w != actor.ID && t.Status != before.Status {
+				if err := fx.staff(t, w, "changed", noteOf()); err != nil {
+					return err
+				}
+			}
+		}
 		fx.record(before, t, string(cmd.Action), note)
 		ev := eventOf(EventChanged, t, now, s.cfg.ServiceCategory)
 		ev.Action = cmd.Action
@@ -512,3 +519,49 @@ func (s *Service) annotate(ctx context.Context, actor Actor, id int64, kind Note
 
 // now reads the clock at the microsecond precision every store keeps.
 func (s *Service) now() time.Time { return s.clock.Now().Truncate(time.Microsecond) }
+
+// Watch adds the caller to the ticket's watchers (on) or removes it: watchers
+// are told of every status change made by someone else.
+func (s *Service) Watch(ctx context.Context, actor Actor, id int64, on bool) (*Ticket, error) {
+	if actor.Role == "" || actor.Role == SystemRole {
+		return nil, ErrForbidden
+	}
+	var t *Ticket
+	err := s.repo.InTx(ctx, func(tx Tx) error {
+		fx := s.effects(actor)
+		var err error
+		if t, err = tx.Lock(ctx, id); err != nil {
+			return err
+		}
+		if !actor.mayRead(t) {
+			return ErrNotFound
+		}
+		before := t.Clone()
+		i := slices.Index(t.Watchers, actor.ID)
+		switch {
+		case on && i < 0:
+			if len(t.Watchers) >= maxTags {
+				return fieldErr("watchers", "at most %d watchers", maxTags)
+			}
+			t.Watchers = append(t.Watchers, actor.ID)
+		case !on && i >= 0:
+			t.Watchers = slices.Delete(t.Watchers, i, i+1)
+		default:
+			return nil
+		}
+		t.UpdatedAt, t.Version = fx.now, t.Version+1
+		if err := tx.Update(ctx, t, before.Version); err != nil {
+			return err
+		}
+		action := "watch"
+		if !on {
+			action = "unwatch"
+		}
+		fx.record(before, t, action, "")
+		return fx.flush(ctx, tx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -524,5 +525,68 @@ func TestExportCSV(t *testing.T) {
 	}
 	if !bytes.Contains(b, []byte("\r\n")) {
 		t.Error("want CRLF line ends")
+	}
+}
+
+func TestWatchers(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Webhooks = nil
+	d := newDesk(t, cfg)
+	tk, _, _ := d.Create(ctx, alice, fault("13900000001"), "")
+	if _, err := d.Watch(ctx, bob, tk.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if x, _ := d.Watch(ctx, bob, tk.ID, true); len(x.Watchers) != 1 || x.Version != 2 {
+		t.Errorf("watching twice: got %v v%d", x.Watchers, x.Version)
+	}
+	d.do(t, alice, tk.ID, ticket.Command{Action: ticket.Claim})
+	d.do(t, alice, tk.ID, ticket.Command{Action: ticket.Start})
+	d.do(t, lead, tk.ID, ticket.Command{Action: ticket.Dispatch, Assignee: "bob"}) // in_progress → assigned
+	d.Comment(ctx, alice, tk.ID, ticket.Internal, "no status change, no message")
+	x, err := d.Watch(ctx, bob, tk.ID, false)
+	if err != nil || len(x.Watchers) != 0 {
+		t.Fatalf("unwatch: %v %v", x.Watchers, err)
+	}
+	d.do(t, bob, tk.ID, ticket.Command{Action: ticket.Start})
+	var got []string
+	for _, m := range d.detail(t, tk.ID).Messages {
+		if m.To == "13800000002" {
+			got = append(got, m.Body)
+		}
+	}
+	want := []string{
+		"您关注的工单20261123000001状态变为“已派单”：宽带无法上网",
+		"您关注的工单20261123000001状态变为“处理中”：宽带无法上网",
+		"工单20261123000001（故障，普通）已派发给您：宽带无法上网",
+		"您关注的工单20261123000001状态变为“已派单”：宽带无法上网",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("bob's messages:\ngot  %q\nwant %q", got, want)
+	}
+	if _, err := d.Watch(ctx, ticket.Actor{ID: "eoms", Role: ticket.SystemRole}, tk.ID, true); !errors.Is(err, ticket.ErrForbidden) {
+		t.Errorf("system watching: got %v", err)
+	}
+}
+
+func TestExportPages(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Webhooks = nil
+	d := newDesk(t, cfg)
+	const n = 2*ticket.MaxPage + 3
+	for i := range n {
+		if _, _, err := d.Create(ctx, sup, fault(fmt.Sprintf("1390000%04d", i)), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := d.Export(ctx, sup, ticket.Filter{}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n+1 || rows[1][0] != "20261123000001" || rows[n][0] != fmt.Sprintf("20261123%06d", n) {
+		t.Errorf("got %d rows, first %s, last %s", len(rows), rows[1][0], rows[len(rows)-1][0])
 	}
 }

@@ -18,7 +18,7 @@ type Settings struct {
 	NumberBlock     int             `yaml:"number_block" doc:"Ticket numbers each node reserves at a time from the shared daily counter."`
 	Rules           []Rule          `yaml:"rules" doc:"Automatic dispatch: first match of type/category/region/tier sends a new ticket to a group (or person)."`
 	SLA             SLAConfig       `yaml:"sla" doc:"Policies (type x priority x tier: first_response, resolution), warn_at fractions, escalation chain."`
-	Directory       StaticDirectory `yaml:"directory" doc:"Staff phone/e-mail/language for notifications and each group's lead."`
+	Directory       StaticDirectory `yaml:"directory" doc:"Staff phone/e-mail/language for notifications, each group's lead and members."`
 	Timers          struct {
 		Every time.Duration `yaml:"every" doc:"How often the SLA timer loop scans for due timers."`
 		Batch int           `yaml:"batch" doc:"Tickets handled per scan before scanning again."`

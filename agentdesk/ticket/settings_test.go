@@ -2,6 +2,7 @@ package ticket_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,12 @@ func TestSettingsFromYAML(t *testing.T) {
 	}
 	if _, err := ticket.NewService(newDesk(t, baseConfig()).repo, newDesk(t, baseConfig()).clock, cfg); err != nil {
 		t.Errorf("service from settings: %v", err)
+	}
+	if got := s.Directory.GroupsOf("zhang.wei"); !slices.Equal(got, []string{"fault-desk", "vip-desk"}) {
+		t.Errorf("groups of zhang.wei: %v", got)
+	}
+	if got := s.Directory.GroupsOf("li.na"); !slices.Equal(got, []string{"complaint-desk", "fault-desk"}) {
+		t.Errorf("groups of the lead: %v", got)
 	}
 	cc := s.Courier()
 	if cc.Lease != time.Minute || cc.MaxAttempts != 10 {

@@ -123,13 +123,13 @@ func (c SLAConfig) policyFor(t *Ticket) (Policy, bool) {
 type SLA struct {
 	Policy           string        `json:"policy,omitempty"`
 	Calendar         string        `json:"calendar,omitempty"`
-	FirstResponse    time.Duration `json:"first_response_target"` // nanoseconds of business time
-	Resolution       time.Duration `json:"resolution_target"`     // nanoseconds of business time
+	FirstResponse    time.Duration `json:"-"` // business time; "first_response_target" in seconds on the wire
+	Resolution       time.Duration `json:"-"` // business time; "resolution_target" in seconds on the wire
 	FirstResponseDue time.Time     `json:"first_response_due,omitzero"`
 	FirstResponseAt  time.Time     `json:"first_response_at,omitzero"`
 	ResolutionDue    time.Time     `json:"resolution_due,omitzero"` // zero while the clock is stopped
 	ResolvedAt       time.Time     `json:"resolved_at,omitzero"`
-	Used             time.Duration `json:"used"`
+	Used             time.Duration `json:"-"` // "used" in seconds on the wire
 	Since            time.Time     `json:"since,omitzero"`
 	FirstBreached    bool          `json:"first_response_breached"`
 	Breached         bool          `json:"resolution_breached"`
@@ -270,7 +270,9 @@ func (c SLAConfig) move(t *Ticket, before Status, cal Calendar, now time.Time) {
 	switch {
 	case t.Status == Resolved && before != Resolved:
 		s.ResolvedAt = now
-		s.OnTime = s.Resolution == 0 || s.Used <= s.Resolution
+		// A breach that fired at the deadline instant counts, so the
+		// on-time flag never contradicts the breach event.
+		s.OnTime = s.Resolution == 0 || (s.Used <= s.Resolution && !s.Breached)
 	case t.Status == Assigned || t.Status == Pooled:
 		if before == Resolved || before == Visiting || before == Closed {
 			s.ResolvedAt, s.OnTime = time.Time{}, false

@@ -32,14 +32,21 @@ var priorityNames = map[string]map[Priority]string{
 	"en": {Low: "low", Normal: "normal", High: "high", Urgent: "urgent"},
 }
 
+var statusNames = map[string]map[Status]string{
+	"zh": {New: "新建", Pooled: "待领取", Assigned: "已派单", InProgress: "处理中", Pending: "挂起", Resolved: "已解决",
+		Visiting: "回访中", Closed: "已关闭", Merged: "已合并", Cancelled: "已撤销"},
+	"en": {New: "new", Pooled: "pooled", Assigned: "assigned", InProgress: "in progress", Pending: "pending", Resolved: "resolved",
+		Visiting: "return visit", Closed: "closed", Merged: "merged", Cancelled: "cancelled"},
+}
+
 var clockNames = map[string][2]string{"zh": {"首次响应", "处理"}, "en": {"first-response", "resolution"}}
 
 // note is the data a template sees.
 type note struct {
-	Number, Subject, Resolution, Group, Text  string
-	TypeName, PriorityName, Clock, Due, Event string
-	Urges, Step                               int
-	Percent                                   string
+	Number, Subject, Resolution, Group, Text, Status string
+	TypeName, PriorityName, Clock, Due, Event        string
+	Urges, Step                                      int
+	Percent                                          string
 }
 
 func language(l string) string {
@@ -52,7 +59,7 @@ func language(l string) string {
 // render fills template name for t in lang. Times show in loc.
 func render(lang, name string, t *Ticket, n note, loc *time.Location) (subject, body string, err error) {
 	lang = language(lang)
-	n.Number, n.Subject, n.Group = t.Number, t.Subject, t.Group
+	n.Number, n.Subject, n.Group, n.Status = t.Number, t.Subject, t.Group, statusNames[lang][t.Status]
 	if n.Resolution == "" {
 		n.Resolution = t.Resolution
 	}

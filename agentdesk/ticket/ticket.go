@@ -121,6 +121,7 @@ type Ticket struct {
 	Status   Status   `json:"status"`
 	Pending  string   `json:"pending_reason,omitempty"` // customer or third_party while pending
 	Tags     []string `json:"tags,omitempty"`
+	Watchers []string `json:"watchers,omitempty"` // staff told of every lifecycle change
 
 	SLA   SLA    `json:"sla"`
 	Visit *Visit `json:"return_visit,omitempty"`
@@ -141,6 +142,7 @@ type Ticket struct {
 func (t *Ticket) Clone() *Ticket {
 	c := *t
 	c.Tags = slices.Clone(t.Tags)
+	c.Watchers = slices.Clone(t.Watchers)
 	c.SLA.Fired = slices.Clone(t.SLA.Fired)
 	if t.Visit != nil {
 		v := *t.Visit
@@ -152,6 +154,15 @@ func (t *Ticket) Clone() *Ticket {
 // Open reports whether the ticket still needs work (not closed, merged or
 // cancelled).
 func (t *Ticket) Open() bool { return !t.Status.Terminal() }
+
+// VisitDue is the due time of the return visit still to be made, zero when
+// none is waiting (the outbound work list).
+func (t *Ticket) VisitDue() time.Time {
+	if t.Visit != nil && t.Visit.Result == "" && (t.Status == Resolved || t.Status == Visiting) {
+		return t.Visit.Due
+	}
+	return time.Time{}
+}
 
 // Visit is the return visit scheduled when a fault or complaint is resolved.
 type Visit struct {

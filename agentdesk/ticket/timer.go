@@ -24,14 +24,19 @@ func (s *Service) FireDue(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("due tickets: %w", err)
 	}
+	var errs []error
 	for _, id := range ids {
+		// A conflict means someone changed the ticket meanwhile; its timers
+		// are still stored and come back on the next scan. Other failures
+		// are reported, but one bad ticket does not hold up the rest.
 		if err := s.fire(ctx, id, now); err != nil && !errors.Is(err, ErrConflict) {
-			// A conflict means someone changed the ticket meanwhile; its
-			// timers are still stored and come back on the next scan.
-			return 0, fmt.Errorf("ticket %d: %w", id, err)
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("ticket %d: %w", id, err))
 		}
 	}
-	return len(ids), nil
+	return len(ids), errors.Join(errs...)
 }
 
 // RunTimers calls FireDue every interval until ctx ends, draining backlogs

@@ -1,6 +1,7 @@
 package ticket_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -184,5 +185,21 @@ func TestConfigValidate(t *testing.T) {
 		if _, err := ticket.NewService(d.repo, d.clock, cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: got %v, want %q", tt.cfg, err, tt.want)
 		}
+	}
+}
+
+func TestOneBadTicketDoesNotStallTimers(t *testing.T) {
+	d := newDesk(t, slaConfig())
+	bad, _, _ := d.Create(ctx, alice, fault("13900000001"), "")
+	d.clock.Advance(time.Second)
+	good, _, _ := d.Create(ctx, alice, fault("13900000002"), "")
+	d.repo.FailLock = map[int64]error{bad.ID: errors.New("damaged row")}
+	d.clock.Advance(50 * time.Minute)
+	n, err := d.FireDue(ctx, 10)
+	if n != 2 || err == nil || !strings.Contains(err.Error(), "damaged row") {
+		t.Errorf("got %d, %v; want both looked at and the damage reported", n, err)
+	}
+	if got := d.fired(t, good.ID); !slices.Equal(got, []string{"first_warn_75"}) {
+		t.Errorf("good ticket: fired %v", got)
 	}
 }

@@ -30,20 +30,21 @@ type TicketRow struct {
 	UpdatedAt      time.Time
 	NextDue        time.Time // zero: no SLA timer armed
 	Deadline       time.Time // zero: no running deadline
+	VisitDue       time.Time // zero: no return visit waiting
 	Version        int64
 	Doc            string
 }
 
 const ticketCols = `id, number, idempotency_key, type, category, priority, priority_rank, status, is_open,
-	group_name, assignee, region, phone, subject, description, created_at, updated_at, next_due, deadline, version, doc`
+	group_name, assignee, region, phone, subject, description, created_at, updated_at, next_due, deadline, visit_due, version, doc`
 
 func scanTicket(r row) (TicketRow, error) {
 	var t TicketRow
 	var key *string
-	var due, deadline *time.Time
+	var due, deadline, visit *time.Time
 	err := r.Scan(&t.ID, &t.Number, &key, &t.Type, &t.Category, &t.Priority, &t.PriorityRank, &t.Status, &t.Open,
 		&t.Group, &t.Assignee, &t.Region, &t.Phone, &t.Subject, &t.Description, &t.CreatedAt, &t.UpdatedAt,
-		&due, &deadline, &t.Version, &t.Doc)
+		&due, &deadline, &visit, &t.Version, &t.Doc)
 	t.IdempotencyKey = deref(key)
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	if due != nil {
@@ -51,6 +52,9 @@ func scanTicket(r row) (TicketRow, error) {
 	}
 	if deadline != nil {
 		t.Deadline = deadline.UTC()
+	}
+	if visit != nil {
+		t.VisitDue = visit.UTC()
 	}
 	return t, err
 }
@@ -67,12 +71,12 @@ func nullTime(t time.Time) any {
 func (s *Store) CreateTicket(ctx context.Context, t *TicketRow) error {
 	err := s.q.queryRow(ctx, `INSERT INTO tickets (number, idempotency_key, type, category, priority, priority_rank,
 		status, is_open, group_name, assignee, region, phone, subject, description, created_at, updated_at,
-		next_due, deadline, version, doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		next_due, deadline, visit_due, version, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		RETURNING id`,
 		t.Number, nullable(t.IdempotencyKey), t.Type, t.Category, t.Priority, t.PriorityRank, t.Status, t.Open,
 		t.Group, t.Assignee, t.Region, t.Phone, t.Subject, t.Description, ts(t.CreatedAt), ts(t.UpdatedAt),
-		nullTime(t.NextDue), nullTime(t.Deadline), t.Version, t.Doc).Scan(&t.ID)
+		nullTime(t.NextDue), nullTime(t.Deadline), nullTime(t.VisitDue), t.Version, t.Doc).Scan(&t.ID)
 	return wrap("create ticket", err)
 }
 
@@ -112,11 +116,11 @@ func (s *Store) TicketByKey(ctx context.Context, key string) (TicketRow, error) 
 func (s *Store) UpdateTicket(ctx context.Context, t TicketRow, prev int64) error {
 	n, err := s.q.exec(ctx, `UPDATE tickets SET type = $1, category = $2, priority = $3, priority_rank = $4,
 		status = $5, is_open = $6, group_name = $7, assignee = $8, region = $9, phone = $10, subject = $11,
-		description = $12, updated_at = $13, next_due = $14, deadline = $15, version = $16, doc = $17
-		WHERE id = $18 AND version = $19`,
+		description = $12, updated_at = $13, next_due = $14, deadline = $15, visit_due = $16, version = $17, doc = $18
+		WHERE id = $19 AND version = $20`,
 		t.Type, t.Category, t.Priority, t.PriorityRank, t.Status, t.Open, t.Group, t.Assignee, t.Region, t.Phone,
-		t.Subject, t.Description, ts(t.UpdatedAt), nullTime(t.NextDue), nullTime(t.Deadline), t.Version, t.Doc,
-		t.ID, prev)
+		t.Subject, t.Description, ts(t.UpdatedAt), nullTime(t.NextDue), nullTime(t.Deadline), nullTime(t.VisitDue),
+		t.Version, t.Doc, t.ID, prev)
 	if err != nil {
 		return wrap("update ticket", err)
 	}
@@ -143,7 +147,8 @@ type TicketQuery struct {
 	Text     string // case-insensitive substring of subject or description
 	OpenOnly bool
 	From, To time.Time // created in [From, To)
-	Sort     string    // "newest" (default), "oldest", "urgency"
+	VisitDue time.Time // non-zero: only tickets whose return visit is due by then
+	Sort     string    // "newest" (default), "oldest", "urgency", "visit"
 	Limit    int
 	Offset   int
 }
@@ -182,6 +187,9 @@ func (s *Store) SearchTickets(ctx context.Context, q TicketQuery) ([]TicketRow, 
 	if !q.To.IsZero() {
 		where = append(where, "created_at < "+arg(ts(q.To)))
 	}
+	if !q.VisitDue.IsZero() {
+		where = append(where, "visit_due <= "+arg(ts(q.VisitDue)))
+	}
 	if q.Text != "" {
 		like := "LIKE"
 		if s.dialect == Postgres {
@@ -199,6 +207,8 @@ func (s *Store) SearchTickets(ctx context.Context, q TicketQuery) ([]TicketRow, 
 		sql += ` ORDER BY created_at, id`
 	case "urgency":
 		sql += ` ORDER BY deadline NULLS LAST, priority_rank DESC, created_at, id`
+	case "visit":
+		sql += ` ORDER BY visit_due NULLS LAST, id`
 	default:
 		sql += ` ORDER BY created_at DESC, id DESC`
 	}

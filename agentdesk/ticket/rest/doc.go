@@ -4,10 +4,11 @@
 // claim, dispatch, merge, pool views, CSV export, and the public status check
 // by ticket number and phone number.
 //
-// Handler is an http.Handler to mount under a prefix (it serves paths such
-// as /tickets and /pools/{group}). The caller's identity comes from the
-// authentication middleware in front of it through a ticket.Identify
-// function; every route but the customer status check requires one.
+// Handler is an http.Handler to mount under a prefix (it serves /tickets…,
+// /pools/{group} and /public/ticket-status). The caller's identity comes from
+// the authentication middleware in front of it through a ticket.Identify
+// function; every route but the customer status check under /public/
+// requires one.
 //
 // Errors are JSON: {"error": {"code": "...", "field": "...", "message": "..."}}
 // with a 4xx status naming the offending field where there is one.

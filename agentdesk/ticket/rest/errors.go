@@ -20,6 +20,7 @@ const (
 	codeUnauthenticated = "unauthenticated"
 	codeTooLarge        = "too_large"
 	codeMediaType       = "unsupported_media_type"
+	codeRateLimited     = "rate_limited"
 )
 
 // requestError is a problem with the request detected here.

@@ -12,7 +12,7 @@ import (
 
 // queryParams are the search parameters.
 var queryParams = []string{"status", "type", "category", "priority", "group", "assignee", "region",
-	"phone", "q", "open", "from", "to", "sort", "limit", "offset"}
+	"phone", "q", "open", "from", "to", "visit_due", "sort", "limit", "offset"}
 
 // filterOf reads a ticket.Filter from the query string; unknown or repeated
 // parameters and malformed values are errors naming the parameter. allowed,
@@ -50,7 +50,7 @@ func filterOf(r *http.Request, allowed ...string) (ticket.Filter, error) {
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
+	}{{"from", &f.From}, {"to", &f.To}, {"visit_due", &f.VisitDue}} {
 		if s := get(p.name); s != "" {
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {

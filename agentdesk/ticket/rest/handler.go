@@ -2,11 +2,14 @@ package rest
 
 import (
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/auth"
 )
 
 // Handler serves the ticket API.
@@ -14,15 +17,37 @@ type Handler struct {
 	svc      *ticket.Service
 	identify ticket.Identify
 	log      *slog.Logger
+	clock    ticket.Clock
+	guard    *probeGuard
 	mux      *http.ServeMux
 }
 
+// Options tune the Handler; zero values take the defaults.
+type Options struct {
+	Logger *slog.Logger
+	Clock  ticket.Clock // for the status-check limit; default the wall clock
+	// StatusFailures failed status checks per client address are allowed
+	// per StatusWindow (default 10 per 15 minutes); then 429.
+	StatusFailures int
+	StatusWindow   time.Duration
+}
+
 // New returns the API over svc. identify yields the authenticated caller.
-func New(svc *ticket.Service, identify ticket.Identify, log *slog.Logger) *Handler {
-	if log == nil {
-		log = slog.Default()
+func New(svc *ticket.Service, identify ticket.Identify, o Options) *Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
-	h := &Handler{svc: svc, identify: identify, log: log, mux: http.NewServeMux()}
+	if o.Clock == nil {
+		o.Clock = ticket.SystemClock{}
+	}
+	if o.StatusFailures <= 0 {
+		o.StatusFailures = 10
+	}
+	if o.StatusWindow <= 0 {
+		o.StatusWindow = 15 * time.Minute
+	}
+	h := &Handler{svc: svc, identify: identify, log: o.Logger, clock: o.Clock,
+		guard: newProbeGuard(o.StatusFailures, o.StatusWindow), mux: http.NewServeMux()}
 	staff := func(fn func(http.ResponseWriter, *http.Request, ticket.Actor) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			a, ok := identify(r.Context())
@@ -53,8 +78,10 @@ func New(svc *ticket.Service, identify ticket.Identify, log *slog.Logger) *Handl
 	h.mux.Handle("POST /tickets/{id}/merge", staff(h.shortcut(ticket.Merge)))
 	h.mux.Handle("POST /tickets/{id}/comments", staff(h.comment))
 	h.mux.Handle("POST /tickets/{id}/urge", staff(h.urge))
+	h.mux.Handle("POST /tickets/{id}/watch", staff(h.watch(true)))
+	h.mux.Handle("DELETE /tickets/{id}/watch", staff(h.watch(false)))
 	h.mux.Handle("GET /pools/{group}", staff(h.pool))
-	h.mux.Handle("POST /status", public(h.status))
+	h.mux.Handle("POST /public/ticket-status", public(h.status))
 	h.mux.Handle("/", public(func(w http.ResponseWriter, r *http.Request) error {
 		return &requestError{status: http.StatusNotFound, apiError: apiError{Code: "not_found", Message: "no such route"}}
 	}))
@@ -292,15 +319,39 @@ type statusRequest struct {
 // status is the public status check. The phone number travels in the body,
 // not the URL, to keep it out of access logs.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) error {
+	addr := auth.ClientAddr(r)
+	if d := h.guard.wait(addr, h.clock.Now()); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+		return &requestError{status: http.StatusTooManyRequests,
+			apiError: apiError{Code: codeRateLimited, Message: "too many failed status checks"}}
+	}
 	var req statusRequest
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
 	v, err := h.svc.CustomerStatus(r.Context(), req.Number, req.Phone)
 	if err != nil {
+		h.guard.fail(addr, h.clock.Now())
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// watch serves POST (start watching) and DELETE (stop) on /tickets/{id}/watch.
+func (h *Handler) watch(on bool) func(http.ResponseWriter, *http.Request, ticket.Actor) error {
+	return func(w http.ResponseWriter, r *http.Request, a ticket.Actor) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		t, err := h.svc.Watch(r.Context(), a, id, on)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("ETag", etag(t))
+		writeJSON(w, http.StatusOK, t)
+		return nil
+	}
 }

@@ -3,6 +3,7 @@ package rest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,11 @@ type actorKey struct{}
 // api serves the handler behind a stand-in for the auth middleware that
 // reads "id role group,group" from the X-Actor header.
 func api(t testing.TB) *httptest.Server {
+	srv, _ := apiClock(t)
+	return srv
+}
+
+func apiClock(t testing.TB) (*httptest.Server, *tickettest.Clock) {
 	t.Helper()
 	clock := tickettest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	svc, err := ticket.NewService(tickettest.NewMemory(), clock, ticket.Config{
@@ -36,7 +42,7 @@ func api(t testing.TB) *httptest.Server {
 		a, ok := ctx.Value(actorKey{}).(ticket.Actor)
 		return a, ok
 	}
-	h := rest.New(svc, identify, slog.New(slog.DiscardHandler))
+	h := rest.New(svc, identify, rest.Options{Logger: slog.New(slog.DiscardHandler), Clock: clock, StatusFailures: 3, StatusWindow: time.Minute})
 	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f := strings.Fields(r.Header.Get("X-Actor")); len(f) >= 2 {
 			a := ticket.Actor{ID: f[0], Role: ticket.Role(f[1])}
@@ -49,7 +55,7 @@ func api(t testing.TB) *httptest.Server {
 	})
 	srv := httptest.NewServer(http.StripPrefix("/api/v1", auth))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, clock
 }
 
 const (
@@ -164,8 +170,8 @@ func TestBadInput(t *testing.T) {
 		{"bad limit", "GET", "/tickets?limit=lots", "", 400, "limit"},
 		{"huge limit", "GET", "/tickets?limit=100000", "", 400, "limit"},
 		{"bad time", "GET", "/tickets?from=yesterday", "", 400, "from"},
-		{"bad phone", "POST", "/status", `{"number":"20261123000001","phone":"x"}`, 400, "phone"},
-		{"bad number", "POST", "/status", `{"number":"1; DROP TABLE","phone":"13900000001"}`, 400, "number"},
+		{"bad phone", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"x"}`, 400, "phone"},
+		{"bad number", "POST", "/public/ticket-status", `{"number":"1; DROP TABLE","phone":"13900000001"}`, 400, "number"},
 		{"comment kind", "POST", "/tickets/1/comments", `{"kind":"shout","body":"x"}`, 400, "kind"},
 	}
 	call(t, srv, alice, "POST", "/tickets", draft)
@@ -228,7 +234,7 @@ func TestCustomerStatusShowsOnlyVisibleFields(t *testing.T) {
 	call(t, srv, alice, "POST", "/tickets/1/comments", `{"kind":"internal","body":"客户难缠 internal-secret"}`)
 	call(t, srv, alice, "POST", "/tickets/1/comments", `{"kind":"reply","body":"师傅14点上门"}`)
 	call(t, srv, bob, "POST", "/tickets/1/urge", `{"body":"催"}`)
-	r := call(t, srv, "", "POST", "/status", `{"number":"20261123000001","phone":"+8613900000001"}`)
+	r := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"+8613900000001"}`)
 	if r.status != 200 {
 		t.Fatalf("status: got %d %s", r.status, r.body)
 	}
@@ -240,7 +246,7 @@ func TestCustomerStatusShowsOnlyVisibleFields(t *testing.T) {
 	if !strings.Contains(r.body, "师傅14点上门") || !strings.Contains(r.body, `"status":"assigned"`) {
 		t.Errorf("customer view: %s", r.body)
 	}
-	if r := call(t, srv, "", "POST", "/status", `{"number":"20261123000001","phone":"13900000002"}`); r.status != http.StatusNotFound {
+	if r := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"13900000002"}`); r.status != http.StatusNotFound {
 		t.Errorf("someone else's phone: got %d %s", r.status, r.body)
 	}
 }
@@ -262,6 +268,12 @@ func TestSearchPoolAndExport(t *testing.T) {
 	}
 	if r := call(t, srv, alice, "GET", "/pools/fault-desk?status=closed", ""); r.status != 400 {
 		t.Errorf("pool with status: got %d", r.status)
+	}
+	if r := call(t, srv, bob, "POST", "/tickets/1/watch", ""); r.status != 200 || !strings.Contains(r.body, `"watchers":["bob"]`) {
+		t.Errorf("watch: got %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, bob, "DELETE", "/tickets/1/watch", ""); r.status != 200 || strings.Contains(r.body, `"watchers"`) {
+		t.Errorf("unwatch: got %d %s", r.status, r.body)
 	}
 	r = call(t, srv, sup, "GET", "/tickets/export.csv?type=fault", "")
 	if r.status != 200 || !strings.HasPrefix(r.body, "\uFEFFnumber,type") || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
@@ -290,6 +302,71 @@ func FuzzCreate(f *testing.F) {
 			if code, _ := r.errField(t); code == "" {
 				t.Fatalf("error without code for %q: %s", body, r.body)
 			}
+		}
+	})
+}
+
+func TestStatusProbesAreLimited(t *testing.T) {
+	srv, clock := apiClock(t)
+	call(t, srv, alice, "POST", "/tickets", draft)
+	good := `{"number":"20261123000001","phone":"13900000001"}`
+	for i := range 3 {
+		r := call(t, srv, "", "POST", "/public/ticket-status", fmt.Sprintf(`{"number":"20261123000001","phone":"1390000%04d"}`, 9000+i))
+		if r.status != http.StatusNotFound {
+			t.Fatalf("probe %d: got %d", i, r.status)
+		}
+	}
+	r := call(t, srv, "", "POST", "/public/ticket-status", good)
+	if code, _ := r.errField(t); r.status != http.StatusTooManyRequests || code != "rate_limited" || r.header.Get("Retry-After") != "20" {
+		t.Fatalf("after 3 failures: got %d %v %s", r.status, r.header, r.body)
+	}
+	clock.Advance(20 * time.Second) // one failure refilled
+	if r := call(t, srv, "", "POST", "/public/ticket-status", good); r.status != 200 {
+		t.Errorf("after the wait: got %d %s", r.status, r.body)
+	}
+}
+
+func FuzzSearchQuery(f *testing.F) {
+	for _, q := range []string{"status=pooled,assigned&sort=urgency&limit=5", "q=%25_%5C&open=true", "from=2026-11-23T00:00:00Z&to=2026-11-22T00:00:00Z",
+		"limit=-1", "visit_due=x", "status=&type=&&&", "group=%00"} {
+		f.Add(q)
+	}
+	srv := api(f)
+	call(f, srv, alice, "POST", "/tickets", draft)
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, path := range []string{"/tickets?", "/pools/fault-desk?", "/tickets/export.csv?"} {
+			req, err := http.NewRequest("GET", srv.URL+"/api/v1"+path+q, nil)
+			if err != nil {
+				return // not a URL the client can send
+			}
+			req.Header.Set("X-Actor", sup)
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode >= 500 {
+				t.Fatalf("%s%s: got %d %s", path, q, res.StatusCode, b)
+			}
+		}
+	})
+}
+
+func FuzzStatusCheck(f *testing.F) {
+	f.Add(`{"number":"20261123000001","phone":"13900000001"}`)
+	f.Add(`{"number":"20261123000001","phone":"+86 139"}`)
+	f.Add(`{"number":20261123000001}`)
+	srv, clock := apiClock(f)
+	call(f, srv, alice, "POST", "/tickets", draft)
+	f.Fuzz(func(t *testing.T, body string) {
+		clock.Advance(time.Hour) // keep the probe limit out of the way
+		r := call(t, srv, "", "POST", "/public/ticket-status", body)
+		switch {
+		case r.status >= 500:
+			t.Fatalf("got %d for %q", r.status, body)
+		case r.status == 200 && (strings.Contains(r.body, "fault-desk") || strings.Contains(r.body, "alice")):
+			t.Fatalf("staff fields in the customer view for %q: %s", body, r.body)
 		}
 	})
 }

@@ -82,7 +82,7 @@ func toRow(t *ticket.Ticket) (store.TicketRow, error) {
 		Priority: string(t.Priority), PriorityRank: t.Priority.Rank(), Status: string(t.Status), Open: t.Open(),
 		Group: t.Group, Assignee: t.Assignee, Region: t.Region, Phone: t.Customer.Phone, Subject: t.Subject,
 		Description: t.Body, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, NextDue: t.SLA.NextDue,
-		Deadline: t.SLA.Deadline, Version: t.Version, Doc: string(doc),
+		Deadline: t.SLA.Deadline, VisitDue: t.VisitDue(), Version: t.Version, Doc: string(doc),
 	}, nil
 }
 
@@ -152,7 +152,7 @@ func (x txn) Update(ctx context.Context, t *ticket.Ticket, prev int64) error {
 
 func (x txn) Search(ctx context.Context, f ticket.Filter) ([]*ticket.Ticket, error) {
 	q := store.TicketQuery{Type: string(f.Type), Category: f.Category, Priority: string(f.Priority), Group: f.Group,
-		Assignee: f.Assignee, Region: f.Region, Phone: f.Phone, Text: f.Text, OpenOnly: f.Open, From: f.From, To: f.To,
+		Assignee: f.Assignee, Region: f.Region, Phone: f.Phone, Text: f.Text, OpenOnly: f.Open, From: f.From, To: f.To, VisitDue: f.VisitDue,
 		Sort: string(f.Sort), Limit: f.Limit, Offset: f.Offset}
 	for _, s := range f.Statuses {
 		q.Statuses = append(q.Statuses, string(s))

@@ -258,6 +258,9 @@ func contractSearch(t *testing.T, r ticket.Repository) {
 			if i%11 == 0 {
 				x.SLA.Deadline = time.Time{}
 			}
+			if i%5 == 1 {
+				x.Status, x.Visit = ticket.Resolved, &ticket.Visit{Due: Epoch.Add(time.Duration(30-i) * time.Hour)}
+			}
 			if err := tx.Create(ctx, x); err != nil {
 				return err
 			}
@@ -278,6 +281,8 @@ func contractSearch(t *testing.T, r ticket.Repository) {
 		{Sort: ticket.Newest, Limit: 50, From: Epoch.Add(5 * time.Minute), To: Epoch.Add(9 * time.Minute)},
 		{Sort: ticket.Newest, Limit: 50, Statuses: []ticket.Status{ticket.Closed, ticket.Assigned}},
 		{Sort: ticket.Oldest, Limit: 10, Offset: 100},
+		{Sort: ticket.Visits, Limit: 50, VisitDue: Epoch.Add(20 * time.Hour)},
+		{Sort: ticket.Visits, Limit: 8},
 	}
 	for i, f := range filters {
 		var want []int64
@@ -412,29 +417,33 @@ func ConcurrentClaims(t *testing.T, r ticket.Repository, claimers, tickets int) 
 		ids = append(ids, x.ID)
 	}
 	wins := make([]atomic.Int32, len(ids))
-	var lost, other atomic.Int32
+	var lost atomic.Int32
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	for c := range claimers {
 		wg.Go(func() {
 			a := ticket.Actor{ID: fmt.Sprint("agent", c), Role: ticket.AgentRole, Groups: []string{"g"}}
-			for k := range ids {
-				i := (k + c) % len(ids)
+			<-start
+			// Claimer c goes for ticket c mod n first, together with every
+			// other claimer of that residue, then tries two more; it stops
+			// at its first win.
+			for k := range 3 {
+				i := (c + k) % len(ids)
 				_, err := s.Do(ctx, a, ids[i], ticket.Command{Action: ticket.Claim})
 				switch {
 				case err == nil:
 					wins[i].Add(1)
+					return
 				case errors.Is(err, ticket.ErrAlreadyClaimed):
 					lost.Add(1)
 				default:
-					other.Add(1)
 					t.Errorf("claim: %v", err)
-				}
-				if c%4 != 0 && err == nil {
-					return // most claimers stop at their first win
+					return
 				}
 			}
 		})
 	}
+	close(start)
 	wg.Wait()
 	for i := range wins {
 		if n := wins[i].Load(); n != 1 {

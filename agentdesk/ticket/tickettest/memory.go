@@ -31,6 +31,8 @@ type Memory struct {
 	// FailSave, when set, fails SaveMessage with this error (a crash between
 	// sending and recording).
 	FailSave error
+	// FailLock fails Lock of the tickets it names (a damaged row).
+	FailLock map[int64]error
 }
 
 // NewMemory returns an empty repository.
@@ -125,8 +127,13 @@ func (tx *memTx) get(id int64) (*ticket.Ticket, error) {
 	return nil, ticket.ErrNotFound
 }
 
-func (tx *memTx) Get(_ context.Context, id int64) (*ticket.Ticket, error)  { return tx.get(id) }
-func (tx *memTx) Lock(_ context.Context, id int64) (*ticket.Ticket, error) { return tx.get(id) }
+func (tx *memTx) Get(_ context.Context, id int64) (*ticket.Ticket, error) { return tx.get(id) }
+func (tx *memTx) Lock(_ context.Context, id int64) (*ticket.Ticket, error) {
+	if err := tx.m.FailLock[id]; err != nil {
+		return nil, err
+	}
+	return tx.get(id)
+}
 
 func (tx *memTx) ByNumber(_ context.Context, number string) (*ticket.Ticket, error) {
 	for _, t := range tx.tickets {
@@ -191,6 +198,7 @@ func Match(f ticket.Filter, t *ticket.Ticket) bool {
 		(!f.Open || t.Open()) &&
 		(f.From.IsZero() || !t.CreatedAt.Before(f.From)) &&
 		(f.To.IsZero() || t.CreatedAt.Before(f.To)) &&
+		(f.VisitDue.IsZero() || (!t.VisitDue().IsZero() && !t.VisitDue().After(f.VisitDue))) &&
 		(q == "" || strings.Contains(strings.ToLower(t.Subject), q) || strings.Contains(strings.ToLower(t.Body), q))
 }
 
@@ -200,6 +208,17 @@ func Order(s ticket.Sort) func(a, b *ticket.Ticket) int {
 	case ticket.Oldest:
 		return func(a, b *ticket.Ticket) int {
 			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		}
+	case ticket.Visits:
+		return func(a, b *ticket.Ticket) int {
+			da, db := a.VisitDue(), b.VisitDue()
+			switch {
+			case da.IsZero() && !db.IsZero():
+				return 1
+			case !da.IsZero() && db.IsZero():
+				return -1
+			}
+			return cmp.Or(da.Compare(db), cmp.Compare(a.ID, b.ID))
 		}
 	case ticket.Urgency:
 		return func(a, b *ticket.Ticket) int {
