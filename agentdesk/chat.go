@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline10000/hotline/acd"
-	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/ivr"
 )
 
@@ -340,14 +339,15 @@ func (q *queueHandle) Cancel(ctx context.Context) error {
 }
 
 // chatTickets creates the chat flow's tickets (a message left when no agent
-// can answer, a fault report) through the ticket service.
-type chatTickets struct{ g *Gateway }
-
-var chatActor = ticket.Actor{ID: "chat", Role: ticket.SystemRole}
+// can answer, a fault report) through ivrticket, adding what the widget
+// knows: the pre-chat form and what the customer wrote.
+type chatTickets struct {
+	g    *Gateway
+	next ivr.TicketCreator
+}
 
 func (t chatTickets) CreateTicket(ctx context.Context, req ivr.TicketRequest) (string, error) {
-	svc := t.g.o.Tickets
-	if svc == nil {
+	if t.next == nil {
 		return "", fmt.Errorf("chat ticket: no ticket service")
 	}
 	var info CustomerInfo
@@ -362,39 +362,15 @@ func (t chatTickets) CreateTicket(ctx context.Context, req ivr.TicketRequest) (s
 			}
 		}
 	})
-	typ := ticket.Inquiry
-	switch req.Type {
-	case "fault":
-		typ = ticket.Fault
-	case "callback":
-		typ = ticket.Callback
+	fields := make(map[string]string, len(req.Fields)+4)
+	for k, v := range req.Fields {
+		fields[k] = v
 	}
-	body := strings.Join(said, "\n")
-	if len(body) > 4000 {
-		body = body[len(body)-4000:]
-	}
-	subject := req.Summary
-	if subject == "" {
-		subject = req.Type
-	}
-	d := ticket.Draft{Type: typ, Category: "chat_" + safeName(req.Type), Channel: ticket.Chat, Contact: req.ContactID,
-		Subject: subject, Description: body, Customer: ticket.Customer{ID: req.Account, Name: info.Name, Phone: info.Phone}}
-	tk, _, err := svc.Create(ctx, chatActor, d, "chat:"+req.ContactID+":"+safeName(req.Type))
-	if err != nil {
-		return "", fmt.Errorf("chat ticket %s: %w", req.ContactID, err)
-	}
-	return tk.Number, nil
-}
-
-func safeName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
-			b.WriteRune(r)
+	for k, v := range map[string]string{"phone": info.Phone, "name": info.Name, "topic": info.Topic, "customer_wrote": strings.Join(said, "\n")} {
+		if v != "" && fields[k] == "" {
+			fields[k] = v
 		}
 	}
-	if b.Len() == 0 {
-		return "message"
-	}
-	return b.String()
+	req.Fields = fields
+	return t.next.CreateTicket(ctx, req)
 }

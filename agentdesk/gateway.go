@@ -11,6 +11,7 @@ import (
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/agentdesk/ticket/ivrticket"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
@@ -23,9 +24,12 @@ type Options struct {
 	Auth  *auth.Service
 	ACD   *acd.Engine
 	Store *store.Store // customer panel: identity and past contacts; agent skills at login
-	// Tickets serves the desk's ticket commands, the customer panel's past
-	// tickets and the chat flow's ticket nodes (a message left, a fault).
+	// Tickets serves the desk's ticket commands and the customer panel's
+	// past tickets.
 	Tickets *ticket.Service
+	// IVRTickets creates the chat flow's tickets (a message left, a fault);
+	// default ivrticket.New(Tickets).
+	IVRTickets ivr.TicketCreator
 	// Flows is the IVR library the chat widget runs (entry ChatEntry).
 	// The gateway builds its own ivr.Runner whose Queuer is the ACD through
 	// this gateway, so it can relay the conversation once an agent accepts.
@@ -86,6 +90,9 @@ func (o *Options) defaults() error {
 	if o.IdleLogout == 0 {
 		o.IdleLogout = 30 * time.Minute
 	}
+	if o.IVRTickets == nil && o.Tickets != nil {
+		o.IVRTickets = ivrticket.New(o.Tickets)
+	}
 	if o.ChatEntry == "" {
 		o.ChatEntry = "web"
 	}
@@ -141,7 +148,7 @@ func New(o Options) (*Gateway, error) {
 	g := &Gateway{o: o, log: o.Logger, reqs: make(chan func(*hub)), acdIn: make(chan []acd.Event, 1024),
 		done: make(chan struct{}), ready: make(chan struct{})}
 	g.runner = ivr.NewRunner(o.Flows, ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
-		Queuer: chatQueuer{g}, Tickets: chatTickets{g}, Logger: o.Logger})
+		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, Logger: o.Logger})
 	g.h = newHub(g)
 	return g, nil
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,4 +163,9 @@ func readyAgentWithChat(t *testing.T, s *deskttest.Server) (agent, cust *desktte
 		t.Fatal(err)
 	}
 	return agent, cust, st.Contact
+}
+
+func ioCopy(w *strings.Builder, resp *http.Response) (int64, error) {
+	defer resp.Body.Close()
+	return io.Copy(w, resp.Body)
 }

@@ -1,0 +1,158 @@
+package agentdesk_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline10000/hotline/agentdesk"
+	"github.com/hotline10000/hotline/agentdesk/deskttest"
+	"github.com/hotline10000/hotline/agentdesk/ticket"
+)
+
+// TestLeaveMessageWhenNobodyAnswers: a queue without agents sends the chat
+// to the flow's message node, which opens a ticket the customer is told.
+func TestLeaveMessageWhenNobodyAnswers(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	st := startChat(t, s, map[string]string{"name": "赵六", "phone": "13700000006"})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "w", "text": "宽带坏了"})
+	do(t, cust, "chat.send", map[string]string{"msg_id": "m", "text": "5"})
+	if _, err := cust.Want("chat.ended", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.Tickets.Search(context.Background(), ticket.Actor{ID: "t", Role: ticket.SupervisorRole}, ticket.Filter{Phone: "13700000006"})
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("tickets %v %v, want one message ticket", ts, err)
+	}
+	if tk := ts[0]; tk.Contact != st.Contact || tk.Channel != ticket.Chat || !strings.Contains(tk.Body, "宽带坏了") {
+		t.Fatalf("ticket %+v, want the chat's contact, channel and words", tk)
+	}
+	_, err = cust.Do("chat.send", map[string]string{"msg_id": "late", "text": "还在吗"}, wait)
+	wantCode(t, err, agentdesk.CodeConflict)
+}
+
+// TestTransferWithNote: the agent hands the chat to a colleague with a
+// note; the colleague's offer carries it, the customer sees the new agent.
+func TestTransferWithNote(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	agent, cust, contact := readyAgentWithChat(t, s)
+	bob := dialDesk(t, s, "bob", "")
+	do(t, bob, "state.ready", nil)
+	do(t, agent, "chat.transfer", map[string]string{"contact_id": contact, "agent_id": s.Accounts["bob"].ID, "note": "客户要求退费"})
+	var offer struct {
+		Contact string `json:"contact_id"`
+		Note    string `json:"note"`
+	}
+	if _, err := bob.Want("offer", &offer, wait); err != nil || offer.Note != "客户要求退费" {
+		t.Fatalf("bob's offer %+v %v, want the note", offer, err)
+	}
+	var ended struct {
+		Reason string `json:"reason"`
+	}
+	if _, err := agent.Want("chat.ended", &ended, wait); err != nil || ended.Reason != "transferred" {
+		t.Fatalf("alice: %v %+v, want chat.ended transferred", err, ended)
+	}
+	do(t, bob, "offer.accept", map[string]string{"contact_id": contact})
+	var view struct {
+		Transcript []msg `json:"transcript"`
+		Note       string
+	}
+	if _, err := bob.Want("chat.started", &view, wait); err != nil || len(view.Transcript) == 0 {
+		t.Fatalf("bob's chat: %v, want the transcript so far", err)
+	}
+	if _, err := cust.Want("chat.agent_joined", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "b", "text": "你好 Bob"})
+	if m := wantMessage(t, bob, "customer"); m.Text != "你好 Bob" {
+		t.Fatalf("bob got %q", m.Text)
+	}
+	_, err := agent.Do("chat.send", map[string]string{"contact_id": contact, "msg_id": "x", "text": "我还在"}, wait)
+	wantCode(t, err, agentdesk.CodeForbidden)
+}
+
+// TestCustomerLeavesAndTokenExpires on virtual time: a customer who
+// closes the chat while waiting abandons it; once the chat lease passes
+// its token no longer opens a socket.
+func TestCustomerLeavesAndTokenExpires(t *testing.T) {
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	s := deskttest.New(t, deskttest.Options{Clock: clk, ChatLease: time.Minute})
+	st := startChat(t, s, map[string]string{})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "0", "text": "0"})
+	waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err == nil })
+	do(t, cust, "chat.leave", nil)
+	if _, err := cust.Want("chat.ended", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
+	cust.Close()
+	for range 70 {
+		clk.Advance(time.Second)
+		time.Sleep(2 * time.Millisecond)
+	}
+	waitFor(t, func() bool {
+		c, resp, err := deskttest.Dial(context.Background(), s.URL, "/ws/chat?token="+st.Token, agentdesk.ChatProtocol, "")
+		if err == nil {
+			c.Close()
+			return false
+		}
+		return resp != nil && resp.StatusCode == http.StatusUnauthorized
+	})
+}
+
+func TestStartChatValidation(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	for _, body := range []string{`{"phone":"abc"}`, `{"lang":"fr"}`, `{"name":"` + strings.Repeat("名", 41) + `"}`, `{`, `[]`} {
+		resp, err := http.Post(s.URL+"/chat/api/start", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: got %d, want 400", body, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/chat/api/start", strings.NewReader(`{}`))
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign origin: got %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestOptionsRequired(t *testing.T) {
+	_, err := agentdesk.New(agentdesk.Options{})
+	if !errors.Is(err, agentdesk.ErrOptions) {
+		t.Fatalf("got %v, want ErrOptions", err)
+	}
+}
+
+func TestPagesServed(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	for path, want := range map[string]string{"/desk/": "desk.js", "/chat/": "chat.js", "/board/": "board.js", "/chat/widget.js": "iframe", "/common/proto.js": "HotlineSocket"} {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		_, _ = ioCopy(&b, resp)
+		if resp.StatusCode != 200 || !strings.Contains(b.String(), want) || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s: status %d, csp %q, want 200 with %q", path, resp.StatusCode, resp.Header.Get("Content-Security-Policy"), want)
+		}
+	}
+}
