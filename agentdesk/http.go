@@ -89,7 +89,7 @@ func (g *Gateway) chatOrigin(r *http.Request) bool {
 }
 
 func (g *Gateway) upgrader(proto string, origin func(*http.Request) bool) *websocket.Upgrader {
-	return &websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: writePool,
+	return &websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 1024, WriteBufferPool: writePool,
 		Subprotocols: []string{proto}, CheckOrigin: origin, HandshakeTimeout: 10 * time.Second}
 }
 

@@ -12,6 +12,7 @@ import (
 // them, chats, board counters. Only the hub goroutine (loop) touches it.
 type hub struct {
 	g          *Gateway
+	conns      map[*conn]bool      // every open socket, attached or not
 	sessions   map[string]*session // by session id
 	byKey      map[string]*session // agent sessions by agent id + view
 	tokens     map[string]*session // customer sessions by chat token hash
@@ -47,7 +48,7 @@ type queueDay struct {
 }
 
 func newHub(g *Gateway) *hub {
-	return &hub{g: g, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
+	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
 		agents: map[string]*agentView{}, chats: map[string]*chat{}, waiting: map[string][]string{},
 		today: map[string]*queueDay{}, boards: map[*session]bool{}}
 }
@@ -77,11 +78,11 @@ func (h *hub) loop(ctx context.Context) {
 }
 
 func (h *hub) shutdown() {
+	for c := range h.conns {
+		c.close(CloseShutdown, "server shutting down")
+	}
 	for _, s := range h.sessions {
-		if s.conn != nil {
-			s.conn.close(CloseShutdown, "server shutting down")
-			s.conn = nil
-		}
+		s.conn = nil
 	}
 	for _, c := range h.chats {
 		if c.ch != nil {
@@ -93,8 +94,8 @@ func (h *hub) shutdown() {
 // emit sends a durable frame on a session: numbered, kept for replay and
 // written to the socket if one is attached.
 func (h *hub) emit(s *session, typ string, data any) {
-	f := s.push(Frame{Type: typ, At: h.g.o.Clock.Now().UTC(), Data: raw(data)})
-	if s.conn != nil && !s.conn.enqueue(encode(f)) {
+	b := s.push(Frame{Type: typ, At: h.g.o.Clock.Now().UTC(), Data: raw(data)})
+	if s.conn != nil && !s.conn.enqueue(b) {
 		h.detach(s, s.conn)
 	}
 }

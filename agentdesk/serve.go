@@ -20,16 +20,29 @@ const (
 	floodLimit = 50 // refused frames in a row before the socket is closed
 )
 
-// serveConn runs one socket on the HTTP handler's goroutine until it
-// closes; the writer runs on a goroutine the gateway owns.
+// serveConn hands an upgraded socket to two goroutines the gateway owns, a
+// reader and a writer, and returns: the HTTP server's per-request state
+// (buffers, the request) is released, which keeps an idle socket small.
 func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 	c := newConn(ws, g.o.SendQueue, g.o.RatePerSec, g.o.RateBurst, g.o.Clock.Now())
 	ws.SetReadLimit(MaxFrame)
 	ws.SetPongHandler(func(string) error { c.seen.Store(g.o.Clock.Now().UnixNano()); return nil })
-	if err := g.do(func(*hub) { g.goTask(func() { c.write(g.o.Heartbeat) }) }); err != nil {
+	err := g.do(func(h *hub) {
+		h.conns[c] = true
+		g.goTask(func() { c.write(g.o.Heartbeat) })
+		g.goTask(func() {
+			g.read(c, cl)
+			_ = g.do(func(h *hub) { delete(h.conns, c) })
+		})
+	})
+	if err != nil {
 		ws.Close()
-		return
 	}
+}
+
+// read runs one socket's commands until it closes.
+func (g *Gateway) read(c *conn, cl client) {
+	ws := c.ws
 	defer close(c.readDone)
 	defer c.close(websocket.CloseNormalClosure, "")
 	// drain reads (and drops) frames after the server decided to close,
@@ -141,7 +154,7 @@ func (h *hub) attach(s *session, c *conn, re string, hd helloData, snapshot func
 		s.conn.close(CloseReplaced, "session opened on another socket")
 	}
 	s.conn, s.expired = c, false
-	missed, ok := []Frame(nil), false
+	missed, ok := [][]byte(nil), false
 	if hd.Resume != "" && hd.Resume == s.id {
 		missed, ok = s.since(hd.LastSeq)
 	}
@@ -151,8 +164,8 @@ func (h *hub) attach(s *session, c *conn, re string, hd helloData, snapshot func
 	}
 	c.put(encode(Frame{Type: "welcome", Re: re, At: h.g.o.Clock.Now().UTC(), Data: raw(w)}), true)
 	if ok {
-		for _, f := range missed {
-			c.put(encode(f), true)
+		for _, b := range missed {
+			c.put(b, true)
 		}
 		return
 	}

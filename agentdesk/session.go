@@ -24,8 +24,8 @@ type session struct {
 	chat      *chat          // customers: their one chat
 
 	seq    uint64
-	buf    []Frame // ring of the last len(buf) durable frames
-	bufN   int     // frames held
+	buf    [][]byte // ring of the last durable frames, encoded; grows up to max
+	max    int
 	conn   *conn   // nil while disconnected
 	goneAt time.Time
 	// expired is set once the lease rule ran for this absence.
@@ -35,31 +35,36 @@ type session struct {
 }
 
 func newSession(id string, kind sessionKind, replay, replies int, now time.Time) *session {
-	return &session{id: id, kind: kind, buf: make([]Frame, replay), replies: newReplyCache(replies), goneAt: now}
+	return &session{id: id, kind: kind, max: replay, replies: newReplyCache(replies), goneAt: now}
 }
 
-// push numbers a durable frame and keeps it for replay.
-func (s *session) push(f Frame) Frame {
+// push numbers a durable frame and keeps it, encoded, for replay. An idle
+// session holds only what it was sent.
+func (s *session) push(f Frame) []byte {
 	s.seq++
 	f.Seq = s.seq
-	s.buf[int(s.seq-1)%len(s.buf)] = f
-	s.bufN = min(s.bufN+1, len(s.buf))
-	return f
+	b := encode(f)
+	if len(s.buf) < s.max {
+		s.buf = append(s.buf, b)
+	} else {
+		s.buf[int(s.seq-1)%s.max] = b
+	}
+	return b
 }
 
 // since returns the durable frames after seq, or false when some of them
 // are no longer held (or seq is from the future: a forged or foreign one).
-func (s *session) since(seq uint64) ([]Frame, bool) {
+func (s *session) since(seq uint64) ([][]byte, bool) {
 	if seq > s.seq {
 		return nil, false
 	}
 	missed := s.seq - seq
-	if missed > uint64(s.bufN) {
+	if missed > uint64(len(s.buf)) {
 		return nil, false
 	}
-	out := make([]Frame, 0, missed)
+	out := make([][]byte, 0, missed)
 	for n := seq + 1; n <= s.seq; n++ {
-		out = append(out, s.buf[int(n-1)%len(s.buf)])
+		out = append(out, s.buf[int(n-1)%s.max])
 	}
 	return out, true
 }
@@ -70,13 +75,12 @@ func (s *session) since(seq uint64) ([]Frame, bool) {
 type replyCache struct {
 	mu  sync.Mutex
 	m   map[string][]byte
-	ids []string // ring, oldest at at
+	ids []string // ring, grows up to max; oldest at at once full
+	max int
 	at  int
 }
 
-func newReplyCache(n int) *replyCache {
-	return &replyCache{m: make(map[string][]byte, n), ids: make([]string, n)}
-}
+func newReplyCache(n int) *replyCache { return &replyCache{max: n} }
 
 func (r *replyCache) get(id string) ([]byte, bool) {
 	r.mu.Lock()
@@ -91,10 +95,15 @@ func (r *replyCache) put(id string, b []byte) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if old := r.ids[r.at]; old != "" {
-		delete(r.m, old)
+	if r.m == nil {
+		r.m = map[string][]byte{}
 	}
-	r.ids[r.at] = id
-	r.at = (r.at + 1) % len(r.ids)
+	if len(r.ids) < r.max {
+		r.ids = append(r.ids, id)
+	} else {
+		delete(r.m, r.ids[r.at])
+		r.ids[r.at] = id
+		r.at = (r.at + 1) % r.max
+	}
 	r.m[id] = b
 }

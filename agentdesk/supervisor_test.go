@@ -83,7 +83,10 @@ func TestBoardAndSupervisorActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, cust2, "chat.send", map[string]string{"msg_id": "q", "text": "0"})
-	waitFor(t, func() bool { c, err := s.ACD.Contact(context.Background(), st2.Contact); return err == nil && c.Queue == "general" })
+	waitFor(t, func() bool {
+		c, err := s.ACD.Contact(context.Background(), st2.Contact)
+		return err == nil && c.Queue == "general"
+	})
 	do(t, board, "sup.move", map[string]string{"contact_id": st2.Contact, "queue": "billing"})
 	if c, _ := s.ACD.Contact(context.Background(), st2.Contact); c.Queue != "billing" {
 		t.Fatalf("contact in %s, want billing", c.Queue)
