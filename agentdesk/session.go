@@ -26,7 +26,7 @@ type session struct {
 	seq    uint64
 	buf    [][]byte // ring of the last durable frames, encoded; grows up to max
 	max    int
-	conn   *conn   // nil while disconnected
+	conn   *conn // nil while disconnected
 	goneAt time.Time
 	// expired is set once the lease rule ran for this absence.
 	expired bool

@@ -61,37 +61,53 @@ func (r report) print(w io.Writer) {
 	}
 }
 
-func run(ctx context.Context, cfg config) (report, error) {
-	rep := report{cfg: cfg}
+// target is a running server to load: its URL and its memory gauge.
+type target struct {
+	base string
+	mem  func() (memory, error)
+	stop func()
+}
+
+// spawn starts the server as a child process (this binary, "serve").
+func spawn(ctx context.Context, agents int) (*target, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return rep, err
+		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "serve", "-agents", strconv.Itoa(cfg.agents))
+	cmd := exec.CommandContext(ctx, exe, "serve", "-agents", strconv.Itoa(agents))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return rep, err
+		return nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return rep, err
+		return nil, err
 	}
 	cmd.Stderr = os.Stderr
-	start := time.Now()
 	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop := func() { stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	parts := strings.Fields(line)
+	if err != nil || len(parts) != 2 {
+		stop()
+		return nil, fmt.Errorf("server did not start: %q %v", line, err)
+	}
+	probe := parts[1]
+	return &target{base: parts[0], mem: func() (memory, error) { return mem(probe) }, stop: stop}, nil
+}
+
+func run(ctx context.Context, cfg config, start func(context.Context, int) (*target, error)) (report, error) {
+	rep := report{cfg: cfg}
+	t0 := time.Now()
+	tg, err := start(ctx, cfg.agents)
+	if err != nil {
 		return rep, err
 	}
-	defer func() { stdin.Close(); _ = cmd.Wait() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		return rep, fmt.Errorf("server did not start: %w", err)
-	}
-	parts := strings.Fields(line)
-	if len(parts) != 2 {
-		return rep, fmt.Errorf("server said %q", line)
-	}
-	base, probe := parts[0], parts[1]
-	before, err := mem(probe)
+	defer tg.stop()
+	base := tg.base
+	before, err := tg.mem()
 	if err != nil {
 		return rep, err
 	}
@@ -125,11 +141,11 @@ func run(ctx context.Context, cfg config) (report, error) {
 		}
 	}()
 	time.Sleep(2 * time.Second)
-	idle, err := mem(probe)
+	idle, err := tg.mem()
 	if err != nil {
 		return rep, err
 	}
-	rep.setup = time.Since(start)
+	rep.setup = time.Since(t0)
 	n := float64(cfg.agents)
 	rep.idleHeapPerConn = (float64(idle.Heap+idle.Stack) - float64(before.Heap+before.Stack)) / n
 	rep.idleRSSPerConn = (float64(idle.RSS) - float64(before.RSS)) / n
@@ -150,7 +166,7 @@ func run(ctx context.Context, cfg config) (report, error) {
 		awg.Add(1)
 		go func() { defer awg.Done(); a.work(tctx, &lat, &stats) }()
 	}
-	t0 := time.Now()
+	t1 := time.Now()
 	var cwg sync.WaitGroup
 	for i := range cfg.customers {
 		cwg.Add(1)
@@ -158,14 +174,16 @@ func run(ctx context.Context, cfg config) (report, error) {
 			defer cwg.Done()
 			for tctx.Err() == nil {
 				if err := chatOnce(tctx, base, cfg.messages, i, &stats); err != nil && tctx.Err() == nil {
-					stats.errors.Add(1)
+					if stats.errors.Add(1) <= 3 {
+						fmt.Fprintln(os.Stderr, "chat:", err)
+					}
 					time.Sleep(100 * time.Millisecond)
 				}
 			}
 		}()
 	}
 	cwg.Wait()
-	rep.traffic = time.Since(t0)
+	rep.traffic = time.Since(t1)
 	for _, a := range agents {
 		a.ws.Close()
 	}

@@ -48,7 +48,7 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, cfg.duration+3*time.Minute)
 	defer cancel()
-	rep, err := run(ctx, cfg)
+	rep, err := run(ctx, cfg, spawn)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hotline-load:", err)
 		os.Exit(1)

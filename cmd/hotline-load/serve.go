@@ -42,10 +42,7 @@ func serve(args []string) error {
 	defer s.Stop()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /mem", func(w http.ResponseWriter, r *http.Request) {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		_ = json.NewEncoder(w).Encode(memory{Heap: m.HeapInuse, Stack: m.StackInuse, Goroutines: runtime.NumGoroutine(), RSS: rss()})
+		_ = json.NewEncoder(w).Encode(measure())
 	})
 	probe := &http.Server{Addr: "127.0.0.1:0", Handler: mux}
 	ln, err := listen(probe.Addr)
@@ -83,3 +80,11 @@ func rss() uint64 {
 }
 
 func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
+// measure collects garbage and reads this process's memory.
+func measure() memory {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return memory{Heap: m.HeapInuse, Stack: m.StackInuse, Goroutines: runtime.NumGoroutine(), RSS: rss()}
+}
