@@ -13,9 +13,33 @@ import (
 
 // deskClient is an agent's or supervisor's socket.
 type deskClient struct {
-	g    *Gateway
-	p    auth.Principal
-	view string
+	g      *Gateway
+	p      auth.Principal
+	view   string
+	token  string    // the credentials of the upgrade, checked again now and then
+	authAt time.Time // last check (reader goroutine only)
+}
+
+// reauthEvery is how often a desk socket's sign-in session is checked
+// again: a logout, expiry or revocation closes the socket within it.
+const reauthEvery = time.Minute
+
+// valid reports whether the socket's sign-in session still holds.
+func (d *deskClient) valid(now time.Time) bool {
+	if now.Sub(d.authAt) < reauthEvery {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(d.g.ctx, 5*time.Second)
+	defer cancel()
+	p, err := d.g.o.Auth.Authenticate(ctx, d.token)
+	if err != nil && !errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrNoToken) {
+		return true // the store is down: do not log everyone out for it
+	}
+	if err != nil || p.AgentID != d.p.AgentID {
+		return false
+	}
+	d.authAt = now
+	return true
 }
 
 const (

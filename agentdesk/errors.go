@@ -5,17 +5,17 @@ import "errors"
 // Error codes carried by error frames. They are stable: clients branch on
 // them, so a code is never renamed or reused.
 const (
-	CodeBadFrame      = "bad_frame"      // not a JSON envelope, or data does not decode
-	CodeUnknownType   = "unknown_type"   // no such command
-	CodeHelloFirst    = "hello_first"    // the first frame must be hello
-	CodeInvalid       = "invalid"        // a field is missing or out of range
-	CodeForbidden     = "forbidden"      // the role or the contact ownership does not allow it
-	CodeNotFound      = "not_found"      // no such contact, offer, chat or ticket
-	CodeConflict      = "conflict"       // not allowed in the current state (accept twice, send to a closed chat)
-	CodeRateLimited   = "rate_limited"   // too many frames; slow down
-	CodeUnavailable   = "unavailable"    // a back end (acd, store, tickets) failed
-	CodeResumeFailed  = "resume_expired" // the session to resume is unknown or expired; a snapshot follows
-	CodeSessionForbid = "session_forbidden"
+	CodeBadFrame     = "bad_frame"       // not a JSON envelope, or data does not decode
+	CodeUnknownType  = "unknown_type"    // no such command
+	CodeHelloFirst   = "hello_first"     // the first frame must be hello
+	CodeInvalid      = "invalid"         // a field is missing or out of range
+	CodeForbidden    = "forbidden"       // the role or the contact ownership does not allow it
+	CodeNotFound     = "not_found"       // no such contact, offer, chat or ticket
+	CodeConflict     = "conflict"        // not allowed in the current state (accept twice, send to a closed chat)
+	CodeRateLimited  = "rate_limited"    // too many frames; slow down
+	CodeUnavailable  = "unavailable"     // a back end (acd, store, tickets) failed
+	CodeResumeFailed = "resume_expired"  // the session to resume is unknown or expired; a snapshot follows
+	CodeExpired      = "session_expired" // the sign-in session ended (logout, expiry, revocation); the socket closes
 )
 
 // Close codes (RFC 6455 7.4.2 leaves 4000–4999 to applications).

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/agentdesk/ticket/ivrticket"
@@ -56,6 +58,7 @@ type Options struct {
 	SendQueue  int           // frames queued per socket before it is closed as slow; default 256
 	RatePerSec float64       // commands per second per socket; default 20
 	RateBurst  int           // default 40
+	ChatStarts int           // new chats per second accepted by /chat/api/start; default 200
 	// AllowedOrigins may open /ws/chat from other sites (the embedded
 	// widget), as scheme://host[:port]. /ws/desk is same-origin only.
 	AllowedOrigins []string
@@ -108,6 +111,9 @@ func (o *Options) defaults() error {
 	if o.RateBurst <= 0 {
 		o.RateBurst = 40
 	}
+	if o.ChatStarts <= 0 {
+		o.ChatStarts = 200
+	}
 	if o.Clock == nil {
 		o.Clock = systemClock{}
 	}
@@ -137,7 +143,8 @@ type Gateway struct {
 	wg    sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
 	ctx   context.Context
 
-	h *hub // owned by the hub goroutine
+	h      *hub          // owned by the hub goroutine
+	starts *rate.Limiter // new chats per second, all customers together
 }
 
 // New validates o and returns a Gateway; Run must run for it to serve.
@@ -146,7 +153,7 @@ func New(o Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{o: o, log: o.Logger, reqs: make(chan func(*hub)), acdIn: make(chan []acd.Event, 1024),
-		done: make(chan struct{}), ready: make(chan struct{})}
+		done: make(chan struct{}), ready: make(chan struct{}), starts: rate.NewLimiter(rate.Limit(o.ChatStarts), 2*o.ChatStarts)}
 	g.runner = ivr.NewRunner(o.Flows, ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
 		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, Logger: o.Logger})
 	g.h = newHub(g)

@@ -121,7 +121,7 @@ func (g *Gateway) serveDesk(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader answered
 	}
-	g.serveConn(ws, &deskClient{g: g, p: p})
+	g.serveConn(ws, &deskClient{g: g, p: p, token: tokenFrom(r), authAt: g.o.Clock.Now()})
 }
 
 func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request) {
@@ -179,6 +179,11 @@ func (g *Gateway) startChatHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !g.chatOrigin(r) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	if !g.starts.AllowN(g.o.Clock.Now(), 1) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, Error{Code: CodeRateLimited, Message: "too many new chats; try again"})
 		return
 	}
 	var req startRequest

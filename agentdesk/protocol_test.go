@@ -533,3 +533,43 @@ func TestFloodAndOversize(t *testing.T) {
 	carol := dialDesk(t, s, "sam", "")
 	do(t, carol, "ping", nil)
 }
+
+// TestSignInSessionEnds: once the agent's sign-in session is revoked, the
+// next command after the re-check gets session_expired and the socket
+// closes; a new upgrade with it is refused.
+func TestSignInSessionEnds(t *testing.T) {
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	s := deskttest.New(t, deskttest.Options{Clock: clk, Lease: time.Hour})
+	ctx := context.Background()
+	tok, err := s.Login(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := deskttest.Dial(ctx, s.URL, "/ws/desk", agentdesk.DeskProtocol, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, c, "ping", nil)
+	p, err := s.Auth.Authenticate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Auth.Logout(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	do(t, c, "ping", nil) // within the re-check interval the socket carries on
+	clk.Advance(2 * time.Minute)
+	_, err = c.Do("ping", nil, wait)
+	wantCode(t, err, agentdesk.CodeExpired)
+	var ce *websocket.CloseError
+	if err := c.Closed(wait); !errors.As(err, &ce) || ce.Code != agentdesk.CloseLoggedOut {
+		t.Fatalf("got %v, want close %d", err, agentdesk.CloseLoggedOut)
+	}
+	if _, resp, err := deskttest.Dial(ctx, s.URL, "/ws/desk", agentdesk.DeskProtocol, tok); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("upgrade with the ended session: %v, want 401", err)
+	}
+}

@@ -108,6 +108,11 @@ func (g *Gateway) read(c *conn, cl client) {
 			c.enqueue(errorFrame("", failf(CodeBadFrame, err.Error())))
 			continue
 		}
+		if v, ok := cl.(interface{ valid(time.Time) bool }); ok && !v.valid(now) {
+			c.enqueue(errorFrame(f.ID, failf(CodeExpired, "your sign-in session has ended")))
+			c.close(CloseLoggedOut, "session expired")
+			continue
+		}
 		if f.ID != "" {
 			if prev, ok := s.replies.get(f.ID); ok {
 				c.enqueue(prev)

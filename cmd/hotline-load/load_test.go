@@ -13,7 +13,7 @@ import (
 func TestLoadSmoke(t *testing.T) {
 	inProcess := func(ctx context.Context, agents int) (*target, error) {
 		s, err := deskttest.Start(ctx, t.TempDir(), deskttest.Options{Agents: agents, OfferTimeout: offerTimeout,
-			WrapUp: time.Minute, RatePerSec: 200, RateBurst: 400})
+			WrapUp: time.Minute, RatePerSec: 200, RateBurst: 400, ChatStarts: 5000})
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,7 @@ func serve(args []string) error {
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
 	s, err := deskttest.Start(ctx, dir, deskttest.Options{Agents: *agents, OfferTimeout: 60 * time.Second,
-		WrapUp: 60 * time.Second, RatePerSec: 200, RateBurst: 400})
+		WrapUp: 60 * time.Second, RatePerSec: 200, RateBurst: 400, ChatStarts: 5000})
 	if err != nil {
 		return err
 	}
