@@ -573,3 +573,44 @@ func TestSignInSessionEnds(t *testing.T) {
 		t.Fatalf("upgrade with the ended session: %v, want 401", err)
 	}
 }
+
+// TestShutdownClosesSockets: stopping the gateway closes every socket with
+// 1001 (going away), also one that has not said hello, and Run returns
+// only when all of its goroutines stopped (TestMain checks for leaks).
+func TestShutdownClosesSockets(t *testing.T) {
+	s, err := deskttest.Start(context.Background(), t.TempDir(), deskttest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	tok, _ := s.Login(context.Background(), "alice")
+	desk, _, err := deskttest.Dial(context.Background(), s.URL, "/ws/desk", agentdesk.DeskProtocol, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer desk.Close()
+	if _, err := desk.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	mute, _, err := deskttest.Dial(context.Background(), s.URL, "/ws/desk", agentdesk.DeskProtocol, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	st := startChat(t, s, map[string]string{})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s.Stop()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stop took %v", d)
+	}
+	for name, c := range map[string]*deskttest.Client{"desk": desk, "silent": mute, "chat": cust} {
+		var ce *websocket.CloseError
+		if err := c.Closed(wait); !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+			t.Errorf("%s: got %v, want close 1001", name, err)
+		}
+	}
+}
