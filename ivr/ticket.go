@@ -12,8 +12,11 @@ type TicketCreator interface {
 
 // TicketRequest is a ticket as a flow can describe it.
 type TicketRequest struct {
+	// Key identifies this request for an idempotent create: the contact
+	// id, the node and the run's ticket sequence ("c42/fault_ticket/1").
+	Key       string
 	ContactID string
-	Type      string // "fault", "callback", "message", or a center's own type
+	Type      string // the node's type: agentdesk/ticket's fault, callback, service_request, ...
 	ANI       string
 	Account   string
 	Summary   string

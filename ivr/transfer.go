@@ -3,6 +3,7 @@ package ivr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -151,7 +152,9 @@ func (ru *run) ticket(ctx context.Context, n *Node) (string, error) {
 			fields[f] = str(ru.vars[v])
 		}
 	}
-	num, err := t.CreateTicket(ctx, TicketRequest{ContactID: ru.c.ID, Type: n.TicketType, ANI: ru.c.ANI,
+	ru.tickets++
+	key := fmt.Sprintf("%s/%s/%d", ru.c.ID, n.Name, ru.tickets)
+	num, err := t.CreateTicket(ctx, TicketRequest{Key: key, ContactID: ru.c.ID, Type: n.TicketType, ANI: ru.c.ANI,
 		Account: str(ru.vars["account"]), Summary: n.Summary, Channel: ru.kind, Fields: fields})
 	if err != nil {
 		if ctx.Err() != nil {
