@@ -302,6 +302,7 @@ nodes:
     fields: {contact_phone: phone}
     prompt: [ticket.created, {digits: ticket_no}]
     next: again
+    error: bye
   again:
     kind: menu
     prompt: main.menu
