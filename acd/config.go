@@ -148,11 +148,10 @@ func validateQueues(queues []Queue) error {
 		}
 		ids[q.ID] = i
 	}
-	for i, q := range queues {
+	for _, q := range queues {
 		if err := q.validate(fmt.Sprintf("queues[%s]", q.ID), ids); err != nil {
 			return err
 		}
-		_ = i
 	}
 	return nil
 }

@@ -291,7 +291,7 @@ func (r *Router) Abandon(now time.Time, contactID string) error {
 	if err != nil {
 		return err
 	}
-	return r.finishUnanswered(c, EventAbandoned, Abandoned, Hangup, "customer")
+	return r.finishUnanswered(c, EventAbandoned, Abandoned, "customer")
 }
 
 // Lose is the platform losing a contact that was not connected (channel
@@ -302,17 +302,17 @@ func (r *Router) Lose(now time.Time, contactID, reason string) error {
 	if err != nil {
 		return err
 	}
-	return r.finishUnanswered(c, EventLost, SystemLost, Hangup, reason)
+	return r.finishUnanswered(c, EventLost, SystemLost, reason)
 }
 
-func (r *Router) finishUnanswered(c *contact, kind EventKind, out Outcome, act Action, why string) error {
+func (r *Router) finishUnanswered(c *contact, kind EventKind, out Outcome, why string) error {
 	var a *agent
 	switch c.state {
 	case stateQueued:
 		r.detachWaiting(c)
 	case stateOffered:
 		a = c.agent
-		r.withdrawOffer(c, string(kind.String()))
+		r.withdrawOffer(c, kind.String())
 	case stateAccepted:
 		a = c.agent
 		a.release(c)
@@ -323,9 +323,6 @@ func (r *Router) finishUnanswered(c *contact, kind EventKind, out Outcome, act A
 	}
 	e := r.contactEvent(kind, c)
 	e.Wait, e.Reason = c.waited(r.now), why
-	if kind == EventLost {
-		e.Action = act
-	}
 	if a != nil {
 		e.Agent = a.id
 	}
@@ -372,7 +369,7 @@ func (r *Router) toCallback(c *contact, why, actor string) {
 // queue would lose it at once.
 func (r *Router) TransferToQueue(now time.Time, contactID, queueID string) error {
 	r.tick(now)
-	c, err := r.contact(contactID)
+	c, err := r.connected(contactID, "transfer")
 	if err != nil {
 		return err
 	}
@@ -380,24 +377,58 @@ func (r *Router) TransferToQueue(now time.Time, contactID, queueID string) error
 	if err != nil {
 		return err
 	}
-	if c.state != stateConnected || c.consult != nil {
-		return illegal("transfer", c.id, c.state.String())
-	}
 	if q.cfg.Channel != c.channel {
 		return fmt.Errorf("%w: %s contact, %s queue %s", ErrChannelMismatch, c.channel, q.cfg.Channel, q.cfg.ID)
 	}
 	if q.staffed == 0 && !q.cfg.JoinEmpty && !q.canOverflow() {
 		return fmt.Errorf("transfer %s: %w %s", c.id, ErrNoAgents, q.cfg.ID)
 	}
-	a := c.agent
-	e := r.contactEvent(EventTransferred, c)
-	e.Agent, e.Target, e.Actor = a.id, q.cfg.ID, ActorAgent
-	r.emit(e)
-	r.leaveAgent(c)
-	c.waitFrom = r.now
+	a := r.transfer(c, q.cfg.ID, "")
 	r.enqueue(c, q, false, "transfer", ActorAgent, "")
 	r.settle(a, ActorAgent, "", "transferred")
 	return nil
+}
+
+// connected finds a connected contact with no consultation under way: the
+// one a transfer or consultation may start from.
+func (r *Router) connected(contactID, cmd string) (*contact, error) {
+	c, err := r.contact(contactID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state != stateConnected || c.consult != nil {
+		return nil, illegal(cmd, c.id, c.state.String())
+	}
+	return c, nil
+}
+
+// secondAgent finds a connected contact and an agent other than its own who
+// is available on its channel.
+func (r *Router) secondAgent(contactID, agentID, cmd string) (*contact, *agent, error) {
+	c, err := r.connected(contactID, cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := r.agent(agentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b == c.agent || !b.available(c.channel) {
+		return nil, nil, fmt.Errorf("%s %s: %w: %s", cmd, c.id, ErrAgentUnavailable, b.id)
+	}
+	return c, b, nil
+}
+
+// transfer records that a contact leaves its agent for target; the agent
+// starts wrap-up and is returned for the caller to settle.
+func (r *Router) transfer(c *contact, target, why string) *agent {
+	a := c.agent
+	e := r.contactEvent(EventTransferred, c)
+	e.Agent, e.Target, e.Actor, e.Reason = a.id, target, ActorAgent, why
+	r.emit(e)
+	r.leaveAgent(c)
+	c.waitFrom = r.now
+	return a
 }
 
 // TransferToAgent offers a connected contact to one named agent, who must be
@@ -405,26 +436,11 @@ func (r *Router) TransferToQueue(now time.Time, contactID, queueID string) error
 // contact waits in its last queue (a new wait).
 func (r *Router) TransferToAgent(now time.Time, contactID, agentID string) error {
 	r.tick(now)
-	c, err := r.contact(contactID)
+	c, b, err := r.secondAgent(contactID, agentID, "transfer")
 	if err != nil {
 		return err
 	}
-	b, err := r.agent(agentID)
-	if err != nil {
-		return err
-	}
-	if c.state != stateConnected || c.consult != nil {
-		return illegal("transfer", c.id, c.state.String())
-	}
-	if b == c.agent || !b.available(c.channel) {
-		return fmt.Errorf("transfer %s: %w: %s", c.id, ErrAgentUnavailable, b.id)
-	}
-	a := c.agent
-	e := r.contactEvent(EventTransferred, c)
-	e.Agent, e.Target, e.Actor = a.id, b.id, ActorAgent
-	r.emit(e)
-	r.leaveAgent(c)
-	c.waitFrom = r.now
+	a := r.transfer(c, b.id, "")
 	c.state = stateQueued
 	c.queueGen, c.queueTimers = r.nextGen(), false // the old queue's steps and maximum wait no longer apply
 	r.offer(c, b)
@@ -437,26 +453,12 @@ func (r *Router) TransferToAgent(now time.Time, contactID, agentID string) error
 // the customer over, CancelConsult ends the consultation.
 func (r *Router) Consult(now time.Time, contactID, agentID string) error {
 	r.tick(now)
-	c, err := r.contact(contactID)
+	c, b, err := r.secondAgent(contactID, agentID, "consult")
 	if err != nil {
 		return err
-	}
-	b, err := r.agent(agentID)
-	if err != nil {
-		return err
-	}
-	if c.state != stateConnected || c.consult != nil {
-		return illegal("consult", c.id, c.state.String())
-	}
-	if b == c.agent || !b.available(c.channel) {
-		return fmt.Errorf("consult %s: %w: %s", c.id, ErrAgentUnavailable, b.id)
 	}
 	c.consult = b
-	c.offerGen, c.offerAt = r.nextGen(), r.now+int64(r.cfg.OfferTimeout)
-	b.offer = c
-	b.lastOffer = r.nextOrd()
-	b.dirty = true
-	r.timers.push(timer{at: c.offerAt, kind: timerOffer, id: c.id, gen: c.offerGen, c: c})
+	r.reserve(c, b)
 	e := r.contactEvent(EventOffered, c)
 	e.Agent, e.Reason, e.Target = b.id, "consult", c.agent.id
 	r.emit(e)
@@ -475,11 +477,8 @@ func (r *Router) CompleteConsult(now time.Time, contactID string) error {
 	if c.consult == nil || !c.consultActive {
 		return illegal("complete_consult", c.id, c.state.String())
 	}
-	a, b := c.agent, c.consult
-	e := r.contactEvent(EventTransferred, c)
-	e.Agent, e.Target, e.Actor, e.Reason = a.id, b.id, ActorAgent, "consult"
-	r.emit(e)
-	r.leaveAgent(c)
+	b := c.consult
+	a := r.transfer(c, b.id, "consult")
 	c.agent, c.acceptedAt = b, c.consultAt
 	c.consult, c.consultActive = nil, false
 	r.settle(a, ActorAgent, "", "transferred")

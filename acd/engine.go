@@ -2,6 +2,7 @@ package acd
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -30,6 +31,7 @@ type Engine struct {
 	sink  Sink
 	reqs  chan request
 	done  chan struct{} // closed when Run has stopped taking commands
+	ended chan struct{} // closed when Run has returned
 	r     *Router
 
 	mu     sync.Mutex
@@ -45,7 +47,7 @@ type request struct {
 // NewEngine wraps a Router (new or restored). The Router must not be used
 // directly afterwards. Commands wait until Run is running.
 func NewEngine(r *Router, clock Clock, sink Sink) *Engine {
-	return &Engine{clock: clock, sink: sink, r: r, reqs: make(chan request), done: make(chan struct{}),
+	return &Engine{clock: clock, sink: sink, r: r, reqs: make(chan request), done: make(chan struct{}), ended: make(chan struct{}),
 		wake: make(chan struct{}, 1)}
 }
 
@@ -53,6 +55,7 @@ func NewEngine(r *Router, clock Clock, sink Sink) *Engine {
 // and returns ctx's error. It starts one delivery goroutine and waits for
 // it; nothing is left running when Run returns. Run may be called once.
 func (e *Engine) Run(ctx context.Context) error {
+	defer close(e.ended)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -317,7 +320,23 @@ func (e *Engine) Contact(ctx context.Context, contactID string) (ContactStatus, 
 	return query(ctx, e, func(r *Router) (ContactStatus, error) { return r.Contact(contactID) })
 }
 
-// Snapshot captures the live state for the store.
+// Snapshot captures the live state for the store. After Run has returned
+// it captures the final state, so shutdown can persist exactly what the
+// last delivered event left.
 func (e *Engine) Snapshot(ctx context.Context) (Snapshot, error) {
-	return query(ctx, e, func(r *Router) (Snapshot, error) { return r.Snapshot(), nil })
+	select {
+	case <-e.ended:
+		return e.r.Snapshot(), nil
+	default:
+	}
+	s, err := query(ctx, e, func(r *Router) (Snapshot, error) { return r.Snapshot(), nil })
+	if errors.Is(err, ErrStopped) {
+		select {
+		case <-e.ended:
+			return e.r.Snapshot(), nil
+		case <-ctx.Done():
+			return Snapshot{}, ctx.Err()
+		}
+	}
+	return s, err
 }

@@ -248,6 +248,13 @@ func TestEngineManyCallers(t *testing.T) {
 	if err := e.Enqueue(ctx, ContactSpec{ID: "late", Queue: "Q1"}); !errors.Is(err, ErrStopped) {
 		t.Errorf("after stop: got %v, want ErrStopped", err)
 	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	final, err := e.Snapshot(cancelled) // works after Run, whatever the context
+
+	if err != nil || len(final.Contacts) != 0 || len(final.Agents) != workers {
+		t.Errorf("final snapshot: got %d contacts, %d agents, err %v; want 0, %d", len(final.Contacts), len(final.Agents), err, workers)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	led := newLedger()

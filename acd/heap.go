@@ -1,56 +1,64 @@
 package acd
 
-// The three heaps below are written out for their element types: they sit on
-// the hot path, keep each element's index for O(log n) removal, and must not
-// allocate per operation.
-
-// agentHeap holds the available members of one pool, best first under the
-// pool's selection policy.
-type agentHeap struct {
-	sel   Selection
-	items []*membership
+// indexedHeap is a binary min-heap that keeps each element's index in the
+// element itself, so an element anywhere in the heap is removed in O(log n)
+// without a search. It holds the ready agents of a pool and the waiting
+// contacts of a queue stage.
+type indexedHeap[T positioned] struct {
+	items []T
+	less  func(a, b T) bool
 }
 
-func (h *agentHeap) less(i, j int) bool { return h.sel.better(h.items[i], h.items[j]) }
+// positioned elements store their heap index; -1 when not in a heap.
+type positioned interface {
+	setPos(i int)
+	heapPos() int
+}
 
-func (h *agentHeap) swap(i, j int) {
+func (m *membership) setPos(i int) { m.pos = i }
+func (m *membership) heapPos() int { return m.pos }
+func (c *contact) setPos(i int)    { c.pos = i }
+func (c *contact) heapPos() int    { return c.pos }
+
+func (h *indexedHeap[T]) swap(i, j int) {
 	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].pos = i
-	h.items[j].pos = j
+	h.items[i].setPos(i)
+	h.items[j].setPos(j)
 }
 
-func (h *agentHeap) peek() *membership {
+// peek returns the first element, or the zero value (nil) when empty.
+func (h *indexedHeap[T]) peek() T {
 	if len(h.items) == 0 {
-		return nil
+		var zero T
+		return zero
 	}
 	return h.items[0]
 }
 
-func (h *agentHeap) push(m *membership) {
-	m.pos = len(h.items)
-	h.items = append(h.items, m)
-	h.up(m.pos)
+func (h *indexedHeap[T]) push(x T) {
+	x.setPos(len(h.items))
+	h.items = append(h.items, x)
+	h.up(len(h.items) - 1)
 }
 
-func (h *agentHeap) remove(m *membership) {
-	i, n := m.pos, len(h.items)-1
+func (h *indexedHeap[T]) remove(x T) {
+	i, n := x.heapPos(), len(h.items)-1
 	if i != n {
 		h.swap(i, n)
 	}
-	h.items[n] = nil
+	var zero T
+	h.items[n] = zero
 	h.items = h.items[:n]
-	m.pos = -1
-	if i != n {
-		if !h.down(i) {
-			h.up(i)
-		}
+	x.setPos(-1)
+	if i != n && !h.down(i) {
+		h.up(i)
 	}
 }
 
-func (h *agentHeap) up(j int) {
+func (h *indexedHeap[T]) up(j int) {
 	for j > 0 {
 		i := (j - 1) / 2
-		if !h.less(j, i) {
+		if !h.less(h.items[j], h.items[i]) {
 			break
 		}
 		h.swap(i, j)
@@ -58,87 +66,17 @@ func (h *agentHeap) up(j int) {
 	}
 }
 
-func (h *agentHeap) down(i0 int) bool {
+func (h *indexedHeap[T]) down(i0 int) bool {
 	i, n := i0, len(h.items)
 	for {
 		j := 2*i + 1
 		if j >= n {
 			break
 		}
-		if r := j + 1; r < n && h.less(r, j) {
+		if r := j + 1; r < n && h.less(h.items[r], h.items[j]) {
 			j = r
 		}
-		if !h.less(j, i) {
-			break
-		}
-		h.swap(i, j)
-		i = j
-	}
-	return i > i0
-}
-
-// contactHeap holds the waiting contacts of one queue stage, first to be
-// served first.
-type contactHeap struct{ items []*contact }
-
-func (h *contactHeap) less(i, j int) bool { return h.items[i].before(h.items[j]) }
-
-func (h *contactHeap) swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].pos = i
-	h.items[j].pos = j
-}
-
-func (h *contactHeap) peek() *contact {
-	if len(h.items) == 0 {
-		return nil
-	}
-	return h.items[0]
-}
-
-func (h *contactHeap) push(c *contact) {
-	c.pos = len(h.items)
-	h.items = append(h.items, c)
-	h.up(c.pos)
-}
-
-func (h *contactHeap) remove(c *contact) {
-	i, n := c.pos, len(h.items)-1
-	if i != n {
-		h.swap(i, n)
-	}
-	h.items[n] = nil
-	h.items = h.items[:n]
-	c.pos = -1
-	if i != n {
-		if !h.down(i) {
-			h.up(i)
-		}
-	}
-}
-
-func (h *contactHeap) up(j int) {
-	for j > 0 {
-		i := (j - 1) / 2
-		if !h.less(j, i) {
-			break
-		}
-		h.swap(i, j)
-		j = i
-	}
-}
-
-func (h *contactHeap) down(i0 int) bool {
-	i, n := i0, len(h.items)
-	for {
-		j := 2*i + 1
-		if j >= n {
-			break
-		}
-		if r := j + 1; r < n && h.less(r, j) {
-			j = r
-		}
-		if !h.less(j, i) {
+		if !h.less(h.items[j], h.items[i]) {
 			break
 		}
 		h.swap(i, j)

@@ -10,7 +10,7 @@ type queue struct {
 	// pools[s] holds the logged-in agents whose first eligible stage is s;
 	// waiting[s] the contacts waiting at stage s.
 	pools   []*pool
-	waiting []contactHeap
+	waiting []indexedHeap[*contact]
 	// overflowStep is the index of the overflow step, or -1.
 	overflowStep int
 	// staffed counts logged-in eligible agents (at any stage).
@@ -44,9 +44,12 @@ func newQueue(cfg Queue) *queue {
 	}
 	q.pools = make([]*pool, len(q.stages))
 	for s := range q.pools {
-		q.pools[s] = &pool{q: q, stage: s, ready: agentHeap{sel: cfg.Selection}}
+		q.pools[s] = &pool{q: q, stage: s, ready: indexedHeap[*membership]{less: cfg.Selection.better}}
 	}
-	q.waiting = make([]contactHeap, len(q.stages))
+	q.waiting = make([]indexedHeap[*contact], len(q.stages))
+	for s := range q.waiting {
+		q.waiting[s].less = (*contact).before
+	}
 	return q
 }
 
@@ -122,7 +125,7 @@ func (q *queue) waitingCount() int {
 type pool struct {
 	q     *queue
 	stage int
-	ready agentHeap
+	ready indexedHeap[*membership]
 }
 
 // membership links an agent to the one pool it belongs to in a queue.

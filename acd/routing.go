@@ -48,15 +48,20 @@ func (r *Router) offer(c *contact, a *agent) {
 		c.queue.del(c)
 	}
 	c.state, c.agent = stateOffered, a
+	r.reserve(c, a)
+	e := r.contactEvent(EventOffered, c)
+	e.Agent, e.Wait = a.id, c.waited(r.now)
+	r.emit(e)
+	r.settle(a, ActorSystem, "", "offer")
+}
+
+// reserve gives agent a the offer of c and starts its timeout.
+func (r *Router) reserve(c *contact, a *agent) {
 	c.offerGen, c.offerAt = r.nextGen(), r.now+int64(r.cfg.OfferTimeout)
 	a.offer = c
 	a.lastOffer = r.nextOrd()
 	a.dirty = true
 	r.timers.push(timer{at: c.offerAt, kind: timerOffer, id: c.id, gen: c.offerGen, c: c})
-	e := r.contactEvent(EventOffered, c)
-	e.Agent, e.Wait = a.id, c.waited(r.now)
-	r.emit(e)
-	r.settle(a, ActorSystem, "", "offer")
 }
 
 // withdrawOffer takes a pending offer back from the agent, leaving the
@@ -110,15 +115,15 @@ func (r *Router) enqueue(c *contact, q *queue, first bool, why, actor, by string
 	e := r.contactEvent(EventQueued, c)
 	e.FirstEntry, e.Reason, e.Actor, e.By = first, why, actor, by
 	r.emit(e)
+	if q.staffed == 0 && !q.cfg.JoinEmpty && !q.canOverflow() {
+		r.lose(c, Hangup, "no_agents")
+		return
+	}
 	if len(q.cfg.Steps) > 0 {
 		r.timers.push(timer{at: r.now + int64(q.cfg.Steps[0].After), kind: timerStep, id: c.id, gen: c.queueGen, c: c})
 	}
 	if q.cfg.MaxWait > 0 && !c.callback {
 		r.timers.push(timer{at: r.now + int64(q.cfg.MaxWait), kind: timerMaxWait, id: c.id, gen: c.queueGen, c: c})
-	}
-	if q.staffed == 0 && !q.cfg.JoinEmpty && !q.canOverflow() {
-		r.lose(c, Hangup, "no_agents")
-		return
 	}
 	c.setKey(r.cfg.Aging)
 	q.add(c)
@@ -126,6 +131,9 @@ func (r *Router) enqueue(c *contact, q *queue, first bool, why, actor, by string
 }
 
 func (r *Router) stepDue(c *contact, i int) {
+	if c.state != stateQueued && c.state != stateOffered {
+		return // with an agent: steps no longer matter in this queue
+	}
 	q := c.queue
 	st := q.cfg.Steps[i]
 	if i+1 < len(q.cfg.Steps) {
@@ -138,9 +146,6 @@ func (r *Router) stepDue(c *contact, i int) {
 		case stateOffered:
 			c.overflowDue = true
 		}
-		return
-	}
-	if c.state != stateQueued && c.state != stateOffered {
 		return
 	}
 	e := r.contactEvent(EventStepReached, c)
