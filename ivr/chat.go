@@ -78,12 +78,15 @@ func (c *ChatChannel) Leave() { c.leaveOnce.Do(func() { close(c.left) }) }
 func (c *ChatChannel) Kind() ChannelKind { return Chat }
 
 // Play sends the utterance's text and buttons; it never waits for input.
+// After an agent, a prompt means the IVR has the customer back (the
+// survey), so Deliver takes messages again.
 func (c *ChatChannel) Play(ctx context.Context, u Utterance) (Input, error) {
 	select {
 	case <-c.left:
 		return Input{}, ErrHangup
 	default:
 	}
+	c.connected.Store(false)
 	return Input{}, c.t.Send(ctx, ChatMessage{Kind: ChatPrompt, Text: u.Text(), Buttons: u.Choices})
 }
 

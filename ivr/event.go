@@ -138,6 +138,7 @@ const (
 	// caller left (chat: went idle).
 	OutcomeAbandoned Outcome = "abandoned"
 	// OutcomeFailed: no agent request; the platform stopped the run (context
-	// cancelled, channel error, step limit).
+	// cancelled, channel error, step limit), or a transfer could not put the
+	// contact in any queue (the caller asked for an agent and got none).
 	OutcomeFailed Outcome = "failed"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,19 @@ func NewRunner(lib *Library, cfg Config) *Runner {
 // Reload makes lib serve every run started from now on. Runs in progress
 // finish on the library they started with.
 func (r *Runner) Reload(lib *Library) { r.lib.Store(lib) }
+
+// ReloadDir loads the flow directory dir of fsys and, only when it is
+// valid, makes it serve new runs — what a reload signal or admin endpoint
+// calls. On error (a *LoadError listing the problems) the current library
+// keeps serving.
+func (r *Runner) ReloadDir(fsys fs.FS, dir string) (*Library, error) {
+	lib, err := LoadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	r.Reload(lib)
+	return lib, nil
+}
 
 // Library returns the library new runs use.
 func (r *Runner) Library() *Library { return r.lib.Load() }
@@ -154,6 +168,10 @@ type run struct {
 
 	agentRequested bool
 	selfService    bool
+	// queueFailed: a transfer could not put the contact in any queue. A
+	// caller who asked for an agent and got none is not self-served.
+	queueFailed bool
+	tickets     int // ticket requests so far, for idempotency keys
 }
 
 func (ru *run) now() time.Time { return ru.r.cfg.Clock.Now() }
@@ -180,10 +198,7 @@ func (ru *run) loop(ctx context.Context, name string) (Outcome, error) {
 			}
 		case errors.Is(err, errEnd):
 			ru.hangup(ctx)
-			if ru.agentRequested {
-				return OutcomeAgent, nil
-			}
-			return OutcomeSelfService, nil
+			return ru.flowEnded(), nil
 		case errors.Is(err, ErrHangup), errors.Is(err, errIdle):
 			if errors.Is(err, errIdle) {
 				ru.hangup(ctx)
@@ -197,10 +212,7 @@ func (ru *run) loop(ctx context.Context, name string) (Outcome, error) {
 		for next == "" {
 			if len(ru.stack) == 0 {
 				ru.hangup(ctx)
-				if ru.agentRequested {
-					return OutcomeAgent, nil
-				}
-				return OutcomeSelfService, nil
+				return ru.flowEnded(), nil
 			}
 			top := ru.stack[len(ru.stack)-1]
 			ru.stack = ru.stack[:len(ru.stack)-1]
@@ -223,10 +235,22 @@ func (ru *run) failed() Outcome {
 	return OutcomeFailed
 }
 
+func (ru *run) flowEnded() Outcome {
+	switch {
+	case ru.agentRequested:
+		return OutcomeAgent
+	case ru.queueFailed:
+		return OutcomeFailed
+	}
+	return OutcomeSelfService
+}
+
 func (ru *run) callerLeft() Outcome {
 	switch {
 	case ru.agentRequested:
 		return OutcomeAgent
+	case ru.queueFailed:
+		return OutcomeFailed
 	case ru.selfService:
 		return OutcomeSelfService
 	}

@@ -2,9 +2,14 @@ package flowtest
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
+	"path"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/hotline10000/hotline/ivr"
 )
 
 // TestDefaultFlows runs the shipped flows' test files: every path of the
@@ -65,5 +70,54 @@ func TestRunDirRejectsInvalidFlows(t *testing.T) {
 	_, _, err := RunDir(os.DirFS("../testdata/invalid"), ".", &bytes.Buffer{})
 	if err == nil {
 		t.Fatal("got nil error for an invalid flow directory")
+	}
+}
+
+// TestDefaultFlowsCoverEveryNode: the shipped tests enter every node of
+// every shipped flow, and reach every outcome.
+func TestDefaultFlowsCoverEveryNode(t *testing.T) {
+	fsys := os.DirFS("../flows")
+	lib, err := ivr.LoadDir(fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	outcomes := map[ivr.Outcome]bool{}
+	files, _ := fs.Glob(fsys, path.Join(TestsDir, "*.txt"))
+	for _, f := range files {
+		data, _ := fs.ReadFile(fsys, f)
+		cases, err := Parse(f, string(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			_, events := run(lib, c)
+			for _, e := range events {
+				switch e := e.(type) {
+				case ivr.NodeEntered:
+					seen[e.Flow+"."+e.Node] = true
+				case ivr.Ended:
+					outcomes[e.Outcome] = true
+				}
+			}
+		}
+	}
+	var missed []string
+	for _, name := range lib.Flows() {
+		f, _ := lib.Flow(name)
+		for n := range f.Nodes {
+			if !seen[name+"."+n] {
+				missed = append(missed, name+"."+n)
+			}
+		}
+	}
+	sort.Strings(missed)
+	if len(missed) > 0 {
+		t.Errorf("nodes no test enters: %v", missed)
+	}
+	for _, o := range []ivr.Outcome{ivr.OutcomeAgent, ivr.OutcomeSelfService, ivr.OutcomeAbandoned, ivr.OutcomeFailed} {
+		if !outcomes[o] {
+			t.Errorf("no test ends with outcome %s", o)
+		}
 	}
 }

@@ -60,6 +60,12 @@ func RunDir(fsys fs.FS, dir string, w io.Writer) (passed, failed int, err error)
 
 // Run runs one case against lib and returns what went wrong.
 func Run(lib *ivr.Library, c *Case) []string {
+	failures, _ := run(lib, c)
+	return failures
+}
+
+// run also returns the events the run emitted.
+func run(lib *ivr.Library, c *Case) ([]string, []ivr.Event) {
 	s := newSim(c)
 	r := ivr.NewRunner(lib, ivr.Config{Clock: s, Sink: s, Backend: s, Queuer: s, Tickets: s})
 	res, err := r.Run(context.Background(), ivr.Contact{ID: "flowtest", ANI: c.ANI, Entry: c.Entry, Flow: c.Flow, Lang: c.Lang, Start: c.Start}, s)
@@ -72,14 +78,14 @@ func Run(lib *ivr.Library, c *Case) []string {
 		}
 	}
 	if s.failed() {
-		return s.failures
+		return s.failures, s.events
 	}
 	for _, ch := range s.c.checks {
 		if msg := s.check(ch, res); msg != "" {
 			s.failures = append(s.failures, fmt.Sprintf("%s:%d: %s", c.File, ch.line, msg))
 		}
 	}
-	return s.failures
+	return s.failures, s.events
 }
 
 func eventName(e ivr.Event) string {
