@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -224,5 +225,34 @@ func TestHTTPBackendBadAnswer(t *testing.T) {
 func TestNewHTTPBackendRejectsBadURL(t *testing.T) {
 	if _, err := NewHTTPBackend(HTTPBackendConfig{URL: "ftp://x"}); err == nil {
 		t.Error("got nil error for ftp://")
+	}
+}
+
+// TestLookupErrorBranchOverHTTP: the shipped flow over a billing system
+// that fails: the bill lookup takes its error branch (error.backend) and
+// the caller is back at the menu.
+func TestLookupErrorBranchOverHTTP(t *testing.T) {
+	lib, err := LoadDir(osDirFS("flows"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/customers/by-ani", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"account":"A1","name":"x","tier":"standard"}`)
+	})
+	mux.HandleFunc("/api/bill", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) })
+	b, _ := newTestBackend(t, mux, HTTPBackendConfig{Retries: 1})
+	ch := &scripted{kind: Voice, inputs: []string{"1", "H"}}
+	r := NewRunner(lib, Config{Clock: &manualClock{t: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}, Backend: b})
+	res, err := r.Run(context.Background(), Contact{ID: "c", ANI: "13900000001", Entry: "10000"}, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "zh:welcome,zh:main.menu,zh:error.backend,zh:main.menu"
+	if got := strings.Join(ch.played, ","); got != want {
+		t.Errorf("played %s, want %s", got, want)
+	}
+	if res.Vars["account"] != "A1" || res.Outcome != OutcomeAbandoned {
+		t.Errorf("got account %v outcome %s", res.Vars["account"], res.Outcome)
 	}
 }

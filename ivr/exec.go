@@ -285,7 +285,8 @@ func (ru *run) collect(ctx context.Context, n *Node) (string, error) {
 			}
 			keys := in.Digits
 			if in.Kind == InputText {
-				keys, done = strings.TrimSpace(in.Text), true
+				// A typed number may be grouped: "138 0013-8000".
+				keys, done = strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(in.Text)), true
 			}
 			for _, k := range keys {
 				if n.Terminator != "" && string(k) == n.Terminator {

@@ -171,6 +171,7 @@ type run struct {
 	// queueFailed: a transfer could not put the contact in any queue. A
 	// caller who asked for an agent and got none is not self-served.
 	queueFailed bool
+	tickets     int // ticket requests so far, for idempotency keys
 }
 
 func (ru *run) now() time.Time { return ru.r.cfg.Clock.Now() }

@@ -277,3 +277,56 @@ func TestReloadDirKeepsTheOldLibraryOnError(t *testing.T) {
 		t.Errorf("valid reload: got %v, library swapped=%v", err, r.Library() == lib)
 	}
 }
+
+type ticketLog struct{ reqs []TicketRequest }
+
+func (l *ticketLog) CreateTicket(ctx context.Context, r TicketRequest) (string, error) {
+	l.reqs = append(l.reqs, r)
+	return fmt.Sprint("2026112300000", len(l.reqs)), nil
+}
+
+func TestTicketRequests(t *testing.T) {
+	lib := loadLib(t, map[string]string{"main.yaml": `flow: main
+start: phone
+nodes:
+  phone:
+    kind: collect
+    prompt: fault.phone
+    var: phone
+    exhausted: bye
+    next: t
+  t:
+    kind: ticket
+    type: fault
+    summary: from the IVR
+    fields: {contact_phone: phone}
+    prompt: [ticket.created, {digits: ticket_no}]
+    next: again
+    error: bye
+  again:
+    kind: menu
+    prompt: main.menu
+    options: {"1": t}
+    exhausted: bye
+  bye:
+    kind: hangup
+`})
+	tl := &ticketLog{}
+	ch := &scripted{kind: Voice, inputs: []string{"13800138000#", "1", "H"}}
+	r := NewRunner(lib, Config{Clock: &manualClock{}, Tickets: tl})
+	res, err := r.Run(context.Background(), Contact{ID: "c9", ANI: "139"}, ch)
+	if err != nil || res.Outcome != OutcomeSelfService {
+		t.Fatalf("got %s, %v", res.Outcome, err)
+	}
+	if len(tl.reqs) != 2 {
+		t.Fatalf("got %d ticket requests, want 2", len(tl.reqs))
+	}
+	first := tl.reqs[0]
+	if first.Key != "c9/t/1" || tl.reqs[1].Key != "c9/t/2" || first.Type != "fault" || first.ANI != "139" ||
+		first.Fields["contact_phone"] != "13800138000" || first.Summary != "from the IVR" {
+		t.Errorf("got %+v and key %q", first, tl.reqs[1].Key)
+	}
+	if got := ch.played[1]; got != "zh:ticket.created digits(20261123000001)" {
+		t.Errorf("read back: got %q", got)
+	}
+}

@@ -139,35 +139,3 @@ func (ru *run) agentContext() map[string]string {
 	}
 	return out
 }
-
-func (ru *run) ticket(ctx context.Context, n *Node) (string, error) {
-	t := ru.r.cfg.Tickets
-	if t == nil {
-		return n.Error, nil
-	}
-	fields := make(map[string]string, len(n.Fields))
-	for f, v := range n.Fields {
-		if !ru.masked[v] {
-			fields[f] = str(ru.vars[v])
-		}
-	}
-	num, err := t.CreateTicket(ctx, TicketRequest{ContactID: ru.c.ID, Type: n.TicketType, ANI: ru.c.ANI,
-		Account: str(ru.vars["account"]), Summary: n.Summary, Channel: ru.kind, Fields: fields})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		ru.log.Warn("ivr ticket failed", "node", n.Name, "err", err)
-		return n.Error, nil
-	}
-	ru.setVar(n.Var, num, false)
-	ru.selfService = true
-	ru.emit(TicketCreated{Header: ru.head(), Node: n.Name, Type: n.TicketType, Ticket: num})
-	ru.emit(SelfServiceCompleted{Header: ru.head(), Node: n.Name, Op: "ticket"})
-	if len(n.Prompt) > 0 {
-		if _, err := ru.ch.Play(ctx, ru.utter(n.Prompt, false, nil)); err != nil {
-			return "", err
-		}
-	}
-	return n.Next, nil
-}

@@ -71,7 +71,10 @@ func runScenario(t *testing.T, file string) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		fail := func(format string, args ...any) { t.Helper(); t.Fatalf("%s:%d: %s: "+format, append([]any{file, n, line}, args...)...) }
+		fail := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("%s:%d: %s: "+format, append([]any{file, n, line}, args...)...)
+		}
 		words := strings.Fields(line)
 		kv := map[string]string{}
 		var flags []string

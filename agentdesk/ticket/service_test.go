@@ -41,7 +41,7 @@ func baseConfig() ticket.Config {
 	return ticket.Config{
 		Calendar: tickettest.Always{},
 		Rules: []ticket.Rule{
-			{Name: "vip faults", Type: ticket.Fault, Tier: ticket.Platinum, Group: "vip-desk", Assignee: "vera"},
+			{Name: "vip faults", Type: ticket.Fault, Tier: ticket.Diamond, Group: "vip-desk", Assignee: "vera"},
 			{Name: "faults", Type: ticket.Fault, Group: "fault-desk"},
 			{Name: "complaints", Type: ticket.Complaint, Group: "complaint-desk"},
 		},
@@ -126,7 +126,7 @@ func TestCreateRoutesNumbersAndNotifies(t *testing.T) {
 		t.Errorf("got %s %s %s v%d, want 20261123000001 pooled fault-desk v1", a.Number, a.Status, a.Group, a.Version)
 	}
 	vip := fault("13900000002")
-	vip.Customer.Tier = ticket.Platinum
+	vip.Customer.Tier = ticket.Diamond
 	b, _, err := d.Create(ctx, alice, vip, "")
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +218,7 @@ func TestCreateRejects(t *testing.T) {
 	}{
 		{"unknown type", func(d *ticket.Draft) { d.Type = "rant" }, "type"},
 		{"unknown priority", func(d *ticket.Draft) { d.Priority = "asap" }, "priority"},
-		{"unknown tier", func(d *ticket.Draft) { d.Customer.Tier = "diamond" }, "customer.tier"},
+		{"unknown tier", func(d *ticket.Draft) { d.Customer.Tier = "titanium" }, "customer.tier"},
 		{"unknown channel", func(d *ticket.Draft) { d.Channel = "pigeon" }, "channel"},
 		{"no subject", func(d *ticket.Draft) { d.Subject = "" }, "subject"},
 		{"long subject", func(d *ticket.Draft) { d.Subject = strings.Repeat("长", 201) }, "subject"},

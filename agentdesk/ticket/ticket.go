@@ -64,11 +64,11 @@ const (
 	Standard Tier = "standard"
 	Silver   Tier = "silver"
 	Gold     Tier = "gold"
-	Platinum Tier = "platinum"
+	Diamond Tier = "diamond"
 )
 
 // Tiers lists every tier.
-var Tiers = []Tier{Standard, Silver, Gold, Platinum}
+var Tiers = []Tier{Standard, Silver, Gold, Diamond}
 
 // Valid reports whether t is a known tier.
 func (t Tier) Valid() bool { return slices.Contains(Tiers, t) }

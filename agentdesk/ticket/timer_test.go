@@ -171,7 +171,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{ticket.SLAConfig{Policies: []ticket.Policy{{Type: ticket.Fault}}}, "sla.policies[0].name"},
 		{ticket.SLAConfig{Policies: []ticket.Policy{{Name: "x", Type: "rant"}}}, "sla.policies[0].type"},
-		{ticket.SLAConfig{Policies: []ticket.Policy{{Name: "x", Tier: "diamond"}}}, "sla.policies[0].tier"},
+		{ticket.SLAConfig{Policies: []ticket.Policy{{Name: "x", Tier: "titanium"}}}, "sla.policies[0].tier"},
 		{ticket.SLAConfig{Policies: []ticket.Policy{{Name: "x", Calendar: "mars"}}}, "sla.policies[0].calendar"},
 		{ticket.SLAConfig{Policies: []ticket.Policy{{Name: "x"}, {Name: "y"}}}, "sla.policies[1]: same selector"},
 		{ticket.SLAConfig{Policies: []ticket.Policy{{Name: "x", FirstResponse: 2 * time.Hour, Resolution: time.Hour}}}, "first_response"},

@@ -155,9 +155,11 @@ func (c *center) run(ctx context.Context) {
 		case <-t.C:
 			c.save(engineCtx)
 		case <-ctx.Done():
-			c.save(engineCtx)
 			stopEngine()
 			<-done
+			// The engine answers Snapshot after Run returned: this save
+			// holds every command it took.
+			c.save(context.Background())
 			return
 		}
 	}

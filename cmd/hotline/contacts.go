@@ -113,16 +113,25 @@ func (c *contactRecorder) applyACD(ctx context.Context, d acd.Event) error {
 		}
 		return err
 	case acd.EventAnswered:
+		if d.Outcome != acd.Answered {
+			return nil // a second answer after a transfer: the first agent stands
+		}
 		return c.store.MarkAnswered(ctx, d.Contact, d.Agent, d.At)
 	case acd.EventEnded:
 		return c.end(ctx, d.Contact, store.OutcomeAnswered, d.At)
-	case acd.EventAbandoned:
-		return c.end(ctx, d.Contact, store.OutcomeAbandoned, d.At)
-	case acd.EventLost:
-		if d.Action == acd.Ticket || d.Action == acd.Voicemail {
+	case acd.EventAbandoned, acd.EventLost:
+		// The request's outcome is carried by the first final event only;
+		// one without it ends a contact that an agent already answered.
+		switch {
+		case d.Outcome == acd.NoOutcome:
+			return c.end(ctx, d.Contact, store.OutcomeAnswered, d.At)
+		case d.Outcome == acd.Abandoned:
+			return c.end(ctx, d.Contact, store.OutcomeAbandoned, d.At)
+		case d.Action == acd.Ticket || d.Action == acd.Voicemail:
 			return c.end(ctx, d.Contact, store.OutcomeMessage, d.At)
+		default:
+			return c.end(ctx, d.Contact, store.OutcomeSystemLost, d.At)
 		}
-		return c.end(ctx, d.Contact, store.OutcomeSystemLost, d.At)
 	}
 	return nil
 }

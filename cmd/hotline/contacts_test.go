@@ -57,17 +57,25 @@ func TestContactRecords(t *testing.T) {
 	pubIVR.Emit(ivr.Started{Header: head("agent", 0, ivr.Voice), ANI: "13900000009", Entry: "10000"})
 	pubACD(acd.Event{Kind: acd.EventQueued, Contact: "agent", Queue: "general-voice", RequestQueue: "general-voice", FirstEntry: true, Channel: acd.Voice, At: at(30)})
 	pubACD(acd.Event{Kind: acd.EventQueued, Contact: "agent", Queue: "overflow", RequestQueue: "general-voice", Channel: acd.Voice, At: at(90)})
-	pubACD(acd.Event{Kind: acd.EventAnswered, Contact: "agent", Agent: agent.ID, Queue: "overflow", At: at(100)})
+	pubACD(acd.Event{Kind: acd.EventAnswered, Contact: "agent", Agent: agent.ID, Queue: "overflow", Outcome: acd.Answered, At: at(100)})
 	pubIVR.Emit(ivr.Ended{Header: head("agent", 100, ivr.Voice), Outcome: ivr.OutcomeAgent, AgentRequested: true})
 	pubACD(acd.Event{Kind: acd.EventEnded, Contact: "agent", Agent: agent.ID, At: at(400)})
 	// A chat straight to the queue, abandoned.
 	pubACD(acd.Event{Kind: acd.EventQueued, Contact: "chat", Queue: "general-chat", RequestQueue: "general-chat", FirstEntry: true, Channel: acd.Chat, Customer: "13300000002", At: at(5)})
-	pubACD(acd.Event{Kind: acd.EventAbandoned, Contact: "chat", At: at(65)})
-	pubACD(acd.Event{Kind: acd.EventAbandoned, Contact: "chat", At: at(66)}) // a duplicate outcome is ignored
+	pubACD(acd.Event{Kind: acd.EventAbandoned, Contact: "chat", Outcome: acd.Abandoned, At: at(65)})
+	pubACD(acd.Event{Kind: acd.EventAbandoned, Contact: "chat", Outcome: acd.Abandoned, At: at(66)}) // a second outcome is ignored
 	// Waited the longest allowed and left a message.
 	pubIVR.Emit(ivr.Started{Header: head("msg", 0, ivr.Voice), ANI: "13900000010"})
 	pubACD(acd.Event{Kind: acd.EventQueued, Contact: "msg", RequestQueue: "general-voice", FirstEntry: true, At: at(10)})
-	pubACD(acd.Event{Kind: acd.EventLost, Contact: "msg", Action: acd.Ticket, At: at(310)})
+	pubACD(acd.Event{Kind: acd.EventLost, Contact: "msg", Action: acd.Ticket, Outcome: acd.SystemLost, At: at(310)})
+	// Answered, transferred, and the customer hung up in the second queue:
+	// the request was answered; the contact ends at the hang-up.
+	pubIVR.Emit(ivr.Started{Header: head("xfer", 0, ivr.Voice), ANI: "13900000011"})
+	pubACD(acd.Event{Kind: acd.EventQueued, Contact: "xfer", RequestQueue: "general-voice", FirstEntry: true, At: at(5)})
+	pubACD(acd.Event{Kind: acd.EventAnswered, Contact: "xfer", Agent: agent.ID, Outcome: acd.Answered, At: at(20)})
+	pubACD(acd.Event{Kind: acd.EventTransferred, Contact: "xfer", Agent: agent.ID, Target: "vip-voice", At: at(80)})
+	pubACD(acd.Event{Kind: acd.EventAnswered, Contact: "xfer", Agent: "someone-else", At: at(95)})
+	pubACD(acd.Event{Kind: acd.EventAbandoned, Contact: "xfer", At: at(99)})
 	// Hung up in the menu.
 	pubIVR.Emit(ivr.Started{Header: head("gone", 0, ivr.Chat), ANI: "web:abc"})
 	pubIVR.Emit(ivr.Ended{Header: head("gone", 8, ivr.Chat), Outcome: ivr.OutcomeAbandoned})
@@ -87,6 +95,7 @@ func TestContactRecords(t *testing.T) {
 		"chat":  {store.OutcomeAbandoned, cust.ID, "general-chat", "", store.Chat, at(65)},
 		"msg":   {store.OutcomeMessage, "", "general-voice", "", store.Voice, at(310)},
 		"gone":  {store.OutcomeIVRAbandoned, "", "", "", store.Chat, at(8)},
+		"xfer":  {store.OutcomeAnswered, "", "general-voice", agent.ID, store.Voice, at(99)},
 	}
 	for id, w := range want {
 		c, err := st.Contact(ctx, id)

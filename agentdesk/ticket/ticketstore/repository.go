@@ -55,7 +55,9 @@ func (r *Repository) NextSequence(ctx context.Context, day string) (int64, error
 // InTx implements ticket.Repository. A PostgreSQL deadlock or SQLite busy
 // timeout surfaces as ticket.ErrConflict, which the desk retries.
 func (r *Repository) InTx(ctx context.Context, fn func(ticket.Tx) error) error {
-	return r.st.WithTx(ctx, func(tx *store.Store) error { return fn(txn{tx}) })
+	// Errors of the transaction itself (begin, commit) are mapped too; fn's
+	// own errors pass unchanged.
+	return mapErr(r.st.WithTx(ctx, func(tx *store.Store) error { return fn(txn{tx}) }))
 }
 
 func mapErr(err error) error {
