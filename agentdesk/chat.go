@@ -142,9 +142,8 @@ func (h *hub) chatClosed(c *chat, outcome string) {
 	}
 	c.ended, c.endedAt = true, h.g.o.Clock.Now()
 	h.emit(c.cust, "chat.ended", map[string]string{"outcome": outcome})
-	if c.agent != "" {
-		h.toAgent(c.agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "customer_left"})
-	}
+	// An agent still in the chat learns it from the ACD's ended event,
+	// which the flow's cancel caused (chatAgentLeft).
 }
 
 func (h *hub) chatAnswered(c *chat, agentID string) {
@@ -167,6 +166,9 @@ func (h *hub) chatAnswered(c *chat, agentID string) {
 func (h *hub) chatAgentLeft(c *chat, reason string) {
 	if c.agent == "" {
 		return
+	}
+	if c.ended {
+		reason = "customer_left"
 	}
 	h.toAgent(c.agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": reason})
 	c.agent = ""

@@ -156,3 +156,27 @@ func TestPagesServed(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerLeavesDuringChat: the agent's chat ends once, and wrap-up
+// starts.
+func TestCustomerLeavesDuringChat(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	agent, cust, contact := readyAgentWithChat(t, s)
+	do(t, cust, "chat.leave", nil)
+	var ended struct {
+		Contact string `json:"contact_id"`
+		Reason  string `json:"reason"`
+	}
+	if _, err := agent.Want("chat.ended", &ended, wait); err != nil || ended.Contact != contact {
+		t.Fatalf("agent: %v %+v, want chat.ended", err, ended)
+	}
+	if _, err := agent.Want("wrapup.started", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do(t, agent, "ping", nil)
+	for _, f := range agent.Drain() {
+		if f.Type == "chat.ended" {
+			t.Fatalf("a second chat.ended: %s", f.Data)
+		}
+	}
+}

@@ -203,7 +203,8 @@ func acdError(err error) *Error {
 	case errors.Is(err, acd.ErrUnknownContact), errors.Is(err, acd.ErrUnknownAgent), errors.Is(err, acd.ErrUnknownQueue):
 		return failf(CodeNotFound, err.Error())
 	case errors.Is(err, acd.ErrNoOffer), errors.Is(err, acd.ErrIllegalTransition), errors.Is(err, acd.ErrNoWrapUp),
-		errors.Is(err, acd.ErrAgentUnavailable), errors.Is(err, acd.ErrChannelMismatch):
+		errors.Is(err, acd.ErrAgentUnavailable), errors.Is(err, acd.ErrChannelMismatch), errors.Is(err, acd.ErrNoAgents),
+		errors.Is(err, acd.ErrDuplicateContact):
 		return failf(CodeConflict, err.Error())
 	case errors.Is(err, acd.ErrInvalidArgument), errors.Is(err, acd.ErrUnknownSkill):
 		return failf(CodeInvalid, err.Error())

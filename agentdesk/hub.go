@@ -268,7 +268,8 @@ func (h *hub) onACD(ev acd.Event) {
 			c.handle.push(qe)
 		}
 	case acd.EventTransferred:
-		// Away from an agent (to a queue or another agent) or between queues.
+		// Away from an agent (to a queue or another agent) or between
+		// queues; the queued event that follows puts it in line again.
 		if ev.Agent != "" && c != nil && c.agent == ev.Agent {
 			delete(h.agent(ev.Agent).chats, ev.Contact)
 			h.toAgent(ev.Agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "transferred"})
@@ -276,11 +277,6 @@ func (h *hub) onACD(ev acd.Event) {
 			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": "transferred"})
 		}
 		h.dequeued(ev.Contact)
-		if ev.Target != "" && ev.Target != ev.Agent {
-			if _, isQueue := h.waiting[ev.Target]; isQueue || ev.Queue != ev.Target {
-				h.enqueued(ev.Target, ev.Contact)
-			}
-		}
 	case acd.EventWrapUpStarted:
 		a := h.agent(ev.Agent)
 		end := ev.At.Add(h.g.o.WrapUp).UTC()

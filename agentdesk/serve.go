@@ -36,6 +36,8 @@ func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 		})
 	})
 	if err != nil {
+		msg := websocket.FormatCloseMessage(CloseShutdown, "server shutting down")
+		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 		ws.Close()
 	}
 }
