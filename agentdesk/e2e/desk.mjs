@@ -115,6 +115,16 @@ try {
   await agent.click('#ticket-form button[type=submit]');
   await agent.locator('#ticket-result', { hasText: '已创建工单' }).waitFor();
   await agent.locator('#customer li', { hasText: '客户反映话费异常' }).waitFor();
+
+  step('agent claims it from the pool, starts and resolves it');
+  await agent.click('#btn-pool');
+  await agent.locator('#pool li', { hasText: '客户反映话费异常' }).locator('button').click();
+  const mine = agent.locator('#mine li', { hasText: '客户反映话费异常' });
+  await mine.locator('button', { hasText: '开始处理' }).click();
+  await agent.locator('#mine li', { hasText: '处理中' }).waitFor();
+  agent.once('dialog', (d) => d.accept('已解释话费构成'));
+  await mine.locator('button', { hasText: '办结' }).click();
+  await agent.locator('#mine li', { hasText: '已办结' }).waitFor();
   await agent.screenshot({ path: join(out, 'desk.png'), fullPage: true });
 
   step('agent ends the chat; customer rates; agent wraps up');
@@ -137,6 +147,9 @@ try {
   await board.locator('#agents tr', { hasText: 'Alice' }).waitFor();
   await board.locator('#queues tr', { hasText: 'general' }).waitFor();
   await board.screenshot({ path: join(out, 'board.png'), fullPage: true });
+  await board.click('#btn-lang');
+  await board.locator('h1', { hasText: 'Hotline supervisor board' }).waitFor();
+  await board.locator('#agents .pill', { hasText: 'Ready' }).waitFor();
   console.log('ok');
 } finally {
   if (agentCtx) await agentCtx.close();

@@ -211,7 +211,7 @@ function renderCustomer(box, p) {
   box.replaceChildren(kv,
     el('h3', { text: t('customer.vars') }), list(vars, ([k, v]) => [el('span', { text: k }), el('span', { text: v })]),
     el('h3', { text: t('customer.contacts') }), list(p.contacts || [], (c) => [el('span', { text: new Date(c.started_at).toLocaleString() }), el('span', { text: c.channel + ' ' + (c.outcome || '') })]),
-    el('h3', { text: t('customer.tickets') }), list(p.tickets || [], (x) => [el('span', { text: x.number }), el('span', { text: x.subject + ' · ' + x.status })]));
+    el('h3', { text: t('customer.tickets') }), list(p.tickets || [], (x) => [el('span', { text: x.number }), el('span', { text: x.subject + ' · ' + t('status.' + x.status) })]));
 }
 
 function renderWraps() {
@@ -232,7 +232,26 @@ async function refreshPool() {
   try {
     const r = await S.sock.cmd('ticket.pool', { group: 'general' });
     $('pool').replaceChildren(...r.tickets.map((x) => el('li', {}, el('span', { text: x.number + ' ' + x.subject }),
-      el('button', { text: t('ticket.claim'), onclick: () => S.sock.cmd('ticket.act', { id: x.id, command: { action: 'claim', version: x.version } }).then(refreshPool, (e) => toast(errText(e))) }))));
+      el('button', { text: t('ticket.claim'), onclick: () => S.sock.cmd('ticket.act', { id: x.id, command: { action: 'claim', version: x.version } }).then(() => { refreshPool(); refreshMine(); }, (e) => toast(errText(e))) }))));
+  } catch (e) { toast(errText(e)); }
+}
+
+// The next step an agent takes on a ticket of its own.
+const nextStep = { assigned: 'start', in_progress: 'resolve', pending: 'resume' };
+
+async function refreshMine() {
+  try {
+    const r = await S.sock.cmd('ticket.mine');
+    $('mine').replaceChildren(...r.tickets.map((x) => {
+      const step = nextStep[x.status];
+      const act = () => {
+        const command = { action: step, version: x.version };
+        if (step === 'resolve') command.resolution = prompt(t('ticket.resolution'), '') || t('ticket.resolved_default');
+        S.sock.cmd('ticket.act', { id: x.id, command }).then(refreshMine, (e) => toast(errText(e)));
+      };
+      return el('li', { 'data-ticket': x.number }, el('span', { text: x.number + ' ' + x.subject + ' · ' + t('status.' + x.status) }),
+        step ? el('button', { text: t('ticket.' + step), onclick: act }) : null);
+    }));
   } catch (e) { toast(errText(e)); }
 }
 
@@ -243,6 +262,7 @@ function bindControls() {
   $('btn-reject').onclick = () => { if (S.offer) S.sock.cmd('offer.reject', { contact_id: S.offer.contact_id }).catch((e) => toast(errText(e))); };
   $('btn-logout').onclick = signOut;
   $('btn-pool').onclick = refreshPool;
+  $('btn-mine').onclick = refreshMine;
   $('ticket-form').onsubmit = async (e) => {
     e.preventDefault();
     const f = e.target;
