@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
@@ -178,5 +180,25 @@ func TestCustomerLeavesDuringChat(t *testing.T) {
 		if f.Type == "chat.ended" {
 			t.Fatalf("a second chat.ended: %s", f.Data)
 		}
+	}
+}
+
+// TestChatTokenAsSubprotocol: the widget sends its token as a second
+// offered subprotocol; the server answers with the chat protocol only.
+func TestChatTokenAsSubprotocol(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	st := startChat(t, s, map[string]string{})
+	d := websocket.Dialer{Subprotocols: []string{agentdesk.ChatProtocol, agentdesk.TokenProtocol + st.Token}}
+	ws, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws/chat", http.Header{"Origin": {s.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != agentdesk.ChatProtocol {
+		t.Fatalf("server chose %q, want %s", got, agentdesk.ChatProtocol)
+	}
+	d.Subprotocols = []string{agentdesk.ChatProtocol, agentdesk.TokenProtocol + "forged"}
+	if _, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws/chat", http.Header{"Origin": {s.URL}}); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged token: %v, want 401", err)
 	}
 }

@@ -47,12 +47,22 @@ func securePage(next http.Handler) http.Handler {
 	})
 }
 
-func (g *Gateway) serving(w http.ResponseWriter) bool {
+// serving waits for Run to start (requests may arrive first) and refuses
+// once the gateway stopped.
+func (g *Gateway) serving(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case <-g.ready:
+	case <-g.done:
+	case <-r.Context().Done():
+	}
 	select {
 	case <-g.done:
-	case <-g.ready:
-		return true
 	default:
+		select {
+		case <-g.ready:
+			return true
+		default:
+		}
 	}
 	http.Error(w, "desk gateway not running", http.StatusServiceUnavailable)
 	return false
@@ -96,7 +106,7 @@ func (g *Gateway) upgrader(proto string, origin func(*http.Request) bool) *webso
 var writePool = &sync.Pool{}
 
 func (g *Gateway) serveDesk(w http.ResponseWriter, r *http.Request) {
-	if !g.serving(w) {
+	if !g.serving(w, r) {
 		return
 	}
 	p, err := g.o.Auth.Authenticate(r.Context(), tokenFrom(r))
@@ -125,10 +135,10 @@ func (g *Gateway) serveDesk(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request) {
-	if !g.serving(w) {
+	if !g.serving(w, r) {
 		return
 	}
-	tok := r.URL.Query().Get("token")
+	tok := chatToken(r)
 	var ok bool
 	if tok != "" {
 		hash := hashToken(tok)
@@ -155,6 +165,20 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request) {
 	g.serveConn(ws, &chatClient{g: g, tokenHash: hashToken(tok)})
 }
 
+// TokenProtocol prefixes the chat token when a client sends it as a
+// second offered subprotocol (the widget does), which keeps it out of URLs
+// and access logs; ?token= works too.
+const TokenProtocol = "hotline.token."
+
+func chatToken(r *http.Request) string {
+	for _, p := range websocket.Subprotocols(r) {
+		if t, ok := strings.CutPrefix(p, TokenProtocol); ok {
+			return t
+		}
+	}
+	return r.URL.Query().Get("token")
+}
+
 type startRequest struct {
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
@@ -174,7 +198,7 @@ func (g *Gateway) startChatHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if !g.serving(w) {
+	if !g.serving(w, r) {
 		return
 	}
 	if !g.chatOrigin(r) {

@@ -31,7 +31,8 @@ function start() {
 function open() {
   $('prechat').hidden = true;
   $('conversation').hidden = false;
-  W.sock = new HotlineSocket(wsURL('/ws/chat?token=' + encodeURIComponent(W.token)), 'hotline.chat.v1', {
+  W.sock = new HotlineSocket(wsURL('/ws/chat'), 'hotline.chat.v1', {
+    token: W.token,
     onFrame,
     onStatus: (s) => { const c = $('conn'); c.textContent = t('status.' + s); c.className = 'conn ' + s; },
     onFatal: () => { sessionStorage.removeItem('hotline.chat'); },

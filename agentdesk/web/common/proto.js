@@ -9,6 +9,7 @@ export class HotlineSocket {
     this.url = url;
     this.protocol = protocol;
     this.view = opts.view || '';
+    this.token = opts.token || ''; // chat: sent as a subprotocol, not in the URL
     this.onFrame = opts.onFrame || (() => {});
     this.onStatus = opts.onStatus || (() => {});
     this.onFatal = opts.onFatal || (() => {});
@@ -29,7 +30,7 @@ export class HotlineSocket {
     this.onStatus('connecting');
     let ws;
     try {
-      ws = new WebSocket(this.url, this.protocol);
+      ws = new WebSocket(this.url, this.token ? [this.protocol, 'hotline.token.' + this.token] : this.protocol);
     } catch (e) {
       this.retry();
       return;
