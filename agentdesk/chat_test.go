@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,39 @@ func TestChatTokenAsSubprotocol(t *testing.T) {
 	d.Subprotocols = []string{agentdesk.ChatProtocol, agentdesk.TokenProtocol + "forged"}
 	if _, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws/chat", http.Header{"Origin": {s.URL}}); err == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("forged token: %v, want 401", err)
+	}
+}
+
+// TestQueuePosition: waiting customers are told their place, and it moves
+// up when someone ahead leaves.
+func TestQueuePosition(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	var custs []*deskttest.Client
+	for i := range 2 {
+		st := startChat(t, s, map[string]string{"name": "排队" + strconv.Itoa(i)})
+		c := dialChat(t, s, st.Token)
+		if _, err := c.Hello("", "", 0); err != nil {
+			t.Fatal(err)
+		}
+		do(t, c, "chat.send", map[string]string{"msg_id": "q", "text": "0"})
+		custs = append(custs, c)
+		wantPosition(t, c, i+1)
+	}
+	do(t, custs[0], "chat.leave", nil)
+	wantPosition(t, custs[1], 1)
+}
+
+func wantPosition(t *testing.T, c *deskttest.Client, want int) {
+	t.Helper()
+	for {
+		var q struct {
+			Position int `json:"position"`
+		}
+		if _, err := c.Want("chat.queue", &q, wait); err != nil {
+			t.Fatalf("waiting for position %d: %v", want, err)
+		}
+		if q.Position == want {
+			return
+		}
 	}
 }

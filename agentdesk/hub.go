@@ -17,8 +17,10 @@ type hub struct {
 	byKey      map[string]*session // agent sessions by agent id + view
 	tokens     map[string]*session // customer sessions by chat token hash
 	agents     map[string]*agentView
-	chats      map[string]*chat // by contact id
-	waiting    map[string][]string
+	chats      map[string]*chat    // by contact id
+	waiting    map[string][]string // queue → contacts in arrival order
+	entered    map[string]int      // contact → its position when it entered
+	pace       map[string]*pace    // queue → recent waits per position
 	today      map[string]*queueDay
 	date       string
 	boards     map[*session]bool // sessions of the board view
@@ -49,7 +51,7 @@ type queueDay struct {
 
 func newHub(g *Gateway) *hub {
 	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
-		agents: map[string]*agentView{}, chats: map[string]*chat{}, waiting: map[string][]string{},
+		agents: map[string]*agentView{}, chats: map[string]*chat{}, waiting: map[string][]string{}, entered: map[string]int{}, pace: map[string]*pace{},
 		today: map[string]*queueDay{}, boards: map[*session]bool{}}
 }
 
@@ -236,6 +238,7 @@ func (h *hub) onACD(ev acd.Event) {
 		}
 		h.toAgent(ev.Agent, "offer.ended", map[string]string{"contact_id": ev.Contact, "reason": "accepted"})
 	case acd.EventAnswered:
+		h.answeredAfter(ev.Queue, ev.Contact, ev.Wait)
 		h.dequeued(ev.Contact)
 		h.day(ev.Queue).Answered++
 		a := h.agent(ev.Agent)
@@ -324,9 +327,10 @@ func (h *hub) rollDay(at time.Time) {
 }
 
 // enqueued and dequeued keep each queue's waiting contacts in arrival
-// order, from which a chat customer's position is told.
+// order, from which a chat customer's position and expected wait are told.
 func (h *hub) enqueued(queue, contact string) {
 	h.waiting[queue] = append(h.waiting[queue], contact)
+	h.entered[contact] = len(h.waiting[queue])
 	if c := h.chats[contact]; c != nil {
 		c.queue = queue
 	}
@@ -334,6 +338,7 @@ func (h *hub) enqueued(queue, contact string) {
 }
 
 func (h *hub) dequeued(contact string) {
+	delete(h.entered, contact)
 	for q, ids := range h.waiting {
 		for i, id := range ids {
 			if id == contact {
@@ -345,6 +350,53 @@ func (h *hub) dequeued(contact string) {
 	}
 }
 
+// answeredAfter records how long an answered contact waited from the
+// position it entered at: the queue's recent seconds per position.
+func (h *hub) answeredAfter(queue, contact string, wait time.Duration) {
+	pos, ok := h.entered[contact]
+	if !ok || pos <= 0 {
+		return
+	}
+	r := h.pace[queue]
+	if r == nil {
+		r = &pace{}
+		h.pace[queue] = r
+	}
+	r.add(wait, pos)
+}
+
+// pace keeps the last answered contacts' waits and entry positions.
+type pace struct {
+	waits [20]time.Duration
+	pos   [20]int
+	n, at int
+}
+
+func (p *pace) add(wait time.Duration, pos int) {
+	p.waits[p.at], p.pos[p.at] = wait, pos
+	p.at = (p.at + 1) % len(p.waits)
+	p.n = min(p.n+1, len(p.waits))
+}
+
+// expect estimates the wait at position pos (0: unknown yet).
+func (p *pace) expect(pos int) time.Duration {
+	if p == nil || p.n == 0 {
+		return 0
+	}
+	var w time.Duration
+	var n int
+	for i := range p.n {
+		w += p.waits[i]
+		n += p.pos[i]
+	}
+	return w / time.Duration(n) * time.Duration(pos)
+}
+
+type queueInfo struct {
+	Position     int `json:"position"`
+	ExpectedWait int `json:"expected_wait_s,omitempty"`
+}
+
 func (h *hub) tellPositions(queue string) {
 	for i, id := range h.waiting[queue] {
 		c := h.chats[id]
@@ -352,7 +404,8 @@ func (h *hub) tellPositions(queue string) {
 			continue
 		}
 		c.position = i + 1
-		c.handle.push(ivr.QueueEvent{Kind: ivr.QueuePosition, Position: i + 1})
-		h.volatile(c.cust, "chat.queue", map[string]int{"position": i + 1})
+		exp := h.pace[queue].expect(i + 1)
+		c.handle.push(ivr.QueueEvent{Kind: ivr.QueuePosition, Position: i + 1, ExpectedWait: exp})
+		h.volatile(c.cust, "chat.queue", queueInfo{Position: i + 1, ExpectedWait: int((exp + time.Second - 1) / time.Second)})
 	}
 }

@@ -56,7 +56,7 @@ function onFrame(f) {
       if (d.ended) ended();
       break;
     case 'chat.message': addMessage(d); break;
-    case 'chat.queue': status(t('w.position') + d.position); break;
+    case 'chat.queue': status(t('w.position') + d.position + (d.expected_wait_s ? ' · ' + t('w.expected') + Math.ceil(d.expected_wait_s / 60) + ' ' + t('w.minutes') : '')); break;
     case 'chat.agent_joined': W.agent = true; status(t('w.agent_joined') + d.agent); break;
     case 'chat.agent_left': W.agent = false; status(t('w.agent_left')); break;
     case 'chat.typing': $('typing').textContent = t('w.typing'); clearTimeout(W.tt); W.tt = setTimeout(() => { $('typing').textContent = ''; }, 4000); break;
