@@ -65,9 +65,11 @@ func (g *Gateway) refreshBoards(ctx context.Context) {
 func (h *hub) pushBoard(qs []acd.QueueStats) {
 	h.lastQueues = qs
 	h.dirty = false
-	b := h.board()
+	b := encode(Frame{Type: "board", At: h.g.o.Clock.Now().UTC(), Data: raw(h.board())})
 	for s := range h.boards {
-		h.volatile(s, "board", b)
+		if s.conn != nil && !s.conn.enqueue(b) {
+			h.detach(s, s.conn)
+		}
 	}
 }
 
