@@ -2,6 +2,7 @@ package agentdesk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/store"
 )
 
 // TestLeaveMessageWhenNobodyAnswers: a queue without agents sends the chat
@@ -235,5 +237,34 @@ func wantPosition(t *testing.T, c *deskttest.Client, want int) {
 		if q.Position == want {
 			return
 		}
+	}
+}
+
+// TestCustomerPanelHistory: the panel finds the customer by the number the
+// widget gave, with tier, account and past contacts from the store.
+func TestCustomerPanelHistory(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	ctx := context.Background()
+	if _, err := s.Store.CreateCustomer(ctx, store.Customer{ANI: "13900000001", Account: "A100", Name: "张三", Tier: store.TierGold}); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-48 * time.Hour)
+	if _, err := s.Store.CreateContact(ctx, store.Contact{Channel: store.Voice, ANI: "13900000001", EntryPoint: "10000", StartedAt: past}); err != nil {
+		t.Fatal(err)
+	}
+	agent, _, contact := readyAgentWithChat(t, s)
+	var panel struct {
+		Known    bool   `json:"known"`
+		Account  string `json:"account"`
+		Tier     string `json:"tier"`
+		Contacts []struct {
+			Channel string `json:"channel"`
+		} `json:"contacts"`
+	}
+	if err := json.Unmarshal(do(t, agent, "customer.get", map[string]string{"contact_id": contact}), &panel); err != nil {
+		t.Fatal(err)
+	}
+	if !panel.Known || panel.Account != "A100" || panel.Tier != "gold" || len(panel.Contacts) != 1 || panel.Contacts[0].Channel != "voice" {
+		t.Fatalf("panel %+v, want the gold customer A100 with one past voice contact", panel)
 	}
 }
