@@ -52,10 +52,11 @@ func TestTransferWithNote(t *testing.T) {
 	do(t, bob, "state.ready", nil)
 	do(t, agent, "chat.transfer", map[string]string{"contact_id": contact, "agent_id": s.Accounts["bob"].ID, "note": "客户要求退费"})
 	var offer struct {
-		Contact string `json:"contact_id"`
-		Note    string `json:"note"`
+		Contact  string `json:"contact_id"`
+		Note     string `json:"note"`
+		Transfer bool   `json:"transfer"`
 	}
-	if _, err := bob.Want("offer", &offer, wait); err != nil || offer.Note != "客户要求退费" {
+	if _, err := bob.Want("offer", &offer, wait); err != nil || offer.Note != "客户要求退费" || !offer.Transfer {
 		t.Fatalf("bob's offer %+v %v, want the note", offer, err)
 	}
 	var ended struct {

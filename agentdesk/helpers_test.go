@@ -114,9 +114,6 @@ func wantMessage(t *testing.T, c *deskttest.Client, from string) msg {
 		if _, err := c.Want("chat.message", &m, wait); err != nil {
 			t.Fatalf("waiting for a message from %s: %v", from, err)
 		}
-		if testing.Verbose() {
-			t.Logf("message %+v", m)
-		}
 		if m.From == from {
 			return m
 		}

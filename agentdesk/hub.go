@@ -218,10 +218,10 @@ func (h *hub) onACD(ev acd.Event) {
 	case acd.EventOffered:
 		a := h.agent(ev.Agent)
 		od := &offerData{Contact: ev.Contact, Queue: ev.Queue, Channel: ev.Channel.String(), Tier: ev.Tier,
-			ExpiresAt: ev.At.Add(h.g.o.OfferTimeout).UTC(), Transfer: ev.Target == ev.Agent && ev.Target != ""}
+			ExpiresAt: ev.At.Add(h.g.o.OfferTimeout).UTC()}
 		if c != nil {
-			od.Customer = c.info
-			od.Note = c.note
+			// A chat that had an agent before comes by transfer.
+			od.Customer, od.Note, od.Transfer = c.info, c.note, c.connected
 		}
 		a.offer = od
 		h.toAgent(ev.Agent, "offer", od)
