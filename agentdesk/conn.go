@@ -112,6 +112,18 @@ func (c *conn) write(ping time.Duration) {
 				return
 			}
 		case <-c.closing:
+			// What was queued before the close (the error that explains
+			// it) goes first, within a second.
+			c.mu.Lock()
+			batch := c.pending
+			c.pending = nil
+			c.mu.Unlock()
+			_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
+			for _, b := range batch {
+				if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
+					break
+				}
+			}
 			msg := websocket.FormatCloseMessage(c.code, c.reason)
 			if c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)) == nil {
 				// RFC 6455 7.1.1: let the client answer the close before
