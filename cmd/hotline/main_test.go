@@ -229,6 +229,8 @@ func TestMigrateCommand(t *testing.T) {
 func TestBrokenConfigExitsWithOneLine(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hotline.yaml")
 	os.WriteFile(file, []byte("http:\n  adress: :80\n"), 0o600)
+	ticketsFile := filepath.Join(t.TempDir(), "tickets.yaml")
+	os.WriteFile(ticketsFile, []byte("visit_after: 24h\nescalate_to: nobody\n"), 0o600)
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -242,10 +244,15 @@ func TestBrokenConfigExitsWithOneLine(t *testing.T) {
 		{"unknown command", nil, []string{"serv"}, 2, []string{`"serv"`}},
 		{"stray argument", nil, []string{"serve", "now"}, 2, []string{`"now"`}},
 		{"port taken", nil, nil, 1, []string{"http.addr"}},
+		{"bad tickets file", nil, []string{"--tickets-settings-file", ticketsFile, "--data-dir", t.TempDir()}, 1, []string{"tickets.settings_file", "line 2", "escalate_to"}},
 	}
 	taken, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer taken.Close()
-	cases[len(cases)-1].args = []string{"--http-addr", taken.Addr().String(), "--data-dir", t.TempDir(), "--no-demo"}
+	for i := range cases {
+		if cases[i].name == "port taken" {
+			cases[i].args = []string{"--http-addr", taken.Addr().String(), "--data-dir", t.TempDir(), "--no-demo"}
+		}
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			getenv := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
@@ -342,5 +349,67 @@ func TestFlowCommands(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, noEnv, "flow", "frobnicate", bad); code != 2 {
 		t.Fatalf("unknown flow verb: %d", code)
+	}
+}
+
+// The ticket desk is served behind the auth middleware: a demo agent files
+// a fault that the demo rules send to the fault desk's pool, its member
+// claims it, and the customer checks it with number and phone.
+func TestTicketsThroughServe(t *testing.T) {
+	r := start(t, "--data-dir", t.TempDir())
+	waitReady(t, r.base)
+	password := func(login string) string {
+		m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(login) + `\s+\S+\s+(\S+)`).FindStringSubmatch(r.stdout.String())
+		if m == nil {
+			t.Fatalf("no password for %s", login)
+		}
+		return m[1]
+	}
+	login := func(who string) string {
+		resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
+			strings.NewReader(fmt.Sprintf(`{"login":%q,"password":%q}`, who, password(who))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ Token string }
+		json.NewDecoder(resp.Body).Decode(&out)
+		return out.Token
+	}
+	call := func(token, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	draft := `{"type":"fault","category":"broadband","subject":"宽带断了","description":"LOS红灯",
+		"customer":{"phone":"13300000004","tier":"standard"},"channel":"phone"}`
+	if code, _ := call("", "POST", "/api/v1/tickets", draft); code != 401 {
+		t.Fatalf("anonymous create: got %d, want 401", code)
+	}
+	agent := login("wang.fang")
+	code, created := call(agent, "POST", "/api/v1/tickets", draft)
+	if code != 201 || created["group"] != "fault-desk" || created["status"] != "pooled" {
+		t.Fatalf("create: %d %v", code, created)
+	}
+	id := fmt.Sprint(created["id"])
+	if code, _ := call(login("li.qiang"), "POST", "/api/v1/tickets/"+id+"/claim", `{"version":1}`); code != 200 {
+		t.Fatalf("claim by a fault-desk member: %d", code)
+	}
+	code, status := call("", "POST", "/api/v1/public/ticket-status", fmt.Sprintf(`{"number":%q,"phone":"13300000004"}`, created["number"]))
+	if code != 200 || status["status"] == nil {
+		t.Fatalf("customer status check: %d %v", code, status)
+	}
+	if code, _ := call("", "POST", "/api/v1/public/ticket-status", fmt.Sprintf(`{"number":%q,"phone":"13300000005"}`, created["number"])); code != 404 {
+		t.Fatalf("status check with another phone: got %d, want 404", code)
 	}
 }

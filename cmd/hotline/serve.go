@@ -65,6 +65,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	})
 
 	contacts := newContactRecorder(bus, st, log)
+	tickets, err := newDesk(cfg, st, bus, log)
+	if err != nil {
+		return err
+	}
 
 	authSvc := auth.NewService(st, auth.Options{
 		IdleTimeout: cfg.Auth.SessionIdleTimeout, MaxAge: cfg.Auth.SessionMaxAge,
@@ -94,6 +98,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	mux.HandleFunc("GET /readyz", h.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
+	tickets.routes(mux, authSvc)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
@@ -125,7 +130,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 			return
 		}
 		h.coreRunning.Store(true)
+		var loops sync.WaitGroup
+		loops.Go(func() { tickets.run(coreCtx, log) })
 		core.run(coreCtx)
+		loops.Wait()
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
@@ -152,7 +160,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		srv.Close()
 	}
 	stopSweep()
-	stopCore() // saves the ACD's state, then stops it
+	stopCore() // stops the ticket loops, saves the ACD's state and stops it
 	<-coreDone
 	bus.Close() // the recorders write what is buffered, then return
 	wg.Wait()
