@@ -313,6 +313,13 @@ func TestSIGTERMDrains(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	client.CloseIdleConnections()
+	cmd.Process.Signal(syscall.SIGHUP)
+	for !strings.Contains(errb.String(), "flows reloaded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGHUP reloaded no flows: %s", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, errb.String())
@@ -411,5 +418,94 @@ func TestTicketsThroughServe(t *testing.T) {
 	}
 	if code, _ := call("", "POST", "/api/v1/public/ticket-status", fmt.Sprintf(`{"number":%q,"phone":"13300000005"}`, created["number"])); code != 404 {
 		t.Fatalf("status check with another phone: got %d, want 404", code)
+	}
+}
+
+// copyFlows copies the shipped flows into a directory a test may break.
+func copyFlows(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := "../../ivr/flows"
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		if filepath.Ext(p) == ".go" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestFlowsReload(t *testing.T) {
+	flows := copyFlows(t)
+	r := start(t, "--data-dir", t.TempDir(), "--ivr-flows-dir", flows)
+	waitReady(t, r.base)
+	pw := func(login string) string {
+		m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(login) + `\s+\S+\s+(\S+)`).FindStringSubmatch(r.stdout.String())
+		if m == nil {
+			t.Fatalf("no password for %s", login)
+		}
+		return m[1]
+	}
+	token := func(login string) string {
+		resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
+			strings.NewReader(fmt.Sprintf(`{"login":%q,"password":%q}`, login, pw(login))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ Token string }
+		json.NewDecoder(resp.Body).Decode(&out)
+		return out.Token
+	}
+	reload := func(tok string) (int, string) {
+		req, _ := http.NewRequest("POST", r.base+"/api/v1/admin/flows/reload", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	admin := token("admin")
+	if code, body := reload(admin); code != 200 || !strings.Contains(body, `"main"`) {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	if code, _ := reload(token("wang.fang")); code != 403 {
+		t.Fatalf("agent reload: got %d, want 403", code)
+	}
+	main := filepath.Join(flows, "main.yaml")
+	good, _ := os.ReadFile(main)
+	os.WriteFile(main, append(good, []byte("\n  broken:\n    kind: teleport\n")...), 0o644)
+	code, body := reload(admin)
+	if code != 422 || !strings.Contains(body, "main.yaml:") {
+		t.Fatalf("reload of a broken set: %d %s", code, body)
+	}
+	if body := waitReady(t, r.base); !strings.Contains(body, "ready") {
+		t.Fatalf("not ready after a refused reload: %s", body)
+	}
+}
+
+func TestInvalidFlowsRefuseToStart(t *testing.T) {
+	flows := copyFlows(t)
+	os.WriteFile(filepath.Join(flows, "main.yaml"), []byte("flow: main\nstart: a\nnodes:\n  a:\n    kind: teleport\n"), 0o644)
+	code, _, errs := runCmd(t, noEnv, "serve", "--data-dir", t.TempDir(), "--ivr-flows-dir", flows, "--http-addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errs, "ivr.flows_dir") || !strings.Contains(errs, "main.yaml:") {
+		t.Fatalf("got %d %q", code, errs)
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +67,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		OnFail: func(n int) { m.eventsLost.Add(float64(n)) },
 	})
 
+	flowSet, err := loadFlows(cfg, log)
+	if err != nil {
+		return err
+	}
 	contacts := newContactRecorder(bus, st, log)
 	tickets, err := newDesk(cfg, st, bus, log)
 	if err != nil {
@@ -99,6 +106,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
 	tickets.routes(mux, authSvc)
+	flowSet.routes(mux, authSvc)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
@@ -137,6 +145,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
+	// SIGHUP reloads the flows, as daemons reload their configuration.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() {
+		for {
+			select {
+			case <-sweepCtx.Done():
+				return
+			case <-hup:
+				_, _ = flowSet.reload()
+			}
+		}
+	})
 	served := make(chan error, 1)
 	wg.Go(func() { served <- srv.Serve(ln) })
 	log.Info("listening", "http", ln.Addr().String())
