@@ -90,12 +90,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	}
 	defer ln.Close()
 	if cfg.Demo {
-		accounts, err := demo.Seed(ctx, st, authSvc, time.Now())
+		seeded, err := demo.Seed(ctx, st, authSvc, time.Now())
 		if err != nil {
 			return err
 		}
-		if accounts != nil {
-			demo.Print(e.stdout, accounts, "http://"+displayAddr(ln.Addr()))
+		if seeded != nil {
+			demo.Print(e.stdout, seeded, "http://"+displayAddr(ln.Addr()))
 		}
 	}
 
