@@ -93,6 +93,34 @@ func start(t *testing.T, args ...string) *running {
 
 var client = &http.Client{Timeout: 10 * time.Second}
 
+// password reads a demo account's one-time password from the first start's
+// printout.
+func (r *running) password(t *testing.T, login string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(login) + `\s+\S+\s+(\S+)`).FindStringSubmatch(r.stdout.String())
+	if m == nil {
+		t.Fatalf("no demo password printed for %s: %s", login, r.stdout)
+	}
+	return m[1]
+}
+
+// login logs a demo account in and returns its bearer token.
+func (r *running) login(t *testing.T, login string) string {
+	t.Helper()
+	resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"login":%q,"password":%q}`, login, r.password(t, login))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 200 || out.Token == "" {
+		t.Fatalf("login %s: %d", login, resp.StatusCode)
+	}
+	return out.Token
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := client.Get(url)
@@ -126,21 +154,7 @@ func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
 				}
 			}
 			// The demo accounts printed at first start log in.
-			m := regexp.MustCompile(`(?m)^\s+wang\.fang\s+agent\s+(\S+)`).FindStringSubmatch(r.stdout.String())
-			if m == nil {
-				t.Fatalf("no demo password printed: %s", r.stdout)
-			}
-			resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
-				strings.NewReader(fmt.Sprintf(`{"login":"wang.fang","password":%q}`, m[1])))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var login struct{ Token string }
-			json.NewDecoder(resp.Body).Decode(&login)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || login.Token == "" {
-				t.Fatalf("demo login: %d", resp.StatusCode)
-			}
+			r.login(t, "wang.fang")
 			if code, body := get(t, r.base+"/api/v1/nope"); code != 404 || !strings.Contains(body, `"code":"not_found"`) {
 				t.Fatalf("unknown path: %d %s", code, body)
 			}
@@ -365,24 +379,7 @@ func TestFlowCommands(t *testing.T) {
 func TestTicketsThroughServe(t *testing.T) {
 	r := start(t, "--data-dir", t.TempDir())
 	waitReady(t, r.base)
-	password := func(login string) string {
-		m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(login) + `\s+\S+\s+(\S+)`).FindStringSubmatch(r.stdout.String())
-		if m == nil {
-			t.Fatalf("no password for %s", login)
-		}
-		return m[1]
-	}
-	login := func(who string) string {
-		resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
-			strings.NewReader(fmt.Sprintf(`{"login":%q,"password":%q}`, who, password(who))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out struct{ Token string }
-		json.NewDecoder(resp.Body).Decode(&out)
-		return out.Token
-	}
+	login := func(who string) string { return r.login(t, who) }
 	call := func(token, method, path, body string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
 		if token != "" {
@@ -453,24 +450,7 @@ func TestFlowsReload(t *testing.T) {
 	flows := copyFlows(t)
 	r := start(t, "--data-dir", t.TempDir(), "--ivr-flows-dir", flows)
 	waitReady(t, r.base)
-	pw := func(login string) string {
-		m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(login) + `\s+\S+\s+(\S+)`).FindStringSubmatch(r.stdout.String())
-		if m == nil {
-			t.Fatalf("no password for %s", login)
-		}
-		return m[1]
-	}
-	token := func(login string) string {
-		resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
-			strings.NewReader(fmt.Sprintf(`{"login":%q,"password":%q}`, login, pw(login))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out struct{ Token string }
-		json.NewDecoder(resp.Body).Decode(&out)
-		return out.Token
-	}
+	token := func(login string) string { return r.login(t, login) }
 	reload := func(tok string) (int, string) {
 		req, _ := http.NewRequest("POST", r.base+"/api/v1/admin/flows/reload", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
