@@ -64,7 +64,7 @@ const (
 	Standard Tier = "standard"
 	Silver   Tier = "silver"
 	Gold     Tier = "gold"
-	Diamond Tier = "diamond"
+	Diamond  Tier = "diamond"
 )
 
 // Tiers lists every tier.

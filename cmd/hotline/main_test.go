@@ -93,6 +93,34 @@ func start(t *testing.T, args ...string) *running {
 
 var client = &http.Client{Timeout: 10 * time.Second}
 
+// password reads a demo account's one-time password from the first start's
+// printout.
+func (r *running) password(t *testing.T, login string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(login) + `\s+\S+\s+(\S+)`).FindStringSubmatch(r.stdout.String())
+	if m == nil {
+		t.Fatalf("no demo password printed for %s: %s", login, r.stdout)
+	}
+	return m[1]
+}
+
+// login logs a demo account in and returns its bearer token.
+func (r *running) login(t *testing.T, login string) string {
+	t.Helper()
+	resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"login":%q,"password":%q}`, login, r.password(t, login))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 200 || out.Token == "" {
+		t.Fatalf("login %s: %d", login, resp.StatusCode)
+	}
+	return out.Token
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := client.Get(url)
@@ -126,21 +154,7 @@ func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
 				}
 			}
 			// The demo accounts printed at first start log in.
-			m := regexp.MustCompile(`(?m)^\s+wang\.fang\s+agent\s+(\S+)`).FindStringSubmatch(r.stdout.String())
-			if m == nil {
-				t.Fatalf("no demo password printed: %s", r.stdout)
-			}
-			resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
-				strings.NewReader(fmt.Sprintf(`{"login":"wang.fang","password":%q}`, m[1])))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var login struct{ Token string }
-			json.NewDecoder(resp.Body).Decode(&login)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || login.Token == "" {
-				t.Fatalf("demo login: %d", resp.StatusCode)
-			}
+			r.login(t, "wang.fang")
 			if code, body := get(t, r.base+"/api/v1/nope"); code != 404 || !strings.Contains(body, `"code":"not_found"`) {
 				t.Fatalf("unknown path: %d %s", code, body)
 			}
@@ -229,6 +243,8 @@ func TestMigrateCommand(t *testing.T) {
 func TestBrokenConfigExitsWithOneLine(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hotline.yaml")
 	os.WriteFile(file, []byte("http:\n  adress: :80\n"), 0o600)
+	ticketsFile := filepath.Join(t.TempDir(), "tickets.yaml")
+	os.WriteFile(ticketsFile, []byte("visit_after: 24h\nescalate_to: nobody\n"), 0o600)
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -242,10 +258,15 @@ func TestBrokenConfigExitsWithOneLine(t *testing.T) {
 		{"unknown command", nil, []string{"serv"}, 2, []string{`"serv"`}},
 		{"stray argument", nil, []string{"serve", "now"}, 2, []string{`"now"`}},
 		{"port taken", nil, nil, 1, []string{"http.addr"}},
+		{"bad tickets file", nil, []string{"--tickets-settings-file", ticketsFile, "--data-dir", t.TempDir()}, 1, []string{"tickets.settings_file", "line 2", "escalate_to"}},
 	}
 	taken, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer taken.Close()
-	cases[len(cases)-1].args = []string{"--http-addr", taken.Addr().String(), "--data-dir", t.TempDir(), "--no-demo"}
+	for i := range cases {
+		if cases[i].name == "port taken" {
+			cases[i].args = []string{"--http-addr", taken.Addr().String(), "--data-dir", t.TempDir(), "--no-demo"}
+		}
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			getenv := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
@@ -306,6 +327,13 @@ func TestSIGTERMDrains(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	client.CloseIdleConnections()
+	cmd.Process.Signal(syscall.SIGHUP)
+	for !strings.Contains(errb.String(), "flows reloaded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGHUP reloaded no flows: %s", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, errb.String())
@@ -342,5 +370,122 @@ func TestFlowCommands(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, noEnv, "flow", "frobnicate", bad); code != 2 {
 		t.Fatalf("unknown flow verb: %d", code)
+	}
+}
+
+// The ticket desk is served behind the auth middleware: a demo agent files
+// a fault that the demo rules send to the fault desk's pool, its member
+// claims it, and the customer checks it with number and phone.
+func TestTicketsThroughServe(t *testing.T) {
+	r := start(t, "--data-dir", t.TempDir())
+	waitReady(t, r.base)
+	login := func(who string) string { return r.login(t, who) }
+	call := func(token, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	draft := `{"type":"fault","category":"broadband","subject":"宽带断了","description":"LOS红灯",
+		"customer":{"phone":"13300000004","tier":"standard"},"channel":"phone"}`
+	if code, _ := call("", "POST", "/api/v1/tickets", draft); code != 401 {
+		t.Fatalf("anonymous create: got %d, want 401", code)
+	}
+	agent := login("wang.fang")
+	code, created := call(agent, "POST", "/api/v1/tickets", draft)
+	if code != 201 || created["group"] != "fault-desk" || created["status"] != "pooled" {
+		t.Fatalf("create: %d %v", code, created)
+	}
+	id := fmt.Sprint(created["id"])
+	if code, _ := call(login("li.qiang"), "POST", "/api/v1/tickets/"+id+"/claim", `{"version":1}`); code != 200 {
+		t.Fatalf("claim by a fault-desk member: %d", code)
+	}
+	code, status := call("", "POST", "/api/v1/public/ticket-status", fmt.Sprintf(`{"number":%q,"phone":"13300000004"}`, created["number"]))
+	if code != 200 || status["status"] == nil {
+		t.Fatalf("customer status check: %d %v", code, status)
+	}
+	if code, _ := call("", "POST", "/api/v1/public/ticket-status", fmt.Sprintf(`{"number":%q,"phone":"13300000005"}`, created["number"])); code != 404 {
+		t.Fatalf("status check with another phone: got %d, want 404", code)
+	}
+}
+
+// copyFlows copies the shipped flows into a directory a test may break.
+func copyFlows(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := "../../ivr/flows"
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		if filepath.Ext(p) == ".go" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestFlowsReload(t *testing.T) {
+	flows := copyFlows(t)
+	r := start(t, "--data-dir", t.TempDir(), "--ivr-flows-dir", flows)
+	waitReady(t, r.base)
+	token := func(login string) string { return r.login(t, login) }
+	reload := func(tok string) (int, string) {
+		req, _ := http.NewRequest("POST", r.base+"/api/v1/admin/flows/reload", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	admin := token("admin")
+	if code, body := reload(admin); code != 200 || !strings.Contains(body, `"main"`) {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	if code, _ := reload(token("wang.fang")); code != 403 {
+		t.Fatalf("agent reload: got %d, want 403", code)
+	}
+	main := filepath.Join(flows, "main.yaml")
+	good, _ := os.ReadFile(main)
+	os.WriteFile(main, append(good, []byte("\n  broken:\n    kind: teleport\n")...), 0o644)
+	code, body := reload(admin)
+	if code != 422 || !strings.Contains(body, "main.yaml:") {
+		t.Fatalf("reload of a broken set: %d %s", code, body)
+	}
+	if body := waitReady(t, r.base); !strings.Contains(body, "ready") {
+		t.Fatalf("not ready after a refused reload: %s", body)
+	}
+}
+
+func TestInvalidFlowsRefuseToStart(t *testing.T) {
+	flows := copyFlows(t)
+	os.WriteFile(filepath.Join(flows, "main.yaml"), []byte("flow: main\nstart: a\nnodes:\n  a:\n    kind: teleport\n"), 0o644)
+	code, _, errs := runCmd(t, noEnv, "serve", "--data-dir", t.TempDir(), "--ivr-flows-dir", flows, "--http-addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errs, "ivr.flows_dir") || !strings.Contains(errs, "main.yaml:") {
+		t.Fatalf("got %d %q", code, errs)
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,7 +67,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		OnFail: func(n int) { m.eventsLost.Add(float64(n)) },
 	})
 
+	flowSet, err := loadFlows(cfg, log)
+	if err != nil {
+		return err
+	}
 	contacts := newContactRecorder(bus, st, log)
+	tickets, err := newDesk(cfg, st, bus, log)
+	if err != nil {
+		return err
+	}
 
 	authSvc := auth.NewService(st, auth.Options{
 		IdleTimeout: cfg.Auth.SessionIdleTimeout, MaxAge: cfg.Auth.SessionMaxAge,
@@ -79,12 +90,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	}
 	defer ln.Close()
 	if cfg.Demo {
-		accounts, err := demo.Seed(ctx, st, authSvc, time.Now())
+		seeded, err := demo.Seed(ctx, st, authSvc, time.Now())
 		if err != nil {
 			return err
 		}
-		if accounts != nil {
-			demo.Print(e.stdout, accounts, "http://"+displayAddr(ln.Addr()))
+		if seeded != nil {
+			demo.Print(e.stdout, seeded, "http://"+displayAddr(ln.Addr()))
 		}
 	}
 
@@ -94,6 +105,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	mux.HandleFunc("GET /readyz", h.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
+	tickets.routes(mux, authSvc)
+	flowSet.routes(mux, authSvc)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
@@ -125,10 +138,27 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 			return
 		}
 		h.coreRunning.Store(true)
+		var loops sync.WaitGroup
+		loops.Go(func() { tickets.run(coreCtx, log) })
 		core.run(coreCtx)
+		loops.Wait()
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
+	// SIGHUP reloads the flows, as daemons reload their configuration.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Go(func() {
+		for {
+			select {
+			case <-sweepCtx.Done():
+				return
+			case <-hup:
+				_, _ = flowSet.reload()
+			}
+		}
+	})
 	served := make(chan error, 1)
 	wg.Go(func() { served <- srv.Serve(ln) })
 	log.Info("listening", "http", ln.Addr().String())
@@ -152,7 +182,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		srv.Close()
 	}
 	stopSweep()
-	stopCore() // saves the ACD's state, then stops it
+	stopCore() // stops the ticket loops, saves the ACD's state and stops it
 	<-coreDone
 	bus.Close() // the recorders write what is buffered, then return
 	wg.Wait()

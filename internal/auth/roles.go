@@ -26,6 +26,7 @@ const (
 	PermAgentsManage Permission = "agents.manage" // create agents, reset passwords, disable accounts
 	PermAPIKeys      Permission = "apikeys"       // issue and revoke API keys
 	PermMetrics      Permission = "metrics"       // read KPIs and reports
+	PermConfigure    Permission = "configure"     // reload flows and other center configuration
 )
 
 // grants is the whole policy. Roles do not inherit implicitly: each line
@@ -33,7 +34,7 @@ const (
 var grants = map[Role][]Permission{
 	RoleAgent:       {PermDesk, PermTickets},
 	RoleSupervisor:  {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermMetrics},
-	RoleAdmin:       {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermAgentsManage, PermAPIKeys, PermMetrics},
+	RoleAdmin:       {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermAgentsManage, PermAPIKeys, PermMetrics, PermConfigure},
 	RoleIntegration: {PermTickets, PermAgentsRead, PermMetrics},
 }
 

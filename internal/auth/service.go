@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotline10000/hotline/internal/ratelimit"
 	"github.com/hotline10000/hotline/internal/store"
 )
 
@@ -55,8 +56,8 @@ type Service struct {
 	store   *store.Store
 	hasher  *Hasher
 	o       Options
-	account *failureLimiter
-	address *failureLimiter
+	account *ratelimit.Failures
+	address *ratelimit.Failures
 
 	mu      sync.Mutex           // guards touched
 	touched map[string]time.Time // session id → last activity written to the store
@@ -74,8 +75,8 @@ func NewService(st *store.Store, o Options) *Service {
 		store:   st,
 		hasher:  NewHasher(o.Hash),
 		o:       o,
-		account: newFailureLimiter(o.LoginLimitAccount, o.LoginLimitWindow),
-		address: newFailureLimiter(o.LoginLimitAddress, o.LoginLimitWindow),
+		account: ratelimit.NewFailures(o.LoginLimitAccount, o.LoginLimitWindow),
+		address: ratelimit.NewFailures(o.LoginLimitAddress, o.LoginLimitWindow),
 		touched: map[string]time.Time{},
 	}
 }
@@ -95,15 +96,12 @@ func (s *Service) Login(ctx context.Context, login, password, addr, userAgent st
 	now := s.o.Now()
 	login = strings.TrimSpace(login)
 	acctKey := strings.ToLower(login)
-	if blocked, wait := s.account.blocked(acctKey, now); blocked {
-		return "", store.Session{}, store.Agent{}, &RateLimitError{RetryAfter: wait}
-	}
-	if blocked, wait := s.address.blocked(addr, now); blocked {
+	if wait := max(s.account.Wait(acctKey, now), s.address.Wait(addr, now)); wait > 0 {
 		return "", store.Session{}, store.Agent{}, &RateLimitError{RetryAfter: wait}
 	}
 	fail := func(reason string) (string, store.Session, store.Agent, error) {
-		s.account.fail(acctKey, now)
-		s.address.fail(addr, now)
+		s.account.Fail(acctKey, now)
+		s.address.Fail(addr, now)
 		s.o.Logger.Info("login failed", "login", login, "remote_addr", addr, "reason", reason)
 		return "", store.Session{}, store.Agent{}, ErrBadCredentials
 	}

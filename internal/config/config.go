@@ -56,6 +56,14 @@ type Config struct {
 		SnapshotInterval time.Duration `yaml:"snapshot_interval" doc:"How often queued contacts and agent states are saved, so a restart loses no place in a queue."`
 	} `yaml:"acd"`
 
+	IVR struct {
+		FlowsDir string `yaml:"flows_dir" doc:"Directory of IVR flow files (with calendars.yaml, prompts/ and tests/); empty: the built-in 10000 flows. Reloaded on SIGHUP or POST /api/v1/admin/flows/reload."`
+	} `yaml:"ivr"`
+
+	Tickets struct {
+		SettingsFile string `yaml:"settings_file" doc:"YAML file of the ticket desk: dispatch rules, SLA policies, calendars, directory, notification adapters (docs/tickets.md). Empty: the demo desk with the demo, else defaults."`
+	} `yaml:"tickets"`
+
 	Log struct {
 		Level  string `yaml:"level" doc:"debug, info, warn or error."`
 		Format string `yaml:"format" doc:"text or json."`

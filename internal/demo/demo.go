@@ -23,6 +23,29 @@ type Account struct {
 	Password string
 }
 
+// Caller is a seeded customer to call or chat as, with the service PIN the
+// IVR's password service asks for.
+type Caller struct {
+	ANI     string
+	Account string
+	Name    string
+	Tier    store.Tier
+	PIN     string
+}
+
+// Seeded is what Seed created.
+type Seeded struct {
+	Accounts []Account
+	Callers  []Caller
+}
+
+// balances are the demo accounts' self-service figures (fen): balance, bill
+// and points, one line per customer in the order of customers.
+var balances = [][3]int64{
+	{128_650, 39_900, 52_000}, {4_520, 15_800, 8_800}, {-305, 12_850, 4_200}, {2_000, 5_900, 600},
+	{15_075, 8_800, 1_250}, {36_000, 29_900, 21_000}, {8_810, 7_900, 300}, {990, 16_600, 3_900},
+}
+
 type agentSeed struct {
 	login, name string
 	role        auth.Role
@@ -85,7 +108,7 @@ var customers = []store.Customer{
 // Seed fills an empty store with the demo center and returns the accounts
 // it created with their passwords. A store that already has agents is left
 // alone (nil, nil), so restarts keep what people changed.
-func Seed(ctx context.Context, st *store.Store, a *auth.Service, now time.Time) ([]Account, error) {
+func Seed(ctx context.Context, st *store.Store, a *auth.Service, now time.Time) (*Seeded, error) {
 	existing, err := st.Agents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
@@ -93,7 +116,7 @@ func Seed(ctx context.Context, st *store.Store, a *auth.Service, now time.Time) 
 	if len(existing) > 0 {
 		return nil, nil
 	}
-	var accounts []Account
+	var seeded Seeded
 	err = st.WithTx(ctx, func(tx *store.Store) error {
 		for _, s := range skills {
 			if err := tx.UpsertSkill(ctx, s); err != nil {
@@ -105,11 +128,23 @@ func Seed(ctx context.Context, st *store.Store, a *auth.Service, now time.Time) 
 				return err
 			}
 		}
-		for _, c := range customers {
+		due := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 14)
+		for i, c := range customers {
 			c.CreatedAt = now
 			if _, err := tx.CreateCustomer(ctx, c); err != nil {
 				return err
 			}
+			pin := digits(6)
+			hash, err := a.Hasher().Hash(pin)
+			if err != nil {
+				return err
+			}
+			b := balances[i%len(balances)]
+			if err := tx.UpsertAccount(ctx, store.Account{Account: c.Account, BalanceFen: b[0], BillFen: b[1],
+				BillDue: &due, Points: b[2], ServicePasswordHash: hash, UpdatedAt: now}); err != nil {
+				return err
+			}
+			seeded.Callers = append(seeded.Callers, Caller{ANI: c.ANI, Account: c.Account, Name: c.Name, Tier: c.Tier, PIN: pin})
 		}
 		for _, s := range agents {
 			pw := password()
@@ -124,14 +159,30 @@ func Seed(ctx context.Context, st *store.Store, a *auth.Service, now time.Time) 
 			if err := tx.SetAgentSkills(ctx, ag.ID, s.skills); err != nil {
 				return err
 			}
-			accounts = append(accounts, Account{Login: s.login, Name: s.name, Role: s.role, Password: pw})
+			seeded.Accounts = append(seeded.Accounts, Account{Login: s.login, Name: s.name, Role: s.role, Password: pw})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	return accounts, nil
+	return &seeded, nil
+}
+
+// digits returns n random decimal digits (a service PIN).
+func digits(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		var r [1]byte
+		for {
+			_, _ = rand.Read(r[:])
+			if r[0] < 250 { // 25 × 10, no modulo bias
+				break
+			}
+		}
+		b[i] = '0' + r[0]%10
+	}
+	return string(b)
 }
 
 // password returns 12 characters from an alphabet without look-alikes
@@ -156,13 +207,21 @@ func randByte() byte {
 	}
 }
 
-// Print writes the accounts for the operator, once, at first start.
-func Print(w io.Writer, accounts []Account, url string) {
+// Print writes the accounts and callers for the operator, once, at first
+// start.
+func Print(w io.Writer, s *Seeded, url string) {
+	accounts := s.Accounts
 	fmt.Fprintf(w, "\nHotline demo center seeded. These passwords are shown only now:\n\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  LOGIN\tROLE\tPASSWORD\tNAME")
 	for _, a := range accounts {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Login, a.Role, a.Password, a.Name)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nDemo customers (call or chat as them; the IVR's password service asks for the PIN):\n\n")
+	fmt.Fprintln(tw, "  CALLING NUMBER\tACCOUNT\tTIER\tPIN\tNAME")
+	for _, c := range s.Callers {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", c.ANI, c.Account, c.Tier, c.PIN, c.Name)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nLog in: curl -s %s/api/v1/auth/login -H 'Content-Type: application/json' -d '{\"login\":\"%s\",\"password\":\"…\"}'\n\n", url, accounts[0].Login)

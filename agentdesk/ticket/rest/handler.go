@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/ratelimit"
 )
 
 // Handler serves the ticket API.
@@ -18,7 +19,7 @@ type Handler struct {
 	identify ticket.Identify
 	log      *slog.Logger
 	clock    ticket.Clock
-	guard    *probeGuard
+	guard    *ratelimit.Failures
 	mux      *http.ServeMux
 }
 
@@ -47,7 +48,7 @@ func New(svc *ticket.Service, identify ticket.Identify, o Options) *Handler {
 		o.StatusWindow = 15 * time.Minute
 	}
 	h := &Handler{svc: svc, identify: identify, log: o.Logger, clock: o.Clock,
-		guard: newProbeGuard(o.StatusFailures, o.StatusWindow), mux: http.NewServeMux()}
+		guard: ratelimit.NewFailures(o.StatusFailures, o.StatusWindow), mux: http.NewServeMux()}
 	staff := func(fn func(http.ResponseWriter, *http.Request, ticket.Actor) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			a, ok := identify(r.Context())
@@ -320,7 +321,7 @@ type statusRequest struct {
 // not the URL, to keep it out of access logs.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) error {
 	addr := auth.ClientAddr(r)
-	if d := h.guard.wait(addr, h.clock.Now()); d > 0 {
+	if d := h.guard.Wait(addr, h.clock.Now()); d > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 		return &requestError{status: http.StatusTooManyRequests,
 			apiError: apiError{Code: codeRateLimited, Message: "too many failed status checks"}}
@@ -331,7 +332,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, err := h.svc.CustomerStatus(r.Context(), req.Number, req.Phone)
 	if err != nil {
-		h.guard.fail(addr, h.clock.Now())
+		h.guard.Fail(addr, h.clock.Now())
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")

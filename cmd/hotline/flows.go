@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/config"
+	"github.com/hotline10000/hotline/internal/httpapi"
+	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/flows"
+)
+
+// flowSet is the node's IVR flows. The server refuses to start on an
+// invalid set; a reload (SIGHUP, or the admin endpoint) swaps in a new set
+// only when all of it is valid, and runs in progress finish on the flows
+// they started with.
+type flowSet struct {
+	fsys   fs.FS
+	source string // for messages: the directory, or "built-in"
+	log    *slog.Logger
+
+	mu        sync.Mutex // guards lib, listeners
+	lib       *ivr.Library
+	listeners []func(*ivr.Library)
+}
+
+func loadFlows(cfg config.Config, log *slog.Logger) (*flowSet, error) {
+	f := &flowSet{fsys: flows.FS, source: "built-in", log: log}
+	if cfg.IVR.FlowsDir != "" {
+		if st, err := os.Stat(cfg.IVR.FlowsDir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("ivr.flows_dir: %q is not a directory", cfg.IVR.FlowsDir)
+		}
+		f.fsys, f.source = os.DirFS(cfg.IVR.FlowsDir), cfg.IVR.FlowsDir
+	}
+	lib, err := ivr.LoadDir(f.fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("ivr.flows_dir (%s): %w", f.source, err)
+	}
+	f.lib = lib
+	log.Info("flows loaded", "source", f.source, "flows", len(lib.Flows()))
+	return f, nil
+}
+
+// library returns the flows new runs use.
+func (f *flowSet) library() *ivr.Library {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lib
+}
+
+// onReload registers fn to receive every library a reload installs.
+func (f *flowSet) onReload(fn func(*ivr.Library)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listeners = append(f.listeners, fn)
+}
+
+// reload loads the flows again and installs them if they are valid.
+func (f *flowSet) reload() (*ivr.Library, error) {
+	lib, err := ivr.LoadDir(f.fsys, ".")
+	if err != nil {
+		f.log.Error("flow reload refused; the current flows keep serving", "source", f.source, "err", err)
+		return nil, err
+	}
+	f.mu.Lock()
+	f.lib = lib
+	listeners := f.listeners
+	f.mu.Unlock()
+	for _, fn := range listeners {
+		fn(lib)
+	}
+	f.log.Info("flows reloaded", "source", f.source, "flows", len(lib.Flows()))
+	return lib, nil
+}
+
+// routes mounts POST /api/v1/admin/flows/reload (permission configure):
+// 200 with the flow names, or 422 listing every problem as file:line.
+func (f *flowSet) routes(mux *http.ServeMux, a *auth.Service) {
+	mux.Handle("POST /api/v1/admin/flows/reload", a.Require(auth.PermConfigure, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lib, err := f.reload()
+		if err != nil {
+			problems := []string{err.Error()}
+			if le, ok := err.(*ivr.LoadError); ok {
+				problems = problems[:0]
+				for _, p := range le.Problems {
+					problems = append(problems, p.Error())
+				}
+			}
+			httpapi.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{
+				"error":    httpapi.ErrorDetail{Code: "invalid_flows", Message: "flows not reloaded; the current flows keep serving"},
+				"problems": problems,
+			})
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"source": f.source, "flows": lib.Flows()})
+	})))
+}
