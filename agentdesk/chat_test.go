@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -16,6 +17,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/ivr"
 )
 
 // TestLeaveMessageWhenNobodyAnswers: a queue without agents sends the chat
@@ -267,5 +269,32 @@ func TestCustomerPanelHistory(t *testing.T) {
 	}
 	if !panel.Known || panel.Account != "A100" || panel.Tier != "gold" || len(panel.Contacts) != 1 || panel.Contacts[0].Channel != "voice" {
 		t.Fatalf("panel %+v, want the gold customer A100 with one past voice contact", panel)
+	}
+}
+
+// TestReloadFlows: a reloaded library serves new chats.
+func TestReloadFlows(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	lib, err := ivr.LoadDir(fstest.MapFS{"f/other.yaml": {Data: []byte("flow: other\nstart: bye\nentries: [\"web\"]\nnodes:\n  bye:\n    kind: hangup\n    prompt: goodbye\n")}}, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Gateway.ReloadFlows(lib)
+	st := startChat(t, s, map[string]string{})
+	c := dialChat(t, s, st.Token)
+	if _, err := c.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Transcript []msg `json:"transcript"`
+		Ended      bool  `json:"ended"`
+	}
+	if _, err := c.Want("snapshot", &snap, wait); err != nil {
+		t.Fatal(err)
+	}
+	if !snap.Ended {
+		if _, err := c.Want("chat.ended", nil, wait); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

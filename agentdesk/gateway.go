@@ -177,6 +177,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// ReloadFlows makes lib serve every chat started from now on; chats in
+// progress finish on the flows they started with (ivr.Runner.Reload).
+func (g *Gateway) ReloadFlows(lib *ivr.Library) { g.runner.Reload(lib) }
+
 // DeliverACD hands a batch of ACD events to the hub. It is the gateway's
 // part of the Engine's Sink: it waits only while the hub's bounded queue
 // (1024 batches) is full, and never after the gateway stopped.
