@@ -82,6 +82,19 @@ func (c *chat) view() chatView {
 		Transcript: append([]Message(nil), c.msgs...), Ended: c.ended}
 }
 
+// markSeen records a message id; the set is bounded (a retry comes
+// within seconds, not thousands of messages later).
+func (c *chat) markSeen(key string) bool {
+	if c.seen[key] {
+		return false
+	}
+	if len(c.seen) >= 4*maxTranscript {
+		clear(c.seen)
+	}
+	c.seen[key] = true
+	return true
+}
+
 func (h *hub) addMessage(c *chat, m Message) Message {
 	m.N = len(c.msgs) + 1
 	if len(c.msgs) >= maxTranscript {
@@ -186,10 +199,9 @@ func (h *hub) customerSays(c *chat, msgID, text string) *Error {
 	if c.ended {
 		return failf(CodeConflict, "the chat has ended")
 	}
-	if c.seen[msgID] {
+	if !c.markSeen(msgID) {
 		return nil
 	}
-	c.seen[msgID] = true
 	m := h.addMessage(c, Message{MsgID: msgID, From: "customer", Text: text})
 	d := chatMessageData{Contact: c.id, Message: m}
 	h.emit(c.cust, "chat.message", d)
@@ -208,11 +220,9 @@ func (h *hub) agentSays(c *chat, agentID, msgID, text string) *Error {
 	if c.ended {
 		return failf(CodeConflict, "the chat has ended")
 	}
-	key := agentID + "/" + msgID
-	if c.seen[key] {
+	if !c.markSeen(agentID + "/" + msgID) {
 		return nil
 	}
-	c.seen[key] = true
 	m := h.addMessage(c, Message{MsgID: msgID, From: "agent", Agent: agentID, Text: text})
 	d := chatMessageData{Contact: c.id, Message: m}
 	h.emit(c.cust, "chat.message", d)
