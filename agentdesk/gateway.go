@@ -52,6 +52,7 @@ type Options struct {
 	WrapUp       time.Duration
 
 	Lease      time.Duration // an agent's socket may be gone this long; default 30s
+	ChatRescue time.Duration // an agent gone this long loses its chats to their queues; default 3 × Lease
 	ChatLease  time.Duration // a customer's socket may be gone this long; default 3m
 	Heartbeat  time.Duration // clients send ping this often (told in welcome); default Lease/3
 	Replay     int           // durable frames kept per session for resume; default 512
@@ -90,6 +91,7 @@ func (o *Options) defaults() error {
 	setDur(&o.Lease, 30*time.Second)
 	setDur(&o.ChatLease, 3*time.Minute)
 	setDur(&o.Heartbeat, o.Lease/3)
+	setDur(&o.ChatRescue, 3*o.Lease)
 	if o.IdleLogout == 0 {
 		o.IdleLogout = 30 * time.Minute
 	}

@@ -119,7 +119,7 @@ func (h *hub) detach(s *session, c *conn) {
 	}
 	s.conn = nil
 	s.goneAt = h.g.o.Clock.Now()
-	s.expired = false
+	s.expired, s.rescued = false, false
 	if s.kind == kindAgent {
 		if a := h.agents[s.principal.AgentID]; a != nil && s.id == h.deskKeySession(a.id) {
 			a.offline = true
@@ -139,8 +139,9 @@ func (h *hub) agentDesk(agentID string) *session { return h.byKey[agentID+"/desk
 
 // sweep applies the presence rules: a socket silent past the lease is
 // closed; an agent gone past the lease is set not ready (disconnected),
-// which withdraws and re-routes its offer; a customer gone past the chat
-// lease has left.
+// which withdraws and re-routes its offer; an agent still gone after
+// ChatRescue has its chats put back in their queues, so no customer waits
+// on an absent agent; a customer gone past the chat lease has left.
 func (h *hub) sweep(now time.Time) {
 	g := h.g
 	for _, s := range h.sessions {
@@ -150,6 +151,10 @@ func (h *hub) sweep(now time.Time) {
 				h.detach(s, s.conn)
 			}
 			continue
+		}
+		if s.kind == kindAgent && s.expired && !s.rescued && now.Sub(s.goneAt) > g.o.ChatRescue {
+			s.rescued = true
+			h.rescueChats(s.principal.AgentID)
 		}
 		if s.expired {
 			continue
@@ -188,6 +193,30 @@ func (h *hub) sweep(now time.Time) {
 				delete(h.tokens, c.tokenHash)
 			}
 		}
+	}
+}
+
+// rescueChats transfers the chats of an agent who is gone back to their
+// queues, with a note saying why.
+func (h *hub) rescueChats(agentID string) {
+	g := h.g
+	a := h.agents[agentID]
+	if a == nil {
+		return
+	}
+	for id := range a.chats {
+		c := h.chats[id]
+		if c == nil || c.ended || c.agent != agentID || c.queue == "" {
+			continue
+		}
+		c.note = "agent_disconnected"
+		contact, queue := c.id, c.queue
+		g.log.Info("chat rescued from a disconnected agent", "contact_id", contact, "agent_id", agentID, "queue", queue)
+		g.goTask(func() {
+			if err := g.o.ACD.TransferToQueue(context.WithoutCancel(g.ctx), contact, queue); err != nil {
+				g.log.Warn("rescue chat", "contact_id", contact, "err", err)
+			}
+		})
 	}
 }
 

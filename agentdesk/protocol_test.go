@@ -614,3 +614,40 @@ func TestShutdownClosesSockets(t *testing.T) {
 		}
 	}
 }
+
+// TestChatRescue: an agent gone for ChatRescue (3 × lease) loses its chats
+// to their queue; the customer is told, and the next agent gets the chat
+// with a note.
+func TestChatRescue(t *testing.T) {
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	s := deskttest.New(t, deskttest.Options{Clock: clk, Lease: 5 * time.Second, OfferTimeout: time.Minute, WrapUp: time.Hour})
+	alice, cust, contact := readyAgentWithChat(t, s)
+	bob := dialDesk(t, s, "bob", "")
+	do(t, bob, "state.ready", nil)
+	alice.Close()
+	var offer struct {
+		Contact string `json:"contact_id"`
+		Note    string `json:"note"`
+	}
+	for i := 0; i < 40 && offer.Contact == ""; i++ {
+		clk.Advance(time.Second)
+		do(t, bob, "ping", nil)
+		do(t, cust, "ping", nil)
+		for _, f := range bob.Drain() {
+			if f.Type == "offer" {
+				_ = json.Unmarshal(f.Data, &offer)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if offer.Contact != contact || offer.Note != "agent_disconnected" {
+		t.Fatalf("bob's offer %+v, want the rescued chat with a note", offer)
+	}
+	if _, err := cust.Want("chat.agent_left", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do(t, bob, "offer.accept", map[string]string{"contact_id": contact})
+	if _, err := cust.Want("chat.agent_joined", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -160,7 +160,7 @@ func (h *hub) attach(s *session, c *conn, re string, hd helloData, snapshot func
 	if s.conn != nil && s.conn != c {
 		s.conn.close(CloseReplaced, "session opened on another socket")
 	}
-	s.conn, s.expired = c, false
+	s.conn, s.expired, s.rescued = c, false, false
 	missed, ok := [][]byte(nil), false
 	if hd.Resume != "" && hd.Resume == s.id {
 		missed, ok = s.since(hd.LastSeq)

@@ -30,6 +30,7 @@ type session struct {
 	goneAt time.Time
 	// expired is set once the lease rule ran for this absence.
 	expired bool
+	rescued bool // an agent's chats were put back in their queues
 
 	replies *replyCache // answers to command ids, for retries after a reconnect
 }
