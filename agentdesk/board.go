@@ -1,0 +1,169 @@
+package agentdesk
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/auth"
+)
+
+// boardData is the supervisor board: queues with today's counts and
+// agents with their state, pushed (as a volatile "board" frame) at most
+// once a second while something changed.
+type boardData struct {
+	At     time.Time    `json:"at"`
+	Queues []boardQueue `json:"queues"`
+	Agents []boardAgent `json:"agents"`
+}
+
+type boardQueue struct {
+	acd.QueueStats
+	queueDay
+}
+
+type boardAgent struct {
+	ID       string    `json:"agent_id"`
+	Name     string    `json:"name,omitempty"`
+	State    string    `json:"state"`
+	Reason   string    `json:"reason,omitempty"`
+	Since    time.Time `json:"since"`
+	Contacts []string  `json:"contacts"`
+	Offer    string    `json:"offer,omitempty"`
+	Offline  bool      `json:"offline,omitempty"`
+}
+
+const boardEvery = time.Second
+
+// refreshBoards asks the ACD for queue statistics while someone watches
+// and something changed, and pushes the board.
+func (g *Gateway) refreshBoards(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.o.Clock.After(boardEvery):
+		}
+		var want bool
+		if err := g.do(func(h *hub) { want = h.dirty && len(h.boards) > 0 }); err != nil {
+			return
+		}
+		if !want {
+			continue
+		}
+		qs, err := g.o.ACD.Queues(ctx)
+		if err != nil {
+			continue
+		}
+		if err := g.do(func(h *hub) { h.pushBoard(qs) }); err != nil {
+			return
+		}
+	}
+}
+
+func (h *hub) pushBoard(qs []acd.QueueStats) {
+	h.lastQueues = qs
+	h.dirty = false
+	b := encode(Frame{Type: "board", At: h.g.o.Clock.Now().UTC(), Data: raw(h.board())})
+	for s := range h.boards {
+		if s.conn != nil && !s.conn.enqueue(b) {
+			h.detach(s, s.conn)
+		}
+	}
+}
+
+func (h *hub) board() boardData {
+	b := boardData{At: h.g.o.Clock.Now().UTC(), Queues: []boardQueue{}, Agents: []boardAgent{}}
+	for _, q := range h.lastQueues {
+		bq := boardQueue{QueueStats: q}
+		if d := h.today[q.Queue]; d != nil {
+			bq.queueDay = *d
+		}
+		b.Queues = append(b.Queues, bq)
+	}
+	for _, a := range h.agents {
+		if a.since.IsZero() {
+			continue
+		}
+		ba := boardAgent{ID: a.id, Name: a.name, State: a.state.String(), Reason: a.reason, Since: a.since,
+			Contacts: []string{}, Offline: a.offline}
+		for c := range a.chats {
+			ba.Contacts = append(ba.Contacts, c)
+		}
+		sort.Strings(ba.Contacts)
+		if a.offer != nil {
+			ba.Offer = a.offer.Contact
+		}
+		b.Agents = append(b.Agents, ba)
+	}
+	sort.Slice(b.Agents, func(i, j int) bool { return b.Agents[i].ID < b.Agents[j].ID })
+	return b
+}
+
+func (d *deskClient) handleBoard(f Frame) (any, *Error) {
+	switch f.Type {
+	case "ping":
+		return nil, nil
+	case "board.get":
+		var b boardData
+		if err := d.g.do(func(h *hub) { b = h.board() }); err != nil {
+			return nil, failf(CodeUnavailable, err.Error())
+		}
+		return b, nil
+	case "sup.force_state", "sup.logout", "sup.move", "sup.skills":
+		ctx, cancel := context.WithTimeout(d.g.ctx, 10*time.Second)
+		defer cancel()
+		return d.supervise(ctx, f)
+	}
+	return nil, failf(CodeUnknownType, "unknown command "+f.Type)
+}
+
+// supervise runs the supervisor actions of the ACD.
+func (d *deskClient) supervise(ctx context.Context, f Frame) (any, *Error) {
+	if !d.p.Can(auth.PermSupervise) {
+		return nil, failf(CodeForbidden, "only supervisors may do this")
+	}
+	e := d.g.o.ACD
+	var in struct {
+		Agent   string         `json:"agent_id"`
+		Contact string         `json:"contact_id"`
+		Queue   string         `json:"queue"`
+		State   string         `json:"state"`
+		Reason  string         `json:"reason"`
+		Skills  map[string]int `json:"skills"`
+	}
+	if err := decodeData(f, &in); err != nil {
+		return nil, err
+	}
+	me := d.p.AgentID
+	switch f.Type {
+	case "sup.force_state":
+		var st acd.AgentState
+		if err := st.UnmarshalText([]byte(in.State)); err != nil || (st != acd.Ready && st != acd.NotReady && st != acd.LoggedOut) {
+			return nil, failf(CodeInvalid, "state: ready, not_ready or logged_out")
+		}
+		if st == acd.NotReady && in.Reason == "" {
+			in.Reason = "supervisor"
+		}
+		return nil, wrapACD(e.ForceState(ctx, me, in.Agent, st, in.Reason))
+	case "sup.logout":
+		if err := e.ForceState(ctx, me, in.Agent, acd.LoggedOut, "supervisor"); err != nil {
+			return nil, acdError(err)
+		}
+		_ = d.g.do(func(h *hub) {
+			if s := h.agentDesk(in.Agent); s != nil && s.conn != nil {
+				s.conn.close(CloseLoggedOut, "logged out by a supervisor")
+			}
+		})
+		return nil, nil
+	case "sup.move":
+		return nil, wrapACD(e.MoveContact(ctx, me, in.Contact, in.Queue))
+	case "sup.skills":
+		if len(in.Skills) == 0 {
+			return nil, failf(CodeInvalid, "skills: at least one")
+		}
+		return nil, wrapACD(e.SetSkills(ctx, me, in.Agent, in.Skills))
+	}
+	return nil, failf(CodeUnknownType, f.Type)
+}

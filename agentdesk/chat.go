@@ -1,0 +1,388 @@
+package agentdesk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/ivr"
+)
+
+// Limits of a chat.
+const (
+	maxText       = 4000 // characters of one message
+	maxTranscript = 1000 // messages kept per chat
+)
+
+// chat is one web chat conversation, from the widget's start through the
+// IVR, the queue and the agents, to the rating. The hub owns it.
+type chat struct {
+	id        string // the contact id
+	tokenHash string
+	cust      *session
+	ch        *customerChannel
+	handle    *queueHandle
+	info      CustomerInfo
+	vars      map[string]string // what the flow collected, for the agent's screen
+	queue     string
+	position  int
+	agent     string // the agent the customer talks to now
+	note      string // the last transfer note
+	connected bool   // the IVR has been told an agent joined
+	msgs      []Message
+	seen      map[string]bool // client message ids already taken
+	readBy    map[string]int  // who has read up to which message
+	ended     bool
+	endedAt   time.Time
+}
+
+// CustomerInfo is what the pre-chat form (or the caller id) tells.
+type CustomerInfo struct {
+	Name  string `json:"name,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	Topic string `json:"topic,omitempty"`
+	Lang  string `json:"lang,omitempty"`
+	ANI   string `json:"ani,omitempty"`
+}
+
+// Message is one line of a chat transcript.
+type Message struct {
+	N       int           `json:"n"` // position in the transcript, from 1
+	MsgID   string        `json:"msg_id,omitempty"`
+	From    string        `json:"from"` // customer, agent, bot, system
+	Agent   string        `json:"agent_id,omitempty"`
+	Text    string        `json:"text"`
+	Buttons []ButtonLabel `json:"buttons,omitempty"`
+	At      time.Time     `json:"at"`
+}
+
+// ButtonLabel is a choice the chat flow offers; pressing it sends Key.
+type ButtonLabel struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+// chatView is a chat as the desk shows it.
+type chatView struct {
+	Contact    string            `json:"contact_id"`
+	Customer   CustomerInfo      `json:"customer"`
+	Vars       map[string]string `json:"vars,omitempty"`
+	Queue      string            `json:"queue,omitempty"`
+	Note       string            `json:"note,omitempty"`
+	Transcript []Message         `json:"transcript"`
+	Ended      bool              `json:"ended,omitempty"`
+}
+
+func (c *chat) view() chatView {
+	return chatView{Contact: c.id, Customer: c.info, Vars: c.vars, Queue: c.queue, Note: c.note,
+		Transcript: append([]Message(nil), c.msgs...), Ended: c.ended}
+}
+
+// markSeen records a message id; the set is bounded (a retry comes
+// within seconds, not thousands of messages later).
+func (c *chat) markSeen(key string) bool {
+	if c.seen[key] {
+		return false
+	}
+	if len(c.seen) >= 4*maxTranscript {
+		clear(c.seen)
+	}
+	c.seen[key] = true
+	return true
+}
+
+func (h *hub) addMessage(c *chat, m Message) Message {
+	m.N = len(c.msgs) + 1
+	if len(c.msgs) >= maxTranscript {
+		copy(c.msgs, c.msgs[1:])
+		c.msgs = c.msgs[:len(c.msgs)-1]
+		m.N = c.msgs[len(c.msgs)-1].N + 1
+	}
+	m.At = h.g.o.Clock.Now().UTC()
+	c.msgs = append(c.msgs, m)
+	return m
+}
+
+type chatMessageData struct {
+	Contact string `json:"contact_id"`
+	Message
+}
+
+// startChat opens a chat: a customer session with a fresh token and an IVR
+// run on the chat channel. It runs on the hub.
+func (h *hub) startChat(info CustomerInfo) (token, contact string) {
+	g := h.g
+	now := g.o.Clock.Now()
+	token = newID(24)
+	contact = "chat-" + newID(8)
+	s := newSession(newID(16), kindCustomer, g.o.Replay, 64, now)
+	c := &chat{id: contact, tokenHash: hashToken(token), cust: s, info: info, seen: map[string]bool{}, readBy: map[string]int{}}
+	s.chat = c
+	c.ch = newCustomerChannel(chatTransport{g: g, contact: contact}.Send, g.o.Clock)
+	h.sessions[s.id] = s
+	h.tokens[c.tokenHash] = s
+	h.chats[contact] = c
+	ani := info.ANI
+	if ani == "" {
+		ani = "web:" + s.id[:8]
+	}
+	vars := map[string]any{}
+	for k, v := range map[string]string{"customer_name": info.Name, "phone": info.Phone, "topic": info.Topic} {
+		if v != "" {
+			vars[k] = v
+		}
+	}
+	ctx := g.ctx
+	g.goTask(func() {
+		res, err := g.runner.Run(ctx, ivr.Contact{ID: contact, ANI: ani, Entry: g.o.ChatEntry, Lang: info.Lang, Vars: vars}, c.ch)
+		if err != nil && ctx.Err() == nil {
+			g.log.Warn("chat flow failed", "contact_id", contact, "err", err)
+		}
+		_ = g.do(func(h *hub) { h.chatClosed(c, string(res.Outcome)) })
+	})
+	g.log.Info("chat started", "contact_id", contact)
+	return token, contact
+}
+
+// chatClosed runs when the chat's flow has ended: nothing more will come.
+func (h *hub) chatClosed(c *chat, outcome string) {
+	if c.ended {
+		return
+	}
+	c.ended, c.endedAt = true, h.g.o.Clock.Now()
+	h.emit(c.cust, "chat.ended", map[string]string{"outcome": outcome})
+	// An agent still in the chat learns it from the ACD's ended event,
+	// which the flow's cancel caused (chatAgentLeft).
+}
+
+func (h *hub) chatAnswered(c *chat, agentID string) {
+	c.agent = agentID
+	a := h.agent(agentID)
+	name := a.name
+	if name == "" {
+		name = agentID
+	}
+	if !c.connected && c.handle != nil {
+		c.connected = true
+		c.handle.push(ivr.QueueEvent{Kind: ivr.QueueConnected, Agent: name})
+	} else {
+		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": name})
+	}
+	h.addMessage(c, Message{From: "system", Text: "agent_joined:" + name})
+	h.toAgent(agentID, "chat.started", c.view())
+}
+
+func (h *hub) chatAgentLeft(c *chat, reason string) {
+	if c.agent == "" {
+		return
+	}
+	if c.ended {
+		reason = "customer_left"
+	}
+	h.toAgent(c.agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": reason})
+	c.agent = ""
+	if !c.ended {
+		h.emit(c.cust, "chat.agent_left", map[string]string{"reason": reason})
+	}
+	if c.handle != nil {
+		c.handle.push(ivr.QueueEvent{Kind: ivr.QueueAgentLeft})
+	}
+}
+
+// customerSays takes a customer's message: to the agent when one is
+// connected, else to the flow.
+func (h *hub) customerSays(c *chat, msgID, text string) *Error {
+	if c.ended {
+		return failf(CodeConflict, "the chat has ended")
+	}
+	if !c.markSeen(msgID) {
+		return nil
+	}
+	m := h.addMessage(c, Message{MsgID: msgID, From: "customer", Text: text})
+	d := chatMessageData{Contact: c.id, Message: m}
+	h.emit(c.cust, "chat.message", d)
+	if c.agent != "" {
+		h.toAgent(c.agent, "chat.message", d)
+		return nil
+	}
+	c.ch.Deliver(text)
+	return nil
+}
+
+func (h *hub) agentSays(c *chat, agentID, msgID, text string) *Error {
+	if c.agent != agentID {
+		return failf(CodeForbidden, "not your chat")
+	}
+	if c.ended {
+		return failf(CodeConflict, "the chat has ended")
+	}
+	if !c.markSeen(agentID + "/" + msgID) {
+		return nil
+	}
+	m := h.addMessage(c, Message{MsgID: msgID, From: "agent", Agent: agentID, Text: text})
+	d := chatMessageData{Contact: c.id, Message: m}
+	h.emit(c.cust, "chat.message", d)
+	h.toAgent(agentID, "chat.message", d)
+	return nil
+}
+
+// ivrSays shows the flow's messages to the customer and in the transcript.
+func (h *hub) ivrSays(c *chat, m ivr.ChatMessage) {
+	switch m.Kind {
+	case ivr.ChatPrompt:
+		var bs []ButtonLabel
+		for _, b := range m.Buttons {
+			bs = append(bs, ButtonLabel{Key: b.Key, Label: b.Label})
+		}
+		msg := h.addMessage(c, Message{From: "bot", Text: m.Text, Buttons: bs})
+		h.emit(c.cust, "chat.message", chatMessageData{Contact: c.id, Message: msg})
+	case ivr.ChatAgent:
+		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": m.Agent})
+	case ivr.ChatEnd:
+		// chatClosed follows when the run returns.
+	}
+}
+
+func cleanText(s string) (string, *Error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", failf(CodeInvalid, "text is empty")
+	case !utf8.ValidString(s):
+		return "", failf(CodeInvalid, "text is not UTF-8")
+	case utf8.RuneCountInString(s) > maxText:
+		return "", failf(CodeInvalid, fmt.Sprintf("text longer than %d characters", maxText))
+	}
+	return s, nil
+}
+
+// chatTransport is the ivr.ChatTransport of one chat.
+type chatTransport struct {
+	g       *Gateway
+	contact string
+}
+
+func (t chatTransport) Send(_ context.Context, m ivr.ChatMessage) error {
+	return t.g.do(func(h *hub) {
+		if c := h.chats[t.contact]; c != nil {
+			h.ivrSays(c, m)
+		}
+	})
+}
+
+// chatQueuer is the chat runs' ivr.Queuer: the ACD, with the gateway
+// watching the contact's events.
+type chatQueuer struct{ g *Gateway }
+
+func (q chatQueuer) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueHandle, error) {
+	g := q.g
+	hd := &queueHandle{g: g, contact: req.ContactID, events: make(chan ivr.QueueEvent, 32)}
+	err := g.do(func(h *hub) {
+		if c := h.chats[req.ContactID]; c != nil {
+			c.handle, c.vars, c.connected, c.position = hd, req.Context, false, 0
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	spec := acd.ContactSpec{ID: req.ContactID, Queue: req.Queue, Channel: acd.Chat, Customer: req.ANI, Tier: req.Tier}
+	err = g.o.ACD.Enqueue(ctx, spec)
+	if errors.Is(err, acd.ErrUnknownTier) {
+		spec.Tier = ""
+		err = g.o.ACD.Enqueue(ctx, spec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enqueue chat %s: %w", req.ContactID, err)
+	}
+	return hd, nil
+}
+
+// queueHandle follows one queued chat for the IVR. The hub pushes events
+// without blocking: position updates beyond the buffer are dropped (a
+// newer one follows), the few outcome events always fit.
+type queueHandle struct {
+	g       *Gateway
+	contact string
+	events  chan ivr.QueueEvent
+}
+
+func (q *queueHandle) Events() <-chan ivr.QueueEvent { return q.events }
+
+func (q *queueHandle) push(ev ivr.QueueEvent) {
+	if ev.Kind == ivr.QueuePosition && len(q.events) > cap(q.events)/2 {
+		return
+	}
+	select {
+	case q.events <- ev:
+	default:
+	}
+}
+
+// Cancel takes the contact out of the ACD: abandoned while waiting or
+// offered, ended once connected.
+func (q *queueHandle) Cancel(ctx context.Context) error {
+	e := q.g.o.ACD
+	st, err := e.Contact(ctx, q.contact)
+	if errors.Is(err, acd.ErrUnknownContact) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch st.State {
+	case "accepted":
+		if err := e.Connected(ctx, q.contact); err != nil && !errors.Is(err, acd.ErrUnknownContact) {
+			return err
+		}
+		err = e.End(ctx, q.contact)
+	case "connected":
+		err = e.End(ctx, q.contact)
+	default:
+		err = e.Abandon(ctx, q.contact)
+	}
+	if errors.Is(err, acd.ErrUnknownContact) {
+		return nil
+	}
+	return err
+}
+
+// chatTickets creates the chat flow's tickets (a message left when no agent
+// can answer, a fault report) through ivrticket, adding what the widget
+// knows: the pre-chat form and what the customer wrote.
+type chatTickets struct {
+	g    *Gateway
+	next ivr.TicketCreator
+}
+
+func (t chatTickets) CreateTicket(ctx context.Context, req ivr.TicketRequest) (string, error) {
+	if t.next == nil {
+		return "", fmt.Errorf("chat ticket: no ticket service")
+	}
+	var info CustomerInfo
+	var said []string
+	_ = t.g.do(func(h *hub) {
+		if c := h.chats[req.ContactID]; c != nil {
+			info = c.info
+			for _, m := range c.msgs {
+				if m.From == "customer" {
+					said = append(said, m.Text)
+				}
+			}
+		}
+	})
+	fields := make(map[string]string, len(req.Fields)+4)
+	for k, v := range req.Fields {
+		fields[k] = v
+	}
+	for k, v := range map[string]string{"phone": info.Phone, "name": info.Name, "topic": info.Topic, "customer_wrote": strings.Join(said, "\n")} {
+		if v != "" && fields[k] == "" {
+			fields[k] = v
+		}
+	}
+	req.Fields = fields
+	return t.next.CreateTicket(ctx, req)
+}

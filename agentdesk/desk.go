@@ -1,0 +1,470 @@
+package agentdesk
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/event"
+)
+
+// deskClient is an agent's or supervisor's socket.
+type deskClient struct {
+	g      *Gateway
+	p      auth.Principal
+	view   string
+	token  string    // the credentials of the upgrade, checked again now and then
+	authAt time.Time // last check (reader goroutine only)
+}
+
+// reauthEvery is how often a desk socket's sign-in session is checked
+// again: a logout, expiry or revocation closes the socket within it.
+const reauthEvery = time.Minute
+
+// valid reports whether the socket's sign-in session still holds.
+func (d *deskClient) valid(now time.Time) bool {
+	if now.Sub(d.authAt) < reauthEvery {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(d.g.ctx, 5*time.Second)
+	defer cancel()
+	p, err := d.g.o.Auth.Authenticate(ctx, d.token)
+	if err != nil && !errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrNoToken) {
+		return true // the store is down: do not log everyone out for it
+	}
+	if err != nil || p.AgentID != d.p.AgentID {
+		return false
+	}
+	d.authAt = now
+	return true
+}
+
+const (
+	viewDesk  = "desk"
+	viewBoard = "board"
+)
+
+func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
+	g := d.g
+	var hd helloData
+	if e := decodeData(f, &hd); e != nil {
+		return nil, e
+	}
+	if hd.View == "" {
+		hd.View = viewDesk
+	}
+	switch {
+	case hd.View == viewDesk && !d.p.Can(auth.PermDesk):
+		return nil, failf(CodeForbidden, "your role may not use the desk")
+	case hd.View == viewBoard && !d.p.Can(auth.PermBoard):
+		return nil, failf(CodeForbidden, "only supervisors see the board")
+	case hd.View != viewDesk && hd.View != viewBoard:
+		return nil, failf(CodeInvalid, "view: desk or board")
+	}
+	d.view = hd.View
+	ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
+	defer cancel()
+	var st *acd.AgentStatus
+	if d.view == viewDesk {
+		s, e := d.login(ctx)
+		if e != nil {
+			return nil, e
+		}
+		st = s
+	}
+	var s *session
+	err := g.do(func(h *hub) {
+		key := d.p.AgentID + "/" + d.view
+		s = h.byKey[key]
+		if s == nil {
+			s = newSession(newID(16), kindAgent, g.o.Replay, 256, g.o.Clock.Now())
+			h.byKey[key] = s
+			h.sessions[s.id] = s
+		}
+		s.principal = d.p
+		if d.view == viewBoard {
+			h.boards[s] = true
+			h.dirty = true
+		} else {
+			a := h.agent(d.p.AgentID)
+			a.name, a.offline = d.p.Name, false
+			if st != nil && a.since.IsZero() {
+				a.state, a.reason, a.since = st.State, st.Reason, st.Since
+			}
+		}
+		h.attach(s, c, f.ID, hd, func() any {
+			if d.view == viewBoard {
+				return h.board()
+			}
+			return h.deskSnapshot(d.p)
+		})
+	})
+	if err != nil {
+		return nil, failf(CodeUnavailable, err.Error())
+	}
+	return s, nil
+}
+
+// login brings the agent into the ACD with its skills, unless it is in.
+func (d *deskClient) login(ctx context.Context) (*acd.AgentStatus, *Error) {
+	e := d.g.o.ACD
+	if st, err := e.Agent(ctx, d.p.AgentID); err == nil {
+		return &st, nil
+	}
+	spec := acd.AgentSpec{ID: d.p.AgentID}
+	if d.g.o.Store != nil {
+		skills, err := d.g.o.Store.AgentSkills(ctx, d.p.AgentID)
+		if err != nil {
+			return nil, failf(CodeUnavailable, "agent skills: "+err.Error())
+		}
+		spec.Skills = map[string]int{}
+		for _, s := range skills {
+			spec.Skills[s.Skill] = s.Proficiency
+		}
+	}
+	if err := e.Login(ctx, spec); err != nil && !errors.Is(err, acd.ErrIllegalTransition) {
+		return nil, acdError(err)
+	}
+	st, err := e.Agent(ctx, d.p.AgentID)
+	if err != nil {
+		return nil, acdError(err)
+	}
+	return &st, nil
+}
+
+// deskSnapshot is everything the desk shows, as of the session's seq.
+type deskSnapshot struct {
+	Agent        agentProfile   `json:"agent"`
+	State        agentStateData `json:"state"`
+	Offer        *offerData     `json:"offer,omitempty"`
+	Chats        []chatView     `json:"chats"`
+	WrapUps      []wrapUpData   `json:"wrapups"`
+	Reasons      []string       `json:"not_ready_reasons"`
+	WrapUpCodes  []string       `json:"wrapup_codes"`
+	IdleLogoutMS int64          `json:"idle_logout_ms"`
+}
+
+type agentProfile struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Supervise bool   `json:"supervise"`
+}
+
+type wrapUpData struct {
+	Contact string    `json:"contact_id"`
+	EndsAt  time.Time `json:"ends_at"`
+}
+
+type offerData struct {
+	Contact   string       `json:"contact_id"`
+	Queue     string       `json:"queue"`
+	Channel   string       `json:"channel"`
+	Tier      string       `json:"tier,omitempty"`
+	ExpiresAt time.Time    `json:"expires_at"`
+	Customer  CustomerInfo `json:"customer"`
+	Note      string       `json:"note,omitempty"`
+	Transfer  bool         `json:"transfer,omitempty"`
+}
+
+func (h *hub) deskSnapshot(p auth.Principal) deskSnapshot {
+	a := h.agent(p.AgentID)
+	snap := deskSnapshot{Agent: agentProfile{ID: p.AgentID, Name: p.Name, Role: string(p.Role), Supervise: p.Can(auth.PermSupervise)},
+		State: a.stateData(), Offer: a.offer, Chats: []chatView{}, WrapUps: []wrapUpData{},
+		Reasons: h.g.o.NotReadyReasons, WrapUpCodes: h.g.o.WrapUpCodes, IdleLogoutMS: h.g.o.IdleLogout.Milliseconds()}
+	for id := range a.chats {
+		if c := h.chats[id]; c != nil {
+			snap.Chats = append(snap.Chats, c.view())
+		}
+	}
+	slices.SortFunc(snap.Chats, func(x, y chatView) int { return compareStr(x.Contact, y.Contact) })
+	for id, end := range a.wraps {
+		snap.WrapUps = append(snap.WrapUps, wrapUpData{Contact: id, EndsAt: end})
+	}
+	return snap
+}
+
+func compareStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// acdError maps the ACD's refusals to stable codes.
+func acdError(err error) *Error {
+	switch {
+	case errors.Is(err, acd.ErrUnknownContact), errors.Is(err, acd.ErrUnknownAgent), errors.Is(err, acd.ErrUnknownQueue):
+		return failf(CodeNotFound, err.Error())
+	case errors.Is(err, acd.ErrNoOffer), errors.Is(err, acd.ErrIllegalTransition), errors.Is(err, acd.ErrNoWrapUp),
+		errors.Is(err, acd.ErrAgentUnavailable), errors.Is(err, acd.ErrChannelMismatch), errors.Is(err, acd.ErrNoAgents),
+		errors.Is(err, acd.ErrDuplicateContact):
+		return failf(CodeConflict, err.Error())
+	case errors.Is(err, acd.ErrInvalidArgument), errors.Is(err, acd.ErrUnknownSkill):
+		return failf(CodeInvalid, err.Error())
+	}
+	return failf(CodeUnavailable, err.Error())
+}
+
+type contactRef struct {
+	Contact string `json:"contact_id"`
+}
+
+func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
+	if d.view == viewBoard {
+		return d.handleBoard(f)
+	}
+	g := d.g
+	ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
+	defer cancel()
+	me := d.p.AgentID
+	e := g.o.ACD
+	switch f.Type {
+	case "ping":
+		return nil, nil
+	case "state.ready":
+		return nil, wrapACD(e.SetReady(ctx, me))
+	case "state.not_ready":
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(g.o.NotReadyReasons, in.Reason) {
+			return nil, failf(CodeInvalid, "reason: one of the configured not-ready reasons")
+		}
+		return nil, wrapACD(e.SetNotReady(ctx, me, in.Reason))
+	case "offer.accept", "offer.reject":
+		var in contactRef
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if in.Contact == "" {
+			return nil, failf(CodeInvalid, "contact_id: required")
+		}
+		if f.Type == "offer.reject" {
+			return nil, wrapACD(e.Reject(ctx, me, in.Contact))
+		}
+		if err := e.Accept(ctx, me, in.Contact); err != nil {
+			return nil, acdError(err)
+		}
+		isChat := false
+		_ = g.do(func(h *hub) { isChat = h.chats[in.Contact] != nil })
+		if isChat {
+			// A chat is connected the moment it is accepted.
+			return nil, wrapACD(e.Connected(ctx, in.Contact))
+		}
+		return nil, nil
+	case "chat.send":
+		var in struct {
+			Contact string `json:"contact_id"`
+			MsgID   string `json:"msg_id"`
+			Text    string `json:"text"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		text, err := cleanText(in.Text)
+		if err != nil {
+			return nil, err
+		}
+		if in.MsgID == "" || len(in.MsgID) > maxCommandID {
+			return nil, failf(CodeInvalid, "msg_id: 1 to 64 characters")
+		}
+		return nil, d.onChat(in.Contact, func(h *hub, ch *chat) *Error { return h.agentSays(ch, me, in.MsgID, text) })
+	case "chat.typing":
+		var in contactRef
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		return nil, d.onChat(in.Contact, func(h *hub, ch *chat) *Error {
+			if ch.agent != me {
+				return failf(CodeForbidden, "not your chat")
+			}
+			h.volatile(ch.cust, "chat.typing", map[string]string{"from": "agent"})
+			return nil
+		})
+	case "chat.read":
+		var in struct {
+			Contact string `json:"contact_id"`
+			N       int    `json:"n"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		return nil, d.onChat(in.Contact, func(h *hub, ch *chat) *Error {
+			if ch.agent != me {
+				return failf(CodeForbidden, "not your chat")
+			}
+			if in.N > ch.readBy["agent"] && in.N <= ch.lastN() {
+				ch.readBy["agent"] = in.N
+				h.emit(ch.cust, "chat.read", map[string]any{"by": "agent", "n": in.N})
+			}
+			return nil
+		})
+	case "chat.end":
+		var in contactRef
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if err := d.onChat(in.Contact, func(_ *hub, ch *chat) *Error { return ownChat(ch, me) }); err != nil {
+			return nil, err
+		}
+		return nil, wrapACD(e.End(ctx, in.Contact))
+	case "chat.transfer":
+		var in struct {
+			Contact string `json:"contact_id"`
+			Queue   string `json:"queue"`
+			Agent   string `json:"agent_id"`
+			Note    string `json:"note"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if (in.Queue == "") == (in.Agent == "") {
+			return nil, failf(CodeInvalid, "queue or agent_id: exactly one")
+		}
+		if len([]rune(in.Note)) > 500 {
+			return nil, failf(CodeInvalid, "note: at most 500 characters")
+		}
+		if err := d.onChat(in.Contact, func(_ *hub, ch *chat) *Error {
+			if err := ownChat(ch, me); err != nil {
+				return err
+			}
+			ch.note = in.Note
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		var err error
+		if in.Queue != "" {
+			err = e.TransferToQueue(ctx, in.Contact, in.Queue)
+		} else {
+			err = e.TransferToAgent(ctx, in.Contact, in.Agent)
+		}
+		if err != nil {
+			return nil, acdError(err)
+		}
+		d.publish("desk.transfer_note", in.Contact, map[string]string{"queue": in.Queue, "to_agent": in.Agent, "note": in.Note})
+		return nil, nil
+	case "customer.get":
+		var in contactRef
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		return d.customerPanel(ctx, in.Contact)
+	case "wrapup.done":
+		var in struct {
+			Contact string `json:"contact_id"`
+			Code    string `json:"code"`
+			Notes   string `json:"notes"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(g.o.WrapUpCodes, in.Code) {
+			return nil, failf(CodeInvalid, "code: one of the configured wrap-up codes")
+		}
+		if len([]rune(in.Notes)) > 2000 {
+			return nil, failf(CodeInvalid, "notes: at most 2000 characters")
+		}
+		if err := e.EndWrapUp(ctx, me, in.Contact); err != nil {
+			return nil, acdError(err)
+		}
+		d.publish("desk.wrap_up", in.Contact, map[string]string{"code": in.Code, "notes": in.Notes})
+		return nil, nil
+	case "wrapup.extend":
+		var in struct {
+			Contact string `json:"contact_id"`
+			Seconds int    `json:"seconds"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if in.Seconds <= 0 || in.Seconds > 600 {
+			return nil, failf(CodeInvalid, "seconds: 1 to 600")
+		}
+		end, err := e.ExtendWrapUp(ctx, me, in.Contact, time.Duration(in.Seconds)*time.Second)
+		if err != nil {
+			return nil, acdError(err)
+		}
+		_ = g.do(func(h *hub) {
+			h.agent(me).wraps[in.Contact] = end.UTC()
+			h.toAgent(me, "wrapup.started", wrapUpData{Contact: in.Contact, EndsAt: end.UTC()})
+		})
+		return map[string]time.Time{"ends_at": end.UTC()}, nil
+	case "marketing.log":
+		var in struct {
+			Contact string `json:"contact_id"`
+			Offer   string `json:"offer"`
+			Outcome string `json:"outcome"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if in.Offer == "" || len(in.Offer) > 80 {
+			return nil, failf(CodeInvalid, "offer: 1 to 80 characters")
+		}
+		if !slices.Contains([]string{"presented", "accepted", "declined"}, in.Outcome) {
+			return nil, failf(CodeInvalid, "outcome: presented, accepted or declined")
+		}
+		d.publish("desk.marketing", in.Contact, map[string]string{"offer": in.Offer, "outcome": in.Outcome})
+		return nil, nil
+	case "ticket.create", "ticket.pool", "ticket.mine", "ticket.act", "ticket.get":
+		return d.ticketCommand(ctx, f)
+	case "logout":
+		if err := e.Logout(ctx, me); err != nil && !errors.Is(err, acd.ErrUnknownAgent) {
+			return nil, acdError(err)
+		}
+		return nil, nil
+	case "sup.force_state", "sup.logout", "sup.move", "sup.skills":
+		return d.supervise(ctx, f)
+	}
+	return nil, failf(CodeUnknownType, "unknown command "+f.Type)
+}
+
+func wrapACD(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	return acdError(err)
+}
+
+func ownChat(ch *chat, agentID string) *Error {
+	if ch.agent != agentID {
+		return failf(CodeForbidden, "not your chat")
+	}
+	return nil
+}
+
+// onChat runs fn on the hub with the chat, or answers not_found.
+func (d *deskClient) onChat(contact string, fn func(*hub, *chat) *Error) *Error {
+	var out *Error
+	err := d.g.do(func(h *hub) {
+		c := h.chats[contact]
+		if c == nil {
+			out = failf(CodeNotFound, "no such chat")
+			return
+		}
+		out = fn(h, c)
+	})
+	if err != nil {
+		return failf(CodeUnavailable, err.Error())
+	}
+	return out
+}
+
+func (d *deskClient) publish(typ, contact string, data map[string]string) {
+	if d.g.o.Publish == nil {
+		return
+	}
+	d.g.o.Publish(event.Event{ID: event.NewID(), Type: event.Type(typ), At: d.g.o.Clock.Now().UTC(),
+		ContactID: contact, AgentID: d.p.AgentID, Actor: d.p.AgentID, Data: data})
+}

@@ -1,0 +1,228 @@
+package deskttest
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/agentdesk"
+	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/agentdesk/ticket/ticketstore"
+	"github.com/hotline10000/hotline/agentdesk/ticket/tickettest"
+	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/ivr"
+)
+
+//go:embed flows
+var flows embed.FS
+
+// Password is every test account's password.
+const Password = "desk-test-password-1"
+
+// Accounts of the test center: agents alice and bob (skill general),
+// supervisor sam.
+var Accounts = []Account{
+	{Login: "alice", Name: "Alice 李", Role: auth.RoleAgent},
+	{Login: "bob", Name: "Bob 王", Role: auth.RoleAgent},
+	{Login: "sam", Name: "Sam 张", Role: auth.RoleSupervisor},
+}
+
+// Account is one login of the test center.
+type Account struct {
+	Login string
+	Name  string
+	Role  auth.Role
+	ID    string // filled by New
+}
+
+// Options tune the harness; the zero value is a real-time center.
+type Options struct {
+	// Clock, when set, drives the gateway, the ACD and the IVR (virtual
+	// time); nil is the wall clock.
+	Clock        *Clock
+	OfferTimeout time.Duration // default 15s
+	WrapUp       time.Duration // default 30s
+	Lease        time.Duration // default 30s
+	ChatLease    time.Duration // default 3m
+	Replay       int           // default 512
+	SendQueue    int
+	RatePerSec   float64
+	RateBurst    int
+	ChatStarts   int // new chats per second; default 200
+	// Agents adds this many extra agents agent0001… with skill general
+	// (load tests); their password is Password.
+	Agents int
+	Logger *slog.Logger
+}
+
+// Server is a running test center.
+type Server struct {
+	URL      string // http://127.0.0.1:port
+	Store    *store.Store
+	Auth     *auth.Service
+	ACD      *acd.Engine
+	Gateway  *agentdesk.Gateway
+	Tickets  *ticket.Service
+	Accounts map[string]Account // by login
+	Clock    *Clock             // nil in real time
+
+	stop func()
+}
+
+type clocks interface {
+	acd.Clock
+	agentdesk.Clock
+}
+
+type wall struct{}
+
+func (wall) Now() time.Time                         { return time.Now() }
+func (wall) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (wall) NewTimer(d time.Duration) acd.Timer     { return acd.SystemClock().NewTimer(d) }
+
+// New starts a test center; t.Cleanup stops it and checks that it stopped.
+func New(t testing.TB, o Options) *Server {
+	t.Helper()
+	s, err := Start(context.Background(), t.TempDir(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Start starts a test center with its data in dir. Stop stops it.
+func Start(ctx context.Context, dir string, o Options) (*Server, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if os.Getenv("DESK_DEBUG") != "" {
+			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+	}
+	var clk clocks = wall{}
+	if o.Clock != nil {
+		clk = o.Clock
+	}
+	if o.OfferTimeout == 0 {
+		o.OfferTimeout = 15 * time.Second
+	}
+	if o.WrapUp == 0 {
+		o.WrapUp = 30 * time.Second
+	}
+	st, err := store.Open(ctx, store.Options{DataDir: dir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	fail := func(err error) (*Server, error) { st.Close(); return nil, err }
+	if _, err := st.Migrate(ctx); err != nil {
+		return fail(fmt.Errorf("migrate: %w", err))
+	}
+	au := auth.NewService(st, auth.Options{IdleTimeout: 8 * time.Hour, MaxAge: 24 * time.Hour, PasswordMinLength: 8,
+		Hash: auth.FastHashParams, Logger: log})
+	if err := st.UpsertSkill(ctx, store.Skill{Name: "general", Description: "General service"}); err != nil {
+		return fail(err)
+	}
+	accounts := map[string]Account{}
+	all := append([]Account(nil), Accounts...)
+	for i := range o.Agents {
+		all = append(all, Account{Login: fmt.Sprintf("agent%04d", i+1), Name: fmt.Sprintf("Agent %d", i+1), Role: auth.RoleAgent})
+	}
+	for _, a := range all {
+		ag, err := au.CreateAgent(ctx, a.Login, a.Name, a.Role, Password)
+		if err != nil {
+			return fail(fmt.Errorf("agent %s: %w", a.Login, err))
+		}
+		a.ID = ag.ID
+		accounts[a.Login] = a
+		if err := st.SetAgentSkills(ctx, ag.ID, []store.AgentSkill{{Skill: "general", Proficiency: 5}}); err != nil {
+			return fail(err)
+		}
+	}
+	cfg := acd.DefaultConfig()
+	cfg.OfferTimeout, cfg.WrapUp, cfg.WrapUpCap = o.OfferTimeout, o.WrapUp, 4*o.WrapUp
+	cfg.Capacity.Chat = 3
+	router, err := acd.NewRouter(cfg, []acd.Queue{
+		{ID: "general", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "general", Min: 1}}, JoinEmpty: true,
+			SLThreshold: 20 * time.Second, SLTarget: 0.8},
+		{ID: "billing", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "general", Min: 1}}, JoinEmpty: true},
+		{ID: "closed", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "nobody", Min: 1}}},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	var gw *agentdesk.Gateway
+	engine := acd.NewEngine(router, clk, acd.SinkFunc(func(evs []acd.Event) { gw.DeliverACD(evs) }))
+	lib, err := ivr.LoadDir(flows, "flows")
+	if err != nil {
+		return fail(fmt.Errorf("flows: %w", err))
+	}
+	var tclock ticket.Clock = ticket.SystemClock{}
+	if o.Clock != nil {
+		tclock = o.Clock
+	}
+	tickets, err := ticket.NewService(ticketstore.New(st, 100), tclock, ticket.Config{Calendar: tickettest.Always{}, Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib,
+		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
+		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
+		TicketGroups: func(string) []string { return []string{"general"} }})
+	if err != nil {
+		return fail(err)
+	}
+	mux := http.NewServeMux()
+	au.Routes(mux, 1<<20)
+	gw.Routes(mux)
+	srv := httptest.NewServer(mux)
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = engine.Run(engineCtx) }()
+	go func() { defer wg.Done(); _ = gw.Run(runCtx) }()
+	var once sync.Once
+	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Accounts: accounts, Clock: o.Clock}
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			// The gateway stops first (chat flows cancel their contacts
+			// through the ACD), then the HTTP server, then the ACD.
+			waitGateway := make(chan struct{})
+			go func() { srv.Close(); close(waitGateway) }()
+			<-waitGateway
+			stopEngine()
+			wg.Wait()
+			st.Close()
+		})
+	}
+	return s, nil
+}
+
+// Stop stops the center and waits for every goroutine it started.
+func (s *Server) Stop() { s.stop() }
+
+// Login opens a session for login and returns its bearer token.
+func (s *Server) Login(ctx context.Context, login string) (string, error) {
+	tok, _, _, err := s.Auth.Login(ctx, login, Password, "127.0.0.1", "deskttest")
+	if err != nil {
+		return "", fmt.Errorf("login %s: %w", login, err)
+	}
+	return tok, nil
+}
+
+// ErrTimeout is returned by Client waits that ran out of time.
+var ErrTimeout = errors.New("deskttest: timed out")

@@ -1,0 +1,59 @@
+// Package e2e runs the desk's browser tests: Debian's Chromium driven by
+// playwright-core (npm) against a real in-process server.
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hotline10000/hotline/agentdesk/deskttest"
+)
+
+const chromium = "/usr/bin/chromium"
+
+// TestBrowser runs desk.mjs. Locally it skips when Chromium or the npm
+// packages are missing; with CI set it fails instead. Screenshots of the
+// three pages go to $E2E_ARTIFACTS (default agentdesk/e2e/artifacts).
+func TestBrowser(t *testing.T) {
+	missing := ""
+	if _, err := os.Stat(chromium); err != nil {
+		missing = "chromium (apt-get install -y chromium)"
+	} else if _, err := os.Stat("node_modules/playwright-core"); err != nil {
+		missing = "node_modules (npm ci in agentdesk/e2e)"
+	} else if _, err := exec.LookPath("node"); err != nil {
+		missing = "node"
+	}
+	if missing != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("browser test needs %s", missing)
+		}
+		t.Skipf("browser test skipped: %s not installed", missing)
+	}
+	out := os.Getenv("E2E_ARTIFACTS")
+	if out == "" {
+		out = "artifacts"
+	}
+	out, _ = filepath.Abs(out)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := deskttest.New(t, deskttest.Options{OfferTimeout: 60 * time.Second, WrapUp: 60 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "desk.mjs")
+	cmd.Env = append(os.Environ(), "BASE_URL="+s.URL, "DESK_PASSWORD="+deskttest.Password, "ARTIFACTS="+out, "CHROMIUM="+chromium)
+	b, err := cmd.CombinedOutput()
+	t.Logf("desk.mjs:\n%s", b)
+	if err != nil {
+		t.Fatalf("browser test failed: %v", err)
+	}
+	for _, name := range []string{"desk.png", "chat.png", "board.png"} {
+		if st, err := os.Stat(filepath.Join(out, name)); err != nil || st.Size() == 0 {
+			t.Errorf("screenshot %s missing: %v", name, err)
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package agentdesk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/agentdesk/ticket/ivrticket"
+	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/event"
+	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/ivr"
+)
+
+// Options are the gateway's dependencies and limits. Auth, ACD and Flows
+// are required; the rest have defaults.
+type Options struct {
+	Auth  *auth.Service
+	ACD   *acd.Engine
+	Store *store.Store // customer panel: identity and past contacts; agent skills at login
+	// Tickets serves the desk's ticket commands and the customer panel's
+	// past tickets.
+	Tickets *ticket.Service
+	// IVRTickets creates the chat flow's tickets (a message left, a fault);
+	// default ivrticket.New(Tickets).
+	IVRTickets ivr.TicketCreator
+	// Flows is the IVR library the chat widget runs (entry ChatEntry).
+	// The gateway builds its own ivr.Runner whose Queuer is the ACD through
+	// this gateway, so it can relay the conversation once an agent accepts.
+	Flows      *ivr.Library
+	IVRBackend ivr.Backend // self-service lookups of chat flows; nil takes their error branch
+	IVRSink    ivr.Sink    // the chat runs' IVR events (KPIs); nil drops them
+	ChatEntry  string      // widget id selecting the flow; default "web"
+	// Publish receives what the desk records that the ACD does not:
+	// wrap-up codes and notes, marketing offers and outcomes, transfer notes.
+	Publish func(event.Event)
+
+	Clock  Clock
+	Logger *slog.Logger
+
+	// OfferTimeout and WrapUp mirror the ACD configuration so the desk can
+	// show countdowns. Defaults are acd.DefaultConfig's.
+	OfferTimeout time.Duration
+	WrapUp       time.Duration
+
+	Lease      time.Duration // an agent's socket may be gone this long; default 30s
+	ChatRescue time.Duration // an agent gone this long loses its chats to their queues; default 3 × Lease
+	ChatLease  time.Duration // a customer's socket may be gone this long; default 3m
+	Heartbeat  time.Duration // clients send ping this often (told in welcome); default Lease/3
+	Replay     int           // durable frames kept per session for resume; default 512
+	SendQueue  int           // frames queued per socket before it is closed as slow; default 256
+	RatePerSec float64       // commands per second per socket; default 20
+	RateBurst  int           // default 40
+	ChatStarts int           // new chats per second accepted by /chat/api/start; default 200
+	// AllowedOrigins may open /ws/chat from other sites (the embedded
+	// widget), as scheme://host[:port]. /ws/desk is same-origin only.
+	AllowedOrigins []string
+	// IdleLogout is the desk's auto-logout after this long without input;
+	// 0 disables it. Default 30m.
+	IdleLogout      time.Duration
+	NotReadyReasons []string // default: break, lunch, meeting, training, after_call
+	WrapUpCodes     []string // default: resolved, follow_up, ticket_created, transferred, no_answer
+	TicketGroups    func(agentID string) []string
+}
+
+func (o *Options) defaults() error {
+	switch {
+	case o.Auth == nil:
+		return fmt.Errorf("%w: Auth is required", ErrOptions)
+	case o.ACD == nil:
+		return fmt.Errorf("%w: ACD is required", ErrOptions)
+	case o.Flows == nil:
+		return fmt.Errorf("%w: Flows is required", ErrOptions)
+	}
+	def := acd.DefaultConfig()
+	setDur := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	setDur(&o.OfferTimeout, def.OfferTimeout)
+	setDur(&o.WrapUp, def.WrapUp)
+	setDur(&o.Lease, 30*time.Second)
+	setDur(&o.ChatLease, 3*time.Minute)
+	setDur(&o.Heartbeat, o.Lease/3)
+	setDur(&o.ChatRescue, 3*o.Lease)
+	if o.IdleLogout == 0 {
+		o.IdleLogout = 30 * time.Minute
+	}
+	if o.IVRTickets == nil && o.Tickets != nil {
+		o.IVRTickets = ivrticket.New(o.Tickets)
+	}
+	if o.ChatEntry == "" {
+		o.ChatEntry = "web"
+	}
+	if o.Replay <= 0 {
+		o.Replay = 512
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = 256
+	}
+	if o.RatePerSec <= 0 {
+		o.RatePerSec = 20
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = 40
+	}
+	if o.ChatStarts <= 0 {
+		o.ChatStarts = 200
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.NotReadyReasons == nil {
+		o.NotReadyReasons = []string{"break", "lunch", "meeting", "training", "after_call"}
+	}
+	if o.WrapUpCodes == nil {
+		o.WrapUpCodes = []string{"resolved", "follow_up", "ticket_created", "transferred", "no_answer"}
+	}
+	return nil
+}
+
+// Gateway is the desk, chat and board WebSocket gateway.
+type Gateway struct {
+	o      Options
+	log    *slog.Logger
+	runner *ivr.Runner
+
+	reqs  chan func(*hub)
+	acdIn chan []acd.Event
+	done  chan struct{} // closed when the hub stopped
+	ready chan struct{} // closed when Run started
+	once  sync.Once
+	wg    sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
+	ctx   context.Context
+
+	h      *hub          // owned by the hub goroutine
+	starts *rate.Limiter // new chats per second, all customers together
+}
+
+// New validates o and returns a Gateway; Run must run for it to serve.
+func New(o Options) (*Gateway, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	g := &Gateway{o: o, log: o.Logger, reqs: make(chan func(*hub)), acdIn: make(chan []acd.Event, 1024),
+		done: make(chan struct{}), ready: make(chan struct{}), starts: rate.NewLimiter(rate.Limit(o.ChatStarts), 2*o.ChatStarts)}
+	g.runner = ivr.NewRunner(o.Flows, ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
+		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, Logger: o.Logger})
+	g.h = newHub(g)
+	return g, nil
+}
+
+// Run serves until ctx ends: it owns the hub and every goroutine the
+// gateway starts, closes every socket on the way out and returns once all
+// of them stopped. It returns ctx's error.
+func (g *Gateway) Run(ctx context.Context) error {
+	started := false
+	g.once.Do(func() { started = true })
+	if !started {
+		return fmt.Errorf("agentdesk: Run called twice")
+	}
+	g.ctx = ctx
+	close(g.ready)
+	g.h.loop(ctx)
+	close(g.done)
+	g.wg.Wait()
+	return ctx.Err()
+}
+
+// ReloadFlows makes lib serve every chat started from now on; chats in
+// progress finish on the flows they started with (ivr.Runner.Reload).
+func (g *Gateway) ReloadFlows(lib *ivr.Library) { g.runner.Reload(lib) }
+
+// DeliverACD hands a batch of ACD events to the hub. It is the gateway's
+// part of the Engine's Sink: it waits only while the hub's bounded queue
+// (1024 batches) is full, and never after the gateway stopped.
+func (g *Gateway) DeliverACD(events []acd.Event) {
+	if len(events) == 0 {
+		return
+	}
+	select {
+	case g.acdIn <- events:
+	case <-g.done:
+	}
+}
+
+// do runs fn on the hub goroutine and waits for it.
+func (g *Gateway) do(fn func(*hub)) error {
+	ran := make(chan struct{})
+	select {
+	case g.reqs <- func(h *hub) { fn(h); close(ran) }:
+	case <-g.done:
+		return ErrStopped
+	}
+	select {
+	case <-ran:
+		return nil
+	case <-g.done:
+		// The hub may have run fn just before stopping.
+		select {
+		case <-ran:
+			return nil
+		default:
+			return ErrStopped
+		}
+	}
+}
+
+// goTask starts a goroutine the gateway owns. Call it on the hub goroutine.
+func (g *Gateway) goTask(fn func()) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		fn()
+	}()
+}
+
+func newID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,440 @@
+package agentdesk
+
+import (
+	"context"
+	"time"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/ivr"
+)
+
+// hub is the state the gateway owns: sessions, agents as the desk shows
+// them, chats, board counters. Only the hub goroutine (loop) touches it.
+type hub struct {
+	g          *Gateway
+	conns      map[*conn]bool      // every open socket, attached or not
+	sessions   map[string]*session // by session id
+	byKey      map[string]*session // agent sessions by agent id + view
+	tokens     map[string]*session // customer sessions by chat token hash
+	agents     map[string]*agentView
+	chats      map[string]*chat    // by contact id
+	waiting    map[string][]string // queue → contacts in arrival order
+	entered    map[string]int      // contact → its position when it entered
+	pace       map[string]*pace    // queue → recent waits per position
+	today      map[string]*queueDay
+	date       string
+	boards     map[*session]bool // sessions of the board view
+	dirty      bool              // the board needs a refresh
+	lastQueues []acd.QueueStats
+}
+
+// agentView is one agent as the desk and the board show it, kept from the
+// ACD's events.
+type agentView struct {
+	id      string
+	name    string
+	state   acd.AgentState
+	reason  string
+	since   time.Time
+	offer   *offerData
+	wraps   map[string]time.Time // contact → wrap-up end
+	chats   map[string]bool
+	offline bool // its desk socket is gone
+}
+
+// queueDay counts today's outcomes per queue for the board.
+type queueDay struct {
+	Answered  int `json:"answered"`
+	Abandoned int `json:"abandoned"`
+	Lost      int `json:"lost"`
+}
+
+func newHub(g *Gateway) *hub {
+	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
+		agents: map[string]*agentView{}, chats: map[string]*chat{}, waiting: map[string][]string{}, entered: map[string]int{}, pace: map[string]*pace{},
+		today: map[string]*queueDay{}, boards: map[*session]bool{}}
+}
+
+const sweepEvery = time.Second
+
+func (h *hub) loop(ctx context.Context) {
+	g := h.g
+	g.goTask(func() { g.refreshBoards(ctx) })
+	sweep := g.o.Clock.After(sweepEvery)
+	for {
+		select {
+		case <-ctx.Done():
+			h.shutdown()
+			return
+		case fn := <-g.reqs:
+			fn(h)
+		case evs := <-g.acdIn:
+			for _, ev := range evs {
+				h.onACD(ev)
+			}
+		case <-sweep:
+			h.sweep(g.o.Clock.Now())
+			sweep = g.o.Clock.After(sweepEvery)
+		}
+	}
+}
+
+func (h *hub) shutdown() {
+	for c := range h.conns {
+		c.close(CloseShutdown, "server shutting down")
+	}
+	for _, s := range h.sessions {
+		s.conn = nil
+	}
+	for _, c := range h.chats {
+		if c.ch != nil {
+			c.ch.Leave()
+		}
+	}
+}
+
+// emit sends a durable frame on a session: numbered, kept for replay and
+// written to the socket if one is attached.
+func (h *hub) emit(s *session, typ string, data any) {
+	b := s.push(Frame{Type: typ, At: h.g.o.Clock.Now().UTC(), Data: raw(data)})
+	if s.conn != nil && !s.conn.enqueue(b) {
+		h.detach(s, s.conn)
+	}
+}
+
+// volatile sends a frame that is not kept: lost with the socket.
+func (h *hub) volatile(s *session, typ string, data any) {
+	if s.conn == nil {
+		return
+	}
+	if !s.conn.enqueue(encode(Frame{Type: typ, At: h.g.o.Clock.Now().UTC(), Data: raw(data)})) {
+		h.detach(s, s.conn)
+	}
+}
+
+// detach forgets a socket; the session starts its lease.
+func (h *hub) detach(s *session, c *conn) {
+	if s.conn != c || c == nil {
+		return
+	}
+	s.conn = nil
+	s.goneAt = h.g.o.Clock.Now()
+	s.expired, s.rescued = false, false
+	if s.kind == kindAgent {
+		if a := h.agents[s.principal.AgentID]; a != nil && s.id == h.deskKeySession(a.id) {
+			a.offline = true
+			h.dirty = true
+		}
+	}
+}
+
+func (h *hub) deskKeySession(agentID string) string {
+	if s := h.byKey[agentID+"/desk"]; s != nil {
+		return s.id
+	}
+	return ""
+}
+
+func (h *hub) agentDesk(agentID string) *session { return h.byKey[agentID+"/desk"] }
+
+// sweep applies the presence rules: a socket silent past the lease is
+// closed; an agent gone past the lease is set not ready (disconnected),
+// which withdraws and re-routes its offer; an agent still gone after
+// ChatRescue has its chats put back in their queues, so no customer waits
+// on an absent agent; a customer gone past the chat lease has left.
+func (h *hub) sweep(now time.Time) {
+	g := h.g
+	for _, s := range h.sessions {
+		if s.conn != nil {
+			if now.Sub(time.Unix(0, s.conn.seen.Load())) > g.o.Lease {
+				s.conn.close(CloseLeaseExpired, "no heartbeat within the lease")
+				h.detach(s, s.conn)
+			}
+			continue
+		}
+		if s.kind == kindAgent && s.expired && !s.rescued && now.Sub(s.goneAt) > g.o.ChatRescue {
+			s.rescued = true
+			h.rescueChats(s.principal.AgentID)
+		}
+		if s.expired {
+			continue
+		}
+		switch s.kind {
+		case kindAgent:
+			if now.Sub(s.goneAt) <= g.o.Lease || h.byKey[s.principal.AgentID+"/desk"] != s {
+				continue
+			}
+			s.expired = true
+			id := s.principal.AgentID
+			g.log.Info("desk lease expired", "agent_id", id)
+			g.goTask(func() {
+				err := g.o.ACD.SetNotReady(context.WithoutCancel(g.ctx), id, "disconnected")
+				if err != nil {
+					g.log.Debug("lease not ready", "agent_id", id, "err", err)
+				}
+			})
+		case kindCustomer:
+			if now.Sub(s.goneAt) <= g.o.ChatLease {
+				continue
+			}
+			s.expired = true
+			if c := s.chat; c != nil && !c.ended {
+				g.log.Info("chat lease expired", "contact_id", c.id)
+				c.ch.Leave()
+			}
+		}
+	}
+	// Chats ended long ago are forgotten, with their tokens.
+	for id, c := range h.chats {
+		if c.ended && now.Sub(c.endedAt) > g.o.ChatLease && (c.cust == nil || c.cust.conn == nil) {
+			delete(h.chats, id)
+			if c.cust != nil {
+				delete(h.sessions, c.cust.id)
+				delete(h.tokens, c.tokenHash)
+			}
+		}
+	}
+}
+
+// rescueChats transfers the chats of an agent who is gone back to their
+// queues, with a note saying why.
+func (h *hub) rescueChats(agentID string) {
+	g := h.g
+	a := h.agents[agentID]
+	if a == nil {
+		return
+	}
+	for id := range a.chats {
+		c := h.chats[id]
+		if c == nil || c.ended || c.agent != agentID || c.queue == "" {
+			continue
+		}
+		c.note = "agent_disconnected"
+		contact, queue := c.id, c.queue
+		g.log.Info("chat rescued from a disconnected agent", "contact_id", contact, "agent_id", agentID, "queue", queue)
+		g.goTask(func() {
+			if err := g.o.ACD.TransferToQueue(context.WithoutCancel(g.ctx), contact, queue); err != nil {
+				g.log.Warn("rescue chat", "contact_id", contact, "err", err)
+			}
+		})
+	}
+}
+
+func (h *hub) agent(id string) *agentView {
+	a := h.agents[id]
+	if a == nil {
+		a = &agentView{id: id, wraps: map[string]time.Time{}, chats: map[string]bool{}}
+		h.agents[id] = a
+	}
+	return a
+}
+
+// toAgent sends a durable frame to the agent's desk session, if it has one.
+func (h *hub) toAgent(agentID, typ string, data any) {
+	if s := h.agentDesk(agentID); s != nil {
+		h.emit(s, typ, data)
+	}
+}
+
+// onACD turns one ACD event into desk, chat and board frames.
+func (h *hub) onACD(ev acd.Event) {
+	h.dirty = true
+	h.rollDay(ev.At)
+	c := h.chats[ev.Contact]
+	switch ev.Kind {
+	case acd.EventQueued:
+		h.enqueued(ev.Queue, ev.Contact)
+	case acd.EventOffered:
+		a := h.agent(ev.Agent)
+		od := &offerData{Contact: ev.Contact, Queue: ev.Queue, Channel: ev.Channel.String(), Tier: ev.Tier,
+			ExpiresAt: ev.At.Add(h.g.o.OfferTimeout).UTC()}
+		if c != nil {
+			// A chat that had an agent before comes by transfer.
+			od.Customer, od.Note, od.Transfer = c.info, c.note, c.connected
+		}
+		a.offer = od
+		h.toAgent(ev.Agent, "offer", od)
+	case acd.EventRejected, acd.EventOfferTimeout, acd.EventOfferWithdrawn:
+		a := h.agent(ev.Agent)
+		if a.offer != nil && a.offer.Contact == ev.Contact {
+			a.offer = nil
+		}
+		h.toAgent(ev.Agent, "offer.ended", map[string]string{"contact_id": ev.Contact, "reason": ev.Kind.String()})
+	case acd.EventAccepted:
+		a := h.agent(ev.Agent)
+		if a.offer != nil && a.offer.Contact == ev.Contact {
+			a.offer = nil
+		}
+		h.toAgent(ev.Agent, "offer.ended", map[string]string{"contact_id": ev.Contact, "reason": "accepted"})
+	case acd.EventAnswered:
+		h.answeredAfter(ev.Queue, ev.Contact, ev.Wait)
+		h.dequeued(ev.Contact)
+		h.day(ev.Queue).Answered++
+		a := h.agent(ev.Agent)
+		a.chats[ev.Contact] = true
+		if c != nil {
+			h.chatAnswered(c, ev.Agent)
+		} else {
+			h.toAgent(ev.Agent, "contact.started", map[string]string{"contact_id": ev.Contact, "channel": ev.Channel.String(), "queue": ev.Queue})
+		}
+	case acd.EventEnded:
+		if ev.Agent != "" {
+			delete(h.agent(ev.Agent).chats, ev.Contact)
+		}
+		if c != nil {
+			h.chatAgentLeft(c, "ended")
+		} else if ev.Agent != "" {
+			h.toAgent(ev.Agent, "contact.ended", map[string]string{"contact_id": ev.Contact})
+		}
+	case acd.EventAbandoned:
+		h.dequeued(ev.Contact)
+		h.day(ev.Queue).Abandoned++
+	case acd.EventLost:
+		h.dequeued(ev.Contact)
+		h.day(ev.Queue).Lost++
+		if c != nil && c.handle != nil {
+			qe := ivr.QueueEvent{Kind: ivr.QueueLost}
+			if ev.Action == acd.Ticket || ev.Action == acd.Voicemail {
+				qe = ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: ivr.ActionMessage}
+			}
+			c.handle.push(qe)
+		}
+	case acd.EventTransferred:
+		// Away from an agent (to a queue or another agent) or between
+		// queues; the queued event that follows puts it in line again.
+		if ev.Agent != "" && c != nil && c.agent == ev.Agent {
+			delete(h.agent(ev.Agent).chats, ev.Contact)
+			h.toAgent(ev.Agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "transferred"})
+			c.agent = ""
+			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": "transferred"})
+		}
+		h.dequeued(ev.Contact)
+	case acd.EventWrapUpStarted:
+		a := h.agent(ev.Agent)
+		end := ev.At.Add(h.g.o.WrapUp).UTC()
+		a.wraps[ev.Contact] = end
+		h.toAgent(ev.Agent, "wrapup.started", map[string]any{"contact_id": ev.Contact, "ends_at": end})
+	case acd.EventWrapUpEnded:
+		a := h.agent(ev.Agent)
+		delete(a.wraps, ev.Contact)
+		h.toAgent(ev.Agent, "wrapup.ended", map[string]string{"contact_id": ev.Contact})
+	case acd.EventAgentStateChanged:
+		a := h.agent(ev.Agent)
+		a.state, a.reason, a.since = ev.State, ev.Reason, ev.At.UTC()
+		if ev.State == acd.LoggedOut {
+			a.offer = nil
+		}
+		h.toAgent(ev.Agent, "agent.state", a.stateData())
+	}
+}
+
+type agentStateData struct {
+	State  string    `json:"state"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since"`
+}
+
+func (a *agentView) stateData() agentStateData {
+	return agentStateData{State: a.state.String(), Reason: a.reason, Since: a.since}
+}
+
+func (h *hub) day(queue string) *queueDay {
+	d := h.today[queue]
+	if d == nil {
+		d = &queueDay{}
+		h.today[queue] = d
+	}
+	return d
+}
+
+func (h *hub) rollDay(at time.Time) {
+	d := at.Format(time.DateOnly)
+	if d != h.date {
+		h.date = d
+		clear(h.today)
+	}
+}
+
+// enqueued and dequeued keep each queue's waiting contacts in arrival
+// order, from which a chat customer's position and expected wait are told.
+func (h *hub) enqueued(queue, contact string) {
+	h.waiting[queue] = append(h.waiting[queue], contact)
+	h.entered[contact] = len(h.waiting[queue])
+	if c := h.chats[contact]; c != nil {
+		c.queue = queue
+	}
+	h.tellPositions(queue)
+}
+
+func (h *hub) dequeued(contact string) {
+	delete(h.entered, contact)
+	for q, ids := range h.waiting {
+		for i, id := range ids {
+			if id == contact {
+				h.waiting[q] = append(ids[:i:i], ids[i+1:]...)
+				h.tellPositions(q)
+				return
+			}
+		}
+	}
+}
+
+// answeredAfter records how long an answered contact waited from the
+// position it entered at: the queue's recent seconds per position.
+func (h *hub) answeredAfter(queue, contact string, wait time.Duration) {
+	pos, ok := h.entered[contact]
+	if !ok || pos <= 0 {
+		return
+	}
+	r := h.pace[queue]
+	if r == nil {
+		r = &pace{}
+		h.pace[queue] = r
+	}
+	r.add(wait, pos)
+}
+
+// pace keeps the last answered contacts' waits and entry positions.
+type pace struct {
+	waits [20]time.Duration
+	pos   [20]int
+	n, at int
+}
+
+func (p *pace) add(wait time.Duration, pos int) {
+	p.waits[p.at], p.pos[p.at] = wait, pos
+	p.at = (p.at + 1) % len(p.waits)
+	p.n = min(p.n+1, len(p.waits))
+}
+
+// expect estimates the wait at position pos (0: unknown yet).
+func (p *pace) expect(pos int) time.Duration {
+	if p == nil || p.n == 0 {
+		return 0
+	}
+	var w time.Duration
+	var n int
+	for i := range p.n {
+		w += p.waits[i]
+		n += p.pos[i]
+	}
+	return w / time.Duration(n) * time.Duration(pos)
+}
+
+type queueInfo struct {
+	Position     int `json:"position"`
+	ExpectedWait int `json:"expected_wait_s,omitempty"`
+}
+
+func (h *hub) tellPositions(queue string) {
+	for i, id := range h.waiting[queue] {
+		c := h.chats[id]
+		if c == nil || c.handle == nil || c.position == i+1 {
+			continue
+		}
+		c.position = i + 1
+		exp := h.pace[queue].expect(i + 1)
+		c.handle.push(ivr.QueueEvent{Kind: ivr.QueuePosition, Position: i + 1, ExpectedWait: exp})
+		h.volatile(c.cust, "chat.queue", queueInfo{Position: i + 1, ExpectedWait: int((exp + time.Second - 1) / time.Second)})
+	}
+}

@@ -1,0 +1,99 @@
+package agentdesk
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/store"
+)
+
+// customerPanel is the desk's customer panel: who the customer is, what
+// the flow collected, past contacts and tickets.
+type customerPanel struct {
+	Contact  string            `json:"contact_id"`
+	Customer CustomerInfo      `json:"customer"`
+	Account  string            `json:"account,omitempty"`
+	Tier     string            `json:"tier,omitempty"`
+	Known    bool              `json:"known"`
+	Vars     map[string]string `json:"vars,omitempty"`
+	Contacts []pastContact     `json:"contacts"`
+	Tickets  []pastTicket      `json:"tickets"`
+}
+
+type pastContact struct {
+	ID        string    `json:"id"`
+	Channel   string    `json:"channel"`
+	StartedAt time.Time `json:"started_at"`
+	Queue     string    `json:"queue,omitempty"`
+	Agent     string    `json:"agent_id,omitempty"`
+	Outcome   string    `json:"outcome,omitempty"`
+}
+
+type pastTicket struct {
+	ID      int64  `json:"id"`
+	Number  string `json:"number"`
+	Subject string `json:"subject"`
+	Status  string `json:"status"`
+	Type    string `json:"type"`
+}
+
+// customerPanel answers for the agent that holds the chat or its offer, or
+// a supervisor; anyone else learns nothing, not even whether it exists.
+func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *Error) {
+	me := d.p.AgentID
+	var panel customerPanel
+	var allowed, found bool
+	err := d.g.do(func(h *hub) {
+		c := h.chats[contact]
+		if c == nil {
+			return
+		}
+		found = true
+		a := h.agents[me]
+		allowed = c.agent == me || (a != nil && a.offer != nil && a.offer.Contact == contact) || d.p.Can(auth.PermSupervise)
+		panel = customerPanel{Contact: contact, Customer: c.info, Vars: c.vars, Contacts: []pastContact{}, Tickets: []pastTicket{}}
+	})
+	switch {
+	case err != nil:
+		return nil, failf(CodeUnavailable, err.Error())
+	case !found || !allowed:
+		if found {
+			return nil, failf(CodeForbidden, "not your contact")
+		}
+		return nil, failf(CodeNotFound, "no such contact")
+	}
+	ani := panel.Customer.ANI
+	if st := d.g.o.Store; st != nil && ani != "" {
+		cu, err := st.CustomerByANI(ctx, ani)
+		switch {
+		case err == nil:
+			panel.Known, panel.Account, panel.Tier = true, cu.Account, string(cu.Tier)
+			if panel.Customer.Name == "" {
+				panel.Customer.Name = cu.Name
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, failf(CodeUnavailable, "customer: "+err.Error())
+		}
+		past, err := st.Contacts(ctx, store.ContactFilter{ANI: ani, Limit: 20})
+		if err != nil {
+			return nil, failf(CodeUnavailable, "contacts: "+err.Error())
+		}
+		for _, c := range past {
+			panel.Contacts = append(panel.Contacts, pastContact{ID: c.ID, Channel: string(c.Channel), StartedAt: c.StartedAt,
+				Queue: c.QueueID, Agent: c.AgentID, Outcome: string(c.Outcome)})
+		}
+	}
+	if svc := d.g.o.Tickets; svc != nil && panel.Customer.Phone != "" {
+		ts, err := svc.Search(ctx, ticket.Actor{ID: "desk", Role: ticket.SupervisorRole}, ticket.Filter{Phone: panel.Customer.Phone, Limit: 20})
+		if err != nil {
+			return nil, failf(CodeUnavailable, "tickets: "+err.Error())
+		}
+		for _, t := range ts {
+			panel.Tickets = append(panel.Tickets, pastTicket{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), Type: string(t.Type)})
+		}
+	}
+	return panel, nil
+}

@@ -1,0 +1,183 @@
+package agentdesk
+
+import (
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// client is what differs between a desk and a chat socket.
+type client interface {
+	// hello attaches the socket to its session (resumed or new) and queues
+	// the welcome and the replay or snapshot.
+	hello(c *conn, f Frame) (*session, *Error)
+	// handle runs one command and returns the ack's data.
+	handle(s *session, c *conn, f Frame) (any, *Error)
+}
+
+const (
+	helloWait  = 10 * time.Second
+	floodLimit = 50 // refused frames in a row before the socket is closed
+)
+
+// serveConn hands an upgraded socket to two goroutines the gateway owns, a
+// reader and a writer, and returns: the HTTP server's per-request state
+// (buffers, the request) is released, which keeps an idle socket small.
+func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
+	c := newConn(ws, g.o.SendQueue, g.o.RatePerSec, g.o.RateBurst, g.o.Clock.Now())
+	ws.SetReadLimit(MaxFrame)
+	ws.SetPongHandler(func(string) error { c.seen.Store(g.o.Clock.Now().UnixNano()); return nil })
+	err := g.do(func(h *hub) {
+		h.conns[c] = true
+		g.goTask(func() { c.write(g.o.Heartbeat) })
+		g.goTask(func() {
+			g.read(c, cl)
+			_ = g.do(func(h *hub) { delete(h.conns, c) })
+		})
+	})
+	if err != nil {
+		msg := websocket.FormatCloseMessage(CloseShutdown, "server shutting down")
+		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		ws.Close()
+	}
+}
+
+// read runs one socket's commands until it closes.
+func (g *Gateway) read(c *conn, cl client) {
+	ws := c.ws
+	defer close(c.readDone)
+	defer c.close(websocket.CloseNormalClosure, "")
+	// drain reads (and drops) frames after the server decided to close,
+	// until the client answers the close or the writer gives up.
+	drain := func() {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
+
+	_ = ws.SetReadDeadline(time.Now().Add(helloWait))
+	_, b, err := ws.ReadMessage()
+	if err != nil {
+		return
+	}
+	f, err := DecodeFrame(b)
+	if err != nil {
+		c.enqueue(errorFrame("", failf(CodeBadFrame, err.Error())))
+		c.close(websocket.ClosePolicyViolation, "bad hello")
+		drain()
+		return
+	}
+	if f.Type != "hello" {
+		c.enqueue(errorFrame(f.ID, failf(CodeHelloFirst, "the first frame must be hello")))
+		c.close(websocket.ClosePolicyViolation, "hello first")
+		drain()
+		return
+	}
+	s, e := cl.hello(c, f)
+	if e != nil {
+		c.enqueue(errorFrame(f.ID, e))
+		c.close(websocket.ClosePolicyViolation, e.Code)
+		drain()
+		return
+	}
+	defer func() { _ = g.do(func(h *hub) { h.detach(s, c) }) }()
+	_ = ws.SetReadDeadline(time.Time{})
+
+	for {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		if c.closed() {
+			continue // closing: wait for the client's answer
+		}
+		now := g.o.Clock.Now()
+		c.seen.Store(now.UnixNano())
+		if !c.rate.AllowN(now, 1) {
+			c.strikes++
+			if c.strikes >= floodLimit {
+				c.close(CloseFlood, "flood: rate limit exceeded")
+				continue
+			}
+			c.enqueue(errorFrame("", failf(CodeRateLimited, "too many frames; slow down")))
+			continue
+		}
+		c.strikes = 0
+		f, err := DecodeFrame(b)
+		if err != nil {
+			c.enqueue(errorFrame("", failf(CodeBadFrame, err.Error())))
+			continue
+		}
+		if v, ok := cl.(interface{ valid(time.Time) bool }); ok && !v.valid(now) {
+			c.enqueue(errorFrame(f.ID, failf(CodeExpired, "your sign-in session has ended")))
+			c.close(CloseLoggedOut, "session expired")
+			continue
+		}
+		if f.ID != "" {
+			if prev, ok := s.replies.get(f.ID); ok {
+				c.enqueue(prev)
+				continue
+			}
+		}
+		var out []byte
+		if f.Type == "hello" {
+			out = errorFrame(f.ID, failf(CodeConflict, "hello was already said on this socket"))
+		} else if data, e := cl.handle(s, c, f); e != nil {
+			out = errorFrame(f.ID, e)
+		} else {
+			out = encode(Frame{Type: "ack", Re: f.ID, Data: raw(data)})
+		}
+		s.replies.put(f.ID, out)
+		c.enqueue(out)
+	}
+}
+
+func errorFrame(re string, e *Error) []byte {
+	return encode(Frame{Type: "error", Re: re, Data: raw(e)})
+}
+
+// welcome is the answer to hello.
+type welcome struct {
+	Session   string `json:"session"`
+	Resumed   bool   `json:"resumed"`
+	Seq       uint64 `json:"seq"` // the session's last durable sequence number
+	Heartbeat int64  `json:"heartbeat_ms"`
+	Lease     int64  `json:"lease_ms"`
+}
+
+// helloData is what a client says first.
+type helloData struct {
+	View    string `json:"view"` // desk (default) or board
+	Resume  string `json:"resume"`
+	LastSeq uint64 `json:"last_seq"`
+}
+
+// attach puts socket c on session s and queues what the client needs to
+// be current: the frames it missed, or a snapshot when they are gone.
+func (h *hub) attach(s *session, c *conn, re string, hd helloData, snapshot func() any) {
+	if s.conn != nil && s.conn != c {
+		s.conn.close(CloseReplaced, "session opened on another socket")
+	}
+	s.conn, s.expired, s.rescued = c, false, false
+	missed, ok := [][]byte(nil), false
+	if hd.Resume != "" && hd.Resume == s.id {
+		missed, ok = s.since(hd.LastSeq)
+	}
+	w := welcome{Session: s.id, Resumed: ok, Seq: s.seq, Heartbeat: h.g.o.Heartbeat.Milliseconds(), Lease: h.g.o.Lease.Milliseconds()}
+	if s.kind == kindCustomer {
+		w.Lease = h.g.o.ChatLease.Milliseconds()
+	}
+	c.put(encode(Frame{Type: "welcome", Re: re, At: h.g.o.Clock.Now().UTC(), Data: raw(w)}), true)
+	if ok {
+		for _, b := range missed {
+			c.put(b, true)
+		}
+		return
+	}
+	if hd.Resume != "" {
+		c.put(errorFrame(re, failf(CodeResumeFailed, "missed frames are gone; a snapshot follows")), true)
+	}
+	c.put(encode(Frame{Type: "snapshot", Seq: 0, At: h.g.o.Clock.Now().UTC(), Data: raw(snapshot())}), true)
+}

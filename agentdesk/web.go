@@ -1,0 +1,12 @@
+package agentdesk
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed web
+var webRoot embed.FS
+
+// webFS serves web/ at the site root: /desk/, /chat/, /board/, /common/.
+var webFS, _ = fs.Sub(webRoot, "web")

@@ -1,0 +1,67 @@
+// UI text in Mandarin (default) and English. Elements with data-i18n get
+// their text from the dictionary; data-i18n-ph sets a placeholder.
+'use strict';
+
+const dict = {
+  zh: {
+    'app.desk': 'Hotline 坐席工作台', 'app.board': 'Hotline 班长监控台', 'app.chat': '在线客服',
+    'login.title': '登录', 'login.user': '工号', 'login.password': '密码', 'login.submit': '登录', 'login.failed': '登录失败：工号或密码错误',
+    'logout': '退出', 'lang': 'English', 'status.online': '已连接', 'status.offline': '网络断开，正在重连…', 'status.connecting': '连接中…', 'status.closed': '已断开',
+    'state.ready': '就绪', 'state.not_ready': '未就绪', 'state.reserved': '振铃', 'state.busy': '通话中', 'state.wrap_up': '话后整理', 'state.logged_out': '已签出',
+    'btn.ready': '就绪 (F2)', 'btn.not_ready': '小休 (F3)', 'reason.break': '休息', 'reason.lunch': '午餐', 'reason.meeting': '会议', 'reason.training': '培训', 'reason.after_call': '话后', 'reason.disconnected': '掉线', 'reason.login': '刚登录', 'reason.rejected': '拒接', 'reason.supervisor': '班长设置',
+    'offer.title': '新会话', 'offer.accept': '接受 (Alt+A)', 'offer.reject': '拒绝 (Alt+R)', 'offer.expires': '剩余', 'offer.transfer': '转接',
+    'chat.none': '暂无会话。设为就绪以接收新会话。', 'chat.send': '发送', 'chat.placeholder': '输入消息，回车发送', 'chat.end': '结束会话', 'chat.transfer': '转接', 'chat.typing': '对方正在输入…', 'chat.read': '已读', 'chat.ended': '会话已结束',
+    'transfer.queue': '队列', 'transfer.agent': '或坐席工号', 'transfer.note': '转接备注', 'transfer.go': '转接',
+    'customer.title': '客户信息', 'customer.name': '姓名', 'customer.phone': '电话', 'customer.topic': '咨询主题', 'customer.tier': '客户等级', 'customer.account': '账号', 'customer.vars': '语音导航收集', 'customer.contacts': '历史接触', 'customer.tickets': '历史工单', 'customer.none': '无',
+    'ticket.title': '工单', 'ticket.type': '类型', 'ticket.category': '分类', 'ticket.subject': '标题', 'ticket.description': '描述', 'ticket.create': '创建工单', 'ticket.created': '已创建工单', 'ticket.pool': '组工单池', 'ticket.refresh': '刷新', 'ticket.claim': '领取', 'ticket.mine': '我的工单', 'ticket.start': '开始处理', 'ticket.resolve': '办结', 'ticket.resume': '恢复处理', 'ticket.resolution': '处理结果', 'ticket.resolved_default': '已在线解决', 'status.new': '新建', 'status.pooled': '待领取', 'status.assigned': '已派单', 'status.in_progress': '处理中', 'status.pending': '挂起', 'status.resolved': '已办结',
+    'type.inquiry': '咨询', 'type.fault': '故障', 'type.complaint': '投诉', 'type.service_request': '业务办理', 'type.callback': '回电',
+    'wrap.title': '话后整理', 'wrap.code': '小结代码', 'wrap.notes': '备注', 'wrap.done': '完成整理 (Alt+W)', 'wrap.extend': '延长 30 秒', 'wrap.left': '剩余',
+    'code.resolved': '已解决', 'code.follow_up': '需跟进', 'code.ticket_created': '已建单', 'code.transferred': '已转接', 'code.no_answer': '无应答',
+    'mk.title': '营销推荐', 'mk.offer': '推荐产品', 'mk.outcome': '结果', 'mk.log': '记录', 'mk.presented': '已介绍', 'mk.accepted': '已接受', 'mk.declined': '已拒绝', 'mk.logged': '已记录',
+    'idle.logout': '长时间无操作，已自动退出',
+    'w.title': '在线客服', 'w.start': '开始咨询', 'w.name': '您的称呼（可选）', 'w.phone': '手机号（可选）', 'w.topic': '咨询主题（可选）', 'w.send': '发送', 'w.placeholder': '请输入…', 'w.leave': '结束', 'w.position': '您前面排队位置：', 'w.agent_joined': '客服已接入：', 'w.agent_left': '客服已离开', 'w.ended': '会话已结束，感谢您的咨询。', 'w.typing': '客服正在输入…', 'w.you': '我', 'w.agent': '客服', 'w.bot': '智能助手', 'w.read': '已读', 'w.expected': '预计等待约 ', 'w.minutes': '分钟',
+    'b.queues': '队列', 'b.agents': '坐席', 'b.queue': '队列', 'b.waiting': '排队', 'b.longest': '最长等待', 'b.staffed': '签入', 'b.available': '空闲', 'b.answered': '今日接通', 'b.abandoned': '今日放弃', 'b.agent': '坐席', 'b.state': '状态', 'b.in_state': '持续', 'b.contacts': '当前会话', 'b.actions': '操作', 'b.kpis': '监控指标（23 项 KPI 随指标模块接入）', 'b.force_ready': '置就绪', 'b.force_nr': '置小休', 'b.logout': '强制签出', 'b.move': '移动会话', 'b.move_to': '到队列', 'b.skills': '技能', 'b.set_skills': '设置技能', 'b.offline': '离线', 'b.updated': '更新于',
+  },
+  en: {
+    'app.desk': 'Hotline agent desktop', 'app.board': 'Hotline supervisor board', 'app.chat': 'Online service',
+    'login.title': 'Sign in', 'login.user': 'Login', 'login.password': 'Password', 'login.submit': 'Sign in', 'login.failed': 'Sign-in failed: wrong login or password',
+    'logout': 'Sign out', 'lang': '中文', 'status.online': 'Connected', 'status.offline': 'Network lost, reconnecting…', 'status.connecting': 'Connecting…', 'status.closed': 'Disconnected',
+    'state.ready': 'Ready', 'state.not_ready': 'Not ready', 'state.reserved': 'Offered', 'state.busy': 'Busy', 'state.wrap_up': 'Wrap-up', 'state.logged_out': 'Logged out',
+    'btn.ready': 'Ready (F2)', 'btn.not_ready': 'Not ready (F3)', 'reason.break': 'Break', 'reason.lunch': 'Lunch', 'reason.meeting': 'Meeting', 'reason.training': 'Training', 'reason.after_call': 'After call', 'reason.disconnected': 'Disconnected', 'reason.login': 'Just logged in', 'reason.rejected': 'Rejected', 'reason.supervisor': 'Set by supervisor',
+    'offer.title': 'New contact', 'offer.accept': 'Accept (Alt+A)', 'offer.reject': 'Reject (Alt+R)', 'offer.expires': 'Expires in', 'offer.transfer': 'Transfer',
+    'chat.none': 'No chats. Go ready to receive contacts.', 'chat.send': 'Send', 'chat.placeholder': 'Type a message, Enter to send', 'chat.end': 'End chat', 'chat.transfer': 'Transfer', 'chat.typing': 'Customer is typing…', 'chat.read': 'Read', 'chat.ended': 'Chat ended',
+    'transfer.queue': 'Queue', 'transfer.agent': 'or agent id', 'transfer.note': 'Note for the next agent', 'transfer.go': 'Transfer',
+    'customer.title': 'Customer', 'customer.name': 'Name', 'customer.phone': 'Phone', 'customer.topic': 'Topic', 'customer.tier': 'Tier', 'customer.account': 'Account', 'customer.vars': 'Collected by the IVR', 'customer.contacts': 'Past contacts', 'customer.tickets': 'Tickets', 'customer.none': 'None',
+    'ticket.title': 'Tickets', 'ticket.type': 'Type', 'ticket.category': 'Category', 'ticket.subject': 'Subject', 'ticket.description': 'Description', 'ticket.create': 'Create ticket', 'ticket.created': 'Ticket created', 'ticket.pool': 'Group pool', 'ticket.refresh': 'Refresh', 'ticket.claim': 'Claim', 'ticket.mine': 'My tickets', 'ticket.start': 'Start', 'ticket.resolve': 'Resolve', 'ticket.resume': 'Resume', 'ticket.resolution': 'Resolution', 'ticket.resolved_default': 'Resolved in chat', 'status.new': 'New', 'status.pooled': 'In pool', 'status.assigned': 'Assigned', 'status.in_progress': 'In progress', 'status.pending': 'Pending', 'status.resolved': 'Resolved',
+    'type.inquiry': 'Inquiry', 'type.fault': 'Fault', 'type.complaint': 'Complaint', 'type.service_request': 'Service request', 'type.callback': 'Callback',
+    'wrap.title': 'Wrap-up', 'wrap.code': 'Wrap-up code', 'wrap.notes': 'Notes', 'wrap.done': 'Finish wrap-up (Alt+W)', 'wrap.extend': '+30 s', 'wrap.left': 'Left',
+    'code.resolved': 'Resolved', 'code.follow_up': 'Follow-up', 'code.ticket_created': 'Ticket created', 'code.transferred': 'Transferred', 'code.no_answer': 'No answer',
+    'mk.title': 'Marketing offer', 'mk.offer': 'Offer', 'mk.outcome': 'Outcome', 'mk.log': 'Log', 'mk.presented': 'Presented', 'mk.accepted': 'Accepted', 'mk.declined': 'Declined', 'mk.logged': 'Logged',
+    'idle.logout': 'Signed out after inactivity',
+    'w.title': 'Online service', 'w.start': 'Start chat', 'w.name': 'Your name (optional)', 'w.phone': 'Mobile (optional)', 'w.topic': 'Topic (optional)', 'w.send': 'Send', 'w.placeholder': 'Type here…', 'w.leave': 'End', 'w.position': 'Your place in the queue: ', 'w.agent_joined': 'Agent joined: ', 'w.agent_left': 'The agent left', 'w.ended': 'Chat ended. Thank you.', 'w.typing': 'Agent is typing…', 'w.you': 'Me', 'w.agent': 'Agent', 'w.bot': 'Assistant', 'w.read': 'Read', 'w.expected': 'expected wait about ', 'w.minutes': 'min',
+    'b.queues': 'Queues', 'b.agents': 'Agents', 'b.queue': 'Queue', 'b.waiting': 'Waiting', 'b.longest': 'Longest wait', 'b.staffed': 'Staffed', 'b.available': 'Available', 'b.answered': 'Answered today', 'b.abandoned': 'Abandoned today', 'b.agent': 'Agent', 'b.state': 'State', 'b.in_state': 'Time in state', 'b.contacts': 'Contacts', 'b.actions': 'Actions', 'b.kpis': 'Monitoring KPIs (the 23 KPIs arrive with the metrics module)', 'b.force_ready': 'Set ready', 'b.force_nr': 'Set not ready', 'b.logout': 'Log out', 'b.move': 'Move contact', 'b.move_to': 'to queue', 'b.skills': 'Skills', 'b.set_skills': 'Set skills', 'b.offline': 'offline', 'b.updated': 'Updated',
+  },
+};
+
+let lang = localStorage.getItem('hotline.lang') || (navigator.language && navigator.language.startsWith('en') ? 'en' : 'zh');
+if (!dict[lang]) lang = 'zh';
+
+export function t(key) { return (dict[lang] && dict[lang][key]) || dict.zh[key] || key; }
+
+// reason names a not-ready reason code; codes the dictionary does not
+// know (a center's own) show as they are.
+export function reason(code) { const k = 'reason.' + code; const v = t(k); return v === k ? code : v; }
+export function currentLang() { return lang; }
+
+export function applyI18n(root) {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  for (const n of (root || document).querySelectorAll('[data-i18n]')) n.textContent = t(n.dataset.i18n);
+  for (const n of (root || document).querySelectorAll('[data-i18n-ph]')) n.placeholder = t(n.dataset.i18nPh);
+}
+
+export function toggleLang(after) {
+  lang = lang === 'zh' ? 'en' : 'zh';
+  localStorage.setItem('hotline.lang', lang);
+  applyI18n();
+  if (after) after();
+}

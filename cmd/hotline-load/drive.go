@@ -1,0 +1,381 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/hotline10000/hotline/agentdesk"
+	"github.com/hotline10000/hotline/agentdesk/deskttest"
+	"github.com/hotline10000/hotline/internal/auth"
+)
+
+// offerTimeout is the server's (serve sets it): the offer's expiry minus
+// it is when the ACD made the offer.
+const offerTimeout = 60 * time.Second
+
+type report struct {
+	cfg             config
+	setup           time.Duration
+	idleHeapPerConn float64
+	idleRSSPerConn  float64
+	goroutines      int
+	latencies       []time.Duration
+	chats           int64
+	messages        int64
+	traffic         time.Duration
+	errors          int64
+}
+
+func (r report) print(w io.Writer) {
+	fmt.Fprintf(w, "agents %d, customers %d, messages per chat %d each way, traffic %v (setup %v)\n",
+		r.cfg.agents, r.cfg.customers, r.cfg.messages, r.traffic.Round(time.Millisecond), r.setup.Round(time.Millisecond))
+	fmt.Fprintf(w, "idle memory per desk connection: %.1f KB (Go heap+stacks), %.1f KB (RSS); server goroutines %d\n",
+		r.idleHeapPerConn/1024, r.idleRSSPerConn/1024, r.goroutines)
+	if len(r.latencies) > 0 {
+		slices.Sort(r.latencies)
+		p := func(q float64) time.Duration {
+			return r.latencies[min(len(r.latencies)-1, int(q*float64(len(r.latencies))))]
+		}
+		fmt.Fprintf(w, "offer-to-desktop latency over %d offers: p50 %v, p99 %v, max %v\n", len(r.latencies),
+			p(.50).Round(10*time.Microsecond), p(.99).Round(10*time.Microsecond), r.latencies[len(r.latencies)-1].Round(10*time.Microsecond))
+	}
+	if r.traffic > 0 {
+		fmt.Fprintf(w, "chats completed %d; chat messages relayed %d (%.0f/s); errors %d\n", r.chats, r.messages,
+			float64(r.messages)/r.traffic.Seconds(), r.errors)
+	}
+}
+
+// target is a running server to load: its URL and its memory gauge.
+type target struct {
+	base string
+	mem  func() (memory, error)
+	stop func()
+}
+
+// spawn starts the server as a child process (this binary, "serve").
+func spawn(ctx context.Context, agents int) (*target, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "serve", "-agents", strconv.Itoa(agents))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop := func() { stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	parts := strings.Fields(line)
+	if err != nil || len(parts) != 2 {
+		stop()
+		return nil, fmt.Errorf("server did not start: %q %v", line, err)
+	}
+	probe := parts[1]
+	return &target{base: parts[0], mem: func() (memory, error) { return mem(probe) }, stop: stop}, nil
+}
+
+func run(ctx context.Context, cfg config, start func(context.Context, int) (*target, error)) (report, error) {
+	rep := report{cfg: cfg}
+	t0 := time.Now()
+	tg, err := start(ctx, cfg.agents)
+	if err != nil {
+		return rep, err
+	}
+	defer tg.stop()
+	base := tg.base
+	before, err := tg.mem()
+	if err != nil {
+		return rep, err
+	}
+
+	agents := make([]*agent, cfg.agents)
+	var wg sync.WaitGroup
+	errs := make(chan error, cfg.agents)
+	sem := make(chan struct{}, 16)
+	for i := range agents {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			a, err := connectAgent(ctx, base, fmt.Sprintf("agent%04d", i+1))
+			if err != nil {
+				errs <- err
+				return
+			}
+			agents[i] = a
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return rep, err
+	}
+	defer func() {
+		for _, a := range agents {
+			a.ws.Close()
+		}
+	}()
+	time.Sleep(2 * time.Second)
+	idle, err := tg.mem()
+	if err != nil {
+		return rep, err
+	}
+	rep.setup = time.Since(t0)
+	n := float64(cfg.agents)
+	rep.idleHeapPerConn = (float64(idle.Heap+idle.Stack) - float64(before.Heap+before.Stack)) / n
+	rep.idleRSSPerConn = (float64(idle.RSS) - float64(before.RSS)) / n
+	rep.goroutines = idle.Goroutines
+	if cfg.customers == 0 {
+		return rep, nil
+	}
+
+	// Traffic: every agent works its desk; customers chat until the end.
+	var (
+		lat   latencies
+		stats counters
+	)
+	tctx, stopTraffic := context.WithTimeout(ctx, cfg.duration)
+	defer stopTraffic()
+	var awg sync.WaitGroup
+	for _, a := range agents {
+		awg.Add(1)
+		go func() { defer awg.Done(); a.work(tctx, &lat, &stats) }()
+	}
+	t1 := time.Now()
+	var cwg sync.WaitGroup
+	for i := range cfg.customers {
+		cwg.Add(1)
+		go func() {
+			defer cwg.Done()
+			for tctx.Err() == nil {
+				if err := chatOnce(tctx, base, cfg.messages, i, &stats); err != nil && tctx.Err() == nil {
+					if stats.errors.Add(1) <= 3 {
+						fmt.Fprintln(os.Stderr, "chat:", err)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		}()
+	}
+	cwg.Wait()
+	rep.traffic = time.Since(t1)
+	for _, a := range agents {
+		a.ws.Close()
+	}
+	awg.Wait()
+	rep.latencies = lat.all()
+	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
+	return rep, nil
+}
+
+type counters struct{ chats, messages, errors atomic.Int64 }
+
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) { l.mu.Lock(); l.d = append(l.d, d); l.mu.Unlock() }
+func (l *latencies) all() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.d)
+}
+
+func mem(probe string) (memory, error) {
+	resp, err := http.Get(probe + "/mem")
+	if err != nil {
+		return memory{}, err
+	}
+	defer resp.Body.Close()
+	var m memory
+	return m, json.NewDecoder(resp.Body).Decode(&m)
+}
+
+var dialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024,
+	NetDialContext: (&net.Dialer{}).DialContext}
+
+type agent struct {
+	ws *websocket.Conn
+	n  int
+}
+
+func connectAgent(ctx context.Context, base, login string) (*agent, error) {
+	body, _ := json.Marshal(map[string]string{"login": login, "password": deskttest.Password})
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Token string `json:"token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if err != nil || out.Token == "" {
+		return nil, fmt.Errorf("login %s: status %d %v", login, resp.StatusCode, err)
+	}
+	d := dialer
+	d.Subprotocols = []string{agentdesk.DeskProtocol}
+	h := http.Header{"Cookie": {auth.CookieName + "=" + out.Token}, "Origin": {base}}
+	ws, _, err := d.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/desk", h)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", login, err)
+	}
+	a := &agent{ws: ws}
+	if err := a.send("hello", nil); err != nil {
+		return nil, err
+	}
+	for {
+		f, err := a.read()
+		if err != nil {
+			return nil, fmt.Errorf("hello %s: %w", login, err)
+		}
+		if f.Type == "snapshot" {
+			return a, nil
+		}
+	}
+}
+
+func (a *agent) send(typ string, data any) error {
+	a.n++
+	return a.ws.WriteJSON(map[string]any{"type": typ, "id": "l" + strconv.Itoa(a.n), "data": data})
+}
+
+func (a *agent) read() (agentdesk.Frame, error) {
+	var f agentdesk.Frame
+	_, b, err := a.ws.ReadMessage()
+	if err != nil {
+		return f, err
+	}
+	return f, json.Unmarshal(b, &f)
+}
+
+// work answers the desk like a quick agent: accept every offer, answer
+// every customer message, end the chat when the customer leaves, finish
+// wrap-up at once.
+func (a *agent) work(ctx context.Context, lat *latencies, stats *counters) {
+	if a.send("state.ready", nil) != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		f, err := a.read()
+		if err != nil {
+			return
+		}
+		var d struct {
+			Contact   string    `json:"contact_id"`
+			ExpiresAt time.Time `json:"expires_at"`
+			From      string    `json:"from"`
+			Text      string    `json:"text"`
+			MsgID     string    `json:"msg_id"`
+		}
+		_ = json.Unmarshal(f.Data, &d)
+		switch f.Type {
+		case "offer":
+			lat.add(time.Since(d.ExpiresAt.Add(-offerTimeout)))
+			err = a.send("offer.accept", map[string]string{"contact_id": d.Contact})
+		case "chat.message":
+			if d.From == "customer" {
+				stats.messages.Add(1)
+				err = a.send("chat.send", map[string]string{"contact_id": d.Contact, "msg_id": "r" + d.MsgID, "text": "re: " + d.Text})
+			}
+		case "wrapup.started":
+			err = a.send("wrapup.done", map[string]string{"contact_id": d.Contact, "code": "resolved"})
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// chatOnce is one customer's chat: start, ask for an agent, exchange
+// messages, leave.
+func chatOnce(ctx context.Context, base string, messages, who int, stats *counters) error {
+	body, _ := json.Marshal(map[string]string{"name": "load " + strconv.Itoa(who)})
+	resp, err := http.Post(base+"/chat/api/start", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	var st struct {
+		Token string `json:"token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	d := dialer
+	d.Subprotocols = []string{agentdesk.ChatProtocol}
+	ws, _, err := d.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/chat?token="+st.Token, http.Header{"Origin": {base}})
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	stop := context.AfterFunc(ctx, func() { ws.Close() })
+	defer stop()
+	c := &agent{ws: ws}
+	if err := c.send("hello", nil); err != nil {
+		return err
+	}
+	if err := c.send("chat.send", map[string]string{"msg_id": "0", "text": "0"}); err != nil {
+		return err
+	}
+	sent, got := 0, 0
+	for {
+		f, err := c.read()
+		if err != nil {
+			return err
+		}
+		var m struct {
+			From string `json:"from"`
+		}
+		_ = json.Unmarshal(f.Data, &m)
+		switch {
+		case f.Type == "chat.agent_joined" || (f.Type == "chat.message" && m.From == "agent"):
+			if f.Type == "chat.message" {
+				got++
+				stats.messages.Add(1)
+			}
+			if sent == messages && got == messages {
+				if err := c.send("chat.leave", nil); err != nil {
+					return err
+				}
+				continue
+			}
+			if sent < messages && sent == got {
+				sent++
+				if err := c.send("chat.send", map[string]string{"msg_id": "m" + strconv.Itoa(sent), "text": "你好 " + strconv.Itoa(sent)}); err != nil {
+					return err
+				}
+			}
+		case f.Type == "chat.ended":
+			stats.chats.Add(1)
+			return nil
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline10000/hotline/agentdesk/deskttest"
+)
+
+// TestLoadSmoke runs the load tool small, with the server in this process.
+func TestLoadSmoke(t *testing.T) {
+	inProcess := func(ctx context.Context, agents int) (*target, error) {
+		s, err := deskttest.Start(ctx, t.TempDir(), deskttest.Options{Agents: agents, OfferTimeout: offerTimeout,
+			WrapUp: time.Minute, RatePerSec: 200, RateBurst: 400, ChatStarts: 5000})
+		if err != nil {
+			return nil, err
+		}
+		return &target{base: s.URL, mem: func() (memory, error) { return measure(), nil }, stop: s.Stop}, nil
+	}
+	cfg := config{agents: 20, customers: 4, messages: 2, duration: 2 * time.Second}
+	rep, err := run(context.Background(), cfg, inProcess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client on a machine this busy (the race detector, other tests) may
+	// miss a 1 s pong deadline now and then; the tool counts it as an error.
+	if rep.chats == 0 || rep.messages < 4*rep.chats || len(rep.latencies) < int(rep.chats) || rep.errors > 1+rep.chats/100 {
+		t.Fatalf("got %d chats, %d messages, %d offers, %d errors; want chats with 4 messages each, an offer each, errors under 1%%",
+			rep.chats, rep.messages, len(rep.latencies), rep.errors)
+	}
+	var b strings.Builder
+	rep.print(&b)
+	if !strings.Contains(b.String(), "offer-to-desktop latency") {
+		t.Fatalf("report lacks the latency line:\n%s", b.String())
+	}
+}
+
+func TestConfigBounds(t *testing.T) {
+	for _, c := range []config{
+		{agents: 0, customers: 1, messages: 1, duration: time.Second},
+		{agents: maxAgents + 1, customers: 1, messages: 1, duration: time.Second},
+		{agents: 1, customers: maxCustomers + 1, messages: 1, duration: time.Second},
+		{agents: 1, customers: 1, messages: 101, duration: time.Second},
+		{agents: 1, customers: 1, messages: 1, duration: maxDuration + 1},
+	} {
+		if c.validate() == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}

@@ -1,0 +1,76 @@
+// Command hotline-load drives the desk gateway over real WebSockets on
+// loopback: N agents on the desk and M chat customers, bounded in count
+// and time. It starts the server (package deskttest: SQLite store, auth,
+// acd.Engine, chat flow, tickets) in a child process so the server's memory
+// is measured apart from the clients', and reports idle memory per
+// connection, offer-to-desktop latency percentiles and relayed messages per
+// second.
+//
+//	hotline-load -agents 5000 -customers 200 -duration 20s
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Bounds keep a run from hogging a shared machine.
+const (
+	maxAgents    = 10000
+	maxCustomers = 5000
+	maxDuration  = 2 * time.Minute
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		if err := serve(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-load serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var cfg config
+	flag.IntVar(&cfg.agents, "agents", 1000, fmt.Sprintf("agents connected to the desk (≤ %d)", maxAgents))
+	flag.IntVar(&cfg.customers, "customers", 100, fmt.Sprintf("concurrent chat customers (≤ %d)", maxCustomers))
+	flag.IntVar(&cfg.messages, "messages", 5, "messages each way per chat")
+	flag.DurationVar(&cfg.duration, "duration", 20*time.Second, fmt.Sprintf("length of the traffic phase (≤ %v)", maxDuration))
+	flag.Parse()
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "hotline-load:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, cfg.duration+3*time.Minute)
+	defer cancel()
+	rep, err := run(ctx, cfg, spawn)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hotline-load:", err)
+		os.Exit(1)
+	}
+	rep.print(os.Stdout)
+}
+
+type config struct {
+	agents, customers, messages int
+	duration                    time.Duration
+}
+
+func (c config) validate() error {
+	switch {
+	case c.agents < 1 || c.agents > maxAgents:
+		return fmt.Errorf("-agents %d outside [1, %d]", c.agents, maxAgents)
+	case c.customers < 0 || c.customers > maxCustomers:
+		return fmt.Errorf("-customers %d outside [0, %d]", c.customers, maxCustomers)
+	case c.messages < 0 || c.messages > 100:
+		return fmt.Errorf("-messages %d outside [0, 100]", c.messages)
+	case c.duration <= 0 || c.duration > maxDuration:
+		return fmt.Errorf("-duration %v outside (0, %v]", c.duration, maxDuration)
+	}
+	return nil
+}
