@@ -305,6 +305,11 @@ func (e *Engine) Queues(ctx context.Context) ([]QueueStats, error) {
 	return query(ctx, e, func(r *Router) ([]QueueStats, error) { return r.Queues(), nil })
 }
 
+// Skills lists the skills some queue uses.
+func (e *Engine) Skills(ctx context.Context) ([]string, error) {
+	return query(ctx, e, func(r *Router) ([]string, error) { return r.Skills(), nil })
+}
+
 // Agent reports one agent.
 func (e *Engine) Agent(ctx context.Context, agentID string) (AgentStatus, error) {
 	return query(ctx, e, func(r *Router) (AgentStatus, error) { return r.Agent(agentID) })

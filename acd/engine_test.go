@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,5 +269,19 @@ func TestEngineManyCallers(t *testing.T) {
 		if led.outcomes[id] != 1 {
 			t.Fatalf("contact %s: %d outcomes", id, led.outcomes[id])
 		}
+	}
+}
+
+func TestEngineSkills(t *testing.T) {
+	r, err := NewRouter(DefaultConfig(), []Queue{
+		{ID: "q1", Channel: Voice, Skills: []Requirement{{Skill: "billing", Min: 1}}},
+		{ID: "q2", Channel: Chat, Skills: []Requirement{{Skill: "general", Min: 1}},
+			Steps: []Step{{After: time.Minute, AddSkills: []Requirement{{Skill: "english", Min: 3}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Skills(), ","); got != "billing,english,general" {
+		t.Fatalf("skills: got %s, want billing,english,general", got)
 	}
 }

@@ -2,6 +2,7 @@ package acd
 
 import (
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -38,6 +39,17 @@ func (r *Router) QueueStats(queueID string) (QueueStats, error) {
 		st.Available += len(q.pools[s].ready.items)
 	}
 	return st, nil
+}
+
+// Skills lists, sorted, the skills some queue uses (at any routing step):
+// the only skills an agent may log in with.
+func (r *Router) Skills() []string {
+	out := make([]string, 0, len(r.bySkill))
+	for s := range r.bySkill {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Queues reports every queue in configuration order.

@@ -120,9 +120,17 @@ func (d *deskClient) login(ctx context.Context) (*acd.AgentStatus, *Error) {
 		if err != nil {
 			return nil, failf(CodeUnavailable, "agent skills: "+err.Error())
 		}
+		// Log in with the skills routing knows: a skill no queue uses
+		// (yet) is no reason to keep an agent out.
+		known, err := e.Skills(ctx)
+		if err != nil {
+			return nil, acdError(err)
+		}
 		spec.Skills = map[string]int{}
 		for _, s := range skills {
-			spec.Skills[s.Skill] = s.Proficiency
+			if slices.Contains(known, s.Skill) {
+				spec.Skills[s.Skill] = s.Proficiency
+			}
 		}
 	}
 	if err := e.Login(ctx, spec); err != nil && !errors.Is(err, acd.ErrIllegalTransition) {
