@@ -6,13 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/agentdesk"
+	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/storeaccounts"
 )
 
 // acdSnapshot is the store snapshot holding the ACD's queues and agents.
@@ -178,4 +183,81 @@ func (c *center) save(ctx context.Context) {
 	if err != nil {
 		c.log.Warn("acd snapshot not saved", "err", err)
 	}
+}
+
+// coreDeps are what the routing core and the desk gateway are built from.
+type coreDeps struct {
+	store   *store.Store
+	bus     *event.Bus
+	auth    *auth.Service
+	tickets *desk
+	flows   *flowSet
+	pages   *lateHandler
+	log     *slog.Logger
+}
+
+// runCore builds the ACD engine and the desk gateway once the schema is
+// current, serves them until ctx ends, and stops them in order: the
+// gateway first (its sessions may still call the engine), the ticket loops,
+// then the engine, whose state is saved last.
+func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) error {
+	if !waitForSchema(ctx, d.store, d.log) {
+		return nil
+	}
+	core, err := newCenter(ctx, cfg, d.store, d.bus, d.log)
+	if err != nil {
+		return err
+	}
+	gw, err := agentdesk.New(agentdesk.Options{
+		Auth: d.auth, ACD: core.engine, Store: d.store,
+		Tickets: d.tickets.service, Flows: d.flows.library(),
+		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
+		IVRSink:    ivrSink(d.bus),
+		Publish: func(e event.Event) {
+			_, _ = d.bus.Publish(context.Background(), e)
+		},
+		OfferTimeout:   cfg.ACD.OfferTimeout,
+		WrapUp:         cfg.ACD.WrapUp,
+		IdleLogout:     cfg.Auth.SessionIdleTimeout,
+		AllowedOrigins: cfg.Desk.AllowedOrigins,
+		TicketGroups: func(agentID string) []string {
+			a, err := d.store.Agent(context.Background(), agentID)
+			if err != nil {
+				return nil
+			}
+			return d.tickets.settings.Directory.GroupsOf(a.Login)
+		},
+		Logger: d.log.With("component", "agentdesk"),
+	})
+	if err != nil {
+		return fmt.Errorf("agentdesk: %w", err)
+	}
+	core.addSink(acd.SinkFunc(gw.DeliverACD))
+	d.flows.onReload(gw.ReloadFlows)
+	pages := http.NewServeMux()
+	gw.Routes(pages)
+	d.pages.set(pages)
+
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	gwCtx, stopGateway := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	gwDone := make(chan struct{})
+	wg.Go(func() {
+		defer close(gwDone)
+		if err := gw.Run(gwCtx); err != nil && gwCtx.Err() == nil {
+			d.log.Error("desk gateway stopped", "err", err)
+		}
+	})
+	wg.Go(func() { d.tickets.run(gwCtx, d.log) })
+	wg.Go(func() {
+		<-ctx.Done()
+		stopGateway()
+		<-gwDone
+		stopEngine()
+	})
+	ready()
+	core.run(engineCtx)
+	stopGateway()
+	wg.Wait()
+	return nil
 }

@@ -107,6 +107,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
 	tickets.routes(mux, authSvc)
 	flowSet.routes(mux, authSvc)
+	// The desk, the chat widget and the board, with their sockets, are
+	// served once the routing core is up.
+	pages := &lateHandler{}
+	for _, p := range []string{"/desk/", "/board/", "/chat/", "/common/", "/ws/desk", "/ws/chat"} {
+		mux.Handle(p, pages)
+	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/desk/", http.StatusFound)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
@@ -129,19 +138,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	fatal := make(chan error, 1)
 	wg.Go(func() {
 		defer close(coreDone)
-		if !waitForSchema(coreCtx, st, log) {
-			return
-		}
-		core, err := newCenter(coreCtx, cfg, st, bus, log)
-		if err != nil {
+		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets,
+			flows: flowSet, pages: pages, log: log}, func() { h.coreRunning.Store(true) }); err != nil {
 			fatal <- err
-			return
 		}
-		h.coreRunning.Store(true)
-		var loops sync.WaitGroup
-		loops.Go(func() { tickets.run(coreCtx, log) })
-		core.run(coreCtx)
-		loops.Wait()
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
@@ -182,7 +182,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		srv.Close()
 	}
 	stopSweep()
-	stopCore() // stops the ticket loops, saves the ACD's state and stops it
+	stopCore() // stops the desk gateway, the ticket loops, then the ACD (saving its state)
 	<-coreDone
 	bus.Close() // the recorders write what is buffered, then return
 	wg.Wait()

@@ -56,6 +56,10 @@ type Config struct {
 		SnapshotInterval time.Duration `yaml:"snapshot_interval" doc:"How often queued contacts and agent states are saved, so a restart loses no place in a queue."`
 	} `yaml:"acd"`
 
+	Desk struct {
+		AllowedOrigins []string `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
+	} `yaml:"desk"`
+
 	IVR struct {
 		FlowsDir string `yaml:"flows_dir" doc:"Directory of IVR flow files (with calendars.yaml, prompts/ and tests/); empty: the built-in 10000 flows. Reloaded on SIGHUP or POST /api/v1/admin/flows/reload."`
 	} `yaml:"ivr"`

@@ -36,3 +36,10 @@ func open(tb testing.TB, o store.Options) *store.Store {
 	}
 	return st
 }
+
+// Reopen opens the embedded store in dir (written by a server that has
+// stopped), closed when the test ends.
+func Reopen(tb testing.TB, dir string) *store.Store {
+	tb.Helper()
+	return open(tb, store.Options{DataDir: dir})
+}
