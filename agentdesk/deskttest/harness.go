@@ -59,7 +59,8 @@ type Options struct {
 	SendQueue    int
 	RatePerSec   float64
 	RateBurst    int
-	ChatStarts   int // new chats per second; default 200
+	ChatStarts   int           // new chats per second; default 200
+	IdleLogout   time.Duration // the desk's auto-logout; default 30m
 	// Agents adds this many extra agents agent0001… with skill general
 	// (load tests); their password is Password.
 	Agents int
@@ -178,7 +179,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	}
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
-		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
+		IdleLogout: o.IdleLogout,
+		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		TicketGroups: func(string) []string { return []string{"general"} }})
 	if err != nil {
 		return fail(err)

@@ -19,6 +19,18 @@ const chromium = "/usr/bin/chromium"
 // packages are missing; with CI set it fails instead. Screenshots of the
 // three pages go to $E2E_ARTIFACTS (default agentdesk/e2e/artifacts).
 func TestBrowser(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{OfferTimeout: 60 * time.Second, WrapUp: 60 * time.Second})
+	runScript(t, s, "desk.mjs", "desk.png", "chat.png", "board.png")
+}
+
+// TestBrowserIdleLogout: a desk left alone past the idle limit logs itself
+// out (the 10000 rule), and the session is gone on the server too.
+func TestBrowserIdleLogout(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{IdleLogout: 3 * time.Second})
+	runScript(t, s, "idle.mjs")
+}
+
+func runScript(t *testing.T, s *deskttest.Server, script string, screenshots ...string) {
 	missing := ""
 	if _, err := os.Stat(chromium); err != nil {
 		missing = "chromium (apt-get install -y chromium)"
@@ -41,17 +53,16 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := deskttest.New(t, deskttest.Options{OfferTimeout: 60 * time.Second, WrapUp: 60 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "desk.mjs")
+	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Env = append(os.Environ(), "BASE_URL="+s.URL, "DESK_PASSWORD="+deskttest.Password, "ARTIFACTS="+out, "CHROMIUM="+chromium)
 	b, err := cmd.CombinedOutput()
-	t.Logf("desk.mjs:\n%s", b)
+	t.Logf("%s:\n%s", script, b)
 	if err != nil {
 		t.Fatalf("browser test failed: %v", err)
 	}
-	for _, name := range []string{"desk.png", "chat.png", "board.png"} {
+	for _, name := range screenshots {
 		if st, err := os.Stat(filepath.Join(out, name)); err != nil || st.Size() == 0 {
 			t.Errorf("screenshot %s missing: %v", name, err)
 		}
