@@ -24,7 +24,7 @@ type chat struct {
 	id        string // the contact id
 	tokenHash string
 	cust      *session
-	ch        *customerChannel
+	ch        *ivr.ChatChannel
 	handle    *queueHandle
 	info      CustomerInfo
 	vars      map[string]string // what the flow collected, for the agent's screen
@@ -122,7 +122,7 @@ func (h *hub) startChat(info CustomerInfo) (token, contact string) {
 	s := newSession(newID(16), kindCustomer, g.o.Replay, 64, now)
 	c := &chat{id: contact, tokenHash: hashToken(token), cust: s, info: info, seen: map[string]bool{}, readBy: map[string]int{}}
 	s.chat = c
-	c.ch = newCustomerChannel(chatTransport{g: g, contact: contact}.Send, g.o.Clock)
+	c.ch = ivr.NewChatChannel(chatTransport{g: g, contact: contact}, g.o.Clock)
 	h.sessions[s.id] = s
 	h.tokens[c.tokenHash] = s
 	h.chats[contact] = c

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -36,13 +35,18 @@ type ChatMessage struct {
 // messages with buttons, and what the customer types comes back through
 // Deliver — digits, button keys, option words and keywords are understood
 // by the runner. Idle waits are timed on the injected clock.
+//
+// Whether a customer's message is for the flow or for an agent is the
+// transport owner's decision (the desk gateway knows when an agent joins
+// and leaves): while an agent has the customer it relays to the agent and
+// does not call Deliver. Deciding there, not here, leaves no window after
+// the agent leaves in which the customer's answer to the survey is lost.
 type ChatChannel struct {
 	t         ChatTransport
 	clock     Clock
 	in        chan Input
 	left      chan struct{}
 	leaveOnce sync.Once
-	connected atomic.Bool
 }
 
 // NewChatChannel returns a channel sending through t.
@@ -51,11 +55,11 @@ func NewChatChannel(t ChatTransport, clock Clock) *ChatChannel {
 }
 
 // Deliver passes a customer's message to the IVR. It returns false when
-// the IVR is not taking messages — the customer is with an agent (the desk
-// relays them) or has left — or 16 messages are already waiting.
+// the message is empty, the customer has left, or 16 messages are already
+// waiting.
 func (c *ChatChannel) Deliver(text string) bool {
 	text = strings.TrimSpace(text)
-	if text == "" || c.connected.Load() {
+	if text == "" {
 		return false
 	}
 	select {
@@ -78,15 +82,12 @@ func (c *ChatChannel) Leave() { c.leaveOnce.Do(func() { close(c.left) }) }
 func (c *ChatChannel) Kind() ChannelKind { return Chat }
 
 // Play sends the utterance's text and buttons; it never waits for input.
-// After an agent, a prompt means the IVR has the customer back (the
-// survey), so Deliver takes messages again.
 func (c *ChatChannel) Play(ctx context.Context, u Utterance) (Input, error) {
 	select {
 	case <-c.left:
 		return Input{}, ErrHangup
 	default:
 	}
-	c.connected.Store(false)
 	return Input{}, c.t.Send(ctx, ChatMessage{Kind: ChatPrompt, Text: u.Text(), Buttons: u.Choices})
 }
 
@@ -117,10 +118,9 @@ func (c *ChatChannel) Receive(ctx context.Context, deadline time.Time, queue <-c
 	}
 }
 
-// Transfer tells the customer an agent joined; from now on Deliver refuses
-// messages so the desk relays them to the agent.
+// Transfer tells the customer an agent joined; the transport owner relays
+// the customer's messages to the agent from now on.
 func (c *ChatChannel) Transfer(ctx context.Context, agent string) error {
-	c.connected.Store(true)
 	return c.t.Send(ctx, ChatMessage{Kind: ChatAgent, Agent: agent})
 }
 
