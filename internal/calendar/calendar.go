@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"iter"
 	"math"
 	"time"
 )
@@ -163,27 +164,8 @@ func (c *Calendar) IsOpen(t time.Time) bool {
 // of the next open period; the zero Time if the calendar never opens again.
 func (c *Calendar) NextOpen(t time.Time) time.Time {
 	t = t.Round(0).In(c.loc)
-	first := c.localDay(t) - 1
-	last := c.searchEnd(first + 1)
-	for day := first; day <= last; day++ {
-		ps := c.periodsOn(day)
-		if len(ps) == 0 {
-			continue
-		}
-		y, m, d := civilDate(day)
-		for _, p := range ps {
-			e := c.at(day, y, m, d, p.end)
-			if !e.After(t) {
-				continue
-			}
-			s := c.at(day, y, m, d, p.start)
-			if s.Before(t) {
-				s = t
-			}
-			if e.After(s) {
-				return s
-			}
-		}
+	for s := range c.spans(t, c.searchEnd(c.localDay(t))) {
+		return s
 	}
 	return time.Time{}
 }
@@ -245,34 +227,13 @@ func (c *Calendar) Add(t time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return t
 	}
-	first := c.localDay(t) - 1
-	last := min(c.lastOpenDay(), first+1+HorizonDays)
-	cursor := t
-	for day := first; day <= last; day++ {
-		ps := c.periodsOn(day)
-		if len(ps) == 0 {
+	last := min(c.lastOpenDay(), c.localDay(t)+HorizonDays)
+	for s, e := range c.spans(t, last) {
+		if avail := e.Sub(s); d > avail {
+			d -= avail
 			continue
 		}
-		y, m, dd := civilDate(day)
-		for _, p := range ps {
-			e := c.at(day, y, m, dd, p.end)
-			if !e.After(cursor) {
-				continue
-			}
-			s := c.at(day, y, m, dd, p.start)
-			if s.Before(cursor) {
-				s = cursor
-			}
-			if !e.After(s) {
-				continue // a period inside a skipped DST hour
-			}
-			if avail := e.Sub(s); d > avail {
-				d -= avail
-				cursor = e
-				continue
-			}
-			return s.Add(d)
-		}
+		return s.Add(d)
 	}
 	return time.Time{}
 }
@@ -287,34 +248,50 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 	if !b.After(a) {
 		return 0
 	}
-	first := c.localDay(a) - 1
-	last := min(c.lastOpenDay(), c.localDay(b))
-	cursor := a
 	var sum time.Duration
-	for day := first; day <= last; day++ {
-		ps := c.periodsOn(day)
-		if len(ps) == 0 {
-			continue
+	for s, e := range c.spans(a, min(c.lastOpenDay(), c.localDay(b))) {
+		if !s.Before(b) {
+			break
 		}
-		y, m, d := civilDate(day)
-		for _, p := range ps {
-			e := c.at(day, y, m, d, p.end)
-			if !e.After(cursor) {
-				continue
-			}
-			s := c.at(day, y, m, d, p.start)
-			if s.Before(cursor) {
-				s = cursor
-			}
-			if !e.After(s) || !s.Before(b) {
-				continue
-			}
-			if e.After(b) {
-				e = b
-			}
-			sum += e.Sub(s)
-			cursor = e
+		if e.After(b) {
+			e = b
 		}
+		sum += e.Sub(s)
 	}
 	return sum
+}
+
+// spans yields, in order, the open intervals [s, e) at or after from, the
+// first one clipped to start at from, walking local days up to last. The
+// walk starts a day early: a period of the previous local day may still run
+// at from. Empty intervals (a period inside a skipped DST hour) are passed
+// over. NextOpen, Add and Between are each one loop over it.
+func (c *Calendar) spans(from time.Time, last int64) iter.Seq2[time.Time, time.Time] {
+	return func(yield func(time.Time, time.Time) bool) {
+		cursor := from
+		for day := c.localDay(from) - 1; day <= last; day++ {
+			ps := c.periodsOn(day)
+			if len(ps) == 0 {
+				continue
+			}
+			y, m, d := civilDate(day)
+			for _, p := range ps {
+				e := c.at(day, y, m, d, p.end)
+				if !e.After(cursor) {
+					continue
+				}
+				s := c.at(day, y, m, d, p.start)
+				if s.Before(cursor) {
+					s = cursor
+				}
+				if !e.After(s) {
+					continue
+				}
+				if !yield(s, e) {
+					return
+				}
+				cursor = e
+			}
+		}
+	}
 }
