@@ -193,6 +193,7 @@ type coreDeps struct {
 	tickets *desk
 	flows   *flowSet
 	pages   *lateHandler
+	seed    func(context.Context) error // fills an empty store (the demo center)
 	log     *slog.Logger
 }
 
@@ -203,6 +204,9 @@ type coreDeps struct {
 func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) error {
 	if !waitForSchema(ctx, d.store, d.log) {
 		return nil
+	}
+	if err := d.seed(ctx); err != nil {
+		return err
 	}
 	core, err := newCenter(ctx, cfg, d.store, d.bus, d.log)
 	if err != nil {

@@ -189,16 +189,19 @@ func waitReady(t *testing.T, base string) string {
 func TestDemoSeededOnce(t *testing.T) {
 	dir := t.TempDir()
 	r := start(t, "--data-dir", dir)
+	waitReady(t, r.base)
 	if !strings.Contains(r.stdout.String(), "shown only now") {
 		t.Fatal("first start printed no demo accounts")
 	}
 	r.stop()
 	r = start(t, "--data-dir", dir)
+	waitReady(t, r.base)
 	if strings.Contains(r.stdout.String(), "PASSWORD") {
 		t.Fatal("second start printed passwords again")
 	}
 	r.stop()
 	r = start(t, "--data-dir", t.TempDir(), "--no-demo")
+	waitReady(t, r.base)
 	if r.stdout.String() != "" {
 		t.Fatalf("--no-demo printed %q", r.stdout)
 	}
@@ -212,6 +215,22 @@ func TestNotReadyWhileMigrationsPending(t *testing.T) {
 	if code, _ := get(t, r.base+"/healthz"); code != 200 {
 		t.Fatalf("healthz: %d", code)
 	}
+}
+
+// A node started before its database is migrated (PostgreSQL, shared with
+// the process that migrates) serves its probes as not ready, then seeds the
+// demo center and becomes ready once 'hotline migrate' has run elsewhere.
+func TestStartBeforeMigrate(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	r := start(t, "--data-dir", t.TempDir(), "--database-url", url, "--no-database-migrate-on-start")
+	if code, body := get(t, r.base+"/readyz"); code != 503 || !strings.Contains(body, "migrations pending") {
+		t.Fatalf("readyz before migrate: %d %s", code, body)
+	}
+	if code, out, errs := runCmd(t, noEnv, "migrate", "--database-url", url); code != 0 {
+		t.Fatalf("migrate: %d %s %s", code, out, errs)
+	}
+	waitReady(t, r.base)
+	r.login(t, "wang.fang") // the demo center was seeded after the migration
 }
 
 func runCmd(t *testing.T, getenv func(string) (string, bool), args ...string) (int, string, string) {

@@ -45,8 +45,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		if err != nil {
 			return err
 		}
-	} else if pending, err := st.MigrationsPending(ctx); err == nil && pending {
-		log.Warn("migrations pending: not ready until 'hotline migrate' runs")
 	}
 
 	reg := prometheus.NewRegistry()
@@ -89,7 +87,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		return fmt.Errorf("http.addr: %w", err)
 	}
 	defer ln.Close()
-	if cfg.Demo {
+	// The demo center is seeded once the schema exists, before the ACD
+	// reads its queues.
+	seed := func(ctx context.Context) error {
+		if !cfg.Demo {
+			return nil
+		}
 		seeded, err := demo.Seed(ctx, st, authSvc, time.Now())
 		if err != nil {
 			return err
@@ -97,6 +100,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		if seeded != nil {
 			demo.Print(e.stdout, seeded, "http://"+displayAddr(ln.Addr()))
 		}
+		return nil
 	}
 
 	h := &health{store: st}
@@ -139,7 +143,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets,
-			flows: flowSet, pages: pages, log: log}, func() { h.coreRunning.Store(true) }); err != nil {
+			flows: flowSet, pages: pages, seed: seed, log: log}, func() { h.coreRunning.Store(true) }); err != nil {
 			fatal <- err
 		}
 	})
