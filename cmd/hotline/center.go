@@ -145,7 +145,7 @@ func publishACD(bus *event.Bus, e *acd.Event) {
 }
 
 // run drives the engine until ctx ends, saving a snapshot every interval
-// and once more before the engine stops.
+// and a last one after the engine has stopped.
 func (c *center) run(ctx context.Context) {
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
