@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -85,7 +86,8 @@ func (f *flowSet) routes(mux *http.ServeMux, a *auth.Service) {
 		lib, err := f.reload()
 		if err != nil {
 			problems := []string{err.Error()}
-			if le, ok := err.(*ivr.LoadError); ok {
+			var le *ivr.LoadError
+			if errors.As(err, &le) {
 				problems = problems[:0]
 				for _, p := range le.Problems {
 					problems = append(problems, p.Error())
