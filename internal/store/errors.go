@@ -22,7 +22,6 @@ var (
 	ErrBusy      = errors.New("store busy")          // lock not obtained in time
 	ErrStale     = errors.New("stale version")       // optimistic lock lost
 	ErrLocked    = errors.New("data directory locked by another process")
-	ErrClosed    = errors.New("store closed")
 )
 
 // ConstraintError is a constraint violation reported by either backend.
