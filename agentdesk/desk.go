@@ -68,6 +68,13 @@ func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
 	ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
 	defer cancel()
 	var st *acd.AgentStatus
+	var board []acd.BoardQueue
+	if d.view == viewBoard {
+		// The first snapshot shows the queues as they are now.
+		if qs, err := g.o.ACD.Board(ctx, boardWaiting); err == nil {
+			board = qs
+		}
+	}
 	if d.view == viewDesk {
 		s, e := d.login(ctx)
 		if e != nil {
@@ -88,6 +95,9 @@ func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
 		if d.view == viewBoard {
 			h.boards[s] = true
 			h.dirty = true
+			if board != nil {
+				h.lastQueues, h.lastAt = board, g.o.Clock.Now()
+			}
 		} else {
 			a := h.agent(d.p.AgentID)
 			a.name, a.offline = d.p.Name, false

@@ -2,9 +2,11 @@ package agentdesk_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
@@ -85,5 +87,165 @@ func TestChatStartsSpoofedForwardedFor(t *testing.T) {
 	}
 	if ok != 2 {
 		t.Fatalf("%d chats started with invented X-Forwarded-For, want 2 (the peer's burst)", ok)
+	}
+}
+
+type boardQueueView struct {
+	Queue          string    `json:"queue"`
+	Waiting        int       `json:"waiting"`
+	LongestWaitNS  int64     `json:"longest_wait_ns"`
+	OldestAt       time.Time `json:"oldest_at"`
+	Staffed        int       `json:"staffed"`
+	StaffedOffline int       `json:"staffed_offline"`
+	Answered       int       `json:"answered"`
+	Contacts       []struct {
+		Contact   string    `json:"contact_id"`
+		Position  int       `json:"position"`
+		EnteredAt time.Time `json:"entered_at"`
+		Name      string    `json:"name"`
+	} `json:"contacts"`
+}
+
+type boardView struct {
+	At     time.Time        `json:"at"`
+	Queues []boardQueueView `json:"queues"`
+}
+
+func (b boardView) queue(t *testing.T, id string) boardQueueView {
+	t.Helper()
+	for _, q := range b.Queues {
+		if q.Queue == id {
+			return q
+		}
+	}
+	t.Fatalf("queue %s not on the board: %+v", id, b)
+	return boardQueueView{}
+}
+
+func boardGet(t *testing.T, c *deskttest.Client) boardView {
+	t.Helper()
+	var b boardView
+	if err := json.Unmarshal(do(t, c, "board.get", nil), &b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// waitingChat starts a chat that asks for an agent and waits in general.
+func waitingChat(t *testing.T, s *deskttest.Server, name string) string {
+	t.Helper()
+	st := startChat(t, s, map[string]string{"name": name})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "q", "text": "0"})
+	waitFor(t, func() bool {
+		c, err := s.ACD.Contact(context.Background(), st.Contact)
+		return err == nil && c.State == "queued"
+	})
+	return st.Contact
+}
+
+// TestBoardLongestWaitGrows: while a customer waits and nothing else
+// happens, the board's longest wait grows (read exactly when asked, and
+// pushed every second), instead of staying at what it was at the last
+// event.
+func TestBoardLongestWaitGrows(t *testing.T) {
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	s := deskttest.New(t, deskttest.Options{Clock: clk, Lease: time.Hour, ChatLease: time.Hour})
+	board := dialDesk(t, s, "sam", "board")
+	contact := waitingChat(t, s, "王五")
+	entered := clk.Now()
+	clk.Advance(30 * time.Second)
+
+	q := boardGet(t, board).queue(t, "general")
+	if q.Waiting != 1 || q.LongestWaitNS != int64(30*time.Second) || !q.OldestAt.Equal(entered) {
+		t.Fatalf("board.get: waiting %d longest %v oldest %v, want 1, 30s, %v", q.Waiting, time.Duration(q.LongestWaitNS), q.OldestAt, entered)
+	}
+	if len(q.Contacts) != 1 || q.Contacts[0].Contact != contact || q.Contacts[0].Position != 1 ||
+		!q.Contacts[0].EnteredAt.Equal(entered) || q.Contacts[0].Name != "王五" {
+		t.Fatalf("waiting contacts %+v, want %s entered at %v", q.Contacts, contact, entered)
+	}
+	// No event since: the pushed board still follows the wait.
+	clk.Advance(30 * time.Second)
+	for {
+		var b boardView
+		if _, err := board.Want("board", &b, wait); err != nil {
+			t.Fatalf("no board pushed while a customer waits: %v", err)
+		}
+		if g := b.queue(t, "general"); g.LongestWaitNS >= int64(60*time.Second) {
+			break
+		}
+	}
+}
+
+// TestBoardStaffedAndMove: staffed counts agents whose desk is connected
+// (an agent whose desk is gone is counted apart), and the supervisor moves
+// a waiting contact picked from the queue's list.
+func TestBoardStaffedAndMove(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	board := dialDesk(t, s, "sam", "board")
+	dialDesk(t, s, "alice", "")
+	bob := dialDesk(t, s, "bob", "")
+	bob.Close()
+	waitFor(t, func() bool {
+		q := boardGet(t, board).queue(t, "general")
+		return q.Staffed == 1 && q.StaffedOffline == 1
+	})
+
+	contact := waitingChat(t, s, "赵六")
+	q := boardGet(t, board).queue(t, "general")
+	if len(q.Contacts) != 1 || q.Contacts[0].Contact != contact {
+		t.Fatalf("general lists %+v, want the waiting %s", q.Contacts, contact)
+	}
+	do(t, board, "sup.move", map[string]string{"contact_id": q.Contacts[0].Contact, "queue": "billing"})
+	b := boardGet(t, board)
+	if g, bl := b.queue(t, "general"), b.queue(t, "billing"); len(g.Contacts) != 0 || len(bl.Contacts) != 1 || bl.Contacts[0].Contact != contact {
+		t.Fatalf("after the move: general %+v billing %+v", g.Contacts, bl.Contacts)
+	}
+}
+
+// TestBoardDayInCenterZone: the board's "today" starts at midnight in the
+// center's time zone, not UTC: 15:59 UTC and 16:01 UTC are two days in
+// Shanghai, 23:59 and 00:01 UTC are one.
+func TestBoardDayInCenterZone(t *testing.T) {
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 15, 58, 0, 0, time.UTC)) // 23:58 in Shanghai
+	s := deskttest.New(t, deskttest.Options{Clock: clk, Lease: time.Hour, ChatLease: time.Hour, OfferTimeout: time.Hour})
+	board := dialDesk(t, s, "sam", "board")
+	alice := dialDesk(t, s, "alice", "")
+	do(t, alice, "state.ready", nil)
+	answer := func() {
+		t.Helper()
+		st := startChat(t, s, map[string]string{"name": "客户"})
+		cust := dialChat(t, s, st.Token)
+		if _, err := cust.Hello("", "", 0); err != nil {
+			t.Fatal(err)
+		}
+		do(t, cust, "chat.send", map[string]string{"msg_id": "q", "text": "0"})
+		for {
+			var o struct {
+				Contact string `json:"contact_id"`
+			}
+			if _, err := alice.Want("offer", &o, wait); err != nil {
+				t.Fatal(err)
+			}
+			if o.Contact == st.Contact {
+				break
+			}
+		}
+		do(t, alice, "offer.accept", map[string]string{"contact_id": st.Contact})
+		do(t, alice, "chat.end", map[string]string{"contact_id": st.Contact})
+		waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
+	}
+	answered := func() int { return boardGet(t, board).queue(t, "general").Answered }
+	answer()
+	if n := answered(); n != 1 {
+		t.Fatalf("answered %d, want 1", n)
+	}
+	clk.Advance(3 * time.Minute) // 00:01 in Shanghai, still the 23rd in UTC
+	answer()
+	if n := answered(); n != 1 {
+		t.Fatalf("answered %d after Shanghai midnight, want 1 (a new day)", n)
 	}
 }

@@ -25,7 +25,8 @@ type hub struct {
 	date       string
 	boards     map[*session]bool // sessions of the board view
 	dirty      bool              // the board needs a refresh
-	lastQueues []acd.QueueStats
+	lastQueues []acd.BoardQueue
+	lastAt     time.Time // when lastQueues was read
 }
 
 // agentView is one agent as the desk and the board show it, kept from the
