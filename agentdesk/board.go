@@ -220,6 +220,7 @@ func (d *deskClient) supervise(ctx context.Context, f Frame) (any, *Error) {
 		}
 		return nil, wrapACD(e.ForceState(ctx, me, in.Agent, st, in.Reason))
 	case "sup.logout":
+		d.g.handOver(ctx, in.Agent, "agent_logged_out")
 		if err := e.ForceState(ctx, me, in.Agent, acd.LoggedOut, "supervisor"); err != nil {
 			return nil, acdError(err)
 		}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
+	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/store"
 )
 
 // TestMarketingLogOwnContactOnly: an offer is recorded on the agent's own
@@ -247,5 +249,192 @@ func TestBoardDayInCenterZone(t *testing.T) {
 	answer()
 	if n := answered(); n != 1 {
 		t.Fatalf("answered %d after Shanghai midnight, want 1 (a new day)", n)
+	}
+}
+
+// TestActiveAgentNotIdledOut: with the one-minute idle rule, an agent who
+// works (any desk command, or the page's activity report every 20 s) stays
+// signed in for ten minutes; one minute without any ends the session.
+func TestActiveAgentNotIdledOut(t *testing.T) {
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	s := deskttest.New(t, deskttest.Options{Clock: clk, IdleLogout: time.Minute, Lease: time.Hour, ChatLease: time.Hour})
+	alice := dialDesk(t, s, "alice", "")
+	for i := range 30 {
+		clk.Advance(20 * time.Second)
+		cmd, data := "activity", any(nil)
+		if i%2 == 1 {
+			cmd, data = "state.not_ready", map[string]string{"reason": "break"}
+		}
+		if _, err := alice.Do(cmd, data, wait); err != nil {
+			t.Fatalf("%s after %v of work: %v", cmd, time.Duration(i+1)*20*time.Second, err)
+		}
+	}
+	clk.Advance(61 * time.Second)
+	_, err := alice.Do("ping", nil, wait)
+	wantCode(t, err, agentdesk.CodeExpired)
+}
+
+type chatLeft struct {
+	Reason string `json:"reason"`
+}
+
+// TestLogoutMidChatHandsOver: an agent logging out with a chat open hands
+// it to a ready colleague of its queue; the customer is told why.
+func TestLogoutMidChatHandsOver(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	alice, cust, contact := readyAgentWithChat(t, s)
+	bob := dialDesk(t, s, "bob", "")
+	do(t, bob, "state.ready", nil)
+	do(t, alice, "logout", map[string]string{"reason": "idle"})
+	var left chatLeft
+	if _, err := cust.Want("chat.agent_left", &left, wait); err != nil || left.Reason != "agent_idle" {
+		t.Fatalf("customer: %v %+v, want told the agent left (agent_idle)", err, left)
+	}
+	var offer struct {
+		Contact string `json:"contact_id"`
+		Note    string `json:"note"`
+	}
+	if _, err := bob.Want("offer", &offer, wait); err != nil || offer.Contact != contact || offer.Note != "agent_idle" {
+		t.Fatalf("bob: %v %+v, want the chat offered with the reason", err, offer)
+	}
+	do(t, bob, "offer.accept", map[string]string{"contact_id": contact})
+	if _, err := cust.Want("chat.agent_joined", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLogoutMidChatRequeues: with nobody ready, the chat goes back to its
+// queue (not left with a desk that is gone), and the customer is told.
+func TestLogoutMidChatRequeues(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	alice, cust, contact := readyAgentWithChat(t, s)
+	do(t, alice, "logout", nil)
+	var left chatLeft
+	if _, err := cust.Want("chat.agent_left", &left, wait); err != nil || left.Reason != "agent_logged_out" {
+		t.Fatalf("customer: %v %+v, want told the agent logged out", err, left)
+	}
+	if c, err := s.ACD.Contact(context.Background(), contact); err != nil || c.State != "queued" || c.Queue != "general" {
+		t.Fatalf("contact %+v %v, want queued in general again", c, err)
+	}
+}
+
+// TestSupervisorLogoutHandsOverChats: a supervisor logging out an agent
+// with a chat puts the chat back in its queue at once.
+func TestSupervisorLogoutHandsOverChats(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	_, cust, contact := readyAgentWithChat(t, s)
+	board := dialDesk(t, s, "sam", "board")
+	do(t, board, "sup.logout", map[string]string{"agent_id": s.Accounts["alice"].ID})
+	var left chatLeft
+	if _, err := cust.Want("chat.agent_left", &left, wait); err != nil || left.Reason != "agent_logged_out" {
+		t.Fatalf("customer: %v %+v, want told the agent logged out", err, left)
+	}
+	if c, err := s.ACD.Contact(context.Background(), contact); err != nil || c.State != "queued" {
+		t.Fatalf("contact %+v %v, want queued again", c, err)
+	}
+}
+
+// TestTransferTargetsAndTicketChoices: the desk offers the real queues and
+// the agents ready now for a transfer, and the ticket form's groups and
+// categories, the agent's own pools and whether it may dispatch.
+func TestTransferTargetsAndTicketChoices(t *testing.T) {
+	form := &agentdesk.TicketForm{Groups: []string{"fault-desk", "service-desk"}, Categories: []string{"billing", "broadband"}}
+	s := deskttest.New(t, deskttest.Options{TicketForm: form,
+		TicketGroups: map[string][]string{"alice": {"fault-desk", "service-desk"}}})
+	tok, err := s.Login(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, _, err := deskttest.Dial(context.Background(), s.URL, "/ws/desk", agentdesk.DeskProtocol, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(alice.Close)
+	if _, err := alice.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		MyGroups   []string             `json:"my_groups"`
+		TicketForm agentdesk.TicketForm `json:"ticket_form"`
+		Dispatch   bool                 `json:"dispatch"`
+	}
+	if _, err := alice.Want("snapshot", &snap, wait); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.MyGroups) != 2 || snap.MyGroups[0] != "fault-desk" || len(snap.TicketForm.Categories) != 2 ||
+		len(snap.TicketForm.Groups) != 2 || snap.Dispatch {
+		t.Fatalf("snapshot %+v, want alice's two groups, the form's choices, no dispatch", snap)
+	}
+
+	do(t, alice, "state.ready", nil)
+	st := startChat(t, s, map[string]string{"name": "张三"})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "m0", "text": "0"})
+	if _, err := alice.Want("offer", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do(t, alice, "offer.accept", map[string]string{"contact_id": st.Contact})
+	bob := dialDesk(t, s, "bob", "")
+	dialDesk(t, s, "sam", "") // connected, not ready: not a target
+	targets := func() (qs []string, agents []string) {
+		var out struct {
+			Queues []struct {
+				Queue string `json:"queue"`
+			} `json:"queues"`
+			Agents []struct {
+				ID string `json:"agent_id"`
+			} `json:"agents"`
+		}
+		if err := json.Unmarshal(do(t, alice, "transfer.targets", map[string]string{"contact_id": st.Contact}), &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range out.Queues {
+			qs = append(qs, q.Queue)
+		}
+		for _, a := range out.Agents {
+			agents = append(agents, a.ID)
+		}
+		return qs, agents
+	}
+	if qs, as := targets(); len(qs) != 3 || qs[0] != "general" || qs[1] != "billing" || len(as) != 0 {
+		t.Fatalf("targets: queues %v agents %v, want the three chat queues and nobody ready", qs, as)
+	}
+	do(t, bob, "state.ready", nil)
+	if _, as := targets(); len(as) != 1 || as[0] != s.Accounts["bob"].ID {
+		t.Fatalf("targets: agents %v, want bob (ready)", as)
+	}
+	_, err = bob.Do("transfer.targets", map[string]string{"contact_id": st.Contact}, wait)
+	wantCode(t, err, agentdesk.CodeForbidden)
+}
+
+// TestDeskTicketGetsTierAndRules: a ticket the desk files for a chat gets
+// the customer's tier from the center's records and goes through the
+// dispatch rules like any other.
+func TestDeskTicketGetsTierAndRules(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{TicketRules: []ticket.Rule{
+		{Name: "gold faults", Type: ticket.Fault, Tier: ticket.Gold, Group: "vip-desk"},
+		{Name: "faults", Type: ticket.Fault, Group: "fault-desk"},
+	}})
+	if _, err := s.Store.CreateCustomer(context.Background(), store.Customer{ANI: "13900000001", Name: "张三", Tier: store.TierGold}); err != nil {
+		t.Fatal(err)
+	}
+	alice, _, contact := readyAgentWithChat(t, s)
+	draft := map[string]any{"type": "fault", "category": "broadband", "subject": "宽带断线", "contact": contact, "channel": "chat"}
+	var made struct {
+		Ticket struct {
+			Group    string `json:"group"`
+			Customer struct {
+				Tier string `json:"tier"`
+			} `json:"customer"`
+		} `json:"ticket"`
+	}
+	if err := json.Unmarshal(do(t, alice, "ticket.create", map[string]any{"draft": draft, "key": "t1"}), &made); err != nil {
+		t.Fatal(err)
+	}
+	if made.Ticket.Customer.Tier != "gold" || made.Ticket.Group != "vip-desk" {
+		t.Fatalf("ticket tier %q group %q, want gold and vip-desk", made.Ticket.Customer.Tier, made.Ticket.Group)
 	}
 }

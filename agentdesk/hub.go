@@ -307,7 +307,11 @@ func (h *hub) onACD(ev acd.Event) {
 			delete(h.agent(ev.Agent).chats, ev.Contact)
 			h.toAgent(ev.Agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "transferred"})
 			c.agent = ""
-			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": "transferred"})
+			why := "transferred"
+			if c.leftWhy != "" {
+				why, c.leftWhy = c.leftWhy, ""
+			}
+			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": why})
 		}
 		h.dequeued(ev.Contact)
 	case acd.EventWrapUpStarted:
