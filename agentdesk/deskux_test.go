@@ -237,6 +237,17 @@ func TestBoardDayInCenterZone(t *testing.T) {
 			}
 		}
 		do(t, alice, "offer.accept", map[string]string{"contact_id": st.Contact})
+		for {
+			var c struct {
+				Contact string `json:"contact_id"`
+			}
+			if _, err := alice.Want("chat.started", &c, wait); err != nil {
+				t.Fatal(err)
+			}
+			if c.Contact == st.Contact {
+				break
+			}
+		}
 		do(t, alice, "chat.end", map[string]string{"contact_id": st.Contact})
 		waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
 	}
@@ -377,6 +388,9 @@ func TestTransferTargetsAndTicketChoices(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, alice, "offer.accept", map[string]string{"contact_id": st.Contact})
+	if _, err := alice.Want("chat.started", nil, wait); err != nil {
+		t.Fatal(err)
+	}
 	bob := dialDesk(t, s, "bob", "")
 	dialDesk(t, s, "sam", "") // connected, not ready: not a target
 	targets := func() (qs []string, agents []string) {
