@@ -29,7 +29,7 @@ type Options struct {
 	// Bridge links the chats to the ACD. When nil, the gateway makes its
 	// own over ACD, feeds it the events given to DeliverACD and runs it.
 	Bridge *bridge.Bridge
-	Store *store.Store // customer panel: identity and past contacts; agent skills at login
+	Store  *store.Store // customer panel: identity and past contacts; agent skills at login
 	// Tickets serves the desk's ticket commands and the customer panel's
 	// past tickets.
 	Tickets *ticket.Service
@@ -146,12 +146,12 @@ type Gateway struct {
 	queueIn chan queueNote // chat positions from the contact bridge
 
 	bridge    *bridge.Bridge
-	ownBridge bool // made by New: fed and run by the gateway
-	done  chan struct{} // closed when the hub stopped
-	ready chan struct{} // closed when Run started
-	once  sync.Once
-	wg    sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
-	ctx   context.Context
+	ownBridge bool          // made by New: fed and run by the gateway
+	done      chan struct{} // closed when the hub stopped
+	ready     chan struct{} // closed when Run started
+	once      sync.Once
+	wg        sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
+	ctx       context.Context
 
 	h      *hub          // owned by the hub goroutine
 	starts *rate.Limiter // new chats per second, all customers together

@@ -28,7 +28,7 @@ type ChatMessage struct {
 	Kind    ChatMessageKind
 	Text    string
 	Buttons []Choice // pressing one sends its Key as text
-	Agent   string // ChatAgent: the agent's id
+	Agent   string   // ChatAgent: the agent's id
 }
 
 // ChatChannel is the chat customer's Channel: prompts become text

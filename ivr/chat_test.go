@@ -158,7 +158,7 @@ func (q *chanQueue) Enqueue(ctx context.Context, req QueueRequest) (QueueHandle,
 	q.req = req
 	return q, nil
 }
-func (q *chanQueue) Events() <-chan QueueEvent        { return q.events }
+func (q *chanQueue) Events() <-chan QueueEvent                     { return q.events }
 func (q *chanQueue) Cancel(context.Context, acd.LeaveReason) error { return nil }
 
 type offsetClock time.Duration
