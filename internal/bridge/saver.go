@@ -45,6 +45,9 @@ type Loaded struct {
 // kept aside as "acd.rejected" and the center starts empty: it must not
 // keep the center down.
 func Load(ctx context.Context, st SnapshotStore, notFound error, cfg acd.Config, queues []acd.Queue, log *slog.Logger) (Loaded, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	data, at, err := st.LoadSnapshot(ctx, SnapshotName)
 	switch {
 	case errors.Is(err, notFound):
