@@ -32,6 +32,7 @@ type chat struct {
 	agent     string // the agent the customer talks to now
 	note      string // the last transfer note
 	connected bool   // the IVR has been told an agent joined
+	secret    bool   // the flow's last prompt asked for masked input
 	msgs      []Message
 	seen      map[string]bool // client message ids already taken
 	readBy    map[string]int  // who has read up to which message
@@ -58,8 +59,19 @@ type Message struct {
 	Agent   string        `json:"agent_id,omitempty"`
 	Text    string        `json:"text"`
 	Buttons []ButtonLabel `json:"buttons,omitempty"`
-	At      time.Time     `json:"at"`
+	// Secret (bot): the reply to this prompt is masked input; the widget
+	// hides what the customer types. Masked (customer): the text was
+	// masked input and shows as dots only.
+	Secret bool      `json:"secret,omitempty"`
+	Masked bool      `json:"masked,omitempty"`
+	Copy   []string  `json:"copy,omitempty"` // values to offer for copying (ticket numbers)
+	At     time.Time `json:"at"`
 }
+
+// maskedText stands for masked input everywhere outside the flow: the
+// customer's bubble, the agent's transcript, tickets and the event log.
+// It does not tell the length.
+const maskedText = "••••••"
 
 // ButtonLabel is a choice the chat flow offers; pressing it sends Key.
 type ButtonLabel struct {
@@ -208,7 +220,13 @@ func (h *hub) customerSays(c *chat, msgID, text string) *Error {
 	if !c.markSeen(msgID) {
 		return nil
 	}
-	m := h.addMessage(c, Message{MsgID: msgID, From: "customer", Text: text})
+	// Masked input goes to the flow only: what is kept and shown is dots.
+	secret := c.agent == "" && c.secret
+	shown := Message{MsgID: msgID, From: "customer", Text: text}
+	if secret {
+		shown.Text, shown.Masked = maskedText, true
+	}
+	m := h.addMessage(c, shown)
 	d := chatMessageData{Contact: c.id, Message: m}
 	h.emit(c.cust, "chat.message", d)
 	if c.agent != "" {
@@ -246,7 +264,8 @@ func (h *hub) ivrSays(c *chat, m ivr.ChatMessage) {
 		for _, b := range m.Buttons {
 			bs = append(bs, ButtonLabel{Key: b.Key, Label: b.Label})
 		}
-		msg := h.addMessage(c, Message{From: "bot", Text: m.Text, Buttons: bs})
+		c.secret = m.Secret
+		msg := h.addMessage(c, Message{From: "bot", Text: m.Text, Buttons: bs, Secret: m.Secret, Copy: m.Copy})
 		h.emit(c.cust, "chat.message", chatMessageData{Contact: c.id, Message: msg})
 	case ivr.ChatAgent:
 		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": h.agentName(m.Agent)})

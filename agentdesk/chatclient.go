@@ -88,6 +88,23 @@ func (cc *chatClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 			}
 			return nil
 		})
+	case "chat.lang":
+		// The widget switched language: the flow speaks it from its next
+		// prompt on.
+		var in struct {
+			Lang string `json:"lang"`
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		if in.Lang != "zh" && in.Lang != "en" {
+			return nil, failf(CodeInvalid, "lang: zh or en")
+		}
+		return nil, cc.onChat(s, func(h *hub, ch *chat) *Error {
+			ch.info.Lang = in.Lang
+			ch.ch.SetLang(in.Lang)
+			return nil
+		})
 	case "chat.leave":
 		return nil, cc.onChat(s, func(h *hub, ch *chat) *Error {
 			if !ch.ended {

@@ -415,6 +415,11 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		if !slices.Contains([]string{"presented", "accepted", "declined"}, in.Outcome) {
 			return nil, failf(CodeInvalid, "outcome: presented, accepted or declined")
 		}
+		// An offer is logged on the agent's own contact (talking or in its
+		// wrap-up): another agent's contact is not theirs to record.
+		if err := d.ownContact(in.Contact); err != nil {
+			return nil, err
+		}
 		d.publish("desk.marketing", in.Contact, map[string]string{"offer": in.Offer, "outcome": in.Outcome})
 		return nil, nil
 	case "ticket.create", "ticket.pool", "ticket.mine", "ticket.act", "ticket.get":
@@ -440,6 +445,27 @@ func wrapACD(err error) *Error {
 func ownChat(ch *chat, agentID string) *Error {
 	if ch.agent != agentID {
 		return failf(CodeForbidden, "not your chat")
+	}
+	return nil
+}
+
+// ownContact answers forbidden unless the contact is the agent's own: one
+// it talks to or has in wrap-up.
+func (d *deskClient) ownContact(contact string) *Error {
+	if contact == "" {
+		return failf(CodeInvalid, "contact_id: required")
+	}
+	mine := false
+	if err := d.g.do(func(h *hub) {
+		if a := h.agents[d.p.AgentID]; a != nil {
+			_, wrapping := a.wraps[contact]
+			mine = a.chats[contact] || wrapping
+		}
+	}); err != nil {
+		return failf(CodeUnavailable, err.Error())
+	}
+	if !mine {
+		return failf(CodeForbidden, "contact_id: not your contact")
 	}
 	return nil
 }

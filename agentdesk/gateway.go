@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"sync"
 	"time"
+	_ "time/tzdata" // the default center zone loads without /usr/share/zoneinfo
 
 	"golang.org/x/time/rate"
 
@@ -64,6 +67,16 @@ type Options struct {
 	RatePerSec float64       // commands per second per socket; default 20
 	RateBurst  int           // default 40
 	ChatStarts int           // new chats per second accepted by /chat/api/start; default 200
+	// ChatStartsPerAddress is the new chats per minute one client address
+	// may start (a token bucket of ChatStartBurst); default 30 and 10.
+	ChatStartsPerAddress int
+	ChatStartBurst       int
+	// Location is the center's time zone: the board's "today" starts at
+	// its midnight. Default Asia/Shanghai.
+	Location *time.Location
+	// ClientAddr tells a request's client address (behind trusted
+	// proxies, from X-Forwarded-For); default: the socket's peer.
+	ClientAddr func(*http.Request) string
 	// AllowedOrigins may open /ws/chat from other sites (the embedded
 	// widget), as scheme://host[:port]. /ws/desk is same-origin only.
 	AllowedOrigins []string
@@ -120,6 +133,27 @@ func (o *Options) defaults() error {
 	if o.ChatStarts <= 0 {
 		o.ChatStarts = 200
 	}
+	if o.ChatStartsPerAddress <= 0 {
+		o.ChatStartsPerAddress = 30
+	}
+	if o.ChatStartBurst <= 0 {
+		o.ChatStartBurst = 10
+	}
+	if o.Location == nil {
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return fmt.Errorf("%w: Location: %v", ErrOptions, err)
+		}
+		o.Location = loc
+	}
+	if o.ClientAddr == nil {
+		o.ClientAddr = func(r *http.Request) string {
+			if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+				return host
+			}
+			return r.RemoteAddr
+		}
+	}
 	if o.Clock == nil {
 		o.Clock = systemClock{}
 	}
@@ -153,8 +187,9 @@ type Gateway struct {
 	wg        sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
 	ctx       context.Context
 
-	h      *hub          // owned by the hub goroutine
-	starts *rate.Limiter // new chats per second, all customers together
+	h       *hub          // owned by the hub goroutine
+	starts  *rate.Limiter // new chats per second, all customers together
+	perAddr *addrLimiter  // new chats per client address
 }
 
 // New validates o and returns a Gateway; Run must run for it to serve.
@@ -164,7 +199,8 @@ func New(o Options) (*Gateway, error) {
 	}
 	g := &Gateway{o: o, log: o.Logger, reqs: make(chan func(*hub)), acdIn: make(chan []acd.Event, 1024),
 		queueIn: make(chan queueNote, 1024), bridge: o.Bridge,
-		done: make(chan struct{}), ready: make(chan struct{}), starts: rate.NewLimiter(rate.Limit(o.ChatStarts), 2*o.ChatStarts)}
+		done: make(chan struct{}), ready: make(chan struct{}), starts: rate.NewLimiter(rate.Limit(o.ChatStarts), 2*o.ChatStarts),
+		perAddr: newAddrLimiter(o.ChatStartsPerAddress, o.ChatStartBurst)}
 	if g.bridge == nil {
 		b, err := bridge.New(bridge.Options{Engine: o.ACD, Clock: o.Clock, Logger: o.Logger})
 		if err != nil {

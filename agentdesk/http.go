@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -203,6 +204,13 @@ func (g *Gateway) startChatHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !g.chatOrigin(r) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
+	// One client's flood is refused before it draws on the allowance
+	// every customer shares.
+	if ok, wait := g.perAddr.allow(g.o.ClientAddr(r), g.o.Clock.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		writeJSON(w, http.StatusTooManyRequests, Error{Code: CodeRateLimited, Message: "too many new chats from your address; try again later"})
 		return
 	}
 	if !g.starts.AllowN(g.o.Clock.Now(), 1) {

@@ -337,8 +337,9 @@ func (h *hub) day(queue string) *queueDay {
 	return d
 }
 
+// rollDay starts a new "today" at midnight in the center's time zone.
 func (h *hub) rollDay(at time.Time) {
-	d := at.Format(time.DateOnly)
+	d := at.In(h.g.o.Location).Format(time.DateOnly)
 	if d != h.date {
 		h.date = d
 		clear(h.today)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,13 @@ type ChatMessage struct {
 	Text    string
 	Buttons []Choice // pressing one sends its Key as text
 	Agent   string   // ChatAgent: the agent's id
+	// Secret: the customer's reply to this prompt is masked input; the
+	// transport must not show or keep it in clear (Deliver still takes the
+	// clear text, for the flow only).
+	Secret bool
+	// Copy are values the text shows that the customer may want to copy
+	// (ticket numbers).
+	Copy []string
 }
 
 // ChatChannel is the chat customer's Channel: prompts become text
@@ -47,6 +55,20 @@ type ChatChannel struct {
 	in        chan Input
 	left      chan struct{}
 	leaveOnce sync.Once
+	lang      atomic.Pointer[string]
+}
+
+// SetLang asks the run to speak lang from its next prompt on (the
+// customer switched the widget's language); the run ignores a language
+// its prompts lack.
+func (c *ChatChannel) SetLang(lang string) { c.lang.Store(&lang) }
+
+// Lang is the language the customer last asked for, "" if none.
+func (c *ChatChannel) Lang() string {
+	if l := c.lang.Load(); l != nil {
+		return *l
+	}
+	return ""
 }
 
 // NewChatChannel returns a channel sending through t.
@@ -88,7 +110,7 @@ func (c *ChatChannel) Play(ctx context.Context, u Utterance) (Input, error) {
 		return Input{}, ErrHangup
 	default:
 	}
-	return Input{}, c.t.Send(ctx, ChatMessage{Kind: ChatPrompt, Text: u.Text(), Buttons: u.Choices})
+	return Input{}, c.t.Send(ctx, ChatMessage{Kind: ChatPrompt, Text: u.Text(), Buttons: u.Choices, Secret: u.Secret, Copy: u.Copyable()})
 }
 
 // Receive waits for the customer's next message or a queue event.

@@ -47,7 +47,7 @@ func TestChatChannel(t *testing.T) {
 		if _, err := c.Play(context.Background(), u); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := log.msgs[0].Text, "您的账户余额为十二元五角"; got != want {
+		if got, want := log.msgs[0].Text, "您的账户余额为12.50元。"; got != want {
 			t.Errorf("text: got %q, want %q", got, want)
 		}
 		if len(log.msgs[0].Buttons) != 1 || log.msgs[0].Buttons[0].Label != "余额账单" {

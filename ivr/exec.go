@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
@@ -13,6 +14,7 @@ import (
 // exec runs one node and returns the name of the next node in the current
 // flow ("" returns from a subflow).
 func (ru *run) exec(ctx context.Context, n *Node) (string, error) {
+	ru.followLang()
 	switch n.Kind {
 	case KindPlay:
 		if _, err := ru.ch.Play(ctx, ru.utter(n.Prompt, false, nil)); err != nil {
@@ -106,6 +108,20 @@ func (ru *run) eval(p *vm.Program) any {
 		return nil
 	}
 	return v
+}
+
+// langChooser is a channel on which the customer can switch language at
+// any time (the chat widget's language button).
+type langChooser interface{ Lang() string }
+
+// followLang takes up a language the customer chose on the channel.
+func (ru *run) followLang() {
+	if lc, ok := ru.ch.(langChooser); ok {
+		if l := lc.Lang(); l != "" && l != ru.lang && ru.lib.prompts.HasLanguage(l) {
+			ru.lang = l
+			ru.vars["lang"] = l
+		}
+	}
 }
 
 func (ru *run) utter(segs []Segment, bargeIn bool, choices []Choice) Utterance {
@@ -261,8 +277,13 @@ func (ru *run) optionKey(n *Node, options map[string]string, in Input) string {
 }
 
 func (ru *run) collect(ctx context.Context, n *Node) (string, error) {
+	if n.Text {
+		return ru.collectText(ctx, n)
+	}
 	for tries := 0; ; {
-		in, err := ru.ch.Play(ctx, ru.utter(n.Prompt, n.BargeIn, nil))
+		u := ru.utter(n.Prompt, n.BargeIn, nil)
+		u.Secret = n.Masked
+		in, err := ru.ch.Play(ctx, u)
 		if err != nil {
 			return "", err
 		}
@@ -325,6 +346,49 @@ func (ru *run) collect(ctx context.Context, n *Node) (string, error) {
 		}
 		if len(retry) > 0 {
 			if _, err := ru.ch.Play(ctx, ru.utter(retry, false, nil)); err != nil {
+				return "", err
+			}
+		}
+	}
+}
+
+// collectText takes one message of free text (chat). Voice cannot type:
+// the variable is set to "" and the flow goes on.
+func (ru *run) collectText(ctx context.Context, n *Node) (string, error) {
+	if ru.kind != Chat {
+		ru.setVar(n.Var, "", false)
+		return n.Next, nil
+	}
+	for tries := 0; ; {
+		u := ru.utter(n.Prompt, false, nil)
+		u.Secret = n.Masked
+		if _, err := ru.ch.Play(ctx, u); err != nil {
+			return "", err
+		}
+		in, err := ru.wait(ctx, n.Timeout)
+		if err != nil {
+			return "", err
+		}
+		got := strings.TrimSpace(in.Text)
+		if in.Kind == InputDigits {
+			got = in.Digits
+		}
+		l := utf8.RuneCountInString(got)
+		valid := in.Kind != InputQueue && l >= n.Min && l <= n.Max && (n.Pattern == nil || n.Pattern.MatchString(got))
+		shown := got
+		if n.Masked {
+			shown = ""
+		}
+		ru.emit(InputReceived{Header: ru.head(), Node: n.Name, Value: shown, Masked: n.Masked, Valid: valid})
+		if valid {
+			ru.setVar(n.Var, got, n.Masked)
+			return n.Next, nil
+		}
+		if tries++; tries >= n.Retries {
+			return n.Exhausted, nil
+		}
+		if len(n.Invalid) > 0 {
+			if _, err := ru.ch.Play(ctx, ru.utter(n.Invalid, false, nil)); err != nil {
 				return "", err
 			}
 		}

@@ -102,12 +102,15 @@ type Node struct {
 	Repeat    string
 
 	// collect
-	Var          string
-	Min, Max     int
-	Terminator   string
-	InterDigit   time.Duration
-	Pattern      *regexp.Regexp
-	Masked       bool
+	Var        string
+	Min, Max   int
+	Terminator string
+	InterDigit time.Duration
+	Pattern    *regexp.Regexp
+	Masked     bool
+	// Text: the collect takes free text (chat only; min and max count
+	// characters). On voice the node sets its variable to "" and goes on.
+	Text         bool
 	patternText  string
 	branchCases  []branchCase
 	setValues    []setValue
@@ -134,7 +137,10 @@ type Node struct {
 	// ticket
 	TicketType string
 	Summary    string
-	Fields     map[string]string // ticket field → variable
+	// Subject is the ticket subject as prompts, written in the contact's
+	// language (chat wording); Summary is the fallback.
+	Subject []Segment
+	Fields  map[string]string // ticket field → variable
 
 	// subflow
 	Flow string

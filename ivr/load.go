@@ -276,11 +276,11 @@ func isIdent(s string) bool { return identRE.MatchString(s) }
 var fieldsFor = map[NodeKind][]string{
 	KindPlay:     {"prompt", "next"},
 	KindMenu:     {"prompt", "options", "buttons", "words", "timeout", "retries", "invalid", "no_input", "exhausted", "barge_in", "repeat"},
-	KindCollect:  {"prompt", "var", "min", "max", "terminator", "timeout", "inter_digit_timeout", "pattern", "masked", "retries", "invalid", "no_input", "exhausted", "barge_in", "next"},
+	KindCollect:  {"prompt", "var", "min", "max", "terminator", "timeout", "inter_digit_timeout", "pattern", "masked", "text", "retries", "invalid", "no_input", "exhausted", "barge_in", "next"},
 	KindBranch:   {"cases", "else"},
 	KindLookup:   {"op", "in", "next", "not_found", "error"},
 	KindTransfer: {"queue", "skills", "priority", "comfort", "announce", "after", "callback", "message", "overflow", "error"},
-	KindTicket:   {"type", "summary", "fields", "var", "prompt", "next", "error"},
+	KindTicket:   {"type", "summary", "subject", "fields", "var", "prompt", "next", "error"},
 	KindSurvey:   {"prompt", "buttons", "timeout", "retries", "invalid", "no_input", "var", "next"},
 	KindSubflow:  {"flow", "next"},
 	KindGoto:     {"to"},
@@ -478,6 +478,10 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 			n.BargeIn = r.boolv(val, k)
 		case "masked":
 			n.Masked = r.boolv(val, k)
+		case "text":
+			n.Text = r.boolv(val, k)
+		case "subject":
+			n.Subject = r.segments(val, k)
 		case "repeat":
 			n.Repeat = r.str(val, k)
 			if n.Repeat != "" && !isKey(n.Repeat) {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/hotline10000/hotline/ivr/prompts"
 )
@@ -17,7 +19,10 @@ import (
 // language. Texts come from <lang>.tsv files ("id<TAB>text" lines), audio
 // from <lang>/<id>.wav beside them.
 type Catalog struct {
-	text  map[string]map[string]string // lang → id → text
+	text map[string]map[string]string // lang → id → text
+	// chat holds the chat wording of prompts whose voice wording speaks of
+	// keys ("请按1", "以井号键结束"), from <lang>.chat.tsv; lang → id → text.
+	chat  map[string]map[string]string
 	audio map[string]map[string]audioRef
 	langs []string // sorted; DefaultLang first
 }
@@ -44,9 +49,12 @@ func DefaultCatalog() (*Catalog, error) {
 
 func (c *Catalog) clone() *Catalog {
 	n := &Catalog{text: make(map[string]map[string]string, len(c.text)), audio: make(map[string]map[string]audioRef, len(c.audio)),
-		langs: append([]string(nil), c.langs...)}
+		chat: make(map[string]map[string]string, len(c.chat)), langs: append([]string(nil), c.langs...)}
 	for l, m := range c.text {
 		n.text[l] = maps.Clone(m)
+	}
+	for l, m := range c.chat {
+		n.chat[l] = maps.Clone(m)
 	}
 	for l, m := range c.audio {
 		n.audio[l] = maps.Clone(m)
@@ -54,9 +62,10 @@ func (c *Catalog) clone() *Catalog {
 	return n
 }
 
-// LoadCatalog reads dir/<lang>.tsv and dir/<lang>/*.wav from fsys.
+// LoadCatalog reads dir/<lang>.tsv, dir/<lang>.chat.tsv and
+// dir/<lang>/*.wav from fsys.
 func LoadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
-	c := &Catalog{text: map[string]map[string]string{}, audio: map[string]map[string]audioRef{}}
+	c := &Catalog{text: map[string]map[string]string{}, audio: map[string]map[string]audioRef{}, chat: map[string]map[string]string{}}
 	if err := c.add(fsys, dir); err != nil {
 		return nil, err
 	}
@@ -69,7 +78,15 @@ func (c *Catalog) add(fsys fs.FS, dir string) error {
 		return fmt.Errorf("prompts %s: %w", dir, err)
 	}
 	var probs []Problem
+	if c.chat == nil {
+		c.chat = map[string]map[string]string{}
+	}
+	var chatFiles []string
 	for _, f := range files {
+		if strings.HasSuffix(f, ".chat.tsv") {
+			chatFiles = append(chatFiles, f)
+			continue
+		}
 		lang := strings.TrimSuffix(path.Base(f), ".tsv")
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
@@ -97,6 +114,34 @@ func (c *Catalog) add(fsys fs.FS, dir string) error {
 		wavs, _ := fs.Glob(fsys, path.Join(dir, lang, "*.wav"))
 		for _, w := range wavs {
 			c.audio[lang][strings.TrimSuffix(path.Base(w), ".wav")] = audioRef{fsys: fsys, path: w}
+		}
+	}
+	// Chat wordings replace prompts that exist: a chat-only id would leave
+	// voice without text or audio.
+	for _, f := range chatFiles {
+		lang := strings.TrimSuffix(path.Base(f), ".chat.tsv")
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return fmt.Errorf("prompts: %w", err)
+		}
+		if c.chat[lang] == nil {
+			c.chat[lang] = map[string]string{}
+		}
+		for line, l := range strings.Split(string(data), "\n") {
+			l = strings.TrimRight(l, "\r")
+			if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			id, text, ok := strings.Cut(l, "\t")
+			id, text = strings.TrimSpace(id), strings.TrimSpace(text)
+			switch {
+			case !ok || id == "" || text == "":
+				probs = append(probs, Problem{File: f, Line: line + 1, Msg: "want prompt id, a tab, and the text"})
+			case c.text[lang][id] == "":
+				probs = append(probs, Problem{File: f, Line: line + 1, Msg: fmt.Sprintf("prompt %q has no %s voice text to reword", id, lang)})
+			default:
+				c.chat[lang][id] = text
+			}
 		}
 	}
 	c.langs = c.langs[:0]
@@ -127,6 +172,15 @@ func (c *Catalog) Text(lang, id string) (string, bool) {
 	return t, ok
 }
 
+// ChatText returns the chat wording of prompt id in lang: its
+// <lang>.chat.tsv text, else its voice text.
+func (c *Catalog) ChatText(lang, id string) (string, bool) {
+	if t, ok := c.chat[lang][id]; ok {
+		return t, true
+	}
+	return c.Text(lang, id)
+}
+
 // HasAudio reports whether prompt id has an audio file in lang.
 func (c *Catalog) HasAudio(lang, id string) bool {
 	_, ok := c.audio[lang][id]
@@ -151,6 +205,10 @@ type Utterance struct {
 	BargeIn bool
 	Choices []Choice
 	Prompts *Catalog
+	// Secret: the answer to this utterance is masked input (a PIN). Chat
+	// shows the customer's reply as dots, in their bubble, the agent's
+	// transcript and anything built from it.
+	Secret bool
 }
 
 // Item is a prompt id, or a say piece (Say set) with its value.
@@ -189,8 +247,57 @@ func (u Utterance) Parts() []Part {
 	return parts
 }
 
-// Text renders the utterance for chat.
+// Text renders the utterance for chat, as a chat speaks: prompts in their
+// chat wording (buttons, not keys), say pieces as digits, amounts and
+// dates as written, punctuation between the pieces. Voice uses Parts.
 func (u Utterance) Text() string {
+	zh := u.Lang == "zh"
+	var b strings.Builder
+	prevSay := false
+	for _, it := range u.Items {
+		var piece string
+		if it.Say != "" {
+			piece = chatSay(zh, it.Say, it.Value)
+		} else {
+			piece, _ = u.Prompts.ChatText(u.Lang, it.Prompt)
+		}
+		if piece == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			last, _ := utf8.DecodeLastRuneInString(b.String())
+			first, _ := utf8.DecodeRuneInString(piece)
+			switch {
+			case isPunct(first):
+			case !prevSay && it.Say == "" && !isPunct(last):
+				// Two prompts run together: end the first sentence.
+				if zh {
+					b.WriteString("。")
+				} else {
+					b.WriteString(". ")
+				}
+			case !zh:
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(piece)
+		prevSay = it.Say != ""
+	}
+	if b.Len() > 0 {
+		if last, _ := utf8.DecodeLastRuneInString(b.String()); !isPunct(last) {
+			if zh {
+				b.WriteString("。")
+			} else {
+				b.WriteString(".")
+			}
+		}
+	}
+	return b.String()
+}
+
+// Spoken is the text of the voice rendering (Parts), what the caller
+// hears: numbers and amounts in words.
+func (u Utterance) Spoken() string {
 	var b strings.Builder
 	for i, p := range u.Parts() {
 		if i > 0 && u.Lang != "zh" {
@@ -199,6 +306,44 @@ func (u Utterance) Text() string {
 		b.WriteString(p.Text)
 	}
 	return b.String()
+}
+
+// Copyable lists the values the utterance says as digits (ticket and
+// request numbers), which the chat shows as copyable.
+func (u Utterance) Copyable() []string {
+	var out []string
+	for _, it := range u.Items {
+		if it.Say == SayDigits && it.Value != "" {
+			out = append(out, it.Value)
+		}
+	}
+	return out
+}
+
+func isPunct(r rune) bool {
+	return strings.ContainsRune(".,;:!?。，；：！？、)）」”", r)
+}
+
+// chatSay writes value of kind as a chat shows it: digits stay digits.
+func chatSay(zh bool, kind SayKind, value string) string {
+	if CheckSay(kind, value) != nil {
+		return value
+	}
+	switch kind {
+	case SayMoney:
+		m, _ := ParseMoney(value)
+		if zh {
+			return m.String() + "元"
+		}
+		return "¥" + m.String()
+	case SayDate:
+		d, _ := time.Parse(time.DateOnly, value)
+		if zh {
+			return fmt.Sprintf("%d年%d月%d日", d.Year(), d.Month(), d.Day())
+		}
+		return d.Format("2 January 2006")
+	}
+	return value
 }
 
 // String is the compact form flow tests compare: prompt ids and say

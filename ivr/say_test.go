@@ -11,7 +11,7 @@ func sayText(t *testing.T, lang string, kind SayKind, v string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Utterance{Lang: lang, Items: []Item{{Say: kind, Value: v}}, Prompts: cat}.Text()
+	return Utterance{Lang: lang, Items: []Item{{Say: kind, Value: v}}, Prompts: cat}.Spoken()
 }
 
 func TestSay(t *testing.T) {

@@ -3,6 +3,7 @@ package ivr
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // TicketCreator creates tickets for ticket nodes and queue max-wait
@@ -38,10 +39,14 @@ func (ru *run) ticket(ctx context.Context, n *Node) (string, error) {
 			fields[f] = str(ru.vars[v])
 		}
 	}
+	summary := n.Summary
+	if len(n.Subject) > 0 {
+		summary = strings.TrimRight(ru.utter(n.Subject, false, nil).Text(), "。.")
+	}
 	ru.tickets++
 	key := fmt.Sprintf("%s/%s/%d", ru.c.ID, n.Name, ru.tickets)
 	num, err := t.CreateTicket(ctx, TicketRequest{Key: key, ContactID: ru.c.ID, Type: n.TicketType, ANI: ru.c.ANI,
-		Account: str(ru.vars["account"]), Summary: n.Summary, Channel: ru.kind, Fields: fields})
+		Account: str(ru.vars["account"]), Summary: summary, Channel: ru.kind, Fields: fields})
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()

@@ -57,6 +57,16 @@ func (l *Library) validate() []Problem {
 					}
 				}
 			}
+			for _, seg := range nn.Subject {
+				if seg.Prompt == "" {
+					continue
+				}
+				for _, lang := range l.prompts.Languages() {
+					if _, ok := l.prompts.Text(lang, seg.Prompt); !ok {
+						add(nn, "subject: prompt %q has no %s text", seg.Prompt, lang)
+					}
+				}
+			}
 			for key, id := range nn.Buttons {
 				for _, lang := range l.prompts.Languages() {
 					if _, ok := l.prompts.Text(lang, id); !ok {

@@ -20,6 +20,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket/ticketstore"
 	"github.com/hotline10000/hotline/agentdesk/ticket/tickettest"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
 )
@@ -61,6 +62,13 @@ type Options struct {
 	RateBurst    int
 	ChatStarts   int           // new chats per second; default 200
 	IdleLogout   time.Duration // the desk's auto-logout; default 30m
+	// ChatStartsPerAddress and ChatStartBurst limit new chats per client
+	// address (default: no limit, every test client is loopback); TrustedProxies are believed for
+	// X-Forwarded-For; Location is the center's zone (default Asia/Shanghai).
+	ChatStartsPerAddress int
+	ChatStartBurst       int
+	TrustedProxies       []string
+	Location             *time.Location
 	// Agents adds this many extra agents agent0001… with skill general
 	// (load tests); their password is Password.
 	Agents int
@@ -177,10 +185,20 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if o.ChatStartsPerAddress == 0 {
+		// Every test client comes from loopback: unlimited unless a test
+		// is about the limit.
+		o.ChatStartsPerAddress, o.ChatStartBurst = 1<<30, 1<<20
+	}
+	clients, err := clientaddr.New(o.TrustedProxies)
+	if err != nil {
+		return fail(err)
+	}
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		IdleLogout: o.IdleLogout,
 		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
+		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
 		TicketGroups: func(string) []string { return []string{"general"} }})
 	if err != nil {
 		return fail(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/bridge"
+	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
@@ -173,6 +174,14 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err != nil {
 		return err
 	}
+	centerZone, err := time.LoadLocation(cfg.Center.TimeZone)
+	if err != nil {
+		return fmt.Errorf("center.time_zone: %w", err)
+	}
+	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("http.trusted_proxies: %w", err)
+	}
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store,
 		Tickets: d.tickets.service, Flows: d.flows.library(),
@@ -181,10 +190,14 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		Publish: func(e event.Event) {
 			_, _ = d.bus.Publish(context.Background(), e)
 		},
-		OfferTimeout:   cfg.ACD.OfferTimeout,
-		WrapUp:         cfg.ACD.WrapUp,
-		IdleLogout:     cfg.Auth.SessionIdleTimeout,
-		AllowedOrigins: cfg.Desk.AllowedOrigins,
+		OfferTimeout:         cfg.ACD.OfferTimeout,
+		WrapUp:               cfg.ACD.WrapUp,
+		IdleLogout:           cfg.Auth.SessionIdleTimeout,
+		AllowedOrigins:       cfg.Desk.AllowedOrigins,
+		Location:             centerZone,
+		ClientAddr:           clients.Key,
+		ChatStartsPerAddress: cfg.Desk.ChatStartsPerAddress,
+		ChatStartBurst:       cfg.Desk.ChatStartBurst,
 		TicketGroups: func(agentID string) []string {
 			a, err := d.store.Agent(context.Background(), agentID)
 			if err != nil {

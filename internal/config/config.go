@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+	_ "time/tzdata" // center.time_zone loads without /usr/share/zoneinfo
 )
 
 // Config is the whole configuration of a Hotline node.
@@ -27,6 +29,7 @@ type Config struct {
 		ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" doc:"Time a client has to send request headers."`
 		ShutdownTimeout   time.Duration `yaml:"shutdown_timeout" doc:"How long a graceful shutdown waits for requests in flight before closing them."`
 		MaxBodyBytes      int64         `yaml:"max_body_bytes" doc:"Largest request body the JSON API accepts."`
+		TrustedProxies    []string      `yaml:"trusted_proxies" doc:"Reverse proxies and load balancers (addresses or CIDR prefixes) whose X-Forwarded-For is believed for the client address of per-address limits; empty: the socket's peer is the client."`
 	} `yaml:"http"`
 
 	Database struct {
@@ -56,8 +59,14 @@ type Config struct {
 		SnapshotInterval time.Duration `yaml:"snapshot_interval" doc:"How often queued contacts and agent states are saved, so a restart loses no place in a queue."`
 	} `yaml:"acd"`
 
+	Center struct {
+		TimeZone string `yaml:"time_zone" doc:"IANA time zone of the contact center: the supervisor board's \"today\" starts at midnight here."`
+	} `yaml:"center"`
+
 	Desk struct {
-		AllowedOrigins []string `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
+		AllowedOrigins       []string `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
+		ChatStartsPerAddress int      `yaml:"chat_starts_per_address" doc:"New web chats one client address may start per minute (token bucket; see http.trusted_proxies for clients behind a proxy)."`
+		ChatStartBurst       int      `yaml:"chat_start_burst" doc:"New web chats one client address may start at once before chat_starts_per_address applies."`
 	} `yaml:"desk"`
 
 	IVR struct {
@@ -100,6 +109,9 @@ func Default() Config {
 	c.ACD.ChatCapacity = 3
 	c.ACD.VoiceBlocksChat = true
 	c.ACD.SnapshotInterval = 10 * time.Second
+	c.Center.TimeZone = "Asia/Shanghai"
+	c.Desk.ChatStartsPerAddress = 30
+	c.Desk.ChatStartBurst = 10
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Demo = true
@@ -195,6 +207,22 @@ func (c *Config) Validate() error {
 		bad("acd.chat_capacity", fmt.Sprint(c.ACD.ChatCapacity), "must be between 0 and 20")
 	}
 	positive("acd.snapshot_interval", c.ACD.SnapshotInterval)
+	if _, err := time.LoadLocation(c.Center.TimeZone); err != nil || c.Center.TimeZone == "" {
+		bad("center.time_zone", c.Center.TimeZone, "want an IANA time zone such as Asia/Shanghai")
+	}
+	if c.Desk.ChatStartsPerAddress < 1 {
+		bad("desk.chat_starts_per_address", fmt.Sprint(c.Desk.ChatStartsPerAddress), "must be at least 1")
+	}
+	if c.Desk.ChatStartBurst < 1 {
+		bad("desk.chat_start_burst", fmt.Sprint(c.Desk.ChatStartBurst), "must be at least 1")
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad("http.trusted_proxies", p, "want an address or a CIDR prefix")
+			}
+		}
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -279,8 +279,9 @@ func (h *simHandle) Cancel(context.Context, acd.LeaveReason) error {
 func (s *sim) CreateTicket(ctx context.Context, req ivr.TicketRequest) (string, error) {
 	parts := []string{"ticket", req.Type}
 	for _, k := range sortedKeys(req.Fields) {
-		parts = append(parts, k+"="+req.Fields[k])
+		parts = append(parts, k+"="+strings.ReplaceAll(req.Fields[k], " ", "_"))
 	}
+	parts = append(parts, "subject="+strings.ReplaceAll(req.Summary, " ", "_"))
 	if err := s.expect(strings.Join(parts, " ")); err != nil {
 		return "", err
 	}

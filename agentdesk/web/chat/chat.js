@@ -11,7 +11,11 @@ window.hotlineChat = W;
 
 function start() {
   applyI18n();
-  $('btn-lang').onclick = () => toggleLang();
+  // The language button switches the page and, in a chat, the assistant.
+  $('btn-lang').onclick = () => toggleLang(() => {
+    if (W.sock) W.sock.cmd('chat.lang', { lang: currentLang() }).catch(() => {});
+    if (W.statusFn) $('status').textContent = W.statusFn();
+  });
   // A reload (or a phone that dropped the page) continues the same chat.
   const saved = sessionStorage.getItem('hotline.chat');
   if (saved) { W.token = saved; open(); return; }
@@ -52,31 +56,45 @@ function onFrame(f) {
       W.seen.clear();
       W.agent = d.agent;
       for (const m of d.transcript || []) addMessage(m);
-      if (d.position) status(t('w.position') + d.position);
+      if (d.position) status(() => t('w.position') + d.position);
       if (d.ended) ended();
       break;
     case 'chat.message': addMessage(d); break;
-    case 'chat.queue': status(t('w.position') + d.position + (d.expected_wait_s ? ' · ' + t('w.expected') + Math.ceil(d.expected_wait_s / 60) + ' ' + t('w.minutes') : '')); break;
-    case 'chat.agent_joined': W.agent = true; status(t('w.agent_joined') + d.agent); break;
-    case 'chat.agent_left': W.agent = false; status(t('w.agent_left')); break;
+    case 'chat.queue': status(() => t('w.position') + d.position + (d.expected_wait_s ? ' · ' + t('w.expected') + Math.ceil(d.expected_wait_s / 60) + ' ' + t('w.minutes') : '')); break;
+    case 'chat.agent_joined': W.agent = true; secret(false); status(() => t('w.agent_joined') + d.agent); break;
+    case 'chat.agent_left': W.agent = false; status(() => t('w.agent_left')); break;
     case 'chat.typing': $('typing').textContent = t('w.typing'); clearTimeout(W.tt); W.tt = setTimeout(() => { $('typing').textContent = ''; }, 4000); break;
     case 'chat.read': W.readN = d.n; renderRead(); break;
     case 'chat.ended': ended(); break;
   }
 }
 
-function status(s) { $('status').textContent = s; }
+// status shows a line that follows the language button: fn renders it.
+function status(fn) { W.statusFn = typeof fn === 'function' ? fn : () => fn; $('status').textContent = W.statusFn(); }
+
+// secret: the assistant asked for masked input (a PIN). What the customer
+// types is hidden, and their bubble shows dots, never the digits.
+function secret(on) {
+  W.secret = on;
+  const i = $('text');
+  i.type = on ? 'password' : 'text';
+}
 
 function addMessage(m) {
   if (m.n && W.seen.has(m.n)) return;
   if (m.n) W.seen.add(m.n);
   if (m.from === 'customer' && m.msg_id && W.pending.has(m.msg_id)) { W.pending.get(m.msg_id).remove(); W.pending.delete(m.msg_id); }
   if (m.from === 'system') return;
-  const who = { customer: t('w.you'), agent: t('w.agent'), bot: t('w.bot') }[m.from];
-  const node = el('div', { class: 'msg ' + m.from, 'data-n': m.n }, el('span', { class: 'who', text: who }), m.text);
+  const whoKey = { customer: 'w.you', agent: 'w.agent', bot: 'w.bot' }[m.from];
+  const node = el('div', { class: 'msg ' + m.from + (m.masked ? ' masked' : ''), 'data-n': m.n }, el('span', { class: 'who', 'data-i18n': whoKey, text: t(whoKey) }), m.text);
   if (m.buttons && m.buttons.length && !W.ended) {
     node.append(el('div', { class: 'buttons' }, m.buttons.map((b) => el('button', { type: 'button', 'data-key': b.key, text: b.label, onclick: () => send(b.key) }))));
   }
+  for (const v of m.copy || []) {
+    node.append(el('button', { type: 'button', class: 'copy', 'data-copy': v, 'data-i18n': 'w.copy', text: t('w.copy'),
+      onclick: () => navigator.clipboard && navigator.clipboard.writeText(v).catch(() => {}) }));
+  }
+  if (m.from === 'bot') secret(!!m.secret);
   $('transcript').append(node);
   $('transcript').scrollTop = $('transcript').scrollHeight;
   if (m.from === 'agent') { $('typing').textContent = ''; markRead(); }
@@ -99,7 +117,7 @@ function send(text) {
   if (!text || W.ended) return;
   $('text').value = '';
   const id = newMsgID();
-  const bubble = el('div', { class: 'msg customer sending' }, el('span', { class: 'who', text: t('w.you') }), text);
+  const bubble = el('div', { class: 'msg customer sending' + (W.secret ? ' masked' : '') }, el('span', { class: 'who', 'data-i18n': 'w.you', text: t('w.you') }), W.secret ? '••••••' : text);
   W.pending.set(id, bubble);
   $('transcript').append(bubble);
   $('transcript').scrollTop = $('transcript').scrollHeight;
@@ -109,7 +127,7 @@ function send(text) {
 function ended() {
   if (W.ended) return;
   W.ended = true;
-  status(t('w.ended'));
+  status(() => t('w.ended'));
   $('text').disabled = true;
   for (const b of document.querySelectorAll('#composer button, .buttons button')) b.disabled = true;
   sessionStorage.removeItem('hotline.chat');

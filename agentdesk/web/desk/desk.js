@@ -73,6 +73,7 @@ function renderAll() {
   r.replaceChildren(...S.reasons.map((x) => el('option', { value: x, text: reason(x) })));
   renderState(); renderOffer(); renderWraps();
   for (const c of S.chats.values()) renderChatHead(c);
+  if (S.selected) select(S.selected); // the customer panel, in the new language
 }
 
 function renderState() {
@@ -112,15 +113,15 @@ function addChat(v) {
     c.transcript = el('div', { class: 'transcript', 'aria-live': 'polite' });
     c.typing = el('div', { class: 'typing' });
     c.title = el('span', { class: 'title' });
-    c.input = el('input', { name: 'text', autocomplete: 'off', maxlength: '4000', placeholder: t('chat.placeholder') });
+    c.input = el('input', { name: 'text', autocomplete: 'off', maxlength: '4000', placeholder: t('chat.placeholder'), 'data-i18n-ph': 'chat.placeholder' });
     c.queueSel = el('select', { 'aria-label': 'queue' }, el('option', { value: 'general', text: 'general' }), el('option', { value: 'billing', text: 'billing' }));
-    c.agentIn = el('input', { placeholder: t('transfer.agent'), size: '10' });
-    c.noteIn = el('input', { placeholder: t('transfer.note') });
-    const form = el('form', { onsubmit: (e) => { e.preventDefault(); send(c); } }, c.input, el('button', { class: 'primary', type: 'submit', text: t('chat.send') }));
+    c.agentIn = el('input', { placeholder: t('transfer.agent'), 'data-i18n-ph': 'transfer.agent', size: '10' });
+    c.noteIn = el('input', { placeholder: t('transfer.note'), 'data-i18n-ph': 'transfer.note' });
+    const form = el('form', { onsubmit: (e) => { e.preventDefault(); send(c); } }, c.input, el('button', { class: 'primary', type: 'submit', text: t('chat.send'), 'data-i18n': 'chat.send' }));
     c.input.addEventListener('input', () => { const now = Date.now(); if (!c.typedAt || now - c.typedAt > 2000) { c.typedAt = now; S.sock.cmd('chat.typing', { contact_id: c.id }).catch(() => {}); } });
-    c.endBtn = el('button', { class: 'danger', type: 'button', text: t('chat.end'), onclick: () => S.sock.cmd('chat.end', { contact_id: c.id }).catch((e) => toast(errText(e))) });
+    c.endBtn = el('button', { class: 'danger', type: 'button', text: t('chat.end'), 'data-i18n': 'chat.end', onclick: () => S.sock.cmd('chat.end', { contact_id: c.id }).catch((e) => toast(errText(e))) });
     const transfer = el('div', { class: 'transfer' }, c.queueSel, c.agentIn, c.noteIn,
-      el('button', { type: 'button', text: t('transfer.go'), onclick: () => doTransfer(c) }));
+      el('button', { type: 'button', text: t('transfer.go'), 'data-i18n': 'transfer.go', onclick: () => doTransfer(c) }));
     c.node = el('article', { class: 'card chat', 'data-contact': c.id, onclick: () => select(c.id) },
       el('header', {}, c.title, c.endBtn), c.transcript, c.typing, form, transfer);
     $('chats').append(c.node);
@@ -144,8 +145,9 @@ function addMessage(c, m) {
   if (m.from === 'agent' && m.msg_id && c.pending.has(m.msg_id)) { c.pending.get(m.msg_id).remove(); c.pending.delete(m.msg_id); }
   let text = m.text;
   if (m.from === 'system' && text.startsWith('agent_joined:')) text = t('w.agent_joined') + text.slice(13);
-  const who = { customer: (c.view.customer && c.view.customer.name) || t('w.you'), agent: t('w.agent'), bot: t('w.bot') }[m.from];
-  const node = el('div', { class: 'msg ' + m.from, 'data-n': m.n }, who ? el('span', { class: 'who', text: who }) : null, text);
+  const whoKey = { agent: 'w.agent', bot: 'w.bot' }[m.from];
+  const who = m.from === 'customer' ? ((c.view.customer && c.view.customer.name) || t('w.you')) : whoKey && t(whoKey);
+  const node = el('div', { class: 'msg ' + m.from, 'data-n': m.n }, who ? el('span', { class: 'who', 'data-i18n': whoKey, text: who }) : null, text);
   c.transcript.append(node);
   c.transcript.scrollTop = c.transcript.scrollHeight;
   if (m.from === 'customer') { c.typing.textContent = ''; if (document.visibilityState === 'visible') S.sock.cmd('chat.read', { contact_id: c.id, n: m.n }).catch(() => {}); }
