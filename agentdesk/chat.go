@@ -31,6 +31,7 @@ type chat struct {
 	position  int
 	agent     string // the agent the customer talks to now
 	note      string // the last transfer note
+	leftWhy   string // why its agent is leaving, told to the customer (agent_logged_out, agent_idle)
 	connected bool   // the IVR has been told an agent joined
 	secret    bool   // the flow's last prompt asked for masked input
 	msgs      []Message

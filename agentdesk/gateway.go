@@ -86,6 +86,9 @@ type Options struct {
 	NotReadyReasons []string // default: break, lunch, meeting, training, after_call
 	WrapUpCodes     []string // default: resolved, follow_up, ticket_created, transferred, no_answer
 	TicketGroups    func(agentID string) []string
+	// TicketForm is what the desk's ticket form offers (TicketFormFrom
+	// the ticket settings); default: the common categories, no groups.
+	TicketForm *TicketForm
 }
 
 func (o *Options) defaults() error {
@@ -138,6 +141,10 @@ func (o *Options) defaults() error {
 	}
 	if o.ChatStartBurst <= 0 {
 		o.ChatStartBurst = 10
+	}
+	if o.TicketForm == nil {
+		f := TicketFormFrom(ticket.Settings{})
+		o.TicketForm = &f
 	}
 	if o.Location == nil {
 		loc, err := time.LoadLocation("Asia/Shanghai")

@@ -22,7 +22,8 @@ type hub struct {
 	date       string
 	boards     map[*session]bool // sessions of the board view
 	dirty      bool              // the board needs a refresh
-	lastQueues []acd.QueueStats
+	lastQueues []acd.BoardQueue
+	lastAt     time.Time // when lastQueues was read
 }
 
 // agentView is one agent as the desk and the board show it, kept from the
@@ -297,7 +298,11 @@ func (h *hub) onACD(ev acd.Event) {
 			delete(h.agent(ev.Agent).chats, ev.Contact)
 			h.toAgent(ev.Agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "transferred"})
 			c.agent = ""
-			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": "transferred"})
+			why := "transferred"
+			if c.leftWhy != "" {
+				why, c.leftWhy = c.leftWhy, ""
+			}
+			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": why})
 		}
 	case acd.EventWrapUpStarted:
 		a := h.agent(ev.Agent)

@@ -182,6 +182,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err != nil {
 		return fmt.Errorf("http.trusted_proxies: %w", err)
 	}
+	ticketForm := agentdesk.TicketFormFrom(d.tickets.settings.Settings)
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store,
 		Tickets: d.tickets.service, Flows: d.flows.library(),
@@ -198,6 +199,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		ClientAddr:           clients.Key,
 		ChatStartsPerAddress: cfg.Desk.ChatStartsPerAddress,
 		ChatStartBurst:       cfg.Desk.ChatStartBurst,
+		TicketForm:           &ticketForm,
 		TicketGroups: func(agentID string) []string {
 			a, err := d.store.Agent(context.Background(), agentID)
 			if err != nil {
