@@ -367,16 +367,8 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		if f.Type == "offer.reject" {
 			return nil, wrapACD(e.Reject(ctx, me, in.Contact))
 		}
-		if err := e.Accept(ctx, me, in.Contact); err != nil {
-			return nil, acdError(err)
-		}
-		isChat := false
-		_ = g.do(func(h *hub) { isChat = h.chats[in.Contact] != nil })
-		if isChat {
-			// A chat is connected the moment it is accepted.
-			return nil, wrapACD(e.Connected(ctx, in.Contact))
-		}
-		return nil, nil
+		// The contact bridge connects a chat the moment it is accepted.
+		return nil, wrapACD(g.bridge.Accept(ctx, me, in.Contact))
 	case "chat.send":
 		var in struct {
 			Contact string `json:"contact_id"`
