@@ -210,7 +210,8 @@ func (h *hub) rescueChats(agentID string) {
 		contact, queue := c.id, c.queue
 		g.log.Info("chat rescued from a disconnected agent", "contact_id", contact, "agent_id", agentID, "queue", queue)
 		g.goTask(func() {
-			if err := g.o.ACD.TransferToQueue(context.WithoutCancel(g.ctx), contact, queue); err != nil {
+			// At the front: the customer did nothing to lose their turn.
+			if err := g.o.ACD.ReturnToQueue(context.WithoutCancel(g.ctx), contact); err != nil {
 				g.log.Warn("rescue chat", "contact_id", contact, "err", err)
 			}
 		})
