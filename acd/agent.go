@@ -41,6 +41,7 @@ type agent struct {
 	workTime  int64
 	dirty     bool
 
+	willing                 bool // counted in its queues' willing
 	listedVoice, listedChat bool
 	state                   AgentState
 	shownReason             string
@@ -92,6 +93,7 @@ func (a *agent) derivedState() AgentState {
 // settle is the one place an agent's visible state, its heap listings and
 // its next offer are brought up to date after a change.
 func (r *Router) settle(a *agent, actor, by, why string) {
+	r.countWilling(a)
 	if a.loggingOut && !a.hasWork() {
 		r.finishLogout(a)
 		return
@@ -167,6 +169,9 @@ func (r *Router) join(a *agent) {
 			if stage, score, ok := q.eligibility(a.skills); ok {
 				a.members = append(a.members, &membership{a: a, p: q.pools[stage], score: score, pos: -1})
 				q.staffed++
+				if a.willing {
+					q.willing++
+				}
 			}
 		}
 	}
@@ -190,11 +195,14 @@ func (r *Router) leave(a *agent) {
 	for _, m := range a.members {
 		q := m.p.q
 		q.staffed--
+		if a.willing {
+			q.willing--
+		}
 		if q.staffed == 0 && !q.cfg.JoinEmpty && !q.canOverflow() {
 			emptied = append(emptied, q)
 		}
 	}
-	a.members = nil
+	a.members, a.willing = nil, false
 	for _, q := range emptied {
 		r.loseAll(q, "no_agents")
 	}
@@ -244,15 +252,81 @@ func (r *Router) logout(agentID, actor, by string) error {
 		return err
 	}
 	if a.loggingOut {
-		return illegal("logout", a.id, "logging_out")
+		if actor != ActorSupervisor {
+			return illegal("logout", a.id, "logging_out")
+		}
+		r.forceOut(a, by)
+		return nil
 	}
 	a.loggingOut, a.logoutBy = true, [2]string{actor, by}
 	if c := a.offer; c != nil {
 		r.withdrawOffer(c, "logout")
 		r.requeue(c)
 	}
+	if actor == ActorSupervisor {
+		r.unconnect(a, "logout")
+	}
 	r.settle(a, actor, by, "logout")
 	return nil
+}
+
+// unconnect puts back in their queues, at their places, the contacts the
+// agent accepted whose leg never connected (a phone still ringing, a
+// restored contact whose channel never came back): a supervisor logging
+// the agent out must not wait for a connection that may never come.
+func (r *Router) unconnect(a *agent, why string) {
+	for _, c := range append([]*contact(nil), a.active...) {
+		if c.agent != a || c.state != stateAccepted {
+			continue
+		}
+		a.release(c)
+		a.workTime += r.now - c.acceptedAt
+		c.agent, c.state = nil, stateQueued
+		e := r.contactEvent(EventTransferred, c)
+		e.Agent, e.Target, e.Reason, e.Actor = a.id, c.queue.cfg.ID, why, ActorSupervisor
+		r.emit(e)
+		r.requeue(c)
+	}
+}
+
+// forceOut is a supervisor logging out, again, an agent who is still
+// logging out: the force wins at once. Connected contacts go back to their
+// queues (a new wait, not a new request), consultations end, wrap-ups
+// close.
+func (r *Router) forceOut(a *agent, by string) {
+	a.logoutBy = [2]string{ActorSupervisor, by}
+	r.unconnect(a, "logout")
+	var others []*agent
+	for len(a.active) > 0 {
+		c := a.active[0]
+		if c.consult == a {
+			r.endConsult(c, "logout")
+			others = append(others, c.agent)
+			continue
+		}
+		if c.consult != nil {
+			others = append(others, r.endConsult(c, "logout"))
+		}
+		e := r.contactEvent(EventTransferred, c)
+		e.Agent, e.Target, e.Actor, e.By, e.Reason = a.id, c.queue.cfg.ID, ActorSupervisor, by, "logout"
+		r.emit(e)
+		a.release(c)
+		a.workTime += r.now - c.acceptedAt
+		c.agent, c.waitFrom = nil, r.now
+		r.enqueue(c, c.queue, false, "logout", ActorSupervisor, by)
+	}
+	for len(a.wraps) > 0 {
+		w := a.wraps[0]
+		a.wraps = a.wraps[1:]
+		a.workTime += r.now - w.start
+		r.emit(Event{Kind: EventWrapUpEnded, Agent: a.id, Contact: w.contact, Queue: w.queue, Channel: w.channel,
+			Wait: time.Duration(r.now - w.start), Reason: "logout", Actor: ActorSupervisor})
+	}
+	a.dirty = true
+	r.settle(a, ActorSupervisor, by, "logout")
+	for _, b := range others {
+		r.settle(b, ActorSystem, "", "consult_ended")
+	}
 }
 
 func (r *Router) finishLogout(a *agent) {
@@ -345,6 +419,9 @@ func (r *Router) SetSkills(now time.Time, supervisor, agentID string, skills map
 	r.unlist(a)
 	for _, m := range a.members {
 		m.p.q.staffed--
+		if a.willing {
+			m.p.q.willing--
+		}
 	}
 	old := a.members
 	a.members = nil

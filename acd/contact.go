@@ -152,6 +152,7 @@ func (r *Router) Accept(now time.Time, agentID, contactID string) error {
 		return nil
 	}
 	c.state, c.acceptedAt = stateAccepted, r.now
+	c.queue.pace.add(r.now)
 	e := r.contactEvent(EventAccepted, c)
 	e.Agent, e.Wait = a.id, c.waited(r.now)
 	r.emit(e)
@@ -240,13 +241,19 @@ func (r *Router) End(now time.Time, contactID string) error {
 	if c.state != stateConnected {
 		return illegal("end", c.id, c.state.String())
 	}
+	r.end(c, "")
+	return nil
+}
+
+// end finishes a connected contact; why is the leave reason, if any.
+func (r *Router) end(c *contact, why string) {
 	var b *agent
 	if c.consult != nil {
 		b = r.endConsult(c, "ended")
 	}
 	a := c.agent
 	e := r.contactEvent(EventEnded, c)
-	e.Agent, e.Wait = a.id, time.Duration(r.now-c.answeredAt)
+	e.Agent, e.Wait, e.Reason = a.id, time.Duration(r.now-c.answeredAt), why
 	r.emit(e)
 	r.leaveAgent(c)
 	r.drop(c)
@@ -254,7 +261,6 @@ func (r *Router) End(now time.Time, contactID string) error {
 	if b != nil {
 		r.settle(b, ActorSystem, "", "consult_ended")
 	}
-	return nil
 }
 
 // leaveAgent detaches a contact from its handling agent, who starts wrap-up.

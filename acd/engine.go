@@ -229,6 +229,33 @@ func (e *Engine) Abandon(ctx context.Context, contactID string) error {
 	return e.do(ctx, func(r *Router, now time.Time) error { return r.Abandon(now, contactID) })
 }
 
+// Leave takes a contact out of the ACD in one step, with the reason that
+// decides its outcome (Router.Leave).
+func (e *Engine) Leave(ctx context.Context, contactID string, why LeaveReason) (Left, error) {
+	var left Left
+	err := e.do(ctx, func(r *Router, now time.Time) error {
+		var err error
+		left, err = r.Leave(now, contactID, why)
+		return err
+	})
+	return left, err
+}
+
+// Positions reports, for each queue named, its waiting contacts' places
+// and expected waits (Router.Positions). Unknown queues are skipped.
+func (e *Engine) Positions(ctx context.Context, queueIDs []string) ([]Position, error) {
+	return query(ctx, e, func(r *Router) ([]Position, error) {
+		var out []Position
+		for _, q := range queueIDs {
+			ps, err := r.Positions(q)
+			if err == nil {
+				out = append(out, ps...)
+			}
+		}
+		return out, nil
+	})
+}
+
 // Lose is the platform losing a contact that was not connected.
 func (e *Engine) Lose(ctx context.Context, contactID, reason string) error {
 	return e.do(ctx, func(r *Router, now time.Time) error { return r.Lose(now, contactID, reason) })

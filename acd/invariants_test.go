@@ -99,15 +99,22 @@ func checkInvariants(r *Router) error {
 				}
 			}
 		}
+		willing := 0
 		for _, a := range r.agents {
 			for _, m := range a.members {
 				if m.p.q == q {
 					staffed++
+					if a.ready && !a.loggingOut {
+						willing++
+					}
 				}
 			}
 		}
 		if staffed != q.staffed {
 			return fmt.Errorf("queue %s staffed %d, counted %d", q.cfg.ID, q.staffed, staffed)
+		}
+		if willing != q.willing {
+			return fmt.Errorf("queue %s willing %d, counted %d", q.cfg.ID, q.willing, willing)
 		}
 	}
 	return nil

@@ -16,6 +16,10 @@ type queue struct {
 	// staffed counts logged-in eligible agents (at any stage).
 	staffed   int
 	callbacks int
+	// willing counts logged-in eligible agents who wish to work;
+	// pace times recent services. Both feed the expected wait.
+	willing int
+	pace    pace
 }
 
 type stageRule struct {

@@ -199,6 +199,7 @@ func Restore(cfg Config, queues []Queue, s Snapshot) (*Router, error) {
 		// fills the heaps.
 		a.listedVoice, a.listedChat, a.dirty = a.available(Voice), a.available(Chat), true
 		r.relist(a)
+		r.countWilling(a)
 	}
 	for _, a := range r.sortedAgents() {
 		if a.listedVoice || a.listedChat {

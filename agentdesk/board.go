@@ -19,9 +19,33 @@ type boardData struct {
 }
 
 type boardQueue struct {
-	acd.QueueStats
+	acd.QueueStats // Staffed counts only agents whose desk is connected
 	queueDay
+	// StaffedOffline counts the queue's logged-in agents whose desk is
+	// gone: they take nothing, so they are not staffing it.
+	StaffedOffline int `json:"staffed_offline"`
+	// OldestAt is when the longest-waiting contact entered the queue: the
+	// page shows the longest wait (SL06) as now − OldestAt, exact at any
+	// moment between two pushes.
+	OldestAt *time.Time `json:"oldest_at,omitempty"`
+	// Contacts are the first waiting contacts in service order, for the
+	// supervisor to see and move.
+	Contacts []boardWaiter `json:"contacts"`
 }
+
+// boardWaiter is a waiting contact on the board.
+type boardWaiter struct {
+	Contact   string    `json:"contact_id"`
+	Channel   string    `json:"channel"`
+	Position  int       `json:"position"`
+	EnteredAt time.Time `json:"entered_at"`
+	Priority  int       `json:"priority"`
+	Callback  bool      `json:"callback,omitempty"`
+	Name      string    `json:"name,omitempty"` // the chat's pre-chat name
+}
+
+// boardWaiting is how many waiting contacts per queue the board lists.
+const boardWaiting = 50
 
 type boardAgent struct {
 	ID       string    `json:"agent_id"`
@@ -45,14 +69,16 @@ func (g *Gateway) refreshBoards(ctx context.Context) {
 			return
 		case <-g.o.Clock.After(boardEvery):
 		}
+		// While someone waits, the board is pushed every second even with
+		// no event: waits grow without one.
 		var want bool
-		if err := g.do(func(h *hub) { want = h.dirty && len(h.boards) > 0 }); err != nil {
+		if err := g.do(func(h *hub) { want = len(h.boards) > 0 && (h.dirty || h.anyWaiting()) }); err != nil {
 			return
 		}
 		if !want {
 			continue
 		}
-		qs, err := g.o.ACD.Queues(ctx)
+		qs, err := g.o.ACD.Board(ctx, boardWaiting)
 		if err != nil {
 			continue
 		}
@@ -62,8 +88,24 @@ func (g *Gateway) refreshBoards(ctx context.Context) {
 	}
 }
 
-func (h *hub) pushBoard(qs []acd.QueueStats) {
-	h.lastQueues = qs
+func (h *hub) anyWaiting() bool {
+	for _, q := range h.lastQueues {
+		if q.Waiting > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// present reports whether an agent's desk is connected now.
+func (h *hub) present(agentID string) bool {
+	a := h.agents[agentID]
+	s := h.agentDesk(agentID)
+	return a != nil && !a.offline && s != nil && s.conn != nil
+}
+
+func (h *hub) pushBoard(qs []acd.BoardQueue) {
+	h.lastQueues, h.lastAt = qs, h.g.o.Clock.Now()
 	h.dirty = false
 	b := encode(Frame{Type: "board", At: h.g.o.Clock.Now().UTC(), Data: raw(h.board())})
 	for s := range h.boards {
@@ -74,11 +116,32 @@ func (h *hub) pushBoard(qs []acd.QueueStats) {
 }
 
 func (h *hub) board() boardData {
+	h.rollDay(h.g.o.Clock.Now()) // a new day shows zeros even before its first event
 	b := boardData{At: h.g.o.Clock.Now().UTC(), Queues: []boardQueue{}, Agents: []boardAgent{}}
 	for _, q := range h.lastQueues {
-		bq := boardQueue{QueueStats: q}
+		bq := boardQueue{QueueStats: q.QueueStats, Contacts: []boardWaiter{}}
 		if d := h.today[q.Queue]; d != nil {
 			bq.queueDay = *d
+		}
+		bq.Staffed = 0
+		for _, id := range q.Agents {
+			if h.present(id) {
+				bq.Staffed++
+			} else {
+				bq.StaffedOffline++
+			}
+		}
+		if q.Waiting > 0 {
+			oldest := h.lastAt.Add(-q.LongestWait).UTC()
+			bq.OldestAt = &oldest
+		}
+		for i, c := range q.Contacts {
+			w := boardWaiter{Contact: c.Contact, Channel: q.Channel.String(), Position: i + 1,
+				EnteredAt: h.lastAt.Add(-c.Wait).UTC(), Priority: c.Priority, Callback: c.Callback}
+			if ch := h.chats[c.Contact]; ch != nil {
+				w.Name = ch.info.Name
+			}
+			bq.Contacts = append(bq.Contacts, w)
 		}
 		b.Queues = append(b.Queues, bq)
 	}
@@ -106,8 +169,17 @@ func (d *deskClient) handleBoard(f Frame) (any, *Error) {
 	case "ping":
 		return nil, nil
 	case "board.get":
+		ctx, cancel := context.WithTimeout(d.g.ctx, 10*time.Second)
+		defer cancel()
+		qs, err := d.g.o.ACD.Board(ctx, boardWaiting)
+		if err != nil {
+			return nil, acdError(err)
+		}
 		var b boardData
-		if err := d.g.do(func(h *hub) { b = h.board() }); err != nil {
+		if err := d.g.do(func(h *hub) {
+			h.lastQueues, h.lastAt = qs, h.g.o.Clock.Now()
+			b = h.board()
+		}); err != nil {
 			return nil, failf(CodeUnavailable, err.Error())
 		}
 		return b, nil
@@ -148,6 +220,7 @@ func (d *deskClient) supervise(ctx context.Context, f Frame) (any, *Error) {
 		}
 		return nil, wrapACD(e.ForceState(ctx, me, in.Agent, st, in.Reason))
 	case "sup.logout":
+		d.g.handOver(ctx, in.Agent, "agent_logged_out")
 		if err := e.ForceState(ctx, me, in.Agent, acd.LoggedOut, "supervisor"); err != nil {
 			return nil, acdError(err)
 		}

@@ -2,13 +2,12 @@ package agentdesk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/ivr"
 )
 
@@ -24,14 +23,15 @@ type chat struct {
 	id        string // the contact id
 	tokenHash string
 	cust      *session
-	ch        *ivr.ChatChannel
-	handle    *queueHandle
+	ch        *ivr.ChatChannel // nil for a chat restored after a restart: its flow did not survive
+	handle    *bridge.Handle
 	info      CustomerInfo
 	vars      map[string]string // what the flow collected, for the agent's screen
 	queue     string
 	position  int
 	agent     string // the agent the customer talks to now
 	note      string // the last transfer note
+	leftWhy   string // why its agent is leaving, told to the customer (agent_logged_out, agent_idle)
 	connected bool   // the IVR has been told an agent joined
 	secret    bool   // the flow's last prompt asked for masked input
 	// verified, verifiedPhone and verifiedAccount: what the customer
@@ -44,6 +44,8 @@ type chat struct {
 	readBy    map[string]int  // who has read up to which message
 	ended     bool
 	endedAt   time.Time
+	restored  bool // taken back from the ACD's snapshot after a restart
+	back      bool // its customer came back since
 }
 
 // CustomerInfo is what the pre-chat form (or the caller id) tells.
@@ -124,6 +126,7 @@ func (h *hub) addMessage(c *chat, m Message) Message {
 	}
 	m.At = h.g.o.Clock.Now().UTC()
 	c.msgs = append(c.msgs, m)
+	h.keep(c)
 	return m
 }
 
@@ -181,16 +184,20 @@ func (h *hub) chatClosed(c *chat, outcome string) {
 	// which the flow's cancel caused (chatAgentLeft).
 }
 
+// agentName is how the customer sees an agent.
+func (h *hub) agentName(agentID string) string {
+	if a := h.agents[agentID]; a != nil && a.name != "" {
+		return a.name
+	}
+	return agentID
+}
+
 func (h *hub) chatAnswered(c *chat, agentID string) {
 	c.agent = agentID
-	a := h.agent(agentID)
-	name := a.name
-	if name == "" {
-		name = agentID
-	}
-	if !c.connected && c.handle != nil {
+	name := h.agentName(agentID)
+	if !c.connected && c.handle != nil && c.ch != nil {
+		// The flow hears it from the contact bridge and says it.
 		c.connected = true
-		c.handle.push(ivr.QueueEvent{Kind: ivr.QueueConnected, Agent: name})
 	} else {
 		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": name})
 	}
@@ -210,9 +217,9 @@ func (h *hub) chatAgentLeft(c *chat, reason string) {
 	if !c.ended {
 		h.emit(c.cust, "chat.agent_left", map[string]string{"reason": reason})
 	}
-	if c.handle != nil {
-		c.handle.push(ivr.QueueEvent{Kind: ivr.QueueAgentLeft})
-	}
+	// The flow learns it from the contact bridge; a restored chat has no
+	// flow left to go back to.
+	h.restoredGone(c, "ended")
 }
 
 // customerSays takes a customer's message: to the agent when one is
@@ -237,7 +244,9 @@ func (h *hub) customerSays(c *chat, msgID, text string) *Error {
 		h.toAgent(c.agent, "chat.message", d)
 		return nil
 	}
-	c.ch.Deliver(text)
+	if c.ch != nil {
+		c.ch.Deliver(text)
+	}
 	return nil
 }
 
@@ -270,7 +279,7 @@ func (h *hub) ivrSays(c *chat, m ivr.ChatMessage) {
 		msg := h.addMessage(c, Message{From: "bot", Text: m.Text, Buttons: bs, Secret: m.Secret, Copy: m.Copy})
 		h.emit(c.cust, "chat.message", chatMessageData{Contact: c.id, Message: msg})
 	case ivr.ChatAgent:
-		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": m.Agent})
+		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": h.agentName(m.Agent)})
 	case ivr.ChatVerified:
 		h.chatVerified(c, m)
 	case ivr.ChatEnd:
@@ -305,80 +314,31 @@ func (t chatTransport) Send(_ context.Context, m ivr.ChatMessage) error {
 	})
 }
 
-// chatQueuer is the chat runs' ivr.Queuer: the ACD, with the gateway
-// watching the contact's events.
+// chatQueuer is the chat runs' ivr.Queuer: the contact bridge, with the
+// gateway keeping what the agent's screen and a restart need.
 type chatQueuer struct{ g *Gateway }
 
 func (q chatQueuer) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueHandle, error) {
 	g := q.g
-	hd := &queueHandle{g: g, contact: req.ContactID, events: make(chan ivr.QueueEvent, 32)}
 	err := g.do(func(h *hub) {
 		if c := h.chats[req.ContactID]; c != nil {
-			c.handle, c.vars, c.connected, c.position = hd, req.Context, false, 0
+			c.vars, c.connected, c.position = req.Context, false, 0
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	spec := acd.ContactSpec{ID: req.ContactID, Queue: req.Queue, Channel: acd.Chat, Customer: req.ANI, Tier: req.Tier}
-	err = g.o.ACD.Enqueue(ctx, spec)
-	if errors.Is(err, acd.ErrUnknownTier) {
-		spec.Tier = ""
-		err = g.o.ACD.Enqueue(ctx, spec)
-	}
+	hd, err := g.bridge.Enqueue(ctx, g.chatHolder(), req)
 	if err != nil {
-		return nil, fmt.Errorf("enqueue chat %s: %w", req.ContactID, err)
+		return nil, fmt.Errorf("enqueue chat: %w", err)
 	}
-	return hd, nil
-}
-
-// queueHandle follows one queued chat for the IVR. The hub pushes events
-// without blocking: position updates beyond the buffer are dropped (a
-// newer one follows), the few outcome events always fit.
-type queueHandle struct {
-	g       *Gateway
-	contact string
-	events  chan ivr.QueueEvent
-}
-
-func (q *queueHandle) Events() <-chan ivr.QueueEvent { return q.events }
-
-func (q *queueHandle) push(ev ivr.QueueEvent) {
-	if ev.Kind == ivr.QueuePosition && len(q.events) > cap(q.events)/2 {
-		return
-	}
-	select {
-	case q.events <- ev:
-	default:
-	}
-}
-
-// Cancel takes the contact out of the ACD: abandoned while waiting or
-// offered, ended once connected.
-func (q *queueHandle) Cancel(ctx context.Context) error {
-	e := q.g.o.ACD
-	st, err := e.Contact(ctx, q.contact)
-	if errors.Is(err, acd.ErrUnknownContact) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	switch st.State {
-	case "accepted":
-		if err := e.Connected(ctx, q.contact); err != nil && !errors.Is(err, acd.ErrUnknownContact) {
-			return err
+	_ = g.do(func(h *hub) {
+		if c := h.chats[req.ContactID]; c != nil {
+			c.handle = hd
+			h.keep(c)
 		}
-		err = e.End(ctx, q.contact)
-	case "connected":
-		err = e.End(ctx, q.contact)
-	default:
-		err = e.Abandon(ctx, q.contact)
-	}
-	if errors.Is(err, acd.ErrUnknownContact) {
-		return nil
-	}
-	return err
+	})
+	return hd, nil
 }
 
 // chatTickets creates the chat flow's tickets (a message left when no agent

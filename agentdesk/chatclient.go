@@ -28,6 +28,7 @@ func (cc *chatClient) hello(c *conn, f Frame) (*session, *Error) {
 			return
 		}
 		ch := s.chat
+		s.chat.back = true
 		h.attach(s, c, f.ID, hd, func() any {
 			return chatSnapshot{Contact: ch.id, Transcript: append([]Message{}, ch.msgs...), Agent: ch.agent != "",
 				Position: ch.position, Ended: ch.ended}
@@ -106,7 +107,9 @@ func (cc *chatClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		})
 	case "chat.leave":
 		return nil, cc.onChat(s, func(h *hub, ch *chat) *Error {
-			ch.ch.Leave()
+			if !ch.ended {
+				h.customerLeft(ch, false)
+			}
 			return nil
 		})
 	}

@@ -42,6 +42,86 @@ func (d *deskClient) valid(now time.Time) bool {
 	return true
 }
 
+// recordActivity tells the sign-in session the agent is active: at most
+// every quarter of the idle timeout (and a minute), so a short timeout
+// never logs out an agent who works, and a long one costs few writes.
+// Heartbeats are not activity. Reader goroutine only.
+func (d *deskClient) recordActivity(now time.Time) {
+	every := reauthEvery
+	if idle := d.g.o.IdleLogout; idle > 0 {
+		every = max(min(every, idle/4), time.Second)
+	}
+	if now.Sub(d.authAt) < every {
+		return
+	}
+	ctx, cancel := context.WithTimeout(d.g.ctx, 5*time.Second)
+	defer cancel()
+	if p, err := d.g.o.Auth.Authenticate(ctx, d.token); err == nil && p.AgentID == d.p.AgentID {
+		d.authAt = now
+	}
+}
+
+// handOver gives the chats of an agent who leaves (logs out, idles out,
+// is logged out) to another agent of the chat's queue who is ready, else
+// back to the queue, telling the customer why; the next agent sees why in
+// the transfer note.
+func (g *Gateway) handOver(ctx context.Context, agentID, why string) {
+	type held struct{ contact, queue string }
+	var chats []held
+	_ = g.do(func(h *hub) {
+		a := h.agents[agentID]
+		if a == nil {
+			return
+		}
+		for id := range a.chats {
+			if c := h.chats[id]; c != nil && !c.ended && c.agent == agentID && c.queue != "" {
+				c.note, c.leftWhy = why, why
+				chats = append(chats, held{c.id, c.queue})
+			}
+		}
+	})
+	if len(chats) == 0 {
+		return
+	}
+	e := g.o.ACD
+	board, _ := e.Board(ctx, 0)
+	agents, _ := e.Agents(ctx)
+	ready := map[string]bool{}
+	for _, a := range agents {
+		ready[a.Agent] = a.Ready && !a.LoggingOut && a.Offer == "" && len(a.WrapUps) == 0
+	}
+	var present map[string]bool
+	_ = g.do(func(h *hub) {
+		present = map[string]bool{}
+		for id := range ready {
+			present[id] = h.present(id)
+		}
+	})
+	for _, c := range chats {
+		handed := false
+		for _, q := range board {
+			if q.Queue != c.queue {
+				continue
+			}
+			for _, id := range q.Agents {
+				if id == agentID || !ready[id] || !present[id] {
+					continue
+				}
+				if err := e.TransferToAgent(ctx, c.contact, id); err == nil {
+					handed = true
+					break
+				}
+			}
+		}
+		if handed {
+			continue
+		}
+		if err := e.TransferToQueue(ctx, c.contact, c.queue); err != nil {
+			g.log.Warn("hand over a chat", "contact_id", c.contact, "agent_id", agentID, "err", err)
+		}
+	}
+}
+
 const (
 	viewDesk  = "desk"
 	viewBoard = "board"
@@ -68,6 +148,19 @@ func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
 	ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
 	defer cancel()
 	var st *acd.AgentStatus
+	var board []acd.BoardQueue
+	groups := []string{}
+	if d.view == viewDesk && g.o.TicketGroups != nil {
+		if gs := g.o.TicketGroups(d.p.AgentID); gs != nil {
+			groups = gs
+		}
+	}
+	if d.view == viewBoard {
+		// The first snapshot shows the queues as they are now.
+		if qs, err := g.o.ACD.Board(ctx, boardWaiting); err == nil {
+			board = qs
+		}
+	}
 	if d.view == viewDesk {
 		s, e := d.login(ctx)
 		if e != nil {
@@ -88,6 +181,9 @@ func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
 		if d.view == viewBoard {
 			h.boards[s] = true
 			h.dirty = true
+			if board != nil {
+				h.lastQueues, h.lastAt = board, g.o.Clock.Now()
+			}
 		} else {
 			a := h.agent(d.p.AgentID)
 			a.name, a.offline = d.p.Name, false
@@ -99,7 +195,9 @@ func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
 			if d.view == viewBoard {
 				return h.board()
 			}
-			return h.deskSnapshot(d.p)
+			snap := h.deskSnapshot(d.p)
+			snap.MyGroups, snap.TicketForm, snap.Dispatch = groups, *g.o.TicketForm, d.p.Can(auth.PermTicketsAdmin)
+			return snap
 		})
 	})
 	if err != nil {
@@ -153,6 +251,12 @@ type deskSnapshot struct {
 	Reasons      []string       `json:"not_ready_reasons"`
 	WrapUpCodes  []string       `json:"wrapup_codes"`
 	IdleLogoutMS int64          `json:"idle_logout_ms"`
+	// MyGroups are the ticket groups whose pools the agent works;
+	// TicketForm the form's choices; Dispatch whether the agent may send a
+	// ticket to a group of its choosing (else the dispatch rules do).
+	MyGroups   []string   `json:"my_groups"`
+	TicketForm TicketForm `json:"ticket_form"`
+	Dispatch   bool       `json:"dispatch"`
 }
 
 type agentProfile struct {
@@ -229,6 +333,9 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		return d.handleBoard(f)
 	}
 	g := d.g
+	if f.Type != "ping" {
+		d.recordActivity(g.o.Clock.Now())
+	}
 	ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
 	defer cancel()
 	me := d.p.AgentID
@@ -260,16 +367,8 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		if f.Type == "offer.reject" {
 			return nil, wrapACD(e.Reject(ctx, me, in.Contact))
 		}
-		if err := e.Accept(ctx, me, in.Contact); err != nil {
-			return nil, acdError(err)
-		}
-		isChat := false
-		_ = g.do(func(h *hub) { isChat = h.chats[in.Contact] != nil })
-		if isChat {
-			// A chat is connected the moment it is accepted.
-			return nil, wrapACD(e.Connected(ctx, in.Contact))
-		}
-		return nil, nil
+		// The contact bridge connects a chat the moment it is accepted.
+		return nil, wrapACD(g.bridge.Accept(ctx, me, in.Contact))
 	case "chat.send":
 		var in struct {
 			Contact string `json:"contact_id"`
@@ -362,6 +461,12 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		}
 		d.publish("desk.transfer_note", in.Contact, map[string]string{"queue": in.Queue, "to_agent": in.Agent, "note": in.Note})
 		return nil, nil
+	case "transfer.targets":
+		var in contactRef
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		return d.transferTargets(ctx, in.Contact)
 	case "customer.get":
 		var in contactRef
 		if err := decodeData(f, &in); err != nil {
@@ -438,7 +543,23 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		return nil, nil
 	case "ticket.create", "ticket.pool", "ticket.mine", "ticket.act", "ticket.get":
 		return d.ticketCommand(ctx, f)
+	case "activity":
+		// The page reports keyboard or mouse use (throttled); like any
+		// command it counts as activity (recordActivity below).
+		return nil, nil
 	case "logout":
+		var in struct {
+			Reason string `json:"reason"` // "idle" when the page timed out
+		}
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		why := "agent_logged_out"
+		if in.Reason == "idle" {
+			why = "agent_idle"
+		}
+		// No customer is left talking to a desk that is gone.
+		g.handOver(ctx, me, why)
 		if err := e.Logout(ctx, me); err != nil && !errors.Is(err, acd.ErrUnknownAgent) {
 			return nil, acdError(err)
 		}
@@ -461,6 +582,64 @@ func ownChat(ch *chat, agentID string) *Error {
 		return failf(CodeForbidden, "not your chat")
 	}
 	return nil
+}
+
+// transferTarget is a queue or an agent a chat may be transferred to.
+type transferTargets struct {
+	Queues []transferQueue `json:"queues"`
+	Agents []transferAgent `json:"agents"`
+}
+
+type transferQueue struct {
+	Queue     string `json:"queue"`
+	Waiting   int    `json:"waiting"`
+	Available int    `json:"available"`
+}
+
+type transferAgent struct {
+	ID   string `json:"agent_id"`
+	Name string `json:"name"`
+}
+
+// transferTargets lists where the agent's chat may go: the queues of its
+// channel (but the one it came from is there too: a re-queue) and the
+// agents ready now, other than the agent, whose desk is connected.
+func (d *deskClient) transferTargets(ctx context.Context, contact string) (any, *Error) {
+	channel := acd.Chat
+	if err := d.onChat(contact, func(_ *hub, ch *chat) *Error { return ownChat(ch, d.p.AgentID) }); err != nil {
+		return nil, err
+	}
+	e := d.g.o.ACD
+	qs, err := e.Queues(ctx)
+	if err != nil {
+		return nil, acdError(err)
+	}
+	as, err := e.Agents(ctx)
+	if err != nil {
+		return nil, acdError(err)
+	}
+	out := transferTargets{Queues: []transferQueue{}, Agents: []transferAgent{}}
+	for _, q := range qs {
+		if q.Channel == channel {
+			out.Queues = append(out.Queues, transferQueue{Queue: q.Queue, Waiting: q.Waiting, Available: q.Available})
+		}
+	}
+	if err := d.g.do(func(h *hub) {
+		for _, a := range as {
+			if a.Agent == d.p.AgentID || a.State != acd.Ready || !h.present(a.Agent) {
+				continue
+			}
+			name := a.Agent
+			if v := h.agents[a.Agent]; v != nil && v.name != "" {
+				name = v.name
+			}
+			out.Agents = append(out.Agents, transferAgent{ID: a.Agent, Name: name})
+		}
+	}); err != nil {
+		return nil, failf(CodeUnavailable, err.Error())
+	}
+	slices.SortFunc(out.Agents, func(x, y transferAgent) int { return compareStr(x.Name, y.Name) })
+	return out, nil
 }
 
 // ownContact answers forbidden unless the contact is the agent's own: one

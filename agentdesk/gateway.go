@@ -18,6 +18,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/agentdesk/ticket/ivrticket"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
@@ -27,9 +28,12 @@ import (
 // Options are the gateway's dependencies and limits. Auth, ACD and Flows
 // are required; the rest have defaults.
 type Options struct {
-	Auth  *auth.Service
-	ACD   *acd.Engine
-	Store *store.Store // customer panel: identity and past contacts; agent skills at login
+	Auth *auth.Service
+	ACD  *acd.Engine
+	// Bridge links the chats to the ACD. When nil, the gateway makes its
+	// own over ACD, feeds it the events given to DeliverACD and runs it.
+	Bridge *bridge.Bridge
+	Store  *store.Store // customer panel: identity and past contacts; agent skills at login
 	// Tickets serves the desk's ticket commands and the customer panel's
 	// past tickets.
 	Tickets *ticket.Service
@@ -93,6 +97,9 @@ type Options struct {
 	NotReadyReasons []string // default: break, lunch, meeting, training, after_call
 	WrapUpCodes     []string // default: resolved, follow_up, ticket_created, transferred, no_answer
 	TicketGroups    func(agentID string) []string
+	// TicketForm is what the desk's ticket form offers (TicketFormFrom
+	// the ticket settings); default: the common categories, no groups.
+	TicketForm *TicketForm
 }
 
 func (o *Options) defaults() error {
@@ -157,6 +164,10 @@ func (o *Options) defaults() error {
 	if o.ChatStartBurst <= 0 {
 		o.ChatStartBurst = 10
 	}
+	if o.TicketForm == nil {
+		f := TicketFormFrom(ticket.Settings{})
+		o.TicketForm = &f
+	}
 	if o.Location == nil {
 		loc, err := time.LoadLocation("Asia/Shanghai")
 		if err != nil {
@@ -193,13 +204,17 @@ type Gateway struct {
 	log    *slog.Logger
 	runner *ivr.Runner
 
-	reqs  chan func(*hub)
-	acdIn chan []acd.Event
-	done  chan struct{} // closed when the hub stopped
-	ready chan struct{} // closed when Run started
-	once  sync.Once
-	wg    sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
-	ctx   context.Context
+	reqs    chan func(*hub)
+	acdIn   chan []acd.Event
+	queueIn chan queueNote // chat positions from the contact bridge
+
+	bridge    *bridge.Bridge
+	ownBridge bool          // made by New: fed and run by the gateway
+	done      chan struct{} // closed when the hub stopped
+	ready     chan struct{} // closed when Run started
+	once      sync.Once
+	wg        sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
+	ctx       context.Context
 
 	h       *hub          // owned by the hub goroutine
 	starts  *rate.Limiter // new chats per second, all customers together
@@ -212,8 +227,16 @@ func New(o Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{o: o, log: o.Logger, reqs: make(chan func(*hub)), acdIn: make(chan []acd.Event, 1024),
+		queueIn: make(chan queueNote, 1024), bridge: o.Bridge,
 		done: make(chan struct{}), ready: make(chan struct{}), starts: rate.NewLimiter(rate.Limit(o.ChatStarts), 2*o.ChatStarts),
 		perAddr: newAddrLimiter(o.ChatStartsPerAddress, o.ChatStartBurst)}
+	if g.bridge == nil {
+		b, err := bridge.New(bridge.Options{Engine: o.ACD, Clock: o.Clock, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		g.bridge, g.ownBridge = b, true
+	}
 	cfg := ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
 		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, PINGuard: o.PINGuard, Logger: o.Logger}
 	if o.SMS != nil && o.Store != nil {
@@ -235,6 +258,13 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 	g.ctx = ctx
 	close(g.ready)
+	if g.ownBridge {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			_ = g.bridge.Run(ctx)
+		}()
+	}
 	g.h.loop(ctx)
 	close(g.done)
 	g.wg.Wait()
@@ -251,6 +281,9 @@ func (g *Gateway) ReloadFlows(lib *ivr.Library) { g.runner.Reload(lib) }
 func (g *Gateway) DeliverACD(events []acd.Event) {
 	if len(events) == 0 {
 		return
+	}
+	if g.ownBridge {
+		g.bridge.Deliver(events)
 	}
 	select {
 	case g.acdIn <- events:

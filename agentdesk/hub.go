@@ -17,15 +17,13 @@ type hub struct {
 	byKey      map[string]*session // agent sessions by agent id + view
 	tokens     map[string]*session // customer sessions by chat token hash
 	agents     map[string]*agentView
-	chats      map[string]*chat    // by contact id
-	waiting    map[string][]string // queue → contacts in arrival order
-	entered    map[string]int      // contact → its position when it entered
-	pace       map[string]*pace    // queue → recent waits per position
+	chats      map[string]*chat // by contact id
 	today      map[string]*queueDay
 	date       string
 	boards     map[*session]bool // sessions of the board view
 	dirty      bool              // the board needs a refresh
-	lastQueues []acd.QueueStats
+	lastQueues []acd.BoardQueue
+	lastAt     time.Time // when lastQueues was read
 }
 
 // agentView is one agent as the desk and the board show it, kept from the
@@ -51,7 +49,7 @@ type queueDay struct {
 
 func newHub(g *Gateway) *hub {
 	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
-		agents: map[string]*agentView{}, chats: map[string]*chat{}, waiting: map[string][]string{}, entered: map[string]int{}, pace: map[string]*pace{},
+		agents: map[string]*agentView{}, chats: map[string]*chat{},
 		today: map[string]*queueDay{}, boards: map[*session]bool{}}
 }
 
@@ -72,6 +70,8 @@ func (h *hub) loop(ctx context.Context) {
 			for _, ev := range evs {
 				h.onACD(ev)
 			}
+		case q := <-g.queueIn:
+			h.queueMoved(q.contact, q.ev)
 		case <-sweep:
 			h.sweep(g.o.Clock.Now())
 			sweep = g.o.Clock.After(sweepEvery)
@@ -86,11 +86,9 @@ func (h *hub) shutdown() {
 	for _, s := range h.sessions {
 		s.conn = nil
 	}
-	for _, c := range h.chats {
-		if c.ch != nil {
-			c.ch.Leave()
-		}
-	}
+	// Chats are not left: their runs stop with the gateway's context, and
+	// the contact bridge keeps waiting and connected chats in the ACD's
+	// snapshot for the customer to come back to after the restart.
 }
 
 // emit sends a durable frame on a session: numbered, kept for replay and
@@ -180,7 +178,7 @@ func (h *hub) sweep(now time.Time) {
 			s.expired = true
 			if c := s.chat; c != nil && !c.ended {
 				g.log.Info("chat lease expired", "contact_id", c.id)
-				c.ch.Leave()
+				h.customerLeft(c, true)
 			}
 		}
 	}
@@ -243,7 +241,10 @@ func (h *hub) onACD(ev acd.Event) {
 	c := h.chats[ev.Contact]
 	switch ev.Kind {
 	case acd.EventQueued:
-		h.enqueued(ev.Queue, ev.Contact)
+		if c != nil {
+			c.queue = ev.Queue
+			h.keep(c)
+		}
 	case acd.EventOffered:
 		a := h.agent(ev.Agent)
 		od := &offerData{Contact: ev.Contact, Queue: ev.Queue, Channel: ev.Channel.String(), Tier: ev.Tier,
@@ -267,8 +268,6 @@ func (h *hub) onACD(ev acd.Event) {
 		}
 		h.toAgent(ev.Agent, "offer.ended", map[string]string{"contact_id": ev.Contact, "reason": "accepted"})
 	case acd.EventAnswered:
-		h.answeredAfter(ev.Queue, ev.Contact, ev.Wait)
-		h.dequeued(ev.Contact)
 		h.day(ev.Queue).Answered++
 		a := h.agent(ev.Agent)
 		a.chats[ev.Contact] = true
@@ -287,18 +286,11 @@ func (h *hub) onACD(ev acd.Event) {
 			h.toAgent(ev.Agent, "contact.ended", map[string]string{"contact_id": ev.Contact})
 		}
 	case acd.EventAbandoned:
-		h.dequeued(ev.Contact)
 		h.day(ev.Queue).Abandoned++
+		h.restoredGone(c, "abandoned")
 	case acd.EventLost:
-		h.dequeued(ev.Contact)
 		h.day(ev.Queue).Lost++
-		if c != nil && c.handle != nil {
-			qe := ivr.QueueEvent{Kind: ivr.QueueLost}
-			if ev.Action == acd.Ticket || ev.Action == acd.Voicemail {
-				qe = ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: ivr.ActionMessage}
-			}
-			c.handle.push(qe)
-		}
+		h.restoredGone(c, "system_lost")
 	case acd.EventTransferred:
 		// Away from an agent (to a queue or another agent) or between
 		// queues; the queued event that follows puts it in line again.
@@ -306,9 +298,12 @@ func (h *hub) onACD(ev acd.Event) {
 			delete(h.agent(ev.Agent).chats, ev.Contact)
 			h.toAgent(ev.Agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "transferred"})
 			c.agent = ""
-			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": "transferred"})
+			why := "transferred"
+			if c.leftWhy != "" {
+				why, c.leftWhy = c.leftWhy, ""
+			}
+			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": why})
 		}
-		h.dequeued(ev.Contact)
 	case acd.EventWrapUpStarted:
 		a := h.agent(ev.Agent)
 		end := ev.At.Add(h.g.o.WrapUp).UTC()
@@ -356,86 +351,18 @@ func (h *hub) rollDay(at time.Time) {
 	}
 }
 
-// enqueued and dequeued keep each queue's waiting contacts in arrival
-// order, from which a chat customer's position and expected wait are told.
-func (h *hub) enqueued(queue, contact string) {
-	h.waiting[queue] = append(h.waiting[queue], contact)
-	h.entered[contact] = len(h.waiting[queue])
-	if c := h.chats[contact]; c != nil {
-		c.queue = queue
-	}
-	h.tellPositions(queue)
-}
-
-func (h *hub) dequeued(contact string) {
-	delete(h.entered, contact)
-	for q, ids := range h.waiting {
-		for i, id := range ids {
-			if id == contact {
-				h.waiting[q] = append(ids[:i:i], ids[i+1:]...)
-				h.tellPositions(q)
-				return
-			}
-		}
-	}
-}
-
-// answeredAfter records how long an answered contact waited from the
-// position it entered at: the queue's recent seconds per position.
-func (h *hub) answeredAfter(queue, contact string, wait time.Duration) {
-	pos, ok := h.entered[contact]
-	if !ok || pos <= 0 {
-		return
-	}
-	r := h.pace[queue]
-	if r == nil {
-		r = &pace{}
-		h.pace[queue] = r
-	}
-	r.add(wait, pos)
-}
-
-// pace keeps the last answered contacts' waits and entry positions.
-type pace struct {
-	waits [20]time.Duration
-	pos   [20]int
-	n, at int
-}
-
-func (p *pace) add(wait time.Duration, pos int) {
-	p.waits[p.at], p.pos[p.at] = wait, pos
-	p.at = (p.at + 1) % len(p.waits)
-	p.n = min(p.n+1, len(p.waits))
-}
-
-// expect estimates the wait at position pos (0: unknown yet).
-func (p *pace) expect(pos int) time.Duration {
-	if p == nil || p.n == 0 {
-		return 0
-	}
-	var w time.Duration
-	var n int
-	for i := range p.n {
-		w += p.waits[i]
-		n += p.pos[i]
-	}
-	return w / time.Duration(n) * time.Duration(pos)
-}
-
 type queueInfo struct {
 	Position     int `json:"position"`
 	ExpectedWait int `json:"expected_wait_s,omitempty"`
 }
 
-func (h *hub) tellPositions(queue string) {
-	for i, id := range h.waiting[queue] {
-		c := h.chats[id]
-		if c == nil || c.handle == nil || c.position == i+1 {
-			continue
-		}
-		c.position = i + 1
-		exp := h.pace[queue].expect(i + 1)
-		c.handle.push(ivr.QueueEvent{Kind: ivr.QueuePosition, Position: i + 1, ExpectedWait: exp})
-		h.volatile(c.cust, "chat.queue", queueInfo{Position: i + 1, ExpectedWait: int((exp + time.Second - 1) / time.Second)})
+// queueMoved tells a chat customer their place in the queue, as the
+// contact bridge computed it from the router.
+func (h *hub) queueMoved(contact string, ev ivr.QueueEvent) {
+	c := h.chats[contact]
+	if c == nil || c.ended || ev.Kind != ivr.QueuePosition {
+		return
 	}
+	c.position = ev.Position
+	h.volatile(c.cust, "chat.queue", queueInfo{Position: ev.Position, ExpectedWait: int((ev.ExpectedWait + time.Second - 1) / time.Second)})
 }

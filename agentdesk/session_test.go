@@ -86,28 +86,3 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		}
 	}
 }
-
-func TestPaceExpectedWait(t *testing.T) {
-	var none *pace
-	if got := none.expect(3); got != 0 {
-		t.Errorf("no history: got %v, want 0", got)
-	}
-	p := &pace{}
-	p.add(60*time.Second, 2) // entered second, waited a minute
-	p.add(90*time.Second, 3)
-	cases := []struct {
-		pos  int
-		want time.Duration
-	}{{1, 30 * time.Second}, {4, 120 * time.Second}}
-	for _, tc := range cases {
-		if got := p.expect(tc.pos); got != tc.want {
-			t.Errorf("position %d: got %v, want %v", tc.pos, got, tc.want)
-		}
-	}
-	for range 30 {
-		p.add(10*time.Second, 1)
-	}
-	if got := p.expect(2); got != 20*time.Second {
-		t.Errorf("after the window moved: got %v, want 20s", got)
-	}
-}

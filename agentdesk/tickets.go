@@ -3,10 +3,60 @@ package agentdesk
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/store"
 )
+
+// TicketForm is what the desk's ticket form offers, taken from the ticket
+// settings: the groups a dispatcher may send a ticket to, and the
+// categories the center uses (suggestions: a category is free text).
+type TicketForm struct {
+	Groups     []string `json:"groups"`
+	Categories []string `json:"categories"`
+}
+
+// commonCategories are suggested whatever the settings say: what the
+// built-in flows file (offline messages, faults) and what a 10000 desk
+// is asked about most.
+var commonCategories = []string{"billing", "broadband", "mobile", "network", "package", "offline_message", "fault"}
+
+// TicketFormFrom collects the form's choices from the ticket settings: every
+// group the directory, the dispatch rules and the escalation chain name,
+// and every category the rules and the service category name.
+func TicketFormFrom(s ticket.Settings) TicketForm {
+	var f TicketForm
+	add := func(list *[]string, v string) {
+		if v != "" && !slices.Contains(*list, v) {
+			*list = append(*list, v)
+		}
+	}
+	for g := range s.Directory.Members {
+		add(&f.Groups, g)
+	}
+	for g := range s.Directory.Leads {
+		add(&f.Groups, g)
+	}
+	for _, r := range s.Rules {
+		add(&f.Groups, r.Group)
+		add(&f.Categories, r.Category)
+	}
+	for _, e := range s.SLA.Escalation {
+		add(&f.Groups, e.MoveTo)
+	}
+	add(&f.Categories, s.ServiceCategory)
+	for _, c := range commonCategories {
+		add(&f.Categories, c)
+	}
+	slices.Sort(f.Groups)
+	slices.Sort(f.Categories)
+	if f.Groups == nil {
+		f.Groups = []string{}
+	}
+	return f
+}
 
 // actor is the ticket service's view of the desk's principal.
 func (d *deskClient) actor() ticket.Actor {
@@ -41,9 +91,11 @@ func (d *deskClient) ticketCommand(ctx context.Context, f Frame) (any, *Error) {
 		if err := decodeData(f, &in); err != nil {
 			return nil, err
 		}
+		ani := ""
 		if in.Draft.Contact != "" {
 			// Only the agent holding the contact links a ticket to it.
 			if e := d.onChat(in.Draft.Contact, func(_ *hub, ch *chat) *Error {
+				ani = ch.info.ANI
 				if ch.agent != d.p.AgentID && !d.p.Can(auth.PermSupervise) {
 					return failf(CodeForbidden, "not your contact")
 				}
@@ -56,6 +108,18 @@ func (d *deskClient) ticketCommand(ctx context.Context, f Frame) (any, *Error) {
 				return nil
 			}); e != nil && e.Code != CodeNotFound {
 				return nil, e
+			}
+		}
+		// The customer's tier is the center's record of them, like the
+		// flow's tickets get it, so dispatch rules and SLA policies by
+		// tier apply to desk tickets too.
+		if in.Draft.Customer.Tier == "" && ani != "" && d.g.o.Store != nil {
+			cu, err := d.g.o.Store.CustomerByANI(ctx, ani)
+			switch {
+			case err == nil && ticket.Tier(cu.Tier).Valid():
+				in.Draft.Customer.Tier = ticket.Tier(cu.Tier)
+			case err != nil && !errors.Is(err, store.ErrNotFound):
+				return nil, failf(CodeUnavailable, "customer: "+err.Error())
 			}
 		}
 		t, replay, err := svc.Create(ctx, actor, in.Draft, in.Key)

@@ -31,10 +31,10 @@ type Channel interface {
 	// runner's Clock reaches deadline (a zero deadline waits without limit)
 	// and ErrHangup when the caller leaves.
 	Receive(ctx context.Context, deadline time.Time, queue <-chan QueueEvent) (Input, error)
-	// Transfer hands the customer to the agent the queue connected: voice
-	// bridges media, chat relays messages to the desk. The run keeps
-	// waiting (Receive) for the agent leg to end.
-	Transfer(ctx context.Context, agent string) error
+	// Transfer hands the customer to the agent the queue connected (by
+	// the agent's id): voice bridges media, chat relays messages to the
+	// desk. The run keeps waiting (Receive) for the agent leg to end.
+	Transfer(ctx context.Context, agentID string) error
 	// Hangup ends the contact from the IVR's side.
 	Hangup(ctx context.Context) error
 }

@@ -32,7 +32,7 @@ type ChatMessage struct {
 	Kind    ChatMessageKind
 	Text    string
 	Buttons []Choice // pressing one sends its Key as text
-	Agent   string
+	Agent   string   // ChatAgent: the agent's id
 	// Secret: the customer's reply to this prompt is masked input; the
 	// transport must not show or keep it in clear (Deliver still takes the
 	// clear text, for the flow only).
@@ -148,9 +148,10 @@ func (c *ChatChannel) Receive(ctx context.Context, deadline time.Time, queue <-c
 }
 
 // Transfer tells the customer an agent joined; the transport owner relays
-// the customer's messages to the agent from now on.
-func (c *ChatChannel) Transfer(ctx context.Context, agent string) error {
-	return c.t.Send(ctx, ChatMessage{Kind: ChatAgent, Agent: agent})
+// the customer's messages to the agent from now on (and shows the agent
+// by name).
+func (c *ChatChannel) Transfer(ctx context.Context, agentID string) error {
+	return c.t.Send(ctx, ChatMessage{Kind: ChatAgent, Agent: agentID})
 }
 
 // Hangup closes the conversation from the IVR's side.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/hotline10000/hotline/acd"
 )
 
 func TestMain(m *testing.M) {
@@ -156,8 +158,8 @@ func (q *chanQueue) Enqueue(ctx context.Context, req QueueRequest) (QueueHandle,
 	q.req = req
 	return q, nil
 }
-func (q *chanQueue) Events() <-chan QueueEvent        { return q.events }
-func (q *chanQueue) Cancel(ctx context.Context) error { return nil }
+func (q *chanQueue) Events() <-chan QueueEvent                     { return q.events }
+func (q *chanQueue) Cancel(context.Context, acd.LeaveReason) error { return nil }
 
 type offsetClock time.Duration
 

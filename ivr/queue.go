@@ -3,6 +3,8 @@ package ivr
 import (
 	"context"
 	"time"
+
+	"github.com/hotline10000/hotline/acd"
 )
 
 // Queuer puts a contact into an agent queue (the ACD). The lead's adapter
@@ -32,9 +34,11 @@ type QueueHandle interface {
 	// QueueConnected (later QueueAgentLeft), QueueMaxWait or QueueLost.
 	// The runner passes it to Channel.Receive.
 	Events() <-chan QueueEvent
-	// Cancel withdraws the contact: the caller hung up (abandoned) or the
-	// flow left the queue. Safe to call after the outcome.
-	Cancel(ctx context.Context) error
+	// Cancel withdraws the contact, saying why: the caller hung up
+	// (acd.LeaveHangup: abandoned), the node is stopping the run
+	// (acd.LeaveDrain) or the channel failed (acd.LeaveTeardown: lost).
+	// Safe to call after the outcome.
+	Cancel(ctx context.Context, why acd.LeaveReason) error
 }
 
 // QueueEventKind says what happened in the queue.
@@ -61,6 +65,6 @@ type QueueEvent struct {
 	Kind         QueueEventKind
 	Position     int           // 1 = next to be served
 	ExpectedWait time.Duration // 0 = unknown
-	Agent        string        // QueueConnected
+	Agent        string        // QueueConnected: the agent's id
 	Action       string        // QueueMaxWait
 }

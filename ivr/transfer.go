@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/hotline10000/hotline/acd"
 )
 
 // transfer queues the contact, gives queue treatment (comfort prompt,
@@ -39,7 +41,7 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 		ru.emit(Requeued{Header: ru.head(), Node: n.Name, Queue: n.Queue})
 	}
 	leave := func(err error) (string, error) {
-		if cerr := h.Cancel(context.WithoutCancel(ctx)); cerr != nil {
+		if cerr := h.Cancel(context.WithoutCancel(ctx), leaveReason(ctx, err)); cerr != nil {
 			ru.log.Debug("ivr queue cancel", "queue", n.Queue, "err", cerr)
 		}
 		return "", err
@@ -98,6 +100,18 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 			return n.Error, nil
 		}
 	}
+}
+
+// leaveReason says why a run leaves its queue: the customer hung up, the
+// node stopped the run (drain), or the channel failed (teardown).
+func leaveReason(ctx context.Context, err error) acd.LeaveReason {
+	switch {
+	case errors.Is(err, ErrHangup):
+		return acd.LeaveHangup
+	case ctx.Err() != nil:
+		return acd.LeaveDrain
+	}
+	return acd.LeaveTeardown
 }
 
 // talk waits while the customer is with the agent.

@@ -70,6 +70,12 @@ type Options struct {
 	ChatStartBurst       int
 	TrustedProxies       []string
 	Location             *time.Location
+	// TicketRules dispatch new tickets; TicketGroups are each login's
+	// ticket groups (default: everyone in "general"); TicketForm the desk
+	// form's choices.
+	TicketRules  []ticket.Rule
+	TicketGroups map[string][]string
+	TicketForm   *agentdesk.TicketForm
 	// Agents adds this many extra agents agent0001… with skill general
 	// (load tests); their password is Password.
 	Agents int
@@ -145,8 +151,14 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if _, err := st.Migrate(ctx); err != nil {
 		return fail(fmt.Errorf("migrate: %w", err))
 	}
-	au := auth.NewService(st, auth.Options{IdleTimeout: 8 * time.Hour, MaxAge: 24 * time.Hour, PasswordMinLength: 8,
-		Hash: auth.FastHashParams, Logger: log})
+	// Sign-in sessions idle out like the desk does (one setting in the
+	// node's config), on the center's clock.
+	idle := 8 * time.Hour
+	if o.IdleLogout > 0 {
+		idle = o.IdleLogout
+	}
+	au := auth.NewService(st, auth.Options{IdleTimeout: idle, MaxAge: 24 * time.Hour, PasswordMinLength: 8,
+		Hash: auth.FastHashParams, Logger: log, Now: clk.Now})
 	if err := st.UpsertSkill(ctx, store.Skill{Name: "general", Description: "General service"}); err != nil {
 		return fail(err)
 	}
@@ -190,7 +202,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if o.Clock != nil {
 		tclock = o.Clock
 	}
-	tickets, err := ticket.NewService(ticketstore.New(st, 100), tclock, ticket.Config{Calendar: tickettest.Always{}, Logger: log})
+	tickets, err := ticket.NewService(ticketstore.New(st, 100), tclock, ticket.Config{Calendar: tickettest.Always{}, Logger: log, Rules: o.TicketRules})
 	if err != nil {
 		return fail(err)
 	}
@@ -198,6 +210,17 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		// Every test client comes from loopback: unlimited unless a test
 		// is about the limit.
 		o.ChatStartsPerAddress, o.ChatStartBurst = 1<<30, 1<<20
+	}
+	groups := func(string) []string { return []string{"general"} }
+	if o.TicketGroups != nil {
+		groups = func(id string) []string {
+			for _, a := range accounts {
+				if a.ID == id {
+					return o.TicketGroups[a.Login]
+				}
+			}
+			return nil
+		}
 	}
 	clients, err := clientaddr.New(o.TrustedProxies)
 	if err != nil {
@@ -209,7 +232,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		IdleLogout: o.IdleLogout,
 		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
-		TicketGroups: func(string) []string { return []string{"general"} }})
+		TicketGroups: groups, TicketForm: o.TicketForm})
 	if err != nil {
 		return fail(err)
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +11,7 @@ import (
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/event"
@@ -22,15 +21,17 @@ import (
 )
 
 // acdSnapshot is the store snapshot holding the ACD's queues and agents.
-const acdSnapshot = "acd"
+const acdSnapshot = bridge.SnapshotName
 
 // center is the routing core of a node: the ACD engine, restored from the
-// store's last snapshot, with its events published on the bus.
+// store's last snapshot, the contact bridge between it and the channels,
+// and the engine's events published on the bus.
 type center struct {
-	engine *acd.Engine
-	store  *store.Store
-	log    *slog.Logger
-	every  time.Duration
+	engine   *acd.Engine
+	bridge   *bridge.Bridge
+	saver    *bridge.Saver
+	restored bridge.Loaded
+	log      *slog.Logger
 
 	mu    sync.Mutex // guards sinks
 	sinks []acd.Sink // further consumers of ACD events (the desk gateway)
@@ -81,45 +82,20 @@ func acdQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
 // newCenter builds the engine: from the saved snapshot when there is one (a
 // restart keeps every waiting chat and callback in its place), else empty.
 func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger) (*center, error) {
-	acfg := acdConfig(cfg)
 	queues, err := acdQueues(ctx, st)
 	if err != nil {
 		return nil, fmt.Errorf("acd: %w", err)
 	}
-	var router *acd.Router
-	data, at, err := st.LoadSnapshot(ctx, acdSnapshot)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		router, err = acd.NewRouter(acfg, queues)
-	case err != nil:
-		return nil, fmt.Errorf("acd: %w", err)
-	default:
-		var snap acd.Snapshot
-		if err = json.Unmarshal(data, &snap); err == nil {
-			router, err = acd.Restore(acfg, queues, snap)
-		}
-		if err == nil {
-			log.Info("acd state restored", "saved_at", at, "agents", len(snap.Agents), "contacts", len(snap.Contacts))
-			break
-		}
-		// A snapshot that no longer fits (a queue was removed, say) must
-		// not keep the center down: keep it aside for inspection, start
-		// empty, and say so loudly.
-		log.Error("acd snapshot does not fit the configuration; starting with empty queues",
-			"saved_at", at, "err", err, "kept_as", acdSnapshot+".rejected")
-		if serr := st.SaveSnapshot(ctx, acdSnapshot+".rejected", data, at); serr != nil {
-			return nil, fmt.Errorf("acd: keep rejected snapshot: %w", serr)
-		}
-		router, err = acd.NewRouter(acfg, queues)
-	}
+	loaded, err := bridge.Load(ctx, st, store.ErrNotFound, acdConfig(cfg), queues, log)
 	if err != nil {
 		return nil, fmt.Errorf("acd: %w", err)
 	}
-	c := &center{store: st, log: log, every: cfg.ACD.SnapshotInterval}
-	c.engine = acd.NewEngine(router, acd.SystemClock(), acd.SinkFunc(func(evs []acd.Event) {
+	c := &center{log: log, restored: loaded}
+	c.engine = acd.NewEngine(loaded.Router, acd.SystemClock(), acd.SinkFunc(func(evs []acd.Event) {
 		for i := range evs {
 			publishACD(bus, &evs[i])
 		}
+		c.bridge.Deliver(evs)
 		c.mu.Lock()
 		sinks := c.sinks
 		c.mu.Unlock()
@@ -127,6 +103,11 @@ func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *eve
 			s.Deliver(evs)
 		}
 	}))
+	c.bridge, err = bridge.New(bridge.Options{Engine: c.engine, Logger: log.With("component", "bridge")})
+	if err != nil {
+		return nil, err
+	}
+	c.saver = bridge.NewSaver(c.bridge, st, cfg.ACD.SnapshotInterval)
 	return c, nil
 }
 
@@ -145,43 +126,23 @@ func publishACD(bus *event.Bus, e *acd.Event) {
 	})
 }
 
-// run drives the engine until ctx ends, saving a snapshot every interval
-// and a last one after the engine has stopped.
+// run drives the engine and the contact bridge until ctx ends, saving
+// their state as the bridge's Saver decides, and a last time after the
+// engine has stopped.
 func (c *center) run(ctx context.Context) {
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = c.engine.Run(engineCtx)
-	}()
-	t := time.NewTicker(c.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			c.save(engineCtx)
-		case <-ctx.Done():
-			stopEngine()
-			<-done
-			// The engine answers Snapshot after Run returned: this save
-			// holds every command it took.
-			c.save(context.Background())
-			return
-		}
-	}
-}
-
-func (c *center) save(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	snap, err := c.engine.Snapshot(ctx)
-	if err == nil {
-		var data []byte
-		if data, err = json.Marshal(snap); err == nil {
-			err = c.store.SaveSnapshot(ctx, acdSnapshot, data, snap.At)
-		}
-	}
-	if err != nil {
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = c.engine.Run(engineCtx) })
+	wg.Go(func() { _ = c.bridge.Run(engineCtx) })
+	// Restored contacts no channel took back (Restore) get their grace
+	// period; accepted chats connect.
+	c.bridge.Restored(engineCtx, c.restored.Contacts)
+	c.saver.Run(ctx)
+	stopEngine()
+	wg.Wait()
+	// The engine answers Snapshot after Run returned: this save holds
+	// every command it took.
+	if err := c.saver.Save(context.Background()); err != nil {
 		c.log.Warn("acd snapshot not saved", "err", err)
 	}
 }
@@ -221,8 +182,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err != nil {
 		return fmt.Errorf("http.trusted_proxies: %w", err)
 	}
+	ticketForm := agentdesk.TicketFormFrom(d.tickets.settings.Settings)
 	gw, err := agentdesk.New(agentdesk.Options{
-		Auth: d.auth, ACD: core.engine, Store: d.store,
+		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store,
 		Tickets: d.tickets.service, Flows: d.flows.library(),
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
@@ -237,6 +199,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		ClientAddr:           clients.Key,
 		ChatStartsPerAddress: cfg.Desk.ChatStartsPerAddress,
 		ChatStartBurst:       cfg.Desk.ChatStartBurst,
+		TicketForm:           &ticketForm,
 		TicketGroups: func(agentID string) []string {
 			a, err := d.store.Agent(context.Background(), agentID)
 			if err != nil {
@@ -250,6 +213,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		return fmt.Errorf("agentdesk: %w", err)
 	}
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
+	gw.Restore(core.restored.Kept)
 	d.flows.onReload(gw.ReloadFlows)
 	pages := http.NewServeMux()
 	gw.Routes(pages)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/config"
+	"github.com/hotline10000/hotline/internal/contactrecord"
 	"github.com/hotline10000/hotline/internal/demo"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/httpapi"
@@ -69,7 +70,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	if err != nil {
 		return err
 	}
-	contacts := newContactRecorder(bus, st, log)
+	contacts := contactrecord.New(bus, st, log)
 	tickets, err := newDesk(cfg, st, bus, log)
 	if err != nil {
 		return err
@@ -133,7 +134,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 
 	var wg sync.WaitGroup
 	wg.Go(func() { recorder.Run(ctx) })
-	wg.Go(func() { contacts.run(ctx) })
+	wg.Go(func() { contacts.Run(ctx) })
 	// The routing core starts once the schema is current: a node started
 	// before `hotline migrate` serves its probes (not ready) and picks up
 	// as soon as the migration lands.

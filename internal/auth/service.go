@@ -140,7 +140,8 @@ func (s *Service) Login(ctx context.Context, login, password, addr, userAgent st
 }
 
 // Authenticate resolves a bearer token (session or API key) to a principal.
-// A live session's activity is recorded, at most once a minute.
+// A live session's activity is recorded, at most once a minute (or a
+// quarter of the idle timeout, when shorter).
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, ErrNoToken
@@ -202,15 +203,21 @@ func (s *Service) live(sess store.Session, now time.Time) bool {
 }
 
 // touch writes activity to the store when the stored value is over a
-// minute old: an idle timeout is minutes long, and a write per request
-// would make every API call a database write.
+// minute (or a quarter of the idle timeout) old: a write per request would
+// make every API call a database write.
 func (s *Service) touch(ctx context.Context, sess store.Session, now time.Time) {
 	s.mu.Lock()
 	last, ok := s.touched[sess.ID]
 	if !ok || last.Before(sess.LastSeenAt) {
 		last = sess.LastSeenAt
 	}
-	if now.Sub(last) < time.Minute {
+	// Well under the idle timeout: a short timeout (one minute) must not
+	// log out a session in use between two writes.
+	every := time.Minute
+	if s.o.IdleTimeout > 0 {
+		every = min(every, s.o.IdleTimeout/4)
+	}
+	if now.Sub(last) < every {
 		s.mu.Unlock()
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/ivr"
 )
 
@@ -231,8 +232,8 @@ func arg(w []string, i int) string {
 	return ""
 }
 
-func (s *sim) Transfer(ctx context.Context, agent string) error {
-	return s.expect("agent " + agent)
+func (s *sim) Transfer(ctx context.Context, agentID string) error {
+	return s.expect("agent " + agentID)
 }
 
 func (s *sim) Hangup(ctx context.Context) error {
@@ -272,7 +273,7 @@ type simHandle sim
 
 func (h *simHandle) Events() <-chan ivr.QueueEvent { return nil }
 
-func (h *simHandle) Cancel(context.Context) error {
+func (h *simHandle) Cancel(context.Context, acd.LeaveReason) error {
 	h.cancels++
 	h.queued = false
 	return nil

@@ -17,7 +17,7 @@ const errText = (e) => (e && (e.code + ': ' + (e.message || ''))) || String(e);
 
 async function start() {
   applyI18n();
-  $('btn-lang').onclick = () => toggleLang(render);
+  $('btn-lang').onclick = () => toggleLang(() => render(true));
   if (!(await whoAmI())) { showLogin($('login'), connect); return; }
   connect();
 }
@@ -26,16 +26,16 @@ function connect() {
   $('board').hidden = false;
   B.sock = new HotlineSocket(wsURL('/ws/desk'), 'hotline.desk.v1', {
     view: 'board',
-    onFrame: (f) => { if (f.type === 'snapshot' || f.type === 'board') { B.data = f.data; render(); } },
+    onFrame: (f) => {
+      if (f.type !== 'snapshot' && f.type !== 'board') return;
+      // Waits are shown as server now − entry time, so they run on between
+      // pushes; skew is the server's clock ahead of this one.
+      B.data = f.data; B.skew = new Date(f.data.at) - Date.now(); render(true);
+    },
     onStatus: (s) => { $('conn').textContent = t('status.' + s); $('conn').className = 'conn ' + s; },
     onFatal: (code, reason) => toast(reason || String(code)),
   });
   B.sock.connect();
-  $('move').onsubmit = async (e) => {
-    e.preventDefault();
-    try { await B.sock.cmd('sup.move', { contact_id: e.target.contact.value.trim(), queue: e.target.queue.value.trim() }); $('move-result').textContent = 'OK'; }
-    catch (err) { $('move-result').textContent = errText(err); }
-  };
   setInterval(render, 1000);
 }
 
@@ -52,24 +52,60 @@ function editSkills(a) {
 
 function act(type, data) { B.sock.cmd(type, data).catch((e) => toast(errText(e))); }
 
-function render() {
-  applyI18n();
+const serverNow = () => Date.now() + (B.skew || 0);
+const waited = (since) => (since ? Math.max(0, serverNow() - new Date(since)) : 0);
+
+function moveCell(q, c, qs) {
+  const others = qs.filter((x) => x.queue !== q.queue && x.channel === q.channel);
+  if (!others.length) return el('td', { class: 'muted', text: '—' });
+  const sel = el('select', { 'aria-label': t('b.move_to'), 'data-move': c.contact_id }, others.map((x) => el('option', { value: x.queue, text: x.queue })));
+  return el('td', {}, el('div', { class: 'row' }, sel,
+    el('button', { text: t('b.move'), onclick: () => B.sock.cmd('sup.move', { contact_id: c.contact_id, queue: sel.value }).then(() => toast(t('b.moved') + ' ' + sel.value), (e) => toast(errText(e))) })));
+}
+
+function render(fresh) {
   const d = B.data;
   if (!d) return;
-  $('updated').textContent = t('b.updated') + ' ' + new Date(d.at).toLocaleTimeString();
   const qs = d.queues || [], as = d.agents || [];
+  // Between pushes only the clocks run: the waiting list (with its move
+  // selects) is rebuilt only when new data came.
+  for (const q of qs) {
+    const n = document.querySelector('[data-longest="' + CSS.escape(q.queue) + '"]');
+    if (n) n.textContent = clock(waited(q.oldest_at));
+  }
+  for (const n of document.querySelectorAll('[data-entered]')) n.textContent = clock(waited(n.dataset.entered));
+  const longest = qs.reduce((a, q) => Math.max(a, waited(q.oldest_at)), 0);
+  const lt = document.querySelector('[data-tile="longest"]');
+  if (lt) lt.textContent = clock(longest);
+  for (const n of document.querySelectorAll('[data-since]')) n.textContent = clock(Date.now() - new Date(n.dataset.since));
+  if (!fresh) return;
+  applyI18n();
+  $('updated').textContent = t('b.updated') + ' ' + new Date(d.at).toLocaleTimeString();
   const sum = (k) => qs.reduce((a, q) => a + (q[k] || 0), 0);
-  const longest = qs.reduce((a, q) => Math.max(a, q.longest_wait_ns || 0), 0);
-  const tiles = [[t('b.waiting'), sum('waiting')], [t('b.longest'), clock(longest / 1e6)], [t('b.answered'), sum('answered')], [t('b.abandoned'), sum('abandoned')],
-    [t('b.staffed'), as.filter((a) => a.state !== 'logged_out').length], [t('state.ready'), as.filter((a) => a.state === 'ready').length]];
-  $('tiles').replaceChildren(...tiles.map(([k, v]) => el('div', { class: 'tile' }, el('div', { class: 'v', text: String(v) }), el('div', { class: 'k', text: k }))));
+  const tiles = [[t('b.waiting'), sum('waiting')], [t('b.longest'), clock(longest), 'longest'], [t('b.answered'), sum('answered')], [t('b.abandoned'), sum('abandoned')],
+    [t('b.staffed'), as.filter((a) => a.state !== 'logged_out' && !a.offline).length], [t('state.ready'), as.filter((a) => a.state === 'ready' && !a.offline).length]];
+  $('tiles').replaceChildren(...tiles.map(([k, v, key]) => el('div', { class: 'tile' }, el('div', { class: 'v', text: String(v), 'data-tile': key || '' }), el('div', { class: 'k', text: k }))));
   $('queues').replaceChildren(...qs.map((q) => el('tr', {},
-    el('td', { text: q.queue + ' (' + q.channel + ')' }), el('td', { class: 'num', text: q.waiting }), el('td', { class: 'num', text: clock((q.longest_wait_ns || 0) / 1e6) }),
-    el('td', { class: 'num', text: q.staffed }), el('td', { class: 'num', text: q.available }), el('td', { class: 'num', text: q.answered || 0 }), el('td', { class: 'num', text: q.abandoned || 0 }))));
+    el('td', { text: q.queue + ' (' + q.channel + ')' }), el('td', { class: 'num', text: q.waiting }),
+    el('td', { class: 'num' + (waited(q.oldest_at) >= 120000 ? ' crit' : waited(q.oldest_at) >= 60000 ? ' warn' : ''), 'data-longest': q.queue, text: clock(waited(q.oldest_at)) }),
+    el('td', { class: 'num', text: q.staffed + (q.staffed_offline ? ' (+' + q.staffed_offline + ' ' + t('b.offline') + ')' : '') }),
+    el('td', { class: 'num', text: q.available }), el('td', { class: 'num', text: q.answered || 0 }), el('td', { class: 'num', text: q.abandoned || 0 }))));
+  const rows = [];
+  for (const q of qs) {
+    for (const c of q.contacts || []) {
+      rows.push(el('tr', { 'data-contact': c.contact_id },
+        el('td', { text: q.queue }), el('td', { class: 'num', text: c.position }),
+        el('td', { text: (c.name || t('b.anonymous')) + ' · ' + c.contact_id + (c.callback ? ' · ' + t('b.callback') : '') }),
+        el('td', { class: 'num', 'data-entered': c.entered_at, text: clock(waited(c.entered_at)) }),
+        moveCell(q, c, qs)));
+    }
+  }
+  $('waiting').replaceChildren(...rows);
+  $('no-waiting').hidden = rows.length > 0;
   $('agents').replaceChildren(...as.map((a) => el('tr', { class: a.offline ? 'offline' : '' },
     el('td', { text: (a.name || a.agent_id) + (a.offline ? ' (' + t('b.offline') + ')' : '') }),
     el('td', {}, el('span', { class: 'pill ' + a.state, text: t('state.' + a.state) + (a.state === 'not_ready' && a.reason ? ' · ' + reason(a.reason) : '') })),
-    el('td', { class: 'num', text: clock(Date.now() - new Date(a.since)) }),
+    el('td', { class: 'num', 'data-since': a.since, text: clock(Date.now() - new Date(a.since)) }),
     el('td', { text: (a.contacts || []).join(', ') + (a.offer ? ' → ' + a.offer : '') }),
     el('td', {}, el('div', { class: 'row' },
       el('button', { text: t('b.force_ready'), onclick: () => act('sup.force_state', { agent_id: a.agent_id, state: 'ready' }) }),

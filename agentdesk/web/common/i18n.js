@@ -20,6 +20,7 @@ const dict = {
     'mk.title': '营销推荐', 'mk.offer': '推荐产品', 'mk.outcome': '结果', 'mk.log': '记录', 'mk.presented': '已介绍', 'mk.accepted': '已接受', 'mk.declined': '已拒绝', 'mk.logged': '已记录',
     'idle.logout': '长时间无操作，已自动退出',
     'w.title': '在线客服', 'w.start': '开始咨询', 'w.name': '您的称呼（可选）', 'w.phone': '手机号（可选）', 'w.topic': '咨询主题（可选）', 'w.send': '发送', 'w.placeholder': '请输入…', 'w.leave': '结束', 'w.position': '您前面排队位置：', 'w.agent_joined': '客服已接入：', 'w.agent_left': '客服已离开', 'w.ended': '会话已结束，感谢您的咨询。', 'w.typing': '客服正在输入…', 'w.you': '我', 'w.agent': '客服', 'w.bot': '智能助手', 'w.read': '已读', 'w.expected': '预计等待约 ', 'w.minutes': '分钟', 'w.copy': '复制',
+    'b.waiting_list': '排队中的客户', 'b.position': '位置', 'b.customer': '客户', 'b.wait': '已等待', 'b.moved': '已移至', 'b.nobody_waiting': '无人排队', 'b.anonymous': '访客', 'b.callback': '回呼',
     'b.queues': '队列', 'b.agents': '坐席', 'b.queue': '队列', 'b.waiting': '排队', 'b.longest': '最长等待', 'b.staffed': '签入', 'b.available': '空闲', 'b.answered': '今日接通', 'b.abandoned': '今日放弃', 'b.agent': '坐席', 'b.state': '状态', 'b.in_state': '持续', 'b.contacts': '当前会话', 'b.actions': '操作', 'b.kpis': '监控指标（23 项 KPI 随指标模块接入）', 'b.force_ready': '置就绪', 'b.force_nr': '置小休', 'b.logout': '强制签出', 'b.move': '移动会话', 'b.move_to': '到队列', 'b.skills': '技能', 'b.set_skills': '设置技能', 'b.offline': '离线', 'b.updated': '更新于',
   },
   en: {
@@ -39,6 +40,7 @@ const dict = {
     'mk.title': 'Marketing offer', 'mk.offer': 'Offer', 'mk.outcome': 'Outcome', 'mk.log': 'Log', 'mk.presented': 'Presented', 'mk.accepted': 'Accepted', 'mk.declined': 'Declined', 'mk.logged': 'Logged',
     'idle.logout': 'Signed out after inactivity',
     'w.title': 'Online service', 'w.start': 'Start chat', 'w.name': 'Your name (optional)', 'w.phone': 'Mobile (optional)', 'w.topic': 'Topic (optional)', 'w.send': 'Send', 'w.placeholder': 'Type here…', 'w.leave': 'End', 'w.position': 'Your place in the queue: ', 'w.agent_joined': 'Agent joined: ', 'w.agent_left': 'The agent left', 'w.ended': 'Chat ended. Thank you.', 'w.typing': 'Agent is typing…', 'w.you': 'Me', 'w.agent': 'Agent', 'w.bot': 'Assistant', 'w.read': 'Read', 'w.expected': 'expected wait about ', 'w.minutes': 'min', 'w.copy': 'Copy',
+    'b.waiting_list': 'Customers waiting', 'b.position': 'Place', 'b.customer': 'Customer', 'b.wait': 'Waiting for', 'b.moved': 'Moved to', 'b.nobody_waiting': 'Nobody is waiting', 'b.anonymous': 'Visitor', 'b.callback': 'callback',
     'b.queues': 'Queues', 'b.agents': 'Agents', 'b.queue': 'Queue', 'b.waiting': 'Waiting', 'b.longest': 'Longest wait', 'b.staffed': 'Staffed', 'b.available': 'Available', 'b.answered': 'Answered today', 'b.abandoned': 'Abandoned today', 'b.agent': 'Agent', 'b.state': 'State', 'b.in_state': 'Time in state', 'b.contacts': 'Contacts', 'b.actions': 'Actions', 'b.kpis': 'Monitoring KPIs (the 23 KPIs arrive with the metrics module)', 'b.force_ready': 'Set ready', 'b.force_nr': 'Set not ready', 'b.logout': 'Log out', 'b.move': 'Move contact', 'b.move_to': 'to queue', 'b.skills': 'Skills', 'b.set_skills': 'Set skills', 'b.offline': 'offline', 'b.updated': 'Updated',
   },
 };

@@ -1,0 +1,423 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/ivr"
+)
+
+// Holder is how a channel holds its contacts in the Bridge.
+type Holder struct {
+	// Channel is the ACD channel of the contacts (acd.Chat, acd.Voice).
+	Channel acd.Channel
+	// Ring sets up the agent's leg of a contact just offered to the agent
+	// (voice: the agent's phone rings). It returns nil once the agent
+	// answered; then the Bridge accepts and connects the contact. An error
+	// rejects the offer. ctx ends when the offer does (withdrawn, timed
+	// out, accepted elsewhere). Nil: the channel has no ring step and a
+	// contact is connected the moment its agent accepts (chat).
+	Ring func(ctx context.Context, contactID, agentID string) error
+	// Observe, if set, sees every queue event of the channel's contacts
+	// (positions included) as the Bridge sends it. It runs on the
+	// Bridge's goroutines and must not block.
+	Observe func(contactID string, ev ivr.QueueEvent)
+	// Survives says the channel carries its contacts over a restart of the
+	// node (Handle.Keep): a drain leaves them in the ACD's snapshot
+	// instead of losing them.
+	Survives bool
+}
+
+// Options are the Bridge's dependencies.
+type Options struct {
+	Engine *acd.Engine
+	Clock  ivr.Clock
+	Logger *slog.Logger
+	// Grace is how long a contact restored from a snapshot may wait for a
+	// channel to hold it again; then it ends as system_lost. Default 3m.
+	Grace time.Duration
+}
+
+// Bridge links channels to the ACD engine. It is safe for concurrent use;
+// Run must run for positions, ring steps and grace periods to proceed.
+type Bridge struct {
+	o   Options
+	log *slog.Logger
+
+	mu       sync.Mutex
+	held     map[string]*Handle // by contact id
+	dirty    map[string]bool    // queues whose positions may have moved
+	orphans  map[string]time.Time
+	rings    map[string]*ringStep // ring steps under way, by contact
+	wake     chan struct{}
+	changed  chan struct{} // a contact came or went: the Saver saves soon
+	ctx      context.Context
+	wg       sync.WaitGroup
+	stopping bool
+}
+
+// New returns a Bridge over the engine.
+func New(o Options) (*Bridge, error) {
+	if o.Engine == nil {
+		return nil, errors.New("bridge: Engine is required")
+	}
+	if o.Clock == nil {
+		o.Clock = ivr.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Grace <= 0 {
+		o.Grace = 3 * time.Minute
+	}
+	return &Bridge{o: o, log: o.Logger, held: map[string]*Handle{}, dirty: map[string]bool{}, orphans: map[string]time.Time{},
+		rings: map[string]*ringStep{}, wake: make(chan struct{}, 1), changed: make(chan struct{}, 1),
+		ctx: context.Background()}, nil
+}
+
+// Handle follows one contact a channel holds: it is the ivr.QueueHandle
+// the IVR waits on.
+type Handle struct {
+	b       *Bridge
+	contact string
+	holder  *Holder
+	events  chan ivr.QueueEvent
+
+	// guarded by b.mu
+	queue     string
+	position  int
+	connected bool // QueueConnected was sent
+	keep      json.RawMessage
+	done      bool
+}
+
+// Contact is the contact's id.
+func (h *Handle) Contact() string { return h.contact }
+
+// Events delivers position updates, then QueueConnected (later
+// QueueAgentLeft), QueueMaxWait or QueueLost.
+func (h *Handle) Events() <-chan ivr.QueueEvent { return h.events }
+
+// Keep stores what the channel needs to take the contact back after a
+// restart; the Saver writes it with the ACD's snapshot.
+func (h *Handle) Keep(data json.RawMessage) {
+	h.b.mu.Lock()
+	h.keep = data
+	h.b.mu.Unlock()
+}
+
+// Cancel takes the contact out of the ACD with a reason (Engine.Leave). A
+// drain leaves the contacts of a channel that survives restarts where they
+// are: the snapshot carries them to the next start.
+func (h *Handle) Cancel(ctx context.Context, why acd.LeaveReason) error {
+	if why == acd.LeaveDrain && h.holder.Survives {
+		return nil
+	}
+	_, err := h.b.o.Engine.Leave(ctx, h.contact, why)
+	if errors.Is(err, acd.ErrStopped) && why == acd.LeaveDrain {
+		return nil // the snapshot keeps it; the next start settles it
+	}
+	if err != nil {
+		return fmt.Errorf("leave %s: %w", h.contact, err)
+	}
+	h.b.forget(h.contact, h)
+	return nil
+}
+
+// push sends a queue event without blocking: position updates beyond half
+// the buffer are dropped (a newer one follows), the few outcome events
+// always fit. Call with b.mu held.
+func (h *Handle) push(ev ivr.QueueEvent) {
+	if h.holder.Observe != nil {
+		h.holder.Observe(h.contact, ev)
+	}
+	if ev.Kind == ivr.QueuePosition && len(h.events) > cap(h.events)/2 {
+		return
+	}
+	select {
+	case h.events <- ev:
+	default:
+	}
+}
+
+// Queuer returns the ivr.Queuer of one channel.
+func (b *Bridge) Queuer(holder Holder) ivr.Queuer { return queuer{b: b, holder: &holder} }
+
+type queuer struct {
+	b      *Bridge
+	holder *Holder
+}
+
+// Enqueue puts the contact in the ACD and returns its Handle. A tier the
+// ACD does not know is served as the standard tier.
+func (q queuer) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueHandle, error) {
+	return q.b.Enqueue(ctx, *q.holder, req)
+}
+
+// Enqueue queues a contact for a channel and returns its Handle.
+func (b *Bridge) Enqueue(ctx context.Context, holder Holder, req ivr.QueueRequest) (*Handle, error) {
+	h := b.Hold(req.ContactID, holder)
+	spec := acd.ContactSpec{ID: req.ContactID, Queue: req.Queue, Channel: holder.Channel, Customer: req.ANI, Tier: req.Tier}
+	err := b.o.Engine.Enqueue(ctx, spec)
+	if errors.Is(err, acd.ErrUnknownTier) {
+		spec.Tier = ""
+		err = b.o.Engine.Enqueue(ctx, spec)
+	}
+	if err != nil {
+		b.forget(req.ContactID, h)
+		return nil, fmt.Errorf("enqueue %s: %w", req.ContactID, err)
+	}
+	return h, nil
+}
+
+// Hold makes holder the channel of a contact, new or restored, and
+// returns its Handle. A restored contact held again keeps its place.
+func (b *Bridge) Hold(contactID string, holder Holder) *Handle {
+	h := &Handle{b: b, contact: contactID, holder: &holder, events: make(chan ivr.QueueEvent, 32)}
+	b.mu.Lock()
+	b.held[contactID] = h
+	delete(b.orphans, contactID)
+	b.mu.Unlock()
+	return h
+}
+
+func (b *Bridge) forget(contactID string, h *Handle) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held[contactID] == h {
+		delete(b.held, contactID)
+		h.done = true
+	}
+	b.note()
+}
+
+// note tells the Saver a contact came or went. Call with b.mu held.
+func (b *Bridge) note() {
+	select {
+	case b.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Changed signals, coalesced, that a contact came or went.
+func (b *Bridge) Changed() <-chan struct{} { return b.changed }
+
+// Accept is an agent taking an offer. A contact whose channel has no ring
+// step is connected in the same call (chat); with a ring step the
+// connection waits for the agent's leg to answer.
+func (b *Bridge) Accept(ctx context.Context, agentID, contactID string) error {
+	if err := b.o.Engine.Accept(ctx, agentID, contactID); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	h := b.held[contactID]
+	b.mu.Unlock()
+	if h == nil || h.holder.Ring != nil {
+		// Nobody holds it (a restored contact whose channel has not come
+		// back: the grace period settles it), or the ring step connects.
+		return nil
+	}
+	return b.o.Engine.Connected(ctx, contactID)
+}
+
+// Kept returns what each held contact's channel asked to keep over a
+// restart (Handle.Keep).
+func (b *Bridge) Kept() map[string]json.RawMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]json.RawMessage, len(b.held))
+	for id, h := range b.held {
+		if h.keep != nil {
+			out[id] = h.keep
+		}
+	}
+	return out
+}
+
+// Deliver is the Bridge's part of the engine's Sink: it fans each event out
+// to the Handle holding its contact. It never blocks on a channel.
+func (b *Bridge) Deliver(events []acd.Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := range events {
+		b.apply(&events[i])
+	}
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (b *Bridge) apply(ev *acd.Event) {
+	if ev.Queue != "" && ev.Contact != "" {
+		b.dirty[ev.Queue] = true
+	}
+	switch ev.Kind {
+	case acd.EventQueued, acd.EventAnswered, acd.EventEnded, acd.EventAbandoned, acd.EventLost:
+		b.note()
+	}
+	switch ev.Kind {
+	case acd.EventRejected, acd.EventOfferTimeout, acd.EventOfferWithdrawn, acd.EventTransferred,
+		acd.EventAbandoned, acd.EventLost, acd.EventAnswered:
+		// The offer a ring step was for has ended.
+		if rs := b.rings[ev.Contact]; rs != nil && ev.Reason != "consult" {
+			rs.cancel()
+			delete(b.rings, ev.Contact)
+		}
+	}
+	h := b.held[ev.Contact]
+	if h == nil {
+		return
+	}
+	switch ev.Kind {
+	case acd.EventQueued:
+		h.queue, h.position = ev.Queue, 0
+	case acd.EventOffered:
+		h.position = 0
+		if h.holder.Ring != nil && ev.Reason != "consult" {
+			b.ring(h, ev.Agent)
+		}
+	case acd.EventAnswered:
+		if !h.connected {
+			h.connected = true
+			h.push(ivr.QueueEvent{Kind: ivr.QueueConnected, Agent: ev.Agent})
+		}
+	case acd.EventEnded:
+		h.push(ivr.QueueEvent{Kind: ivr.QueueAgentLeft})
+		delete(b.held, ev.Contact)
+		h.done = true
+	case acd.EventAbandoned:
+		delete(b.held, ev.Contact)
+		h.done = true
+	case acd.EventLost:
+		qe := ivr.QueueEvent{Kind: ivr.QueueLost}
+		if ev.Action == acd.Ticket || ev.Action == acd.Voicemail {
+			qe = ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: ivr.ActionMessage}
+		}
+		h.push(qe)
+		delete(b.held, ev.Contact)
+		h.done = true
+	}
+}
+
+// ringStep is one agent leg being rung.
+type ringStep struct{ cancel context.CancelFunc }
+
+// ring starts the ring step of an offered contact. Call with b.mu held.
+func (b *Bridge) ring(h *Handle, agentID string) {
+	if b.stopping {
+		return
+	}
+	if rs := b.rings[h.contact]; rs != nil {
+		rs.cancel()
+	}
+	ctx, cancel := context.WithCancel(b.ctx)
+	rs := &ringStep{cancel: cancel}
+	b.rings[h.contact] = rs
+	contact, ring := h.contact, h.holder.Ring
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		defer cancel()
+		err := ring(ctx, contact, agentID)
+		b.mu.Lock()
+		current := b.rings[contact] == rs && ctx.Err() == nil
+		if b.rings[contact] == rs {
+			delete(b.rings, contact)
+		}
+		b.mu.Unlock()
+		if !current {
+			return // the offer ended meanwhile
+		}
+		e, bg := b.o.Engine, context.WithoutCancel(ctx)
+		if err != nil {
+			b.log.Info("agent leg not answered", "contact_id", contact, "agent_id", agentID, "err", err)
+			if rerr := e.Reject(bg, agentID, contact); rerr != nil && !errors.Is(rerr, acd.ErrNoOffer) {
+				b.log.Warn("reject after ring", "contact_id", contact, "err", rerr)
+			}
+			return
+		}
+		// The agent answered: accepted (unless the desk already did) and
+		// connected.
+		if aerr := e.Accept(bg, agentID, contact); aerr != nil && !errors.Is(aerr, acd.ErrNoOffer) {
+			b.log.Warn("accept after ring", "contact_id", contact, "err", aerr)
+			return
+		}
+		if cerr := e.Connected(bg, contact); cerr != nil {
+			b.log.Warn("connect after ring", "contact_id", contact, "err", cerr)
+		}
+	}()
+}
+
+// Run tells waiting contacts their places, settles restored contacts left
+// without a channel, and waits for ring steps, until ctx ends.
+func (b *Bridge) Run(ctx context.Context) error {
+	b.mu.Lock()
+	b.ctx = ctx
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		b.stopping = true
+		for _, rs := range b.rings {
+			rs.cancel()
+		}
+		b.mu.Unlock()
+		b.wg.Wait()
+	}()
+	for {
+		var grace <-chan time.Time
+		b.mu.Lock()
+		if next, ok := b.nextOrphan(); ok {
+			grace = b.o.Clock.After(max(next.Sub(b.o.Clock.Now()), 0))
+		}
+		b.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-b.wake:
+			b.tell(ctx)
+		case <-grace:
+			b.settleOrphans(ctx)
+		}
+	}
+}
+
+// tell asks the router for the places of the contacts waiting in queues
+// that moved, and sends each held contact its place when it changed.
+func (b *Bridge) tell(ctx context.Context) {
+	b.mu.Lock()
+	queues := make([]string, 0, len(b.dirty))
+	for q := range b.dirty {
+		queues = append(queues, q)
+	}
+	clear(b.dirty)
+	b.mu.Unlock()
+	if len(queues) == 0 {
+		return
+	}
+	slices.Sort(queues)
+	ps, err := b.o.Engine.Positions(ctx, queues)
+	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, acd.ErrStopped) {
+			b.log.Warn("queue positions", "err", err)
+		}
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range ps {
+		h := b.held[p.Contact]
+		if h == nil || h.position == p.Position {
+			continue
+		}
+		h.position = p.Position
+		h.push(ivr.QueueEvent{Kind: ivr.QueuePosition, Position: p.Position, ExpectedWait: p.ExpectedWait})
+	}
+}

@@ -1,0 +1,377 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/ivr"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// rig is an engine and a bridge running in a synctest bubble: time is
+// virtual, so grace periods and saves run without sleeping.
+type rig struct {
+	t      *testing.T
+	e      *acd.Engine
+	b      *Bridge
+	mu     sync.Mutex
+	events []acd.Event
+	stop   func()
+}
+
+func newRig(t *testing.T, r *acd.Router) *rig {
+	t.Helper()
+	x := &rig{t: t}
+	x.e = acd.NewEngine(r, acd.SystemClock(), acd.SinkFunc(func(evs []acd.Event) {
+		x.b.Deliver(evs)
+		x.mu.Lock()
+		x.events = append(x.events, evs...)
+		x.mu.Unlock()
+	}))
+	var err error
+	x.b, err = New(Options{Engine: x.e, Grace: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = x.e.Run(ctx) })
+	wg.Go(func() { _ = x.b.Run(ctx) })
+	x.stop = func() { cancel(); wg.Wait() }
+	t.Cleanup(x.stop)
+	return x
+}
+
+func router(t *testing.T, ch acd.Channel) *acd.Router {
+	t.Helper()
+	cfg := acd.DefaultConfig()
+	cfg.Aging = 0
+	cfg.WrapUp = 0
+	r, err := acd.NewRouter(cfg, []acd.Queue{{ID: "Q", Channel: ch, Skills: []acd.Requirement{{Skill: "x", Min: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (x *rig) must(err error) {
+	x.t.Helper()
+	if err != nil {
+		x.t.Fatal(err)
+	}
+}
+
+// find returns the last event of a kind for a contact.
+func (x *rig) find(kind acd.EventKind, contact string) (acd.Event, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i := len(x.events) - 1; i >= 0; i-- {
+		if e := x.events[i]; e.Kind == kind && e.Contact == contact {
+			return e, true
+		}
+	}
+	return acd.Event{}, false
+}
+
+func next(t *testing.T, h ivr.QueueHandle) ivr.QueueEvent {
+	t.Helper()
+	synctest.Wait()
+	select {
+	case ev := <-h.Events():
+		return ev
+	default:
+		t.Fatal("no queue event")
+	}
+	return ivr.QueueEvent{}
+}
+
+var chat = Holder{Channel: acd.Chat, Survives: true}
+
+func enqueue(x *rig, q ivr.Queuer, id, tier string) ivr.QueueHandle {
+	x.t.Helper()
+	h, err := q.Enqueue(context.Background(), ivr.QueueRequest{ContactID: id, Queue: "Q", Tier: tier})
+	x.must(err)
+	return h
+}
+
+// Customers are told the places the router serves them in: a gold
+// customer who came later is ahead of a standard one.
+func TestPositionsFromRouter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Chat))
+		ctx := context.Background()
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		q := x.b.Queuer(chat)
+		s := enqueue(x, q, "s", "")
+		if ev := next(t, s); ev.Kind != ivr.QueuePosition || ev.Position != 1 || ev.ExpectedWait != 0 {
+			t.Fatalf("first: got %+v, want position 1 and no wait promised", ev)
+		}
+		time.Sleep(time.Second)
+		g := enqueue(x, q, "g", "gold")
+		if ev := next(t, g); ev.Position != 1 {
+			t.Fatalf("gold: got %+v, want position 1", ev)
+		}
+		if ev := next(t, s); ev.Position != 2 {
+			t.Fatalf("standard after gold came: got %+v, want position 2", ev)
+		}
+		// An unknown tier is served as standard, behind both.
+		u := enqueue(x, q, "u", "platinum")
+		if ev := next(t, u); ev.Position != 3 {
+			t.Fatalf("unknown tier: got %+v, want position 3", ev)
+		}
+	})
+}
+
+// A chat connects when its agent accepts: QueueConnected carries the
+// agent's id.
+func TestAcceptConnectsChat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Chat))
+		ctx := context.Background()
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(chat), "c1", "")
+		synctest.Wait()
+		x.must(x.b.Accept(ctx, "A", "c1"))
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != "A" {
+			t.Fatalf("got %+v, want connected to agent id A", ev)
+		}
+		x.must(x.e.End(ctx, "c1"))
+		if ev := next(t, h); ev.Kind != ivr.QueueAgentLeft {
+			t.Fatalf("got %+v, want agent left", ev)
+		}
+	})
+}
+
+// Voice rings the agent's leg when the contact is offered: the agent
+// answering accepts and connects; not answering rejects the offer.
+func TestRingStep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Voice))
+		ctx := context.Background()
+		type ringing struct {
+			contact, agent string
+			answer         chan error
+		}
+		rings := make(chan ringing, 4)
+		voice := Holder{Channel: acd.Voice, Ring: func(ctx context.Context, contact, agent string) error {
+			r := ringing{contact, agent, make(chan error, 1)}
+			rings <- r
+			select {
+			case err := <-r.answer:
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}}
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(voice), "v1", "")
+		synctest.Wait()
+		r := <-rings
+		if r.contact != "v1" || r.agent != "A" {
+			t.Fatalf("rang %+v, want v1 on A", r)
+		}
+		if st, _ := x.e.Contact(ctx, "v1"); st.State != "offered" {
+			t.Fatalf("while ringing: got %s, want offered", st.State)
+		}
+		// The desk's accept does not connect a leg still ringing.
+		x.must(x.b.Accept(ctx, "A", "v1"))
+		if st, _ := x.e.Contact(ctx, "v1"); st.State != "accepted" {
+			t.Fatalf("accepted on the desk, phone ringing: got %s, want accepted", st.State)
+		}
+		r.answer <- nil
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != "A" {
+			t.Fatalf("got %+v, want connected to A once answered", ev)
+		}
+		if _, ok := x.find(acd.EventAnswered, "v1"); !ok {
+			t.Fatal("no answered event")
+		}
+
+		// Not answered: the offer is rejected and the contact waits again.
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "B", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.SetReady(ctx, "B"))
+		enqueue(x, x.b.Queuer(voice), "v2", "")
+		synctest.Wait()
+		r = <-rings
+		r.answer <- errors.New("busy here")
+		synctest.Wait()
+		if _, ok := x.find(acd.EventRejected, "v2"); !ok {
+			t.Fatal("unanswered leg: no rejected event")
+		}
+		// The customer hangs up while the next agent's phone rings: the
+		// ring stops.
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "C", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.SetReady(ctx, "C"))
+		synctest.Wait()
+		r = <-rings
+		if r.agent != "C" {
+			t.Fatalf("rang %s, want C", r.agent)
+		}
+		hv2 := x.b.held["v2"]
+		x.must(hv2.Cancel(ctx, acd.LeaveHangup))
+		synctest.Wait()
+		if e, ok := x.find(acd.EventAbandoned, "v2"); !ok || e.Outcome != acd.Abandoned {
+			t.Fatalf("hang-up while ringing: got %+v, want abandoned", e)
+		}
+	})
+}
+
+// Cancel books each reason as the KPIs count it; a drain keeps the
+// contacts of a channel that survives restarts and loses the others as
+// system_lost.
+func TestCancelReasons(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		holder  Holder
+		why     acd.LeaveReason
+		kind    acd.EventKind
+		outcome acd.Outcome
+		stays   bool
+	}{
+		{"chat hang-up", chat, acd.LeaveHangup, acd.EventAbandoned, acd.Abandoned, false},
+		{"drain of a channel that does not survive restarts", Holder{Channel: acd.Chat}, acd.LeaveDrain, acd.EventLost, acd.SystemLost, false},
+		{"chat drain is kept for the restart", chat, acd.LeaveDrain, 0, 0, true},
+		{"teardown", chat, acd.LeaveTeardown, acd.EventLost, acd.SystemLost, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				x := newRig(t, router(t, acd.Chat))
+				ctx := context.Background()
+				x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+				h := enqueue(x, x.b.Queuer(tc.holder), "c1", "")
+				x.must(h.Cancel(ctx, tc.why))
+				synctest.Wait()
+				_, err := x.e.Contact(ctx, "c1")
+				if tc.stays {
+					if err != nil {
+						t.Fatalf("drained chat left the ACD: %v", err)
+					}
+					return
+				}
+				e, ok := x.find(tc.kind, "c1")
+				if !ok || e.Outcome != tc.outcome || e.Reason != tc.why.String() {
+					t.Fatalf("got %+v, want %s %s", e, tc.kind, tc.outcome)
+				}
+				// Safe after the outcome.
+				x.must(h.Cancel(ctx, acd.LeaveHangup))
+			})
+		})
+	}
+}
+
+// After a crash the snapshot holds a chat no channel takes back, accepted
+// by an agent (the ghost): the grace period ends it as system_lost and
+// frees the agent. A restored chat its channel holds again is connected.
+func TestRestoredContacts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The state before the crash: A accepted ghost, B accepted kept.
+		r := router(t, acd.Chat)
+		now := time.Now()
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(r.Login(now, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		must(r.SetReady(now, "A"))
+		must(r.Enqueue(now, acd.ContactSpec{ID: "ghost", Queue: "Q"}))
+		must(r.Accept(now, "A", "ghost"))
+		must(r.Enqueue(now, acd.ContactSpec{ID: "kept", Queue: "Q"}))
+		must(r.Accept(now, "A", "kept"))
+		snap := r.Snapshot()
+		restored, err := acd.Restore(r.Config(), []acd.Queue{{ID: "Q", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "x", Min: 1}}}}, snap)
+		must(err)
+
+		x := newRig(t, restored)
+		ctx := context.Background()
+		h := x.b.Hold("kept", chat)
+		x.b.Restored(ctx, snap.Contacts)
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected {
+			t.Fatalf("kept chat: got %+v, want connected", ev)
+		}
+		if st, _ := x.e.Contact(ctx, "ghost"); st.State != "accepted" {
+			t.Fatalf("ghost before the grace period: %s", st.State)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		e, ok := x.find(acd.EventLost, "ghost")
+		if !ok || e.Outcome != acd.SystemLost || e.Reason != "teardown" {
+			t.Fatalf("ghost after the grace period: got %+v, want lost as system_lost", e)
+		}
+		a, err := x.e.Agent(ctx, "A")
+		must(err)
+		if len(a.Contacts) != 1 || a.Contacts[0] != "kept" {
+			t.Fatalf("agent A holds %v, want only the kept chat", a.Contacts)
+		}
+	})
+}
+
+// memStore is a SnapshotStore in memory.
+type memStore struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
+
+var errNone = errors.New("no snapshot")
+
+func (m *memStore) SaveSnapshot(_ context.Context, name string, data []byte, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data[name] = append([]byte(nil), data...)
+	return nil
+}
+
+func (m *memStore) LoadSnapshot(_ context.Context, name string) ([]byte, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.data[name]
+	if !ok {
+		return nil, time.Time{}, errNone
+	}
+	return d, time.Time{}, nil
+}
+
+// The Saver saves soon after a contact arrives (a kill -9 a moment later
+// keeps it), with what its channel kept; Load gives both back.
+func TestSaverKeepsArrivals(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &memStore{data: map[string][]byte{}}
+		cfg := acd.DefaultConfig()
+		queues := []acd.Queue{{ID: "Q", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "x", Min: 1}}}}
+		l, err := Load(context.Background(), st, errNone, cfg, queues, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := newRig(t, l.Router)
+		ctx, cancel := context.WithCancel(context.Background())
+		s := NewSaver(x.b, st, time.Hour)
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		h := enqueue(x, x.b.Queuer(chat), "c1", "")
+		h.(*Handle).Keep(json.RawMessage(`{"token_hash":"t"}`))
+		time.Sleep(saveSoon)
+		synctest.Wait()
+		cancel()
+		<-done
+		// Crash: nothing else saved.
+		l, err = Load(context.Background(), st, errNone, cfg, queues, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Contacts) != 1 || l.Contacts[0].ID != "c1" || string(l.Kept["c1"]) != `{"token_hash":"t"}` {
+			t.Fatalf("after the crash: contacts %+v kept %s", l.Contacts, l.Kept)
+		}
+	})
+}
