@@ -150,5 +150,9 @@ func (s *Saver) Save(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.st.SaveSnapshot(ctx, KeptName, kd, snap.At)
+	if err := s.st.SaveSnapshot(ctx, KeptName, kd, snap.At); err != nil {
+		return err
+	}
+	s.log.Debug("acd state saved", "seq", snap.Seq, "agents", len(snap.Agents), "contacts", len(snap.Contacts), "kept", len(kept))
+	return nil
 }
