@@ -169,13 +169,22 @@ func (c *chat) verifiedBy() string {
 	return string(c.verified)
 }
 
+// customerNumber is the customer's number as the center knows it: the
+// proved one, else the number the form claimed (for its tier only).
+func (c *chat) customerNumber() string {
+	if c.verifiedPhone != "" {
+		return c.verifiedPhone
+	}
+	return strings.NewReplacer(" ", "", "-", "").Replace(c.info.Phone)
+}
+
 // agentInfo is the pre-chat form as an agent may see it: the claimed
 // number masked until the customer proved it.
 func (c *chat) agentInfo() CustomerInfo {
 	info := c.info
 	info.ANI = ""
 	if c.verifiedBy() == string(ivr.VerifiedNone) {
-		info.Phone = MaskPhone(info.Phone)
+		info.Phone = MaskPhone(strings.NewReplacer(" ", "", "-", "").Replace(info.Phone))
 	}
 	return info
 }

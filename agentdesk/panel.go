@@ -3,7 +3,6 @@ package agentdesk
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/hotline10000/hotline/agentdesk/ticket"
@@ -76,7 +75,7 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 		}
 		panel = customerPanel{Contact: contact, Customer: info, Vars: c.agentVars(sup), Verified: c.verifiedBy(),
 			Contacts: []pastContact{}, Tickets: []pastTicket{}}
-		claimed = strings.NewReplacer(" ", "", "-", "").Replace(c.info.Phone)
+		claimed = c.customerNumber()
 		provedPhone, provedAccount = c.verifiedPhone, c.verifiedAccount
 	})
 	switch {
@@ -100,6 +99,10 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 				panel.Tier = string(cu.Tier)
 			case !errors.Is(err, store.ErrNotFound):
 				return nil, failf(CodeUnavailable, "customer: "+err.Error())
+			}
+			// Of the number's tickets, only those filed in this chat.
+			if e := d.addTickets(ctx, &panel, claimed, contact); e != nil {
+				return nil, e
 			}
 		}
 		return panel, nil
@@ -129,15 +132,28 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 			panel.Contacts = append(panel.Contacts, pastContact{ID: c.ID, Channel: string(c.Channel), StartedAt: c.StartedAt,
 				Queue: c.QueueID, Agent: c.AgentID, Outcome: string(c.Outcome)})
 		}
-		if svc := d.g.o.Tickets; svc != nil {
-			ts, err := svc.Search(ctx, ticket.Actor{ID: "desk", Role: ticket.SupervisorRole}, ticket.Filter{Phone: ani, Limit: 20})
-			if err != nil {
-				return nil, failf(CodeUnavailable, "tickets: "+err.Error())
-			}
-			for _, t := range ts {
-				panel.Tickets = append(panel.Tickets, pastTicket{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), Type: string(t.Type)})
-			}
+		if e := d.addTickets(ctx, &panel, ani, ""); e != nil {
+			return nil, e
 		}
 	}
 	return panel, nil
+}
+
+// addTickets lists phone's tickets on the panel; with onlyContact, only
+// those linked to that contact.
+func (d *deskClient) addTickets(ctx context.Context, panel *customerPanel, phone, onlyContact string) *Error {
+	svc := d.g.o.Tickets
+	if svc == nil {
+		return nil
+	}
+	ts, err := svc.Search(ctx, ticket.Actor{ID: "desk", Role: ticket.SupervisorRole}, ticket.Filter{Phone: phone, Limit: 20})
+	if err != nil {
+		return failf(CodeUnavailable, "tickets: "+err.Error())
+	}
+	for _, t := range ts {
+		if onlyContact == "" || t.Contact == onlyContact {
+			panel.Tickets = append(panel.Tickets, pastTicket{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), Type: string(t.Type)})
+		}
+	}
+	return nil
 }
