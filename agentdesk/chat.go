@@ -39,13 +39,13 @@ type chat struct {
 	verified        ivr.Verification
 	verifiedPhone   string
 	verifiedAccount string
-	msgs      []Message
-	seen      map[string]bool // client message ids already taken
-	readBy    map[string]int  // who has read up to which message
-	ended     bool
-	endedAt   time.Time
-	restored  bool // taken back from the ACD's snapshot after a restart
-	back      bool // its customer came back since
+	msgs            []Message
+	seen            map[string]bool // client message ids already taken
+	readBy          map[string]int  // who has read up to which message
+	ended           bool
+	endedAt         time.Time
+	restored        bool // taken back from the ACD's snapshot after a restart
+	back            bool // its customer came back since
 }
 
 // CustomerInfo is what the pre-chat form (or the caller id) tells.

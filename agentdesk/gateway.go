@@ -55,8 +55,8 @@ type Options struct {
 	Codes      CodeOptions
 	// PINGuard limits service-PIN attempts per account across contacts;
 	// default a storeaccounts.PINGuard over Store with its default limits.
-	PINGuard ivr.PINGuard
-	ChatEntry  string      // widget id selecting the flow; default "web"
+	PINGuard  ivr.PINGuard
+	ChatEntry string // widget id selecting the flow; default "web"
 	// Publish receives what the desk records that the ACD does not:
 	// wrap-up codes and notes, marketing offers and outcomes, transfer notes.
 	Publish func(event.Event)

@@ -14,11 +14,11 @@ import (
 // customerPanel is the desk's customer panel: who the customer is, what
 // the flow collected, past contacts and tickets.
 type customerPanel struct {
-	Contact  string            `json:"contact_id"`
-	Customer CustomerInfo      `json:"customer"`
-	Account  string            `json:"account,omitempty"`
-	Tier     string            `json:"tier,omitempty"`
-	Known    bool              `json:"known"`
+	Contact  string       `json:"contact_id"`
+	Customer CustomerInfo `json:"customer"`
+	Account  string       `json:"account,omitempty"`
+	Tier     string       `json:"tier,omitempty"`
+	Known    bool         `json:"known"`
 	// Verified: none while the customer's number is only a claim (the
 	// panel then shows the claimed number masked and its tier, nothing of
 	// the account), otp or pin once proved.

@@ -14,11 +14,11 @@ import (
 // events; a nil Backend, Queuer or Tickets makes the nodes that need them
 // take their error branch.
 type Config struct {
-	Clock    Clock
-	Sink     Sink
-	Backend  Backend
-	Queuer   Queuer
-	Tickets  TicketCreator
+	Clock   Clock
+	Sink    Sink
+	Backend Backend
+	Queuer  Queuer
+	Tickets TicketCreator
 	// Verifier sends and checks chat customers' one-time codes; nil makes
 	// send_code and check_code take their error branch.
 	Verifier Verifier
@@ -186,7 +186,7 @@ type run struct {
 	// (verify.go); not variables, so no flow step can forge them.
 	verified        Verification
 	verifiedAccount string
-	log    *slog.Logger
+	log             *slog.Logger
 
 	agentRequested bool
 	selfService    bool
