@@ -202,6 +202,10 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if o.Clock != nil {
 		tclock = o.Clock
 	}
+	if o.TicketRules == nil {
+		// Like a center's catch-all rule: a new ticket lands in the pool.
+		o.TicketRules = []ticket.Rule{{Name: "everything", Group: "general"}}
+	}
 	tickets, err := ticket.NewService(ticketstore.New(st, 100), tclock, ticket.Config{Calendar: tickettest.Always{}, Logger: log, Rules: o.TicketRules})
 	if err != nil {
 		return fail(err)

@@ -112,6 +112,7 @@ try {
   }
 
   step('agent creates a ticket');
+  await agent.fill('#ticket-form input[name=category]', 'billing');
   await agent.fill('#ticket-form input[name=subject]', '客户反映话费异常');
   await agent.fill('#ticket-form textarea[name=description]', '在线客服会话中登记');
   await agent.click('#ticket-form button[type=submit]');

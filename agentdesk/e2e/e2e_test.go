@@ -10,7 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
+	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/agentdesk/ticket/ivrticket"
+	"github.com/hotline10000/hotline/ivr"
 )
 
 const chromium = "/usr/bin/chromium"
@@ -28,6 +32,30 @@ func TestBrowser(t *testing.T) {
 func TestBrowserIdleLogout(t *testing.T) {
 	s := deskttest.New(t, deskttest.Options{IdleLogout: 3 * time.Second})
 	runScript(t, s, "idle.mjs")
+}
+
+// TestBrowserDeskAndBoard: the desk offers the real transfer targets and
+// ticket choices and the agent's own pools, where an IVR fault ticket
+// arrives; the board lists waiting customers with live waits and moves one.
+func TestBrowserDeskAndBoard(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{OfferTimeout: 60 * time.Second, WrapUp: 60 * time.Second,
+		TicketRules:  []ticket.Rule{{Name: "faults", Type: ticket.Fault, Group: "fault-desk"}, {Name: "rest", Group: "general"}},
+		TicketGroups: map[string][]string{"alice": {"fault-desk", "general"}},
+		TicketForm:   &agentdesk.TicketForm{Groups: []string{"fault-desk", "general"}, Categories: []string{"billing", "broadband", "mobile"}}})
+	// The chat flow's fault report, as the IVR files it.
+	if _, err := ivrticket.New(s.Tickets).CreateTicket(context.Background(), ivr.TicketRequest{Key: "e2e/fault/1", ContactID: "chat-e2e",
+		Type: "fault", Summary: "宽带故障", Channel: ivr.Chat, Fields: map[string]string{"phone": "13900001111"}}); err != nil {
+		t.Fatal(err)
+	}
+	runScript(t, s, "deskux.mjs", "deskux-desk.png", "deskux-board.png")
+}
+
+// TestBrowserIdleWarning: working keeps the desk signed in past a short
+// idle timeout; a warning with a way to stay comes first; the login page
+// says why after the logout.
+func TestBrowserIdleWarning(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{IdleLogout: 12 * time.Second})
+	runScript(t, s, "idlewarn.mjs", "idle-warning.png")
 }
 
 func runScript(t *testing.T, s *deskttest.Server, script string, screenshots ...string) {

@@ -7,7 +7,8 @@ import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
 
 const $ = (id) => document.getElementById(id);
-const S = { sock: null, me: null, state: null, offer: null, chats: new Map(), wraps: new Map(), selected: '', reasons: [], codes: [], idleMs: 0, lastInput: Date.now() };
+const S = { sock: null, me: null, state: null, offer: null, chats: new Map(), wraps: new Map(), selected: '', reasons: [], codes: [], idleMs: 0, lastInput: Date.now(),
+  reported: Date.now(), myGroups: [], form: { groups: [], categories: [] }, dispatch: false };
 window.hotlineDesk = S; // for the browser tests and for support
 
 function toast(text) {
@@ -24,7 +25,15 @@ async function start() {
   applyI18n();
   $('btn-lang').onclick = () => toggleLang(renderAll);
   const me = await whoAmI();
-  if (!me) { showLogin($('login'), () => connect()); return; }
+  if (!me) {
+    // Say why the desk signed out (idle, a supervisor, an expired session).
+    const why = sessionStorage.getItem('hotline.signout');
+    sessionStorage.removeItem('hotline.signout');
+    $('signout-reason').textContent = why ? t('signout.' + why) : '';
+    $('signout-reason').hidden = !why;
+    showLogin($('login'), () => { $('signout-reason').hidden = true; connect(); });
+    return;
+  }
   connect();
 }
 
@@ -35,7 +44,13 @@ function connect() {
     view: 'desk',
     onFrame: onFrame,
     onStatus: (s) => { const c = $('conn'); c.textContent = t('status.' + s); c.className = 'conn ' + s; },
-    onFatal: () => { toast(t('status.closed')); },
+    onFatal: (code, why) => {
+      // Signed out from elsewhere: a supervisor, or the session expired.
+      if (S.signingOut) return;
+      sessionStorage.setItem('hotline.signout', /supervisor/.test(why || '') ? 'supervisor' : code === 4030 ? 'expired' : 'closed');
+      S.sock.stop();
+      location.reload();
+    },
   });
   S.sock.connect();
   bindControls();
@@ -47,6 +62,7 @@ function onFrame(f) {
     case 'snapshot':
       S.me = d.agent; S.state = d.state; S.offer = d.offer || null;
       S.reasons = d.not_ready_reasons || []; S.codes = d.wrapup_codes || []; S.idleMs = d.idle_logout_ms || 0;
+      S.myGroups = d.my_groups || []; S.form = d.ticket_form || { groups: [], categories: [] }; S.dispatch = !!d.dispatch;
       for (const c of S.chats.values()) c.node.remove();
       S.chats.clear();
       for (const c of d.chats || []) addChat(c);
@@ -68,8 +84,20 @@ function onFrame(f) {
   }
 }
 
+function renderTicketChoices() {
+  $('categories').replaceChildren(...(S.form.categories || []).map((c) => el('option', { value: c })));
+  const g = $('ticket-group');
+  g.hidden = !S.dispatch;
+  g.replaceChildren(el('option', { value: '', text: t('ticket.by_rules') }), ...(S.form.groups || []).map((x) => el('option', { value: x, text: x })));
+  const p = $('pool-group'), keep = p.value;
+  p.replaceChildren(...S.myGroups.map((x) => el('option', { value: x, text: x })));
+  if (S.myGroups.includes(keep)) p.value = keep;
+  p.disabled = !S.myGroups.length;
+}
+
 function renderAll() {
   applyI18n();
+  renderTicketChoices();
   $('agent-name').textContent = S.me ? S.me.name : '';
   const r = $('reason');
   r.replaceChildren(...S.reasons.map((x) => el('option', { value: x, text: reason(x) })));
@@ -116,13 +144,15 @@ function addChat(v) {
     c.typing = el('div', { class: 'typing' });
     c.title = el('span', { class: 'title' });
     c.input = el('input', { name: 'text', autocomplete: 'off', maxlength: '4000', placeholder: t('chat.placeholder'), 'data-i18n-ph': 'chat.placeholder' });
-    c.queueSel = el('select', { 'aria-label': 'queue' }, el('option', { value: 'general', text: 'general' }), el('option', { value: 'billing', text: 'billing' }));
-    c.agentIn = el('input', { placeholder: t('transfer.agent'), 'data-i18n-ph': 'transfer.agent', size: '10' });
+    // Filled from transfer.targets when the agent opens it: the queues of
+    // the channel and the agents ready now.
+    c.queueSel = el('select', { 'aria-label': t('transfer.target'), class: 'transfer-target', onfocus: () => loadTargets(c), onmousedown: () => loadTargets(c) },
+      el('option', { value: '', text: t('transfer.pick') }));
     c.noteIn = el('input', { placeholder: t('transfer.note'), 'data-i18n-ph': 'transfer.note' });
     const form = el('form', { onsubmit: (e) => { e.preventDefault(); send(c); } }, c.input, el('button', { class: 'primary', type: 'submit', text: t('chat.send'), 'data-i18n': 'chat.send' }));
     c.input.addEventListener('input', () => { const now = Date.now(); if (!c.typedAt || now - c.typedAt > 2000) { c.typedAt = now; S.sock.cmd('chat.typing', { contact_id: c.id }).catch(() => {}); } });
     c.endBtn = el('button', { class: 'danger', type: 'button', text: t('chat.end'), 'data-i18n': 'chat.end', onclick: () => S.sock.cmd('chat.end', { contact_id: c.id }).catch((e) => toast(errText(e))) });
-    const transfer = el('div', { class: 'transfer' }, c.queueSel, c.agentIn, c.noteIn,
+    const transfer = el('div', { class: 'transfer' }, c.queueSel, c.noteIn,
       el('button', { type: 'button', text: t('transfer.go'), 'data-i18n': 'transfer.go', onclick: () => doTransfer(c) }));
     c.node = el('article', { class: 'card chat', 'data-contact': c.id, onclick: () => select(c.id) },
       el('header', {}, c.title, c.endBtn), c.transcript, c.typing, form, transfer);
@@ -178,9 +208,25 @@ function send(c) {
   S.sock.cmd('chat.send', { contact_id: c.id, msg_id: id, text }).catch((e) => toast(errText(e)));
 }
 
+async function loadTargets(c) {
+  if (c.loadingTargets || (c.targetsAt && Date.now() - c.targetsAt < 3000)) return;
+  c.loadingTargets = true;
+  try {
+    const r = await S.sock.cmd('transfer.targets', { contact_id: c.id });
+    const keep = c.queueSel.value;
+    const qs = el('optgroup', { label: t('transfer.queue') }, r.queues.map((q) => el('option', { value: 'q:' + q.queue, text: q.queue + ' · ' + t('transfer.waiting') + ' ' + q.waiting + ' · ' + t('transfer.free') + ' ' + q.available })));
+    const as = el('optgroup', { label: t('transfer.agents') }, r.agents.length ? r.agents.map((a) => el('option', { value: 'a:' + a.agent_id, text: a.name })) : [el('option', { value: '', disabled: '', text: t('transfer.nobody') })]);
+    c.queueSel.replaceChildren(el('option', { value: '', text: t('transfer.pick') }), qs, as);
+    if ([...c.queueSel.options].some((o) => o.value === keep)) c.queueSel.value = keep;
+    c.targetsAt = Date.now();
+  } catch (e) { toast(errText(e)); } finally { c.loadingTargets = false; }
+}
+
 function doTransfer(c) {
+  const v = c.queueSel.value;
+  if (!v) { toast(t('transfer.pick')); return; }
   const data = { contact_id: c.id, note: c.noteIn.value };
-  if (c.agentIn.value.trim()) data.agent_id = c.agentIn.value.trim(); else data.queue = c.queueSel.value;
+  if (v.startsWith('a:')) data.agent_id = v.slice(2); else data.queue = v.slice(2);
   S.sock.cmd('chat.transfer', data).catch((e) => toast(errText(e)));
 }
 
@@ -235,7 +281,9 @@ function renderWraps() {
 
 async function refreshPool() {
   try {
-    const r = await S.sock.cmd('ticket.pool', { group: 'general' });
+    const group = $('pool-group').value;
+    if (!group) { $('pool').replaceChildren(el('li', { class: 'muted', text: t('ticket.no_group') })); return; }
+    const r = await S.sock.cmd('ticket.pool', { group });
     $('pool').replaceChildren(...r.tickets.map((x) => el('li', {}, el('span', { text: x.number + ' ' + x.subject }),
       el('button', { text: t('ticket.claim'), onclick: () => S.sock.cmd('ticket.act', { id: x.id, command: { action: 'claim', version: x.version } }).then(() => { refreshPool(); refreshMine(); }, (e) => toast(errText(e))) }))));
   } catch (e) { toast(errText(e)); }
@@ -265,13 +313,15 @@ function bindControls() {
   $('btn-not-ready').onclick = () => S.sock.cmd('state.not_ready', { reason: $('reason').value }).catch((e) => toast(errText(e)));
   $('btn-accept').onclick = () => { if (S.offer) S.sock.cmd('offer.accept', { contact_id: S.offer.contact_id }).catch((e) => toast(errText(e))); };
   $('btn-reject').onclick = () => { if (S.offer) S.sock.cmd('offer.reject', { contact_id: S.offer.contact_id }).catch((e) => toast(errText(e))); };
-  $('btn-logout').onclick = signOut;
+  $('btn-logout').onclick = () => signOut();
   $('btn-pool').onclick = refreshPool;
   $('btn-mine').onclick = refreshMine;
   $('ticket-form').onsubmit = async (e) => {
     e.preventDefault();
     const f = e.target;
-    const draft = { type: f.type.value, category: f.category.value.trim(), subject: f.subject.value.trim(), description: f.description.value, channel: 'chat', contact: S.selected || undefined, group: 'general', customer: {} };
+    const draft = { type: f.type.value, category: f.category.value.trim(), subject: f.subject.value.trim(), description: f.description.value, channel: 'chat', contact: S.selected || undefined, customer: {} };
+    // Without a group the dispatch rules route it, like any other ticket.
+    if (S.dispatch && f.group.value) draft.group = f.group.value;
     try {
       const r = await S.sock.cmd('ticket.create', { draft, key: newMsgID() });
       $('ticket-result').textContent = t('ticket.created') + ' ' + r.ticket.number;
@@ -294,15 +344,52 @@ function bindControls() {
     else if (e.altKey && (e.key === 'r' || e.key === 'R')) { e.preventDefault(); $('btn-reject').click(); }
     else if (e.altKey && (e.key === 'w' || e.key === 'W')) { e.preventDefault(); const b = document.querySelector('.wrapup .primary'); if (b) b.click(); }
   });
-  for (const ev of ['keydown', 'mousedown', 'touchstart']) document.addEventListener(ev, () => { S.lastInput = Date.now(); }, { passive: true });
+  for (const ev of ['keydown', 'mousedown', 'mousemove', 'wheel', 'touchstart', 'focus']) document.addEventListener(ev, noteInput, { passive: true, capture: true });
+  $('btn-stay').onclick = () => { noteInput(); reportActivity(true); };
   setInterval(() => {
     tickOffer();
-    if (S.idleMs > 0 && Date.now() - S.lastInput > S.idleMs) { S.lastInput = Date.now(); signOut().then(() => toast(t('idle.logout'))); }
+    idleTick();
   }, 1000);
 }
 
-async function signOut() {
-  try { await S.sock.cmd('logout'); } catch (e) { /* the session ends anyway */ }
+// Activity: keyboard and mouse use is reported to the server (which keeps
+// the sign-in session alive) at most every quarter of the idle time; a
+// warning shows for the last 20 % of it (at least 10 s) with a way to stay;
+// at the limit the desk signs out and says why on the login page.
+function noteInput(ev) {
+  // Once the warning shows, staying takes a click or a key: a mouse that
+  // drifts across the screen is no answer.
+  if (ev && ev.type === 'mousemove' && !$('idle-warning').hidden) return;
+  S.lastInput = Date.now();
+  if (!$('idle-warning').hidden) { $('idle-warning').hidden = true; reportActivity(true); }
+}
+
+function reportEvery() { return Math.max(1000, Math.min(60000, S.idleMs / 4)); }
+
+function reportActivity(now) {
+  if (!S.sock || S.idleMs <= 0) return;
+  if (!now && (S.lastInput <= S.reported || Date.now() - S.reported < reportEvery())) return;
+  S.reported = Date.now();
+  S.sock.cmd('activity').catch(() => {});
+}
+
+function idleTick() {
+  if (S.idleMs <= 0 || S.signingOut) return;
+  reportActivity(false);
+  const idle = Date.now() - S.lastInput;
+  const warnAt = S.idleMs - Math.max(10000, S.idleMs / 5);
+  const w = $('idle-warning');
+  if (idle >= S.idleMs) { signOut('idle'); return; }
+  if (idle >= warnAt) {
+    w.hidden = false;
+    $('idle-left').textContent = clock(S.idleMs - idle);
+  } else if (!w.hidden) w.hidden = true;
+}
+
+async function signOut(why) {
+  S.signingOut = true;
+  if (why) sessionStorage.setItem('hotline.signout', why);
+  try { await S.sock.cmd('logout', why ? { reason: why } : undefined); } catch (e) { /* the session ends anyway */ }
   S.sock.stop();
   await logout();
   location.reload();
