@@ -264,6 +264,7 @@ func (r *Router) logout(agentID, actor, by string) error {
 		r.requeue(c)
 	}
 	if actor == ActorSupervisor {
+		r.relist(a) // out of the ready heaps first: what it gives back is not offered to it again
 		r.unconnect(a, "logout")
 	}
 	r.settle(a, actor, by, "logout")
@@ -295,6 +296,7 @@ func (r *Router) unconnect(a *agent, why string) {
 // close.
 func (r *Router) forceOut(a *agent, by string) {
 	a.logoutBy = [2]string{ActorSupervisor, by}
+	r.relist(a)
 	r.unconnect(a, "logout")
 	var others []*agent
 	for len(a.active) > 0 {

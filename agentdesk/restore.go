@@ -62,9 +62,21 @@ func (h *hub) keep(c *chat) {
 // contact bridge's Loaded.Kept): each customer may reconnect with their
 // token to the same chat, and keeps their place in the queue or their
 // agent. Their flows did not survive: a restored chat ends when its agent
-// ends it. Call it before Run; it returns the contacts it took back.
+// ends it. Call it before Run or while Run runs (not while it starts); it
+// returns the contacts it took back.
 func (g *Gateway) Restore(kept map[string]json.RawMessage) []string {
-	h := g.h
+	select {
+	case <-g.ready:
+		var ids []string
+		_ = g.do(func(h *hub) { ids = h.restore(kept) })
+		return ids
+	default:
+		return g.h.restore(kept)
+	}
+}
+
+func (h *hub) restore(kept map[string]json.RawMessage) []string {
+	g := h.g
 	now := g.o.Clock.Now()
 	var ids []string
 	for id, data := range kept {

@@ -1,0 +1,141 @@
+package agentdesk_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/agentdesk/deskttest"
+)
+
+type dayView struct {
+	Queues []struct {
+		Queue     string `json:"queue"`
+		Answered  int    `json:"answered"`
+		Abandoned int    `json:"abandoned"`
+		Lost      int    `json:"lost"`
+	} `json:"queues"`
+}
+
+func (d dayView) lost(queue string) (abandoned, lost int) {
+	for _, q := range d.Queues {
+		if q.Queue == queue {
+			return q.Abandoned, q.Lost
+		}
+	}
+	return -1, -1
+}
+
+// TestGhostClearedByForcedLogout: a contact no channel holds (restored
+// from a snapshot after a crash, its chat gone) is accepted and never
+// connects; it used to keep the agent busy for good, and a supervisor's
+// forced logout waited for it. The force wins: the agent is logged out and
+// the contact is back in its queue.
+func TestGhostClearedByForcedLogout(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	ctx := context.Background()
+	alice := dialDesk(t, s, "alice", "")
+	board := dialDesk(t, s, "sam", "board")
+	do(t, alice, "state.ready", nil)
+	if err := s.ACD.Enqueue(ctx, acd.ContactSpec{ID: "ghost", Queue: "general", Channel: acd.Chat}); err != nil {
+		t.Fatal(err)
+	}
+	var offer struct {
+		Contact string `json:"contact_id"`
+	}
+	if _, err := alice.Want("offer", &offer, wait); err != nil || offer.Contact != "ghost" {
+		t.Fatalf("offer: %+v %v", offer, err)
+	}
+	do(t, alice, "offer.accept", map[string]string{"contact_id": "ghost"})
+	aliceID := s.Accounts["alice"].ID
+	if a, err := s.ACD.Agent(ctx, aliceID); err != nil || a.State != acd.Busy {
+		t.Fatalf("alice after accepting the ghost: %+v %v, want busy", a, err)
+	}
+	do(t, board, "sup.logout", map[string]string{"agent_id": aliceID})
+	waitFor(t, func() bool {
+		_, err := s.ACD.Agent(ctx, aliceID)
+		return errors.Is(err, acd.ErrUnknownAgent)
+	})
+	if c, err := s.ACD.Contact(ctx, "ghost"); err != nil || c.State != "queued" {
+		t.Fatalf("ghost after the forced logout: %+v %v, want queued", c, err)
+	}
+}
+
+// TestRestoredChatNotReclaimed: a chat taken back after a restart whose
+// customer never reconnects ends, at the end of the chat lease, as
+// system_lost — the platform lost it, the customer did not abandon.
+func TestRestoredChatNotReclaimed(t *testing.T) {
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	s := deskttest.New(t, deskttest.Options{Clock: clk, Lease: time.Hour, ChatLease: time.Minute})
+	ctx := context.Background()
+	board := dialDesk(t, s, "sam", "board")
+	if err := s.ACD.Enqueue(ctx, acd.ContactSpec{ID: "chat-restored", Queue: "general", Channel: acd.Chat}); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("customer-token"))
+	kept, _ := json.Marshal(map[string]any{"token_hash": hex.EncodeToString(sum[:]), "queue": "general",
+		"customer": map[string]string{"name": "冯雪"}})
+	if ids := s.Gateway.Restore(map[string]json.RawMessage{"chat-restored": kept}); len(ids) != 1 {
+		t.Fatalf("restored %v, want the chat", ids)
+	}
+	for range 3 {
+		clk.Advance(40 * time.Second)
+	}
+	waitFor(t, func() bool {
+		_, err := s.ACD.Contact(ctx, "chat-restored")
+		return errors.Is(err, acd.ErrUnknownContact)
+	})
+	waitFor(t, func() bool {
+		var d dayView
+		_ = json.Unmarshal(do(t, board, "board.get", nil), &d)
+		ab, lost := d.lost("general")
+		return ab == 0 && lost == 1
+	})
+}
+
+// TestRestoredChatReclaimed: the customer of a restored chat reconnects
+// with their token to the same chat, with its transcript, and an agent
+// takes it.
+func TestRestoredChatReclaimed(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	ctx := context.Background()
+	alice := dialDesk(t, s, "alice", "")
+	if err := s.ACD.Enqueue(ctx, acd.ContactSpec{ID: "chat-back", Queue: "general", Channel: acd.Chat}); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("back-token"))
+	kept, _ := json.Marshal(map[string]any{"token_hash": hex.EncodeToString(sum[:]), "queue": "general",
+		"transcript": []map[string]any{{"n": 1, "from": "customer", "text": "人工", "at": time.Now()}}})
+	s.Gateway.Restore(map[string]json.RawMessage{"chat-back": kept})
+	cust := dialChat(t, s, "back-token")
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Contact    string `json:"contact_id"`
+		Transcript []msg  `json:"transcript"`
+	}
+	if _, err := cust.Want("snapshot", &snap, wait); err != nil || snap.Contact != "chat-back" || len(snap.Transcript) != 1 {
+		t.Fatalf("snapshot: %+v %v", snap, err)
+	}
+	do(t, alice, "state.ready", nil)
+	if _, err := alice.Want("offer", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do(t, alice, "offer.accept", map[string]string{"contact_id": "chat-back"})
+	if _, err := cust.Want("chat.agent_joined", nil, wait); err != nil {
+		t.Fatalf("customer not told: %v", err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "x1", "text": "我回来了"})
+	for {
+		m := wantMessage(t, alice, "customer")
+		if m.Text == "我回来了" {
+			break
+		}
+	}
+}
