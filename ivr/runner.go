@@ -186,6 +186,7 @@ type run struct {
 	// (verify.go); not variables, so no flow step can forge them.
 	verified        Verification
 	verifiedAccount string
+	verifiedPhone   string
 	log             *slog.Logger
 
 	agentRequested bool

@@ -68,8 +68,21 @@ func (ru *run) allowAccountData(account string) bool {
 	return false
 }
 
+// queueANI is the customer's number for the queue and the contact record:
+// a number the customer proved by code, else the contact's ANI (a chat's
+// is a token, never the number typed).
+func (ru *run) queueANI() string {
+	if ru.verifiedPhone != "" {
+		return ru.verifiedPhone
+	}
+	return ru.c.ANI
+}
+
 func (ru *run) setVerified(ctx context.Context, level Verification, phone, account string) {
 	ru.verified, ru.verifiedAccount = level, account
+	if phone != "" {
+		ru.verifiedPhone = phone
+	}
 	ru.vars["verified_by"] = string(level)
 	if n, ok := ru.ch.(VerifiedNotifier); ok {
 		if err := n.Verified(ctx, level, phone, account); err != nil {
