@@ -116,12 +116,12 @@ func (h *hub) pushBoard(qs []acd.BoardQueue) {
 }
 
 func (h *hub) board() boardData {
-	h.rollDay(h.g.o.Clock.Now()) // a new day shows zeros even before its first event
+	today := h.g.bridge.Today(h.g.o.Clock.Now()) // a new day shows zeros even before its first event
 	b := boardData{At: h.g.o.Clock.Now().UTC(), Queues: []boardQueue{}, Agents: []boardAgent{}}
 	for _, q := range h.lastQueues {
 		bq := boardQueue{QueueStats: q.QueueStats, Contacts: []boardWaiter{}}
-		if d := h.today[q.Queue]; d != nil {
-			bq.queueDay = *d
+		if d, ok := today[q.Queue]; ok {
+			bq.queueDay = queueDay(d)
 		}
 		bq.Staffed = 0
 		for _, id := range q.Agents {

@@ -63,8 +63,8 @@ func (d *deskClient) recordActivity(now time.Time) {
 
 // handOver gives the chats of an agent who leaves (logs out, idles out,
 // is logged out) to another agent of the chat's queue who is ready, else
-// back to the queue, telling the customer why; the next agent sees why in
-// the transfer note.
+// back to the front of the queue, telling the customer why; the next agent
+// sees why in the transfer note.
 func (g *Gateway) handOver(ctx context.Context, agentID, why string) {
 	type held struct{ contact, queue string }
 	var chats []held
@@ -116,7 +116,7 @@ func (g *Gateway) handOver(ctx context.Context, agentID, why string) {
 		if handed {
 			continue
 		}
-		if err := e.TransferToQueue(ctx, c.contact, c.queue); err != nil {
+		if err := e.ReturnToQueue(ctx, c.contact); err != nil {
 			g.log.Warn("hand over a chat", "contact_id", c.contact, "agent_id", agentID, "err", err)
 		}
 	}

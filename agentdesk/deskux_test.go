@@ -319,6 +319,8 @@ func TestLogoutMidChatHandsOver(t *testing.T) {
 func TestLogoutMidChatRequeues(t *testing.T) {
 	s := deskttest.New(t, deskttest.Options{})
 	alice, cust, contact := readyAgentWithChat(t, s)
+	do(t, alice, "state.not_ready", map[string]string{"reason": "break"})
+	earlier := waitingChat(t, s, "先来的客户")
 	do(t, alice, "logout", nil)
 	var left chatLeft
 	if _, err := cust.Want("chat.agent_left", &left, wait); err != nil || left.Reason != "agent_logged_out" {
@@ -326,6 +328,12 @@ func TestLogoutMidChatRequeues(t *testing.T) {
 	}
 	if c, err := s.ACD.Contact(context.Background(), contact); err != nil || c.State != "queued" || c.Queue != "general" {
 		t.Fatalf("contact %+v %v, want queued in general again", c, err)
+	}
+	// At the front: before the customer who was already waiting.
+	board := dialDesk(t, s, "sam", "board")
+	q := boardGet(t, board).queue(t, "general")
+	if len(q.Contacts) != 2 || q.Contacts[0].Contact != contact || q.Contacts[1].Contact != earlier {
+		t.Fatalf("general waiting %+v, want %s then %s", q.Contacts, contact, earlier)
 	}
 }
 

@@ -231,7 +231,7 @@ func New(o Options) (*Gateway, error) {
 		done: make(chan struct{}), ready: make(chan struct{}), starts: rate.NewLimiter(rate.Limit(o.ChatStarts), 2*o.ChatStarts),
 		perAddr: newAddrLimiter(o.ChatStartsPerAddress, o.ChatStartBurst)}
 	if g.bridge == nil {
-		b, err := bridge.New(bridge.Options{Engine: o.ACD, Clock: o.Clock, Logger: o.Logger})
+		b, err := bridge.New(bridge.Options{Engine: o.ACD, Clock: o.Clock, Logger: o.Logger, Location: o.Location})
 		if err != nil {
 			return nil, err
 		}

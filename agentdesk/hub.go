@@ -17,9 +17,7 @@ type hub struct {
 	byKey      map[string]*session // agent sessions by agent id + view
 	tokens     map[string]*session // customer sessions by chat token hash
 	agents     map[string]*agentView
-	chats      map[string]*chat // by contact id
-	today      map[string]*queueDay
-	date       string
+	chats      map[string]*chat  // by contact id
 	boards     map[*session]bool // sessions of the board view
 	dirty      bool              // the board needs a refresh
 	lastQueues []acd.BoardQueue
@@ -40,7 +38,8 @@ type agentView struct {
 	offline bool // its desk socket is gone
 }
 
-// queueDay counts today's outcomes per queue for the board.
+// queueDay is today's outcomes of a queue on the board, counted by the
+// contact bridge (bridge.DayCount).
 type queueDay struct {
 	Answered  int `json:"answered"`
 	Abandoned int `json:"abandoned"`
@@ -50,7 +49,7 @@ type queueDay struct {
 func newHub(g *Gateway) *hub {
 	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
 		agents: map[string]*agentView{}, chats: map[string]*chat{},
-		today: map[string]*queueDay{}, boards: map[*session]bool{}}
+		boards: map[*session]bool{}}
 }
 
 const sweepEvery = time.Second
@@ -211,7 +210,8 @@ func (h *hub) rescueChats(agentID string) {
 		contact, queue := c.id, c.queue
 		g.log.Info("chat rescued from a disconnected agent", "contact_id", contact, "agent_id", agentID, "queue", queue)
 		g.goTask(func() {
-			if err := g.o.ACD.TransferToQueue(context.WithoutCancel(g.ctx), contact, queue); err != nil {
+			// At the front: the customer did nothing to lose their turn.
+			if err := g.o.ACD.ReturnToQueue(context.WithoutCancel(g.ctx), contact); err != nil {
 				g.log.Warn("rescue chat", "contact_id", contact, "err", err)
 			}
 		})
@@ -237,7 +237,6 @@ func (h *hub) toAgent(agentID, typ string, data any) {
 // onACD turns one ACD event into desk, chat and board frames.
 func (h *hub) onACD(ev acd.Event) {
 	h.dirty = true
-	h.rollDay(ev.At)
 	c := h.chats[ev.Contact]
 	switch ev.Kind {
 	case acd.EventQueued:
@@ -268,7 +267,6 @@ func (h *hub) onACD(ev acd.Event) {
 		}
 		h.toAgent(ev.Agent, "offer.ended", map[string]string{"contact_id": ev.Contact, "reason": "accepted"})
 	case acd.EventAnswered:
-		h.day(ev.Queue).Answered++
 		a := h.agent(ev.Agent)
 		a.chats[ev.Contact] = true
 		if c != nil {
@@ -286,10 +284,8 @@ func (h *hub) onACD(ev acd.Event) {
 			h.toAgent(ev.Agent, "contact.ended", map[string]string{"contact_id": ev.Contact})
 		}
 	case acd.EventAbandoned:
-		h.day(ev.Queue).Abandoned++
 		h.restoredGone(c, "abandoned")
 	case acd.EventLost:
-		h.day(ev.Queue).Lost++
 		h.restoredGone(c, "system_lost")
 	case acd.EventTransferred:
 		// Away from an agent (to a queue or another agent) or between
@@ -331,24 +327,6 @@ type agentStateData struct {
 
 func (a *agentView) stateData() agentStateData {
 	return agentStateData{State: a.state.String(), Reason: a.reason, Since: a.since}
-}
-
-func (h *hub) day(queue string) *queueDay {
-	d := h.today[queue]
-	if d == nil {
-		d = &queueDay{}
-		h.today[queue] = d
-	}
-	return d
-}
-
-// rollDay starts a new "today" at midnight in the center's time zone.
-func (h *hub) rollDay(at time.Time) {
-	d := at.In(h.g.o.Location).Format(time.DateOnly)
-	if d != h.date {
-		h.date = d
-		clear(h.today)
-	}
 }
 
 type queueInfo struct {

@@ -103,7 +103,11 @@ func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *eve
 			s.Deliver(evs)
 		}
 	}))
-	c.bridge, err = bridge.New(bridge.Options{Engine: c.engine, Logger: log.With("component", "bridge")})
+	zone, err := time.LoadLocation(cfg.Center.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("center.time_zone: %w", err)
+	}
+	c.bridge, err = bridge.New(bridge.Options{Engine: c.engine, Logger: log.With("component", "bridge"), Location: zone})
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,9 @@ type Options struct {
 	// Grace is how long a contact restored from a snapshot may wait for a
 	// channel to hold it again; then it ends as system_lost. Default 3m.
 	Grace time.Duration
+	// Location is the center's time zone: today's counts (Today) start at
+	// its midnight. Default UTC.
+	Location *time.Location
 }
 
 // Bridge links channels to the ACD engine. It is safe for concurrent use;
@@ -61,6 +64,8 @@ type Bridge struct {
 	ctx      context.Context
 	wg       sync.WaitGroup
 	stopping bool
+	today    map[string]DayCount // by queue
+	date     string              // today, in the center's zone
 }
 
 // New returns a Bridge over the engine.
@@ -77,8 +82,11 @@ func New(o Options) (*Bridge, error) {
 	if o.Grace <= 0 {
 		o.Grace = 3 * time.Minute
 	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
 	return &Bridge{o: o, log: o.Logger, held: map[string]*Handle{}, dirty: map[string]bool{}, orphans: map[string]time.Time{},
-		rings: map[string]*ringStep{}, wake: make(chan struct{}, 1), changed: make(chan struct{}, 1),
+		rings: map[string]*ringStep{}, today: map[string]DayCount{}, wake: make(chan struct{}, 1), changed: make(chan struct{}, 1),
 		ctx: context.Background()}, nil
 }
 
@@ -256,6 +264,7 @@ func (b *Bridge) Deliver(events []acd.Event) {
 }
 
 func (b *Bridge) apply(ev *acd.Event) {
+	b.count(ev)
 	if ev.Queue != "" && ev.Contact != "" {
 		b.dirty[ev.Queue] = true
 	}

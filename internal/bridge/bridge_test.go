@@ -375,3 +375,40 @@ func TestSaverKeepsArrivals(t *testing.T) {
 		}
 	})
 }
+
+// Today counts each request's outcome once (a second answer after a
+// transfer is not a second answered contact) and starts again at midnight
+// in the center's zone.
+func TestToday(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Chat))
+		zone := time.FixedZone("CST", 8*3600)
+		x.b.o.Location = zone
+		ctx := context.Background()
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.SetReady(ctx, "A"))
+		q := x.b.Queuer(chat)
+		enqueue(x, q, "c1", "")
+		synctest.Wait()
+		x.must(x.b.Accept(ctx, "A", "c1"))
+		x.must(x.e.TransferToQueue(ctx, "c1", "Q"))
+		synctest.Wait()
+		x.must(x.b.Accept(ctx, "A", "c1"))
+		h2 := enqueue(x, q, "c2", "")
+		x.must(h2.Cancel(ctx, acd.LeaveHangup))
+		h3 := enqueue(x, q, "c3", "")
+		x.must(h3.Cancel(ctx, acd.LeaveTeardown))
+		synctest.Wait()
+		if got := x.b.Today(time.Now())["Q"]; got != (DayCount{Answered: 1, Abandoned: 1, Lost: 1}) {
+			t.Fatalf("today: got %+v, want one of each", got)
+		}
+		now := time.Now().In(zone)
+		midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, zone)
+		if got := x.b.Today(midnight.Add(-time.Second))["Q"]; got.Answered != 1 {
+			t.Fatalf("before midnight: %+v", got)
+		}
+		if got := x.b.Today(midnight)["Q"]; got != (DayCount{}) {
+			t.Fatalf("after midnight: got %+v, want zeros", got)
+		}
+	})
+}
