@@ -194,6 +194,7 @@ func (h *hub) agentName(agentID string) string {
 
 func (h *hub) chatAnswered(c *chat, agentID string) {
 	c.agent = agentID
+	h.keep(c)
 	name := h.agentName(agentID)
 	if !c.connected && c.handle != nil && c.ch != nil {
 		// The flow hears it from the contact bridge and says it.
@@ -214,6 +215,7 @@ func (h *hub) chatAgentLeft(c *chat, reason string) {
 	}
 	h.toAgent(c.agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": reason})
 	c.agent = ""
+	h.keep(c)
 	if !c.ended {
 		h.emit(c.cust, "chat.agent_left", map[string]string{"reason": reason})
 	}

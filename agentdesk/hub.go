@@ -294,6 +294,7 @@ func (h *hub) onACD(ev acd.Event) {
 			delete(h.agent(ev.Agent).chats, ev.Contact)
 			h.toAgent(ev.Agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "transferred"})
 			c.agent = ""
+			h.keep(c)
 			why := "transferred"
 			if c.leftWhy != "" {
 				why, c.leftWhy = c.leftWhy, ""

@@ -55,7 +55,7 @@ func TestBrowserDeskAndBoard(t *testing.T) {
 // says why after the logout.
 func TestBrowserIdleWarning(t *testing.T) {
 	s := deskttest.New(t, deskttest.Options{IdleLogout: 12 * time.Second})
-	runScript(t, s, "idlewarn.mjs", "idle-warning.png")
+	runScript(t, s, "idlewarn.mjs", "idle-warning.png", "signed-out.png")
 }
 
 func runScript(t *testing.T, s *deskttest.Server, script string, screenshots ...string) {

@@ -51,6 +51,7 @@ try {
   await page.waitForSelector('#idle-warning:not([hidden])');
   await page.waitForSelector('#login input[name=login]', { state: 'visible' });
   await page.locator('#signout-reason', { hasText: '无操作' }).waitFor();
+  await page.screenshot({ path: join(out, 'signed-out.png') });
   assert.equal(await me(), 401, 'the session ended on the server too');
   console.log('ok');
 } catch (e) {
