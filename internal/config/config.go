@@ -77,6 +77,7 @@ type Config struct {
 		CodeTTL        time.Duration `yaml:"code_ttl" doc:"How long a one-time code sent by SMS to a chat customer's number stays valid."`
 		CodeAttempts   int           `yaml:"code_attempts" doc:"Wrong entries of a one-time code before it is void."`
 		CodesPerPhone  int           `yaml:"codes_per_phone" doc:"One-time codes one phone number gets per hour, across chats (the chat is no SMS cannon)."`
+		AlwaysOpen     bool          `yaml:"always_open" doc:"Every business-hours calendar the flows ask (open(\"center\")) answers open, 24×7, for a demo or test center reached at any hour. Ticket SLAs keep their own calendars."`
 	} `yaml:"ivr"`
 
 	Tickets struct {
