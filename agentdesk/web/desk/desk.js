@@ -123,7 +123,9 @@ function renderOffer() {
   const who = [o.customer && o.customer.name, o.customer && o.customer.phone, o.customer && o.customer.topic].filter(Boolean).join(' · ');
   $('offer-who').textContent = who || o.contact_id;
   $('offer-queue').textContent = o.channel + ' / ' + o.queue + (o.transfer ? ' · ' + t('offer.transfer') : '');
-  $('offer-note').textContent = o.note || '';
+  // The system's notes (why a chat comes back) are codes; an agent's are text.
+  const nk = 'note.' + (o.note || '');
+  $('offer-note').textContent = o.note ? (t(nk) !== nk ? t(nk) : o.note) : '';
   tickOffer();
 }
 
