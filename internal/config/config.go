@@ -70,7 +70,8 @@ type Config struct {
 	} `yaml:"desk"`
 
 	IVR struct {
-		FlowsDir string `yaml:"flows_dir" doc:"Directory of IVR flow files (with calendars.yaml, prompts/ and tests/); empty: the built-in 10000 flows. Reloaded on SIGHUP or POST /api/v1/admin/flows/reload."`
+		FlowsDir   string `yaml:"flows_dir" doc:"Directory of IVR flow files (with calendars.yaml, prompts/ and tests/); empty: the built-in 10000 flows. Reloaded on SIGHUP or POST /api/v1/admin/flows/reload."`
+		AlwaysOpen bool   `yaml:"always_open" doc:"Every business-hours calendar the flows ask (open(\"center\")) answers open, 24×7, for a demo or test center reached at any hour. Ticket SLAs keep their own calendars."`
 	} `yaml:"ivr"`
 
 	Tickets struct {
