@@ -250,7 +250,7 @@ func (h *hub) onACD(ev acd.Event) {
 			ExpiresAt: ev.At.Add(h.g.o.OfferTimeout).UTC()}
 		if c != nil {
 			// A chat that had an agent before comes by transfer.
-			od.Customer, od.Note, od.Transfer = c.info, c.note, c.connected
+			od.Customer, od.Note, od.Transfer = c.agentInfo(), c.note, c.connected
 		}
 		a.offer = od
 		h.toAgent(ev.Agent, "offer", od)

@@ -193,6 +193,12 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		Tickets: d.tickets.service, Flows: d.flows.library(),
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
+		// Chat customers prove a claimed number by a code sent through the
+		// ticket desk's SMS adapter; PIN attempts are limited per account.
+		SMS:   d.tickets.settings.Notify.Router().SMS,
+		Codes: agentdesk.CodeOptions{TTL: cfg.IVR.CodeTTL, Attempts: cfg.IVR.CodeAttempts, PerPhone: cfg.IVR.CodesPerPhone},
+		PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
+			Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 		Publish: func(e event.Event) {
 			_, _ = d.bus.Publish(context.Background(), e)
 		},
