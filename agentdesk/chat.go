@@ -34,13 +34,18 @@ type chat struct {
 	leftWhy   string // why its agent is leaving, told to the customer (agent_logged_out, agent_idle)
 	connected bool   // the IVR has been told an agent joined
 	secret    bool   // the flow's last prompt asked for masked input
-	msgs      []Message
-	seen      map[string]bool // client message ids already taken
-	readBy    map[string]int  // who has read up to which message
-	ended     bool
-	endedAt   time.Time
-	restored  bool // taken back from the ACD's snapshot after a restart
-	back      bool // its customer came back since
+	// verified, verifiedPhone and verifiedAccount: what the customer
+	// proved in the flow (identity.go); until then the form is a claim.
+	verified        ivr.Verification
+	verifiedPhone   string
+	verifiedAccount string
+	msgs            []Message
+	seen            map[string]bool // client message ids already taken
+	readBy          map[string]int  // who has read up to which message
+	ended           bool
+	endedAt         time.Time
+	restored        bool // taken back from the ACD's snapshot after a restart
+	back            bool // its customer came back since
 }
 
 // CustomerInfo is what the pre-chat form (or the caller id) tells.
@@ -89,11 +94,14 @@ type chatView struct {
 	Note       string            `json:"note,omitempty"`
 	Transcript []Message         `json:"transcript"`
 	Ended      bool              `json:"ended,omitempty"`
+	// Verified: how the customer proved who they are: none (the form is a
+	// claim: the desk shows an "unverified" badge), otp or pin.
+	Verified string `json:"verified"`
 }
 
 func (c *chat) view() chatView {
-	return chatView{Contact: c.id, Customer: c.info, Vars: c.vars, Queue: c.queue, Note: c.note,
-		Transcript: append([]Message(nil), c.msgs...), Ended: c.ended}
+	return chatView{Contact: c.id, Customer: c.agentInfo(), Vars: c.agentVars(false), Queue: c.queue, Note: c.note,
+		Transcript: append([]Message(nil), c.msgs...), Ended: c.ended, Verified: c.verifiedBy()}
 }
 
 // markSeen records a message id; the set is bounded (a retry comes
@@ -141,12 +149,14 @@ func (h *hub) startChat(info CustomerInfo) (token, contact string) {
 	h.sessions[s.id] = s
 	h.tokens[c.tokenHash] = s
 	h.chats[contact] = c
-	ani := info.ANI
-	if ani == "" {
-		ani = "web:" + s.id[:8]
-	}
+	// The typed phone is a claim (the flow's `phone`), never the caller
+	// id: account data needs the flow to prove it.
+	info.ANI = ""
+	c.info = info
+	ani := "web:" + s.id[:8]
 	vars := map[string]any{}
-	for k, v := range map[string]string{"customer_name": info.Name, "phone": info.Phone, "topic": info.Topic} {
+	phone := strings.NewReplacer(" ", "", "-", "").Replace(info.Phone)
+	for k, v := range map[string]string{"customer_name": info.Name, "phone": phone, "topic": info.Topic} {
 		if v != "" {
 			vars[k] = v
 		}
@@ -184,6 +194,7 @@ func (h *hub) agentName(agentID string) string {
 
 func (h *hub) chatAnswered(c *chat, agentID string) {
 	c.agent = agentID
+	h.keep(c)
 	name := h.agentName(agentID)
 	if !c.connected && c.handle != nil && c.ch != nil {
 		// The flow hears it from the contact bridge and says it.
@@ -204,6 +215,7 @@ func (h *hub) chatAgentLeft(c *chat, reason string) {
 	}
 	h.toAgent(c.agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": reason})
 	c.agent = ""
+	h.keep(c)
 	if !c.ended {
 		h.emit(c.cust, "chat.agent_left", map[string]string{"reason": reason})
 	}
@@ -270,6 +282,8 @@ func (h *hub) ivrSays(c *chat, m ivr.ChatMessage) {
 		h.emit(c.cust, "chat.message", chatMessageData{Contact: c.id, Message: msg})
 	case ivr.ChatAgent:
 		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": h.agentName(m.Agent)})
+	case ivr.ChatVerified:
+		h.chatVerified(c, m)
 	case ivr.ChatEnd:
 		// chatClosed follows when the run returns.
 	}

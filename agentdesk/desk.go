@@ -473,6 +473,12 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 			return nil, err
 		}
 		return d.customerPanel(ctx, in.Contact)
+	case "customer.unlock_pin":
+		var in contactRef
+		if err := decodeData(f, &in); err != nil {
+			return nil, err
+		}
+		return d.unlockPIN(ctx, in.Contact)
 	case "wrapup.done":
 		var in struct {
 			Contact string `json:"contact_id"`

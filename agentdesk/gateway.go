@@ -22,6 +22,7 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/storeaccounts"
 )
 
 // Options are the gateway's dependencies and limits. Auth, ACD and Flows
@@ -45,7 +46,17 @@ type Options struct {
 	Flows      *ivr.Library
 	IVRBackend ivr.Backend // self-service lookups of chat flows; nil takes their error branch
 	IVRSink    ivr.Sink    // the chat runs' IVR events (KPIs); nil drops them
-	ChatEntry  string      // widget id selecting the flow; default "web"
+	// SMS sends chat customers' one-time codes (the ticket desk's SMS
+	// adapter); nil: chats cannot prove a number by code.
+	SMS ticket.Notifier
+	// CodeHasher hashes one-time codes for the store; default Auth's
+	// argon2id hasher.
+	CodeHasher ivr.PasswordHasher
+	Codes      CodeOptions
+	// PINGuard limits service-PIN attempts per account across contacts;
+	// default a storeaccounts.PINGuard over Store with its default limits.
+	PINGuard  ivr.PINGuard
+	ChatEntry string // widget id selecting the flow; default "web"
 	// Publish receives what the desk records that the ACD does not:
 	// wrap-up codes and notes, marketing offers and outcomes, transfer notes.
 	Publish func(event.Event)
@@ -117,6 +128,17 @@ func (o *Options) defaults() error {
 	}
 	if o.IVRTickets == nil && o.Tickets != nil {
 		o.IVRTickets = ivrticket.New(o.Tickets)
+	}
+	o.Codes.defaults()
+	if o.CodeHasher == nil {
+		o.CodeHasher = o.Auth.Hasher()
+	}
+	if o.PINGuard == nil && o.Store != nil {
+		clock := o.Clock
+		if clock == nil {
+			clock = systemClock{}
+		}
+		o.PINGuard = storeaccounts.NewPINGuard(o.Store, clock.Now, storeaccounts.PINLimits{})
 	}
 	if o.ChatEntry == "" {
 		o.ChatEntry = "web"
@@ -215,8 +237,12 @@ func New(o Options) (*Gateway, error) {
 		}
 		g.bridge, g.ownBridge = b, true
 	}
-	g.runner = ivr.NewRunner(o.Flows, ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
-		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, Logger: o.Logger})
+	cfg := ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
+		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, PINGuard: o.PINGuard, Logger: o.Logger}
+	if o.SMS != nil && o.Store != nil {
+		cfg.Verifier = &codeVerifier{st: o.Store, sms: o.SMS, hasher: o.CodeHasher, clock: o.Clock, o: o.Codes}
+	}
+	g.runner = ivr.NewRunner(o.Flows, cfg)
 	g.h = newHub(g)
 	return g, nil
 }

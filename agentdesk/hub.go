@@ -250,7 +250,7 @@ func (h *hub) onACD(ev acd.Event) {
 			ExpiresAt: ev.At.Add(h.g.o.OfferTimeout).UTC()}
 		if c != nil {
 			// A chat that had an agent before comes by transfer.
-			od.Customer, od.Note, od.Transfer = c.info, c.note, c.connected
+			od.Customer, od.Note, od.Transfer = c.agentInfo(), c.note, c.connected
 		}
 		a.offer = od
 		h.toAgent(ev.Agent, "offer", od)
@@ -294,6 +294,7 @@ func (h *hub) onACD(ev acd.Event) {
 			delete(h.agent(ev.Agent).chats, ev.Contact)
 			h.toAgent(ev.Agent, "chat.ended", map[string]string{"contact_id": c.id, "reason": "transferred"})
 			c.agent = ""
+			h.keep(c)
 			why := "transferred"
 			if c.leftWhy != "" {
 				why, c.leftWhy = c.leftWhy, ""

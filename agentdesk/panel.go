@@ -8,16 +8,21 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/ivr"
 )
 
 // customerPanel is the desk's customer panel: who the customer is, what
 // the flow collected, past contacts and tickets.
 type customerPanel struct {
-	Contact  string            `json:"contact_id"`
-	Customer CustomerInfo      `json:"customer"`
-	Account  string            `json:"account,omitempty"`
-	Tier     string            `json:"tier,omitempty"`
-	Known    bool              `json:"known"`
+	Contact  string       `json:"contact_id"`
+	Customer CustomerInfo `json:"customer"`
+	Account  string       `json:"account,omitempty"`
+	Tier     string       `json:"tier,omitempty"`
+	Known    bool         `json:"known"`
+	// Verified: none while the customer's number is only a claim (the
+	// panel then shows the claimed number masked and its tier, nothing of
+	// the account), otp or pin once proved.
+	Verified string            `json:"verified"`
 	Vars     map[string]string `json:"vars,omitempty"`
 	Contacts []pastContact     `json:"contacts"`
 	Tickets  []pastTicket      `json:"tickets"`
@@ -42,10 +47,20 @@ type pastTicket struct {
 
 // customerPanel answers for the agent that holds the chat or its offer, or
 // a supervisor; anyone else learns nothing, not even whether it exists.
+//
+// What it shows follows the chat's verification: a claimed number gets
+// its tier and nothing else (no account, past contacts or tickets, which
+// would tell the agent another customer's business); a proved customer
+// gets the full panel. Phone and ID numbers are masked for agents unless
+// the customer proved them; supervisors see them whole.
+//
+// TODO(auth): record panel views in the audit log once its API lands.
 func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *Error) {
 	me := d.p.AgentID
+	sup := d.p.Can(auth.PermSupervise)
 	var panel customerPanel
 	var allowed, found bool
+	var claimed, provedPhone, provedAccount string
 	err := d.g.do(func(h *hub) {
 		c := h.chats[contact]
 		if c == nil {
@@ -53,8 +68,15 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 		}
 		found = true
 		a := h.agents[me]
-		allowed = c.agent == me || (a != nil && a.offer != nil && a.offer.Contact == contact) || d.p.Can(auth.PermSupervise)
-		panel = customerPanel{Contact: contact, Customer: c.info, Vars: c.vars, Contacts: []pastContact{}, Tickets: []pastTicket{}}
+		allowed = c.agent == me || (a != nil && a.offer != nil && a.offer.Contact == contact) || sup
+		info := c.agentInfo()
+		if sup {
+			info.Phone = c.info.Phone
+		}
+		panel = customerPanel{Contact: contact, Customer: info, Vars: c.agentVars(sup), Verified: c.verifiedBy(),
+			Contacts: []pastContact{}, Tickets: []pastTicket{}}
+		claimed = c.customerNumber()
+		provedPhone, provedAccount = c.verifiedPhone, c.verifiedAccount
 	})
 	switch {
 	case err != nil:
@@ -65,18 +87,43 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 		}
 		return nil, failf(CodeNotFound, "no such contact")
 	}
-	ani := panel.Customer.ANI
-	if st := d.g.o.Store; st != nil && ani != "" {
-		cu, err := st.CustomerByANI(ctx, ani)
-		switch {
-		case err == nil:
-			panel.Known, panel.Account, panel.Tier = true, cu.Account, string(cu.Tier)
-			if panel.Customer.Name == "" {
-				panel.Customer.Name = cu.Name
+	st := d.g.o.Store
+	if st == nil {
+		return panel, nil
+	}
+	if panel.Verified == string(ivr.VerifiedNone) {
+		if claimed != "" {
+			cu, err := st.CustomerByANI(ctx, claimed)
+			switch {
+			case err == nil:
+				panel.Tier = string(cu.Tier)
+			case !errors.Is(err, store.ErrNotFound):
+				return nil, failf(CodeUnavailable, "customer: "+err.Error())
 			}
-		case !errors.Is(err, store.ErrNotFound):
-			return nil, failf(CodeUnavailable, "customer: "+err.Error())
+			// Of the number's tickets, only those filed in this chat.
+			if e := d.addTickets(ctx, &panel, claimed, contact); e != nil {
+				return nil, e
+			}
 		}
+		return panel, nil
+	}
+	var cu store.Customer
+	if provedPhone != "" {
+		cu, err = st.CustomerByANI(ctx, provedPhone)
+	} else {
+		cu, err = st.CustomerByAccount(ctx, provedAccount)
+	}
+	switch {
+	case err == nil:
+		panel.Known, panel.Account, panel.Tier = true, cu.Account, string(cu.Tier)
+		if panel.Customer.Name == "" {
+			panel.Customer.Name = cu.Name
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, failf(CodeUnavailable, "customer: "+err.Error())
+	}
+	ani := cu.ANI
+	if ani != "" {
 		past, err := st.Contacts(ctx, store.ContactFilter{ANI: ani, Limit: 20})
 		if err != nil {
 			return nil, failf(CodeUnavailable, "contacts: "+err.Error())
@@ -85,15 +132,28 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 			panel.Contacts = append(panel.Contacts, pastContact{ID: c.ID, Channel: string(c.Channel), StartedAt: c.StartedAt,
 				Queue: c.QueueID, Agent: c.AgentID, Outcome: string(c.Outcome)})
 		}
-	}
-	if svc := d.g.o.Tickets; svc != nil && panel.Customer.Phone != "" {
-		ts, err := svc.Search(ctx, ticket.Actor{ID: "desk", Role: ticket.SupervisorRole}, ticket.Filter{Phone: panel.Customer.Phone, Limit: 20})
-		if err != nil {
-			return nil, failf(CodeUnavailable, "tickets: "+err.Error())
-		}
-		for _, t := range ts {
-			panel.Tickets = append(panel.Tickets, pastTicket{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), Type: string(t.Type)})
+		if e := d.addTickets(ctx, &panel, ani, ""); e != nil {
+			return nil, e
 		}
 	}
 	return panel, nil
+}
+
+// addTickets lists phone's tickets on the panel; with onlyContact, only
+// those linked to that contact.
+func (d *deskClient) addTickets(ctx context.Context, panel *customerPanel, phone, onlyContact string) *Error {
+	svc := d.g.o.Tickets
+	if svc == nil {
+		return nil
+	}
+	ts, err := svc.Search(ctx, ticket.Actor{ID: "desk", Role: ticket.SupervisorRole}, ticket.Filter{Phone: phone, Limit: 20})
+	if err != nil {
+		return failf(CodeUnavailable, "tickets: "+err.Error())
+	}
+	for _, t := range ts {
+		if onlyContact == "" || t.Contact == onlyContact {
+			panel.Tickets = append(panel.Tickets, pastTicket{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), Type: string(t.Type)})
+		}
+	}
+	return nil
 }

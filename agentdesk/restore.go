@@ -20,6 +20,7 @@ type keptChat struct {
 	Customer   CustomerInfo      `json:"customer"`
 	Vars       map[string]string `json:"vars,omitempty"`
 	Queue      string            `json:"queue,omitempty"`
+	Agent      string            `json:"agent_id,omitempty"` // the agent connected, if any
 	Transcript []Message         `json:"transcript,omitempty"`
 }
 
@@ -49,7 +50,7 @@ func (h *hub) keep(c *chat) {
 	if c.handle == nil || c.ended {
 		return
 	}
-	k := keptChat{TokenHash: c.tokenHash, Customer: c.info, Vars: c.vars, Queue: c.queue, Transcript: c.msgs}
+	k := keptChat{TokenHash: c.tokenHash, Customer: c.info, Vars: c.vars, Queue: c.queue, Agent: c.agent, Transcript: c.msgs}
 	if n := len(k.Transcript); n > keptMessages {
 		k.Transcript = k.Transcript[n-keptMessages:]
 	}
@@ -89,6 +90,11 @@ func (h *hub) restore(kept map[string]json.RawMessage) []string {
 		c := &chat{id: id, tokenHash: k.TokenHash, cust: s, info: k.Customer, vars: k.Vars, queue: k.Queue,
 			msgs: k.Transcript, seen: map[string]bool{}, readBy: map[string]int{}, restored: true}
 		s.chat = c
+		if k.Agent != "" {
+			// Connected before the restart: the agent's desk shows it again.
+			c.agent, c.connected = k.Agent, true
+			h.agent(k.Agent).chats[id] = true
+		}
 		c.handle = g.bridge.Hold(id, g.chatHolder())
 		c.handle.Keep(data)
 		h.sessions[s.id] = s

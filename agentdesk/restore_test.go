@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 )
 
@@ -137,5 +138,57 @@ func TestRestoredChatReclaimed(t *testing.T) {
 		if m.Text == "我回来了" {
 			break
 		}
+	}
+}
+
+// TestRestoredConnectedChat: a chat connected when the node went down is
+// on its agent's desk again after the restart, and they talk on.
+func TestRestoredConnectedChat(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	ctx := context.Background()
+	aliceID := s.Accounts["alice"].ID
+	// The ACD as restored: alice connected with the chat.
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.ACD.Login(ctx, acd.AgentSpec{ID: aliceID, Skills: map[string]int{"general": 5}}))
+	must(s.ACD.SetReady(ctx, aliceID))
+	must(s.ACD.Enqueue(ctx, acd.ContactSpec{ID: "chat-on", Queue: "general", Channel: acd.Chat}))
+	must(s.ACD.Accept(ctx, aliceID, "chat-on"))
+	must(s.ACD.Connected(ctx, "chat-on"))
+	sum := sha256.Sum256([]byte("on-token"))
+	kept, _ := json.Marshal(map[string]any{"token_hash": hex.EncodeToString(sum[:]), "queue": "general", "agent_id": aliceID})
+	s.Gateway.Restore(map[string]json.RawMessage{"chat-on": kept})
+
+	tok, err := s.Login(ctx, "alice")
+	must(err)
+	alice, _, err := deskttest.Dial(ctx, s.URL, "/ws/desk", agentdesk.DeskProtocol, tok)
+	must(err)
+	t.Cleanup(alice.Close)
+	if _, err := alice.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Chats []struct {
+			Contact string `json:"contact_id"`
+		} `json:"chats"`
+	}
+	if _, err := alice.Want("snapshot", &snap, wait); err != nil || len(snap.Chats) != 1 || snap.Chats[0].Contact != "chat-on" {
+		t.Fatalf("desk snapshot after the restart: %+v %v, want the chat", snap, err)
+	}
+	cust := dialChat(t, s, "on-token")
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, alice, "chat.send", map[string]string{"contact_id": "chat-on", "msg_id": "a1", "text": "您好，我们继续"})
+	if m := wantMessage(t, cust, "agent"); m.Text != "您好，我们继续" {
+		t.Fatalf("customer got %+v", m)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "c1", "text": "好的"})
+	if m := wantMessage(t, alice, "customer"); m.Text != "好的" {
+		t.Fatalf("agent got %+v", m)
 	}
 }

@@ -95,7 +95,7 @@ func (d *deskClient) ticketCommand(ctx context.Context, f Frame) (any, *Error) {
 		if in.Draft.Contact != "" {
 			// Only the agent holding the contact links a ticket to it.
 			if e := d.onChat(in.Draft.Contact, func(_ *hub, ch *chat) *Error {
-				ani = ch.info.ANI
+				ani = ch.customerNumber()
 				if ch.agent != d.p.AgentID && !d.p.Can(auth.PermSupervise) {
 					return failf(CodeForbidden, "not your contact")
 				}

@@ -22,6 +22,9 @@ const (
 	ChatPrompt ChatMessageKind = "prompt" // IVR text, maybe with buttons
 	ChatAgent  ChatMessageKind = "agent"  // an agent joined; relay from now on
 	ChatEnd    ChatMessageKind = "end"    // the IVR closed the conversation
+	// ChatVerified: the customer proved an identity (Verified, Phone,
+	// Account); for the desk, never shown to the customer.
+	ChatVerified ChatMessageKind = "verified"
 )
 
 // ChatMessage is one message from the IVR to the chat customer.
@@ -34,6 +37,10 @@ type ChatMessage struct {
 	// transport must not show or keep it in clear (Deliver still takes the
 	// clear text, for the flow only).
 	Secret bool
+	// Verified, Phone and Account: what a ChatVerified message reports.
+	Verified Verification
+	Phone    string
+	Account  string
 	// Copy are values the text shows that the customer may want to copy
 	// (ticket numbers).
 	Copy []string
@@ -156,4 +163,9 @@ func (c *ChatChannel) Hangup(ctx context.Context) error {
 	}
 	c.Leave()
 	return c.t.Send(ctx, ChatMessage{Kind: ChatEnd})
+}
+
+// Verified tells the transport owner (the desk) what the customer proved.
+func (c *ChatChannel) Verified(ctx context.Context, level Verification, phone, account string) error {
+	return c.t.Send(ctx, ChatMessage{Kind: ChatVerified, Verified: level, Phone: phone, Account: account})
 }

@@ -123,6 +123,9 @@ type Node struct {
 	Op       string
 	In       map[string]string // parameter → variable
 	NotFound string
+	// Unverified: where an account-data lookup goes when the customer has
+	// not proved the account (default: error).
+	Unverified string
 
 	// transfer
 	Queue    string

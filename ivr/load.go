@@ -278,7 +278,7 @@ var fieldsFor = map[NodeKind][]string{
 	KindMenu:     {"prompt", "options", "buttons", "words", "timeout", "retries", "invalid", "no_input", "exhausted", "barge_in", "repeat"},
 	KindCollect:  {"prompt", "var", "min", "max", "terminator", "timeout", "inter_digit_timeout", "pattern", "masked", "text", "retries", "invalid", "no_input", "exhausted", "barge_in", "next"},
 	KindBranch:   {"cases", "else"},
-	KindLookup:   {"op", "in", "next", "not_found", "error"},
+	KindLookup:   {"op", "in", "next", "not_found", "unverified", "error"},
 	KindTransfer: {"queue", "skills", "priority", "comfort", "announce", "after", "callback", "message", "overflow", "error"},
 	KindTicket:   {"type", "summary", "subject", "fields", "var", "prompt", "next", "error"},
 	KindSurvey:   {"prompt", "buttons", "timeout", "retries", "invalid", "no_input", "var", "next"},
@@ -437,6 +437,8 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 			n.Else = r.str(val, k)
 		case "not_found":
 			n.NotFound = r.str(val, k)
+		case "unverified":
+			n.Unverified = r.str(val, k)
 		case "after":
 			n.After = r.str(val, k)
 		case "callback":

@@ -21,7 +21,7 @@ func TestLoadDefaultFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(lib.Flows(), ","), "account,main,password"; got != want {
+	if got, want := strings.Join(lib.Flows(), ","), "account,main,password,verify"; got != want {
 		t.Errorf("flows: got %s, want %s", got, want)
 	}
 	for _, entry := range []string{"10000", "web", "unknown"} {

@@ -14,6 +14,7 @@ type lookupOp struct {
 	params      []string
 	selfService bool // success counts as self-service completed
 	do          func(ctx context.Context, b Backend, args map[string]string) (map[string]any, error)
+	verify      bool // runs in the runner (verify.go): send_code, check_code, verify_password
 }
 
 var lookupOps = map[string]lookupOp{
@@ -37,10 +38,9 @@ var lookupOps = map[string]lookupOp{
 		p, err := b.Points(ctx, a["account"])
 		return map[string]any{"points": int(p)}, err
 	}},
-	"verify_password": {params: []string{"account", "password"}, do: func(ctx context.Context, b Backend, a map[string]string) (map[string]any, error) {
-		ok, err := b.VerifyPassword(ctx, a["account"], a["password"])
-		return map[string]any{"verified": ok}, err
-	}},
+	"verify_password": {params: []string{"account", "password"}, verify: true},
+	"send_code":       {params: []string{"phone"}, verify: true},
+	"check_code":      {params: []string{"phone", "code"}, verify: true},
 	"reset_password": {params: []string{"account", "password"}, selfService: true, do: func(ctx context.Context, b Backend, a map[string]string) (map[string]any, error) {
 		return nil, b.ResetPassword(ctx, a["account"], a["password"])
 	}},
@@ -74,7 +74,22 @@ func (ru *run) lookup(ctx context.Context, n *Node) (string, error) {
 		}
 		args[p] = str(ru.vars[v])
 	}
-	out, err := op.do(ctx, b, args)
+	if accountDataOps[n.Op] && !ru.allowAccountData(args["account"]) {
+		// Never without proof: the flow's unverified branch, else error.
+		ru.log.Warn("ivr account data refused: customer not verified for the account", "node", n.Name, "op", n.Op,
+			"verified_by", string(ru.verified))
+		if n.Unverified != "" {
+			return n.Unverified, nil
+		}
+		return n.Error, nil
+	}
+	var out map[string]any
+	var err error
+	if op.verify {
+		out, err = ru.verifyOp(ctx, n, args)
+	} else {
+		out, err = op.do(ctx, b, args)
+	}
 	switch {
 	case errors.Is(err, ErrNotFound) && n.NotFound != "":
 		return n.NotFound, nil

@@ -14,11 +14,17 @@ import (
 // events; a nil Backend, Queuer or Tickets makes the nodes that need them
 // take their error branch.
 type Config struct {
-	Clock    Clock
-	Sink     Sink
-	Backend  Backend
-	Queuer   Queuer
-	Tickets  TicketCreator
+	Clock   Clock
+	Sink    Sink
+	Backend Backend
+	Queuer  Queuer
+	Tickets TicketCreator
+	// Verifier sends and checks chat customers' one-time codes; nil makes
+	// send_code and check_code take their error branch.
+	Verifier Verifier
+	// PINGuard limits service-PIN attempts per account; nil checks PINs
+	// without a limit across contacts (flows still count their own).
+	PINGuard PINGuard
 	Logger   *slog.Logger
 	MaxSteps int // nodes one run may execute; default 10000
 }
@@ -78,6 +84,10 @@ type Contact struct {
 	// contact survey entry for a contact the agent hands back, say.
 	Start string
 	Vars  map[string]any // initial variables
+	// Verified is how the channel identified the customer; empty: ani on
+	// voice (the network's calling number), none on chat (anyone can type
+	// a number).
+	Verified Verification
 }
 
 // Result is how a run ended.
@@ -135,6 +145,14 @@ func (r *Runner) Run(ctx context.Context, c Contact, ch Channel) (Result, error)
 	}
 	ru.vars["contact_id"], ru.vars["ani"], ru.vars["entry"] = c.ID, c.ANI, c.Entry
 	ru.vars["channel"], ru.vars["lang"] = string(ru.kind), lang
+	ru.verified = c.Verified
+	if ru.verified == "" {
+		ru.verified = VerifiedANI
+		if ru.kind == Chat {
+			ru.verified = VerifiedNone
+		}
+	}
+	ru.vars["verified_by"] = string(ru.verified)
 	ru.emit(Started{Header: ru.head(), ANI: c.ANI, Entry: c.Entry, Lang: lang})
 	outcome, err := ru.loop(ctx, start)
 	last := ""
@@ -164,7 +182,12 @@ type run struct {
 	vars   map[string]any
 	masked map[string]bool
 	stack  []frame
-	log    *slog.Logger
+	// verified and verifiedAccount: the identity the customer proved
+	// (verify.go); not variables, so no flow step can forge them.
+	verified        Verification
+	verifiedAccount string
+	verifiedPhone   string
+	log             *slog.Logger
 
 	agentRequested bool
 	selfService    bool

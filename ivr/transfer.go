@@ -25,7 +25,7 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 	}
 	tier := str(ru.vars["tier"])
 	h, err := q.Enqueue(ctx, QueueRequest{ContactID: ru.c.ID, Channel: ru.kind, Queue: n.Queue, Skills: n.Skills,
-		Priority: prio, Tier: tier, Lang: ru.lang, ANI: ru.c.ANI, Context: ru.agentContext()})
+		Priority: prio, Tier: tier, Lang: ru.lang, ANI: ru.queueANI(), Context: ru.agentContext()})
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()

@@ -129,7 +129,7 @@ type target struct {
 
 func (n *Node) targets() []target {
 	ts := []target{{"next", n.Next}, {"error", n.Error}, {"exhausted", n.Exhausted}, {"else", n.Else},
-		{"not_found", n.NotFound}, {"after", n.After}, {"callback", n.Callback}, {"message", n.Message},
+		{"not_found", n.NotFound}, {"unverified", n.Unverified}, {"after", n.After}, {"callback", n.Callback}, {"message", n.Message},
 		{"overflow", n.Overflow}, {"to", n.To}}
 	keys := make([]string, 0, len(n.Options))
 	for k := range n.Options {

@@ -23,6 +23,7 @@ import (
 	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/storeaccounts"
 )
 
 //go:embed flows
@@ -79,6 +80,12 @@ type Options struct {
 	// (load tests); their password is Password.
 	Agents int
 	Logger *slog.Logger
+	// Flows replaces the test center's web chat flow (flows/webchat.yaml):
+	// the shipped 10000 flows, say. The chat flows' lookups go to the
+	// store's customers (ivr.StoreBackend).
+	Flows *ivr.Library
+	// SMS receives the chat's one-time codes; nil: no codes are sent.
+	SMS ticket.Notifier
 }
 
 // Server is a running test center.
@@ -185,9 +192,11 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	}
 	var gw *agentdesk.Gateway
 	engine := acd.NewEngine(router, clk, acd.SinkFunc(func(evs []acd.Event) { gw.DeliverACD(evs) }))
-	lib, err := ivr.LoadDir(flows, "flows")
-	if err != nil {
-		return fail(fmt.Errorf("flows: %w", err))
+	lib := o.Flows
+	if lib == nil {
+		if lib, err = ivr.LoadDir(flows, "flows"); err != nil {
+			return fail(fmt.Errorf("flows: %w", err))
+		}
 	}
 	var tclock ticket.Clock = ticket.SystemClock{}
 	if o.Clock != nil {
@@ -222,6 +231,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		return fail(err)
 	}
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib,
+		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		IdleLogout: o.IdleLogout,
 		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,

@@ -81,7 +81,9 @@ try {
   await agent.fill('article.chat input[name=text]', '您好，我是客服 Alice，请问有什么可以帮您？');
   await agent.press('article.chat input[name=text]', 'Enter');
   await cust.locator('.msg.agent', { hasText: '请问有什么可以帮您' }).waitFor();
-  await agent.locator('#customer dd', { hasText: '13900001234' }).waitFor();
+  // The typed number is an unproved claim: masked on the desk, badged unverified.
+  await agent.locator('#customer dd', { hasText: '139****1234' }).waitFor();
+  await agent.locator('article.chat .badge.unverified').waitFor();
 
   step('network drops on both sides; nothing is lost or doubled');
   await agentCtx.setOffline(true);

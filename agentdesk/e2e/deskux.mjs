@@ -4,8 +4,6 @@
 // dispatched by the rules, the board's waiting list with live waits and a
 // move by picking the contact. Run by e2e_test.go (TestBrowserDeskAndBoard).
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -16,15 +14,17 @@ const exe = process.env.CHROMIUM || '/usr/bin/chromium';
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const dirs = [];
-async function browserContext(name) {
-  const dir = mkdtempSync(join(tmpdir(), 'hotline-e2e-' + name + '-'));
-  dirs.push(dir);
-  const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args, viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
+// One browser, one context (cookie jar) per person: cheaper than a
+// browser each on a loaded machine.
+let browser;
+async function browserContext() {
+  if (!browser) browser = await chromium.launch({ executablePath: exe, headless: true, args });
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
   ctx.setDefaultTimeout(15000);
   return ctx;
 }
-function step(name) { console.log('step: ' + name); }
+const t0 = Date.now();
+function step(name) { console.log('step: ' + name + ' (' + (Date.now() - t0) + ' ms)'); }
 async function login(page, user) {
   await page.fill('#login input[name=login]', user);
   await page.fill('#login input[name=password]', password);
@@ -39,14 +39,14 @@ async function startChat(page, name) {
   await page.click('.msg.bot .buttons button[data-key="0"]');
 }
 
-let agentCtx, custCtx, supCtx;
+let agentCtx, custCtx, supCtx, bobCtx;
 try {
-  agentCtx = await browserContext('agent');
-  custCtx = await browserContext('customer');
-  supCtx = await browserContext('supervisor');
-  const agent = agentCtx.pages()[0] || await agentCtx.newPage();
-  const cust = custCtx.pages()[0] || await custCtx.newPage();
-  const board = supCtx.pages()[0] || await supCtx.newPage();
+  agentCtx = await browserContext();
+  custCtx = await browserContext();
+  supCtx = await browserContext();
+  const agent = await agentCtx.newPage();
+  const cust = await custCtx.newPage();
+  const board = await supCtx.newPage();
   for (const p of [agent, cust, board]) p.on('pageerror', (e) => { console.error('page error: ' + e.message); process.exitCode = 1; });
 
   step('agent signs in: the pool offers her own groups; the IVR fault ticket is in the fault desk pool');
@@ -106,15 +106,34 @@ try {
   await agent.locator('#pool li', { hasText: '话费疑问回访' }).waitFor();
   await agent.screenshot({ path: join(out, 'deskux-desk.png'), fullPage: true });
 
-  step('the agent transfers the chat back to a queue she picks');
-  await agent.selectOption('article.chat select.transfer-target', 'q:general');
-  await agent.click('article.chat .transfer button');
+  step('a colleague goes ready: he is offered as a transfer target');
+  bobCtx = await browserContext();
+  const bob = await bobCtx.newPage();
+  bob.on('pageerror', (e) => { console.error('page error: ' + e.message); process.exitCode = 1; });
+  await bob.goto(base + '/desk/');
+  await login(bob, 'bob');
+  await bob.waitForSelector('#state.not_ready');
+  await bob.click('#btn-ready');
+  await bob.waitForSelector('#state.ready');
+  await agent.evaluate(() => { for (const c of window.hotlineDesk.chats.values()) c.targetsAt = 0; });
+  await agent.focus('article.chat .msg'); // leave the select, then open it again
+  await agent.focus('article.chat select.transfer-target');
+  await agent.locator('article.chat select.transfer-target option', { hasText: 'Bob' }).waitFor({ state: 'attached' });
+
+  step('the agent signs out mid-chat: the chat goes to the ready colleague, the customer is told');
+  await agent.click('#btn-logout');
   await cust.locator('#status', { hasText: '客服已离开' }).waitFor();
+  await bob.waitForSelector('#offer:not([hidden])');
+  await bob.locator('#offer-note', { hasText: '原坐席已签出' }).waitFor();
+  await bob.click('#btn-accept');
+  await bob.waitForSelector('article.chat');
+  await cust.waitForFunction(() => document.getElementById('status').textContent.includes('Bob'));
+  await agent.waitForSelector('#login input[name=login]', { state: 'visible' });
   console.log('ok');
 } catch (e) {
   console.error(e);
   process.exitCode = 1;
 } finally {
-  for (const c of [agentCtx, custCtx, supCtx]) if (c) await c.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const c of [agentCtx, custCtx, supCtx, bobCtx]) if (c) await c.close();
+  if (browser) await browser.close();
 }

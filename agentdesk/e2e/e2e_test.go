@@ -59,6 +59,11 @@ func TestBrowserIdleWarning(t *testing.T) {
 }
 
 func runScript(t *testing.T, s *deskttest.Server, script string, screenshots ...string) {
+	runScriptEnv(t, s, script, nil, screenshots...)
+}
+
+// runScriptEnv runs script with env added to its environment.
+func runScriptEnv(t *testing.T, s *deskttest.Server, script string, env []string, screenshots ...string) {
 	missing := ""
 	if _, err := os.Stat(chromium); err != nil {
 		missing = "chromium (apt-get install -y chromium)"
@@ -85,6 +90,7 @@ func runScript(t *testing.T, s *deskttest.Server, script string, screenshots ...
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Env = append(os.Environ(), "BASE_URL="+s.URL, "DESK_PASSWORD="+deskttest.Password, "ARTIFACTS="+out, "CHROMIUM="+chromium)
+	cmd.Env = append(cmd.Env, env...)
 	b, err := cmd.CombinedOutput()
 	t.Logf("%s:\n%s", script, b)
 	if err != nil {

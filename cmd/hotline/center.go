@@ -160,6 +160,7 @@ type coreDeps struct {
 	flows   *flowSet
 	pages   *lateHandler
 	seed    func(context.Context) error // fills an empty store (the demo center)
+	clock   agentdesk.Clock             // nil: the wall clock
 	log     *slog.Logger
 }
 
@@ -188,10 +189,16 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	ticketForm := agentdesk.TicketFormFrom(d.tickets.settings.Settings)
 	gw, err := agentdesk.New(agentdesk.Options{
-		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store,
+		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock,
 		Tickets: d.tickets.service, Flows: d.flows.library(),
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
+		// Chat customers prove a claimed number by a code sent through the
+		// ticket desk's SMS adapter; PIN attempts are limited per account.
+		SMS:   d.tickets.settings.Notify.Router().SMS,
+		Codes: agentdesk.CodeOptions{TTL: cfg.IVR.CodeTTL, Attempts: cfg.IVR.CodeAttempts, PerPhone: cfg.IVR.CodesPerPhone},
+		PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
+			Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 		Publish: func(e event.Event) {
 			_, _ = d.bus.Publish(context.Background(), e)
 		},

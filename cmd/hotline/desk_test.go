@@ -20,7 +20,9 @@ import (
 // chat, and the contact record says answered, in the chat queue.
 func TestChatThroughServe(t *testing.T) {
 	dataDir := t.TempDir()
-	r := start(t, "--data-dir", dataDir)
+	// The demo's business hours must not decide this test: it runs at any
+	// hour with the flows' calendars open 24×7.
+	r := start(t, "--data-dir", dataDir, "--ivr-always-open")
 	waitReady(t, r.base)
 	const wait = 10 * time.Second
 	ctx := context.Background()
@@ -114,7 +116,98 @@ func TestChatThroughServe(t *testing.T) {
 		c.Outcome != store.OutcomeAnswered {
 		t.Fatalf("contact record: %+v", c)
 	}
-	if c.CustomerID == "" {
-		t.Fatalf("contact record lacks the customer known by phone 13300000004: %+v", c)
+	// The phone typed into the chat form is a claim the customer did not
+	// prove: the record is not linked to that number's customer.
+	if c.CustomerID != "" || strings.Contains(c.ANI, "13300000004") {
+		t.Fatalf("contact record linked to the claimed number 13300000004: %+v", c)
+	}
+}
+
+// shiftedClock is the wall clock moved to another instant: timers run at
+// their real pace while the IVR's calendars see the pinned time.
+type shiftedClock struct{ offset time.Duration }
+
+func (c shiftedClock) Now() time.Time                         { return time.Now().Add(c.offset) }
+func (c shiftedClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// At 03:00 on a Sunday in the center's time zone the demo center is closed:
+// a chat customer asking for an agent gets the after-hours branch (a call
+// back offer), and no agent is offered the chat.
+func TestChatAfterHoursThroughServe(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sunday3am := time.Date(2026, 11, 29, 3, 0, 0, 0, shanghai)
+	if sunday3am.Weekday() != time.Sunday {
+		t.Fatalf("%v is a %v", sunday3am, sunday3am.Weekday())
+	}
+	r := startAt(t, shiftedClock{offset: time.Until(sunday3am)}, "--data-dir", t.TempDir())
+	waitReady(t, r.base)
+	const wait = 10 * time.Second
+	ctx := context.Background()
+
+	agent, _, err := deskttest.Dial(ctx, r.base, "/ws/desk", agentdesk.DeskProtocol, r.login(t, "wang.fang"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	if _, err := agent.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Want("snapshot", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Do("state.ready", nil, wait); err != nil {
+		t.Fatalf("ready: %v", err)
+	}
+
+	resp, err := client.Post(r.base+"/chat/api/start", "application/json",
+		strings.NewReader(`{"name":"冯雪","phone":"13300000004","topic":"话费"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chat struct {
+		Token string `json:"token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&chat)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || chat.Token == "" {
+		t.Fatalf("start chat: %d", resp.StatusCode)
+	}
+	cust, _, err := deskttest.Dial(ctx, r.base, "/ws/chat?token="+chat.Token, agentdesk.ChatProtocol, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cust.Close()
+	cust.Token = chat.Token
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cust.Want("snapshot", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cust.Do("chat.send", map[string]string{"msg_id": "m0", "text": "人工"}, wait); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var m struct{ From, Text string }
+		if _, err := cust.Want("chat.message", &m, wait); err != nil {
+			t.Fatalf("no after-hours answer: %v", err)
+		}
+		if strings.Contains(m.Text, "非工作时间") {
+			break
+		}
+	}
+	for _, f := range agent.Drain() {
+		if f.Type == "offer" {
+			t.Fatalf("an agent was offered a chat after hours: %+v", f)
+		}
+	}
+	agent.Close()
+	cust.Close()
+	client.CloseIdleConnections()
+	if code := r.stop(); code != 0 {
+		t.Fatalf("exit %d: %s", code, r.stderr)
 	}
 }

@@ -21,9 +21,10 @@ import (
 // only when all of it is valid, and runs in progress finish on the flows
 // they started with.
 type flowSet struct {
-	fsys   fs.FS
-	source string // for messages: the directory, or "built-in"
-	log    *slog.Logger
+	fsys       fs.FS
+	source     string // for messages: the directory, or "built-in"
+	alwaysOpen bool   // ivr.always_open: every calendar answers open
+	log        *slog.Logger
 
 	mu        sync.Mutex // guards lib, listeners
 	lib       *ivr.Library
@@ -31,20 +32,33 @@ type flowSet struct {
 }
 
 func loadFlows(cfg config.Config, log *slog.Logger) (*flowSet, error) {
-	f := &flowSet{fsys: flows.FS, source: "built-in", log: log}
+	f := &flowSet{fsys: flows.FS, source: "built-in", log: log, alwaysOpen: cfg.IVR.AlwaysOpen}
 	if cfg.IVR.FlowsDir != "" {
 		if st, err := os.Stat(cfg.IVR.FlowsDir); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("ivr.flows_dir: %q is not a directory", cfg.IVR.FlowsDir)
 		}
 		f.fsys, f.source = os.DirFS(cfg.IVR.FlowsDir), cfg.IVR.FlowsDir
 	}
-	lib, err := ivr.LoadDir(f.fsys, ".")
+	lib, err := f.load()
 	if err != nil {
 		return nil, fmt.Errorf("ivr.flows_dir (%s): %w", f.source, err)
 	}
 	f.lib = lib
-	log.Info("flows loaded", "source", f.source, "flows", len(lib.Flows()))
+	log.Info("flows loaded", "source", f.source, "flows", len(lib.Flows()), "always_open", f.alwaysOpen)
 	return f, nil
+}
+
+// load reads and validates the flow set, opening its calendars 24×7 when
+// ivr.always_open says so.
+func (f *flowSet) load() (*ivr.Library, error) {
+	lib, err := ivr.LoadDir(f.fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	if f.alwaysOpen {
+		lib = lib.AlwaysOpen()
+	}
+	return lib, nil
 }
 
 // library returns the flows new runs use.
@@ -63,7 +77,7 @@ func (f *flowSet) onReload(fn func(*ivr.Library)) {
 
 // reload loads the flows again and installs them if they are valid.
 func (f *flowSet) reload() (*ivr.Library, error) {
-	lib, err := ivr.LoadDir(f.fsys, ".")
+	lib, err := f.load()
 	if err != nil {
 		f.log.Error("flow reload refused; the current flows keep serving", "source", f.source, "err", err)
 		return nil, err

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/internal/config"
 )
 
@@ -36,7 +37,8 @@ func main() {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
-	onListen       func(net.Addr) // told the HTTP address once it listens
+	onListen       func(net.Addr)  // told the HTTP address once it listens
+	clock          agentdesk.Clock // the desk's and the IVR's time; nil: the wall clock
 }
 
 // run executes one command line and returns the exit status: 0 success,

@@ -20,6 +20,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/internal/pgtest"
 )
 
@@ -58,6 +59,13 @@ func noEnv(string) (string, bool) { return "", false }
 // start runs `hotline serve args…` in this process.
 func start(t *testing.T, args ...string) *running {
 	t.Helper()
+	return startAt(t, nil, args...)
+}
+
+// startAt starts serve with clk as the desk's and the IVR's time (nil: the
+// wall clock).
+func startAt(t *testing.T, clk agentdesk.Clock, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
@@ -65,7 +73,7 @@ func start(t *testing.T, args ...string) *running {
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--http-addr", "127.0.0.1:0"}, args...), env{
 			stdout: r.stdout, stderr: r.stderr, getenv: noEnv,
-			onListen: func(a net.Addr) { addr <- a },
+			onListen: func(a net.Addr) { addr <- a }, clock: clk,
 		})
 	}()
 	select {

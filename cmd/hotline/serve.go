@@ -144,7 +144,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets,
-			flows: flowSet, pages: pages, seed: seed, log: log}, func() { h.coreRunning.Store(true) }); err != nil {
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, log: log}, func() { h.coreRunning.Store(true) }); err != nil {
 			fatal <- err
 		}
 	})

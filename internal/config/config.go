@@ -70,7 +70,14 @@ type Config struct {
 	} `yaml:"desk"`
 
 	IVR struct {
-		FlowsDir string `yaml:"flows_dir" doc:"Directory of IVR flow files (with calendars.yaml, prompts/ and tests/); empty: the built-in 10000 flows. Reloaded on SIGHUP or POST /api/v1/admin/flows/reload."`
+		FlowsDir       string        `yaml:"flows_dir" doc:"Directory of IVR flow files (with calendars.yaml, prompts/ and tests/); empty: the built-in 10000 flows. Reloaded on SIGHUP or POST /api/v1/admin/flows/reload."`
+		PINMaxFailures int           `yaml:"pin_max_failures" doc:"Service-PIN attempts allowed per customer account within pin_window, counted across contacts and channels; then the PIN is locked."`
+		PINWindow      time.Duration `yaml:"pin_window" doc:"Window of pin_max_failures."`
+		PINLock        time.Duration `yaml:"pin_lock" doc:"How long a locked service PIN stays locked (an agent may unlock it earlier for a customer who proved their number)."`
+		CodeTTL        time.Duration `yaml:"code_ttl" doc:"How long a one-time code sent by SMS to a chat customer's number stays valid."`
+		CodeAttempts   int           `yaml:"code_attempts" doc:"Wrong entries of a one-time code before it is void."`
+		CodesPerPhone  int           `yaml:"codes_per_phone" doc:"One-time codes one phone number gets per hour, across chats (the chat is no SMS cannon)."`
+		AlwaysOpen     bool          `yaml:"always_open" doc:"Every business-hours calendar the flows ask (open(\"center\")) answers open, 24×7, for a demo or test center reached at any hour. Ticket SLAs keep their own calendars."`
 	} `yaml:"ivr"`
 
 	Tickets struct {
@@ -112,6 +119,12 @@ func Default() Config {
 	c.Center.TimeZone = "Asia/Shanghai"
 	c.Desk.ChatStartsPerAddress = 30
 	c.Desk.ChatStartBurst = 10
+	c.IVR.PINMaxFailures = 5
+	c.IVR.PINWindow = 15 * time.Minute
+	c.IVR.PINLock = 30 * time.Minute
+	c.IVR.CodeTTL = 5 * time.Minute
+	c.IVR.CodeAttempts = 3
+	c.IVR.CodesPerPhone = 5
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Demo = true
@@ -188,6 +201,15 @@ func (c *Config) Validate() error {
 		bad("auth.login_limit_address", fmt.Sprint(c.Auth.LoginLimitAddress), "must be at least 1")
 	}
 	positive("auth.login_limit_window", c.Auth.LoginLimitWindow)
+	positive("ivr.pin_window", c.IVR.PINWindow)
+	positive("ivr.pin_lock", c.IVR.PINLock)
+	positive("ivr.code_ttl", c.IVR.CodeTTL)
+	for key, n := range map[string]int{"ivr.pin_max_failures": c.IVR.PINMaxFailures, "ivr.code_attempts": c.IVR.CodeAttempts,
+		"ivr.codes_per_phone": c.IVR.CodesPerPhone} {
+		if n < 1 || n > 100 {
+			bad(key, fmt.Sprint(n), "must be between 1 and 100")
+		}
+	}
 	if c.Auth.PasswordMinLength < 8 || c.Auth.PasswordMinLength > 128 {
 		bad("auth.password_min_length", fmt.Sprint(c.Auth.PasswordMinLength), "must be between 8 and 128")
 	}

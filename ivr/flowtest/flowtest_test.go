@@ -121,3 +121,17 @@ func TestDefaultFlowsCoverEveryNode(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountDataNeedsProof: even a flow with no verification step cannot
+// show a chat customer account data they have not proved (the runner's
+// backstop), and a proof binds the run to one account.
+func TestAccountDataNeedsProof(t *testing.T) {
+	var out bytes.Buffer
+	passed, failed, err := RunDir(os.DirFS("testdata/careless"), ".", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed > 0 || passed != 4 {
+		t.Errorf("got %d passed, %d failed, want 4 passing:\n%s", passed, failed, out.String())
+	}
+}

@@ -67,8 +67,13 @@ func Run(lib *ivr.Library, c *Case) []string {
 // run also returns the events the run emitted.
 func run(lib *ivr.Library, c *Case) ([]string, []ivr.Event) {
 	s := newSim(c)
-	r := ivr.NewRunner(lib, ivr.Config{Clock: s, Sink: s, Backend: s, Queuer: s, Tickets: s})
-	res, err := r.Run(context.Background(), ivr.Contact{ID: "flowtest", ANI: c.ANI, Entry: c.Entry, Flow: c.Flow, Lang: c.Lang, Start: c.Start}, s)
+	cfg := ivr.Config{Clock: s, Sink: s, Backend: s, Queuer: s, Tickets: s, Verifier: s}
+	if c.pinMax > 0 {
+		cfg.PINGuard = (*simGuard)(s)
+	}
+	r := ivr.NewRunner(lib, cfg)
+	res, err := r.Run(context.Background(), ivr.Contact{ID: "flowtest", ANI: c.ANI, Entry: c.Entry, Flow: c.Flow, Lang: c.Lang, Start: c.Start,
+		Verified: c.verified, Vars: c.vars}, s)
 	if err != nil && !s.failed() {
 		s.failf(c.Line, "run failed: %v", err)
 	}

@@ -3,6 +3,7 @@ package flowtest
 import (
 	"bufio"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,12 @@ type Case struct {
 	down       map[string]bool      // back-end ops that fail; "*" = all
 	ticketDown bool
 	queueDown  bool
+	verified   ivr.Verification
+	vars       map[string]any // initial variables (what the chat form gave)
+	code       string         // the one-time code the SMS carries
+	smsLimited bool           // the verifier refuses to send more codes
+	pinMax     int            // > 0: a PIN guard allowing this many attempts per account
+	pinFails   map[string]int // failures already counted per account (other contacts)
 
 	steps  []step // > and < lines, in order
 	checks []step // = lines
@@ -120,6 +127,37 @@ func Parse(file, src string) ([]*Case, error) {
 			}
 		case "tickets":
 			c.ticketDown = arg == "down"
+		case "verified":
+			c.verified = ivr.Verification(arg)
+		case "code":
+			c.code = arg
+		case "sms":
+			if arg != "limited" {
+				return nil, errf(line, "sms: want `sms limited`")
+			}
+			c.smsLimited = true
+		case "var":
+			if len(fields) < 3 {
+				return nil, errf(line, "var: want `var NAME VALUE`")
+			}
+			if c.vars == nil {
+				c.vars = map[string]any{}
+			}
+			c.vars[arg] = strings.Join(fields[2:], " ")
+		case "pin_guard":
+			n, err := strconv.Atoi(arg)
+			if err != nil || n < 1 {
+				return nil, errf(line, "pin_guard: want `pin_guard MAX [ACCOUNT=FAILURES...]`")
+			}
+			c.pinMax, c.pinFails = n, map[string]int{}
+			for _, kv := range fields[2:] {
+				k, v, _ := strings.Cut(kv, "=")
+				f, err := strconv.Atoi(v)
+				if err != nil {
+					return nil, errf(line, "pin_guard: %q: want ACCOUNT=FAILURES", kv)
+				}
+				c.pinFails[k] = f
+			}
 		case "queue":
 			c.queueDown = arg == "down"
 		case ">", "<", "<!", "=":

@@ -30,6 +30,7 @@ type sim struct {
 	carry    time.Duration // rest of a "< wait" cut short by a timeout
 	cancels  int
 	tickets  int
+	smsTo    string // the number the last code went to
 }
 
 func newSim(c *Case) *sim {
@@ -40,6 +41,10 @@ func newSim(c *Case) *sim {
 		cc.customers[k] = &cu
 	}
 	cc.steps = append([]step(nil), c.steps...)
+	cc.pinFails = make(map[string]int, len(c.pinFails))
+	for k, v := range c.pinFails {
+		cc.pinFails[k] = v
+	}
 	return &sim{c: &cc, kind: c.Channel, now: c.Time}
 }
 
@@ -374,5 +379,50 @@ func (s *sim) ResetPassword(ctx context.Context, acct, pw string) error {
 		return err
 	}
 	c.password = pw
+	return nil
+}
+
+// Verifier: the SMS is an expected action, `> sms NUMBER`; the code it
+// carries is the case's `code` (default 000000).
+
+func (s *sim) SendCode(ctx context.Context, contact, phone, lang string) error {
+	if err := s.expect("sms " + phone); err != nil {
+		return err
+	}
+	if err := s.op("send_code"); err != nil {
+		return err
+	}
+	if s.c.smsLimited {
+		return fmt.Errorf("sms to %s: %w", phone, ivr.ErrLimited)
+	}
+	s.smsTo = phone
+	return nil
+}
+
+func (s *sim) CheckCode(ctx context.Context, contact, phone, code string) (bool, error) {
+	if err := s.op("check_code"); err != nil {
+		return false, err
+	}
+	want := s.c.code
+	if want == "" {
+		want = "000000"
+	}
+	return s.smsTo != "" && phone == s.smsTo && code == want, nil
+}
+
+// simGuard is the PIN guard of a case with `pin_guard`: failures per
+// account, counted before the check, as the store does.
+type simGuard sim
+
+func (g *simGuard) ReservePIN(ctx context.Context, account string) (bool, int, error) {
+	if g.c.pinFails[account] >= g.c.pinMax {
+		return false, 0, nil
+	}
+	g.c.pinFails[account]++
+	return true, g.c.pinMax - g.c.pinFails[account], nil
+}
+
+func (g *simGuard) PINVerified(ctx context.Context, account string) error {
+	delete(g.c.pinFails, account)
 	return nil
 }

@@ -3,6 +3,7 @@
 'use strict';
 import { HotlineSocket, wsURL, newMsgID, el, clock } from '/common/proto.js';
 import { t, reason, applyI18n, toggleLang } from '/common/i18n.js';
+import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
 
 const $ = (id) => document.getElementById(id);
@@ -73,6 +74,7 @@ function onFrame(f) {
     case 'offer.ended': if (S.offer && S.offer.contact_id === d.contact_id) { S.offer = null; renderOffer(); } break;
     case 'chat.started': addChat(d); select(d.contact_id); break;
     case 'chat.message': { const c = S.chats.get(d.contact_id); if (c) addMessage(c, d); break; }
+    case 'chat.verified': { const c = S.chats.get(d.contact_id); if (c) { c.view.verified = d.verified; renderChatHead(c); if (S.selected === c.id) select(c.id); } break; }
     case 'chat.typing': { const c = S.chats.get(d.contact_id); if (c) showTyping(c); break; }
     case 'chat.read': { const c = S.chats.get(d.contact_id); if (c) { c.readN = d.n; renderRead(c); } break; }
     case 'chat.ended': { const c = S.chats.get(d.contact_id); if (c) endChat(c, d.reason); break; }
@@ -121,7 +123,9 @@ function renderOffer() {
   const who = [o.customer && o.customer.name, o.customer && o.customer.phone, o.customer && o.customer.topic].filter(Boolean).join(' · ');
   $('offer-who').textContent = who || o.contact_id;
   $('offer-queue').textContent = o.channel + ' / ' + o.queue + (o.transfer ? ' · ' + t('offer.transfer') : '');
-  $('offer-note').textContent = o.note || '';
+  // The system's notes (why a chat comes back) are codes; an agent's are text.
+  const nk = 'note.' + (o.note || '');
+  $('offer-note').textContent = o.note ? (t(nk) !== nk ? t(nk) : o.note) : '';
   tickOffer();
 }
 
@@ -166,7 +170,7 @@ function addChat(v) {
 
 function renderChatHead(c) {
   const cu = c.view.customer || {};
-  c.title.textContent = (cu.name || cu.phone || c.id) + (cu.topic ? ' · ' + cu.topic : '');
+  c.title.replaceChildren((cu.name || cu.phone || c.id) + (cu.topic ? ' · ' + cu.topic : ''), ' ', verifiedBadge(c.view.verified));
 }
 
 function addMessage(c, m) {
@@ -256,7 +260,8 @@ function renderCustomer(box, p) {
   row('customer.account', p.account); row('customer.tier', p.tier);
   const vars = Object.entries(p.vars || {}).filter(([k]) => !['contact_id', 'channel', 'entry'].includes(k));
   const list = (items, fmt) => items.length ? el('ul', { class: 'list' }, items.map((x) => el('li', {}, ...fmt(x)))) : el('div', { class: 'muted', text: t('customer.none') });
-  box.replaceChildren(kv,
+  const unlock = () => S.sock.cmd('customer.unlock_pin', { contact_id: p.contact_id }).then(() => toast(t('customer.unlocked')), (e) => toast(errText(e)));
+  box.replaceChildren(panelIdentity(p, unlock), kv,
     el('h3', { text: t('customer.vars') }), list(vars, ([k, v]) => [el('span', { text: k }), el('span', { text: v })]),
     el('h3', { text: t('customer.contacts') }), list(p.contacts || [], (c) => [el('span', { text: new Date(c.started_at).toLocaleString() }), el('span', { text: c.channel + ' ' + (c.outcome || '') })]),
     el('h3', { text: t('customer.tickets') }), list(p.tickets || [], (x) => [el('span', { text: x.number }), el('span', { text: x.subject + ' · ' + t('status.' + x.status) })]));
