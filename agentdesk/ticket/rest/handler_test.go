@@ -477,3 +477,20 @@ func TestTicketAPIAsDocumented(t *testing.T) {
 		t.Errorf("system export: got %d %s", r.status, r.body)
 	}
 }
+
+// Regression (issue 9): the public status lookup must answer a wrong phone
+// and an unknown number alike — status, headers and body — so numbers
+// cannot be probed.
+func TestStatusWrongPhoneLikeUnknownNumber(t *testing.T) {
+	srv := api(t)
+	call(t, srv, alice, "POST", "/tickets", draft)
+	wrongPhone := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"13900000002"}`)
+	unknown := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000077","phone":"13900000002"}`)
+	for _, r := range []reply{wrongPhone, unknown} {
+		r.header.Del("Date")
+	}
+	if wrongPhone.status != unknown.status || wrongPhone.body != unknown.body || fmt.Sprint(wrongPhone.header) != fmt.Sprint(unknown.header) {
+		t.Fatalf("wrong phone: %d %v %s\nunknown number: %d %v %s", wrongPhone.status, wrongPhone.header, wrongPhone.body,
+			unknown.status, unknown.header, unknown.body)
+	}
+}
