@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,17 @@ func TestOneAgentIdentityOnDeskAndREST(t *testing.T) {
 		var out map[string]any
 		json.NewDecoder(resp.Body).Decode(&out)
 		return resp.StatusCode, out
+	}
+	// The pages may be framed by the center's own site only (issue 9).
+	for _, page := range []string{"/desk/", "/board/", "/chat/"} {
+		resp, err := client.Get(r.base + page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if !slices.Contains(resp.Header.Values("Content-Security-Policy"), "frame-ancestors 'self'") {
+			t.Errorf("%s: Content-Security-Policy %q, want frame-ancestors 'self'", page, resp.Header.Values("Content-Security-Policy"))
+		}
 	}
 	sup, agent := r.login(t, "sun.li"), r.login(t, "li.qiang")
 	draft := func(subject, extra string) string {

@@ -390,7 +390,9 @@ func FuzzStatusCheck(f *testing.F) {
 // group and person, even ones that do not exist.
 func TestCreateDispatchFields(t *testing.T) {
 	srv := api(t)
-	with := func(fields string) string { return strings.Replace(draft, `"channel":"phone"`, `"channel":"phone",`+fields, 1) }
+	with := func(fields string) string {
+		return strings.Replace(draft, `"channel":"phone"`, `"channel":"phone",`+fields, 1)
+	}
 	cases := []struct {
 		name, actor, fields string
 		status              int
