@@ -63,7 +63,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 			m.eventsLogged.Add(float64(n))
 			m.eventLogWrite.Observe(took.Seconds())
 		},
-		OnFail: func(n int) { m.eventsLost.Add(float64(n)) },
+		OnFail:       func(n int) { m.eventsLost.Add(float64(n)) },
+		OnRetry:      func(int) { m.eventLogRetries.Inc() },
+		OnQuarantine: func(event.Event, error) { m.eventsQuarantined.Inc() },
 	})
 
 	flowSet, err := loadFlows(cfg, log)
@@ -311,6 +313,9 @@ type serverMetrics struct {
 	eventsLogged  prometheus.Counter
 	eventsLost    prometheus.Counter
 	eventLogWrite prometheus.Histogram
+
+	eventLogRetries   prometheus.Counter
+	eventsQuarantined prometheus.Counter
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -325,14 +330,20 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 			Name: "hotline_event_log_written_total", Help: "Events written to the event log.",
 		}),
 		eventsLost: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "hotline_event_log_failed_total", Help: "Events the event log could not write after retries.",
+			Name: "hotline_event_log_failed_total", Help: "Events given up because the event log stayed unavailable past the shutdown grace.",
+		}),
+		eventLogRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hotline_event_log_retries_total", Help: "Event log writes retried because the database was unavailable.",
+		}),
+		eventsQuarantined: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hotline_event_log_quarantined_total", Help: "Events the event log refused for their content (logged with their id, never retried).",
 		}),
 		eventLogWrite: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "hotline_event_log_write_seconds", Help: "Time to write one batch to the event log.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
-	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogWrite)
+	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogWrite, m.eventLogRetries, m.eventsQuarantined)
 	return m
 }
 

@@ -24,7 +24,21 @@ const insertRows = 200
 // skipped, so a batch retried after an ambiguous failure is written once.
 // PostgreSQL uses COPY; if COPY meets an ID already present the batch is
 // rewritten with INSERT … ON CONFLICT DO NOTHING.
+//
+// Values PostgreSQL cannot hold are encoded the same way on both backends
+// (see logSafeJSON and logSafeText), so a NUL typed by a customer is kept,
+// recoverably, instead of failing the batch. An error caused by the events
+// themselves wraps event.ErrRejected, so the recorder can isolate the one
+// event instead of retrying the batch.
 func (s *Store) AppendEvents(ctx context.Context, events []event.Event) error {
+	err := s.appendEvents(ctx, events)
+	if err != nil && rejected(err) {
+		return fmt.Errorf("%w: %w", event.ErrRejected, err)
+	}
+	return err
+}
+
+func (s *Store) appendEvents(ctx context.Context, events []event.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -32,12 +46,12 @@ func (s *Store) AppendEvents(ctx context.Context, events []event.Event) error {
 	for i := range events {
 		b, err := json.Marshal(events[i].Data)
 		if err != nil {
-			return fmt.Errorf("append events: encode %s %s: %w", events[i].Type, events[i].ID, err)
+			return fmt.Errorf("append events: encode %s %s: %w: %w", events[i].Type, events[i].ID, ErrInvalid, err)
 		}
 		if string(b) == "null" {
 			b = []byte("{}")
 		}
-		data[i] = string(b)
+		data[i] = string(logSafeJSON(b))
 		if events[i].ID == "" {
 			return fmt.Errorf("append events: %w: event %d of type %s has no id", ErrInvalid, i, events[i].Type)
 		}
@@ -54,8 +68,8 @@ func (s *Store) AppendEvents(ctx context.Context, events []event.Event) error {
 func (s *Store) copyEvents(ctx context.Context, events []event.Event, data []string) error {
 	src := pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
 		e := &events[i]
-		return []any{e.ID, string(e.Type), ts(e.At), nullable(e.ContactID), nullable(e.AgentID),
-			nullable(e.Queue), nullable(e.Actor), data[i]}, nil
+		return []any{logSafeText(e.ID), logSafeText(string(e.Type)), ts(e.At), nullable(logSafeText(e.ContactID)),
+			nullable(logSafeText(e.AgentID)), nullable(logSafeText(e.Queue)), nullable(logSafeText(e.Actor)), data[i]}, nil
 	})
 	_, err := s.copier.CopyFrom(ctx, pgx.Identifier{"events"},
 		[]string{"id", "type", "at", "contact_id", "agent_id", "queue", "actor", "data"}, src)
@@ -65,8 +79,8 @@ func (s *Store) copyEvents(ctx context.Context, events []event.Event, data []str
 func (s *Store) insertEvents(ctx context.Context, events []event.Event, data []string) error {
 	args := func(i int) []any {
 		e := &events[i]
-		return []any{e.ID, string(e.Type), ts(e.At), nullable(e.ContactID), nullable(e.AgentID),
-			nullable(e.Queue), nullable(e.Actor), data[i]}
+		return []any{logSafeText(e.ID), logSafeText(string(e.Type)), ts(e.At), nullable(logSafeText(e.ContactID)),
+			nullable(logSafeText(e.AgentID)), nullable(logSafeText(e.Queue)), nullable(logSafeText(e.Actor)), data[i]}
 	}
 	if p, ok := s.q.(preparer); ok {
 		// SQLite: one prepared statement, executed per row, in the
