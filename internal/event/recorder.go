@@ -4,51 +4,43 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 )
 
 // Appender persists events; the store implements it. AppendEvents must be
 // idempotent by Event.ID so that a batch retried after an ambiguous failure
-// is not written twice.
+// is not written twice, and must wrap ErrRejected when the data itself was
+// refused (writing the same events again cannot succeed), so the recorder
+// can tell a bad event from an unavailable database.
 type Appender interface {
 	AppendEvents(ctx context.Context, events []Event) error
 }
 
-// ErrRejected marks an append error caused by the events themselves (a value
-// the log cannot hold), as opposed to an unavailable log: retrying the same
-// batch cannot help, so the recorder isolates the offending event instead.
-// Appenders wrap it into such errors.
-var ErrRejected = errors.New("event rejected by the event log")
+// ErrRejected marks an append refused for the events' content.
+var ErrRejected = errors.New("events rejected")
 
 // RecorderOptions configure a Recorder.
 type RecorderOptions struct {
 	BatchSize  int           // events per write (default 500)
 	FlushEvery time.Duration // longest an event waits in a partial batch (default 200ms)
-	// Buffer is the subscription buffer (default 16384): the bounded queue
-	// that absorbs an outage of the log. When it is full, publishers wait
-	// (back-pressure, up to Wait) before the bus drops and counts an event.
-	Buffer int
-	Wait   time.Duration // publisher back-pressure before a drop (default 2s)
-	// While the log is unavailable a batch is retried with exponential
-	// backoff from MinBackoff to MaxBackoff (defaults 50ms and 5s), for as
-	// long as Run's context lives and then for Grace more (default 30s),
-	// after which it is given up, logged and counted.
-	MinBackoff time.Duration
+	Buffer     int           // subscription buffer (default 16384)
+	Wait       time.Duration // publisher back-pressure before a drop (default 2s)
+	// MaxBackoff caps the pause between attempts to write a batch while the
+	// database is unavailable (default 5s); the recorder retries until it
+	// is back, holding at most Buffer events plus one batch.
 	MaxBackoff time.Duration
-	Grace      time.Duration
-	// Rejected tells an error caused by the events from an unavailable log
-	// (default: errors.Is(err, ErrRejected)).
-	Rejected func(error) bool
-	Logger   *slog.Logger
-	// OnWrite is told the size of each batch written, OnRetry of each failed
-	// attempt that will be retried, OnQuarantine of each event the log
-	// refused on its own and OnFail of each batch given up; the server turns
-	// them into Prometheus counters.
-	OnWrite      func(n int, took time.Duration)
-	OnRetry      func(n int)
-	OnQuarantine func(e Event, err error)
-	OnFail       func(n int)
+	// Grace is how long the recorder keeps retrying after its context is
+	// cancelled before it gives a batch up (default 30s), so shutdown with
+	// the database gone is bounded.
+	Grace  time.Duration
+	Logger *slog.Logger
+	// OnWrite is told the size of each batch written, OnRetry of each
+	// failed attempt that will be retried, and OnFail of events given up
+	// (a rejected event, or a batch still failing when Grace ran out); the
+	// server turns them into Prometheus counters.
+	OnWrite func(n int, took time.Duration)
+	OnRetry func(n int)
+	OnFail  func(n int)
 }
 
 // Recorder writes every event on a bus to the event log, in batches.
@@ -56,8 +48,6 @@ type Recorder struct {
 	sub *Subscription
 	app Appender
 	o   RecorderOptions
-
-	graceEnd time.Time // when a cancelled Run stops retrying; owned by Run
 }
 
 // NewRecorder subscribes to bus now, so no event published after it returns
@@ -75,17 +65,11 @@ func NewRecorder(bus *Bus, app Appender, o RecorderOptions) *Recorder {
 	if o.Wait <= 0 {
 		o.Wait = 2 * time.Second
 	}
-	if o.MinBackoff <= 0 {
-		o.MinBackoff = 50 * time.Millisecond
-	}
-	if o.MaxBackoff < o.MinBackoff {
-		o.MaxBackoff = max(5*time.Second, o.MinBackoff)
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Second
 	}
 	if o.Grace <= 0 {
 		o.Grace = 30 * time.Second
-	}
-	if o.Rejected == nil {
-		o.Rejected = func(err error) bool { return errors.Is(err, ErrRejected) }
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -99,8 +83,8 @@ func (r *Recorder) Dropped() uint64 { return r.sub.Dropped() }
 // Run writes batches until the bus is closed and everything buffered is
 // written. Cancelling ctx does not lose buffered events: the recorder keeps
 // draining until the bus closes, so stop the bus after the producers, then
-// wait for Run. Only while the log is unavailable does ctx matter: a batch
-// is then retried for Grace after ctx is done, and given up after that.
+// wait for Run. After ctx is cancelled a batch that cannot be written is
+// retried for Grace, then given up and counted.
 func (r *Recorder) Run(ctx context.Context) {
 	batch := make([]Event, 0, r.o.BatchSize)
 	ticker := time.NewTicker(r.o.FlushEvery)
@@ -129,103 +113,73 @@ func (r *Recorder) Run(ctx context.Context) {
 	}
 }
 
-// write appends batch, retrying while the log is unavailable. A batch the
-// log refuses because of its content is written again event by event, so
-// one bad event costs only itself (quarantined: logged and counted), never
-// its neighbours.
+// write stores batch, retrying with exponential backoff while the database
+// is unavailable. A batch refused for its content is split in halves until
+// the refused events stand alone; only those are given up.
 func (r *Recorder) write(ctx context.Context, batch []Event) {
-	err := r.append(ctx, batch)
-	if err == nil {
-		return
-	}
-	if !r.o.Rejected(err) {
-		r.giveUp(batch, err)
-		return
-	}
-	if len(batch) == 1 {
-		r.quarantine(batch[0], err)
-		return
-	}
-	r.o.Logger.Warn("event log refused a batch, writing its events one by one",
-		"events", len(batch), "first_seq", batch[0].Seq, "err", err)
-	for i := range batch {
-		one := batch[i : i+1]
-		switch err := r.append(ctx, one); {
-		case err == nil:
-		case r.o.Rejected(err):
-			r.quarantine(batch[i], err)
-		default:
-			r.giveUp(one, err)
-		}
-	}
-}
-
-// append tries until the batch is written, the log rejects it, or ctx has
-// been done for longer than the grace period.
-func (r *Recorder) append(ctx context.Context, batch []Event) error {
-	backoff := r.o.MinBackoff
+	backoff := 50 * time.Millisecond
+	var giveUpAt time.Time // set once ctx is cancelled
 	for attempt := 1; ; attempt++ {
-		timeout := 30 * time.Second
-		if !r.graceEnd.IsZero() {
-			timeout = max(time.Until(r.graceEnd), time.Second)
-		}
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		start := time.Now()
 		err := r.app.AppendEvents(wctx, batch)
 		cancel()
-		if err == nil {
+		switch {
+		case err == nil:
 			if r.o.OnWrite != nil {
 				r.o.OnWrite(len(batch), time.Since(start))
 			}
-			return nil
-		}
-		if r.o.Rejected(err) {
-			return err
-		}
-		// Jitter spreads the retries of several nodes after a shared outage.
-		wait := backoff/2 + rand.N(backoff/2+1)
-		if ctx.Err() != nil {
-			if r.graceEnd.IsZero() {
-				r.graceEnd = time.Now().Add(r.o.Grace)
+			if attempt > 1 {
+				r.o.Logger.Info("event log write succeeded after retries", "events", len(batch), "attempts", attempt)
 			}
-			left := time.Until(r.graceEnd)
-			if left <= 0 {
-				return err
-			}
-			wait = min(wait, left)
+			return
+		case errors.Is(err, ErrRejected) && len(batch) > 1:
+			half := len(batch) / 2
+			r.write(ctx, batch[:half])
+			r.write(ctx, batch[half:])
+			return
+		case errors.Is(err, ErrRejected):
+			r.o.Logger.Error("event refused by the event log, given up",
+				"event_id", batch[0].ID, "type", string(batch[0].Type), "seq", batch[0].Seq, "err", err)
+			r.fail(1)
+			return
+		}
+		if giveUpAt.IsZero() && ctx.Err() != nil {
+			giveUpAt = time.Now().Add(r.o.Grace)
+		}
+		if !giveUpAt.IsZero() && time.Now().After(giveUpAt) {
+			r.o.Logger.Error("event log write failed through the shutdown grace, batch given up",
+				"events", len(batch), "first_seq", batch[0].Seq, "attempts", attempt, "err", err)
+			r.fail(len(batch))
+			return
 		}
 		if r.o.OnRetry != nil {
 			r.o.OnRetry(len(batch))
 		}
-		r.o.Logger.Warn("event log unavailable, retrying", "events", len(batch), "attempt", attempt,
-			"retry_in", wait, "err", err)
-		t := time.NewTimer(wait)
-		if ctx.Err() == nil {
-			select {
-			case <-t.C:
-			case <-ctx.Done(): // shutdown starts the grace period at once
-				t.Stop()
+		r.o.Logger.Warn("event log write failed, retrying", "events", len(batch), "attempt", attempt,
+			"backoff", backoff, "err", err)
+		t := time.NewTimer(backoff)
+		done := ctx.Done()
+		if !giveUpAt.IsZero() {
+			done = nil // already shutting down: pace the retries by the timer alone
+		}
+		select {
+		case <-t.C:
+		case <-done:
+			// Shutting down: stop waiting long, retry within the grace.
+			t.Stop()
+			if giveUpAt.IsZero() {
+				giveUpAt = time.Now().Add(r.o.Grace)
 			}
-		} else {
-			<-t.C
+			backoff = min(backoff, 200*time.Millisecond)
+			continue
 		}
 		backoff = min(backoff*2, r.o.MaxBackoff)
 	}
 }
 
-func (r *Recorder) quarantine(e Event, err error) {
-	// The payload is not logged: it may hold what a customer typed.
-	r.o.Logger.Error("event log refused an event, quarantined",
-		"event_id", e.ID, "type", string(e.Type), "seq", e.Seq, "contact_id", e.ContactID, "err", err)
-	if r.o.OnQuarantine != nil {
-		r.o.OnQuarantine(e, err)
-	}
-}
-
-func (r *Recorder) giveUp(batch []Event, err error) {
-	r.o.Logger.Error("event log unavailable past the shutdown grace, events given up",
-		"events", len(batch), "first_seq", batch[0].Seq, "err", err)
+func (r *Recorder) fail(n int) {
 	if r.o.OnFail != nil {
-		r.o.OnFail(len(batch))
+		r.o.OnFail(n)
 	}
 }

@@ -28,8 +28,8 @@ type TranscriptMessage struct {
 }
 
 // AppendTranscript stores chat messages. It is idempotent by contact and
-// seq, so a write retried after an ambiguous failure is kept once. A NUL is
-// kept as the text `\u0000` on both backends (PostgreSQL cannot hold it).
+// seq, so a write retried after an ambiguous failure is kept once. A NUL (which
+// PostgreSQL cannot hold) becomes U+FFFD on both backends, as in the event log.
 func (s *Store) AppendTranscript(ctx context.Context, msgs []TranscriptMessage) error {
 	if len(msgs) == 0 {
 		return nil
@@ -43,7 +43,7 @@ func (s *Store) AppendTranscript(ctx context.Context, msgs []TranscriptMessage) 
 		for _, m := range msgs {
 			_, err := tx.q.exec(ctx, `INSERT INTO transcript_messages (contact_id, seq, sender_kind, sender_id, text, at)
 				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contact_id, seq) DO NOTHING`,
-				logSafeText(m.ContactID), m.Seq, string(m.Sender), nullable(logSafeText(m.SenderID)), logSafeText(m.Text), ts(m.At))
+				cleanText(m.ContactID), m.Seq, string(m.Sender), nullable(cleanText(m.SenderID)), cleanText(m.Text), ts(m.At))
 			if err != nil {
 				return wrap(fmt.Sprintf("append transcript of %s", m.ContactID), err)
 			}

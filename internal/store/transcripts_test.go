@@ -28,7 +28,7 @@ func TestTranscripts(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := append([]store.TranscriptMessage(nil), msgs[:3]...)
-		want[1].Text = `查话费\u0000`
+		want[1].Text = "查话费\uFFFD"
 		if !reflect.DeepEqual(got["c1"], want) || len(got["c2"]) != 1 || got["none"] != nil {
 			t.Fatalf("got %+v, want c1 %+v and one message of c2", got, want)
 		}
