@@ -30,23 +30,24 @@ import (
 const offerTimeout = 60 * time.Second
 
 type report struct {
-	cfg             config
-	setup           time.Duration
-	idleHeapPerConn float64
-	idleRSSPerConn  float64
-	goroutines      int
-	latencies       []time.Duration
-	chats           int64
-	messages        int64
-	traffic         time.Duration
-	errors          int64
+	cfg              config
+	setup            time.Duration
+	idleHeapPerConn  float64
+	idleStackPerConn float64
+	idleRSSPerConn   float64
+	goroutines       int
+	latencies        []time.Duration
+	chats            int64
+	messages         int64
+	traffic          time.Duration
+	errors           int64
 }
 
 func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "agents %d, customers %d, messages per chat %d each way, traffic %v (setup %v)\n",
 		r.cfg.agents, r.cfg.customers, r.cfg.messages, r.traffic.Round(time.Millisecond), r.setup.Round(time.Millisecond))
-	fmt.Fprintf(w, "idle memory per desk connection: %.1f KB (Go heap+stacks), %.1f KB (RSS); server goroutines %d\n",
-		r.idleHeapPerConn/1024, r.idleRSSPerConn/1024, r.goroutines)
+	fmt.Fprintf(w, "idle memory per desk connection: %.1f KB (Go heap+stacks, of which stacks %.1f KB), %.1f KB (RSS); server goroutines %d\n",
+		r.idleHeapPerConn/1024, r.idleStackPerConn/1024, r.idleRSSPerConn/1024, r.goroutines)
 	if len(r.latencies) > 0 {
 		slices.Sort(r.latencies)
 		p := func(q float64) time.Duration {
@@ -148,6 +149,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	rep.setup = time.Since(t0)
 	n := float64(cfg.agents)
 	rep.idleHeapPerConn = (float64(idle.Heap+idle.Stack) - float64(before.Heap+before.Stack)) / n
+	rep.idleStackPerConn = (float64(idle.Stack) - float64(before.Stack)) / n
 	rep.idleRSSPerConn = (float64(idle.RSS) - float64(before.RSS)) / n
 	rep.goroutines = idle.Goroutines
 	if cfg.customers == 0 {
