@@ -64,9 +64,14 @@ func (r report) print(w io.Writer) {
 
 // target is a running server to load: its URL and its memory gauge.
 type target struct {
-	base string
-	mem  func() (memory, error)
-	stop func()
+	base     string
+	login    func(i int) string // the i-th agent's login; default agent0001…
+	password string             // default deskttest.Password
+	// offer is the server's offer timeout (acd.offer_timeout); default
+	// offerTimeout.
+	offer time.Duration
+	mem   func() (memory, error)
+	stop  func()
 }
 
 // spawn starts the server as a child process (this binary, "serve").
@@ -123,7 +128,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			a, err := connectAgent(ctx, base, fmt.Sprintf("agent%04d", i+1))
+			a, err := connectAgent(ctx, base, tg.loginOf(i), tg.passwordOr())
 			if err != nil {
 				errs <- err
 				return
@@ -166,7 +171,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	var awg sync.WaitGroup
 	for _, a := range agents {
 		awg.Add(1)
-		go func() { defer awg.Done(); a.work(tctx, &lat, &stats) }()
+		go func() { defer awg.Done(); a.work(tctx, tg.offerTimeoutOr(), &lat, &stats) }()
 	}
 	t1 := time.Now()
 	var cwg sync.WaitGroup
@@ -223,12 +228,48 @@ var dialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize
 	NetDialContext: (&net.Dialer{}).DialContext}
 
 type agent struct {
-	ws *websocket.Conn
-	n  int
+	ws     *websocket.Conn
+	n      int
+	frames chan []byte // from listen, once the desk is up; closed when the socket is
 }
 
-func connectAgent(ctx context.Context, base, login string) (*agent, error) {
-	body, _ := json.Marshal(map[string]string{"login": login, "password": deskttest.Password})
+// listen reads the socket from the moment the desk is up, so the client
+// answers the server's pings while it waits for the others to connect (a
+// desk that does not is closed when its lease runs out).
+func (a *agent) listen() {
+	defer close(a.frames)
+	for {
+		_, b, err := a.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		a.frames <- b
+	}
+}
+
+func (t *target) loginOf(i int) string {
+	if t.login != nil {
+		return t.login(i)
+	}
+	return fmt.Sprintf("agent%04d", i+1)
+}
+
+func (t *target) offerTimeoutOr() time.Duration {
+	if t.offer > 0 {
+		return t.offer
+	}
+	return offerTimeout
+}
+
+func (t *target) passwordOr() string {
+	if t.password != "" {
+		return t.password
+	}
+	return deskttest.Password
+}
+
+func connectAgent(ctx context.Context, base, login, password string) (*agent, error) {
+	body, _ := json.Marshal(map[string]string{"login": login, "password": password})
 	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -258,6 +299,8 @@ func connectAgent(ctx context.Context, base, login string) (*agent, error) {
 			return nil, fmt.Errorf("hello %s: %w", login, err)
 		}
 		if f.Type == "snapshot" {
+			a.frames = make(chan []byte, 256)
+			go a.listen()
 			return a, nil
 		}
 	}
@@ -270,7 +313,16 @@ func (a *agent) send(typ string, data any) error {
 
 func (a *agent) read() (agentdesk.Frame, error) {
 	var f agentdesk.Frame
-	_, b, err := a.ws.ReadMessage()
+	var b []byte
+	var err error
+	if a.frames != nil {
+		var ok bool
+		if b, ok = <-a.frames; !ok {
+			err = io.ErrUnexpectedEOF
+		}
+	} else {
+		_, b, err = a.ws.ReadMessage()
+	}
 	if err != nil {
 		return f, err
 	}
@@ -280,7 +332,7 @@ func (a *agent) read() (agentdesk.Frame, error) {
 // work answers the desk like a quick agent: accept every offer, answer
 // every customer message, end the chat when the customer leaves, finish
 // wrap-up at once.
-func (a *agent) work(ctx context.Context, lat *latencies, stats *counters) {
+func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *latencies, stats *counters) {
 	if a.send("state.ready", nil) != nil {
 		return
 	}
@@ -344,7 +396,9 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 	if err := c.send("hello", nil); err != nil {
 		return err
 	}
-	if err := c.send("chat.send", map[string]string{"msg_id": "0", "text": "0"}); err != nil {
+	// 人工 ("a person") reaches an agent in the test center's flow and in
+	// the shipped 10000 flows alike.
+	if err := c.send("chat.send", map[string]string{"msg_id": "0", "text": "人工"}); err != nil {
 		return err
 	}
 	sent, got := 0, 0
