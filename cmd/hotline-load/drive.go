@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -41,6 +42,7 @@ type report struct {
 	messages         int64
 	traffic          time.Duration
 	errors           int64
+	connectErrors    int
 }
 
 func (r report) print(w io.Writer) {
@@ -48,6 +50,7 @@ func (r report) print(w io.Writer) {
 		r.cfg.agents, r.cfg.customers, r.cfg.messages, r.traffic.Round(time.Millisecond), r.setup.Round(time.Millisecond))
 	fmt.Fprintf(w, "idle memory per desk connection: %.1f KB (Go heap+stacks, of which stacks %.1f KB), %.1f KB (RSS); server goroutines %d\n",
 		r.idleHeapPerConn/1024, r.idleStackPerConn/1024, r.idleRSSPerConn/1024, r.goroutines)
+	fmt.Fprintf(w, "desks connected %d of %d (failed %d)\n", r.cfg.agents-r.connectErrors, r.cfg.agents, r.connectErrors)
 	if len(r.latencies) > 0 {
 		slices.Sort(r.latencies)
 		p := func(q float64) time.Duration {
@@ -138,8 +141,16 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	}
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		return rep, err
+	// A desk that failed to connect (a handshake timeout, say) is counted
+	// and left out; a run with none connected fails.
+	for err := range errs {
+		if rep.connectErrors++; rep.connectErrors <= 3 {
+			fmt.Fprintln(os.Stderr, "connect:", err)
+		}
+	}
+	agents = slices.DeleteFunc(agents, func(a *agent) bool { return a == nil })
+	if len(agents) == 0 {
+		return rep, errors.New("no desk connected")
 	}
 	defer func() {
 		for _, a := range agents {
@@ -152,7 +163,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		return rep, err
 	}
 	rep.setup = time.Since(t0)
-	n := float64(cfg.agents)
+	n := float64(len(agents))
 	rep.idleHeapPerConn = (float64(idle.Heap+idle.Stack) - float64(before.Heap+before.Stack)) / n
 	rep.idleStackPerConn = (float64(idle.Stack) - float64(before.Stack)) / n
 	rep.idleRSSPerConn = (float64(idle.RSS) - float64(before.RSS)) / n
