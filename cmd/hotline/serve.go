@@ -115,6 +115,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
 	tickets.routes(mux, authSvc)
 	flowSet.routes(mux, authSvc)
+	contactRoutes(mux, authSvc, st)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
 	pages := &lateHandler{}

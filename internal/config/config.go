@@ -70,9 +70,10 @@ type Config struct {
 	} `yaml:"center"`
 
 	Desk struct {
-		AllowedOrigins       []string `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
-		ChatStartsPerAddress int      `yaml:"chat_starts_per_address" doc:"New web chats one client address may start per minute (token bucket; see http.trusted_proxies for clients behind a proxy)."`
-		ChatStartBurst       int      `yaml:"chat_start_burst" doc:"New web chats one client address may start at once before chat_starts_per_address applies."`
+		AllowedOrigins       []string      `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
+		ChatStartsPerAddress int           `yaml:"chat_starts_per_address" doc:"New web chats one client address may start per minute (token bucket; see http.trusted_proxies for clients behind a proxy)."`
+		ChatStartBurst       int           `yaml:"chat_start_burst" doc:"New web chats one client address may start at once before chat_starts_per_address applies."`
+		TranscriptRetention  time.Duration `yaml:"transcript_retention" doc:"How long chat transcripts are kept; older messages are purged hourly (0: kept for good)."`
 	} `yaml:"desk"`
 
 	IVR struct {
@@ -129,6 +130,7 @@ func Default() Config {
 	c.Center.TimeZone = "Asia/Shanghai"
 	c.Desk.ChatStartsPerAddress = 30
 	c.Desk.ChatStartBurst = 10
+	c.Desk.TranscriptRetention = 180 * 24 * time.Hour
 	c.IVR.PINMaxFailures = 5
 	c.IVR.PINWindow = 15 * time.Minute
 	c.IVR.PINLock = 30 * time.Minute
@@ -252,6 +254,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Desk.ChatStartsPerAddress < 1 {
 		bad("desk.chat_starts_per_address", fmt.Sprint(c.Desk.ChatStartsPerAddress), "must be at least 1")
+	}
+	if c.Desk.TranscriptRetention < 0 {
+		bad("desk.transcript_retention", c.Desk.TranscriptRetention.String(), "must not be negative")
 	}
 	if c.Desk.ChatStartBurst < 1 {
 		bad("desk.chat_start_burst", fmt.Sprint(c.Desk.ChatStartBurst), "must be at least 1")
