@@ -27,13 +27,23 @@ var (
 // KPI engine): the publisher slows to their pace for at most d.
 func WaitUpTo(d time.Duration) Policy { return Policy{Wait: d} }
 
-// Bus fans events out to subscribers. It is safe for concurrent use; events
-// from one publisher reach each subscriber in publication order.
+// Bus fans events out to subscribers. It is safe for concurrent use.
+// Each subscriber receives events in Seq order.
+//
+// A publisher never holds the bus's lock while it waits on a slow WaitUpTo
+// subscriber: it hands the event to every subscriber with room under the
+// lock, then waits outside it, in line behind earlier waiters for the same
+// subscriber. A slow consumer thus slows only the publishers of events it
+// takes (to its pace, bounded by its policy), never the others, and never
+// the delivery to the other subscribers.
 type Bus struct {
-	mu      sync.Mutex // guards subs, closed; held while publishing so Seq order is delivery order
+	// mu guards subs, closed, seq and every Subscription's waiting and
+	// line; it is never held while a publisher waits.
+	mu      sync.Mutex
 	subs    []*Subscription
 	closed  bool
 	seq     uint64
+	node    string
 	log     *slog.Logger
 	onDrop  func(subscriber string)
 	dropLog *dropLogger
@@ -45,6 +55,9 @@ type Options struct {
 	// OnDrop is called once per dropped event with the subscriber's name
 	// (the server counts drops in Prometheus with it).
 	OnDrop func(subscriber string)
+	// Node is stamped on every event published without one: the id of
+	// the node (config node_id) whose producers published it.
+	Node string
 }
 
 // NewBus returns an empty bus.
@@ -52,7 +65,7 @@ func NewBus(o Options) *Bus {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Bus{log: o.Logger, onDrop: o.OnDrop, dropLog: &dropLogger{every: 10 * time.Second}}
+	return &Bus{log: o.Logger, onDrop: o.OnDrop, node: o.Node, dropLog: &dropLogger{every: 10 * time.Second}}
 }
 
 // Subscription is one subscriber's view of the bus.
@@ -62,6 +75,13 @@ type Subscription struct {
 	policy  Policy
 	filter  func(*Event) bool
 	dropped atomic.Uint64
+	// waiting counts publishers waiting to send to ch (under bus.mu):
+	// while there are any, later events queue behind them, in line, so
+	// that ch keeps Seq order. line is closed by the last in the queue
+	// when it is done.
+	waiting int
+	line    chan struct{}
+	senders sync.WaitGroup // publishers waiting to send to ch; ch closes after them
 	bus     *Bus
 	once    sync.Once
 }
@@ -97,13 +117,18 @@ func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 func (s *Subscription) Close() {
 	b := s.bus
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	found := false
 	for i, x := range b.subs {
 		if x == s {
 			b.subs = append(b.subs[:i:i], b.subs[i+1:]...)
-			s.once.Do(func() { close(s.ch) })
-			return
+			found = true
+			break
 		}
+	}
+	b.mu.Unlock()
+	if found {
+		s.senders.Wait()
+		s.once.Do(func() { close(s.ch) })
 	}
 }
 
@@ -112,13 +137,21 @@ func (s *Subscription) Close() {
 // whose buffer stays full past its policy's wait loses the event; ctx bounds
 // the total wait.
 func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
+	type wait struct {
+		s          *Subscription
+		prev, done chan struct{}
+	}
+	var waits []wait
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return e, ErrClosed
 	}
 	b.seq++
 	e.Seq = b.seq
+	if e.Node == "" {
+		e.Node = b.node
+	}
 	if e.ID == "" {
 		e.ID = NewID()
 	}
@@ -129,29 +162,65 @@ func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
 		if s.filter != nil && !s.filter(&e) {
 			continue
 		}
-		select {
-		case s.ch <- e:
+		if s.waiting == 0 {
+			select {
+			case s.ch <- e:
+				continue
+			default:
+			}
+		}
+		if s.policy.Wait <= 0 {
+			b.drop(s, &e)
 			continue
-		default:
 		}
-		if s.policy.Wait > 0 && b.waitSend(ctx, s, e) {
-			continue
+		w := wait{s: s, prev: s.line, done: make(chan struct{})}
+		s.line = w.done
+		s.waiting++
+		s.senders.Add(1)
+		waits = append(waits, w)
+	}
+	b.mu.Unlock()
+	for _, w := range waits {
+		if !b.waitSend(ctx, w.s, e, w.prev) {
+			b.drop(w.s, &e)
 		}
-		s.dropped.Add(1)
-		if b.onDrop != nil {
-			b.onDrop(s.name)
+		close(w.done)
+		b.mu.Lock()
+		w.s.waiting--
+		if w.s.waiting == 0 {
+			w.s.line = nil
 		}
-		if b.dropLog.allow(s.name) {
-			b.log.Warn("event subscriber behind, event dropped",
-				"subscriber", s.name, "type", string(e.Type), "dropped_total", s.dropped.Load())
-		}
+		b.mu.Unlock()
+		w.s.senders.Done()
 	}
 	return e, nil
 }
 
-func (b *Bus) waitSend(ctx context.Context, s *Subscription, e Event) bool {
+func (b *Bus) drop(s *Subscription, e *Event) {
+	s.dropped.Add(1)
+	if b.onDrop != nil {
+		b.onDrop(s.name)
+	}
+	if b.dropLog.allow(s.name) {
+		b.log.Warn("event subscriber behind, event dropped",
+			"subscriber", s.name, "type", string(e.Type), "dropped_total", s.dropped.Load())
+	}
+}
+
+// waitSend sends e to s once the publisher ahead in s's line (prev, nil
+// when none) is done, waiting at most s's policy in all.
+func (b *Bus) waitSend(ctx context.Context, s *Subscription, e Event, prev chan struct{}) bool {
 	t := time.NewTimer(s.policy.Wait)
 	defer t.Stop()
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-t.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
 	select {
 	case s.ch <- e:
 		return true
@@ -166,15 +235,20 @@ func (b *Bus) waitSend(ctx context.Context, s *Subscription, e Event) bool {
 // Subscribers drain what is buffered and then see their channel closed.
 func (b *Bus) Close() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return
 	}
 	b.closed = true
-	for _, s := range b.subs {
+	subs := b.subs
+	b.subs = nil
+	b.mu.Unlock()
+	// Publishers waiting on a subscriber deliver or give up (bounded by
+	// its policy) before its channel closes.
+	for _, s := range subs {
+		s.senders.Wait()
 		s.once.Do(func() { close(s.ch) })
 	}
-	b.subs = nil
 }
 
 // dropLogger limits drop warnings to one per subscriber per interval, so a

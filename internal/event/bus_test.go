@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -199,4 +200,58 @@ func BenchmarkPublish(b *testing.B) {
 	for b.Loop() {
 		bus.Publish(ctx, event.Event{Type: "acd.contact_queued", ContactID: "c1", At: time.Unix(0, 0)})
 	}
+}
+
+// A publisher waiting on a slow WaitUpTo subscriber holds up neither other
+// publishers nor the other subscribers: in the bubble's virtual time,
+// every event of the other publishers is delivered before the slow wait
+// could have ended. (With the mutex held across the wait, as before, the
+// other publishers block on it and the test never finishes.)
+func TestSlowWaitingSubscriberDoesNotStallOtherPublishers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := event.NewBus(event.Options{Node: "n1"})
+		slow := bus.Subscribe("slow", 1, event.WaitUpTo(time.Hour), func(e *event.Event) bool { return e.Type == "acd.queued" })
+		fast := bus.Subscribe("fast", 1000, event.Drop, nil)
+		start := time.Now()
+		var wg sync.WaitGroup
+		// Two publishers for the slow subscriber: one fills its buffer,
+		// the other waits on it.
+		for range 2 {
+			wg.Go(func() {
+				if _, err := bus.Publish(ctx, event.Event{Type: "acd.queued"}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		synctest.Wait()
+		// Concurrent publishers of events the slow subscriber does not take.
+		for range 4 {
+			wg.Go(func() {
+				for range 50 {
+					if _, err := bus.Publish(ctx, event.Event{Type: "ticket.created"}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		for range 2 + 200 {
+			if e := <-fast.C(); e.Node != "n1" {
+				t.Fatalf("node: got %q, want n1", e.Node)
+			}
+		}
+		if d := time.Since(start); d != 0 {
+			t.Fatalf("other publishers were held %v behind the slow subscriber", d)
+		}
+		if slow.Dropped() != 0 {
+			t.Fatalf("slow subscriber dropped %d before its wait ran out", slow.Dropped())
+		}
+		// The slow subscriber reads: the waiting publisher delivers.
+		<-slow.C()
+		<-slow.C()
+		wg.Wait()
+		if d := time.Since(start); d != 0 || slow.Dropped() != 0 {
+			t.Fatalf("waiting publisher: took %v, dropped %d", d, slow.Dropped())
+		}
+		bus.Close()
+	})
 }
