@@ -156,6 +156,7 @@ func newCode() (string, error) {
 // (runs on the hub) and tells the agent holding the chat.
 func (h *hub) chatVerified(c *chat, m ivr.ChatMessage) {
 	c.verified, c.verifiedPhone, c.verifiedAccount = m.Verified, m.Phone, m.Account
+	h.keep(c)
 	if c.agent != "" {
 		h.toAgent(c.agent, "chat.verified", map[string]string{"contact_id": c.id, "verified": string(m.Verified)})
 	}

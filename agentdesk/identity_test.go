@@ -2,6 +2,8 @@ package agentdesk_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -9,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/store"
@@ -244,5 +248,113 @@ func TestPINLockSpansChats(t *testing.T) {
 	g, err := s.Store.PINGuardOf(context.Background(), "100200")
 	if err != nil || !g.Locked(time.Now()) {
 		t.Fatalf("guard %+v %v, want locked in the store", g, err)
+	}
+}
+
+// TestRestoredChatKeepsVerification: a chat kept over a restart comes back
+// with what its customer proved, so the desk does not lose the badge (nor
+// ever gains one).
+func TestRestoredChatKeepsVerification(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	ctx := context.Background()
+	aliceID := s.Accounts["alice"].ID
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.ACD.Login(ctx, acd.AgentSpec{ID: aliceID, Skills: map[string]int{"general": 5}}))
+	must(s.ACD.SetReady(ctx, aliceID))
+	for _, id := range []string{"chat-proved", "chat-claim"} {
+		must(s.ACD.Enqueue(ctx, acd.ContactSpec{ID: id, Queue: "general", Channel: acd.Chat}))
+		must(s.ACD.Accept(ctx, aliceID, id))
+		must(s.ACD.Connected(ctx, id))
+	}
+	keep := func(token string, extra map[string]any) json.RawMessage {
+		sum := sha256.Sum256([]byte(token))
+		k := map[string]any{"token_hash": hex.EncodeToString(sum[:]), "queue": "general", "agent_id": aliceID,
+			"customer": map[string]string{"phone": "13900000001"}}
+		for key, v := range extra {
+			k[key] = v
+		}
+		b, _ := json.Marshal(k)
+		return b
+	}
+	s.Gateway.Restore(map[string]json.RawMessage{
+		"chat-proved": keep("t1", map[string]any{"verified": "otp", "verified_phone": "13900000001", "verified_account": "A100"}),
+		"chat-claim":  keep("t2", nil),
+	})
+	tok, err := s.Login(ctx, "alice")
+	must(err)
+	again, _, err := deskttest.Dial(ctx, s.URL, "/ws/desk", agentdesk.DeskProtocol, tok)
+	must(err)
+	t.Cleanup(again.Close)
+	if _, err := again.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	var snap struct {
+		Chats []struct {
+			Contact  string `json:"contact_id"`
+			Verified string `json:"verified"`
+			Customer struct {
+				Phone string `json:"phone"`
+			} `json:"customer"`
+		} `json:"chats"`
+	}
+	if _, err := again.Want("snapshot", &snap, wait); err != nil || len(snap.Chats) != 2 {
+		t.Fatalf("snapshot %+v %v, want both chats", snap, err)
+	}
+	for _, c := range snap.Chats {
+		want, phone := "none", "139****0001"
+		if c.Contact == "chat-proved" {
+			want, phone = "otp", "13900000001"
+		}
+		if c.Verified != want || c.Customer.Phone != phone {
+			t.Errorf("%s: verified %q phone %q, want %q %q", c.Contact, c.Verified, c.Customer.Phone, want, phone)
+		}
+	}
+}
+
+// TestUnlockPIN: a locked service PIN is lifted from the desk only for a
+// customer who proved the number by SMS code, and only by the agent
+// holding the chat or a supervisor.
+func TestUnlockPIN(t *testing.T) {
+	sms := newSMSSink()
+	s := deskttest.New(t, deskttest.Options{Flows: shippedFlows(t).AlwaysOpen(), SMS: sms})
+	ctx := context.Background()
+	seedCustomer(t, s, "13900000001", "A100", "246810")
+	for range 6 {
+		if _, _, err := s.Store.ReservePINAttempt(ctx, "A100", time.Now(), time.Hour, 5, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sam := dialDesk(t, s, "sam", "")
+	alice := dialDesk(t, s, "alice", "")
+	st := startChat(t, s, map[string]string{"phone": "13900000001"})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	openMenu(t, cust, &seen)
+	unlock := func(c *deskttest.Client) error {
+		_, err := c.Do("customer.unlock_pin", map[string]string{"contact_id": st.Contact}, wait)
+		return err
+	}
+	wantCode(t, unlock(sam), agentdesk.CodeConflict) // the number is only a claim
+	do(t, cust, "chat.send", map[string]string{"msg_id": "b", "text": "2"})
+	botUntil(t, cust, &seen, "验证码")
+	do(t, cust, "chat.send", map[string]string{"msg_id": "c", "text": sms.code(t, "13900000001")})
+	botUntil(t, cust, &seen, "积分")
+	wantCode(t, unlock(alice), agentdesk.CodeForbidden) // not her chat
+	if g, _ := s.Store.PINGuardOf(ctx, "A100"); !g.Locked(time.Now()) {
+		t.Fatal("the PIN should still be locked")
+	}
+	if err := unlock(sam); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := s.Store.PINGuardOf(ctx, "A100"); err != nil || g.Locked(time.Now()) || g.Failures != 0 {
+		t.Fatalf("guard %+v %v, want cleared", g, err)
 	}
 }

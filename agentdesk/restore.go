@@ -22,6 +22,11 @@ type keptChat struct {
 	Queue      string            `json:"queue,omitempty"`
 	Agent      string            `json:"agent_id,omitempty"` // the agent connected, if any
 	Transcript []Message         `json:"transcript,omitempty"`
+	// What the customer proved in the flow (identity.go): without it a
+	// restored chat shows unverified, never the other way round.
+	Verified        string `json:"verified,omitempty"`
+	VerifiedPhone   string `json:"verified_phone,omitempty"`
+	VerifiedAccount string `json:"verified_account,omitempty"`
 }
 
 // queueNote is one queue event of a chat, from the contact bridge.
@@ -50,7 +55,8 @@ func (h *hub) keep(c *chat) {
 	if c.handle == nil || c.ended {
 		return
 	}
-	k := keptChat{TokenHash: c.tokenHash, Customer: c.info, Vars: c.vars, Queue: c.queue, Agent: c.agent, Transcript: c.msgs}
+	k := keptChat{TokenHash: c.tokenHash, Customer: c.info, Vars: c.vars, Queue: c.queue, Agent: c.agent, Transcript: c.msgs,
+		Verified: string(c.verified), VerifiedPhone: c.verifiedPhone, VerifiedAccount: c.verifiedAccount}
 	if n := len(k.Transcript); n > keptMessages {
 		k.Transcript = k.Transcript[n-keptMessages:]
 	}
@@ -88,7 +94,8 @@ func (h *hub) restore(kept map[string]json.RawMessage) []string {
 		s := newSession(newID(16), kindCustomer, g.o.Replay, 64, now)
 		s.goneAt = now
 		c := &chat{id: id, tokenHash: k.TokenHash, cust: s, info: k.Customer, vars: k.Vars, queue: k.Queue,
-			msgs: k.Transcript, seen: map[string]bool{}, readBy: map[string]int{}, restored: true}
+			msgs: k.Transcript, seen: map[string]bool{}, readBy: map[string]int{}, restored: true,
+			verified: ivr.Verification(k.Verified), verifiedPhone: k.VerifiedPhone, verifiedAccount: k.VerifiedAccount}
 		s.chat = c
 		if k.Agent != "" {
 			// Connected before the restart: the agent's desk shows it again.

@@ -27,19 +27,20 @@ var (
 // KPI engine): the publisher slows to their pace for at most d.
 func WaitUpTo(d time.Duration) Policy { return Policy{Wait: d} }
 
-// Bus fans events out to subscribers. It is safe for concurrent use.
-// Each subscriber receives events in Seq order.
+// Bus fans events out to subscribers. It is safe for concurrent use; each
+// subscriber receives events in the order of their Seq.
 //
-// A publisher never holds the bus's lock while it waits on a slow WaitUpTo
-// subscriber: it hands the event to every subscriber with room under the
-// lock, then waits outside it, in line behind earlier waiters for the same
-// subscriber. A slow consumer thus slows only the publishers of events it
-// takes (to its pace, bounded by its policy), never the others, and never
-// the delivery to the other subscribers.
+// The bus mutex is held only to number an event and take each interested
+// subscriber's turn ticket; delivery happens outside it, one subscriber at a
+// time in ticket order. A subscriber that is slow under WaitUpTo therefore
+// slows only the publishers of events it wants, each for at most its wait
+// counted from Publish, and never Subscribe, Close or the delivery of
+// events it filters out.
+//
+// Lock order: Bus.mu before Subscription.mu; neither is held while calling
+// OnDrop. Filters run under Bus.mu; filters and OnDrop must not publish.
 type Bus struct {
-	// mu guards subs, closed, seq and every Subscription's waiting and
-	// line; it is never held while a publisher waits.
-	mu      sync.Mutex
+	mu      sync.Mutex // guards subs, closed, seq and every subscription's next ticket
 	subs    []*Subscription
 	closed  bool
 	seq     uint64
@@ -75,29 +76,29 @@ type Subscription struct {
 	policy  Policy
 	filter  func(*Event) bool
 	dropped atomic.Uint64
-	// waiting counts publishers waiting to send to ch (under bus.mu):
-	// while there are any, later events queue behind them, in line, so
-	// that ch keeps Seq order. line is closed by the last in the queue
-	// when it is done.
-	waiting int
-	line    chan struct{}
-	senders sync.WaitGroup // publishers waiting to send to ch; ch closes after them
 	bus     *Bus
-	once    sync.Once
+
+	next uint64 // the ticket the next event gets; guarded by Bus.mu
+
+	mu      sync.Mutex // guards serving, closed; held while an event is handed over
+	turn    *sync.Cond // signalled when serving advances
+	serving uint64     // the ticket whose event is delivered next
+	closed  bool       // ch is closed
 }
 
 // Subscribe adds a subscriber with a buffer of size events. filter, when not
-// nil, selects the events it wants; it runs on the publisher's goroutine and
-// must be cheap.
+// nil, selects the events it wants; it runs on the publisher's goroutine
+// under the bus lock and must be cheap.
 func (b *Bus) Subscribe(name string, size int, p Policy, filter func(*Event) bool) *Subscription {
 	if size < 1 {
 		size = 1
 	}
 	s := &Subscription{name: name, ch: make(chan Event, size), policy: p, filter: filter, bus: b}
+	s.turn = sync.NewCond(&s.mu)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		close(s.ch)
+		s.close()
 		return s
 	}
 	b.subs = append(b.subs, s)
@@ -114,34 +115,44 @@ func (s *Subscription) Name() string { return s.name }
 func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 
 // Close removes the subscription and closes C. Safe to call more than once.
+// It waits for an event being handed over to this subscriber (at most the
+// policy's wait).
 func (s *Subscription) Close() {
 	b := s.bus
 	b.mu.Lock()
-	found := false
 	for i, x := range b.subs {
 		if x == s {
 			b.subs = append(b.subs[:i:i], b.subs[i+1:]...)
-			found = true
 			break
 		}
 	}
 	b.mu.Unlock()
-	if found {
-		s.senders.Wait()
-		s.once.Do(func() { close(s.ch) })
+	s.close()
+}
+
+func (s *Subscription) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.ch)
 	}
+}
+
+// ticket is one subscriber's place for one event.
+type ticket struct {
+	sub *Subscription
+	n   uint64
 }
 
 // Publish assigns the event its ID (if empty) and sequence number and hands
 // it to every subscriber. It returns the event as delivered. A subscriber
-// whose buffer stays full past its policy's wait loses the event; ctx bounds
-// the total wait.
+// whose buffer stays full past its policy's wait (counted from this call)
+// loses the event; ctx bounds the total wait.
 func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
-	type wait struct {
-		s          *Subscription
-		prev, done chan struct{}
-	}
-	var waits []wait
+	start := time.Now()
+	var local [8]ticket
+	tickets := local[:0]
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -156,71 +167,61 @@ func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
 		e.ID = NewID()
 	}
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = start
 	}
 	for _, s := range b.subs {
 		if s.filter != nil && !s.filter(&e) {
 			continue
 		}
-		if s.waiting == 0 {
-			select {
-			case s.ch <- e:
-				continue
-			default:
-			}
-		}
-		if s.policy.Wait <= 0 {
-			b.drop(s, &e)
-			continue
-		}
-		w := wait{s: s, prev: s.line, done: make(chan struct{})}
-		s.line = w.done
-		s.waiting++
-		s.senders.Add(1)
-		waits = append(waits, w)
+		tickets = append(tickets, ticket{sub: s, n: s.next})
+		s.next++
 	}
 	b.mu.Unlock()
-	for _, w := range waits {
-		if !b.waitSend(ctx, w.s, e, w.prev) {
-			b.drop(w.s, &e)
+
+	for _, t := range tickets {
+		if t.sub.deliver(ctx, t.n, e, start) {
+			continue
 		}
-		close(w.done)
-		b.mu.Lock()
-		w.s.waiting--
-		if w.s.waiting == 0 {
-			w.s.line = nil
+		s := t.sub
+		s.dropped.Add(1)
+		if b.onDrop != nil {
+			b.onDrop(s.name)
 		}
-		b.mu.Unlock()
-		w.s.senders.Done()
+		if b.dropLog.allow(s.name) {
+			b.log.Warn("event subscriber behind, event dropped",
+				"subscriber", s.name, "type", string(e.Type), "dropped_total", s.dropped.Load())
+		}
 	}
 	return e, nil
 }
 
-func (b *Bus) drop(s *Subscription, e *Event) {
-	s.dropped.Add(1)
-	if b.onDrop != nil {
-		b.onDrop(s.name)
+// deliver waits for ticket n's turn, hands e over within the policy's wait
+// from start, and passes the turn on. It reports whether e was delivered; an
+// event for a closed subscription is neither delivered nor dropped.
+func (s *Subscription) deliver(ctx context.Context, n uint64, e Event, start time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.serving != n {
+		s.turn.Wait()
 	}
-	if b.dropLog.allow(s.name) {
-		b.log.Warn("event subscriber behind, event dropped",
-			"subscriber", s.name, "type", string(e.Type), "dropped_total", s.dropped.Load())
+	defer func() {
+		s.serving++
+		s.turn.Broadcast()
+	}()
+	if s.closed {
+		return true
 	}
-}
-
-// waitSend sends e to s once the publisher ahead in s's line (prev, nil
-// when none) is done, waiting at most s's policy in all.
-func (b *Bus) waitSend(ctx context.Context, s *Subscription, e Event, prev chan struct{}) bool {
-	t := time.NewTimer(s.policy.Wait)
+	select {
+	case s.ch <- e:
+		return true
+	default:
+	}
+	wait := s.policy.Wait - time.Since(start)
+	if wait <= 0 {
+		return false
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
-	if prev != nil {
-		select {
-		case <-prev:
-		case <-t.C:
-			return false
-		case <-ctx.Done():
-			return false
-		}
-	}
 	select {
 	case s.ch <- e:
 		return true
@@ -243,11 +244,8 @@ func (b *Bus) Close() {
 	subs := b.subs
 	b.subs = nil
 	b.mu.Unlock()
-	// Publishers waiting on a subscriber deliver or give up (bounded by
-	// its policy) before its channel closes.
 	for _, s := range subs {
-		s.senders.Wait()
-		s.once.Do(func() { close(s.ch) })
+		s.close()
 	}
 }
 
