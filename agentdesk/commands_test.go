@@ -93,17 +93,20 @@ func TestRejectExtendTransferLogout(t *testing.T) {
 		t.Fatalf("alice %+v %v, want not ready after rejecting", a, err)
 	}
 
-	// Tickets of her own.
-	draft := map[string]any{"type": "inquiry", "category": "billing", "subject": "回访", "group": "general", "assignee": aliceID,
+	// Tickets of her own: an agent cannot dispatch at creation (that takes
+	// the dispatch permission); the rules pool it and she claims it.
+	draft := map[string]any{"type": "inquiry", "category": "billing", "subject": "回访",
 		"customer": map[string]string{"phone": "13900000001"}}
 	var made struct {
 		Ticket struct {
-			ID int64 `json:"id"`
+			ID      int64 `json:"id"`
+			Version int   `json:"version"`
 		} `json:"ticket"`
 	}
 	if err := json.Unmarshal(do(t, agent, "ticket.create", map[string]any{"draft": draft, "key": "mine-1"}), &made); err != nil {
 		t.Fatal(err)
 	}
+	do(t, agent, "ticket.act", map[string]any{"id": made.Ticket.ID, "command": map[string]any{"action": "claim", "version": made.Ticket.Version}})
 	var mine struct {
 		Tickets []struct {
 			ID int64 `json:"id"`

@@ -215,6 +215,7 @@ type Gateway struct {
 	ownBridge bool          // made by New: fed and run by the gateway
 	done      chan struct{} // closed when the hub stopped
 	ready     chan struct{} // closed when Run started
+	startMu   sync.Mutex    // orders a Restore on the caller's goroutine before the hub loop starts
 	once      sync.Once
 	wg        sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
 	ctx       context.Context
@@ -260,7 +261,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return fmt.Errorf("agentdesk: Run called twice")
 	}
 	g.ctx = ctx
+	g.startMu.Lock() // a Restore begun before Run finishes before the hub loop starts
 	close(g.ready)
+	g.startMu.Unlock()
 	if g.ownBridge {
 		g.wg.Add(1)
 		go func() {

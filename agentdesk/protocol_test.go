@@ -188,7 +188,7 @@ func TestCommandErrors(t *testing.T) {
 	if panel.Customer.Phone != "139****0001" || panel.Vars["topic"] != "billing" {
 		t.Fatalf("panel %+v, want the pre-chat form (number masked) and the flow's variables", panel)
 	}
-	draft := map[string]any{"type": "inquiry", "category": "billing", "subject": "话费", "contact": contact, "group": "general"}
+	draft := map[string]any{"type": "inquiry", "category": "billing", "subject": "话费", "contact": contact}
 	var made struct {
 		Ticket ticket.Ticket `json:"ticket"`
 	}

@@ -69,15 +69,18 @@ func (h *hub) keep(c *chat) {
 // contact bridge's Loaded.Kept): each customer may reconnect with their
 // token to the same chat, and keeps their place in the queue or their
 // agent. Their flows did not survive: a restored chat ends when its agent
-// ends it. Call it before Run or while Run runs (not while it starts); it
-// returns the contacts it took back.
+// ends it. Call it before Run or while Run runs; it returns the contacts it
+// took back.
 func (g *Gateway) Restore(kept map[string]json.RawMessage) []string {
+	g.startMu.Lock()
 	select {
 	case <-g.ready:
+		g.startMu.Unlock()
 		var ids []string
 		_ = g.do(func(h *hub) { ids = h.restore(kept) })
 		return ids
 	default:
+		defer g.startMu.Unlock()
 		return g.h.restore(kept)
 	}
 }
