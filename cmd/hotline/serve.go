@@ -25,6 +25,7 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/knowledge/kbapi"
 )
 
 // serve runs the contact center until ctx is cancelled, then drains: it
@@ -90,7 +91,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	defer ln.Close()
 	// The demo center is seeded once the schema exists, before the ACD
 	// reads its queues.
+	kb, err := newKnowledge(cfg, st, bus, log)
+	if err != nil {
+		return err
+	}
+	defer kb.close()
 	seed := func(ctx context.Context) error {
+		if err := kb.start(ctx, cfg.Demo); err != nil {
+			return err
+		}
 		if !cfg.Demo {
 			return nil
 		}
@@ -112,6 +121,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
 	tickets.routes(mux, authSvc)
 	flowSet.routes(mux, authSvc)
+	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
 	pages := &lateHandler{}
