@@ -265,3 +265,17 @@ func BenchmarkMixed(b *testing.B) {
 	b.ReportMetric(float64(w.events)/elapsed.Seconds(), "events/s")
 	w.report(b)
 }
+
+// BenchmarkPositions: the places and expected waits of one hot queue's
+// waiting contacts (about 50 of the 5 000), what the contact bridge asks
+// for after a batch of events that moved that queue.
+func BenchmarkPositions(b *testing.B) {
+	w := newBenchWorld(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		ps, err := w.r.Positions("q" + strconv.Itoa(w.rng.IntN(100)))
+		if err != nil || len(ps) == 0 {
+			b.Fatalf("positions: %d, %v", len(ps), err)
+		}
+	}
+}

@@ -196,8 +196,10 @@ func (h *hub) chatAnswered(c *chat, agentID string) {
 	c.agent = agentID
 	h.keep(c)
 	name := h.agentName(agentID)
-	if !c.connected && c.handle != nil && c.ch != nil {
-		// The flow hears it from the contact bridge and says it.
+	if !c.connected && c.ch != nil {
+		// The first answer since the flow queued the chat: the flow hears
+		// it from the contact bridge and says it (whether or not the hub
+		// has seen the bridge's handle yet).
 		c.connected = true
 	} else {
 		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": name})

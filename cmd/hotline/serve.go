@@ -81,6 +81,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		IdleTimeout: cfg.Auth.SessionIdleTimeout, MaxAge: cfg.Auth.SessionMaxAge,
 		LoginLimitAccount: cfg.Auth.LoginLimitAccount, LoginLimitAddress: cfg.Auth.LoginLimitAddress,
 		LoginLimitWindow: cfg.Auth.LoginLimitWindow, PasswordMinLength: cfg.Auth.PasswordMinLength,
+		LoginFreeFailures: cfg.Auth.LoginFreeFailures, LoginDelay: cfg.Auth.LoginDelay, LoginDelayMax: cfg.Auth.LoginDelayMax,
 		Logger: log,
 	})
 

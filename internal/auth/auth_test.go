@@ -49,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 	clk := &clock{t: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)}
 	svc := auth.NewService(st, auth.Options{
 		IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour,
-		LoginLimitAccount: 5, LoginLimitAddress: 20, LoginLimitWindow: 15 * time.Minute,
+		LoginLimitAccount: 30, LoginLimitAddress: 100, LoginLimitWindow: 15 * time.Minute,
 		PasswordMinLength: 8, Hash: auth.FastHashParams, Now: clk.now,
 	})
 	f := &fixture{st: st, svc: svc, clk: clk, users: map[auth.Role]store.Agent{}}
@@ -276,29 +276,181 @@ func TestDisabledAccount(t *testing.T) {
 func TestLoginRateLimits(t *testing.T) {
 	f := newFixture(t)
 	bad := `{"login":"agent1","password":"guess guess"}`
-	for i := range 5 {
+	for i := range 3 {
 		if code, _ := f.do(t, "POST", "/api/v1/auth/login", "", bad); code != 401 {
 			t.Fatalf("attempt %d: got %d, want 401", i, code)
 		}
 	}
-	// The account is locked, even with the right password...
+	// The pair (agent1, this address) must now wait, even with the right password...
 	code, _ := f.do(t, "POST", "/api/v1/auth/login", "", `{"login":"agent1","password":"`+password+`"}`)
 	if code != 429 {
-		t.Fatalf("6th attempt: got %d, want 429", code)
+		t.Fatalf("4th attempt: got %d, want 429", code)
 	}
 	// ...but the other accounts are not.
 	f.login(t, "supervisor1")
-	// Time refills the allowance.
-	f.clk.advance(4 * time.Minute)
-	f.login(t, "agent1")
-
-	// One address spraying many accounts is limited too.
-	for i := range 20 {
-		f.do(t, "POST", "/api/v1/auth/login", "", fmt.Sprintf(`{"login":"nobody%d","password":"x"}`, i))
+	// The delay doubles with each further failure and then passes.
+	f.clk.advance(time.Second)
+	if code, _ := f.do(t, "POST", "/api/v1/auth/login", "", bad); code != 401 {
+		t.Fatalf("after the first delay: got %d, want 401", code)
 	}
-	code, _ = f.do(t, "POST", "/api/v1/auth/login", "", `{"login":"admin1","password":"`+password+`"}`)
-	if code != 429 {
-		t.Fatalf("spraying address: got %d, want 429", code)
+	f.clk.advance(time.Second)
+	if code, _ := f.do(t, "POST", "/api/v1/auth/login", "", bad); code != 429 {
+		t.Fatalf("1s into a 2s delay: got %d, want 429", code)
+	}
+	f.clk.advance(time.Second)
+	f.login(t, "agent1")
+}
+
+// Regression: the limit was checked before the hash and counted after it,
+// so 100 parallel wrong passwords got 70 checked and a right password in a
+// burst logged in. Attempts are reserved before the hash now.
+func TestConcurrentWrongPasswordsHoldTheLimit(t *testing.T) {
+	f := newFixture(t)
+	const free = 3 // the service's default free failures per pair
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	checked, limited := 0, 0
+	for range 100 {
+		wg.Go(func() {
+			_, _, _, err := f.svc.Login(ctx, "agent1", "guess guess", "198.51.100.7", "test")
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, auth.ErrBadCredentials):
+				checked++
+			case errors.Is(err, auth.ErrRateLimited):
+				limited++
+			default:
+				t.Errorf("wrong password: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if checked > free || checked+limited != 100 {
+		t.Fatalf("100 parallel wrong passwords: %d checked, %d limited; want at most %d checked", checked, limited, free)
+	}
+	// A right password in a burst after the limit does not log in.
+	var in int
+	for i := range 40 {
+		pw := "guess guess"
+		if i == 20 {
+			pw = password
+		}
+		wg.Go(func() {
+			_, _, _, err := f.svc.Login(ctx, "agent1", pw, "198.51.100.7", "test")
+			if err == nil {
+				mu.Lock()
+				in++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if in != 0 {
+		t.Fatalf("a right password in a burst after the limit logged in")
+	}
+}
+
+// Regression: the password-change endpoint had no attempt limit; it shares
+// the login's throttle on the same account.
+func TestPasswordChangeIsThrottled(t *testing.T) {
+	f := newFixture(t)
+	tok := f.login(t, "agent1")
+	id := f.users[auth.RoleAgent].ID
+	body := `{"current_password":"guess guess","password":"new password 1"}`
+	for i := range 3 {
+		if code, _ := f.do(t, "PUT", "/api/v1/agents/"+id+"/password", tok, body); code != 403 {
+			t.Fatalf("wrong current password %d: got %d, want 403", i, code)
+		}
+	}
+	right := `{"current_password":"` + password + `","password":"new password 1"}`
+	if code, _ := f.do(t, "PUT", "/api/v1/agents/"+id+"/password", tok, right); code != 429 {
+		t.Fatalf("after 3 wrong current passwords: got %d, want 429", code)
+	}
+	// Parallel guesses through the change form hold the limit too.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	checked := 0
+	f.clk.advance(time.Hour)
+	for range 50 {
+		wg.Go(func() {
+			ok, err := f.svc.CheckPassword(ctx, id, "guess guess", "127.0.0.1")
+			if err == nil && !ok {
+				mu.Lock()
+				checked++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if checked > 3 {
+		t.Fatalf("50 parallel wrong current passwords: %d checked, want at most 3", checked)
+	}
+	f.clk.advance(time.Hour)
+	tok = f.login(t, "agent1")
+	if code, _ := f.do(t, "PUT", "/api/v1/agents/"+id+"/password", tok, right); code != 204 {
+		t.Fatalf("right current password later: got %d, want 204", code)
+	}
+}
+
+// Regression: one wrong try every 3 minutes kept an account locked for
+// good, and 30 failures from one address locked out everyone behind it.
+func TestThrottleDoesNotLockOut(t *testing.T) {
+	f := newFixture(t)
+	login := func(who, pw, addr string) error {
+		_, _, _, err := f.svc.Login(ctx, who, pw, addr, "test")
+		return err
+	}
+	// An attacker guesses agent1 from one address every 3 minutes for 3
+	// hours; the agent logs in from the desk's address all along.
+	for i := range 60 {
+		_ = login("agent1", "guess guess", "203.0.113.66")
+		if i%10 == 9 {
+			if err := login("agent1", password, "10.1.2.3"); err != nil {
+				t.Fatalf("after %d minutes of slow guessing: agent1 from its desk: %v", (i+1)*3, err)
+			}
+		}
+		f.clk.advance(3 * time.Minute)
+	}
+	// 30 failures from an office's NAT address (a mistyping colleague,
+	// unknown logins) lock out no one else behind it.
+	f.clk.advance(time.Hour)
+	for i := range 30 {
+		_ = login(fmt.Sprintf("nobody%d", i), "x", "192.0.2.1")
+	}
+	if err := login("supervisor1", password, "192.0.2.1"); err != nil {
+		t.Fatalf("supervisor1 behind a NAT after 30 failures of others: %v", err)
+	}
+	// Past the address ceiling, accounts known at that address still log
+	// in; a stranger is slowed down.
+	for i := range 200 {
+		_ = login(fmt.Sprintf("spray%d", i), "x", "192.0.2.1")
+	}
+	if err := login("supervisor1", password, "192.0.2.1"); err != nil {
+		t.Fatalf("supervisor1 at its usual address past the address ceiling: %v", err)
+	}
+	if err := login("admin1", password, "192.0.2.1"); !errors.Is(err, auth.ErrRateLimited) {
+		t.Fatalf("a first login from a spraying address: %v, want rate limited", err)
+	}
+	// A pair's delays grow exponentially and are capped.
+	f.clk.advance(time.Hour)
+	var waits []time.Duration
+	for range 40 {
+		err := login("admin1", "guess guess", "198.51.100.9")
+		var rl *auth.RateLimitError
+		if errors.As(err, &rl) {
+			waits = append(waits, rl.RetryAfter)
+			f.clk.advance(rl.RetryAfter)
+		}
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+	for i, w := range want {
+		if i >= len(waits) || waits[i] != w {
+			t.Fatalf("pair delays %v, want starting %v", waits, want)
+		}
+	}
+	if last := waits[len(waits)-1]; last != 10*time.Minute {
+		t.Fatalf("delay after many failures %v, want the 10m cap", last)
 	}
 }
 

@@ -74,8 +74,7 @@ func (h *handlers) login(w http.ResponseWriter, r *http.Request) {
 	var limited *RateLimitError
 	switch {
 	case errors.As(err, &limited):
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(limited.RetryAfter.Seconds()))))
-		httpapi.WriteError(w, http.StatusTooManyRequests, "rate_limited", err.Error())
+		writeRateLimited(w, limited)
 		return
 	case errors.Is(err, ErrBadCredentials):
 		httpapi.WriteError(w, http.StatusUnauthorized, "bad_credentials", err.Error())
@@ -204,7 +203,12 @@ func (h *handlers) setPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if self && !p.Can(PermAgentsManage) {
-		ok, err := h.s.CheckPassword(r.Context(), id, req.Current)
+		ok, err := h.s.CheckPassword(r.Context(), id, req.Current, ClientAddr(r))
+		var limited *RateLimitError
+		if errors.As(err, &limited) {
+			writeRateLimited(w, limited)
+			return
+		}
 		if err != nil {
 			h.storeError(w, err)
 			return
@@ -307,4 +311,9 @@ func validLogin(s string) bool {
 		}
 	}
 	return true
+}
+
+func writeRateLimited(w http.ResponseWriter, e *RateLimitError) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	httpapi.WriteError(w, http.StatusTooManyRequests, "rate_limited", e.Error())
 }

@@ -28,9 +28,12 @@ const (
 type Options struct {
 	IdleTimeout       time.Duration // a session unused this long is over
 	MaxAge            time.Duration // a session older than this is over
-	LoginLimitAccount int           // failed logins per account per window
-	LoginLimitAddress int           // failed logins per address per window
-	LoginLimitWindow  time.Duration
+	LoginLimitAccount int           // ceiling of failed logins per account per window (untrusted addresses)
+	LoginLimitAddress int           // ceiling of failed logins per address per window (untrusted accounts)
+	LoginLimitWindow  time.Duration // window of the ceilings; a pair's failures are forgotten after it
+	LoginFreeFailures int           // failures per (account, address) before delays; 0: 3
+	LoginDelay        time.Duration // first delay, doubled per further failure; 0: 1s
+	LoginDelayMax     time.Duration // longest delay; 0: 10m
 	PasswordMinLength int
 	Hash              *HashParams // nil: DefaultHashParams
 	Now               func() time.Time
@@ -53,11 +56,10 @@ func (p Principal) Can(perm Permission) bool { return p.Role.Can(perm) }
 
 // Service authenticates against the store.
 type Service struct {
-	store   *store.Store
-	hasher  *Hasher
-	o       Options
-	account *ratelimit.Failures
-	address *ratelimit.Failures
+	store  *store.Store
+	hasher *Hasher
+	o      Options
+	logins *ratelimit.Throttle // password checks: logins and password changes
 
 	mu      sync.Mutex           // guards touched
 	touched map[string]time.Time // session id → last activity written to the store
@@ -72,11 +74,13 @@ func NewService(st *store.Store, o Options) *Service {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		store:   st,
-		hasher:  NewHasher(o.Hash),
-		o:       o,
-		account: ratelimit.NewFailures(o.LoginLimitAccount, o.LoginLimitWindow),
-		address: ratelimit.NewFailures(o.LoginLimitAddress, o.LoginLimitWindow),
+		store:  st,
+		hasher: NewHasher(o.Hash),
+		o:      o,
+		logins: ratelimit.NewThrottle(ratelimit.ThrottleOptions{
+			Free: o.LoginFreeFailures, Delay: o.LoginDelay, MaxDelay: o.LoginDelayMax,
+			AccountCeiling: o.LoginLimitAccount, AddressCeiling: o.LoginLimitAddress, Window: o.LoginLimitWindow,
+		}),
 		touched: map[string]time.Time{},
 	}
 }
@@ -95,13 +99,17 @@ func (e *RateLimitError) Is(t error) bool { return t == ErrRateLimited }
 func (s *Service) Login(ctx context.Context, login, password, addr, userAgent string) (string, store.Session, store.Agent, error) {
 	now := s.o.Now()
 	login = strings.TrimSpace(login)
-	acctKey := strings.ToLower(login)
-	if wait := max(s.account.Wait(acctKey, now), s.address.Wait(addr, now)); wait > 0 {
+	// The attempt is reserved (and counted as a failure) before the hash
+	// is checked, so parallel guesses cannot all pass the limit first.
+	key := strings.ToLower(login)
+	if len(key) > 64 {
+		key = key[:64] // a malformed login is still one account key, of bounded size
+	}
+	att, wait := s.logins.Reserve(key, addr, now)
+	if att == nil {
 		return "", store.Session{}, store.Agent{}, &RateLimitError{RetryAfter: wait}
 	}
 	fail := func(reason string) (string, store.Session, store.Agent, error) {
-		s.account.Fail(acctKey, now)
-		s.address.Fail(addr, now)
 		s.o.Logger.Info("login failed", "login", login, "remote_addr", addr, "reason", reason)
 		return "", store.Session{}, store.Agent{}, ErrBadCredentials
 	}
@@ -115,6 +123,7 @@ func (s *Service) Login(ctx context.Context, login, password, addr, userAgent st
 		return fail("unknown login")
 	}
 	if err != nil {
+		att.Cancel(now)
 		return "", store.Session{}, store.Agent{}, fmt.Errorf("login: %w", err)
 	}
 	if !s.hasher.Verify(password, a.PasswordHash) {
@@ -122,8 +131,10 @@ func (s *Service) Login(ctx context.Context, login, password, addr, userAgent st
 	}
 	if a.Disabled {
 		// Only after the password: a disabled account is not an oracle.
+		att.Cancel(now)
 		return "", store.Session{}, store.Agent{}, ErrDisabled
 	}
+	att.Succeeded(now)
 	token, hash := newToken(sessionPrefix)
 	if len(userAgent) > 256 {
 		userAgent = userAgent[:256]
@@ -302,13 +313,24 @@ func (s *Service) SetPassword(ctx context.Context, agentID, password, keepSessio
 }
 
 // CheckPassword verifies an agent's current password (for a change of
-// password by the agent).
-func (s *Service) CheckPassword(ctx context.Context, agentID, password string) (bool, error) {
+// password by the agent) from addr. It is throttled like a login, on the
+// same account: the password-change form is no way around the limit.
+func (s *Service) CheckPassword(ctx context.Context, agentID, password, addr string) (bool, error) {
 	a, err := s.store.Agent(ctx, agentID)
 	if err != nil {
 		return false, err
 	}
-	return s.hasher.Verify(password, a.PasswordHash), nil
+	now := s.o.Now()
+	att, wait := s.logins.Reserve(strings.ToLower(a.Login), addr, now)
+	if att == nil {
+		return false, &RateLimitError{RetryAfter: wait}
+	}
+	if !s.hasher.Verify(password, a.PasswordHash) {
+		s.o.Logger.Info("password check failed", "agent_id", a.ID, "remote_addr", addr)
+		return false, nil
+	}
+	att.Succeeded(now)
+	return true, nil
 }
 
 // CreateAPIKey issues a key for an integration. The key is returned once.

@@ -265,8 +265,13 @@ func (b *Bridge) Deliver(events []acd.Event) {
 
 func (b *Bridge) apply(ev *acd.Event) {
 	b.count(ev)
-	if ev.Queue != "" && ev.Contact != "" {
-		b.dirty[ev.Queue] = true
+	switch ev.Kind {
+	case acd.EventQueued, acd.EventOffered, acd.EventRejected, acd.EventOfferTimeout, acd.EventOfferWithdrawn,
+		acd.EventAbandoned, acd.EventLost, acd.EventTransferred, acd.EventStepReached:
+		// The waiting line of the queue may have moved.
+		if ev.Queue != "" {
+			b.dirty[ev.Queue] = true
+		}
 	}
 	switch ev.Kind {
 	case acd.EventQueued, acd.EventAnswered, acd.EventEnded, acd.EventAbandoned, acd.EventLost:

@@ -42,9 +42,12 @@ type Config struct {
 	Auth struct {
 		SessionIdleTimeout time.Duration `yaml:"session_idle_timeout" doc:"A desk session with no activity for this long is logged out."`
 		SessionMaxAge      time.Duration `yaml:"session_max_age" doc:"Longest a session lives, whatever its activity (one shift)."`
-		LoginLimitAccount  int           `yaml:"login_limit_account" doc:"Failed logins allowed per account within login_limit_window."`
-		LoginLimitAddress  int           `yaml:"login_limit_address" doc:"Failed logins allowed per client address within login_limit_window."`
-		LoginLimitWindow   time.Duration `yaml:"login_limit_window" doc:"Window of the failed-login limits."`
+		LoginFreeFailures  int           `yaml:"login_free_failures" doc:"Failed logins (and current-password checks) one account may have from one client address before each further attempt waits login_delay, doubled per failure."`
+		LoginDelay         time.Duration `yaml:"login_delay" doc:"First wait imposed on an account and address pair past login_free_failures; it doubles with each further failure."`
+		LoginDelayMax      time.Duration `yaml:"login_delay_max" doc:"Longest wait between two attempts of one account and address pair."`
+		LoginLimitAccount  int           `yaml:"login_limit_account" doc:"Ceiling of failed logins per account within login_limit_window, across addresses; addresses the account logged in from within 30 days are exempt."`
+		LoginLimitAddress  int           `yaml:"login_limit_address" doc:"Ceiling of failed logins per client address within login_limit_window, across accounts; accounts that logged in from that address within 30 days are exempt."`
+		LoginLimitWindow   time.Duration `yaml:"login_limit_window" doc:"Window of the login ceilings; a pair's failures are forgotten after this long without one."`
 		PasswordMinLength  int           `yaml:"password_min_length" doc:"Shortest password accepted when one is set."`
 	} `yaml:"auth"`
 
@@ -109,8 +112,11 @@ func Default() Config {
 	c.Database.LockTimeout = 30 * time.Second
 	c.Auth.SessionIdleTimeout = 30 * time.Minute
 	c.Auth.SessionMaxAge = 12 * time.Hour
-	c.Auth.LoginLimitAccount = 5
-	c.Auth.LoginLimitAddress = 30
+	c.Auth.LoginFreeFailures = 3
+	c.Auth.LoginDelay = time.Second
+	c.Auth.LoginDelayMax = 10 * time.Minute
+	c.Auth.LoginLimitAccount = 30
+	c.Auth.LoginLimitAddress = 100
 	c.Auth.LoginLimitWindow = 15 * time.Minute
 	c.Auth.PasswordMinLength = 8
 	c.ACD.OfferTimeout = 15 * time.Second
@@ -209,6 +215,13 @@ func (c *Config) Validate() error {
 		bad("auth.login_limit_address", fmt.Sprint(c.Auth.LoginLimitAddress), "must be at least 1")
 	}
 	positive("auth.login_limit_window", c.Auth.LoginLimitWindow)
+	if c.Auth.LoginFreeFailures < 1 || c.Auth.LoginFreeFailures > 100 {
+		bad("auth.login_free_failures", fmt.Sprint(c.Auth.LoginFreeFailures), "must be between 1 and 100")
+	}
+	positive("auth.login_delay", c.Auth.LoginDelay)
+	if c.Auth.LoginDelayMax < c.Auth.LoginDelay {
+		bad("auth.login_delay_max", c.Auth.LoginDelayMax.String(), "must be at least auth.login_delay")
+	}
 	positive("ivr.pin_window", c.IVR.PINWindow)
 	positive("ivr.pin_lock", c.IVR.PINLock)
 	positive("ivr.code_ttl", c.IVR.CodeTTL)
