@@ -315,3 +315,46 @@ func TestRestoredChatKeepsVerification(t *testing.T) {
 		}
 	}
 }
+
+// TestUnlockPIN: a locked service PIN is lifted from the desk only for a
+// customer who proved the number by SMS code, and only by the agent
+// holding the chat or a supervisor.
+func TestUnlockPIN(t *testing.T) {
+	sms := newSMSSink()
+	s := deskttest.New(t, deskttest.Options{Flows: shippedFlows(t).AlwaysOpen(), SMS: sms})
+	ctx := context.Background()
+	seedCustomer(t, s, "13900000001", "A100", "246810")
+	for range 6 {
+		if _, _, err := s.Store.ReservePINAttempt(ctx, "A100", time.Now(), time.Hour, 5, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sam := dialDesk(t, s, "sam", "")
+	alice := dialDesk(t, s, "alice", "")
+	st := startChat(t, s, map[string]string{"phone": "13900000001"})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	openMenu(t, cust, &seen)
+	unlock := func(c *deskttest.Client) error {
+		_, err := c.Do("customer.unlock_pin", map[string]string{"contact_id": st.Contact}, wait)
+		return err
+	}
+	wantCode(t, unlock(sam), agentdesk.CodeConflict) // the number is only a claim
+	do(t, cust, "chat.send", map[string]string{"msg_id": "b", "text": "2"})
+	botUntil(t, cust, &seen, "验证码")
+	do(t, cust, "chat.send", map[string]string{"msg_id": "c", "text": sms.code(t, "13900000001")})
+	botUntil(t, cust, &seen, "积分")
+	wantCode(t, unlock(alice), agentdesk.CodeForbidden) // not her chat
+	if g, _ := s.Store.PINGuardOf(ctx, "A100"); !g.Locked(time.Now()) {
+		t.Fatal("the PIN should still be locked")
+	}
+	if err := unlock(sam); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := s.Store.PINGuardOf(ctx, "A100"); err != nil || g.Locked(time.Now()) || g.Failures != 0 {
+		t.Fatalf("guard %+v %v, want cleared", g, err)
+	}
+}
