@@ -42,6 +42,8 @@ func newKnowledge(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.
 func (k *knowledgeBase) start(ctx context.Context, demo bool) error {
 	t0 := time.Now()
 	if demo {
+		// Seeding indexes the demo articles, which are all there is in a
+		// fresh demo store; a store with more is indexed in full below.
 		if _, err := k.svc.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("knowledge demo articles: %w", err)
 		}
@@ -52,6 +54,18 @@ func (k *knowledgeBase) start(ctx context.Context, demo bool) error {
 	}
 	k.log.Info("knowledge index loaded", "articles", n, "took", time.Since(t0).Round(time.Millisecond))
 	return nil
+}
+
+// run loads the index in the background once the schema is current, so a
+// large knowledge base never delays the routing core; until it is loaded
+// searches find nothing.
+func (k *knowledgeBase) run(ctx context.Context, st *store.Store, demo bool) {
+	if !waitForSchema(ctx, st, k.log) {
+		return
+	}
+	if err := k.start(ctx, demo); err != nil && ctx.Err() == nil {
+		k.log.Error("knowledge base not loaded", "err", err)
+	}
 }
 
 func (k *knowledgeBase) close() { k.index.Close() }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The knowledge base through serve: the demo articles are searchable by an
@@ -45,7 +46,15 @@ func TestKnowledgeThroughServe(t *testing.T) {
 		t.Fatalf("anonymous agent search: got %d, want 401", code)
 	}
 	agent := r.login(t, "wang.fang")
-	code, res, _ := call(agent, "GET", "/api/v1/kb/search?q=LOS告警&limit=3", "")
+	// The index loads in the background after start.
+	var code int
+	var res map[string]any
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		code, res, _ = call(agent, "GET", "/api/v1/kb/search?q=LOS告警&limit=3", "")
+		if code != 200 || len(ids(res)) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if code != 200 || len(ids(res)) == 0 || ids(res)[0] != "broadband-los-agent" {
 		t.Fatalf("agent search: %d %v", code, res)
 	}

@@ -98,9 +98,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	}
 	defer kb.close()
 	seed := func(ctx context.Context) error {
-		if err := kb.start(ctx, cfg.Demo); err != nil {
-			return err
-		}
 		if !cfg.Demo {
 			return nil
 		}
@@ -161,6 +158,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
+	wg.Go(func() { kb.run(sweepCtx, st, cfg.Demo) })
 	// SIGHUP reloads the flows, as daemons reload their configuration.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
