@@ -133,6 +133,15 @@ try {
   await custB.locator('.msg.customer .who', { hasText: 'Me' }).first().waitFor();
   await custB.locator('#composer button[type=submit]', { hasText: 'Send' }).waitFor();
   assert.equal(await custB.title(), 'Online service');
+
+  step('the desk switches language completely');
+  await agent.click('#btn-lang');
+  await agent.locator('article.chat .badge.verified', { hasText: 'Verified by SMS' }).waitFor();
+  await agent.locator('article.chat .badge.unverified', { hasText: 'Unverified' }).waitFor();
+  await agent.locator('article.chat button[type=submit]', { hasText: 'Send' }).first().waitFor();
+  await agent.locator('#customer h3', { hasText: 'Past contacts' }).waitFor();
+  assert.equal(await agent.title(), 'Hotline agent desktop');
+  assert.equal(await agent.locator('article.chat .msg.bot .who', { hasText: '智能助手' }).count(), 0, 'no Mandarin label left on the transcript');
   console.log('ok');
 } finally {
   for (const c of ctxs) await c.close();

@@ -27,10 +27,20 @@ var (
 // KPI engine): the publisher slows to their pace for at most d.
 func WaitUpTo(d time.Duration) Policy { return Policy{Wait: d} }
 
-// Bus fans events out to subscribers. It is safe for concurrent use; events
-// from one publisher reach each subscriber in publication order.
+// Bus fans events out to subscribers. It is safe for concurrent use; each
+// subscriber receives events in the order of their Seq.
+//
+// The bus mutex is held only to number an event and take each interested
+// subscriber's turn ticket; delivery happens outside it, one subscriber at a
+// time in ticket order. A subscriber that is slow under WaitUpTo therefore
+// slows only the publishers of events it wants, each for at most its wait
+// counted from Publish, and never Subscribe, Close or the delivery of
+// events it filters out.
+//
+// Lock order: Bus.mu before Subscription.mu; neither is held while calling
+// OnDrop. Filters run under Bus.mu; filters and OnDrop must not publish.
 type Bus struct {
-	mu      sync.Mutex // guards subs, closed; held while publishing so Seq order is delivery order
+	mu      sync.Mutex // guards subs, closed, seq and every subscription's next ticket
 	subs    []*Subscription
 	closed  bool
 	seq     uint64
@@ -63,21 +73,28 @@ type Subscription struct {
 	filter  func(*Event) bool
 	dropped atomic.Uint64
 	bus     *Bus
-	once    sync.Once
+
+	next uint64 // the ticket the next event gets; guarded by Bus.mu
+
+	mu      sync.Mutex // guards serving, closed; held while an event is handed over
+	turn    *sync.Cond // signalled when serving advances
+	serving uint64     // the ticket whose event is delivered next
+	closed  bool       // ch is closed
 }
 
 // Subscribe adds a subscriber with a buffer of size events. filter, when not
-// nil, selects the events it wants; it runs on the publisher's goroutine and
-// must be cheap.
+// nil, selects the events it wants; it runs on the publisher's goroutine
+// under the bus lock and must be cheap.
 func (b *Bus) Subscribe(name string, size int, p Policy, filter func(*Event) bool) *Subscription {
 	if size < 1 {
 		size = 1
 	}
 	s := &Subscription{name: name, ch: make(chan Event, size), policy: p, filter: filter, bus: b}
+	s.turn = sync.NewCond(&s.mu)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		close(s.ch)
+		s.close()
 		return s
 	}
 	b.subs = append(b.subs, s)
@@ -94,27 +111,47 @@ func (s *Subscription) Name() string { return s.name }
 func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 
 // Close removes the subscription and closes C. Safe to call more than once.
+// It waits for an event being handed over to this subscriber (at most the
+// policy's wait).
 func (s *Subscription) Close() {
 	b := s.bus
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	for i, x := range b.subs {
 		if x == s {
 			b.subs = append(b.subs[:i:i], b.subs[i+1:]...)
-			s.once.Do(func() { close(s.ch) })
-			return
+			break
 		}
 	}
+	b.mu.Unlock()
+	s.close()
+}
+
+func (s *Subscription) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.ch)
+	}
+}
+
+// ticket is one subscriber's place for one event.
+type ticket struct {
+	sub *Subscription
+	n   uint64
 }
 
 // Publish assigns the event its ID (if empty) and sequence number and hands
 // it to every subscriber. It returns the event as delivered. A subscriber
-// whose buffer stays full past its policy's wait loses the event; ctx bounds
-// the total wait.
+// whose buffer stays full past its policy's wait (counted from this call)
+// loses the event; ctx bounds the total wait.
 func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
+	start := time.Now()
+	var local [8]ticket
+	tickets := local[:0]
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return e, ErrClosed
 	}
 	b.seq++
@@ -123,20 +160,22 @@ func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
 		e.ID = NewID()
 	}
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = start
 	}
 	for _, s := range b.subs {
 		if s.filter != nil && !s.filter(&e) {
 			continue
 		}
-		select {
-		case s.ch <- e:
+		tickets = append(tickets, ticket{sub: s, n: s.next})
+		s.next++
+	}
+	b.mu.Unlock()
+
+	for _, t := range tickets {
+		if t.sub.deliver(ctx, t.n, e, start) {
 			continue
-		default:
 		}
-		if s.policy.Wait > 0 && b.waitSend(ctx, s, e) {
-			continue
-		}
+		s := t.sub
 		s.dropped.Add(1)
 		if b.onDrop != nil {
 			b.onDrop(s.name)
@@ -149,8 +188,32 @@ func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
 	return e, nil
 }
 
-func (b *Bus) waitSend(ctx context.Context, s *Subscription, e Event) bool {
-	t := time.NewTimer(s.policy.Wait)
+// deliver waits for ticket n's turn, hands e over within the policy's wait
+// from start, and passes the turn on. It reports whether e was delivered; an
+// event for a closed subscription is neither delivered nor dropped.
+func (s *Subscription) deliver(ctx context.Context, n uint64, e Event, start time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.serving != n {
+		s.turn.Wait()
+	}
+	defer func() {
+		s.serving++
+		s.turn.Broadcast()
+	}()
+	if s.closed {
+		return true
+	}
+	select {
+	case s.ch <- e:
+		return true
+	default:
+	}
+	wait := s.policy.Wait - time.Since(start)
+	if wait <= 0 {
+		return false
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case s.ch <- e:
@@ -166,15 +229,17 @@ func (b *Bus) waitSend(ctx context.Context, s *Subscription, e Event) bool {
 // Subscribers drain what is buffered and then see their channel closed.
 func (b *Bus) Close() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return
 	}
 	b.closed = true
-	for _, s := range b.subs {
-		s.once.Do(func() { close(s.ch) })
-	}
+	subs := b.subs
 	b.subs = nil
+	b.mu.Unlock()
+	for _, s := range subs {
+		s.close()
+	}
 }
 
 // dropLogger limits drop warnings to one per subscriber per interval, so a

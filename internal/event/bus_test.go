@@ -200,3 +200,71 @@ func BenchmarkPublish(b *testing.B) {
 		bus.Publish(ctx, event.Event{Type: "acd.contact_queued", ContactID: "c1", At: time.Unix(0, 0)})
 	}
 }
+
+// A subscriber that stops reading under WaitUpTo slows only the publishers
+// of the events it wants: while one publisher waits on it, another
+// publisher's events that it filters out are delivered, and subscribers
+// come and go. (Before, the bus held its mutex through the wait and every
+// publisher stalled.)
+func TestSlowSubscriberStallsOnlyItsOwnEvents(t *testing.T) {
+	bus := event.NewBus(event.Options{})
+	defer bus.Close()
+	fast := bus.Subscribe("board", 10, event.Drop, nil)
+	slow := bus.Subscribe("kpi", 1, event.WaitUpTo(time.Hour),
+		func(e *event.Event) bool { return e.Type == "acd.contact_queued" })
+
+	// Fill the slow subscriber's buffer, then publish one more of its
+	// events: that publisher waits (up to an hour, or until cancelled).
+	if _, err := bus.Publish(ctx, event.Event{Type: "acd.contact_queued"}); err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel() // before bus.Close, so a failing run ends
+	blocked := make(chan error, 1)
+	go func() {
+		_, err := bus.Publish(waitCtx, event.Event{Type: "acd.contact_queued", ContactID: "waits"})
+		blocked <- err
+	}()
+	// The second event is in the fast subscriber's buffer once the waiting
+	// publisher has passed the bus lock and is waiting on the slow one.
+	for range 2 {
+		<-fast.C()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := bus.Publish(ctx, event.Event{Type: "ticket.created", ContactID: "other"}); err != nil {
+			t.Error(err)
+		}
+		extra := bus.Subscribe("late", 1, event.Drop, nil)
+		extra.Close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a publisher of an event the slow subscriber does not want was stalled by it")
+	}
+	if e := <-fast.C(); e.ContactID != "other" {
+		t.Fatalf("got %q, want the other publisher's event", e.ContactID)
+	}
+	select {
+	case err := <-blocked:
+		t.Fatalf("the publisher of a wanted event did not wait for the slow subscriber: %v", err)
+	default:
+	}
+
+	// The slow subscriber reads again: the waiting event arrives, in order.
+	if e := <-slow.C(); e.Seq != 1 {
+		t.Fatalf("slow subscriber got seq %d first, want 1", e.Seq)
+	}
+	if e := <-slow.C(); e.ContactID != "waits" {
+		t.Fatalf("slow subscriber got %q, want the waiting event", e.ContactID)
+	}
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	if slow.Dropped() != 0 || fast.Dropped() != 0 {
+		t.Fatalf("dropped: slow %d, fast %d", slow.Dropped(), fast.Dropped())
+	}
+}

@@ -287,7 +287,7 @@ async function refreshPool() {
     if (!group) { $('pool').replaceChildren(el('li', { class: 'muted', text: t('ticket.no_group') })); return; }
     const r = await S.sock.cmd('ticket.pool', { group });
     $('pool').replaceChildren(...r.tickets.map((x) => el('li', {}, el('span', { text: x.number + ' ' + x.subject }),
-      el('button', { text: t('ticket.claim'), onclick: () => S.sock.cmd('ticket.act', { id: x.id, command: { action: 'claim', version: x.version } }).then(() => { refreshPool(); refreshMine(); }, (e) => toast(errText(e))) }))));
+      el('button', { text: t('ticket.claim'), 'data-i18n': 'ticket.claim', onclick: () => S.sock.cmd('ticket.act', { id: x.id, command: { action: 'claim', version: x.version } }).then(() => { refreshPool(); refreshMine(); }, (e) => toast(errText(e))) }))));
   } catch (e) { toast(errText(e)); }
 }
 
@@ -305,7 +305,7 @@ async function refreshMine() {
         S.sock.cmd('ticket.act', { id: x.id, command }).then(refreshMine, (e) => toast(errText(e)));
       };
       return el('li', { 'data-ticket': x.number }, el('span', { text: x.number + ' ' + x.subject + ' · ' + t('status.' + x.status) }),
-        step ? el('button', { text: t('ticket.' + step), onclick: act }) : null);
+        step ? el('button', { text: t('ticket.' + step), 'data-i18n': 'ticket.' + step, onclick: act }) : null);
     }));
   } catch (e) { toast(errText(e)); }
 }
