@@ -56,12 +56,14 @@ func (k *knowledgeBase) start(ctx context.Context, demo bool) error {
 	return nil
 }
 
-// run loads the index in the background once the schema is current, so a
-// large knowledge base never delays the routing core; until it is loaded
-// searches find nothing.
-func (k *knowledgeBase) run(ctx context.Context, st *store.Store, demo bool) {
-	if !waitForSchema(ctx, st, k.log) {
+// run loads the index in the background once the routing core runs (the
+// schema is current then), so the knowledge base never delays or competes
+// with the start of the center; until it is loaded searches find nothing.
+func (k *knowledgeBase) run(ctx context.Context, coreUp <-chan struct{}, demo bool) {
+	select {
+	case <-ctx.Done():
 		return
+	case <-coreUp:
 	}
 	if err := k.start(ctx, demo); err != nil && ctx.Err() == nil {
 		k.log.Error("knowledge base not loaded", "err", err)

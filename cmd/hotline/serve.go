@@ -148,17 +148,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	// as soon as the migration lands.
 	coreCtx, stopCore := context.WithCancel(context.WithoutCancel(ctx))
 	coreDone := make(chan struct{})
+	coreUp := make(chan struct{}) // closed once the routing core runs
 	fatal := make(chan error, 1)
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, log: log}, func() { h.coreRunning.Store(true) }); err != nil {
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
-	wg.Go(func() { kb.run(sweepCtx, st, cfg.Demo) })
+	wg.Go(func() { kb.run(sweepCtx, coreUp, cfg.Demo) })
 	// SIGHUP reloads the flows, as daemons reload their configuration.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
