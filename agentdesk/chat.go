@@ -193,6 +193,9 @@ func (h *hub) agentName(agentID string) string {
 }
 
 func (h *hub) chatAnswered(c *chat, agentID string) {
+	if c.agent == agentID {
+		return // announced when the agent accepted (a leaving agent clears it first)
+	}
 	c.agent = agentID
 	h.keep(c)
 	name := h.agentName(agentID)

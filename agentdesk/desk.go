@@ -368,7 +368,19 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 			return nil, wrapACD(e.Reject(ctx, me, in.Contact))
 		}
 		// The contact bridge connects a chat the moment it is accepted.
-		return nil, wrapACD(g.bridge.Accept(ctx, me, in.Contact))
+		if err := g.bridge.Accept(ctx, me, in.Contact); err != nil {
+			return nil, acdError(err)
+		}
+		// The chat is the agent's before the ack: what the customer writes
+		// from now on reaches the agent, not the flow, even if the ACD's
+		// answered event is still on its way to the hub.
+		_ = g.do(func(h *hub) {
+			if c := h.chats[in.Contact]; c != nil && !c.ended {
+				h.agent(me).chats[c.id] = true
+				h.chatAnswered(c, me)
+			}
+		})
+		return nil, nil
 	case "chat.send":
 		var in struct {
 			Contact string `json:"contact_id"`

@@ -64,7 +64,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 			m.eventsLogged.Add(float64(n))
 			m.eventLogWrite.Observe(took.Seconds())
 		},
-		OnFail: func(n int) { m.eventsLost.Add(float64(n)) },
+		OnRetry: func(int) { m.eventLogRetries.Inc() },
+		OnFail:  func(n int) { m.eventsLost.Add(float64(n)) },
 	})
 
 	flowSet, err := loadFlows(cfg, log)
@@ -315,11 +316,12 @@ func displayAddr(a net.Addr) string {
 
 // serverMetrics are the node's own series (the KPIs come with package metrics).
 type serverMetrics struct {
-	requests      *prometheus.CounterVec
-	dropped       *prometheus.CounterVec
-	eventsLogged  prometheus.Counter
-	eventsLost    prometheus.Counter
-	eventLogWrite prometheus.Histogram
+	requests        *prometheus.CounterVec
+	dropped         *prometheus.CounterVec
+	eventsLogged    prometheus.Counter
+	eventsLost      prometheus.Counter
+	eventLogRetries prometheus.Counter
+	eventLogWrite   prometheus.Histogram
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -334,14 +336,17 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 			Name: "hotline_event_log_written_total", Help: "Events written to the event log.",
 		}),
 		eventsLost: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "hotline_event_log_failed_total", Help: "Events the event log could not write after retries.",
+			Name: "hotline_event_log_failed_total", Help: "Events given up by the event log: refused for their content, or still unwritten when the shutdown grace ran out.",
+		}),
+		eventLogRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hotline_event_log_retries_total", Help: "Failed event-log writes that were retried (the database was unavailable).",
 		}),
 		eventLogWrite: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "hotline_event_log_write_seconds", Help: "Time to write one batch to the event log.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
-	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogWrite)
+	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogRetries, m.eventLogWrite)
 	return m
 }
 

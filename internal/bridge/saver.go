@@ -79,6 +79,17 @@ func Load(ctx context.Context, st SnapshotStore, notFound error, cfg acd.Config,
 	} else if !errors.Is(kerr, notFound) {
 		log.Warn("channel state of restored contacts not loaded", "err", kerr)
 	}
+	// What a channel kept of a contact the ACD no longer holds (it ended
+	// between the two writes of the last save) is not given back.
+	held := make(map[string]bool, len(out.Contacts))
+	for _, c := range out.Contacts {
+		held[c.ID] = true
+	}
+	for id := range out.Kept {
+		if !held[id] {
+			delete(out.Kept, id)
+		}
+	}
 	log.Info("acd state restored", "saved_at", at, "agents", len(snap.Agents), "contacts", len(snap.Contacts))
 	return out, nil
 }

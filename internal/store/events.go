@@ -1,14 +1,17 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hotline10000/hotline/internal/event"
 )
@@ -29,19 +32,34 @@ func (s *Store) AppendEvents(ctx context.Context, events []event.Event) error {
 		return nil
 	}
 	data := make([]string, len(events))
+	clean := events
 	for i := range events {
 		b, err := json.Marshal(events[i].Data)
 		if err != nil {
-			return fmt.Errorf("append events: encode %s %s: %w", events[i].Type, events[i].ID, err)
+			return fmt.Errorf("append events: %w: encode %s %s: %w", event.ErrRejected, events[i].Type, events[i].ID, err)
 		}
 		if string(b) == "null" {
 			b = []byte("{}")
 		}
-		data[i] = string(b)
+		data[i] = string(cleanJSON(b))
 		if events[i].ID == "" {
-			return fmt.Errorf("append events: %w: event %d of type %s has no id", ErrInvalid, i, events[i].Type)
+			return fmt.Errorf("append events: %w: %w: event %d of type %s has no id", event.ErrRejected, ErrInvalid, i, events[i].Type)
+		}
+		if c, changed := cleanEvent(events[i]); changed {
+			if &clean[0] == &events[0] {
+				clean = append([]event.Event(nil), events...)
+			}
+			clean[i] = c
 		}
 	}
+	err := s.appendEvents(ctx, clean, data)
+	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrReference) || rejectedByPostgres(err) {
+		return fmt.Errorf("%w: %w", event.ErrRejected, err)
+	}
+	return err
+}
+
+func (s *Store) appendEvents(ctx context.Context, events []event.Event, data []string) error {
 	if s.dialect == Postgres && !s.inTx {
 		err := s.copyEvents(ctx, events, data)
 		if err == nil || !errors.Is(err, ErrConflict) {
@@ -49,6 +67,66 @@ func (s *Store) AppendEvents(ctx context.Context, events []event.Event) error {
 		}
 	}
 	return s.WithTx(ctx, func(tx *Store) error { return tx.insertEvents(ctx, events, data) })
+}
+
+// rejectedByPostgres reports an error about the data itself (SQLSTATE
+// classes 22 data exception and 54 program limit exceeded): writing the same
+// rows again cannot succeed, unlike a lost connection or a server restart.
+func rejectedByPostgres(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "54"))
+}
+
+// cleanEvent makes an event's text columns storable in PostgreSQL, which
+// refuses NUL characters and invalid UTF-8 in text (SQLite keeps them, but
+// both backends must store the same facts): such characters become U+FFFD.
+func cleanEvent(e event.Event) (event.Event, bool) {
+	changed := false
+	for _, f := range []*string{&e.ID, &e.ContactID, &e.AgentID, &e.Queue, &e.Actor} {
+		if c := cleanText(*f); c != *f {
+			*f, changed = c, true
+		}
+	}
+	if c := cleanText(string(e.Type)); c != string(e.Type) {
+		e.Type, changed = event.Type(c), true
+	}
+	return e, changed
+}
+
+func cleanText(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// cleanJSON replaces the escape \u0000 in encoded JSON with \ufffd:
+// PostgreSQL's jsonb refuses NUL in strings, and one chat message holding it
+// would otherwise reject the whole batch with everyone else's events.
+// encoding/json already turns invalid UTF-8 into U+FFFD. A backslash that is
+// itself escaped (\\u0000 is the six characters \u0000) is left alone.
+func cleanJSON(b []byte) []byte {
+	const nul = `\u0000`
+	i := bytes.Index(b, []byte(nul))
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i >= 0 {
+		slashes := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			slashes++
+		}
+		out = append(out, b[:i]...)
+		if slashes%2 == 0 {
+			out = append(out, `\ufffd`...)
+		} else {
+			out = append(out, nul...)
+		}
+		b = b[i+len(nul):]
+		i = bytes.Index(b, []byte(nul))
+	}
+	return append(out, b...)
 }
 
 func (s *Store) copyEvents(ctx context.Context, events []event.Event, data []string) error {
