@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline10000/hotline/internal/bridge"
+	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
 )
 
@@ -127,7 +128,17 @@ func (h *hub) addMessage(c *chat, m Message) Message {
 	m.At = h.g.o.Clock.Now().UTC()
 	c.msgs = append(c.msgs, m)
 	h.keep(c)
+	if t := h.g.o.Transcripts; t != nil {
+		t.Keep(store.TranscriptMessage{ContactID: c.id, Seq: m.N, Sender: store.SenderKind(m.From), SenderID: m.Agent,
+			Text: m.Text, At: m.At})
+	}
 	return m
+}
+
+// TranscriptSink stores chat messages (transcript.Writer). Keep is called
+// on the hub goroutine and must not block.
+type TranscriptSink interface {
+	Keep(m store.TranscriptMessage)
 }
 
 type chatMessageData struct {

@@ -9,18 +9,24 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// conn is one WebSocket. Its reader is the HTTP handler's goroutine; its
-// writer is a goroutine the gateway owns. Frames reach the writer through
-// a bounded queue that grows only as needed (an idle socket holds no
-// buffer): enqueue never blocks, and a full queue closes the socket as a
-// slow consumer (the session stays and resumes from its replay buffer).
+// conn is one WebSocket. Its reader is a goroutine the gateway owns; it has
+// no writer goroutine while idle. Frames wait in a bounded queue that grows
+// only as needed (an idle socket holds no buffer), and the sender that finds
+// no writer running starts one, which drains the queue and ends: 10 000 idle
+// desks cost one goroutine each, not two, and their write buffers come from
+// the upgrader's shared pool only while a write is under way. Enqueue never
+// blocks; a full queue closes the socket as a slow consumer (the session
+// stays and resumes from its replay buffer).
 type conn struct {
 	ws    *websocket.Conn
 	limit int
+	tasks *sync.WaitGroup // the gateway's: a writer is waited for like any task
 
-	mu      sync.Mutex
-	pending [][]byte
-	wake    chan struct{} // cap 1: something to write or closing
+	mu       sync.Mutex
+	pending  [][]byte
+	writing  bool // a writer goroutine is running
+	pingDue  bool
+	finished bool // the socket is closed: nothing more is written
 
 	closing  chan struct{} // closed once: the writer sends the close frame and stops
 	readDone chan struct{} // closed when the reader stopped: the close handshake is over
@@ -28,16 +34,17 @@ type conn struct {
 	code     int
 	reason   string
 
-	seen    atomic.Int64 // unix nanos of the last frame or pong from the client
-	rate    *rate.Limiter
-	strikes int // frames refused by the rate limit in a row (reader only)
+	seen     atomic.Int64 // unix nanos of the last frame or pong from the client
+	pingedAt time.Time    // hub only: when the hub last asked for a ping
+	rate     *rate.Limiter
+	strikes  int // frames refused by the rate limit in a row (reader only)
 }
 
 const writeWait = 5 * time.Second
 
-func newConn(ws *websocket.Conn, queue int, perSecond float64, burst int, now time.Time) *conn {
-	c := &conn{ws: ws, limit: queue, wake: make(chan struct{}, 1), closing: make(chan struct{}), readDone: make(chan struct{}),
-		rate: rate.NewLimiter(rate.Limit(perSecond), burst)}
+func newConn(ws *websocket.Conn, tasks *sync.WaitGroup, queue int, perSecond float64, burst int, now time.Time) *conn {
+	c := &conn{ws: ws, tasks: tasks, limit: queue, closing: make(chan struct{}), readDone: make(chan struct{}),
+		rate: rate.NewLimiter(rate.Limit(perSecond), burst), pingedAt: now}
 	c.seen.Store(now.UnixNano())
 	return c
 }
@@ -47,10 +54,8 @@ func newConn(ws *websocket.Conn, queue int, perSecond float64, burst int, now ti
 func (c *conn) enqueue(b []byte) bool { return c.put(b, false) }
 
 func (c *conn) put(b []byte, force bool) bool {
-	select {
-	case <-c.closing:
+	if c.closed() {
 		return false
-	default:
 	}
 	c.mu.Lock()
 	if !force && len(c.pending) >= c.limit {
@@ -59,12 +64,35 @@ func (c *conn) put(b []byte, force bool) bool {
 		return false
 	}
 	c.pending = append(c.pending, b)
+	c.kick()
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
 	return true
+}
+
+// ping asks the writer for a WebSocket ping (the hub's sweep calls it every
+// heartbeat); the client's pong refreshes seen.
+func (c *conn) ping() {
+	c.mu.Lock()
+	if !c.pingDue {
+		c.pingDue = true
+		c.kick()
+	}
+	c.mu.Unlock()
+}
+
+// kick starts the writer unless it runs or the socket is done. c.mu is held.
+// Callers are the hub and goroutines the gateway waits for, so the task
+// count is above zero whenever a writer is added.
+func (c *conn) kick() {
+	if c.writing || c.finished {
+		return
+	}
+	c.writing = true
+	c.tasks.Add(1)
+	go func() {
+		defer c.tasks.Done()
+		c.write()
+	}()
 }
 
 // close asks the writer to send a close frame with code and reason and end
@@ -73,6 +101,9 @@ func (c *conn) close(code int, reason string) {
 	c.once.Do(func() {
 		c.code, c.reason = code, reason
 		close(c.closing)
+		c.mu.Lock()
+		c.kick()
+		c.mu.Unlock()
 	})
 }
 
@@ -85,57 +116,69 @@ func (c *conn) closed() bool {
 	}
 }
 
-// write runs until the socket is closed or fails; then it closes the
-// underlying connection so the reader returns too.
-func (c *conn) write(ping time.Duration) {
-	t := time.NewTicker(ping)
-	defer t.Stop()
-	defer c.ws.Close()
+// write drains the queue and returns once it is empty. When the socket is
+// closing it sends what was queued before the close (the error that
+// explains it) within a second, then the close frame, and ends the socket
+// so the reader returns too; a failed write ends it at once.
+func (c *conn) write() {
 	for {
-		select {
-		case <-c.wake:
-			c.mu.Lock()
-			batch := c.pending
-			c.pending = nil
+		c.mu.Lock()
+		batch, ping := c.pending, c.pingDue
+		c.pending, c.pingDue = nil, false
+		closing := c.closed()
+		if len(batch) == 0 && !ping && !closing {
+			c.writing = false
 			c.mu.Unlock()
-			for _, b := range batch {
-				_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-				if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-					c.close(websocket.CloseAbnormalClosure, "write failed")
-					return
-				}
-			}
-		case <-t.C:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.close(websocket.CloseAbnormalClosure, "write failed")
-				return
-			}
-		case <-c.closing:
-			// What was queued before the close (the error that explains
-			// it) goes first, within a second.
-			c.mu.Lock()
-			batch := c.pending
-			c.pending = nil
-			c.mu.Unlock()
-			_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
-			for _, b := range batch {
-				if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
-					break
-				}
-			}
-			msg := websocket.FormatCloseMessage(c.code, c.reason)
-			if c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)) == nil {
-				// RFC 6455 7.1.1: let the client answer the close before
-				// the TCP connection goes, so it reads our reason.
-				t := time.NewTimer(time.Second)
-				select {
-				case <-c.readDone:
-				case <-t.C:
-				}
-				t.Stop()
-			}
 			return
 		}
+		c.mu.Unlock()
+		wait := writeWait
+		if closing {
+			wait = time.Second
+		}
+		_ = c.ws.SetWriteDeadline(time.Now().Add(wait))
+		for _, b := range batch {
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				c.finish()
+				return
+			}
+		}
+		if ping && !closing {
+			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
+				c.finish()
+				return
+			}
+		}
+		if !closing {
+			continue
+		}
+		c.mu.Lock()
+		more := len(c.pending) > 0
+		c.mu.Unlock()
+		if more {
+			continue // the reader's last answers, still within the deadline
+		}
+		msg := websocket.FormatCloseMessage(c.code, c.reason)
+		if c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)) == nil {
+			// RFC 6455 7.1.1: let the client answer the close before
+			// the TCP connection goes, so it reads our reason.
+			t := time.NewTimer(time.Second)
+			select {
+			case <-c.readDone:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		c.finish()
+		return
 	}
+}
+
+// finish ends the socket: nothing more is written and the reader returns.
+func (c *conn) finish() {
+	c.mu.Lock()
+	c.finished, c.writing, c.pending = true, false, nil
+	c.mu.Unlock()
+	c.close(websocket.CloseAbnormalClosure, "write failed")
+	c.ws.Close()
 }

@@ -60,6 +60,9 @@ type Options struct {
 	// Publish receives what the desk records that the ACD does not:
 	// wrap-up codes and notes, marketing offers and outcomes, transfer notes.
 	Publish func(event.Event)
+	// Transcripts keeps every chat message as the chat shows it (masked
+	// input as dots, never in clear); nil keeps none.
+	Transcripts TranscriptSink
 
 	Clock  Clock
 	Logger *slog.Logger

@@ -141,6 +141,7 @@ func (h *hub) agentDesk(agentID string) *session { return h.byKey[agentID+"/desk
 // on an absent agent; a customer gone past the chat lease has left.
 func (h *hub) sweep(now time.Time) {
 	g := h.g
+	h.pingConns(now)
 	for _, s := range h.sessions {
 		if s.conn != nil {
 			if now.Sub(time.Unix(0, s.conn.seen.Load())) > g.o.Lease {

@@ -35,6 +35,14 @@ type pastContact struct {
 	Queue     string    `json:"queue,omitempty"`
 	Agent     string    `json:"agent_id,omitempty"`
 	Outcome   string    `json:"outcome,omitempty"`
+	// Transcript: the chat's stored messages (chats only).
+	Transcript []transcriptLine `json:"transcript,omitempty"`
+}
+
+type transcriptLine struct {
+	From string    `json:"from"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
 }
 
 type pastTicket struct {
@@ -128,9 +136,23 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 		if err != nil {
 			return nil, failf(CodeUnavailable, "contacts: "+err.Error())
 		}
+		var chats []string
 		for _, c := range past {
-			panel.Contacts = append(panel.Contacts, pastContact{ID: c.ID, Channel: string(c.Channel), StartedAt: c.StartedAt,
-				Queue: c.QueueID, Agent: c.AgentID, Outcome: string(c.Outcome)})
+			if c.Channel == store.Chat && c.ID != contact {
+				chats = append(chats, c.ID)
+			}
+		}
+		texts, err := st.Transcripts(ctx, chats...)
+		if err != nil {
+			return nil, failf(CodeUnavailable, "transcripts: "+err.Error())
+		}
+		for _, c := range past {
+			pc := pastContact{ID: c.ID, Channel: string(c.Channel), StartedAt: c.StartedAt,
+				Queue: c.QueueID, Agent: c.AgentID, Outcome: string(c.Outcome)}
+			for _, m := range texts[c.ID] {
+				pc.Transcript = append(pc.Transcript, transcriptLine{From: string(m.Sender), Text: m.Text, At: m.At})
+			}
+			panel.Contacts = append(panel.Contacts, pc)
 		}
 		if e := d.addTickets(ctx, &panel, ani, ""); e != nil {
 			return nil, e

@@ -86,6 +86,8 @@ type Options struct {
 	Flows *ivr.Library
 	// SMS receives the chat's one-time codes; nil: no codes are sent.
 	SMS ticket.Notifier
+	// Transcripts receives every chat message (nil: none kept).
+	Transcripts agentdesk.TranscriptSink
 }
 
 // Server is a running test center.
@@ -236,7 +238,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		IdleLogout: o.IdleLogout,
 		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
-		TicketGroups: groups, TicketForm: o.TicketForm})
+		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts})
 	if err != nil {
 		return fail(err)
 	}

@@ -70,6 +70,11 @@ func (s *Service) CustomerStatus(ctx context.Context, number, phone string) (*Cu
 		}
 		return nil
 	})
+	if errors.Is(err, ErrNotFound) {
+		// The bare sentinel: a store's not-found carries details (the
+		// number looked for) that a wrong phone's answer would not.
+		return nil, ErrNotFound
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,18 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
+// ForbiddenFieldError refuses one input field the caller may not set (a
+// dispatch target without the dispatch permission). It is ErrForbidden.
+type ForbiddenFieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ForbiddenFieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrForbidden) hold.
+func (e *ForbiddenFieldError) Is(target error) bool { return target == ErrForbidden }
+
 func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }

@@ -18,6 +18,7 @@ type Config struct {
 	Calendars map[string]Calendar // named calendars for policies
 	Location  *time.Location      // days of ticket numbers, times in texts; default UTC
 	Directory Directory           // staff addresses and group leads; nil = no staff notifications
+	Targets   Targets             // the groups and staff tickets may be dispatched to; nil = any name
 	Webhooks  []Webhook           // subscribers to ticket events
 	// ServiceCategory is the complaint category meaning "about the hotline's
 	// own service" (KPI SQ06). Default "hotline_service".
@@ -101,6 +102,17 @@ func (s *Service) Create(ctx context.Context, actor Actor, d Draft, key string) 
 	if err := d.Validate(); err != nil {
 		return nil, false, err
 	}
+	if d.Group != "" || d.Assignee != "" {
+		// Choosing the pool or the person is dispatching: the same
+		// permission as the dispatch action, to targets that exist.
+		if !actor.may(Dispatch, &Ticket{Group: d.Group}) {
+			return nil, false, &ForbiddenFieldError{Field: "group", Reason: "dispatching a ticket at creation takes the dispatch permission"}
+		}
+		var err error
+		if d.Group, d.Assignee, err = s.targets(ctx, d.Group, d.Assignee); err != nil {
+			return nil, false, err
+		}
+	}
 	if key != "" {
 		if err := checkText("idempotency_key", key, 1, maxKey); err != nil {
 			return nil, false, err
@@ -175,6 +187,20 @@ func (s *Service) create(ctx context.Context, tx Tx, fx *effects, d Draft, key, 
 	default:
 		if r, ok := route(s.cfg.Rules, t); ok {
 			t.Group, t.Assignee, routed, how = r.Group, r.Assignee, true, "rule "+r.Name
+			if t.Assignee != "" && s.cfg.Targets != nil {
+				// Rules name people as the settings file does (a login);
+				// tickets carry the agent's id.
+				id, err := s.cfg.Targets.Agent(ctx, t.Assignee)
+				switch {
+				case errors.Is(err, ErrNotFound):
+					s.log.WarnContext(ctx, "dispatch rule names nobody", "rule", r.Name, "assignee", t.Assignee)
+					t.Assignee = ""
+				case err != nil:
+					return nil, fmt.Errorf("rule %s: assignee: %w", r.Name, err)
+				default:
+					t.Assignee = id
+				}
+			}
 		}
 	}
 	action := Pool
@@ -223,6 +249,26 @@ func (s *Service) Get(ctx context.Context, actor Actor, id int64) (*Ticket, erro
 	return t, nil
 }
 
+// IDByNumber finds the id of the ticket numbered number (the number staff
+// and customers quote), for any staff member.
+func (s *Service) IDByNumber(ctx context.Context, actor Actor, number string) (int64, error) {
+	if !ValidNumber(number) {
+		return 0, fieldErr("number", "not a ticket number")
+	}
+	var t *Ticket
+	err := s.repo.InTx(ctx, func(tx Tx) (err error) {
+		t, err = tx.ByNumber(ctx, number)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if !actor.mayRead(t) {
+		return 0, ErrNotFound
+	}
+	return t.ID, nil
+}
+
 // Detail is a ticket with its notes, history and outbox messages.
 type Detail struct {
 	Ticket   *Ticket      `json:"ticket"`
@@ -263,6 +309,12 @@ func (s *Service) Search(ctx context.Context, actor Actor, f Filter) ([]*Ticket,
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
+	}
+	if f.Assignee != "" && s.cfg.Targets != nil {
+		// A caller may name the person as it knows them (a login).
+		if id, err := s.cfg.Targets.Agent(ctx, f.Assignee); err == nil {
+			f.Assignee = id
+		}
 	}
 	var out []*Ticket
 	err := s.repo.InTx(ctx, func(tx Tx) (err error) {
@@ -325,14 +377,21 @@ func (s *Service) do(ctx context.Context, actor Actor, id int64, cmd Command) (*
 		} else if t, err = tx.Lock(ctx, id); err != nil {
 			return err
 		}
+		// Permission before version: a caller who may not act learns
+		// nothing from a conflict.
+		if !actor.may(cmd.Action, t) {
+			return ErrForbidden
+		}
 		if cmd.Version != 0 && cmd.Version != t.Version {
 			return fmt.Errorf("ticket %d has version %d, not %d: %w", id, t.Version, cmd.Version, ErrConflict)
 		}
 		if cmd.Action == Claim && t.Status != Pooled && t.Assignee != "" && actor.in(t.Group) {
 			return ErrAlreadyClaimed
 		}
-		if !actor.may(cmd.Action, t) {
-			return ErrForbidden
+		if cmd.Action == Dispatch {
+			if cmd.Group, cmd.Assignee, err = s.targets(ctx, cmd.Group, cmd.Assignee); err != nil {
+				return err
+			}
 		}
 		before := t.Clone()
 		if err := step(t, cmd, actor, now); err != nil {
@@ -523,7 +582,7 @@ func (s *Service) now() time.Time { return s.clock.Now().Truncate(time.Microseco
 // Watch adds the caller to the ticket's watchers (on) or removes it: watchers
 // are told of every status change made by someone else.
 func (s *Service) Watch(ctx context.Context, actor Actor, id int64, on bool) (*Ticket, error) {
-	if actor.Role == "" || actor.Role == SystemRole {
+	if actor.Role == "" {
 		return nil, ErrForbidden
 	}
 	var t *Ticket
@@ -564,4 +623,33 @@ func (s *Service) Watch(ctx context.Context, actor Actor, id int64, on bool) (*T
 		return nil, err
 	}
 	return t, nil
+}
+
+// Targets knows the groups and the staff tickets are dispatched to. Staff
+// are named on tickets by their stable agent id; Agent maps what a caller
+// typed (an id, or a login at the API's edge) to that id.
+type Targets interface {
+	Group(name string) bool
+	Agent(ctx context.Context, ref string) (id string, err error) // ErrNotFound when nobody
+}
+
+// targets checks dispatch targets and returns the assignee's id.
+func (s *Service) targets(ctx context.Context, group, assignee string) (string, string, error) {
+	if s.cfg.Targets == nil {
+		return group, assignee, nil
+	}
+	if group != "" && !s.cfg.Targets.Group(group) {
+		return "", "", fieldErr("group", "no group %q", group)
+	}
+	if assignee != "" {
+		id, err := s.cfg.Targets.Agent(ctx, assignee)
+		if errors.Is(err, ErrNotFound) {
+			return "", "", fieldErr("assignee", "no agent %q", assignee)
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("assignee: %w", err)
+		}
+		assignee = id
+	}
+	return group, assignee, nil
 }

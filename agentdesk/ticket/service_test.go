@@ -563,8 +563,14 @@ func TestWatchers(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("bob's messages:\ngot  %q\nwant %q", got, want)
 	}
-	if _, err := d.Watch(ctx, ticket.Actor{ID: "eoms", Role: ticket.SystemRole}, tk.ID, true); !errors.Is(err, ticket.ErrForbidden) {
+	// docs/tickets.md: systems may do everything but dispatch and merge;
+	// watching was refused to them.
+	w, err := d.Watch(ctx, ticket.Actor{ID: "api:eoms", Role: ticket.SystemRole}, tk.ID, true)
+	if err != nil || !slices.Contains(w.Watchers, "api:eoms") {
 		t.Errorf("system watching: got %v", err)
+	}
+	if _, err := d.Watch(ctx, ticket.Actor{ID: "x"}, tk.ID, true); !errors.Is(err, ticket.ErrForbidden) {
+		t.Errorf("no role watching: got %v", err)
 	}
 }
 

@@ -7,12 +7,21 @@
 // second.
 //
 //	hotline-load -agents 5000 -customers 200 -duration 20s
+//
+// With -url it loads a running `hotline serve` on loopback instead; its
+// agents are created beforehand, into the center's store, by
+//
+//	hotline-load seed -data-dir DIR -agents 10000 -password PASSWORD
+//	hotline serve --data-dir DIR ...
+//	hotline-load -url http://127.0.0.1:8080 -password PASSWORD -agents 10000 -customers 200
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,6 +36,13 @@ const (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "seed" {
+		if err := seed(context.Background(), os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-load seed:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
 		if err := serve(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "hotline-load serve:", err)
@@ -39,6 +55,9 @@ func main() {
 	flag.IntVar(&cfg.customers, "customers", 100, fmt.Sprintf("concurrent chat customers (≤ %d)", maxCustomers))
 	flag.IntVar(&cfg.messages, "messages", 5, "messages each way per chat")
 	flag.DurationVar(&cfg.duration, "duration", 20*time.Second, fmt.Sprintf("length of the traffic phase (≤ %v)", maxDuration))
+	url := flag.String("url", "", "load a running `hotline serve` at this base URL (loopback only; agents from `hotline-load seed`) instead of a child test center")
+	password := flag.String("password", "", "the seeded load agents' password (with -url)")
+	offer := flag.Duration("offer-timeout", 15*time.Second, "the center's acd offer timeout (with -url): an offer was made at its expiry minus this")
 	flag.Parse()
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "hotline-load:", err)
@@ -48,12 +67,33 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, cfg.duration+3*time.Minute)
 	defer cancel()
-	rep, err := run(ctx, cfg, spawn)
+	start := spawn
+	if *url != "" {
+		if err := loopback(*url); err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-load:", err)
+			os.Exit(2)
+		}
+		start = attach(*url, *password, *offer)
+	}
+	rep, err := run(ctx, cfg, start)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hotline-load:", err)
 		os.Exit(1)
 	}
 	rep.print(os.Stdout)
+}
+
+// loopback refuses a URL that is not this machine: load stays local.
+func loopback(raw string) error {
+	u, err := neturl.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT", raw)
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-url %q: only loopback addresses are loaded", raw)
+	}
+	return nil
 }
 
 type config struct {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime"
 	"strconv"
@@ -44,6 +45,9 @@ func serve(args []string) error {
 	mux.HandleFunc("GET /mem", func(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(measure())
 	})
+	// Profiles of the server under load, on the loopback probe only.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	probe := &http.Server{Addr: "127.0.0.1:0", Handler: mux}
 	ln, err := listen(probe.Addr)
 	if err != nil {

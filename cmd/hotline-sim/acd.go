@@ -26,9 +26,12 @@ type acdParams struct {
 	Aging       float64 `json:"aging_s"`
 }
 
-func parseACDFlags(args []string, stderr io.Writer) (acdParams, error) {
+// parseACDFlags reads acd's flags. Asked for help (-h, --help), it lists
+// them on stdout and returns flag.ErrHelp; errors go to stderr.
+func parseACDFlags(args []string, stdout, stderr io.Writer) (acdParams, error) {
 	fs := flag.NewFlagSet("acd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	var p acdParams
 	fs.IntVar(&p.Agents, "agents", 10, "agents logged in and ready")
 	fs.Float64Var(&p.Rate, "rate", 100, "Poisson arrivals per hour")
@@ -44,6 +47,15 @@ func parseACDFlags(args []string, stderr io.Writer) (acdParams, error) {
 	fs.Float64Var(&p.WrapUp, "wrap-up", 0, "after-contact work in seconds (fixed)")
 	fs.Float64Var(&p.Aging, "aging", 0, "seconds of wait worth one priority point; 0 = strict priority")
 	if err := fs.Parse(args); err != nil {
+		out := stderr
+		if errors.Is(err, flag.ErrHelp) {
+			out = stdout
+		} else {
+			fmt.Fprintln(stderr, "hotline-sim acd:", err)
+		}
+		fmt.Fprintln(out, "Usage: hotline-sim acd [flags]\n\nSimulates the ACD under Poisson traffic on virtual time and prints one JSON\nreport compared with Erlang C (no abandonment) or Erlang A.\n\nFlags:")
+		fs.SetOutput(out)
+		fs.PrintDefaults()
 		return p, err
 	}
 	if p.Warmup < 0 {

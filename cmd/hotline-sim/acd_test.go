@@ -133,3 +133,31 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// Regression (issue 9): --help listed nothing and exited 2.
+func TestHelpListsAndExitsZero(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--help"}, []string{"acd", "hotline-sim acd --help"}},
+		{[]string{"-h"}, []string{"acd"}},
+		{[]string{"help"}, []string{"acd"}},
+		{[]string{"acd", "--help"}, []string{"-agents", "-rate", "-aht", "-patience", "-runs", "Erlang"}},
+		{[]string{"acd", "-h"}, []string{"-agents"}},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tt.args, &out, &errb); code != 0 {
+			t.Errorf("%v: exit %d, want 0 (stderr %q)", tt.args, code, errb.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%v: stdout %q lacks %q", tt.args, out.String(), w)
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"acd", "--agnets", "3"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "-agents") {
+		t.Errorf("a misspelt flag: exit %d, stderr %q; want 2 and the flag list", code, errb.String())
+	}
+}

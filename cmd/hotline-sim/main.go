@@ -6,10 +6,22 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 )
+
+const usage = `hotline-sim drives Hotline's domain packages on virtual time.
+
+Usage:
+  hotline-sim acd [flags]   simulate the ACD under Poisson traffic and compare
+                            with Erlang C / Erlang A; prints one JSON report
+  hotline-sim help          this text (also -h, --help)
+
+Run 'hotline-sim acd --help' for the flags of acd.
+`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -17,12 +29,18 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: hotline-sim acd [flags]  (hotline-sim acd -h lists the flags)")
+		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
 	case "acd":
-		p, err := parseACDFlags(args[1:], stderr)
+		p, err := parseACDFlags(args[1:], stdout, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // the flags were listed on stdout, as asked
+		}
 		if err != nil {
 			return 2
 		}
@@ -39,6 +57,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(stderr, "hotline-sim: unknown subcommand %q\n", args[0])
+	fmt.Fprintf(stderr, "hotline-sim: unknown subcommand %q\n\n%s", args[0], usage)
 	return 2
 }

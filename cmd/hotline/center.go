@@ -16,6 +16,7 @@ import (
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/internal/transcript"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
 )
@@ -188,6 +189,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		return fmt.Errorf("http.trusted_proxies: %w", err)
 	}
 	ticketForm := agentdesk.TicketFormFrom(d.tickets.settings.Settings)
+	transcripts := transcript.NewWriter(d.store, transcript.Options{Retention: cfg.Desk.TranscriptRetention,
+		Logger: d.log.With("component", "transcript")})
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock,
 		Tickets: d.tickets.service, Flows: d.flows.library(),
@@ -202,6 +205,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		Publish: func(e event.Event) {
 			_, _ = d.bus.Publish(context.Background(), e)
 		},
+		Transcripts:          transcripts,
 		OfferTimeout:         cfg.ACD.OfferTimeout,
 		WrapUp:               cfg.ACD.WrapUp,
 		IdleLogout:           cfg.Auth.SessionIdleTimeout,
@@ -241,15 +245,22 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 	})
 	wg.Go(func() { d.tickets.run(gwCtx, d.log) })
+	// The transcript writer outlives the gateway, so the last messages of
+	// a drain are stored.
+	trCtx, stopTranscripts := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Go(func() { transcripts.Run(trCtx) })
 	wg.Go(func() {
 		<-ctx.Done()
 		stopGateway()
 		<-gwDone
+		stopTranscripts()
 		stopEngine()
 	})
 	ready()
 	core.run(engineCtx)
 	stopGateway()
+	<-gwDone
+	stopTranscripts()
 	wg.Wait()
 	return nil
 }

@@ -181,7 +181,9 @@ func TestServeProbesAndShutdownLeaveNothingBehind(t *testing.T) {
 // just after the listener) and returns the body.
 func waitReady(t *testing.T, base string) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// A liveness bound, not a speed target: startup seeds the demo with
+	// argon2id hashes, slow under -race on a loaded machine.
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		code, body := get(t, base+"/readyz")
 		if code == 200 {
@@ -338,7 +340,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		resp, err := client.Get("http://127.0.0.1:" + port + "/readyz")
 		if err == nil {

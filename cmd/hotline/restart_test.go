@@ -59,7 +59,7 @@ func startNode(t *testing.T, args string) *node {
 // until polls cond: the child process runs on the wall clock.
 func (n *node) until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: timed out\n%s", what, n.stderr)

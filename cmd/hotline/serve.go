@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,10 +122,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	tickets.routes(mux, authSvc)
 	flowSet.routes(mux, authSvc)
 	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
+	contactRoutes(mux, authSvc, st)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
 	pages := &lateHandler{}
-	for _, p := range []string{"/desk/", "/board/", "/chat/", "/common/", "/ws/desk", "/ws/chat"} {
+	// Which sites may frame the pages (clickjacking): http.frame_ancestors;
+	// the chat page also the sites that embed its widget.
+	framed := httpapi.FrameAncestors(cfg.HTTP.FrameAncestors, pages)
+	chatSources := slices.Clone(cfg.HTTP.FrameAncestors)
+	if len(cfg.Desk.AllowedOrigins) > 0 {
+		chatSources = append(slices.DeleteFunc(chatSources, func(s string) bool { return s == "'none'" }), cfg.Desk.AllowedOrigins...)
+	}
+	chatFramed := httpapi.FrameAncestors(chatSources, pages)
+	for _, p := range []string{"/desk/", "/board/", "/common/"} {
+		mux.Handle(p, framed)
+	}
+	mux.Handle("/chat/", chatFramed)
+	for _, p := range []string{"/ws/desk", "/ws/chat"} {
 		mux.Handle(p, pages)
 	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/agentdesk/ticket/notify"
 	"github.com/hotline10000/hotline/agentdesk/ticket/rest"
@@ -94,6 +95,8 @@ func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logge
 		return nil, fmt.Errorf("tickets.settings_file (%s): %w", source, err)
 	}
 	tcfg.Logger = log
+	staff := ticketStaff{st: st, dir: f.Directory, groups: agentdesk.TicketFormFrom(f.Settings).Groups}
+	tcfg.Directory, tcfg.Targets = staff, staff
 	tcfg.Publish = func(e ticket.Event) {
 		_, _ = bus.Publish(context.Background(), event.Event{Type: event.Type(e.Kind), At: e.At, Actor: e.Actor, Data: e})
 	}

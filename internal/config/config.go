@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // center.time_zone loads without /usr/share/zoneinfo
+
+	"github.com/hotline10000/hotline/internal/dsn"
 )
 
 // Config is the whole configuration of a Hotline node.
@@ -29,6 +31,7 @@ type Config struct {
 		ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" doc:"Time a client has to send request headers."`
 		ShutdownTimeout   time.Duration `yaml:"shutdown_timeout" doc:"How long a graceful shutdown waits for requests in flight before closing them."`
 		MaxBodyBytes      int64         `yaml:"max_body_bytes" doc:"Largest request body the JSON API accepts."`
+		FrameAncestors    []string      `yaml:"frame_ancestors" doc:"Sites that may show the desk, board and chat pages in a frame (CSP frame-ancestors sources: 'self', 'none', https://host); the chat page also allows desk.allowed_origins, which embed the widget."`
 		TrustedProxies    []string      `yaml:"trusted_proxies" doc:"Reverse proxies and load balancers (addresses or CIDR prefixes) whose X-Forwarded-For is believed for the client address of per-address limits; empty: the socket's peer is the client."`
 	} `yaml:"http"`
 
@@ -67,9 +70,10 @@ type Config struct {
 	} `yaml:"center"`
 
 	Desk struct {
-		AllowedOrigins       []string `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
-		ChatStartsPerAddress int      `yaml:"chat_starts_per_address" doc:"New web chats one client address may start per minute (token bucket; see http.trusted_proxies for clients behind a proxy)."`
-		ChatStartBurst       int      `yaml:"chat_start_burst" doc:"New web chats one client address may start at once before chat_starts_per_address applies."`
+		AllowedOrigins       []string      `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
+		ChatStartsPerAddress int           `yaml:"chat_starts_per_address" doc:"New web chats one client address may start per minute (token bucket; see http.trusted_proxies for clients behind a proxy)."`
+		ChatStartBurst       int           `yaml:"chat_start_burst" doc:"New web chats one client address may start at once before chat_starts_per_address applies."`
+		TranscriptRetention  time.Duration `yaml:"transcript_retention" doc:"How long chat transcripts are kept; older messages are purged hourly (0: kept for good)."`
 	} `yaml:"desk"`
 
 	IVR struct {
@@ -107,6 +111,7 @@ func Default() Config {
 	c.HTTP.ReadHeaderTimeout = 10 * time.Second
 	c.HTTP.ShutdownTimeout = 15 * time.Second
 	c.HTTP.MaxBodyBytes = 1 << 20
+	c.HTTP.FrameAncestors = []string{"'self'"}
 	c.Database.MaxConns = 10
 	c.Database.MigrateOnStart = true
 	c.Database.LockTimeout = 30 * time.Second
@@ -129,6 +134,7 @@ func Default() Config {
 	c.Center.TimeZone = "Asia/Shanghai"
 	c.Desk.ChatStartsPerAddress = 30
 	c.Desk.ChatStartBurst = 10
+	c.Desk.TranscriptRetention = 180 * 24 * time.Hour
 	c.IVR.PINMaxFailures = 5
 	c.IVR.PINWindow = 15 * time.Minute
 	c.IVR.PINLock = 30 * time.Minute
@@ -188,12 +194,13 @@ func (c *Config) Validate() error {
 		bad("http.max_body_bytes", fmt.Sprint(c.HTTP.MaxBodyBytes), "must be at least 1024")
 	}
 	if u := c.Database.URL; u != "" {
+		// Shown with its password masked, whatever form it was written in.
 		p, err := url.Parse(u)
 		switch {
 		case err != nil:
-			bad("database.url", "(hidden)", "not a URL")
+			bad("database.url", dsn.Redact(u), "not a URL")
 		case p.Scheme != "postgres" && p.Scheme != "postgresql":
-			bad("database.url", p.Redacted(), "want a postgres:// URL, or empty for the embedded store")
+			bad("database.url", dsn.Redact(u), "want a postgres:// URL, or empty for the embedded store")
 		}
 	}
 	if c.Database.MaxConns < 1 || c.Database.MaxConns > 1000 {
@@ -256,8 +263,17 @@ func (c *Config) Validate() error {
 	if c.Desk.ChatStartsPerAddress < 1 {
 		bad("desk.chat_starts_per_address", fmt.Sprint(c.Desk.ChatStartsPerAddress), "must be at least 1")
 	}
+	if c.Desk.TranscriptRetention < 0 {
+		bad("desk.transcript_retention", c.Desk.TranscriptRetention.String(), "must not be negative")
+	}
 	if c.Desk.ChatStartBurst < 1 {
 		bad("desk.chat_start_burst", fmt.Sprint(c.Desk.ChatStartBurst), "must be at least 1")
+	}
+	for _, src := range c.HTTP.FrameAncestors {
+		if src == "" || strings.ContainsAny(src, " \t;,'\"") && src != "'self'" && src != "'none'" ||
+			src == "'none'" && len(c.HTTP.FrameAncestors) > 1 {
+			bad("http.frame_ancestors", src, "want 'self', 'none' (alone), or sources such as https://example.com")
+		}
 	}
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {

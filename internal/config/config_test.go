@@ -174,3 +174,42 @@ func FuzzYAML(f *testing.F) {
 		_ = loadYAML(&c, "fuzz.yaml", []byte(body)) // must not panic
 	})
 }
+
+// Regression (issue 9): a database password never appears in an error,
+// whatever form the connection string takes.
+func TestDatabasePasswordNeverInErrors(t *testing.T) {
+	const pw = "Pa55wordX"
+	for _, u := range []string{
+		"mysql://root:" + pw + "@db/x",
+		"mysql://db/x?user=root&password=" + pw,
+		"host=db user=hotline password=" + pw + " dbname=hotline",
+		"host=db password='" + pw + " x'",
+		"postgres://u:" + pw + "@db:port/x",
+		"postgres://u:" + pw + "@[::1/x",
+	} {
+		_, _, err := Load(nil, env(map[string]string{"HOTLINE_DATABASE_URL": u}))
+		if err == nil {
+			t.Errorf("%s: no error", u)
+			continue
+		}
+		if strings.Contains(err.Error(), pw) || !strings.Contains(err.Error(), "database.url") {
+			t.Errorf("error %q shows the password or hides the key", err)
+		}
+	}
+}
+
+func TestFrameAncestors(t *testing.T) {
+	c, _, err := Load(nil, env(nil))
+	if err != nil || len(c.HTTP.FrameAncestors) != 1 || c.HTTP.FrameAncestors[0] != "'self'" {
+		t.Fatalf("default frame_ancestors %q %v, want 'self'", c.HTTP.FrameAncestors, err)
+	}
+	c, _, err = Load([]string{"--http-frame-ancestors", "'self',https://crm.example.com"}, env(nil))
+	if err != nil || len(c.HTTP.FrameAncestors) != 2 {
+		t.Fatalf("flag: %q %v", c.HTTP.FrameAncestors, err)
+	}
+	for _, bad := range []string{"'none',https://x.example", "https://a.example; script-src *"} {
+		if _, _, err := Load(nil, env(map[string]string{"HOTLINE_HTTP_FRAME_ANCESTORS": bad})); err == nil || !strings.Contains(err.Error(), "http.frame_ancestors") {
+			t.Errorf("%q: got %v, want an http.frame_ancestors error", bad, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -76,4 +77,26 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFrameAncestors(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'") // a page setting its own
+		w.Write([]byte("<html>"))
+	})
+	for _, tt := range []struct {
+		sources []string
+		want    string
+	}{
+		{[]string{"'self'"}, "frame-ancestors 'self'"},
+		{[]string{"'self'", "https://shop.example.com"}, "frame-ancestors 'self' https://shop.example.com"},
+		{nil, "frame-ancestors 'none'"},
+	} {
+		rec := httptest.NewRecorder()
+		FrameAncestors(tt.sources, ok).ServeHTTP(rec, httptest.NewRequest("GET", "/desk/", nil))
+		got := rec.Header().Values("Content-Security-Policy")
+		if len(got) != 2 || got[1] != tt.want || got[0] != "default-src 'self'" {
+			t.Errorf("%v: got %q, want %q and the page's own policy", tt.sources, got, tt.want)
+		}
+	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/hotline10000/hotline/internal/dsn"
 )
 
 // Dialect names a backend.
@@ -149,7 +151,9 @@ func openSQLite(ctx context.Context, o Options) (*Store, error) {
 func openPostgres(ctx context.Context, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(o.URL)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres store: parse database URL: %w", err)
+		// The parser's error may quote the URL: its text is scrubbed, and
+		// the error is not wrapped, so no caller prints the original.
+		return nil, fmt.Errorf("open postgres store %s: parse database URL: %s", redactURL(o.URL), dsn.Scrub(err.Error(), o.URL))
 	}
 	if o.MaxConns > 0 {
 		cfg.MaxConns = int32(o.MaxConns)
@@ -159,11 +163,11 @@ func openPostgres(ctx context.Context, o Options) (*Store, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres store %s: %w", redactURL(o.URL), err)
+		return nil, &scrubbedError{msg: fmt.Sprintf("open postgres store %s: %s", redactURL(o.URL), dsn.Scrub(err.Error(), o.URL)), err: err}
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open postgres store %s: %w", redactURL(o.URL), err)
+		return nil, &scrubbedError{msg: fmt.Sprintf("open postgres store %s: %s", redactURL(o.URL), dsn.Scrub(err.Error(), o.URL)), err: err}
 	}
 	return &Store{
 		dialect: Postgres,
@@ -234,14 +238,19 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 	}
 }
 
-// redactURL hides the password of a database URL for messages and logs.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
+// redactURL hides the password of a database URL or connection string,
+// in any form (user:password@, ?password=, password=…), for messages.
+func redactURL(raw string) string { return dsn.Redact(raw) }
+
+// scrubbedError is a driver's error whose text had the password masked; it
+// still unwraps to the driver's error for errors.Is and errors.As.
+type scrubbedError struct {
+	msg string
+	err error
 }
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // ts normalises a time for storage: UTC, microsecond precision, which both
 // backends keep exactly.

@@ -23,10 +23,12 @@ func TestFromAuth(t *testing.T) {
 		ok   bool
 	}{
 		{nil, ticket.Actor{}, false},
-		{&auth.Principal{Role: auth.RoleAgent, Login: "zhang.wei"}, ticket.Actor{ID: "zhang.wei", Role: ticket.AgentRole, Groups: []string{"fault-desk"}}, true},
-		{&auth.Principal{Role: auth.RoleSupervisor, Login: "li.na"}, ticket.Actor{ID: "li.na", Role: ticket.SupervisorRole}, true},
-		{&auth.Principal{Role: auth.RoleAdmin, Login: "root"}, ticket.Actor{ID: "root", Role: ticket.SupervisorRole}, true},
-		{&auth.Principal{Role: auth.RoleIntegration, Login: "eoms"}, ticket.Actor{ID: "api:eoms", Role: ticket.SystemRole}, true},
+		// People by their stable agent id (the desk's), not their login.
+		{&auth.Principal{Role: auth.RoleAgent, AgentID: "a1", Login: "zhang.wei"}, ticket.Actor{ID: "a1", Role: ticket.AgentRole, Groups: []string{"fault-desk"}}, true},
+		{&auth.Principal{Role: auth.RoleSupervisor, AgentID: "a2", Login: "li.na"}, ticket.Actor{ID: "a2", Role: ticket.SupervisorRole}, true},
+		{&auth.Principal{Role: auth.RoleAdmin, AgentID: "a3", Login: "root"}, ticket.Actor{ID: "a3", Role: ticket.SupervisorRole}, true},
+		{&auth.Principal{Role: auth.RoleIntegration, Login: "eoms", APIKeyID: "k1"}, ticket.Actor{ID: "api:eoms", Role: ticket.SystemRole}, true},
+		{&auth.Principal{Role: auth.RoleSupervisor, Login: "ops", APIKeyID: "k2"}, ticket.Actor{ID: "api:ops", Role: ticket.SupervisorRole}, true},
 		{&auth.Principal{Role: "janitor", Login: "x"}, ticket.Actor{}, false},
 	}
 	for _, tt := range tests {

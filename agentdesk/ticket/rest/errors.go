@@ -56,6 +56,7 @@ func statusOf(code string) int {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var re *requestError
 	var fe *ticket.FieldError
+	var ffe *ticket.ForbiddenFieldError
 	body := apiError{Code: ticket.Code(err), Message: err.Error()}
 	status := statusOf(body.Code)
 	switch {
@@ -63,6 +64,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, body = re.status, re.apiError
 	case errors.As(err, &fe):
 		body.Field = fe.Field
+	case errors.As(err, &ffe):
+		body.Field = ffe.Field
 	case status == http.StatusInternalServerError:
 		h.log.ErrorContext(r.Context(), "ticket api", "method", r.Method, "path", r.URL.Path, "err", err)
 		body.Message = "internal error"

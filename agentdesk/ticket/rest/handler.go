@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -92,12 +93,35 @@ func New(svc *ticket.Service, identify ticket.Identify, o Options) *Handler {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+// pathID reads {id}: a ticket id, or a ticket number (the 14 digits staff
+// and customers quote), looked up as the caller.
+func (h *Handler) pathID(r *http.Request, a ticket.Actor) (int64, error) {
+	v := r.PathValue("id")
+	if ticket.ValidNumber(v) {
+		return h.svc.IDByNumber(r.Context(), a, v)
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, badField("id", "not a ticket id")
+		return 0, badField("id", "not a ticket id or number")
 	}
 	return id, nil
+}
+
+// location is the absolute URL of ticket id, beside the collection the
+// request was sent to (the API may be mounted under any prefix).
+func location(r *http.Request, id int64) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	path := r.RequestURI
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || path[0] != '/' {
+		path = r.URL.Path // a client-side request (tests)
+	}
+	return (&url.URL{Scheme: scheme, Host: r.Host, Path: strings.TrimSuffix(path, "/") + "/" + strconv.FormatInt(id, 10)}).String()
 }
 
 // ifMatch reads a version from an If-Match header ("3" or 3).
@@ -122,7 +146,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, a ticket.Actor)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "tickets/"+strconv.FormatInt(t.ID, 10))
+	w.Header().Set("Location", location(r, t.ID))
 	w.Header().Set("ETag", etag(t))
 	if replay {
 		w.Header().Set("Idempotent-Replayed", "true")
@@ -136,7 +160,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, a ticket.Actor)
 func etag(t *ticket.Ticket) string { return `"` + strconv.FormatInt(t.Version, 10) + `"` }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, a ticket.Actor) error {
-	id, err := pathID(r)
+	id, err := h.pathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -175,7 +199,7 @@ func (h *Handler) shortcut(action ticket.Action) func(http.ResponseWriter, *http
 }
 
 func (h *Handler) do(w http.ResponseWriter, r *http.Request, a ticket.Actor, cmd ticket.Command) error {
-	id, err := pathID(r)
+	id, err := h.pathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -201,7 +225,7 @@ type noteRequest struct {
 }
 
 func (h *Handler) comment(w http.ResponseWriter, r *http.Request, a ticket.Actor) error {
-	id, err := pathID(r)
+	id, err := h.pathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -218,7 +242,7 @@ func (h *Handler) comment(w http.ResponseWriter, r *http.Request, a ticket.Actor
 }
 
 func (h *Handler) urge(w http.ResponseWriter, r *http.Request, a ticket.Actor) error {
-	id, err := pathID(r)
+	id, err := h.pathID(r, a)
 	if err != nil {
 		return err
 	}
@@ -343,7 +367,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) error {
 // watch serves POST (start watching) and DELETE (stop) on /tickets/{id}/watch.
 func (h *Handler) watch(on bool) func(http.ResponseWriter, *http.Request, ticket.Actor) error {
 	return func(w http.ResponseWriter, r *http.Request, a ticket.Actor) error {
-		id, err := pathID(r)
+		id, err := h.pathID(r, a)
 		if err != nil {
 			return err
 		}

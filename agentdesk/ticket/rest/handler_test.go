@@ -32,6 +32,7 @@ func apiClock(t testing.TB) (*httptest.Server, *tickettest.Clock) {
 	svc, err := ticket.NewService(tickettest.NewMemory(), clock, ticket.Config{
 		Calendar: tickettest.Always{},
 		Rules:    []ticket.Rule{{Name: "all", Group: "fault-desk"}},
+		Targets:  targets{},
 		SLA:      ticket.SLAConfig{Policies: []ticket.Policy{{Name: "all", Resolution: 8 * time.Hour}}},
 		Logger:   slog.New(slog.DiscardHandler),
 	})
@@ -56,6 +57,20 @@ func apiClock(t testing.TB) (*httptest.Server, *tickettest.Clock) {
 	srv := httptest.NewServer(http.StripPrefix("/api/v1", auth))
 	t.Cleanup(srv.Close)
 	return srv, clock
+}
+
+// targets: the groups fault-desk and billing; agents by id, or by login
+// ("login.<id>") as a caller at the edge may name them.
+type targets struct{}
+
+func (targets) Group(name string) bool { return name == "fault-desk" || name == "billing" }
+func (targets) Agent(_ context.Context, ref string) (string, error) {
+	ref = strings.TrimPrefix(ref, "login.")
+	switch ref {
+	case "alice", "bob", "carol", "lead1", "sup":
+		return ref, nil
+	}
+	return "", ticket.ErrNotFound
 }
 
 const (
@@ -116,7 +131,7 @@ const draft = `{"type":"fault","category":"broadband","subject":"<script>alert(1
 func TestCreateGetAndEscaping(t *testing.T) {
 	srv := api(t)
 	r := call(t, srv, alice, "POST", "/tickets", draft, "Idempotency-Key", "k-1")
-	if r.status != http.StatusCreated || r.header.Get("ETag") != `"1"` || r.header.Get("Location") != "tickets/1" {
+	if r.status != http.StatusCreated || r.header.Get("ETag") != `"1"` || r.header.Get("Location") != srv.URL+"/api/v1/tickets/1" {
 		t.Fatalf("create: got %d %v %s", r.status, r.header, r.body)
 	}
 	if strings.Contains(r.body, "<script>") || !strings.Contains(r.body, `\u003cscript\u003e`) {
@@ -369,4 +384,115 @@ func FuzzStatusCheck(f *testing.F) {
 			t.Fatalf("staff fields in the customer view for %q: %s", body, r.body)
 		}
 	})
+}
+
+// Regression (issue 9): agents created tickets already dispatched to any
+// group and person, even ones that do not exist.
+func TestCreateDispatchFields(t *testing.T) {
+	srv := api(t)
+	with := func(fields string) string {
+		return strings.Replace(draft, `"channel":"phone"`, `"channel":"phone",`+fields, 1)
+	}
+	cases := []struct {
+		name, actor, fields string
+		status              int
+		field               string
+	}{
+		{"agent picks a group", alice, `"group":"billing"`, 403, "group"},
+		{"agent picks a person", alice, `"group":"fault-desk","assignee":"alice"`, 403, "group"},
+		{"system picks a group", "api:eoms system", `"group":"billing"`, 403, "group"},
+		{"lead outside its groups", "lead1 lead fault-desk", `"group":"billing"`, 403, "group"},
+		{"unknown group", sup, `"group":"nowhere"`, 400, "group"},
+		{"unknown person", sup, `"group":"billing","assignee":"mallory"`, 400, "assignee"},
+		{"lead in its group", "lead1 lead fault-desk", `"group":"fault-desk","assignee":"bob"`, 201, ""},
+		{"supervisor by login", sup, `"group":"billing","assignee":"login.carol"`, 201, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, srv, c.actor, "POST", "/tickets", with(c.fields))
+			if r.status != c.status {
+				t.Fatalf("got %d %s, want %d", r.status, r.body, c.status)
+			}
+			if c.status >= 400 {
+				if _, f := r.errField(t); f != c.field {
+					t.Errorf("error names field %q, want %q: %s", f, c.field, r.body)
+				}
+			}
+		})
+	}
+	// The person is stored by id, whatever the caller typed.
+	r := call(t, srv, sup, "GET", "/tickets?assignee=carol", "")
+	if ts := r.json(t)["tickets"].([]any); len(ts) != 1 || ts[0].(map[string]any)["status"] != "assigned" {
+		t.Errorf("dispatched by login: %s", r.body)
+	}
+	// The dispatch action checks its targets too.
+	call(t, srv, alice, "POST", "/tickets", draft)
+	if r := call(t, srv, sup, "POST", "/tickets/3/dispatch", `{"group":"nowhere"}`); r.status != 400 {
+		t.Errorf("dispatch to an unknown group: got %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, sup, "POST", "/tickets/3/dispatch", `{"group":"billing","assignee":"mallory"}`); r.status != 400 {
+		t.Errorf("dispatch to an unknown person: got %d %s", r.status, r.body)
+	}
+}
+
+// Regression (issue 9): GET /tickets/{number} as documented, the absolute
+// Location, permission before version, and API keys may watch.
+func TestTicketAPIAsDocumented(t *testing.T) {
+	srv := api(t)
+	r := call(t, srv, alice, "POST", "/tickets", draft)
+	loc := r.header.Get("Location")
+	if !strings.HasPrefix(loc, "http://") {
+		t.Fatalf("Location %q is not absolute", loc)
+	}
+	req, _ := http.NewRequest("GET", loc, nil)
+	req.Header.Set("X-Actor", bob)
+	res, err := srv.Client().Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET Location: %v %v", res, err)
+	}
+	res.Body.Close()
+	g := call(t, srv, bob, "GET", "/tickets/20261123000001", "")
+	if tk, _ := g.json(t)["ticket"].(map[string]any); g.status != 200 || tk["id"] != 1.0 {
+		t.Errorf("by number: got %d %s", g.status, g.body)
+	}
+	if r := call(t, srv, bob, "GET", "/tickets/20261123000099", ""); r.status != 404 {
+		t.Errorf("unknown number: got %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, bob, "POST", "/tickets/20261123000001/claim", ""); r.status != 200 {
+		t.Errorf("claim by number: got %d %s", r.status, r.body)
+	}
+	// An agent may not dispatch: 403, whatever version it sends.
+	if r := call(t, srv, alice, "POST", "/tickets/1/dispatch", `{"group":"billing"}`, "If-Match", `"1"`); r.status != http.StatusForbidden {
+		t.Errorf("agent dispatch with a stale version: got %d %s, want 403", r.status, r.body)
+	}
+	// docs/tickets.md: systems may do everything except dispatch and merge.
+	if r := call(t, srv, "api:eoms system", "POST", "/tickets/1/watch", ""); r.status != 200 || !strings.Contains(r.body, "api:eoms") {
+		t.Errorf("system watch: got %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, "api:eoms system", "POST", "/tickets/1/comments", `{"kind":"internal","body":"eoms ref 42"}`); r.status != 201 {
+		t.Errorf("system comment: got %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, "api:eoms system", "POST", "/tickets/1/merge", `{"into":1}`); r.status != 403 {
+		t.Errorf("system merge: got %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, "api:eoms system", "GET", "/tickets/export.csv", ""); r.status != 200 {
+		t.Errorf("system export: got %d %s", r.status, r.body)
+	}
+}
+
+// Regression (issue 9): the public status lookup must answer a wrong phone
+// and an unknown number alike — status, headers and body — so numbers
+// cannot be probed.
+func TestStatusWrongPhoneLikeUnknownNumber(t *testing.T) {
+	srv := api(t)
+	call(t, srv, alice, "POST", "/tickets", draft)
+	wrongPhone := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000001","phone":"13900000002"}`)
+	unknown := call(t, srv, "", "POST", "/public/ticket-status", `{"number":"20261123000077","phone":"13900000002"}`)
+	for _, r := range []reply{wrongPhone, unknown} {
+		r.header.Del("Date")
+	}
+	if wrongPhone.status != unknown.status || wrongPhone.body != unknown.body || fmt.Sprint(wrongPhone.header) != fmt.Sprint(unknown.header) {
+		t.Fatalf("wrong phone: %d %v %s\nunknown number: %d %v %s", wrongPhone.status, wrongPhone.header, wrongPhone.body,
+			unknown.status, unknown.header, unknown.body)
+	}
 }

@@ -263,7 +263,8 @@ function renderCustomer(box, p) {
   const unlock = () => S.sock.cmd('customer.unlock_pin', { contact_id: p.contact_id }).then(() => toast(t('customer.unlocked')), (e) => toast(errText(e)));
   box.replaceChildren(panelIdentity(p, unlock), kv,
     el('h3', { text: t('customer.vars') }), list(vars, ([k, v]) => [el('span', { text: k }), el('span', { text: v })]),
-    el('h3', { text: t('customer.contacts') }), list(p.contacts || [], (c) => [el('span', { text: new Date(c.started_at).toLocaleString() }), el('span', { text: c.channel + ' ' + (c.outcome || '') })]),
+    el('h3', { text: t('customer.contacts') }), list(p.contacts || [], (c) => [el('span', { text: new Date(c.started_at).toLocaleString() }), el('span', { text: c.channel + ' ' + (c.outcome || '') }),
+      ...(c.transcript ? [el('details', { class: 'transcript' }, el('summary', { text: t('customer.transcript') }), ...c.transcript.map((m) => el('div', { class: 'line ' + m.from, text: t('from.' + m.from) + ': ' + m.text })))] : [])]),
     el('h3', { text: t('customer.tickets') }), list(p.tickets || [], (x) => [el('span', { text: x.number }), el('span', { text: x.subject + ' · ' + t('status.' + x.status) })]));
 }
 

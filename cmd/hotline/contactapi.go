@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/httpapi"
+	"github.com/hotline10000/hotline/internal/store"
+)
+
+// contactRecord is GET /api/v1/contacts/{id}: a contact as the store keeps
+// it, with its chat transcript (masked input shows as dots, as in the chat).
+type contactRecord struct {
+	ID         string           `json:"id"`
+	Channel    string           `json:"channel"`
+	CustomerID string           `json:"customer_id,omitempty"`
+	ANI        string           `json:"ani,omitempty"`
+	EntryPoint string           `json:"entry_point,omitempty"`
+	QueueID    string           `json:"queue_id,omitempty"`
+	AgentID    string           `json:"agent_id,omitempty"`
+	StartedAt  time.Time        `json:"started_at"`
+	QueuedAt   *time.Time       `json:"queued_at,omitempty"`
+	AnsweredAt *time.Time       `json:"answered_at,omitempty"`
+	EndedAt    *time.Time       `json:"ended_at,omitempty"`
+	Outcome    string           `json:"outcome,omitempty"`
+	Transcript []transcriptLine `json:"transcript"`
+}
+
+type transcriptLine struct {
+	Seq      int       `json:"seq"`
+	From     string    `json:"from"` // customer, agent, bot, system
+	SenderID string    `json:"sender_id,omitempty"`
+	Text     string    `json:"text"`
+	At       time.Time `json:"at"`
+}
+
+// contactRoutes serves the contact record to supervisors.
+func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store) {
+	mux.Handle("GET /api/v1/contacts/{id}", a.Require(auth.PermSupervise, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		c, err := st.Contact(r.Context(), id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			httpapi.WriteError(w, http.StatusNotFound, "not_found", "id: no such contact")
+			return
+		case err != nil:
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "contact: store unavailable")
+			return
+		}
+		texts, err := st.Transcripts(r.Context(), id)
+		if err != nil {
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "transcript: store unavailable")
+			return
+		}
+		rec := contactRecord{ID: c.ID, Channel: string(c.Channel), CustomerID: c.CustomerID, ANI: c.ANI,
+			EntryPoint: c.EntryPoint, QueueID: c.QueueID, AgentID: c.AgentID, StartedAt: c.StartedAt,
+			QueuedAt: c.QueuedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt, Outcome: string(c.Outcome),
+			Transcript: []transcriptLine{}}
+		for _, m := range texts[id] {
+			rec.Transcript = append(rec.Transcript, transcriptLine{Seq: m.Seq, From: string(m.Sender), SenderID: m.SenderID, Text: m.Text, At: m.At})
+		}
+		httpapi.WriteJSON(w, http.StatusOK, rec)
+	})))
+}

@@ -1,0 +1,76 @@
+package transcript_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/internal/store/storetest"
+	"github.com/hotline10000/hotline/internal/transcript"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var t0 = time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
+
+// flaky fails its first writes, then passes them to the store.
+type flaky struct {
+	transcript.Store
+	mu       sync.Mutex
+	failures int
+	wrote    chan struct{}
+}
+
+func (f *flaky) AppendTranscript(ctx context.Context, msgs []store.TranscriptMessage) error {
+	f.mu.Lock()
+	fail := f.failures > 0
+	f.failures--
+	f.mu.Unlock()
+	if fail {
+		return errors.New("database restarting")
+	}
+	err := f.Store.AppendTranscript(ctx, msgs)
+	f.wrote <- struct{}{}
+	return err
+}
+
+func TestWriterStoresRetriesAndPurges(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	if err := st.AppendTranscript(ctx, []store.TranscriptMessage{{ContactID: "old", Seq: 1, Sender: store.SenderBot, Text: "x", At: t0.Add(-31 * 24 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	f := &flaky{Store: st, failures: 3, wrote: make(chan struct{}, 16)}
+	w := transcript.NewWriter(f, transcript.Options{Retention: 30 * 24 * time.Hour, Now: func() time.Time { return t0 }})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { w.Run(runCtx); close(done) }()
+	w.Keep(store.TranscriptMessage{ContactID: "c1", Seq: 1, Sender: store.SenderCustomer, Text: "hi", At: t0})
+	<-f.wrote
+	w.Keep(store.TranscriptMessage{ContactID: "c1", Seq: 2, Sender: store.SenderAgent, SenderID: "a1", Text: "hello", At: t0})
+	stop()
+	<-done
+	got, err := st.Transcripts(ctx, "c1", "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got["c1"]) != 2 || got["old"] != nil || w.Lost() != 0 {
+		t.Fatalf("got %+v (lost %d), want c1's two messages and the old one purged", got, w.Lost())
+	}
+}
+
+func TestWriterCountsWhatItCannotKeep(t *testing.T) {
+	st := storetest.SQLite(t)
+	var lost int
+	w := transcript.NewWriter(st, transcript.Options{Buffer: 1, OnLost: func(n int) { lost += n }})
+	w.Keep(store.TranscriptMessage{ContactID: "c1", Seq: 1, Sender: store.SenderBot, Text: "a", At: t0})
+	w.Keep(store.TranscriptMessage{ContactID: "c1", Seq: 2, Sender: store.SenderBot, Text: "b", At: t0})
+	if lost != 1 || w.Lost() != 1 {
+		t.Fatalf("lost: got %d, want 1 (counted, not silent)", lost)
+	}
+}
