@@ -35,6 +35,52 @@ var eventKindNames = []string{"", "queued", "offered", "accepted", "rejected", "
 
 func (k EventKind) String() string { return enumName(eventKindNames, int(k)) }
 
+// Event type names in the event log: the stored contract (docs/events.md).
+const (
+	TypeQueued             = "acd.queued"
+	TypeOffered            = "acd.offered"
+	TypeAccepted           = "acd.accepted"
+	TypeRejected           = "acd.rejected"
+	TypeOfferTimeout       = "acd.offer_timeout"
+	TypeOfferWithdrawn     = "acd.offer_withdrawn"
+	TypeAnswered           = "acd.answered"
+	TypeEnded              = "acd.ended"
+	TypeAbandoned          = "acd.abandoned"
+	TypeLost               = "acd.lost"
+	TypeTransferred        = "acd.transferred"
+	TypeStepReached        = "acd.step_reached"
+	TypeCallbackRequested  = "acd.callback_requested"
+	TypeConsultStarted     = "acd.consult_started"
+	TypeConsultEnded       = "acd.consult_ended"
+	TypeWrapUpStarted      = "acd.wrap_up_started"
+	TypeWrapUpEnded        = "acd.wrap_up_ended"
+	TypeAgentStateChanged  = "acd.agent_state_changed"
+	TypeAgentSkillsChanged = "acd.agent_skills_changed"
+)
+
+// eventTypes names each kind in the event log, indexed by kind.
+var eventTypes = []string{"", TypeQueued, TypeOffered, TypeAccepted, TypeRejected, TypeOfferTimeout,
+	TypeOfferWithdrawn, TypeAnswered, TypeEnded, TypeAbandoned, TypeLost, TypeTransferred, TypeStepReached,
+	TypeCallbackRequested, TypeConsultStarted, TypeConsultEnded, TypeWrapUpStarted, TypeWrapUpEnded,
+	TypeAgentStateChanged, TypeAgentSkillsChanged}
+
+// Type is the kind's name in the event log ("" for an unknown kind).
+func (k EventKind) Type() string {
+	if int(k) >= len(eventTypes) {
+		return ""
+	}
+	return eventTypes[k]
+}
+
+// EventKinds lists every kind, in order.
+func EventKinds() []EventKind {
+	out := make([]EventKind, 0, len(eventKindNames)-1)
+	for k := 1; k < len(eventKindNames); k++ {
+		out = append(out, EventKind(k))
+	}
+	return out
+}
+
 // MarshalText implements encoding.TextMarshaler.
 func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
@@ -80,10 +126,10 @@ type Event struct {
 	// Target is the queue or agent a transfer, overflow or consult goes to.
 	Target string `json:"target,omitempty"`
 	// Action tells the channel what to do with a lost contact.
-	Action Action `json:"action"`
+	Action Action `json:"action,omitempty"`
 	// State and PrevState describe an agent_state_changed event.
-	State     AgentState `json:"state"`
-	PrevState AgentState `json:"prev_state"`
+	State     AgentState `json:"state,omitempty"`
+	PrevState AgentState `json:"prev_state,omitempty"`
 	Reason    string     `json:"reason,omitempty"`
 	Actor     string     `json:"actor,omitempty"`
 	// By names the supervisor behind a supervisor action.

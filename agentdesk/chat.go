@@ -119,11 +119,16 @@ func (c *chat) markSeen(key string) bool {
 }
 
 func (h *hub) addMessage(c *chat, m Message) Message {
-	m.N = len(c.msgs) + 1
+	// Number after the last message, not by count: a chat restored after a
+	// restart keeps only its tail, and numbers already stored must not be
+	// handed out again (the transcript store keeps the first of a number).
+	m.N = 1
+	if n := len(c.msgs); n > 0 {
+		m.N = c.msgs[n-1].N + 1
+	}
 	if len(c.msgs) >= maxTranscript {
 		copy(c.msgs, c.msgs[1:])
 		c.msgs = c.msgs[:len(c.msgs)-1]
-		m.N = c.msgs[len(c.msgs)-1].N + 1
 	}
 	m.At = h.g.o.Clock.Now().UTC()
 	c.msgs = append(c.msgs, m)

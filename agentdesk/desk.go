@@ -471,7 +471,7 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		if err != nil {
 			return nil, acdError(err)
 		}
-		d.publish("desk.transfer_note", in.Contact, map[string]string{"queue": in.Queue, "to_agent": in.Agent, "note": in.Note})
+		d.publish(TypeTransferNote, in.Contact, TransferNote{Queue: in.Queue, ToAgent: in.Agent, Note: in.Note})
 		return nil, nil
 	case "transfer.targets":
 		var in contactRef
@@ -509,7 +509,7 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		if err := e.EndWrapUp(ctx, me, in.Contact); err != nil {
 			return nil, acdError(err)
 		}
-		d.publish("desk.wrap_up", in.Contact, map[string]string{"code": in.Code, "notes": in.Notes})
+		d.publish(TypeWrapUp, in.Contact, WrapUp{Code: in.Code, Notes: in.Notes})
 		return nil, nil
 	case "wrapup.extend":
 		var in struct {
@@ -551,7 +551,7 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		if err := d.ownContact(in.Contact); err != nil {
 			return nil, err
 		}
-		d.publish("desk.marketing", in.Contact, map[string]string{"offer": in.Offer, "outcome": in.Outcome})
+		d.publish(TypeMarketing, in.Contact, Marketing{Offer: in.Offer, Outcome: in.Outcome})
 		return nil, nil
 	case "ticket.create", "ticket.pool", "ticket.mine", "ticket.act", "ticket.get":
 		return d.ticketCommand(ctx, f)
@@ -692,7 +692,7 @@ func (d *deskClient) onChat(contact string, fn func(*hub, *chat) *Error) *Error 
 	return out
 }
 
-func (d *deskClient) publish(typ, contact string, data map[string]string) {
+func (d *deskClient) publish(typ, contact string, data any) {
 	if d.g.o.Publish == nil {
 		return
 	}

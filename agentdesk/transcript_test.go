@@ -1,10 +1,17 @@
 package agentdesk_test
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/internal/store"
 )
@@ -47,4 +54,45 @@ func TestChatMessagesGoToTheTranscript(t *testing.T) {
 			t.Errorf("transcript kept:\n%s\nwant a line %q", got, want)
 		}
 	}
+}
+
+// A chat restored after a restart carries only the tail of its transcript;
+// its next message is numbered after the last one kept, not by how many were
+// kept, so the transcript store does not take it for a message it has.
+func TestRestoredChatNumbersAfterItsTail(t *testing.T) {
+	kept := &keptTranscript{}
+	s := deskttest.New(t, deskttest.Options{Transcripts: kept})
+	if err := s.ACD.Enqueue(context.Background(), acd.ContactSpec{ID: "chat-long", Queue: "general", Channel: acd.Chat}); err != nil {
+		t.Fatal(err)
+	}
+	var tail []map[string]any
+	for n := 151; n <= 250; n++ {
+		tail = append(tail, map[string]any{"n": n, "from": "customer", "text": fmt.Sprint("line ", n), "at": time.Now()})
+	}
+	sum := sha256.Sum256([]byte("long-token"))
+	restored, _ := json.Marshal(map[string]any{"token_hash": hex.EncodeToString(sum[:]), "queue": "general", "transcript": tail})
+	s.Gateway.Restore(map[string]json.RawMessage{"chat-long": restored})
+	cust := dialChat(t, s, "long-token")
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cust.Want("snapshot", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "after", "text": "还在吗"})
+	for range 50 {
+		kept.mu.Lock()
+		for _, m := range kept.msgs {
+			if m.Text == "还在吗" {
+				kept.mu.Unlock()
+				if m.Seq != 251 {
+					t.Fatalf("message after the restored tail numbered %d, want 251", m.Seq)
+				}
+				return
+			}
+		}
+		kept.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the customer's message never reached the transcript")
 }

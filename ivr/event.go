@@ -17,14 +17,65 @@ func (f SinkFunc) Emit(e Event) { f(e) }
 // Event is one of the structs below; switch on the concrete type.
 type Event interface {
 	Head() Header
+	// EventType is the event's name in the event log (one of the Type*
+	// constants).
+	EventType() string
 }
+
+// Event type names: the stored event log's contract (docs/events.md).
+const (
+	TypeStarted              = "ivr.started"
+	TypeNodeEntered          = "ivr.node_entered"
+	TypeInputReceived        = "ivr.input_received"
+	TypeSelfServiceCompleted = "ivr.self_service_completed"
+	TypeAgentRequested       = "ivr.agent_requested"
+	TypeRequeued             = "ivr.requeued"
+	TypeAgentConnected       = "ivr.agent_connected"
+	TypeTicketCreated        = "ivr.ticket_created"
+	TypeSurveyResult         = "ivr.survey_result"
+	TypeAbandonedInIVR       = "ivr.abandoned_in_ivr"
+	TypeEnded                = "ivr.ended"
+)
+
+// EventType implements Event.
+func (Started) EventType() string { return TypeStarted }
+
+// EventType implements Event.
+func (NodeEntered) EventType() string { return TypeNodeEntered }
+
+// EventType implements Event.
+func (InputReceived) EventType() string { return TypeInputReceived }
+
+// EventType implements Event.
+func (SelfServiceCompleted) EventType() string { return TypeSelfServiceCompleted }
+
+// EventType implements Event.
+func (AgentRequested) EventType() string { return TypeAgentRequested }
+
+// EventType implements Event.
+func (Requeued) EventType() string { return TypeRequeued }
+
+// EventType implements Event.
+func (AgentConnected) EventType() string { return TypeAgentConnected }
+
+// EventType implements Event.
+func (TicketCreated) EventType() string { return TypeTicketCreated }
+
+// EventType implements Event.
+func (SurveyResult) EventType() string { return TypeSurveyResult }
+
+// EventType implements Event.
+func (AbandonedInIVR) EventType() string { return TypeAbandonedInIVR }
+
+// EventType implements Event.
+func (Ended) EventType() string { return TypeEnded }
 
 // Header is common to every event.
 type Header struct {
-	ContactID string
-	Time      time.Time // from the runner's Clock
-	Flow      string    // flow running when the event happened
-	Channel   ChannelKind
+	ContactID string      `json:"contact_id"`
+	Time      time.Time   `json:"time"`           // from the runner's Clock
+	Flow      string      `json:"flow,omitempty"` // flow running when the event happened
+	Channel   ChannelKind `json:"channel,omitempty"`
 }
 
 // Head returns the header.
@@ -34,36 +85,36 @@ func (h Header) Head() Header { return h }
 // denominator of EF06 ("contacts answered by the system").
 type Started struct {
 	Header
-	ANI   string
-	Entry string
-	Lang  string
+	ANI   string `json:"ani,omitempty"`
+	Entry string `json:"entry,omitempty"`
+	Lang  string `json:"lang,omitempty"`
 }
 
 // NodeEntered: the runner entered a node.
 type NodeEntered struct {
 	Header
-	Node string
-	Kind NodeKind
+	Node string   `json:"node,omitempty"`
+	Kind NodeKind `json:"kind,omitempty"`
 }
 
 // InputReceived: a menu, collect or survey node accepted or rejected an
 // input. Value is empty when Masked: masked input never leaves the runner.
 type InputReceived struct {
 	Header
-	Node   string
-	Value  string
-	Masked bool
-	Valid  bool
+	Node   string `json:"node,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Masked bool   `json:"masked,omitempty"`
+	Valid  bool   `json:"valid,omitempty"`
 	// Timeout is set instead of Value when the caller gave no input in time.
-	Timeout bool
+	Timeout bool `json:"timeout,omitempty"`
 }
 
 // SelfServiceCompleted: a self-service step succeeded (lookup op balance,
 // points or reset_password, or a ticket created).
 type SelfServiceCompleted struct {
 	Header
-	Node string
-	Op   string
+	Node string `json:"node,omitempty"`
+	Op   string `json:"op,omitempty"`
 }
 
 // AgentRequested: the contact entered an agent queue for the first time in
@@ -71,55 +122,55 @@ type SelfServiceCompleted struct {
 // transfer (overflow, re-queue) is not a new request.
 type AgentRequested struct {
 	Header
-	Node     string
-	Queue    string
-	Skills   []string
-	Priority int
-	Tier     string
+	Node     string   `json:"node,omitempty"`
+	Queue    string   `json:"queue,omitempty"`
+	Skills   []string `json:"skills,omitempty"`
+	Priority int      `json:"priority,omitempty"`
+	Tier     string   `json:"tier,omitempty"`
 }
 
 // Requeued: a later transfer in a run that already requested an agent.
 type Requeued struct {
 	Header
-	Node  string
-	Queue string
+	Node  string `json:"node,omitempty"`
+	Queue string `json:"queue,omitempty"`
 }
 
 // AgentConnected: the queue connected an agent and the channel was
 // transferred to them.
 type AgentConnected struct {
 	Header
-	Queue string
-	Agent string
+	Queue string `json:"queue,omitempty"`
+	Agent string `json:"agent,omitempty"`
 }
 
 // TicketCreated: a ticket node created a ticket.
 type TicketCreated struct {
 	Header
-	Node   string
-	Type   string
-	Ticket string
+	Node   string `json:"node,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Ticket string `json:"ticket,omitempty"`
 }
 
 // SurveyResult: the post-contact survey got a valid rating.
 type SurveyResult struct {
 	Header
-	Node  string
-	Score int // 1 satisfied, 2 neutral, 3 dissatisfied
+	Node  string `json:"node,omitempty"`
+	Score int    `json:"score,omitempty"` // 1 satisfied, 2 neutral, 3 dissatisfied
 }
 
 // AbandonedInIVR: the caller left before any agent request.
 type AbandonedInIVR struct {
 	Header
-	Node string
+	Node string `json:"node,omitempty"`
 }
 
 // Ended is the last event of every run, exactly once.
 type Ended struct {
 	Header
-	Node           string // last node entered
-	Outcome        Outcome
-	AgentRequested bool
+	Node           string  `json:"node,omitempty"` // last node entered
+	Outcome        Outcome `json:"outcome,omitempty"`
+	AgentRequested bool    `json:"agent_requested,omitempty"`
 }
 
 // Outcome classifies how a run ended.

@@ -2,7 +2,7 @@ package ticket
 
 import "time"
 
-// Event kinds, published after the change committed. They feed the KPIs
+// Event kinds (the event type names in the event log), published after the change committed. They feed the KPIs
 // (SQ05 from EventClosed on complaints, SQ06 from EventCreated with
 // AboutService) and the webhooks.
 const (
@@ -18,10 +18,12 @@ const (
 
 // Event is one thing that happened to a ticket.
 type Event struct {
-	Kind     string    `json:"kind"`
-	At       time.Time `json:"at"`
-	Ticket   int64     `json:"ticket"`
-	Number   string    `json:"number"`
+	Kind   string    `json:"kind"`
+	At     time.Time `json:"at"`
+	Ticket int64     `json:"ticket"`
+	Number string    `json:"number"`
+	// Contact is the contact the ticket came from, when there is one.
+	Contact  string    `json:"contact_id,omitempty"`
 	Type     Type      `json:"type"`
 	Category string    `json:"category"`
 	Priority Priority  `json:"priority"`
@@ -42,7 +44,7 @@ type Event struct {
 
 func eventOf(kind string, t *Ticket, at time.Time, serviceCategory string) Event {
 	return Event{
-		Kind: kind, At: at, Ticket: t.ID, Number: t.Number, Type: t.Type, Category: t.Category,
+		Kind: kind, At: at, Ticket: t.ID, Number: t.Number, Contact: t.Contact, Type: t.Type, Category: t.Category,
 		Priority: t.Priority, Group: t.Group, Status: t.Status,
 		OnTime:       t.SLA.OnTime,
 		AboutService: t.Type == Complaint && t.Category == serviceCategory,

@@ -123,10 +123,11 @@ func (c *center) addSink(s acd.Sink) {
 	c.sinks = append(c.sinks, s)
 }
 
-// publishACD puts one ACD event on the bus as "acd.<kind>".
+// publishACD puts one ACD event on the bus under its declared type
+// (acd.Type* constants, docs/events.md).
 func publishACD(bus *event.Bus, e *acd.Event) {
 	_, _ = bus.Publish(context.Background(), event.Event{
-		Type: event.Type("acd." + e.Kind.String()), At: e.At,
+		Type: event.Type(e.Kind.Type()), At: e.At,
 		ContactID: e.Contact, AgentID: e.Agent, Queue: e.Queue, Actor: e.Actor, Data: *e,
 	})
 }

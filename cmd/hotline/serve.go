@@ -58,7 +58,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	)
 	m := newServerMetrics(reg)
 
-	bus := event.NewBus(event.Options{Logger: log, OnDrop: m.eventsDropped})
+	node := cfg.NodeID
+	if node == "" {
+		node, _ = os.Hostname()
+	}
+	bus := event.NewBus(event.Options{Logger: log, OnDrop: m.eventsDropped, Node: node})
 	recorder := event.NewRecorder(bus, st, event.RecorderOptions{
 		Logger: log,
 		OnWrite: func(n int, took time.Duration) {

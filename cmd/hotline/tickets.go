@@ -98,7 +98,7 @@ func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logge
 	staff := ticketStaff{st: st, dir: f.Directory, groups: agentdesk.TicketFormFrom(f.Settings).Groups}
 	tcfg.Directory, tcfg.Targets = staff, staff
 	tcfg.Publish = func(e ticket.Event) {
-		_, _ = bus.Publish(context.Background(), event.Event{Type: event.Type(e.Kind), At: e.At, Actor: e.Actor, Data: e})
+		_, _ = bus.Publish(context.Background(), event.Event{Type: event.Type(e.Kind), At: e.At, ContactID: e.Contact, Actor: e.Actor, Data: e})
 	}
 	// One repository per process: it caches blocks of ticket numbers.
 	repo := ticketstore.New(st, f.NumberBlock)

@@ -25,6 +25,7 @@ import (
 // Config is the whole configuration of a Hotline node.
 type Config struct {
 	DataDir string `yaml:"data_dir" doc:"Directory of the embedded store (SQLite file) and other local state."`
+	NodeID  string `yaml:"node_id" doc:"This node's name in the event log (every event carries it); empty: the host name."`
 
 	HTTP struct {
 		Addr              string        `yaml:"addr" doc:"Listen address of the HTTP server (desk, chat, API, /metrics)."`

@@ -44,6 +44,7 @@ type Bus struct {
 	subs    []*Subscription
 	closed  bool
 	seq     uint64
+	node    string
 	log     *slog.Logger
 	onDrop  func(subscriber string)
 	dropLog *dropLogger
@@ -55,6 +56,9 @@ type Options struct {
 	// OnDrop is called once per dropped event with the subscriber's name
 	// (the server counts drops in Prometheus with it).
 	OnDrop func(subscriber string)
+	// Node is stamped on every event published without one: the id of
+	// the node (config node_id) whose producers published it.
+	Node string
 }
 
 // NewBus returns an empty bus.
@@ -62,7 +66,7 @@ func NewBus(o Options) *Bus {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Bus{log: o.Logger, onDrop: o.OnDrop, dropLog: &dropLogger{every: 10 * time.Second}}
+	return &Bus{log: o.Logger, onDrop: o.OnDrop, node: o.Node, dropLog: &dropLogger{every: 10 * time.Second}}
 }
 
 // Subscription is one subscriber's view of the bus.
@@ -156,6 +160,9 @@ func (b *Bus) Publish(ctx context.Context, e Event) (Event, error) {
 	}
 	b.seq++
 	e.Seq = b.seq
+	if e.Node == "" {
+		e.Node = b.node
+	}
 	if e.ID == "" {
 		e.ID = NewID()
 	}

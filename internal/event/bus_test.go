@@ -279,3 +279,21 @@ func TestSlowSubscriberStallsOnlyItsOwnEvents(t *testing.T) {
 		t.Fatalf("dropped: slow %d, fast %d", slow.Dropped(), fast.Dropped())
 	}
 }
+
+func TestBusStampsNode(t *testing.T) {
+	bus := event.NewBus(event.Options{Node: "n1"})
+	sub := bus.Subscribe("all", 2, event.Drop, nil)
+	for _, node := range []string{"", "n2"} {
+		if _, err := bus.Publish(ctx, event.Event{Type: "x", Node: node}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bus.Close()
+	var got []string
+	for e := range sub.C() {
+		got = append(got, e.Node)
+	}
+	if fmt.Sprint(got) != "[n1 n2]" {
+		t.Fatalf("nodes: got %v, want [n1 n2]", got)
+	}
+}

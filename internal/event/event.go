@@ -21,6 +21,9 @@ type Event struct {
 	AgentID   string    `json:"agent_id,omitempty"`
 	Queue     string    `json:"queue,omitempty"`
 	Actor     string    `json:"actor,omitempty"` // who caused it: an agent id, "system", "customer"
+	// Node is the id of the node that published the event (config
+	// node_id); the bus stamps it.
+	Node string `json:"node,omitempty"`
 	// Data is the typed payload (a struct of the producing package). It is
 	// encoded as JSON when the event is persisted.
 	Data any `json:"data,omitempty"`

@@ -467,3 +467,53 @@ func TestConcurrentWriters(t *testing.T) {
 		}
 	})
 }
+
+// A KPI window rebuilt after a restart: events of some types within
+// [From, To), read page by page, with the node that published them.
+func TestEventsByTimeRangeAndType(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		var evs []event.Event
+		for i := range 60 {
+			typ := event.Type([]string{"acd.queued", "acd.answered", "ivr.started", "acd_x.other"}[i%4])
+			evs = append(evs, event.Event{ID: event.NewID(), Type: typ, At: t0.Add(time.Duration(i) * time.Minute), Node: "n1"})
+		}
+		if err := s.AppendEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		from, to := t0.Add(10*time.Minute), t0.Add(50*time.Minute)
+		var want []string
+		for _, e := range evs {
+			if !e.At.Before(from) && e.At.Before(to) && strings.HasPrefix(string(e.Type), "acd.") {
+				want = append(want, e.ID)
+			}
+		}
+		var got []string
+		f := store.EventFilter{From: from, To: to, TypePrefix: "acd.", Limit: 7}
+		for pages := 0; ; pages++ {
+			page, err := s.Events(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, e := range page {
+				if e.Node != "n1" {
+					t.Fatalf("node: got %q, want n1", e.Node)
+				}
+				got = append(got, e.ID)
+			}
+			f.AfterSeq = page[len(page)-1].Seq
+			if pages > 10 {
+				t.Fatal("paging does not end")
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("got %d events %v, want %d %v", len(got), got, len(want), want)
+		}
+		one, err := s.Events(ctx, store.EventFilter{TypePrefix: "ivr.started"})
+		if err != nil || len(one) != 15 {
+			t.Fatalf("exact type: got %d, %v; want 15", len(one), err)
+		}
+	})
+}

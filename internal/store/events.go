@@ -133,10 +133,10 @@ func (s *Store) copyEvents(ctx context.Context, events []event.Event, data []str
 	src := pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
 		e := &events[i]
 		return []any{e.ID, string(e.Type), ts(e.At), nullable(e.ContactID), nullable(e.AgentID),
-			nullable(e.Queue), nullable(e.Actor), data[i]}, nil
+			nullable(e.Queue), nullable(e.Actor), data[i], nullable(e.Node)}, nil
 	})
 	_, err := s.copier.CopyFrom(ctx, pgx.Identifier{"events"},
-		[]string{"id", "type", "at", "contact_id", "agent_id", "queue", "actor", "data"}, src)
+		[]string{"id", "type", "at", "contact_id", "agent_id", "queue", "actor", "data", "node"}, src)
 	return wrap(fmt.Sprintf("append %d events", len(events)), err)
 }
 
@@ -144,13 +144,13 @@ func (s *Store) insertEvents(ctx context.Context, events []event.Event, data []s
 	args := func(i int) []any {
 		e := &events[i]
 		return []any{e.ID, string(e.Type), ts(e.At), nullable(e.ContactID), nullable(e.AgentID),
-			nullable(e.Queue), nullable(e.Actor), data[i]}
+			nullable(e.Queue), nullable(e.Actor), data[i], nullable(e.Node)}
 	}
 	if p, ok := s.q.(preparer); ok {
 		// SQLite: one prepared statement, executed per row, in the
 		// caller's transaction.
-		stmt, err := p.prepare(ctx, `INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`)
+		stmt, err := p.prepare(ctx, `INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data, node)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
 			return wrap("append events", err)
 		}
@@ -165,14 +165,14 @@ func (s *Store) insertEvents(ctx context.Context, events []event.Event, data []s
 	for start := 0; start < len(events); start += insertRows {
 		end := min(start+insertRows, len(events))
 		var b strings.Builder
-		b.WriteString(`INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data) VALUES `)
-		all := make([]any, 0, (end-start)*8)
+		b.WriteString(`INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data, node) VALUES `)
+		all := make([]any, 0, (end-start)*9)
 		for i := start; i < end; i++ {
 			if i > start {
 				b.WriteByte(',')
 			}
 			n := len(all)
-			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d::jsonb)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d::jsonb,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
 			all = append(all, args(i)...)
 		}
 		b.WriteString(` ON CONFLICT (id) DO NOTHING`)
@@ -194,17 +194,23 @@ type StoredEvent struct {
 	AgentID   string
 	Queue     string
 	Actor     string
+	Node      string
 	Data      json.RawMessage
 }
 
-// EventFilter selects events from the log.
+// EventFilter selects events from the log. To page, pass the Seq of the
+// last event read as AfterSeq with the same filter.
 type EventFilter struct {
 	AfterSeq  int64  // only events with a larger log sequence
 	ContactID string // only this contact's events
-	Limit     int    // default 1000, at most 10 000
+	// From and To bound the events' At: From ≤ At < To; zero: unbounded.
+	From, To time.Time
+	// TypePrefix keeps the types that start with it ("acd.", "ivr.ended").
+	TypePrefix string
+	Limit      int // default 1000, at most 10 000
 }
 
-// Events reads the log in order.
+// Events reads the log in its order (Seq).
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]StoredEvent, error) {
 	if f.Limit <= 0 {
 		f.Limit = 1000
@@ -212,20 +218,41 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]StoredEvent, error
 	if f.Limit > 10000 {
 		f.Limit = 10000
 	}
-	q := `SELECT seq, id, type, at, contact_id, agent_id, queue, actor, data FROM events WHERE seq > $1`
+	q := `SELECT seq, id, type, at, contact_id, agent_id, queue, actor, node, data FROM events WHERE seq > $1`
 	args := []any{f.AfterSeq, f.Limit}
 	if f.ContactID != "" {
-		q += ` AND contact_id = $3`
 		args = append(args, f.ContactID)
+		q += fmt.Sprintf(` AND contact_id = $%d`, len(args))
+	}
+	if !f.From.IsZero() {
+		args = append(args, ts(f.From))
+		q += fmt.Sprintf(` AND at >= $%d`, len(args))
+	}
+	if !f.To.IsZero() {
+		args = append(args, ts(f.To))
+		q += fmt.Sprintf(` AND at < $%d`, len(args))
+	}
+	if f.TypePrefix != "" {
+		// A byte range, so that the (type, at) index serves it: the
+		// prefix ≤ type < the prefix with its last byte raised. Types are
+		// ASCII; PostgreSQL compares them bytewise under COLLATE "C".
+		hi := []byte(f.TypePrefix)
+		hi[len(hi)-1]++
+		col := "type"
+		if s.dialect == Postgres {
+			col = `type COLLATE "C"`
+		}
+		args = append(args, f.TypePrefix, string(hi))
+		q += fmt.Sprintf(` AND %s >= $%d AND %s < $%d`, col, len(args)-1, col, len(args))
 	}
 	q += ` ORDER BY seq LIMIT $2`
 	r, err := s.q.query(ctx, q, args...)
 	out, err := collect(r, err, func(r rows) (StoredEvent, error) {
 		var e StoredEvent
-		var contact, agent, queue, actor *string
+		var contact, agent, queue, actor, node *string
 		var data []byte
-		err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.At, &contact, &agent, &queue, &actor, &data)
-		e.ContactID, e.AgentID, e.Queue, e.Actor = deref(contact), deref(agent), deref(queue), deref(actor)
+		err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.At, &contact, &agent, &queue, &actor, &node, &data)
+		e.ContactID, e.AgentID, e.Queue, e.Actor, e.Node = deref(contact), deref(agent), deref(queue), deref(actor), deref(node)
 		e.At = e.At.UTC()
 		e.Data = json.RawMessage(data)
 		return e, err
