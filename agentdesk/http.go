@@ -36,11 +36,13 @@ func (g *Gateway) Routes(mux *http.ServeMux) {
 }
 
 // securePage adds the headers that keep the pages from running anything
-// but their own scripts, even if some text slipped into HTML.
+// but their own scripts, even if some text slipped into HTML. Who may frame
+// a page (frame-ancestors) is the server's http.frame_ancestors setting,
+// sent by its own middleware (httpapi.FrameAncestors), not decided here.
 func securePage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors *")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cache-Control", "no-cache")

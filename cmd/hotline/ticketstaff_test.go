@@ -45,6 +45,11 @@ func TestOneAgentIdentityOnDeskAndREST(t *testing.T) {
 		if !slices.Contains(resp.Header.Values("Content-Security-Policy"), "frame-ancestors 'self'") {
 			t.Errorf("%s: Content-Security-Policy %q, want frame-ancestors 'self'", page, resp.Header.Values("Content-Security-Policy"))
 		}
+		for _, v := range resp.Header.Values("Content-Security-Policy") {
+			if strings.Contains(v, "frame-ancestors *") {
+				t.Errorf("%s: a policy still lets any site frame the page: %q", page, v)
+			}
+		}
 	}
 	sup, agent := r.login(t, "sun.li"), r.login(t, "li.qiang")
 	draft := func(subject, extra string) string {
