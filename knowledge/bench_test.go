@@ -106,6 +106,7 @@ func TestEmbeddedFigures(t *testing.T) {
 	for i := range 200 {
 		a := as[i]
 		a.ID = fmt.Sprintf("new-%d", i)
+		a.ValidFrom, a.ValidUntil = nil, nil
 		a.Title = fmt.Sprintf("新资费公告 zqx%d", i)
 		t0 := time.Now()
 		if err := e.Upsert(ctx, a); err != nil {
