@@ -240,15 +240,9 @@ func (s *Service) Import(ctx context.Context, as []Article, editor string) (int,
 	if err != nil {
 		return 0, err
 	}
-	// Committed: now index and announce.
-	for _, a := range as {
-		cur, err := s.Get(ctx, a.ID)
-		if err != nil {
-			return n, err
-		}
-		if err := s.index.Upsert(ctx, cur); err != nil {
-			s.log.Error("knowledge: index article", "article_id", a.ID, "err", err)
-		}
+	// Committed: now index, in one batch where the index can.
+	if err := s.indexAll(ctx, as); err != nil {
+		s.log.Error("knowledge: index imported articles", "err", err)
 	}
 	if n > 0 {
 		s.log.Info("knowledge: imported", "articles", len(as), "changed", n)

@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"bufio"
 	"context"
+	"flag"
 	"os"
 	"slices"
 	"strings"
@@ -131,3 +132,5 @@ func TestRelevanceEmbedded(t *testing.T) {
 		t.Errorf("recall@5 = %.3f, want >= 0.90", recall)
 	}
 }
+
+var figures = flag.Bool("figures", false, "print the benchmark figures of docs/knowledge.md")

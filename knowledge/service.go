@@ -283,15 +283,29 @@ func (s *Service) Reindex(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if l, ok := s.index.(interface{ Load([]Article) error }); ok {
-		return len(as), l.Load(as)
-	}
+	return len(as), s.indexAll(ctx, as)
+}
+
+// indexAll indexes the current version of articles, in one batch when the
+// index can take one.
+func (s *Service) indexAll(ctx context.Context, as []Article) error {
+	var cur []Article
 	for _, a := range as {
+		c, err := s.Get(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		cur = append(cur, c)
+	}
+	if l, ok := s.index.(interface{ Load([]Article) error }); ok {
+		return l.Load(cur)
+	}
+	for _, a := range cur {
 		if err := s.index.Upsert(ctx, a); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return len(as), nil
+	return nil
 }
 
 // Search runs q on the index.

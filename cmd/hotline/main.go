@@ -4,6 +4,7 @@
 //	hotline migrate [flags]   apply pending database migrations and exit
 //	hotline flow validate DIR check a directory of IVR flows
 //	hotline flow test DIR     run a directory's flow tests
+//	hotline kb import|export|search|reindex   the knowledge base (docs/knowledge.md)
 //	hotline version           print the version
 //
 // Flags, environment variables and the configuration file are described in
@@ -57,9 +58,11 @@ func run(ctx context.Context, args []string, e env) int {
 		return 0
 	case "flow":
 		return flowCommand(args, e)
+	case "kb":
+		return kbCommand(ctx, args, e)
 	case "serve", "migrate":
 	default:
-		fmt.Fprintf(e.stderr, "hotline: unknown command %q (commands: serve, migrate, flow, version, help)\n", cmd)
+		fmt.Fprintf(e.stderr, "hotline: unknown command %q (commands: serve, migrate, flow, kb, version, help)\n", cmd)
 		return 2
 	}
 	cfg, rest, err := config.Load(args, e.getenv)
@@ -95,6 +98,8 @@ func usage(w io.Writer) {
   hotline migrate [flags]   apply pending database migrations and exit
   hotline flow validate DIR check a directory of IVR flows (file:line: node: problem)
   hotline flow test DIR     run the flow tests in DIR/tests/*.txt
+  hotline kb import FILE|DIR, kb export, kb search QUERY [--json], kb reindex
+                            the knowledge base (docs/knowledge.md)
   hotline version           print the version
 
 Flags (each also an environment variable; see docs/configuration.md):

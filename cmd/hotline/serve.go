@@ -26,6 +26,7 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/knowledge/kbapi"
 )
 
 // serve runs the contact center until ctx is cancelled, then drains: it
@@ -97,6 +98,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	defer ln.Close()
 	// The demo center is seeded once the schema exists, before the ACD
 	// reads its queues.
+	kb, err := newKnowledge(cfg, st, bus, log)
+	if err != nil {
+		return err
+	}
+	defer kb.close()
 	seed := func(ctx context.Context) error {
 		if !cfg.Demo {
 			return nil
@@ -119,6 +125,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	authSvc.Routes(mux, cfg.HTTP.MaxBodyBytes)
 	tickets.routes(mux, authSvc)
 	flowSet.routes(mux, authSvc)
+	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	contactRoutes(mux, authSvc, st)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
@@ -160,16 +167,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	// as soon as the migration lands.
 	coreCtx, stopCore := context.WithCancel(context.WithoutCancel(ctx))
 	coreDone := make(chan struct{})
+	coreUp := make(chan struct{}) // closed once the routing core runs
 	fatal := make(chan error, 1)
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, log: log}, func() { h.coreRunning.Store(true) }); err != nil {
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
+	wg.Go(func() { kb.run(sweepCtx, coreUp, cfg.Demo) })
 	// SIGHUP reloads the flows, as daemons reload their configuration.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

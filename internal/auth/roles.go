@@ -27,15 +27,17 @@ const (
 	PermAPIKeys      Permission = "apikeys"       // issue and revoke API keys
 	PermMetrics      Permission = "metrics"       // read KPIs and reports
 	PermConfigure    Permission = "configure"     // reload flows and other center configuration
+	PermKB           Permission = "kb"            // search and read every knowledge base article
+	PermKBEdit       Permission = "kb.edit"       // write, publish and restore knowledge base articles
 )
 
 // grants is the whole policy. Roles do not inherit implicitly: each line
 // says everything the role may do.
 var grants = map[Role][]Permission{
-	RoleAgent:       {PermDesk, PermTickets},
-	RoleSupervisor:  {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermMetrics},
-	RoleAdmin:       {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermAgentsManage, PermAPIKeys, PermMetrics, PermConfigure},
-	RoleIntegration: {PermTickets, PermAgentsRead, PermMetrics},
+	RoleAgent:       {PermDesk, PermTickets, PermKB},
+	RoleSupervisor:  {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermMetrics, PermKB, PermKBEdit},
+	RoleAdmin:       {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermAgentsManage, PermAPIKeys, PermMetrics, PermConfigure, PermKB, PermKBEdit},
+	RoleIntegration: {PermTickets, PermAgentsRead, PermMetrics, PermKB},
 }
 
 // Can reports whether role r has permission p.

@@ -92,6 +92,10 @@ type Config struct {
 		SettingsFile string `yaml:"settings_file" doc:"YAML file of the ticket desk: dispatch rules, SLA policies, calendars, directory, notification adapters (docs/tickets.md). Empty: the demo desk with the demo, else defaults."`
 	} `yaml:"tickets"`
 
+	Knowledge struct {
+		Backend string `yaml:"backend" doc:"Search backend of the knowledge base: embedded (an in-process index rebuilt from the store at start; docs/knowledge.md). The Meilisearch adapter is not built yet."`
+	} `yaml:"knowledge"`
+
 	Log struct {
 		Level  string `yaml:"level" doc:"debug, info, warn or error."`
 		Format string `yaml:"format" doc:"text or json."`
@@ -138,6 +142,7 @@ func Default() Config {
 	c.IVR.CodeTTL = 5 * time.Minute
 	c.IVR.CodeAttempts = 3
 	c.IVR.CodesPerPhone = 5
+	c.Knowledge.Backend = "embedded"
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Demo = true
@@ -203,6 +208,9 @@ func (c *Config) Validate() error {
 		bad("database.max_conns", fmt.Sprint(c.Database.MaxConns), "must be between 1 and 1000")
 	}
 	positive("database.lock_timeout", c.Database.LockTimeout)
+	if c.Knowledge.Backend != "embedded" {
+		bad("knowledge.backend", c.Knowledge.Backend, "want embedded")
+	}
 	positive("auth.session_idle_timeout", c.Auth.SessionIdleTimeout)
 	positive("auth.session_max_age", c.Auth.SessionMaxAge)
 	if c.Auth.SessionIdleTimeout > c.Auth.SessionMaxAge {
