@@ -27,51 +27,9 @@ func TestChatThroughServe(t *testing.T) {
 	const wait = 10 * time.Second
 	ctx := context.Background()
 
-	agent, _, err := deskttest.Dial(ctx, r.base, "/ws/desk", agentdesk.DeskProtocol, r.login(t, "wang.fang"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	agent, cust, chat := readyAgentAndChat(t, r)
 	defer agent.Close()
-	if _, err := agent.Hello("", "", 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := agent.Want("snapshot", nil, wait); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := agent.Do("state.ready", nil, wait); err != nil {
-		t.Fatalf("ready: %v", err)
-	}
-
-	resp, err := client.Post(r.base+"/chat/api/start", "application/json",
-		strings.NewReader(`{"name":"冯雪","phone":"13300000004","topic":"话费"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chat struct {
-		Token   string `json:"token"`
-		Contact string `json:"contact_id"`
-	}
-	json.NewDecoder(resp.Body).Decode(&chat)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || chat.Token == "" {
-		t.Fatalf("start chat: %d", resp.StatusCode)
-	}
-	cust, _, err := deskttest.Dial(ctx, r.base, "/ws/chat?token="+chat.Token, agentdesk.ChatProtocol, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer cust.Close()
-	cust.Token = chat.Token
-	if _, err := cust.Hello("", "", 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cust.Want("snapshot", nil, wait); err != nil {
-		t.Fatal(err)
-	}
-	// The built-in main menu offers 0 for an agent.
-	if _, err := cust.Do("chat.send", map[string]string{"msg_id": "m0", "text": "人工"}, wait); err != nil {
-		t.Fatal(err)
-	}
 	var offer struct {
 		Contact string `json:"contact_id"`
 	}
@@ -145,51 +103,9 @@ func TestChatAfterHoursThroughServe(t *testing.T) {
 	r := startAt(t, shiftedClock{offset: time.Until(sunday3am)}, "--data-dir", t.TempDir())
 	waitReady(t, r.base)
 	const wait = 10 * time.Second
-	ctx := context.Background()
-
-	agent, _, err := deskttest.Dial(ctx, r.base, "/ws/desk", agentdesk.DeskProtocol, r.login(t, "wang.fang"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	agent, cust, _ := readyAgentAndChat(t, r)
 	defer agent.Close()
-	if _, err := agent.Hello("", "", 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := agent.Want("snapshot", nil, wait); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := agent.Do("state.ready", nil, wait); err != nil {
-		t.Fatalf("ready: %v", err)
-	}
-
-	resp, err := client.Post(r.base+"/chat/api/start", "application/json",
-		strings.NewReader(`{"name":"冯雪","phone":"13300000004","topic":"话费"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chat struct {
-		Token string `json:"token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&chat)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || chat.Token == "" {
-		t.Fatalf("start chat: %d", resp.StatusCode)
-	}
-	cust, _, err := deskttest.Dial(ctx, r.base, "/ws/chat?token="+chat.Token, agentdesk.ChatProtocol, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer cust.Close()
-	cust.Token = chat.Token
-	if _, err := cust.Hello("", "", 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cust.Want("snapshot", nil, wait); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cust.Do("chat.send", map[string]string{"msg_id": "m0", "text": "人工"}, wait); err != nil {
-		t.Fatal(err)
-	}
 	for {
 		var m struct{ From, Text string }
 		if _, err := cust.Want("chat.message", &m, wait); err != nil {
@@ -210,4 +126,56 @@ func TestChatAfterHoursThroughServe(t *testing.T) {
 	if code := r.stop(); code != 0 {
 		t.Fatalf("exit %d: %s", code, r.stderr)
 	}
+}
+
+// readyAgentAndChat logs the demo agent wang.fang in on the desk and makes
+// her ready, then starts a web chat as a known demo customer who asks the
+// built-in main menu for an agent (人工).
+func readyAgentAndChat(t *testing.T, r *running) (agent, cust *deskttest.Client, chat startedChat) {
+	t.Helper()
+	const wait = 10 * time.Second
+	ctx := context.Background()
+	agent, _, err := deskttest.Dial(ctx, r.base, "/ws/desk", agentdesk.DeskProtocol, r.login(t, "wang.fang"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Want("snapshot", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Do("state.ready", nil, wait); err != nil {
+		t.Fatalf("ready: %v", err)
+	}
+	resp, err := client.Post(r.base+"/chat/api/start", "application/json",
+		strings.NewReader(`{"name":"冯雪","phone":"13300000004","topic":"话费"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&chat)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || chat.Token == "" {
+		t.Fatalf("start chat: %d", resp.StatusCode)
+	}
+	cust, _, err = deskttest.Dial(ctx, r.base, "/ws/chat?token="+chat.Token, agentdesk.ChatProtocol, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cust.Token = chat.Token
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cust.Want("snapshot", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cust.Do("chat.send", map[string]string{"msg_id": "m0", "text": "人工"}, wait); err != nil {
+		t.Fatal(err)
+	}
+	return agent, cust, chat
+}
+
+type startedChat struct {
+	Token   string `json:"token"`
+	Contact string `json:"contact_id"`
 }
