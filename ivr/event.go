@@ -140,8 +140,8 @@ type Requeued struct {
 // transferred to them.
 type AgentConnected struct {
 	Header
-	Queue string `json:"queue,omitempty"`
-	Agent string `json:"agent,omitempty"`
+	Queue   string `json:"queue,omitempty"`
+	AgentID string `json:"agent_id,omitempty"` // the agent's stable id, never the display name
 }
 
 // TicketCreated: a ticket node created a ticket.

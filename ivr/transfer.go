@@ -85,7 +85,7 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 				}
 			}
 		case QueueConnected:
-			ru.emit(AgentConnected{Header: ru.head(), Queue: n.Queue, Agent: ev.Agent})
+			ru.emit(AgentConnected{Header: ru.head(), Queue: n.Queue, AgentID: ev.Agent})
 			if err := ru.ch.Transfer(ctx, ev.Agent); err != nil {
 				return leave(err)
 			}

@@ -90,7 +90,7 @@ var all = []Spec{
 	ivrSpec(ivr.SelfServiceCompleted{Header: ivrHeader(), Node: "balance", Op: "balance"}, "A self-service step succeeded."),
 	ivrSpec(ivr.AgentRequested{Header: ivrHeader(), Node: "to-agent", Queue: "general-voice", Skills: []string{"billing"}, Priority: 2, Tier: "gold"}, "The run's first entry into an agent queue (SL01's agent request)."),
 	ivrSpec(ivr.Requeued{Header: ivrHeader(), Node: "overflow", Queue: "billing-voice"}, "A later transfer in a run that already requested an agent."),
-	ivrSpec(ivr.AgentConnected{Header: ivrHeader(), Queue: "general-voice", Agent: "a-1"}, "The queue connected an agent and the channel was transferred to them."),
+	ivrSpec(ivr.AgentConnected{Header: ivrHeader(), Queue: "general-voice", AgentID: "a-1"}, "The queue connected an agent and the channel was transferred to them."),
 	ivrSpec(ivr.TicketCreated{Header: ivrHeader(), Node: "fault", Type: "fault", Ticket: "T100007"}, "A ticket node created a ticket."),
 	ivrSpec(ivr.SurveyResult{Header: ivrHeader(), Node: "survey", Score: 1}, "The post-contact survey got a valid rating (1 satisfied, 2 neutral, 3 dissatisfied)."),
 	ivrSpec(ivr.AbandonedInIVR{Header: ivrHeader(), Node: "menu"}, "The caller left before any agent request."),
