@@ -58,11 +58,7 @@ func (r *Router) Positions(queueID string) ([]Position, error) {
 	if err != nil {
 		return nil, err
 	}
-	var all []*contact
-	for s := range q.waiting {
-		all = append(all, q.waiting[s].items...)
-	}
-	sortContacts(all)
+	all := q.inServiceOrder()
 	out := make([]Position, len(all))
 	for i, c := range all {
 		out[i] = Position{Contact: c.id, Queue: q.cfg.ID, Position: i + 1, ExpectedWait: r.expect(q, i+1)}
@@ -86,4 +82,15 @@ func (r *Router) countWilling(a *agent) {
 		m.p.q.willing += d
 	}
 	a.willing = w
+}
+
+// inServiceOrder returns the queue's waiting contacts in the order the
+// router serves them (priority with aging, then arrival).
+func (q *queue) inServiceOrder() []*contact {
+	var all []*contact
+	for s := range q.waiting {
+		all = append(all, q.waiting[s].items...)
+	}
+	sortContacts(all)
+	return all
 }

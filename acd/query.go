@@ -151,11 +151,7 @@ func (r *Router) Waiting(queueID string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var all []*contact
-	for s := range q.waiting {
-		all = append(all, q.waiting[s].items...)
-	}
-	sortContacts(all)
+	all := q.inServiceOrder()
 	ids := make([]string, len(all))
 	for i, c := range all {
 		ids[i] = c.id
