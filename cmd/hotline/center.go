@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk"
+	"github.com/hotline10000/hotline/internal/admin"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/internal/clientaddr"
@@ -162,6 +163,7 @@ type coreDeps struct {
 	flows   *flowSet
 	pages   *lateHandler
 	seed    func(context.Context) error // fills an empty store (the demo center)
+	admin   *admin.API                  // applies its changes to the engine once it runs
 	clock   agentdesk.Clock             // nil: the wall clock
 	log     *slog.Logger
 }
@@ -229,6 +231,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		return fmt.Errorf("agentdesk: %w", err)
 	}
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
+	if d.admin != nil {
+		d.admin.SetRouting(core.engine)
+	}
 	gw.Restore(core.restored.Kept)
 	d.flows.onReload(gw.ReloadFlows)
 	pages := http.NewServeMux()

@@ -127,6 +127,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	flowSet.routes(mux, authSvc)
 	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	contactRoutes(mux, authSvc, st)
+	adminAPI, err := newAdmin(cfg, st, authSvc, log)
+	if err != nil {
+		return err
+	}
+	adminAPI.Routes(mux, authSvc)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
 	pages := &lateHandler{}
@@ -172,7 +177,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})
