@@ -15,18 +15,22 @@ import (
 // contactRecord is GET /api/v1/contacts/{id}: a contact as the store keeps
 // it, with its chat transcript (masked input shows as dots, as in the chat).
 type contactRecord struct {
-	ID         string           `json:"id"`
-	Channel    string           `json:"channel"`
-	CustomerID string           `json:"customer_id,omitempty"`
-	ANI        string           `json:"ani,omitempty"`
-	EntryPoint string           `json:"entry_point,omitempty"`
-	QueueID    string           `json:"queue_id,omitempty"`
-	AgentID    string           `json:"agent_id,omitempty"`
-	StartedAt  time.Time        `json:"started_at"`
-	QueuedAt   *time.Time       `json:"queued_at,omitempty"`
-	AnsweredAt *time.Time       `json:"answered_at,omitempty"`
-	EndedAt    *time.Time       `json:"ended_at,omitempty"`
-	Outcome    string           `json:"outcome,omitempty"`
+	ID         string     `json:"id"`
+	Channel    string     `json:"channel"`
+	CustomerID string     `json:"customer_id,omitempty"`
+	ANI        string     `json:"ani,omitempty"`
+	EntryPoint string     `json:"entry_point,omitempty"`
+	QueueID    string     `json:"queue_id,omitempty"`
+	AgentID    string     `json:"agent_id,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	QueuedAt   *time.Time `json:"queued_at,omitempty"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	Outcome    string     `json:"outcome,omitempty"`
+	// Holds and HoldMS: the times an agent put the contact on hold and
+	// their total length in milliseconds.
+	Holds      int              `json:"holds"`
+	HoldMS     int64            `json:"hold_ms"`
 	Transcript []transcriptLine `json:"transcript"`
 }
 
@@ -71,7 +75,7 @@ func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail *
 		rec := contactRecord{ID: c.ID, Channel: string(c.Channel), CustomerID: c.CustomerID, ANI: c.ANI,
 			EntryPoint: c.EntryPoint, QueueID: c.QueueID, AgentID: c.AgentID, StartedAt: c.StartedAt,
 			QueuedAt: c.QueuedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt, Outcome: string(c.Outcome),
-			Transcript: []transcriptLine{}}
+			Holds: c.Holds, HoldMS: c.Hold.Milliseconds(), Transcript: []transcriptLine{}}
 		for _, m := range texts[id] {
 			rec.Transcript = append(rec.Transcript, transcriptLine{Seq: m.Seq, From: string(m.Sender), SenderID: m.SenderID, Text: m.Text, At: m.At})
 		}
