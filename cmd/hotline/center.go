@@ -11,6 +11,7 @@ import (
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/internal/admin"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/internal/clientaddr"
@@ -163,6 +164,7 @@ type coreDeps struct {
 	bus     *event.Bus
 	auth    *auth.Service
 	tickets *desk
+	audit   *audit.Log
 	flows   *flowSet
 	pages   *lateHandler
 	seed    func(context.Context) error // fills an empty store (the demo center)
@@ -199,7 +201,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		Logger: d.log.With("component", "transcript")})
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock,
-		Tickets: d.tickets.service, Flows: d.flows.library(),
+		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
 		// Chat customers prove a claimed number by a code sent through the

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/internal/store"
@@ -40,8 +42,10 @@ type transcriptLine struct {
 	At       time.Time `json:"at"`
 }
 
-// contactRoutes serves the contact record to supervisors.
-func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store) {
+// contactRoutes serves the contact record to supervisors. Each read is
+// recorded in the audit trail first (the contact, and its customer when
+// known); without the record the contact is not shown.
+func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail *audit.Log, clientAddr func(*http.Request) string) {
 	mux.Handle("GET /api/v1/contacts/{id}", a.Require(auth.PermSupervise, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		c, err := st.Contact(r.Context(), id)
@@ -51,6 +55,16 @@ func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store) {
 			return
 		case err != nil:
 			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "contact: store unavailable")
+			return
+		}
+		p, _ := auth.PrincipalFrom(r.Context())
+		via, _ := json.Marshal(map[string]string{"via": "contact_record", "contact_id": id})
+		recs := []audit.Record{audit.Record{Action: audit.ActionContactView, SubjectKind: audit.KindContact, SubjectID: id, After: via}.By(p, clientAddr(r))}
+		if c.CustomerID != "" {
+			recs = append(recs, audit.Record{Action: audit.ActionCustomerView, SubjectKind: audit.KindCustomer, SubjectID: c.CustomerID, After: via}.By(p, clientAddr(r)))
+		}
+		if _, err := trail.Append(r.Context(), recs...); err != nil {
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "contact: audit trail unavailable")
 			return
 		}
 		texts, err := st.Transcripts(r.Context(), id)
