@@ -31,7 +31,13 @@ type node struct {
 
 func startNode(t *testing.T, args string) *node {
 	t.Helper()
-	port := freePort(t)
+	return startNodeOn(t, freePort(t), args)
+}
+
+// startNodeOn starts the node on port (a restarted node takes its
+// predecessor's, so a browser reconnects to it).
+func startNodeOn(t *testing.T, port, args string) *node {
+	t.Helper()
 	n := &node{cmd: exec.Command(os.Args[0]), base: "http://127.0.0.1:" + port, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	n.cmd.Env = append(os.Environ(), "HOTLINE_TEST_BE_MAIN=1",
 		"HOTLINE_TEST_ARGS=serve --log-level debug --http-addr 127.0.0.1:"+port+" "+args)
