@@ -64,10 +64,7 @@ func TestBrowserChatSurvivesKill(t *testing.T) {
 	port := freePort(t)
 	args := "--data-dir " + t.TempDir() + " --ivr-flows-dir " + openFlows(t) + " --tickets-settings-file " + settings
 	n := startNodeOn(t, port, args)
-	m := regexp.MustCompile(`(?m)^\s+wang\.fang\s+\S+\s+(\S+)`).FindStringSubmatch(n.stdout.String())
-	if m == nil {
-		t.Fatalf("no demo password printed: %s", n.stdout)
-	}
+	password := n.demoPassword(t, "wang.fang")
 
 	out := os.Getenv("E2E_ARTIFACTS")
 	if out == "" {
@@ -81,7 +78,7 @@ func TestBrowserChatSurvivesKill(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(), "BASE_URL="+n.base, "DESK_LOGIN=wang.fang", "DESK_PASSWORD="+m[1],
+	cmd.Env = append(os.Environ(), "BASE_URL="+n.base, "DESK_LOGIN=wang.fang", "DESK_PASSWORD="+password,
 		"ARTIFACTS="+out, "CHROMIUM=/usr/bin/chromium")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
