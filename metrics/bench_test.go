@@ -59,7 +59,7 @@ func BenchmarkEngineApply(b *testing.B) {
 	var n int
 	for b.Loop() {
 		e := NewEngine(Options{Location: loc})
-		e.SetLive(true)
+		e.StartLive(time.Time{})
 		for i := range evs {
 			e.Apply(&evs[i])
 		}

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ func (o *Options) defaults() {
 type counters struct {
 	requests, answered, abandoned, lost int64
 	answeredInSL, answerWait            int64
-	shortAbandons                       int64
+	shortAbandons, abandonWait          int64
 	handled, talk, hold, acw            int64
 	ivrEnded, ivrContained              int64
 	surveys, satisfied                  int64
@@ -75,6 +76,7 @@ func (c *counters) add(o *counters) {
 	c.answeredInSL += o.answeredInSL
 	c.answerWait += o.answerWait
 	c.shortAbandons += o.shortAbandons
+	c.abandonWait += o.abandonWait
 	c.handled += o.handled
 	c.talk += o.talk
 	c.hold += o.hold
@@ -196,12 +198,13 @@ type Engine struct {
 	center    [maxIntervals]agentTime
 	stateTime [6]int64 // raw: agent time per state since start (live)
 	live      bool
+	liveFrom  int64
 	applied   uint64
 	late      uint64
 }
 
-// NewEngine returns an engine with nothing counted. Live starts false:
-// call SetLive after a rebuild so raw Prometheus totals count live events.
+// NewEngine returns an engine with nothing counted, replaying: call
+// StartLive after a rebuild.
 func NewEngine(o Options) *Engine {
 	o.defaults()
 	e := &Engine{o: o, slices: map[sliceKey]*slice{}, agents: map[string]*agentState{},
@@ -217,9 +220,10 @@ func NewEngine(o Options) *Engine {
 	return e
 }
 
-// SetLive says whether the events applied from now on are live (true) or
-// replayed from the log (false, the start).
-func (e *Engine) SetLive(live bool) { e.live = live }
+// StartLive says that the events applied from now on are live, no longer
+// replayed from the log: from at, they count in the raw totals (Prometheus
+// counters) too, which a rebuild must not inflate.
+func (e *Engine) StartLive(at time.Time) { e.live, e.liveFrom = true, at.UnixNano() }
 
 // Applied counts the events applied.
 func (e *Engine) Applied() uint64 { return e.applied }
@@ -246,7 +250,7 @@ func (e *Engine) roll(t int64) {
 	e.center = [maxIntervals]agentTime{}
 	for id, a := range e.agents {
 		a.logins = a.logins[:0]
-		a.shifts = clipSpans(a.shifts, e.dayStart, e.dayEnd)
+		a.shifts = clipSpans(a.shifts, e.dayStart, math.MaxInt64)
 		if a.state == acd.LoggedOut && len(a.shifts) == 0 {
 			delete(e.agents, id)
 		}
@@ -420,6 +424,14 @@ func (e *Engine) applyACD(d *acd.Event) {
 			// back to its place, keeping its wait.
 			c.cur.waiting[c.id] = c.waitStart
 		}
+	case acd.EventHoldEnded:
+		// Hold is handle time, not talk (EF01): each hold's length is
+		// taken off the agent's talk.
+		for i := range c.segs {
+			if g := &c.segs[i]; !g.done && g.start > 0 && g.agent == d.Agent {
+				g.hold += int64(d.Wait)
+			}
+		}
 	case acd.EventConsultStarted:
 		c.consultTo, c.consultAt = d.Target, t
 	case acd.EventConsultEnded:
@@ -463,7 +475,7 @@ func (e *Engine) settle(c *contact, d *acd.Event, b int) {
 			e.observe(s.answerHist, wait)
 		}
 	case acd.Abandoned:
-		k.abandoned = 1
+		k.abandoned, k.abandonWait = 1, wait
 		if wait <= e.shortN {
 			k.shortAbandons = 1
 		}
@@ -577,8 +589,8 @@ func (e *Engine) agentState(id string, st, prev acd.AgentState, t int64) {
 // agentSpan adds the agent's time in its current state over [from, to) to
 // today's intervals.
 func (e *Engine) agentSpan(a *agentState, from, to int64) {
-	if e.live && to > from {
-		e.stateTime[a.state] += to - from
+	if lf := max(from, e.liveFrom); e.live && to > lf {
+		e.stateTime[a.state] += to - lf
 	}
 	if a.state == acd.LoggedOut {
 		return

@@ -67,8 +67,8 @@ func (e *Engine) countOn(s *slice, day int64, b int, k *counters) {
 }
 
 // shift records an agent's scheduled shift (EF04).
+// Shifts of later days are kept until their day comes.
 func (e *Engine) shift(d Shift) {
-	e.roll(d.Start.UnixNano())
 	from, to := d.Start.UnixNano(), d.End.UnixNano()
 	a := e.agents[d.AgentID]
 	if a == nil {
@@ -81,7 +81,7 @@ func (e *Engine) shift(d Shift) {
 			break
 		}
 	}
-	if to > from && to > e.dayStart && from < e.dayEnd {
+	if to > from && to > e.dayStart {
 		a.shifts = append(a.shifts, span{from, to})
 	}
 }

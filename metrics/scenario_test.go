@@ -76,7 +76,7 @@ func (s *scenario) engine() *Engine {
 	if s.eng == nil {
 		s.opts.Location = s.loc
 		s.eng = NewEngine(s.opts)
-		s.eng.SetLive(true)
+		s.eng.StartLive(s.day)
 	}
 	return s.eng
 }
