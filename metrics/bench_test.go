@@ -84,3 +84,20 @@ func BenchmarkEngineRead(b *testing.B) {
 		e.Read(WindowToday, Filter{}, now)
 	}
 }
+
+// BenchmarkScrape is one Prometheus scrape of the engine (raw series and
+// every KPI in every window for the center, both channels and 100 queues).
+func BenchmarkScrape(b *testing.B) {
+	evs := benchEvents(100_000)
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	e := NewEngine(Options{Location: loc})
+	e.StartLive(evs[0].At)
+	for i := range evs {
+		e.Apply(&evs[i])
+	}
+	now := evs[len(evs)-1].At
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = e.collect(now)
+	}
+}

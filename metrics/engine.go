@@ -33,6 +33,10 @@ type Options struct {
 	ShortAbandon time.Duration
 	// Targets are the KPIs' goals (DefaultTargets when nil).
 	Targets Targets
+	// Queues are the configured queues: their series exist (at zero) from
+	// the start, so the first contact of a queue is not lost to PromQL's
+	// increase().
+	Queues []Filter
 }
 
 func (o *Options) defaults() {
@@ -217,7 +221,20 @@ func NewEngine(o Options) *Engine {
 		}
 	}
 	slices.Sort(e.bounds)
+	e.slice("", acd.Voice)
+	e.slice("", acd.Chat)
+	e.AddQueues(o.Queues)
 	return e
+}
+
+// AddQueues makes the queues' series exist (at zero) before their first
+// contact.
+func (e *Engine) AddQueues(qs []Filter) {
+	for _, q := range qs {
+		if q.Queue != "" {
+			e.slice(q.Queue, channelOf(q.Channel))
+		}
+	}
 }
 
 // StartLive says that the events applied from now on are live, no longer

@@ -183,9 +183,10 @@ func (e *Engine) collect(now time.Time) []prometheus.Metric {
 	// The KPIs: center-wide, per channel, per queue, in every window.
 	filters := []Filter{{}, {Channel: "voice"}, {Channel: "chat"}}
 	filters = append(filters, e.Queues()...)
-	for _, f := range filters {
-		for _, w := range Windows {
-			r := e.Read(w, f, now)
+	for _, w := range Windows {
+		pre := e.windowSums(w, now)
+		for _, f := range filters {
+			r := e.read(w, f, now, pre)
 			for _, v := range r.KPIs {
 				if v.Value != nil {
 					ms = append(ms, gauge(descKPI, *v.Value, v.ID, string(v.Category), label(f.Channel), label(f.Queue), string(w)))

@@ -120,21 +120,47 @@ func (e *Engine) windowStart(w Window, now int64) (int, int64) {
 	return b, e.dayStart + int64(b)*int64(IntervalLength)
 }
 
+// windowSums sums each slice's intervals of window w at now, in e.order
+// (a scrape reads every filter from one pass).
+func (e *Engine) windowSums(w Window, now time.Time) []counters {
+	n := now.UnixNano()
+	e.roll(n)
+	b0, _ := e.windowStart(w, n)
+	b1 := e.bucket(n)
+	out := make([]counters, len(e.order))
+	for j, s := range e.order {
+		for i := b0; i <= b1 && i >= 0; i++ {
+			out[j].add(&s.b[i])
+		}
+	}
+	return out
+}
+
 func (e *Engine) sum(w Window, f Filter, now time.Time) (figures, int64) {
+	return e.sumWith(w, f, now, nil)
+}
+
+// sumWith adds up the figures of filter f; pre, when not nil, holds the
+// slices' window sums (windowSums).
+func (e *Engine) sumWith(w Window, f Filter, now time.Time, pre []counters) (figures, int64) {
 	n := now.UnixNano()
 	e.roll(n)
 	b0, from := e.windowStart(w, n)
 	b1 := e.bucket(n)
 	var fg figures
-	for _, s := range e.order {
+	for j, s := range e.order {
 		if !f.match(s) {
 			continue
 		}
 		if s.key.queue != "" {
 			fg.queues++
 		}
-		for i := b0; i <= b1 && i >= 0; i++ {
-			fg.add(&s.b[i])
+		if pre != nil {
+			fg.add(&pre[j])
+		} else {
+			for i := b0; i <= b1 && i >= 0; i++ {
+				fg.add(&s.b[i])
+			}
 		}
 		fg.waiting += len(s.waiting)
 		for _, at := range s.waiting {
@@ -179,7 +205,11 @@ func (e *Engine) sum(w Window, f Filter, now time.Time) (figures, int64) {
 // Read reports every KPI of window w for filter f at now. Batch KPIs have
 // no live value (see Batch).
 func (e *Engine) Read(w Window, f Filter, now time.Time) Report {
-	fg, from := e.sum(w, f, now)
+	return e.read(w, f, now, nil)
+}
+
+func (e *Engine) read(w Window, f Filter, now time.Time, pre []counters) Report {
+	fg, from := e.sumWith(w, f, now, pre)
 	r := Report{At: now, Window: w, From: time.Unix(0, from).In(e.o.Location), Filter: f}
 	sec := func(ns int64) float64 { return float64(ns) / 1e9 }
 	hours := sec(fg.staffed) / 3600

@@ -25,6 +25,8 @@ type RunnerOptions struct {
 	Clock func() time.Time
 	// Replay rebuilds today on start (nil: start from zero).
 	Replay Replay
+	// Queues lists the configured queues at start (Engine.AddQueues).
+	Queues func(context.Context) ([]Filter, error)
 	// Buffer is the bus subscription's size (default 16384); Wait the
 	// publisher back-pressure before a drop (default 2 s).
 	Buffer int
@@ -76,6 +78,13 @@ func (r *Runner) Dropped() uint64 { return r.sub.Dropped() }
 func (r *Runner) Run(ctx context.Context) error {
 	defer close(r.done)
 	defer r.sub.Close()
+	if r.o.Queues != nil {
+		qs, err := r.o.Queues(ctx)
+		if err != nil {
+			r.o.Logger.Warn("kpi engine: queues not read; their series appear with their first contact", "err", err)
+		}
+		r.eng.AddQueues(qs)
+	}
 	var pending []event.Event
 	seen, err := r.rebuild(ctx, &pending)
 	if err != nil {

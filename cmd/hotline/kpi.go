@@ -65,3 +65,18 @@ func runKPIs(ctx context.Context, k *metrics.Runner, st *store.Store, log *slog.
 	}
 	_ = k.Run(ctx)
 }
+
+// kpiQueues lists the configured queues for the KPI engine.
+func kpiQueues(st *store.Store) func(context.Context) ([]metrics.Filter, error) {
+	return func(ctx context.Context) ([]metrics.Filter, error) {
+		qs, err := st.Queues(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]metrics.Filter, 0, len(qs))
+		for _, q := range qs {
+			out = append(out, metrics.Filter{Queue: q.ID, Channel: string(q.Channel)})
+		}
+		return out, nil
+	}
+}
