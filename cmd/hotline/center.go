@@ -53,33 +53,10 @@ func acdConfig(cfg config.Config) acd.Config {
 	return c
 }
 
-// acdQueues reads the queue definitions from the store.
+// acdQueues reads the queue definitions from the store, with the routing
+// settings administration gives them (admin.LoadQueues).
 func acdQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
-	qs, err := st.Queues(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]acd.Queue, 0, len(qs))
-	for _, q := range qs {
-		aq := acd.Queue{
-			ID:          q.ID,
-			Channel:     acd.Voice,
-			SLThreshold: q.SLThreshold,
-			SLTarget:    float64(q.SLTargetPercent) / 100,
-			MaxWait:     q.MaxWait,
-			// A customer who waited the longest allowed leaves a message
-			// that becomes a ticket, rather than being cut off.
-			OnMaxWait: acd.Ticket,
-		}
-		if q.Channel == store.Chat {
-			aq.Channel = acd.Chat
-		}
-		for _, s := range q.Skills {
-			aq.Skills = append(aq.Skills, acd.Requirement{Skill: s.Skill, Min: s.MinProficiency})
-		}
-		out = append(out, aq)
-	}
-	return out, nil
+	return admin.LoadQueues(ctx, st)
 }
 
 // newCenter builds the engine: from the saved snapshot when there is one (a
