@@ -49,6 +49,8 @@ func Decode(t event.Type, data json.RawMessage) (v any, ok bool, err error) {
 		p = new(Evaluation)
 	case s == TypeOutbound:
 		p = new(OutboundAttempt)
+	case s == TypeDayComputed:
+		p = new(DayResult)
 	default:
 		return nil, false, nil
 	}
@@ -70,6 +72,8 @@ func Decode(t event.Type, data json.RawMessage) (v any, ok bool, err error) {
 		return *x, true, nil
 	case *OutboundAttempt:
 		return *x, true, nil
+	case *DayResult:
+		return *x, true, nil
 	}
 	return nil, false, nil
 }
@@ -79,7 +83,7 @@ func Decode(t event.Type, data json.RawMessage) (v any, ok bool, err error) {
 // not import, and are re-read through their JSON (rare events).
 func normalize(e *event.Event) error {
 	switch e.Data.(type) {
-	case acd.Event, ivr.Ended, ivr.SurveyResult, Marketing, Shift, Evaluation, OutboundAttempt:
+	case acd.Event, ivr.Ended, ivr.SurveyResult, Marketing, Shift, Evaluation, OutboundAttempt, DayResult:
 		return nil
 	}
 	b, err := json.Marshal(e.Data)

@@ -203,6 +203,7 @@ type Engine struct {
 	stateTime [6]int64 // raw: agent time per state since start (live)
 	live      bool
 	liveFrom  int64
+	lastDay   DayResult // the latest batch KPIs
 	applied   uint64
 	late      uint64
 }
@@ -328,6 +329,10 @@ func (e *Engine) Apply(ev *event.Event) {
 		e.shift(d)
 	case OutboundAttempt:
 		e.outbound(d)
+	case DayResult:
+		if d.Day >= e.lastDay.Day {
+			e.lastDay = d
+		}
 	}
 }
 

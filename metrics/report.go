@@ -254,8 +254,16 @@ func (e *Engine) read(w Window, f Filter, now time.Time, pre []counters) Report 
 			num, den = float64(fg.rightParty), float64(fg.outbound)
 		case "MK05":
 			num, den = float64(fg.outboundSales), float64(fg.rightParty)
-		default: // batch
+		default: // batch: the latest day computed, center-wide
 			ok = false
+			for _, dv := range e.lastDay.KPIs {
+				if dv.ID == d.ID && f.center() {
+					num, den, ok, v.Day = dv.Numerator, dv.Denominator, dv.Value != nil, e.lastDay.Day
+					if d.ID == "SQ06" {
+						scale = 10000
+					}
+				}
+			}
 		}
 		if d.CenterOnly && !f.center() {
 			ok = false

@@ -200,6 +200,27 @@ func (s *scenario) event(at time.Time, f []string) event.Event {
 		ev.Data = Marketing{Offer: a["offer"], Outcome: a["outcome"]}
 	case typ == TypeShift:
 		ev.Data = Shift{AgentID: a["agent"], Start: s.clock(a["start"]), End: s.clock(a["end"])}
+	case typ == TypeDayComputed:
+		r := DayResult{Day: a["day"]}
+		for _, id := range []string{"SQ01", "SQ02", "SQ04", "SQ05", "SQ06"} {
+			v, ok := a[id]
+			if !ok {
+				continue
+			}
+			n, d, _ := strings.Cut(v, "/")
+			dv := DayValue{ID: id}
+			dv.Numerator, _ = strconv.ParseFloat(n, 64)
+			dv.Denominator, _ = strconv.ParseFloat(d, 64)
+			if dv.Denominator > 0 {
+				x := dv.Numerator / dv.Denominator
+				if id == "SQ06" {
+					x *= 10000
+				}
+				dv.Value = &x
+			}
+			r.KPIs = append(r.KPIs, dv)
+		}
+		ev.Data = r
 	case typ == TypeOutbound:
 		ev.Data = OutboundAttempt{ID: a["id"], Campaign: "c", Result: OutboundResult(a["result"]), Success: a["success"] == "true", At: at}
 	default:

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/metrics"
 )
 
 // The KPIs survive a restart: today's figures are rebuilt from the stored
@@ -88,5 +92,39 @@ func TestKPIsRebuiltAfterRestart(t *testing.T) {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// `hotline kpi run --day` computes a past day's batch KPIs from the log and
+// stores them; a bad day is a usage error.
+func TestKPIRunDay(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb strings.Builder
+	code := run(context.Background(), []string{"kpi", "run", "--day", "2026-11-22", "--json", "--data-dir", dir},
+		env{stdout: &out, stderr: &errb, getenv: noEnv})
+	if code != 0 {
+		t.Fatalf("kpi run: %d: %s", code, errb.String())
+	}
+	var res metrics.DayResult
+	if err := json.Unmarshal([]byte(out.String()), &res); err != nil || res.Day != "2026-11-22" || len(res.KPIs) != 5 {
+		t.Fatalf("kpi run printed %q (%v), want the day's 5 batch KPIs", out.String(), err)
+	}
+	for _, v := range res.KPIs {
+		if v.Value != nil {
+			t.Errorf("%s on an empty log: %g, want no data", v.ID, *v.Value)
+		}
+	}
+	st, err := store.Open(context.Background(), store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs, err := st.Events(context.Background(), store.EventFilter{TypePrefix: metrics.TypeDayComputed})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("stored results: %d (%v), want 1", len(evs), err)
+	}
+	if code := run(context.Background(), []string{"kpi", "run", "--day", "22/11/2026", "--data-dir", dir},
+		env{stdout: &out, stderr: &errb, getenv: noEnv}); code != 2 {
+		t.Errorf("bad day: exit %d, want 2", code)
 	}
 }

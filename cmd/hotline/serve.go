@@ -197,7 +197,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	var wg sync.WaitGroup
 	wg.Go(func() { recorder.Run(ctx) })
 	wg.Go(func() { contacts.Run(ctx) })
-	wg.Go(func() { runKPIs(ctx, kpis, st, log) })
+	wg.Go(func() { runKPIs(ctx, kpis, st, bus, kpiOpts.Location, kpiClock, log) })
 	// The routing core starts once the schema is current: a node started
 	// before `hotline migrate` serves its probes (not ready) and picks up
 	// as soon as the migration lands.

@@ -36,6 +36,8 @@ func (s Spec) Payload() reflect.Type { return reflect.TypeOf(s.Sample) }
 
 var sampleAt = time.Date(2026, 11, 22, 8, 30, 0, 123456000, time.UTC)
 
+var sampleRatio = 0.85
+
 func acdSpec(k acd.EventKind, doc string) Spec {
 	e := acd.Event{
 		Seq: 42, At: sampleAt, Kind: k, Contact: "c-1", Queue: "general-voice", Channel: acd.Voice,
@@ -112,6 +114,9 @@ var all = []Spec{
 		Sample: metrics.Evaluation{ID: "q-1", ContactID: "c-1", AgentID: "a-1", Form: "voice-2026", Score: 92, PassMark: 80, Fatal: true, EvaluatedAt: sampleAt}},
 	{Type: metrics.TypeOutbound, Doc: "An outbound attempt and its result, imported (MK04, MK05).",
 		Sample: metrics.OutboundAttempt{ID: "o-1", Campaign: "5g-upgrade", AgentID: "a-1", Customer: "13800000000", Result: metrics.RightParty, Success: true, At: sampleAt}},
+
+	{Type: metrics.TypeDayComputed, Doc: "The batch KPIs of one day (at its midnight in the center's time zone), from the nightly job or `hotline kpi run --day`; the latest per day counts.",
+		Sample: metrics.DayResult{Day: "2026-11-21", ComputedAt: sampleAt, KPIs: []metrics.DayValue{{ID: "SQ01", Value: &sampleRatio, Numerator: 17, Denominator: 20}}}},
 
 	ticketSpec(ticket.EventCreated, "A ticket was created (SQ06 from complaints about the service)."),
 	ticketSpec(ticket.EventChanged, "A lifecycle action (action says which)."),
