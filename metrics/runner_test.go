@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -86,5 +87,41 @@ func TestRunnerStopsWithTheBus(t *testing.T) {
 	<-done
 	if _, err := r.Report(context.Background(), WindowToday, Filter{}); err != ErrStopped {
 		t.Fatalf("report after stop: %v, want ErrStopped", err)
+	}
+}
+
+// The board's tiles: today's value and status, this interval's, and the
+// trend of the last intervals, oldest first.
+func TestTiles(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	e := NewEngine(Options{Location: loc})
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, loc)
+	for i, m := range []int{8*60 + 1, 8*60 + 20, 8*60 + 31} {
+		at := day.Add(time.Duration(m) * time.Minute)
+		c := fmt.Sprint("c", i)
+		for _, ev := range []event.Event{
+			acdEv(c+"q", at, acd.Event{Kind: acd.EventQueued, Contact: c, Queue: "gv", Channel: acd.Voice, FirstEntry: true}),
+			acdEv(c+"a", at.Add(30*time.Second), acd.Event{Kind: acd.EventAnswered, Contact: c, Queue: "gv", Channel: acd.Voice, Agent: "a1", Wait: time.Duration(i*10) * time.Second, Outcome: acd.Answered}),
+		} {
+			e.Apply(&ev)
+		}
+	}
+	ts := e.Tiles(day.Add(8*time.Hour + 35*time.Minute))
+	if len(ts) != len(Definitions) {
+		t.Fatalf("%d tiles, want %d", len(ts), len(Definitions))
+	}
+	sl04 := ts[3]
+	if sl04.ID != "SL04" || sl04.Today == nil || *sl04.Today != 10 || sl04.Interval == nil || *sl04.Interval != 20 || sl04.Status != StatusOK {
+		t.Fatalf("SL04 tile %+v, want today 10 s ok, interval 20 s", sl04)
+	}
+	if len(sl04.Trend) != TrendIntervals {
+		t.Fatalf("trend %d long, want %d", len(sl04.Trend), TrendIntervals)
+	}
+	var got []string
+	for _, v := range sl04.Trend {
+		got = append(got, show(v))
+	}
+	if want := "[no data no data no data no data no data 0 10 20]"; fmt.Sprint(got) != want {
+		t.Errorf("SL04 trend %v, want %s (06:45 … 08:30)", got, want)
 	}
 }

@@ -89,6 +89,8 @@ type Options struct {
 	SMS ticket.Notifier
 	// Transcripts receives every chat message (nil: none kept).
 	Transcripts agentdesk.TranscriptSink
+	// KPIs gives the board's KPI tiles (agentdesk.Options.KPIs).
+	KPIs func(context.Context) (any, error)
 }
 
 // Server is a running test center.
@@ -241,7 +243,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		IdleLogout: o.IdleLogout,
 		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
-		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts})
+		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs})
 	if err != nil {
 		return fail(err)
 	}

@@ -208,7 +208,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})
