@@ -10,8 +10,12 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 )
 
-// ErrStopped is returned by the Runner's reads after Run has returned.
-var ErrStopped = errors.New("kpi engine stopped")
+// ErrStopped is returned by the Runner's reads after Run has returned,
+// ErrNotReady before it has rebuilt today from the log.
+var (
+	ErrStopped  = errors.New("kpi engine stopped")
+	ErrNotReady = errors.New("kpi engine not ready: rebuilding today from the event log")
+)
 
 // Replay reads the stored event log from from (inclusive) up to now, in the
 // log's order, calling fn for each event the engine reads (Wanted); the
@@ -191,6 +195,13 @@ func (r *Runner) rebuild(ctx context.Context, pending *[]event.Event) (map[strin
 
 // Do runs fn on the engine's goroutine and waits for it.
 func (r *Runner) Do(ctx context.Context, fn func(*Engine)) error {
+	select {
+	case <-r.built:
+	case <-r.done:
+		return ErrStopped
+	default:
+		return ErrNotReady
+	}
 	doneFn := make(chan struct{})
 	select {
 	case r.reqs <- func(e *Engine) { fn(e); close(doneFn) }:

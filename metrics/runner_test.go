@@ -80,6 +80,9 @@ func TestRunnerRebuildsTodayAndCountsLiveOnce(t *testing.T) {
 func TestRunnerStopsWithTheBus(t *testing.T) {
 	bus := event.NewBus(event.Options{})
 	r := NewRunner(bus, RunnerOptions{})
+	if _, err := r.Report(context.Background(), WindowToday, Filter{}); err != ErrNotReady {
+		t.Fatalf("report before run: %v, want ErrNotReady", err)
+	}
 	done := make(chan struct{})
 	go func() { _ = r.Run(context.Background()); close(done) }()
 	<-r.Built()
