@@ -17,10 +17,11 @@ var (
 	ErrNotReady = errors.New("kpi engine not ready: rebuilding today from the event log")
 )
 
-// Replay reads the stored event log from from (inclusive) up to now, in the
-// log's order, calling fn for each event the engine reads (Wanted); the
-// server pages through store.Events with it.
-type Replay func(ctx context.Context, from time.Time, fn func(event.Event)) error
+// Replay reads the stored event log from from (inclusive) to to
+// (exclusive; zero: up to now), in the log's order, calling fn for each
+// event the engine reads (Wanted); the server pages through store.Events
+// with it.
+type Replay func(ctx context.Context, from, to time.Time, fn func(event.Event)) error
 
 // RunnerOptions configure a Runner.
 type RunnerOptions struct {
@@ -175,7 +176,7 @@ func (r *Runner) rebuild(ctx context.Context, pending *[]event.Event) (map[strin
 	recent := now.Add(-time.Minute)
 	start := time.Now()
 	n := 0
-	err := r.o.Replay(ctx, today.AddDate(0, 0, -1), func(e event.Event) {
+	err := r.o.Replay(ctx, today.AddDate(0, 0, -1), time.Time{}, func(e event.Event) {
 		n++
 		if n%256 == 0 {
 			r.drain(pending)
@@ -231,3 +232,34 @@ func (r *Runner) Built() <-chan struct{} { return r.built }
 // Close drops the bus subscription of a Runner whose Run was never
 // called (Run closes it itself), so publishers do not wait for it.
 func (r *Runner) Close() { r.sub.Close() }
+
+// ErrBadDay is returned by Intervals for a day that is not YYYY-MM-DD or
+// is in the future.
+var ErrBadDay = errors.New("day: want YYYY-MM-DD, today or earlier")
+
+// Intervals returns the interval rows of day (YYYY-MM-DD in the center's
+// time zone; "" today): today's from the live engine, a past day's rebuilt
+// from the stored log.
+func (r *Runner) Intervals(ctx context.Context, day string) ([]IntervalRow, error) {
+	loc := r.eng.o.Location
+	now := r.o.Clock()
+	lt := now.In(loc)
+	today := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	d := today
+	if day != "" {
+		var err error
+		if d, err = time.ParseInLocation("2006-01-02", day, loc); err != nil || d.After(today) {
+			return nil, ErrBadDay
+		}
+	}
+	if d.Equal(today) {
+		var rows []IntervalRow
+		err := r.Do(ctx, func(e *Engine) { rows = e.Intervals(now) })
+		return rows, err
+	}
+	if r.o.Replay == nil {
+		return nil, ErrNotReady
+	}
+	o := r.o.Engine
+	return DayIntervals(ctx, o, d, r.o.Replay)
+}

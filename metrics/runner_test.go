@@ -38,10 +38,14 @@ func TestRunnerRebuildsTodayAndCountsLiveOnce(t *testing.T) {
 	bus := event.NewBus(event.Options{})
 	var from time.Time
 	r := NewRunner(bus, RunnerOptions{Engine: Options{Location: loc}, Clock: func() time.Time { return now },
-		Replay: func(ctx context.Context, f time.Time, fn func(event.Event)) error {
-			from = f
+		Replay: func(ctx context.Context, f, to time.Time, fn func(event.Event)) error {
+			if to.IsZero() {
+				from = f
+			}
 			for _, e := range stored {
-				fn(e)
+				if !e.At.Before(f) && (to.IsZero() || e.At.Before(to)) {
+					fn(e)
+				}
 			}
 			return nil
 		}})
@@ -68,6 +72,18 @@ func TestRunnerRebuildsTodayAndCountsLiveOnce(t *testing.T) {
 	}
 	if v, _ := rep.Get("SL05"); v.Value == nil || *v.Value != 0 {
 		t.Errorf("SL05 %v, want 0", v.Value)
+	}
+	// Interval reports: today's from the engine, yesterday's rebuilt from the log.
+	rows, err := r.Intervals(ctx, "")
+	if err != nil || len(rows) != 61 || rows[52].Requests != 1 || rows[52].Answered != 1 {
+		t.Errorf("today's rows: %d (%v), want 61 with c1 answered in 13:00", len(rows), err)
+	}
+	rows, err = r.Intervals(ctx, "2026-11-22")
+	if err != nil || len(rows) != 96 || rows[40].Answered != 1 || rows[40].SL04 == nil || *rows[40].SL04 != 5 {
+		t.Errorf("yesterday's rows: %d (%v), want 96 with y answered in 10:00 after 5 s", len(rows), err)
+	}
+	if _, err := r.Intervals(ctx, "2026-11-24"); err != ErrBadDay {
+		t.Errorf("tomorrow: %v, want ErrBadDay", err)
 	}
 	// Raw Prometheus totals count live events only.
 	var live int64

@@ -34,10 +34,10 @@ func kpiOptions(cfg config.Config) (metrics.Options, error) {
 // replayLog reads the stored event log from a time on, in the log's order,
 // decoding the payloads the KPI engine reads.
 func replayLog(st *store.Store, log *slog.Logger) metrics.Replay {
-	return func(ctx context.Context, from time.Time, fn func(event.Event)) error {
+	return func(ctx context.Context, from, to time.Time, fn func(event.Event)) error {
 		var after int64
 		for {
-			page, err := st.Events(ctx, store.EventFilter{AfterSeq: after, From: from, Limit: 10000})
+			page, err := st.Events(ctx, store.EventFilter{AfterSeq: after, From: from, To: to, Limit: 10000})
 			if err != nil {
 				return fmt.Errorf("read event log after %d: %w", after, err)
 			}

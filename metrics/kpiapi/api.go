@@ -25,6 +25,7 @@ const MaxItems = 10000
 // Reporter reads KPI reports (metrics.Runner).
 type Reporter interface {
 	Report(ctx context.Context, w metrics.Window, f metrics.Filter) (metrics.Report, error)
+	Intervals(ctx context.Context, day string) ([]metrics.IntervalRow, error)
 }
 
 // Publisher puts an event on the bus.
@@ -53,6 +54,7 @@ func New(kpis Reporter, publish Publisher, now func() time.Time, maxBody int64) 
 // behind auth.PermSupervise (supervisors, admins).
 func (a *API) Routes(mux *http.ServeMux, au *auth.Service) {
 	mux.Handle("GET /api/v1/kpis", au.Require(auth.PermMetrics, http.HandlerFunc(a.report)))
+	mux.Handle("GET /api/v1/kpis/intervals", au.Require(auth.PermMetrics, http.HandlerFunc(a.intervals)))
 	mux.Handle("POST /api/v1/kpis/inputs/shifts", au.Require(auth.PermSupervise, http.HandlerFunc(a.shifts)))
 	mux.Handle("POST /api/v1/kpis/inputs/evaluations", au.Require(auth.PermSupervise, http.HandlerFunc(a.evaluations)))
 	mux.Handle("POST /api/v1/kpis/inputs/outbound-attempts", au.Require(auth.PermSupervise, http.HandlerFunc(a.outbound)))
@@ -81,6 +83,40 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, rep)
+}
+
+// intervals is GET /api/v1/kpis/intervals?day=YYYY-MM-DD&format=json|csv:
+// 15-minute rows per queue and channel (CSV that opens in Excel).
+func (a *API) intervals(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "format", "format: json or csv")
+		return
+	}
+	rows, err := a.kpis.Intervals(r.Context(), q.Get("day"))
+	switch {
+	case errors.Is(err, metrics.ErrBadDay):
+		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "day", err.Error())
+		return
+	case err != nil:
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "kpi engine unavailable")
+		return
+	}
+	if rows == nil {
+		rows = []metrics.IntervalRow{}
+	}
+	if format == "csv" {
+		name := "kpi-intervals-" + q.Get("day") + ".csv"
+		if q.Get("day") == "" {
+			name = "kpi-intervals-today.csv"
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		_ = metrics.WriteIntervalsCSV(w, rows)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"intervals": rows})
 }
 
 type validator interface{ Validate() error }

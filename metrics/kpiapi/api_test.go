@@ -3,12 +3,14 @@ package kpiapi
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store/storetest"
@@ -16,6 +18,13 @@ import (
 )
 
 type engineReporter struct{ e *metrics.Engine }
+
+func (r engineReporter) Intervals(_ context.Context, day string) ([]metrics.IntervalRow, error) {
+	if day == "tomorrow" {
+		return nil, metrics.ErrBadDay
+	}
+	return r.e.Intervals(time.Date(2026, 11, 23, 0, 20, 0, 0, time.UTC)), nil
+}
 
 func (r engineReporter) Report(_ context.Context, w metrics.Window, f metrics.Filter) (metrics.Report, error) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -39,7 +48,15 @@ func TestAPI(t *testing.T) {
 	}
 	var published []event.Event
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	api := New(engineReporter{metrics.NewEngine(metrics.Options{})}, func(_ context.Context, e event.Event) error {
+	eng := metrics.NewEngine(metrics.Options{})
+	for _, d := range []acd.Event{
+		{Kind: acd.EventQueued, Contact: "c1", Queue: "gv", Channel: acd.Voice, FirstEntry: true, At: time.Date(2026, 11, 23, 0, 1, 0, 0, time.UTC)},
+		{Kind: acd.EventAnswered, Contact: "c1", Queue: "gv", Channel: acd.Voice, Agent: "a1", Wait: 12 * time.Second, Outcome: acd.Answered, At: time.Date(2026, 11, 23, 0, 1, 12, 0, time.UTC)},
+	} {
+		ev := event.Event{At: d.At, Data: d}
+		eng.Apply(&ev)
+	}
+	api := New(engineReporter{eng}, func(_ context.Context, e event.Event) error {
 		published = append(published, e)
 		return nil
 	}, func() time.Time { return now }, 0)
@@ -85,6 +102,23 @@ func TestAPI(t *testing.T) {
 		if code, out := do("GET", "/api/v1/kpis?"+q, "", auth.RoleSupervisor); code != 400 || field(out) != want {
 			t.Errorf("%s: %d %v, want 400 naming %s", q, code, out, want)
 		}
+	}
+
+	if code, out := do("GET", "/api/v1/kpis/intervals?day=tomorrow", "", auth.RoleSupervisor); code != 400 || field(out) != "day" {
+		t.Errorf("intervals of a bad day: %d %v, want 400 naming day", code, out)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/kpis/intervals?format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+token[auth.RoleSupervisor])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(csvBody)), "\r\n")
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(csvBody), "\ufeffstart,end,queue,channel,requests") ||
+		len(lines) != 3 || !strings.HasPrefix(lines[1], "2026-11-23 00:00,2026-11-23 00:15,gv,voice,1,1,1,0,0,0,0,1,1,0,12,,") {
+		t.Errorf("intervals CSV: %d %q, want a BOM, the header and gv's two intervals", resp.StatusCode, csvBody)
 	}
 
 	code, out = do("POST", "/api/v1/kpis/inputs/shifts", `{"shifts":[
