@@ -85,6 +85,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "idle past max age", args: []string{"--auth-session-idle-timeout", "13h"}, want: []string{"auth.session_idle_timeout"}},
 		{name: "not yaml", file: "http: [unclosed\n", want: []string{"hotline.yaml"}},
 		{name: "top-level list", file: "- a\n- b\n", want: []string{"(top level)", "want a mapping"}},
+		{name: "unknown kb backend", env: map[string]string{"HOTLINE_KNOWLEDGE_BACKEND": "solr"}, want: []string{"knowledge.backend", "meilisearch"}},
+		{name: "meilisearch without url", args: []string{"--knowledge-backend", "meilisearch"}, want: []string{"knowledge.meili_url"}},
+		{name: "bad meili index", args: []string{"--knowledge-backend", "meilisearch", "--knowledge-meili-url", "http://127.0.0.1:7700", "--knowledge-meili-index", "a b"}, want: []string{"knowledge.meili_index"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
