@@ -135,6 +135,25 @@ type agentState struct {
 	since  int64
 	logins []span // logged-in time today, merged
 	shifts []span // scheduled shifts overlapping today
+	day    agentDay
+}
+
+// agentDay is one agent's figures today (per-agent reports; never in
+// Prometheus). Times are nanoseconds.
+type agentDay struct {
+	handled                  int64
+	talk, hold, acw          int64
+	staffed, occupied, ready int64
+}
+
+// agent returns the agent's record, creating a logged-out one.
+func (e *Engine) agent(id string) *agentState {
+	a := e.agents[id]
+	if a == nil {
+		a = &agentState{state: acd.LoggedOut, since: e.dayStart}
+		e.agents[id] = a
+	}
+	return a
 }
 
 // segment is one agent's handling of a contact, from connection to the
@@ -268,6 +287,7 @@ func (e *Engine) roll(t int64) {
 	e.center = [maxIntervals]agentTime{}
 	for id, a := range e.agents {
 		a.logins = a.logins[:0]
+		a.day = agentDay{}
 		a.shifts = clipSpans(a.shifts, e.dayStart, math.MaxInt64)
 		if a.state == acd.LoggedOut && len(a.shifts) == 0 {
 			delete(e.agents, id)
@@ -550,6 +570,12 @@ func (e *Engine) endTalk(c *contact, agent string, t int64, b int) {
 		}
 		k := counters{handled: 1, talk: max(t-g.start-g.hold, 0), hold: g.hold}
 		e.count(s, b, &k)
+		if b >= 0 {
+			a := e.agent(g.agent)
+			a.day.handled++
+			a.day.talk += k.talk
+			a.day.hold += k.hold
+		}
 		g.done, g.bucket, g.day, g.sl = true, b, e.dayStart, s
 		break
 	}
@@ -587,6 +613,9 @@ func (e *Engine) wrapUpEnded(d *acd.Event, b int) {
 		k := counters{acw: int64(d.Wait)}
 		if g.day == e.dayStart {
 			e.count(g.sl, g.bucket, &k)
+			if g.bucket >= 0 {
+				e.agent(g.agent).day.acw += k.acw
+			}
 		} else if e.live {
 			g.sl.total.add(&k)
 		}
@@ -627,6 +656,17 @@ func (e *Engine) agentSpan(a *agentState, from, to int64) {
 		a.logins = append(a.logins, span{from, to})
 	}
 	addTime(&e.center, e.dayStart, from, to, a.state)
+	a.day.add(a.state, to-from)
+}
+
+func (d *agentDay) add(st acd.AgentState, ns int64) {
+	d.staffed += ns
+	switch st {
+	case acd.Ready:
+		d.ready += ns
+	case acd.Busy, acd.WrapUp:
+		d.occupied += ns
+	}
 }
 
 // addTime spreads [from, to) over the intervals of the day starting at day.

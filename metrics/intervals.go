@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/event"
 )
 
@@ -101,4 +104,80 @@ func DayIntervals(ctx context.Context, o Options, day time.Time, replay Replay) 
 		return nil, err
 	}
 	return e.Intervals(day.AddDate(0, 0, 1).Add(-time.Nanosecond)), nil
+}
+
+// AgentRow is one agent's day (per-agent figures live here, never in
+// Prometheus). Times are seconds; ratios nil without data.
+type AgentRow struct {
+	AgentID   string   `json:"agent_id"`
+	Handled   int64    `json:"handled"`
+	TalkS     float64  `json:"talk_s"`
+	HoldS     float64  `json:"hold_s"`
+	ACWS      float64  `json:"acw_s"`
+	StaffedS  float64  `json:"staffed_s"`
+	ReadyS    float64  `json:"ready_s"`
+	OccupiedS float64  `json:"occupied_s"`
+	EF01      *float64 `json:"EF01"` // average handle time
+	EF02      *float64 `json:"EF02"` // average after-contact work
+	EF03      *float64 `json:"EF03"` // occupancy
+	EF05      *float64 `json:"EF05"` // handled per staffed hour
+}
+
+// Agents returns every agent's figures today up to now, by agent id.
+func (e *Engine) Agents(now time.Time) []AgentRow {
+	e.Advance(now)
+	n := now.UnixNano()
+	var rows []AgentRow
+	for id, a := range e.agents {
+		d := a.day
+		if a.state != acd.LoggedOut && n > a.since {
+			d.add(a.state, n-max(a.since, e.dayStart))
+		}
+		if d.staffed == 0 && d.handled == 0 {
+			continue
+		}
+		sec := func(ns int64) float64 { return round(float64(ns) / 1e9) }
+		r := AgentRow{AgentID: id, Handled: d.handled, TalkS: sec(d.talk), HoldS: sec(d.hold), ACWS: sec(d.acw),
+			StaffedS: sec(d.staffed), ReadyS: sec(d.ready), OccupiedS: sec(d.occupied)}
+		r.EF01 = ratioOf(float64(d.talk+d.hold+d.acw)/1e9, float64(d.handled))
+		r.EF02 = ratioOf(float64(d.acw)/1e9, float64(d.handled))
+		r.EF03 = ratioOf(float64(d.occupied), float64(d.occupied+d.ready))
+		r.EF05 = ratioOf(float64(d.handled), float64(d.staffed)/3.6e12)
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b AgentRow) int { return strings.Compare(a.AgentID, b.AgentID) })
+	return rows
+}
+
+// WriteAgentsCSV writes agent rows as CSV for Excel (see WriteIntervalsCSV).
+func WriteAgentsCSV(w io.Writer, rows []AgentRow) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	_ = cw.Write([]string{"agent_id", "handled", "talk_s", "hold_s", "acw_s", "staffed_s", "ready_s", "occupied_s",
+		"EF01_s", "EF02_s", "EF03", "EF05"})
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	val := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return f(*p)
+	}
+	for _, r := range rows {
+		_ = cw.Write([]string{r.AgentID, strconv.FormatInt(r.Handled, 10), f(r.TalkS), f(r.HoldS), f(r.ACWS),
+			f(r.StaffedS), f(r.ReadyS), f(r.OccupiedS), val(r.EF01), val(r.EF02), val(r.EF03), val(r.EF05)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// DayAgents rebuilds a past day's agent figures from the stored log.
+func DayAgents(ctx context.Context, o Options, day time.Time, replay Replay) ([]AgentRow, error) {
+	e := NewEngine(o)
+	if err := replay(ctx, day.AddDate(0, 0, -1), day.AddDate(0, 0, 1), func(ev event.Event) { e.Apply(&ev) }); err != nil {
+		return nil, err
+	}
+	return e.Agents(day.AddDate(0, 0, 1).Add(-time.Nanosecond)), nil
 }

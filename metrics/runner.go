@@ -237,29 +237,50 @@ func (r *Runner) Close() { r.sub.Close() }
 // is in the future.
 var ErrBadDay = errors.New("day: want YYYY-MM-DD, today or earlier")
 
+// day parses a report's day ("" today) in the center's time zone.
+func (r *Runner) day(day string) (d time.Time, today bool, now time.Time, err error) {
+	loc := r.eng.o.Location
+	now = r.o.Clock()
+	lt := now.In(loc)
+	midnight := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	d = midnight
+	if day != "" {
+		if d, err = time.ParseInLocation("2006-01-02", day, loc); err != nil || d.After(midnight) {
+			return d, false, now, ErrBadDay
+		}
+	}
+	if !d.Equal(midnight) && r.o.Replay == nil {
+		return d, false, now, ErrNotReady
+	}
+	return d, d.Equal(midnight), now, nil
+}
+
 // Intervals returns the interval rows of day (YYYY-MM-DD in the center's
 // time zone; "" today): today's from the live engine, a past day's rebuilt
 // from the stored log.
 func (r *Runner) Intervals(ctx context.Context, day string) ([]IntervalRow, error) {
-	loc := r.eng.o.Location
-	now := r.o.Clock()
-	lt := now.In(loc)
-	today := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
-	d := today
-	if day != "" {
-		var err error
-		if d, err = time.ParseInLocation("2006-01-02", day, loc); err != nil || d.After(today) {
-			return nil, ErrBadDay
-		}
-	}
-	if d.Equal(today) {
+	d, today, now, err := r.day(day)
+	switch {
+	case err != nil:
+		return nil, err
+	case today:
 		var rows []IntervalRow
 		err := r.Do(ctx, func(e *Engine) { rows = e.Intervals(now) })
 		return rows, err
 	}
-	if r.o.Replay == nil {
-		return nil, ErrNotReady
+	return DayIntervals(ctx, r.o.Engine, d, r.o.Replay)
+}
+
+// Agents returns every agent's figures of day, like Intervals.
+func (r *Runner) Agents(ctx context.Context, day string) ([]AgentRow, error) {
+	d, today, now, err := r.day(day)
+	switch {
+	case err != nil:
+		return nil, err
+	case today:
+		var rows []AgentRow
+		err := r.Do(ctx, func(e *Engine) { rows = e.Agents(now) })
+		return rows, err
 	}
-	o := r.o.Engine
-	return DayIntervals(ctx, o, d, r.o.Replay)
+	return DayAgents(ctx, r.o.Engine, d, r.o.Replay)
 }

@@ -43,7 +43,7 @@ type scenario struct {
 	calls int
 }
 
-func runScenario(t *testing.T, file string) {
+func runScenario(t *testing.T, file string) *scenario {
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +65,7 @@ func runScenario(t *testing.T, file string) {
 	if s.calls == 0 {
 		t.Fatalf("%s: no expectations", file)
 	}
+	return s
 }
 
 func (s *scenario) fail(format string, args ...any) {
@@ -322,4 +323,21 @@ func show(p *float64) string {
 		return "no data"
 	}
 	return strconv.FormatFloat(*p, 'g', -1, 64)
+}
+
+// Per-agent figures of the handle.kpi day: a1 handled two contacts (talk
+// 180 s + 110 s, hold 40 s, ACW 30 s + 60 s) and logged out at 08:40.
+func TestAgentRows(t *testing.T) {
+	s := runScenario(t, "testdata/handle.kpi")
+	rows := s.eng.Agents(time.Date(2026, 11, 23, 9, 0, 0, 0, s.loc))
+	if len(rows) != 2 || rows[0].AgentID != "a1" || rows[1].AgentID != "a2" {
+		t.Fatalf("rows %+v, want a1 and a2", rows)
+	}
+	a1 := rows[0]
+	if a1.Handled != 2 || a1.TalkS != 290 || a1.HoldS != 40 || a1.ACWS != 90 || a1.StaffedS != 2400 || a1.EF01 == nil || *a1.EF01 != 210 {
+		t.Errorf("a1 %+v, want 2 handled, talk 290 s, hold 40 s, ACW 90 s, staffed 40 min, AHT 210 s", a1)
+	}
+	if a2 := rows[1]; a2.Handled != 0 || a2.StaffedS != 2400 || a2.EF03 != nil {
+		t.Errorf("a2 %+v, want staffed 40 min not ready, no occupancy", a2)
+	}
 }

@@ -26,6 +26,7 @@ const MaxItems = 10000
 type Reporter interface {
 	Report(ctx context.Context, w metrics.Window, f metrics.Filter) (metrics.Report, error)
 	Intervals(ctx context.Context, day string) ([]metrics.IntervalRow, error)
+	Agents(ctx context.Context, day string) ([]metrics.AgentRow, error)
 }
 
 // Publisher puts an event on the bus.
@@ -55,6 +56,7 @@ func New(kpis Reporter, publish Publisher, now func() time.Time, maxBody int64) 
 func (a *API) Routes(mux *http.ServeMux, au *auth.Service) {
 	mux.Handle("GET /api/v1/kpis", au.Require(auth.PermMetrics, http.HandlerFunc(a.report)))
 	mux.Handle("GET /api/v1/kpis/intervals", au.Require(auth.PermMetrics, http.HandlerFunc(a.intervals)))
+	mux.Handle("GET /api/v1/kpis/agents", au.Require(auth.PermMetrics, http.HandlerFunc(a.agents)))
 	mux.Handle("POST /api/v1/kpis/inputs/shifts", au.Require(auth.PermSupervise, http.HandlerFunc(a.shifts)))
 	mux.Handle("POST /api/v1/kpis/inputs/evaluations", au.Require(auth.PermSupervise, http.HandlerFunc(a.evaluations)))
 	mux.Handle("POST /api/v1/kpis/inputs/outbound-attempts", au.Require(auth.PermSupervise, http.HandlerFunc(a.outbound)))
@@ -117,6 +119,40 @@ func (a *API) intervals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"intervals": rows})
+}
+
+// agents is GET /api/v1/kpis/agents?day=YYYY-MM-DD&format=json|csv: each
+// agent's day (handled, talk, hold, ACW, staffed, ready, occupied time).
+func (a *API) agents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "format", "format: json or csv")
+		return
+	}
+	rows, err := a.kpis.Agents(r.Context(), q.Get("day"))
+	switch {
+	case errors.Is(err, metrics.ErrBadDay):
+		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "day", err.Error())
+		return
+	case err != nil:
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "kpi engine unavailable")
+		return
+	}
+	if rows == nil {
+		rows = []metrics.AgentRow{}
+	}
+	if format == "csv" {
+		day := q.Get("day")
+		if day == "" {
+			day = "today"
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="kpi-agents-`+day+`.csv"`)
+		_ = metrics.WriteAgentsCSV(w, rows)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"agents": rows})
 }
 
 type validator interface{ Validate() error }

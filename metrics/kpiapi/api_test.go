@@ -26,6 +26,10 @@ func (r engineReporter) Intervals(_ context.Context, day string) ([]metrics.Inte
 	return r.e.Intervals(time.Date(2026, 11, 23, 0, 20, 0, 0, time.UTC)), nil
 }
 
+func (r engineReporter) Agents(_ context.Context, day string) ([]metrics.AgentRow, error) {
+	return r.e.Agents(time.Date(2026, 11, 23, 0, 20, 0, 0, time.UTC)), nil
+}
+
 func (r engineReporter) Report(_ context.Context, w metrics.Window, f metrics.Filter) (metrics.Report, error) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	return r.e.Read(w, f, now), nil
@@ -52,6 +56,7 @@ func TestAPI(t *testing.T) {
 	for _, d := range []acd.Event{
 		{Kind: acd.EventQueued, Contact: "c1", Queue: "gv", Channel: acd.Voice, FirstEntry: true, At: time.Date(2026, 11, 23, 0, 1, 0, 0, time.UTC)},
 		{Kind: acd.EventAnswered, Contact: "c1", Queue: "gv", Channel: acd.Voice, Agent: "a1", Wait: 12 * time.Second, Outcome: acd.Answered, At: time.Date(2026, 11, 23, 0, 1, 12, 0, time.UTC)},
+		{Kind: acd.EventEnded, Contact: "c1", Queue: "gv", Channel: acd.Voice, Agent: "a1", At: time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)},
 	} {
 		ev := event.Event{At: d.At, Data: d}
 		eng.Apply(&ev)
@@ -117,8 +122,13 @@ func TestAPI(t *testing.T) {
 	resp.Body.Close()
 	lines := strings.Split(strings.TrimSpace(string(csvBody)), "\r\n")
 	if resp.StatusCode != 200 || !strings.HasPrefix(string(csvBody), "\ufeffstart,end,queue,channel,requests") ||
-		len(lines) != 3 || !strings.HasPrefix(lines[1], "2026-11-23 00:00,2026-11-23 00:15,gv,voice,1,1,1,0,0,0,0,1,1,0,12,,") {
+		len(lines) != 3 || !strings.HasPrefix(lines[1], "2026-11-23 00:00,2026-11-23 00:15,gv,voice,1,1,1,0,0,0,1,1,1,0,12,228,0") {
 		t.Errorf("intervals CSV: %d %q, want a BOM, the header and gv's two intervals", resp.StatusCode, csvBody)
+	}
+
+	code, out = do("GET", "/api/v1/kpis/agents", "", auth.RoleSupervisor)
+	if ags, _ := out["agents"].([]any); code != 200 || len(ags) != 1 || ags[0].(map[string]any)["agent_id"] != "a1" {
+		t.Errorf("agents: %d %v, want a1's row", code, out)
 	}
 
 	code, out = do("POST", "/api/v1/kpis/inputs/shifts", `{"shifts":[
