@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,6 +58,7 @@ func BenchmarkEngineApply(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var n int
+	cpu0 := cpuTime()
 	for b.Loop() {
 		e := NewEngine(Options{Location: loc})
 		e.StartLive(time.Time{})
@@ -67,6 +69,9 @@ func BenchmarkEngineApply(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
+	// On a shared machine the wall clock counts other people's work: the
+	// process's CPU time (GC included) is the honest denominator.
+	b.ReportMetric(float64(n)/(cpuTime()-cpu0).Seconds(), "events/cpu-s")
 }
 
 // BenchmarkEngineRead is one report (today, center-wide) over a day of 50
@@ -100,4 +105,11 @@ func BenchmarkScrape(b *testing.B) {
 	for b.Loop() {
 		_ = e.collect(now)
 	}
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
