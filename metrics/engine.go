@@ -430,6 +430,13 @@ func (e *Engine) applyACD(d *acd.Event) {
 		}
 	case acd.EventCallbackRequested, acd.EventAccepted:
 		e.leaveQueue(c)
+	case acd.EventRejected, acd.EventOfferTimeout:
+		// A contact transferred to one agent who declines waits in its
+		// last queue again (no queued event), its wait counted from the
+		// transfer.
+		if !c.connected && c.cur != nil && c.newWait {
+			c.cur.waiting[c.id] = c.waitStart
+		}
 	case acd.EventAnswered:
 		e.leaveQueue(c)
 		c.connected, c.answered = true, true
