@@ -16,6 +16,8 @@ type boardData struct {
 	At     time.Time    `json:"at"`
 	Queues []boardQueue `json:"queues"`
 	Agents []boardAgent `json:"agents"`
+	// KPIs are the KPI tiles (Options.KPIs), when the server has them.
+	KPIs any `json:"kpis,omitempty"`
 }
 
 type boardQueue struct {
@@ -60,6 +62,9 @@ type boardAgent struct {
 
 const boardEvery = time.Second
 
+// kpiEvery is the longest a board's KPI tiles go without a push.
+const kpiEvery = 15 * time.Second
+
 // refreshBoards asks the ACD for queue statistics while someone watches
 // and something changed, and pushes the board.
 func (g *Gateway) refreshBoards(ctx context.Context) {
@@ -71,8 +76,13 @@ func (g *Gateway) refreshBoards(ctx context.Context) {
 		}
 		// While someone waits, the board is pushed every second even with
 		// no event: waits grow without one.
+		// The KPI tiles change with time alone (agent time, the
+		// interval): they are pushed at least every kpiEvery.
 		var want bool
-		if err := g.do(func(h *hub) { want = len(h.boards) > 0 && (h.dirty || h.anyWaiting()) }); err != nil {
+		if err := g.do(func(h *hub) {
+			stale := g.o.KPIs != nil && g.o.Clock.Now().Sub(h.lastAt) >= kpiEvery
+			want = len(h.boards) > 0 && (h.dirty || h.anyWaiting() || stale)
+		}); err != nil {
 			return
 		}
 		if !want {
@@ -82,7 +92,11 @@ func (g *Gateway) refreshBoards(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		if err := g.do(func(h *hub) { h.pushBoard(qs) }); err != nil {
+		var kpis any
+		if g.o.KPIs != nil {
+			kpis, _ = g.o.KPIs(ctx) // a board without tiles beats no board
+		}
+		if err := g.do(func(h *hub) { h.lastKPIs = kpis; h.pushBoard(qs) }); err != nil {
 			return
 		}
 	}
@@ -117,7 +131,7 @@ func (h *hub) pushBoard(qs []acd.BoardQueue) {
 
 func (h *hub) board() boardData {
 	today := h.g.bridge.Today(h.g.o.Clock.Now()) // a new day shows zeros even before its first event
-	b := boardData{At: h.g.o.Clock.Now().UTC(), Queues: []boardQueue{}, Agents: []boardAgent{}}
+	b := boardData{At: h.g.o.Clock.Now().UTC(), Queues: []boardQueue{}, Agents: []boardAgent{}, KPIs: h.lastKPIs}
 	for _, q := range h.lastQueues {
 		bq := boardQueue{QueueStats: q.QueueStats, Contacts: []boardWaiter{}}
 		if d, ok := today[q.Queue]; ok {

@@ -30,6 +30,9 @@ import (
 type Options struct {
 	Auth *auth.Service
 	ACD  *acd.Engine
+	// KPIs, when set, gives the board's KPI tiles (the KPI engine's
+	// reports, any JSON value), read with each board push.
+	KPIs func(ctx context.Context) (any, error)
 	// Bridge links the chats to the ACD. When nil, the gateway makes its
 	// own over ACD, feeds it the events given to DeliverACD and runs it.
 	Bridge *bridge.Bridge

@@ -22,6 +22,7 @@ type hub struct {
 	dirty      bool              // the board needs a refresh
 	lastQueues []acd.BoardQueue
 	lastAt     time.Time // when lastQueues was read
+	lastKPIs   any       // the KPI tiles read with lastQueues
 }
 
 // agentView is one agent as the desk and the board show it, kept from the

@@ -91,6 +91,8 @@ type Options struct {
 	Transcripts agentdesk.TranscriptSink
 	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
 	OfferDelivered func(time.Duration)
+	// KPIs gives the board's KPI tiles (agentdesk.Options.KPIs).
+	KPIs func(context.Context) (any, error)
 }
 
 // Server is a running test center.
@@ -243,7 +245,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,
 		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
-		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts})
+		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs})
 	if err != nil {
 		return fail(err)
 	}

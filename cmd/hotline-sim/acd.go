@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/hotline10000/hotline/acd"
 )
 
 // acdParams are the simulation's inputs; see parseACDFlags for meanings.
@@ -24,6 +26,12 @@ type acdParams struct {
 	Ring        float64 `json:"ring_s"`
 	WrapUp      float64 `json:"wrap_up_s"`
 	Aging       float64 `json:"aging_s"`
+	// OnEvents, when set, is given every batch of the router's events
+	// (the KPI engine's end-to-end check); with OccupancyFromStart the
+	// occupancy is measured from the simulation's start, not from the
+	// first measured arrival.
+	OnEvents           func([]acd.Event) `json:"-"`
+	OccupancyFromStart bool              `json:"-"`
 }
 
 // parseACDFlags reads acd's flags. Asked for help (-h, --help), it lists

@@ -129,6 +129,9 @@ func simulateOnce(p acdParams, seed uint64) (runResult, error) {
 		// Copy: the Router reuses its buffer on the next command.
 		batch := append([]acd.Event(nil), evs...)
 		res.events += int64(len(batch))
+		if p.OnEvents != nil {
+			p.OnEvents(batch)
+		}
 		for _, e := range batch {
 			now := e.At.Sub(simEpoch).Nanoseconds()
 			switch e.Kind {
@@ -203,6 +206,9 @@ func simulateOnce(p acdParams, seed uint64) (runResult, error) {
 			contacts = append(contacts, simContact{arrival: ev.at, vip: vip})
 			if i == p.Warmup {
 				measureFrom = ev.at
+				if p.OccupancyFromStart {
+					measureFrom = 0
+				}
 				integrate(ev.at)
 			}
 			if measured(i) {

@@ -21,6 +21,7 @@ import (
 	"github.com/hotline10000/hotline/internal/transcript"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
+	"github.com/hotline10000/hotline/metrics"
 )
 
 // acdSnapshot is the store snapshot holding the ACD's queues and agents.
@@ -150,6 +151,7 @@ type coreDeps struct {
 	// offerDelivered observes the ACD-decision-to-socket time of each
 	// offer (hotline_desk_offer_delivery_seconds); nil: not measured.
 	offerDelivered func(time.Duration)
+	kpis           *metrics.Runner // the board's KPI tiles (nil: none)
 	log            *slog.Logger
 }
 
@@ -179,8 +181,18 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	ticketForm := agentdesk.TicketFormFrom(d.tickets.settings.Settings)
 	transcripts := transcript.NewWriter(d.store, transcript.Options{Retention: cfg.Desk.TranscriptRetention,
 		Logger: d.log.With("component", "transcript")})
+	var tiles func(context.Context) (any, error)
+	if d.kpis != nil {
+		tiles = func(ctx context.Context) (any, error) {
+			// A busy or rebuilding engine leaves the tiles as they were
+			// rather than holding the board back.
+			ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			defer cancel()
+			return d.kpis.Tiles(ctx)
+		}
+	}
 	gw, err := agentdesk.New(agentdesk.Options{
-		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock,
+		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles,
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),

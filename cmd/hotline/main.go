@@ -60,9 +60,11 @@ func run(ctx context.Context, args []string, e env) int {
 		return flowCommand(args, e)
 	case "kb":
 		return kbCommand(ctx, args, e)
+	case "kpi":
+		return kpiCommand(ctx, args, e)
 	case "serve", "migrate":
 	default:
-		fmt.Fprintf(e.stderr, "hotline: unknown command %q (commands: serve, migrate, flow, kb, version, help)\n", cmd)
+		fmt.Fprintf(e.stderr, "hotline: unknown command %q (commands: serve, migrate, flow, kb, kpi, version, help)\n", cmd)
 		return 2
 	}
 	cfg, rest, err := config.Load(args, e.getenv)
@@ -100,6 +102,8 @@ func usage(w io.Writer) {
   hotline flow test DIR     run the flow tests in DIR/tests/*.txt
   hotline kb import FILE|DIR, kb export, kb search QUERY [--json], kb reindex
                             the knowledge base (docs/knowledge.md)
+  hotline kpi run --day YYYY-MM-DD [--json]
+                            compute and store a day's batch KPIs (docs/metrics.md)
   hotline version           print the version
 
 Flags (each also an environment variable; see docs/configuration.md):

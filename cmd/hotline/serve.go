@@ -29,6 +29,8 @@ import (
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/knowledge/kbapi"
+	"github.com/hotline10000/hotline/metrics"
+	"github.com/hotline10000/hotline/metrics/kpiapi"
 )
 
 // serve runs the contact center until ctx is cancelled, then drains: it
@@ -74,6 +76,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		OnRetry: func(int) { m.eventLogRetries.Inc() },
 		OnFail:  func(n int) { m.eventsLost.Add(float64(n)) },
 	})
+
+	kpiOpts, err := kpiOptions(cfg)
+	if err != nil {
+		return err
+	}
+	// The KPI engine subscribes before anything publishes, then rebuilds
+	// today from the log when it runs.
+	kpiClock := time.Now
+	if e.clock != nil {
+		kpiClock = e.clock.Now
+	}
+	kpis := metrics.NewRunner(bus, metrics.RunnerOptions{Engine: kpiOpts, Replay: replayLog(st, log),
+		Clock: kpiClock, Queues: kpiQueues(st), Logger: log.With("component", "kpi")})
+	reg.MustRegister(metrics.NewCollector(kpis))
 
 	flowSet, err := loadFlows(cfg, log)
 	if err != nil {
@@ -142,6 +158,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		return err
 	}
 	adminAPI.Routes(mux, authSvc)
+	kpiapi.New(kpis, func(ctx context.Context, e event.Event) error {
+		_, err := bus.Publish(ctx, e)
+		return err
+	}, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
 	pages := &lateHandler{}
@@ -189,6 +209,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	}
 	wg.Go(func() { recorder.Run(ctx) })
 	wg.Go(func() { contacts.Run(ctx) })
+	wg.Go(func() { runKPIs(ctx, kpis, st, bus, kpiOpts.Location, kpiClock, log) })
 	// The routing core starts once the schema is current: a node started
 	// before `hotline migrate` serves its probes (not ready) and picks up
 	// as soon as the migration lands.
@@ -199,7 +220,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, log: log,
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, log: log,
 			offerDelivered: func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}

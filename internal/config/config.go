@@ -100,6 +100,13 @@ type Config struct {
 		MeiliIndex  string `yaml:"meili_index" doc:"Meilisearch index uid holding the articles."`
 	} `yaml:"knowledge"`
 
+	KPI struct {
+		VoiceThreshold time.Duration `yaml:"voice_threshold" doc:"N of the voice service level (SL02: answered within N, wait ≤ N); 15s is the regulator's human-answer limit."`
+		ChatThreshold  time.Duration `yaml:"chat_threshold" doc:"N of the chat service level (SL02)."`
+		ShortAbandon   time.Duration `yaml:"short_abandon" doc:"Longest wait of a short abandon: counted in the abandon rate and shown apart, so the variant without them can be read (docs/metrics.md)."`
+		Targets        []string      `yaml:"targets" doc:"Overrides of the KPI targets of docs/metrics.md, each ID[/channel]=>=N, <=N, N..M or none, e.g. SL02/voice=>=0.85, EF03=0.8..0.92."`
+	} `yaml:"kpi"`
+
 	Log struct {
 		Level  string `yaml:"level" doc:"debug, info, warn or error."`
 		Format string `yaml:"format" doc:"text or json."`
@@ -152,6 +159,9 @@ func Default() Config {
 	c.IVR.CodesPerPhone = 5
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
+	c.KPI.VoiceThreshold = 20 * time.Second
+	c.KPI.ChatThreshold = 300 * time.Second
+	c.KPI.ShortAbandon = 5 * time.Second
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Demo = true
@@ -199,6 +209,9 @@ func (c *Config) Validate() error {
 		bad("http.addr", c.HTTP.Addr, "want host:port or :port")
 	}
 	positive("http.read_header_timeout", c.HTTP.ReadHeaderTimeout)
+	positive("kpi.voice_threshold", c.KPI.VoiceThreshold)
+	positive("kpi.chat_threshold", c.KPI.ChatThreshold)
+	positive("kpi.short_abandon", c.KPI.ShortAbandon)
 	positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", fmt.Sprint(c.HTTP.MaxBodyBytes), "must be at least 1024")

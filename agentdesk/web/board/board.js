@@ -1,7 +1,7 @@
 // Supervisor board: queues and agents pushed live, supervisor actions.
 'use strict';
 import { HotlineSocket, wsURL, el, clock } from '/common/proto.js';
-import { t, reason, applyI18n, toggleLang } from '/common/i18n.js';
+import { t, reason, applyI18n, toggleLang, currentLang } from '/common/i18n.js';
 import { whoAmI, showLogin } from '/common/login.js';
 
 const $ = (id) => document.getElementById(id);
@@ -85,6 +85,7 @@ function render(fresh) {
   const tiles = [[t('b.waiting'), sum('waiting')], [t('b.longest'), clock(longest), 'longest'], [t('b.answered'), sum('answered')], [t('b.abandoned'), sum('abandoned')],
     [t('b.staffed'), as.filter((a) => a.state !== 'logged_out' && !a.offline).length], [t('state.ready'), as.filter((a) => a.state === 'ready' && !a.offline).length]];
   $('tiles').replaceChildren(...tiles.map(([k, v, key]) => el('div', { class: 'tile' }, el('div', { class: 'v', text: String(v), 'data-tile': key || '' }), el('div', { class: 'k', text: k }))));
+  renderKPIs(d.kpis || []);
   $('queues').replaceChildren(...qs.map((q) => el('tr', {},
     el('td', { text: q.queue + ' (' + q.channel + ')' }), el('td', { class: 'num', text: q.waiting }),
     el('td', { class: 'num' + (waited(q.oldest_at) >= 120000 ? ' crit' : waited(q.oldest_at) >= 60000 ? ' warn' : ''), 'data-longest': q.queue, text: clock(waited(q.oldest_at)) }),
@@ -112,6 +113,43 @@ function render(fresh) {
       el('button', { text: t('b.force_nr'), onclick: () => act('sup.force_state', { agent_id: a.agent_id, state: 'not_ready', reason: 'supervisor' }) }),
       el('button', { class: 'danger', text: t('b.logout'), onclick: () => act('sup.logout', { agent_id: a.agent_id }) }),
       el('button', { text: t('b.set_skills'), onclick: () => editSkills(a) }))))));
+}
+
+// The KPI tiles (docs/metrics.md): today's value coloured against its
+// target, this interval's value and the trend of the last intervals.
+function fmtKPI(v, unit) {
+  if (v === null || v === undefined) return t('b.no_data');
+  switch (unit) {
+    case 'fraction': return (v * 100).toFixed(1) + '%';
+    case 'seconds': return v >= 60 ? clock(v * 1000) : v.toFixed(1) + 's';
+    case 'count': return String(Math.round(v));
+    default: return v.toFixed(2);
+  }
+}
+
+function sparkline(trend) {
+  const pts = trend.map((v, i) => [i, v]).filter(([, v]) => v !== null && v !== undefined);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 100 20');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  if (pts.length < 2) return svg;
+  const vs = pts.map(([, v]) => v), lo = Math.min(...vs), hi = Math.max(...vs), span = hi - lo || 1;
+  const n = Math.max(trend.length - 1, 1);
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  line.setAttribute('points', pts.map(([i, v]) => (i * 100 / n).toFixed(1) + ',' + (18 - (v - lo) / span * 16).toFixed(1)).join(' '));
+  svg.append(line);
+  return svg;
+}
+
+function renderKPIs(ks) {
+  const zh = currentLang() === 'zh';
+  $('kpi-tiles').replaceChildren(...ks.map((k) => el('div', { class: 'tile ' + k.status, 'data-kpi': k.id, title: k.id + ' ' + k.name + (k.day ? ' · ' + k.day : '') },
+    el('div', { class: 'v', text: fmtKPI(k.today, k.unit) }),
+    el('div', { class: 'k', text: k.id + ' ' + (zh ? k.name_zh : k.name) }),
+    el('div', { class: 'sub' },
+      el('span', { text: k.day ? k.day : t('b.interval') + ' ' + fmtKPI(k.interval, k.unit) }),
+      el('span', { text: k.target ? t('b.target') + ' ' + k.target : '' })),
+    sparkline(k.trend || []))));
 }
 
 start();

@@ -20,6 +20,7 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/knowledge"
+	"github.com/hotline10000/hotline/metrics"
 )
 
 // Spec describes one event type.
@@ -35,6 +36,8 @@ type Spec struct {
 func (s Spec) Payload() reflect.Type { return reflect.TypeOf(s.Sample) }
 
 var sampleAt = time.Date(2026, 11, 22, 8, 30, 0, 123456000, time.UTC)
+
+var sampleRatio = 0.85
 
 func acdSpec(k acd.EventKind, doc string) Spec {
 	e := acd.Event{
@@ -105,6 +108,16 @@ var all = []Spec{
 		Sample: agentdesk.WrapUp{Code: "resolved", Notes: "已解决"}},
 	{Type: agentdesk.TypeMarketing, Doc: "An agent recorded the customer's answer to an offer.",
 		Sample: agentdesk.Marketing{Offer: "5g-upgrade", Outcome: "accepted"}},
+
+	{Type: metrics.TypeShift, Doc: "An agent's scheduled shift, imported (EF04's scheduled time); the same agent and start replaces it.",
+		Sample: metrics.Shift{AgentID: "a-1", Start: sampleAt, End: sampleAt.Add(8 * time.Hour)}},
+	{Type: metrics.TypeEvaluation, Doc: "A quality evaluation of a contact, imported (SQ04: passed when score ≥ pass_mark and no fatal error).",
+		Sample: metrics.Evaluation{ID: "q-1", ContactID: "c-1", AgentID: "a-1", Form: "voice-2026", Score: 92, PassMark: 80, Fatal: true, EvaluatedAt: sampleAt}},
+	{Type: metrics.TypeOutbound, Doc: "An outbound attempt and its result, imported (MK04, MK05).",
+		Sample: metrics.OutboundAttempt{ID: "o-1", Campaign: "5g-upgrade", AgentID: "a-1", Customer: "13800000000", Result: metrics.RightParty, Success: true, At: sampleAt}},
+
+	{Type: metrics.TypeDayComputed, Doc: "The batch KPIs of one day (at its midnight in the center's time zone), from the nightly job or `hotline kpi run --day`; the latest per day counts.",
+		Sample: metrics.DayResult{Day: "2026-11-21", ComputedAt: sampleAt, KPIs: []metrics.DayValue{{ID: "SQ01", Value: &sampleRatio, Numerator: 17, Denominator: 20}}}},
 
 	ticketSpec(ticket.EventCreated, "A ticket was created (SQ06 from complaints about the service)."),
 	ticketSpec(ticket.EventChanged, "A lifecycle action (action says which)."),

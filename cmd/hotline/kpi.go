@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotline10000/hotline/internal/config"
+	"github.com/hotline10000/hotline/internal/event"
+	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/metrics"
+)
+
+// kpiOptions turns the kpi.* keys into the engine's options.
+func kpiOptions(cfg config.Config) (metrics.Options, error) {
+	zone, err := time.LoadLocation(cfg.Center.TimeZone)
+	if err != nil {
+		return metrics.Options{}, &config.Error{Key: "center.time_zone", Value: cfg.Center.TimeZone, Reason: err.Error()}
+	}
+	targets, err := metrics.ParseTargets(metrics.DefaultTargets(), cfg.KPI.Targets)
+	if err != nil {
+		return metrics.Options{}, &config.Error{Key: "kpi.targets", Reason: err.Error()}
+	}
+	return metrics.Options{Location: zone, VoiceThreshold: cfg.KPI.VoiceThreshold, ChatThreshold: cfg.KPI.ChatThreshold,
+		ShortAbandon: cfg.KPI.ShortAbandon, Targets: targets}, nil
+}
+
+// replayLog reads the stored event log from a time on, in the log's order,
+// decoding the payloads the KPI engine reads.
+func replayLog(st *store.Store, log *slog.Logger) metrics.Replay {
+	return func(ctx context.Context, from, to time.Time, fn func(event.Event)) error {
+		var after int64
+		for {
+			page, err := st.Events(ctx, store.EventFilter{AfterSeq: after, From: from, To: to, Limit: 10000})
+			if err != nil {
+				return fmt.Errorf("read event log after %d: %w", after, err)
+			}
+			for _, se := range page {
+				after = se.Seq
+				data, ok, err := metrics.Decode(se.Type, se.Data)
+				if err != nil {
+					log.Warn("kpi engine: stored event not read", "seq", se.Seq, "type", string(se.Type), "err", err)
+					continue
+				}
+				if !ok {
+					continue
+				}
+				fn(event.Event{ID: se.ID, Type: se.Type, At: se.At, ContactID: se.ContactID, AgentID: se.AgentID,
+					Queue: se.Queue, Actor: se.Actor, Node: se.Node, Data: data})
+			}
+			if len(page) < 10000 {
+				return nil
+			}
+		}
+	}
+}
+
+// runKPIs runs the KPI engine once the schema is current (the event log
+// exists to rebuild today from), and the nightly batch job beside it.
+func runKPIs(ctx context.Context, k *metrics.Runner, st *store.Store, bus *event.Bus, zone *time.Location,
+	now func() time.Time, log *slog.Logger) {
+	if !waitForSchema(ctx, st, log) {
+		k.Close()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runNightly(ctx, st, bus, zone, now, log.With("component", "kpi-batch"))
+	}()
+	_ = k.Run(ctx)
+	<-done
+}
+
+// kpiQueues lists the configured queues for the KPI engine.
+func kpiQueues(st *store.Store) func(context.Context) ([]metrics.Filter, error) {
+	return func(ctx context.Context) ([]metrics.Filter, error) {
+		qs, err := st.Queues(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]metrics.Filter, 0, len(qs))
+		for _, q := range qs {
+			out = append(out, metrics.Filter{Queue: q.ID, Channel: string(q.Channel)})
+		}
+		return out, nil
+	}
+}
+
+// kpiCommand is `hotline kpi run --day YYYY-MM-DD [--json] [flags]`: the
+// batch KPIs of a past day from the stored event log, printed and stored
+// in the log (the API shows the latest day stored).
+func kpiCommand(ctx context.Context, args []string, e env) int {
+	const usageText = `Usage:
+  hotline kpi run --day YYYY-MM-DD [--json] [flags]
+      compute the batch KPIs (SQ01, SQ02, SQ04, SQ05, SQ06) of a day in the
+      center's time zone from the event log, print them and store them
+`
+	if len(args) == 0 || args[0] != "run" {
+		if len(args) > 0 && args[0] != "help" && args[0] != "-h" && args[0] != "--help" {
+			fmt.Fprintf(e.stderr, "hotline kpi: unknown command %q (run)\n", args[0])
+			return 2
+		}
+		fmt.Fprint(e.stdout, usageText)
+		return 0
+	}
+	var day string
+	var asJSON bool
+	var rest []string
+	for i := 1; i < len(args); i++ {
+		switch a := args[i]; {
+		case (a == "--day" || a == "-day") && i+1 < len(args):
+			day = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--day="):
+			day = strings.TrimPrefix(a, "--day=")
+		case a == "--json":
+			asJSON = true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	cfg, more, err := config.Load(rest, e.getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(e.stdout, usageText)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "hotline kpi: %s\n", oneLine(err))
+		return 2
+	}
+	if len(more) > 0 {
+		fmt.Fprintf(e.stderr, "hotline kpi run: unexpected argument %q\n", more[0])
+		return 2
+	}
+	zone, err := time.LoadLocation(cfg.Center.TimeZone)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "hotline kpi: center.time_zone: %v\n", err)
+		return 2
+	}
+	d, err := time.ParseInLocation("2006-01-02", day, zone)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "hotline kpi run: --day: want YYYY-MM-DD\n%s", usageText)
+		return 2
+	}
+	log := newLogger(e.stderr, cfg)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "hotline kpi run: %s\n", oneLine(err))
+		return 1
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "hotline kpi run: %s\n", oneLine(err))
+		return 1
+	}
+	res, err := computeDay(ctx, st, d, time.Now())
+	if err == nil {
+		err = st.AppendEvents(ctx, []event.Event{dayEvent(res, d)})
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "hotline kpi run: %s\n", oneLine(err))
+		return 1
+	}
+	if asJSON {
+		_ = json.NewEncoder(e.stdout).Encode(res)
+		return 0
+	}
+	fmt.Fprintf(e.stdout, "batch KPIs of %s (%s)\n", res.Day, cfg.Center.TimeZone)
+	for _, v := range res.KPIs {
+		val := "no data"
+		if v.Value != nil {
+			val = strconv.FormatFloat(*v.Value, 'f', -1, 64)
+		}
+		def, _ := metrics.Lookup(v.ID)
+		fmt.Fprintf(e.stdout, "%s  %-12s %g/%g  %s (%s)\n", v.ID, val, v.Numerator, v.Denominator, def.NameZH, def.Name)
+	}
+	return 0
+}
+
+// computeDay reads the log over the day's batch span and computes it.
+func computeDay(ctx context.Context, st *store.Store, day, now time.Time) (metrics.DayResult, error) {
+	from, to := metrics.BatchSpan(day)
+	var evs []event.Event
+	var after int64
+	for {
+		page, err := st.Events(ctx, store.EventFilter{AfterSeq: after, From: from, To: to, Limit: 10000})
+		if err != nil {
+			return metrics.DayResult{}, fmt.Errorf("read event log: %w", err)
+		}
+		for _, se := range page {
+			after = se.Seq
+			data, ok, err := metrics.DecodeBatch(se.Type, se.Data)
+			if err != nil || !ok {
+				continue
+			}
+			evs = append(evs, event.Event{ID: se.ID, Type: se.Type, At: se.At, Data: data})
+		}
+		if len(page) < 10000 {
+			break
+		}
+	}
+	return metrics.ComputeDay(day, evs, now), nil
+}
+
+// dayEvent stores a day's result at the day's midnight.
+func dayEvent(res metrics.DayResult, day time.Time) event.Event {
+	return event.Event{ID: event.NewID(), Type: metrics.TypeDayComputed, At: day.UTC(), Actor: "system", Data: res}
+}
+
+// runNightly computes yesterday's batch KPIs shortly after each midnight in
+// the center's time zone (and at start when the log has none for
+// yesterday), publishing the result on the bus: the log stores it and the
+// engine shows it.
+func runNightly(ctx context.Context, st *store.Store, bus *event.Bus, zone *time.Location, now func() time.Time, log *slog.Logger) {
+	midnight := func(t time.Time) time.Time {
+		l := t.In(zone)
+		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, zone)
+	}
+	run := func(day time.Time) {
+		res, err := computeDay(ctx, st, day, now())
+		if err != nil {
+			log.Warn("batch KPIs not computed", "day", day.Format("2006-01-02"), "err", err)
+			return
+		}
+		if _, err := bus.Publish(ctx, dayEvent(res, day)); err != nil {
+			log.Warn("batch KPIs not published", "day", res.Day, "err", err)
+			return
+		}
+		log.Info("batch KPIs computed", "day", res.Day)
+	}
+	yesterday := midnight(now()).AddDate(0, 0, -1)
+	stored, err := st.Events(ctx, store.EventFilter{TypePrefix: metrics.TypeDayComputed, From: yesterday, To: yesterday.Add(time.Second), Limit: 1})
+	if err == nil && len(stored) == 0 {
+		run(yesterday)
+	}
+	for {
+		next := midnight(now()).AddDate(0, 0, 1).Add(10 * time.Minute)
+		t := time.NewTimer(next.Sub(now()))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		run(midnight(now()).AddDate(0, 0, -1))
+	}
+}

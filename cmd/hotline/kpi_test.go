@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/metrics"
+)
+
+// The KPIs survive a restart: today's figures are rebuilt from the stored
+// event log, so a restart in the afternoon does not zero the day.
+func TestKPIsRebuiltAfterRestart(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Noon of the center's current day: the ACD's own events (wall clock)
+	// fall on the same day.
+	d := time.Now().In(shanghai)
+	noon := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, shanghai)
+	dir := t.TempDir()
+	r := startAt(t, shiftedClock{offset: time.Until(noon)}, "--data-dir", dir)
+	waitReady(t, r.base)
+	password := r.password(t, "sun.li")
+	tok := r.login(t, "sun.li")
+	call := func(r *running, method, path, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	mk04 := func(r *running) string {
+		t.Helper()
+		code, out := call(r, "GET", "/api/v1/kpis?window=today", "")
+		if code != 200 {
+			t.Fatalf("kpis: %d %v", code, out)
+		}
+		for _, k := range out["kpis"].([]any) {
+			if v := k.(map[string]any); v["id"] == "MK04" {
+				return fmt.Sprintf("%v/%v %v", v["numerator"], v["denominator"], v["value"])
+			}
+		}
+		return "missing"
+	}
+	if got := mk04(r); got != "0/0 <nil>" {
+		t.Fatalf("MK04 before any attempt: %s, want no data", got)
+	}
+	at := noon.Add(-time.Hour).UTC().Format(time.RFC3339)
+	code, out := call(r, "POST", "/api/v1/kpis/inputs/outbound-attempts", `{"attempts":[
+		{"id":"o1","campaign":"5g","result":"right_party","success":true,"at":"`+at+`"},
+		{"id":"o2","campaign":"5g","result":"no_answer","at":"`+at+`"}]}`)
+	if code != http.StatusAccepted {
+		t.Fatalf("import: %d %v", code, out)
+	}
+	if got := mk04(r); got != "1/2 0.5" {
+		t.Fatalf("MK04 after the import: %s, want 1/2 0.5", got)
+	}
+	if code := r.stop(); code != 0 {
+		t.Fatalf("stop: %d: %s", code, r.stderr)
+	}
+	r = startAt(t, shiftedClock{offset: time.Until(noon)}, "--data-dir", dir)
+	waitReady(t, r.base)
+	resp, err := client.Post(r.base+"/api/v1/auth/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"login":"sun.li","password":%q}`, password)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct{ Token string }
+	_ = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	tok = login.Token
+	if got := mk04(r); got != "1/2 0.5" {
+		t.Fatalf("MK04 after the restart: %s, want 1/2 0.5 (rebuilt from the event log)", got)
+	}
+	code, body := get(t, r.base+"/metrics")
+	for _, want := range []string{`hotline_kpi{category="marketing",channel="all",kpi="MK04",queue="all",window="today"} 0.5`,
+		`hotline_kpi_target{bound="min",channel="all",kpi="SL01"} 0.9`} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// `hotline kpi run --day` computes a past day's batch KPIs from the log and
+// stores them; a bad day is a usage error.
+func TestKPIRunDay(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb strings.Builder
+	code := run(context.Background(), []string{"kpi", "run", "--day", "2026-11-22", "--json", "--data-dir", dir},
+		env{stdout: &out, stderr: &errb, getenv: noEnv})
+	if code != 0 {
+		t.Fatalf("kpi run: %d: %s", code, errb.String())
+	}
+	var res metrics.DayResult
+	if err := json.Unmarshal([]byte(out.String()), &res); err != nil || res.Day != "2026-11-22" || len(res.KPIs) != 5 {
+		t.Fatalf("kpi run printed %q (%v), want the day's 5 batch KPIs", out.String(), err)
+	}
+	for _, v := range res.KPIs {
+		if v.Value != nil {
+			t.Errorf("%s on an empty log: %g, want no data", v.ID, *v.Value)
+		}
+	}
+	st, err := store.Open(context.Background(), store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs, err := st.Events(context.Background(), store.EventFilter{TypePrefix: metrics.TypeDayComputed})
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("stored results: %d (%v), want 1", len(evs), err)
+	}
+	if code := run(context.Background(), []string{"kpi", "run", "--day", "22/11/2026", "--data-dir", dir},
+		env{stdout: &out, stderr: &errb, getenv: noEnv}); code != 2 {
+		t.Errorf("bad day: exit %d, want 2", code)
+	}
+}

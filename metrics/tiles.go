@@ -1,0 +1,63 @@
+package metrics
+
+import (
+	"context"
+	"time"
+)
+
+// TrendIntervals is how many 15-minute intervals a tile's trend shows.
+const TrendIntervals = 8
+
+// Tile is one KPI on the supervisor board: today's value against its
+// target, this interval's, and the trend of the last intervals (oldest
+// first; nil where no data).
+type Tile struct {
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	NameZH   string     `json:"name_zh"`
+	Category Category   `json:"category"`
+	Unit     Unit       `json:"unit"`
+	Target   string     `json:"target,omitempty"`
+	Today    *float64   `json:"today"`
+	Status   Status     `json:"status"`
+	Interval *float64   `json:"interval"`
+	Trend    []*float64 `json:"trend"`
+	Day      string     `json:"day,omitempty"` // batch KPIs: the day computed
+}
+
+// Tiles are the center-wide KPI tiles at now.
+func (e *Engine) Tiles(now time.Time) []Tile {
+	e.Advance(now)
+	today := e.Read(WindowToday, Filter{}, now)
+	cur := e.Read(WindowInterval, Filter{}, now)
+	n := now.UnixNano()
+	b := e.bucket(n)
+	var trend []Report
+	for i := max(b-TrendIntervals+1, 0); i <= b && b >= 0; i++ {
+		end := time.Unix(0, e.dayStart+int64(i+1)*int64(IntervalLength)-1)
+		if i == b {
+			end = now
+		}
+		trend = append(trend, e.Read(WindowInterval, Filter{}, end))
+	}
+	out := make([]Tile, 0, len(today.KPIs))
+	for k, v := range today.KPIs {
+		t := Tile{ID: v.ID, Name: v.Name, NameZH: v.NameZH, Category: v.Category, Unit: v.Unit, Target: v.Target,
+			Today: v.Value, Status: v.Status, Interval: cur.KPIs[k].Value, Day: v.Day, Trend: []*float64{}}
+		if v.Kind == Gauge {
+			t.Today = cur.KPIs[k].Value // exact now, whatever the window
+		}
+		for _, r := range trend {
+			t.Trend = append(t.Trend, r.KPIs[k].Value)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// Tiles reads the board's tiles at the clock's instant.
+func (r *Runner) Tiles(ctx context.Context) ([]Tile, error) {
+	var ts []Tile
+	err := r.Do(ctx, func(e *Engine) { ts = e.Tiles(r.o.Clock()) })
+	return ts, err
+}
