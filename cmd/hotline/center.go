@@ -28,10 +28,12 @@ const acdSnapshot = bridge.SnapshotName
 
 // center is the routing core of a node: the ACD engine, restored from the
 // store's last snapshot, the contact bridge between it and the channels,
-// and the engine's events published on the bus.
+// and the engine's events published on the bus, from which every consumer
+// reads them (bridge.Publisher, bridge.Feed).
 type center struct {
 	engine   *acd.Engine
 	bridge   *bridge.Bridge
+	feed     *bridge.Feed
 	saver    *bridge.Saver
 	restored bridge.Loaded
 	log      *slog.Logger
@@ -71,10 +73,10 @@ func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *eve
 		return nil, fmt.Errorf("acd: %w", err)
 	}
 	c := &center{log: log, restored: loaded}
-	c.engine = acd.NewEngine(loaded.Router, acd.SystemClock(), acd.SinkFunc(func(evs []acd.Event) {
-		for i := range evs {
-			publishACD(bus, &evs[i])
-		}
+	// One path: the engine publishes on the bus; the bridge and the desk
+	// gateway follow the bus like every other consumer, without loss.
+	c.engine = acd.NewEngine(loaded.Router, acd.SystemClock(), bridge.Publisher(bus))
+	c.feed = bridge.NewFeed(bus, "acd-feed", 8192, acd.SinkFunc(func(evs []acd.Event) {
 		c.bridge.Deliver(evs)
 		c.mu.Lock()
 		sinks := c.sinks
@@ -102,20 +104,19 @@ func (c *center) addSink(s acd.Sink) {
 	c.sinks = append(c.sinks, s)
 }
 
-// publishACD puts one ACD event on the bus under its declared type
-// (acd.Type* constants, docs/events.md).
-func publishACD(bus *event.Bus, e *acd.Event) {
-	_, _ = bus.Publish(context.Background(), event.Event{
-		Type: event.Type(e.Kind.Type()), At: e.At,
-		ContactID: e.Contact, AgentID: e.Agent, Queue: e.Queue, Actor: e.Actor, Data: *e,
-	})
-}
-
 // run drives the engine and the contact bridge until ctx ends, saving
 // their state as the bridge's Saver decides, and a last time after the
 // engine has stopped.
 func (c *center) run(ctx context.Context) {
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	// The feed outlives the engine: it delivers every event the engine
+	// published, the last ones of the shutdown included.
+	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
+	feedDone := make(chan struct{})
+	go func() {
+		defer close(feedDone)
+		c.feed.Run(feedCtx)
+	}()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = c.engine.Run(engineCtx) })
 	wg.Go(func() { _ = c.bridge.Run(engineCtx) })
@@ -125,6 +126,8 @@ func (c *center) run(ctx context.Context) {
 	c.saver.Run(ctx)
 	stopEngine()
 	wg.Wait()
+	stopFeed()
+	<-feedDone
 	// The engine answers Snapshot after Run returned: this save holds
 	// every command it took.
 	if err := c.saver.Save(context.Background()); err != nil {
