@@ -31,7 +31,15 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(pgtest.Main(m))
+	code := pgtest.Main(m)
+	http.DefaultClient.CloseIdleConnections()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's and the test's goroutines.
