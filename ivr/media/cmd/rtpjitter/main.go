@@ -24,6 +24,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,12 +40,22 @@ func main() {
 	ptime := flag.Duration("ptime", 20*time.Millisecond, "packet time")
 	mode := flag.String("mode", "pacer", "pacer (media.Pacer) or ticker (a time.Ticker per leg)")
 	receivers := flag.Int("receivers", 4, "receiving sockets (goroutines)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if *legs < 1 || *legs > 20000 || *dur <= 0 || *dur > 10*time.Minute {
 		log.Fatal("rtpjitter: -legs 1..20000, -dur up to 10m")
 	}
 	if err := run(*legs, *dur, *ptime, *mode, *receivers); err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		os.Exit(1)
 	}
 }
 
