@@ -91,6 +91,8 @@ type Options struct {
 	Transcripts agentdesk.TranscriptSink
 	// KPIs gives the board's KPI tiles (agentdesk.Options.KPIs).
 	KPIs func(context.Context) (any, error)
+	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
+	OfferDelivered func(time.Duration)
 }
 
 // Server is a running test center.
@@ -240,8 +242,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
-		IdleLogout: o.IdleLogout,
-		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
+		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,
+		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
 		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs})
 	if err != nil {
