@@ -89,10 +89,10 @@ type Options struct {
 	SMS ticket.Notifier
 	// Transcripts receives every chat message (nil: none kept).
 	Transcripts agentdesk.TranscriptSink
-	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
-	OfferDelivered func(time.Duration)
 	// KPIs gives the board's KPI tiles (agentdesk.Options.KPIs).
 	KPIs func(context.Context) (any, error)
+	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
+	OfferDelivered func(time.Duration)
 }
 
 // Server is a running test center.

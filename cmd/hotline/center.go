@@ -148,10 +148,10 @@ type coreDeps struct {
 	seed    func(context.Context) error // fills an empty store (the demo center)
 	admin   *admin.API                  // applies its changes to the engine once it runs
 	clock   agentdesk.Clock             // nil: the wall clock
+	kpis    *metrics.Runner             // the board's KPI tiles (nil: none)
 	// offerDelivered observes the ACD-decision-to-socket time of each
 	// offer (hotline_desk_offer_delivery_seconds); nil: not measured.
 	offerDelivered func(time.Duration)
-	kpis           *metrics.Runner // the board's KPI tiles (nil: none)
 	log            *slog.Logger
 }
 
