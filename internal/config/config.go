@@ -105,6 +105,10 @@ type Config struct {
 		Format string `yaml:"format" doc:"text or json."`
 	} `yaml:"log"`
 
+	Debug struct {
+		Addr string `yaml:"addr" doc:"Listen address of the profiling listener (/debug/pprof/: CPU, heap, goroutines, mutex and block profiles), on a loopback address only (127.0.0.1:6060, [::1]:6060, localhost:6060); empty: off. It has no authentication, so it never listens beyond the host."`
+	} `yaml:"debug"`
+
 	Demo bool `yaml:"demo" doc:"Seed a demo center (agents, queues, customers) into an empty store. --no-demo turns it off."`
 }
 
@@ -297,6 +301,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if a := c.Debug.Addr; a != "" && !loopbackAddr(a) {
+		bad("debug.addr", a, "want a loopback host:port such as 127.0.0.1:6060 (the profiler has no authentication)")
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -308,6 +315,20 @@ func (c *Config) Validate() error {
 		bad("log.format", c.Log.Format, "want text or json")
 	}
 	return errors.Join(errs...)
+}
+
+// loopbackAddr says whether addr is host:port with a port and a loopback
+// host (an IP literal or localhost).
+func loopbackAddr(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // meiliIndexUID is what Meilisearch accepts as an index uid.
