@@ -279,3 +279,14 @@ func BenchmarkPositions(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSnapshot is the engine goroutine's share of a state save at the
+// issue's scale (10 000 agents, 5 000 waiting): while it runs, no offer is
+// decided.
+func BenchmarkSnapshot(b *testing.B) {
+	w := newBenchWorld(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = w.r.Snapshot()
+	}
+}

@@ -1,8 +1,9 @@
 package acd
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -188,6 +189,6 @@ func (r *Router) sortedAgents() []*agent {
 	for _, a := range r.agents {
 		out = append(out, a)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ord < out[j].ord })
+	slices.SortFunc(out, func(a, b *agent) int { return cmp.Compare(a.ord, b.ord) })
 	return out
 }

@@ -28,7 +28,7 @@ type Snapshot struct {
 type AgentSnapshot struct {
 	ID         string         `json:"id"`
 	Ord        uint64         `json:"ord"`
-	Skills     map[string]int `json:"skills"`
+	Skills     map[string]int `json:"skills"` // shared with the Router: read only
 	Capacity   Capacity       `json:"capacity"`
 	Ready      bool           `json:"ready"`
 	Reason     string         `json:"reason,omitempty"`
@@ -106,9 +106,14 @@ func nanos(t time.Time) int64 {
 // Snapshot captures the live state. Waiting contacts come first, queue by
 // queue in service order, then the others by arrival.
 func (r *Router) Snapshot() Snapshot {
-	s := Snapshot{Version: SnapshotVersion, At: unixTime(r.now), Seq: r.seq, Ord: r.ord}
+	// Sized up front: at 10 000 agents, growing the slices of these large
+	// structs was most of the time the engine goroutine spent here.
+	s := Snapshot{Version: SnapshotVersion, At: unixTime(r.now), Seq: r.seq, Ord: r.ord,
+		Agents: make([]AgentSnapshot, 0, len(r.agents)), Contacts: make([]ContactSnapshot, 0, len(r.contacts))}
 	for _, a := range r.sortedAgents() {
-		as := AgentSnapshot{ID: a.id, Ord: a.ord, Skills: maps.Clone(a.skills), Capacity: a.capacity, Ready: a.ready,
+		// An agent's skills map is never changed in place (a skill change
+		// replaces it), so the snapshot shares it instead of copying it.
+		as := AgentSnapshot{ID: a.id, Ord: a.ord, Skills: a.skills, Capacity: a.capacity, Ready: a.ready,
 			Reason: a.reason, LoggingOut: a.loggingOut, LogoutBy: a.logoutBy, State: a.state, StateWhy: a.shownReason,
 			StateSince: unixTime(a.stateSince), IdleSince: unixTime(a.idleSince), LastOffer: a.lastOffer,
 			Handled: a.handled, WorkTime: time.Duration(a.workTime), HoldTime: time.Duration(a.holdTime)}
@@ -118,7 +123,8 @@ func (r *Router) Snapshot() Snapshot {
 		}
 		s.Agents = append(s.Agents, as)
 	}
-	var waiting, other []*contact
+	waiting := make([]*contact, 0, len(r.contacts))
+	var other []*contact
 	for _, q := range r.order {
 		var qs []*contact
 		for st := range q.waiting {
@@ -133,7 +139,8 @@ func (r *Router) Snapshot() Snapshot {
 		}
 	}
 	slices.SortFunc(other, func(a, b *contact) int { return int(a.ord) - int(b.ord) })
-	for _, c := range append(waiting, other...) {
+	waiting = append(waiting, other...)
+	for _, c := range waiting {
 		cs := ContactSnapshot{ID: c.id, Ord: c.ord, Channel: c.channel, Customer: c.customer, Tier: c.tier,
 			Priority: c.priority, RequestQueue: c.requestQueue, Queue: c.queue.cfg.ID, Stage: c.stage,
 			EnteredQueue: unixTime(c.enteredQueue), WaitFrom: unixTime(c.waitFrom), QueueTimers: c.queueTimers,

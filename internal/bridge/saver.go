@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
@@ -102,6 +103,9 @@ type Saver struct {
 	st    SnapshotStore
 	every time.Duration
 	log   *slog.Logger
+
+	mu  sync.Mutex  // one Save at a time: they share enc
+	enc snapEncoder // re-encodes only the agents that changed
 }
 
 // NewSaver returns a Saver of b's engine and channels, saving every
@@ -150,7 +154,9 @@ func (s *Saver) Save(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(snap)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, err := s.enc.encode(snap)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@
 // its own time.Ticker (one timer and one goroutine wake per stream every
 // 20 ms). The Pacer instead runs a few shard goroutines (one per CPU), each
 // waking on a 5 ms grid and sending the packets of the legs due in that
-// slot, so the cost per leg is a send, not a timer wake-up; see
-// docs/voice-media.md for the measured figures. The RTP packet format comes
+// slot, so the cost per leg is a send, not a timer wake-up
+// (docs/voice-media.md has the figures and cmd/rtpjitter reproduces them). The RTP packet format comes
 // from github.com/pion/rtp and the G.711 tables from github.com/zaf/g711.
 package media

@@ -1,0 +1,324 @@
+// Command rtpjitter measures the voice media plane under load on loopback:
+// it starts -legs paced legs (each on its own UDP socket, as calls are),
+// plays a prompt-length clip on each, and measures at the receiver how far
+// each stream's packet intervals stray from the packet time (send-interval
+// jitter), plus memory and CPU per leg.
+//
+//	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s
+//	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s -mode ticker
+//
+// -mode ticker is the baseline the Pacer replaces: one goroutine and one
+// time.Ticker per stream, the way diago's RTP writer paces.
+//
+// Traffic goes to loopback only; the run is bounded by -dur.
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hotline10000/hotline/ivr/media"
+)
+
+func main() {
+	legs := flag.Int("legs", 3000, "concurrent legs")
+	dur := flag.Duration("dur", 10*time.Second, "measured duration (after ramp-up)")
+	ptime := flag.Duration("ptime", 20*time.Millisecond, "packet time")
+	mode := flag.String("mode", "pacer", "pacer (media.Pacer) or ticker (a time.Ticker per leg)")
+	receivers := flag.Int("receivers", 4, "receiving sockets (goroutines)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run here")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if *legs < 1 || *legs > 20000 || *dur <= 0 || *dur > 10*time.Minute {
+		log.Fatal("rtpjitter: -legs 1..20000, -dur up to 10m")
+	}
+	if err := run(*legs, *dur, *ptime, *mode, *receivers); err != nil {
+		log.Print(err)
+		os.Exit(1)
+	}
+}
+
+func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), dur+time.Minute)
+	defer cancel()
+
+	rx, err := newReceiver(nRecv, ptime)
+	if err != nil {
+		return err
+	}
+	defer rx.close()
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+
+	clip := media.NewClipPCM("load", make([]int16, int(dur.Seconds()+5)*media.SampleRate))
+	pacer := media.NewPacer(ctx)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var closers []func()
+	for i := range nLegs {
+		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return fmt.Errorf("leg %d: %w", i, err)
+		}
+		to := rx.addrs[i%len(rx.addrs)]
+		switch mode {
+		case "pacer":
+			leg, err := media.NewLeg(media.LegConfig{Conn: conn, Remote: to, Codec: media.PCMU, PTime: ptime, Pacer: pacer})
+			if err != nil {
+				return err
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				leg.Play(ctx, false, clip)
+			}()
+			closers = append(closers, func() { leg.Close() })
+		case "ticker":
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tickerLeg(conn, to, ptime, stop)
+			}()
+			closers = append(closers, func() { conn.Close() })
+		default:
+			return fmt.Errorf("mode %q: want pacer or ticker", mode)
+		}
+	}
+	time.Sleep(2 * time.Second) // ramp-up: let every stream start
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	perLeg := (float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)) / float64(nLegs)
+
+	rx.reset()
+	cpu0 := cpuTime()
+	t0 := time.Now()
+	time.Sleep(dur)
+	wall := time.Since(t0)
+	cpu := cpuTime() - cpu0
+	res := rx.result()
+
+	close(stop)
+	for _, c := range closers {
+		c()
+	}
+	cancel()
+	wg.Wait()
+	pacer.Wait()
+
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("mode=%s legs=%d ptime=%v dur=%v GOMAXPROCS=%d loadavg=%s", mode, nLegs, ptime, dur, runtime.GOMAXPROCS(0), load)
+	fmt.Printf("packets received=%d expected=%d (%.2f%%) out-of-order/lost=%d\n", res.packets, int64(float64(nLegs)*wall.Seconds()/ptime.Seconds()), 100*float64(res.packets)/(float64(nLegs)*wall.Seconds()/ptime.Seconds()), res.gaps)
+	fmt.Printf("interval jitter |Δ-ptime|: p50=%v p99=%v p99.9=%v max=%v\n", res.p50, res.p99, res.p999, res.max)
+	fmt.Printf("memory per leg=%.1f KiB (heap+stacks, incl. socket buffers in Go) cpu=%.0f%% of one core (whole process incl. receiver)\n", perLeg/1024, 100*cpu.Seconds()/wall.Seconds())
+	return nil
+}
+
+// tickerLeg paces one stream with its own ticker: the baseline.
+func tickerLeg(conn *net.UDPConn, to netip.AddrPort, ptime time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(ptime)
+	defer t.Stop()
+	buf := make([]byte, 12+int(ptime*media.SampleRate/time.Second))
+	buf[0] = 0x80
+	ssrc := rand.Uint32()
+	binary.BigEndian.PutUint32(buf[8:], ssrc)
+	for seq := uint16(0); ; seq++ {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		binary.BigEndian.PutUint16(buf[2:], seq)
+		conn.WriteToUDPAddrPort(buf, to)
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// receiver timestamps packets (kernel receive time) and keeps, per SSRC, the
+// deviation of each interval from the packet time in a 10 µs histogram.
+type receiver struct {
+	conns []*net.UDPConn
+	addrs []netip.AddrPort
+	ptime time.Duration
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	hist  []uint64 // 10 µs buckets up to 1 s
+	pkts  atomic.Int64
+	gaps  atomic.Int64
+}
+
+type stream struct {
+	at  time.Time
+	seq uint16
+}
+
+type result struct {
+	packets, gaps       int64
+	p50, p99, p999, max time.Duration
+}
+
+const bucket = 10 * time.Microsecond
+
+func newReceiver(n int, ptime time.Duration) (*receiver, error) {
+	r := &receiver{ptime: ptime, hist: make([]uint64, 100000)}
+	for range n {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return nil, err
+		}
+		c.SetReadBuffer(4 << 20)
+		if err := enableTimestamps(c); err != nil {
+			return nil, err
+		}
+		r.conns = append(r.conns, c)
+		r.addrs = append(r.addrs, c.LocalAddr().(*net.UDPAddr).AddrPort())
+		r.wg.Add(1)
+		go r.read(c)
+	}
+	return r, nil
+}
+
+func (r *receiver) read(c *net.UDPConn) {
+	defer r.wg.Done()
+	buf := make([]byte, 1500)
+	oob := make([]byte, 128)
+	local := map[uint32]stream{}
+	for {
+		n, oobn, _, _, err := c.ReadMsgUDPAddrPort(buf, oob)
+		if err != nil {
+			return
+		}
+		now := kernelTime(oob[:oobn])
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if n < 12 {
+			continue
+		}
+		seq := binary.BigEndian.Uint16(buf[2:])
+		ssrc := binary.BigEndian.Uint32(buf[8:])
+		r.pkts.Add(1)
+		prev, ok := local[ssrc]
+		local[ssrc] = stream{now, seq}
+		if !ok {
+			continue
+		}
+		if seq != prev.seq+1 {
+			r.gaps.Add(1)
+			continue
+		}
+		d := now.Sub(prev.at) - r.ptime
+		if d < 0 {
+			d = -d
+		}
+		b := min(int(d/bucket), len(r.hist)-1)
+		r.mu.Lock()
+		r.hist[b]++
+		r.mu.Unlock()
+	}
+}
+
+func (r *receiver) reset() {
+	r.mu.Lock()
+	clear(r.hist)
+	r.mu.Unlock()
+	r.pkts.Store(0)
+	r.gaps.Store(0)
+}
+
+func (r *receiver) result() result {
+	r.mu.Lock()
+	h := slices.Clone(r.hist)
+	r.mu.Unlock()
+	var total uint64
+	for _, c := range h {
+		total += c
+	}
+	q := func(p float64) time.Duration {
+		want := uint64(p * float64(total))
+		var acc uint64
+		for i, c := range h {
+			acc += c
+			if acc > want {
+				return time.Duration(i+1) * bucket
+			}
+		}
+		return time.Duration(len(h)) * bucket
+	}
+	res := result{packets: r.pkts.Load(), gaps: r.gaps.Load(), p50: q(0.5), p99: q(0.99), p999: q(0.999)}
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i] > 0 {
+			res.max = time.Duration(i+1) * bucket
+			break
+		}
+	}
+	return res
+}
+
+func (r *receiver) close() {
+	for _, c := range r.conns {
+		c.Close()
+	}
+	r.wg.Wait()
+}
+
+// enableTimestamps asks the kernel to stamp each datagram as it is queued
+// to the socket (SO_TIMESTAMPNS, socket(7)). On loopback that happens in
+// the sender's sendto, so the stamps measure the sender's pacing and not
+// how late this process got the CPU to read — the machine is shared.
+func enableTimestamps(c *net.UDPConn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
+	}); err != nil {
+		return err
+	}
+	return serr
+}
+
+func kernelTime(oob []byte) time.Time {
+	msgs, err := syscall.ParseSocketControlMessage(oob)
+	if err != nil {
+		return time.Time{}
+	}
+	for _, m := range msgs {
+		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
+			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
+			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
+			return time.Unix(sec, nsec)
+		}
+	}
+	return time.Time{}
+}
