@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +54,7 @@ const analyzerName = "hotline"
 var fieldBoosts = []struct {
 	name  string
 	boost float64
-}{{"title", 4}, {"tags", 3}, {"category_text", 2}, {"body", 1}}
+}{{"title", 4}, {"text", 1}}
 
 // NewEmbedded returns an empty in-memory index.
 func NewEmbedded() (*Embedded, error) {
@@ -91,10 +92,10 @@ func NewEmbedded() (*Embedded, error) {
 		f.Store, f.IncludeInAll = false, false
 		return f
 	}
-	for _, f := range []string{"title", "body", "tags", "category_text"} {
+	for _, f := range []string{"title", "text"} {
 		doc.AddFieldMappingsAt(f, text())
 	}
-	for _, f := range []string{"category", "cat_path", "product", "audience", "status", "lang"} {
+	for _, f := range []string{"category", "cat_path", "product", "audience", "status", "lang", "window", "syn"} {
 		doc.AddFieldMappingsAt(f, kw())
 	}
 	doc.AddFieldMappingsAt("valid_from", num())
@@ -135,18 +136,45 @@ func indexDoc(a *Article, plain string) map[string]any {
 	if a.ValidUntil != nil {
 		until = float64(a.ValidUntil.Unix())
 	}
+	window := "dated"
+	if a.ValidFrom == nil && a.ValidUntil == nil {
+		window = "none"
+	}
 	var paths []string
 	p := a.CategoryPath()
 	for i := range p {
 		paths = append(paths, strings.Join(p[:i+1], "/"))
 	}
-	return map[string]any{
-		"title": a.Title, "body": plain, "tags": strings.Join(a.Tags, " "),
-		"category_text": strings.Join(p, " "), "category": a.Category, "cat_path": paths,
-		"product": a.Products, "audience": string(a.Audience), "status": string(a.Status), "lang": a.Lang,
-		"valid_from": from, "valid_until": until,
+	var syn []string
+	for _, g := range synonymGroups(a.Title + "\n" + strings.Join(a.Tags, " ") + "\n" + plain) {
+		syn = append(syn, synTerm(g))
 	}
+	doc := map[string]any{
+		"title": a.Title, "text": metaText(a, p) + "\n" + plain, "category": a.Category, "cat_path": paths,
+		"product": a.Products, "audience": string(a.Audience), "status": string(a.Status), "lang": a.Lang,
+		"window": window, "syn": syn,
+	}
+	// Articles without a validity window (most) carry no range values:
+	// the validity filter then only walks the few dated ones.
+	if window != "none" {
+		doc["valid_from"], doc["valid_until"] = from, until
+	}
+	return doc
 }
+
+// metaText is the tags and category levels, repeated so that a match there
+// weighs about as a title match does; they lead the one "text" field with
+// the body (one field instead of three: each query term is one term search
+// fewer per field, see docs/knowledge.md).
+func metaText(a *Article, path []string) string {
+	m := strings.Join(a.Tags, " ") + " " + strings.Join(path, " ")
+	return m + "\n" + m + "\n" + m
+}
+
+// synonymBoost weighs a synonym group's match against typed terms.
+var synonymBoost = 2.0
+
+func synTerm(g int) string { return "g" + strconv.Itoa(g) }
 
 // Upsert implements Index.
 func (e *Embedded) Upsert(_ context.Context, a Article) error {
@@ -205,6 +233,8 @@ type term struct {
 	han    bool // a Han unigram or bigram
 	single bool // a Han single character
 	number bool
+	// titleOnly: searched in the title field only
+	titleOnly bool
 }
 
 func (e *Embedded) terms(text string) []term {
@@ -246,10 +276,19 @@ func (e *Embedded) textQuery(terms []term, weight float64) []query.Query {
 			w *= 1.5
 		}
 		for _, f := range fieldBoosts {
+			if t.titleOnly && f.name != "title" {
+				continue
+			}
 			tq := bleve.NewTermQuery(t.text)
 			tq.SetField(f.name)
 			tq.SetBoost(w * f.boost)
 			out = append(out, tq)
+			// Fuzzy and prefix matches on the title only: walking the
+			// body's term dictionary for each of them cost more than the
+			// rest of a search at 20 000 articles.
+			if f.name != "title" {
+				continue
+			}
 			if !t.han && !t.number && len(t.text) >= 5 {
 				fq := bleve.NewFuzzyQuery(t.text)
 				fq.SetField(f.name)
@@ -300,7 +339,7 @@ func filterQuery(q Query) query.Query {
 		from.SetField("valid_from")
 		until := bleve.NewNumericRangeInclusiveQuery(&at, nil, &no, &no)
 		until.SetField("valid_until")
-		must = append(must, from, until)
+		must = append(must, bleve.NewDisjunctionQuery(kwQuery("window", "none"), bleve.NewConjunctionQuery(from, until)))
 	}
 	return bleve.NewConjunctionQuery(must...)
 }
@@ -309,21 +348,47 @@ func filterQuery(q Query) query.Query {
 func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 	start := time.Now()
 	q.normalize()
-	res := Result{Query: q.Text, Hits: []Hit{}, Facets: Facets{Category: []FacetCount{}, Product: []FacetCount{}}}
 	terms := e.terms(q.Text)
+	// Single characters give recall inside compound words (携转 finds
+	// 携号转网); in bodies they (了, 不, 网…) match most articles, each
+	// match to be scored. They are searched in titles first, and in
+	// bodies too only when a short query found too little that way.
+	n := hanCount(q.Text)
+	if n > 1 {
+		for i := range terms {
+			terms[i].titleOnly = terms[i].single
+		}
+	}
+	res, err := e.search(ctx, q, terms)
+	if err != nil || n <= 1 || n > maxSingleQuery || res.Total >= minTitleSingleHits {
+		res.TookMS = math.Round(float64(time.Since(start).Microseconds())/10) / 100
+		return res, err
+	}
+	for i := range terms {
+		terms[i].titleOnly = false
+	}
+	res, err = e.search(ctx, q, terms)
+	res.TookMS = math.Round(float64(time.Since(start).Microseconds())/10) / 100
+	return res, err
+}
+
+// minTitleSingleHits: a short query that matched fewer articles with its
+// single characters in titles only is searched again with them in bodies.
+var minTitleSingleHits = 5
+
+func (e *Embedded) search(ctx context.Context, q Query, terms []term) (Result, error) {
+	res := Result{Query: q.Text, Hits: []Hit{}, Facets: Facets{Category: []FacetCount{}, Product: []FacetCount{}}}
 	var scoring []query.Query
 	if len(terms) > 0 {
 		scoring = e.textQuery(terms, 1)
-		// Synonyms count less than what was typed, and their single
-		// characters not at all: they would match nearly everything.
-		for _, syn := range Expand(q.Text) {
-			var ts []term
-			for _, t := range e.terms(syn) {
-				if !t.single {
-					ts = append(ts, t)
-				}
-			}
-			scoring = append(scoring, e.textQuery(ts, 0.4)...)
+		// Synonyms were found at indexing: an article holding any word of
+		// a group carries the group's term in "syn", so a query with a word
+		// of the group is one more term search, not one per synonym and
+		// field. They count less than what was typed.
+		for _, g := range synonymGroups(q.Text) {
+			sq := kwQuery("syn", synTerm(g))
+			sq.(*query.TermQuery).SetBoost(synonymBoost)
+			scoring = append(scoring, sq)
 		}
 	} else if q.Text != "" {
 		return res, nil // only punctuation: nothing to look for
@@ -344,9 +409,11 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		top = bq
 	}
 	req := bleve.NewSearchRequestOptions(top, q.Limit, q.Offset, false)
-	req.Facets = bleve.FacetsRequest{
-		"category": bleve.NewFacetRequest("category", 10),
-		"product":  bleve.NewFacetRequest("product", 10),
+	if q.Facets {
+		req.Facets = bleve.FacetsRequest{
+			"category": bleve.NewFacetRequest("category", 10),
+			"product":  bleve.NewFacetRequest("product", 10),
+		}
 	}
 	sr, err := e.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -378,8 +445,21 @@ func (e *Embedded) Search(ctx context.Context, q Query) (Result, error) {
 		res.Hits = append(res.Hits, hitOf(&x.a, x.plain, marks, h.Score))
 	}
 	e.mu.RUnlock()
-	res.TookMS = math.Round(float64(time.Since(start).Microseconds())/10) / 100
 	return res, nil
+}
+
+// maxSingleQuery is the longest query (in Han characters) whose single
+// characters are searched too.
+var maxSingleQuery = 3
+
+func hanCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			n++
+		}
+	}
+	return n
 }
 
 func hasHan(s string) bool {

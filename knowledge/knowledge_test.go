@@ -229,7 +229,7 @@ func TestSearchBadInput(t *testing.T) {
 	if got := ids(time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)); contains(got, "broadband-fee-500m") || !contains(got, "broadband-fee-500m-old") {
 		t.Fatalf("2025: got %v", got)
 	}
-	res, _ := e.Search(ctx, knowledge.Query{Text: "宽带", Category: "故障"})
+	res, _ := e.Search(ctx, knowledge.Query{Text: "宽带", Category: "故障", Facets: true})
 	if res.Total == 0 || len(res.Facets.Category) == 0 {
 		t.Fatalf("category filter: %+v", res)
 	}

@@ -314,9 +314,13 @@ func (m *Meili) Search(ctx context.Context, q Query) (Result, error) {
 	for _, f := range meiliFilter(q) {
 		filter = append(filter, f)
 	}
+	var facets []string
+	if q.Facets {
+		facets = []string{"category", "products"}
+	}
 	sr, err := m.client.Index(m.index).Search(ctx, text, &meilisearch.SearchRequest{
 		Offset: int64(q.Offset), Limit: int64(q.Limit), Filter: filter,
-		Facets:                []string{"category", "products"},
+		Facets:                facets,
 		AttributesToRetrieve:  []string{"id", "title", "body", "category", "products", "lang", "audience", "status"},
 		AttributesToHighlight: []string{"title", "body"},
 		HighlightPreTag:       hlPre, HighlightPostTag: hlPost,

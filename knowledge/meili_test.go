@@ -175,7 +175,7 @@ func TestMeiliWrites(t *testing.T) {
 func TestMeiliSearch(t *testing.T) {
 	m := replay(t, "search")
 	at := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
-	res, err := m.Search(ctx, knowledge.Query{Text: "国际漫游", Audience: knowledge.Public, At: at, Limit: 5})
+	res, err := m.Search(ctx, knowledge.Query{Text: "国际漫游", Audience: knowledge.Public, At: at, Limit: 5, Facets: true})
 	if err != nil {
 		t.Fatal(err)
 	}

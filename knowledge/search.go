@@ -31,9 +31,13 @@ type Query struct {
 	Lang     string
 	Limit    int // 1..50, default 10
 	Offset   int
+	// Facets asks for the counts by category and product over every
+	// match; without it Result.Facets is empty (counting them costs more
+	// than the search itself at 20 000 articles).
+	Facets bool
 }
 
-// Result is a page of hits with facets over every match.
+// Result is a page of hits, with facets over every match when asked.
 type Result struct {
 	Total  int     `json:"total"`
 	Hits   []Hit   `json:"hits"`

@@ -87,3 +87,19 @@ func boundary(s string, i int) bool {
 	c := s[i]
 	return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9')
 }
+
+// synonymGroups returns the indexes in Synonyms of the groups a member of
+// which text contains (a Latin member as a whole word).
+func synonymGroups(text string) []int {
+	lower := strings.ToLower(text)
+	var out []int
+	for i, g := range Synonyms {
+		for _, w := range g {
+			if containsWord(lower, strings.ToLower(w)) {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
+}

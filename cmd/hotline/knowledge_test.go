@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -132,5 +134,122 @@ func TestKBCommands(t *testing.T) {
 	code, out, errs = runCmd(t, noEnv, "kb", "import", md, "--data-dir", data)
 	if code != 0 || !strings.Contains(out, "2 articles read, 0 created or changed") {
 		t.Fatalf("import exported folder: %d %q %q", code, out, errs)
+	}
+}
+
+// fakeMeili is a Meilisearch stand-in for the command tests: it keeps the
+// documents it is sent, finishes every task at once, answers a search with
+// the documents whose title or body contains the query, and fails the test
+// on any request the adapter has no business sending.
+type fakeMeili struct {
+	t     *testing.T
+	key   string
+	mu    sync.Mutex
+	tasks int
+	docs  map[string]map[string]any
+	log   []string
+}
+
+func (f *fakeMeili) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a := r.Header.Get("Authorization"); a != "Bearer "+f.key {
+		f.t.Errorf("meilisearch request %s %s: Authorization %q", r.Method, r.URL, a)
+	}
+	req := r.Method + " " + r.URL.Path
+	f.log = append(f.log, req)
+	task := func(typ string) {
+		f.tasks++
+		w.WriteHeader(http.StatusAccepted)
+		json.NewEncoder(w).Encode(map[string]any{"taskUid": f.tasks, "indexUid": "hotline_articles", "status": "enqueued", "type": typ, "enqueuedAt": "2026-06-01T09:00:00Z"})
+	}
+	switch {
+	case req == "POST /indexes":
+		task("indexCreation")
+	case req == "PATCH /indexes/hotline_articles/settings":
+		var s map[string]any
+		json.NewDecoder(r.Body).Decode(&s)
+		if s["synonyms"] == nil || s["filterableAttributes"] == nil {
+			f.t.Errorf("settings without synonyms or filters: %v", s)
+		}
+		task("settingsUpdate")
+	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/tasks/"):
+		json.NewEncoder(w).Encode(map[string]any{"uid": 1, "status": "succeeded", "type": "x", "indexUid": "hotline_articles"})
+	case req == "POST /indexes/hotline_articles/documents" && r.URL.Query().Get("primaryKey") == "key":
+		var docs []map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&docs); err != nil {
+			f.t.Errorf("documents: %v", err)
+		}
+		for _, d := range docs {
+			f.docs[d["key"].(string)] = d
+		}
+		task("documentAdditionOrUpdate")
+	case req == "POST /indexes/hotline_articles/search":
+		var s struct {
+			Q string `json:"q"`
+		}
+		json.NewDecoder(r.Body).Decode(&s)
+		hits := []map[string]any{}
+		for _, d := range f.docs {
+			if strings.Contains(strings.ToLower(d["title"].(string)+" "+d["body"].(string)), strings.ToLower(s.Q)) {
+				hits = append(hits, d)
+			}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"hits": hits, "query": s.Q, "estimatedTotalHits": len(hits), "limit": 10, "offset": 0, "processingTimeMs": 0})
+	default:
+		f.t.Errorf("unexpected meilisearch request %s %s", r.Method, r.URL)
+		w.WriteHeader(http.StatusTeapot)
+	}
+}
+
+// The kb commands with knowledge.backend meilisearch: the index is created
+// and configured, an import reaches Meilisearch through the outbox, search
+// asks it, reindex loads everything; the API key never shows.
+func TestKBCommandsMeilisearch(t *testing.T) {
+	fm := &fakeMeili{t: t, key: "k-secret-123", docs: map[string]map[string]any{}}
+	srv := httptest.NewServer(fm)
+	defer srv.Close()
+	env := func(k string) (string, bool) {
+		switch k {
+		case "HOTLINE_KNOWLEDGE_BACKEND":
+			return "meilisearch", true
+		case "HOTLINE_KNOWLEDGE_MEILI_URL":
+			return srv.URL, true
+		case "HOTLINE_KNOWLEDGE_MEILI_API_KEY":
+			return fm.key, true
+		}
+		return "", false
+	}
+	data := t.TempDir()
+	file := filepath.Join(t.TempDir(), "kb.jsonl")
+	os.WriteFile(file, []byte(`{"id":"a","title":"宽带报修","body":"光猫红灯","category":"故障","tags":["宽带"],"lang":"zh","status":"published"}
+{"id":"b","title":"Top up","body":"app","category":"Billing","tags":[],"lang":"en","status":"published"}
+`), 0o600)
+	code, out, errs := runCmd(t, env, "kb", "import", file, "--data-dir", data, "--no-demo")
+	if code != 0 || !strings.Contains(out, "2 articles read, 2 created or changed") {
+		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	fm.mu.Lock()
+	n, calls := len(fm.docs), strings.Join(fm.log, ", ")
+	fm.mu.Unlock()
+	if n != 2 || !strings.HasPrefix(calls, "POST /indexes, GET /tasks/1, PATCH /indexes/hotline_articles/settings, GET /tasks/2, POST /indexes/hotline_articles/documents") {
+		t.Fatalf("meilisearch after import: %d documents, calls %s", n, calls)
+	}
+	code, out, errs = runCmd(t, env, "kb", "search", "宽带", "--data-dir", data)
+	if code != 0 || !strings.Contains(out, " 1. a ") || strings.Contains(out, " 2. ") {
+		t.Fatalf("search: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCmd(t, env, "kb", "reindex", "--data-dir", data)
+	if code != 0 || !strings.Contains(out, "2 articles indexed in Meilisearch") {
+		t.Fatalf("reindex: %d %q %q", code, out, errs)
+	}
+	if strings.Contains(out+errs, fm.key) {
+		t.Fatal("the API key was printed")
+	}
+	// Meilisearch down: the command fails naming the key to check.
+	srv.Close()
+	code, _, errs = runCmd(t, env, "kb", "search", "宽带", "--data-dir", data)
+	if code != 1 || !strings.Contains(errs, "knowledge.meili_url") || strings.Contains(errs, fm.key) {
+		t.Fatalf("meilisearch down: %d %q", code, errs)
 	}
 }

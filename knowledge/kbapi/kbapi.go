@@ -55,6 +55,14 @@ func (a *API) Routes(mux *http.ServeMux, au *auth.Service) {
 func (a *API) query(w http.ResponseWriter, r *http.Request) (knowledge.Query, bool) {
 	v := r.URL.Query()
 	q := knowledge.Query{Text: v.Get("q"), Category: v.Get("category"), Product: v.Get("product"), Lang: v.Get("lang"), At: a.now()}
+	switch v.Get("facets") {
+	case "", "false", "0":
+	case "true", "1":
+		q.Facets = true
+	default:
+		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid_request", "facets", "true or false")
+		return q, false
+	}
 	for _, p := range []struct {
 		name string
 		dst  *int

@@ -199,6 +199,10 @@ func TestSearchSeesWhatTheCallerMay(t *testing.T) {
 	}
 	// Facets and snippets come with the hits; snippets never carry the article's markup.
 	_, body, _ = f.call(t, f.agent, "GET", "/api/v1/kb/search?q=漫游&limit=50", "")
+	if fc, _ := body["facets"].(map[string]any); fc == nil || len(fc["category"].([]any)) != 0 {
+		t.Errorf("facets without asking: %v", body["facets"])
+	}
+	_, body, _ = f.call(t, f.agent, "GET", "/api/v1/kb/search?q=漫游&limit=50&facets=true", "")
 	if fc, _ := body["facets"].(map[string]any); fc == nil || len(fc["category"].([]any)) == 0 {
 		t.Errorf("no category facets: %v", body["facets"])
 	}
@@ -219,6 +223,7 @@ func TestSearchRejectsBadParameters(t *testing.T) {
 		{"/api/v1/kb/search?q=a&status=live", "status"},
 		{"/api/v1/kb/search?q=" + strings.Repeat("漫", 801), "q"},
 		{"/api/v1/public/kb/search?q=a&limit=1.5", "limit"},
+		{"/api/v1/kb/search?q=a&facets=maybe", "facets"},
 	} {
 		c, body, _ := f.call(t, f.agent, "GET", tc.path, "")
 		if c != 400 || field(body) != tc.field {
