@@ -39,6 +39,7 @@ type agent struct {
 	lastOffer uint64
 	handled   int
 	workTime  int64
+	holdTime  int64 // closed holds of its contacts since login (EF01, EF03)
 	dirty     bool
 
 	willing                 bool // counted in its queues' willing
@@ -309,12 +310,14 @@ func (r *Router) forceOut(a *agent, by string) {
 		if c.consult != nil {
 			others = append(others, r.endConsult(c, "logout"))
 		}
+		r.endHold(c, "logout", ActorSupervisor)
 		e := r.contactEvent(EventTransferred, c)
 		e.Agent, e.Target, e.Actor, e.By, e.Reason = a.id, c.queue.cfg.ID, ActorSupervisor, by, "logout"
+		e.Hold = time.Duration(c.holdTime)
 		r.emit(e)
 		a.release(c)
 		a.workTime += r.now - c.acceptedAt
-		c.agent, c.waitFrom = nil, r.now
+		c.agent, c.waitFrom, c.holdTime = nil, r.now, 0
 		r.enqueue(c, c.queue, false, "logout", ActorSupervisor, by)
 	}
 	for len(a.wraps) > 0 {

@@ -62,6 +62,10 @@ type contact struct {
 	consult       *agent
 	consultActive bool
 	consultAt     int64
+
+	held     bool  // on hold (Hold) with its agent
+	heldAt   int64 // start of the running hold
+	holdTime int64 // closed holds with the current agent
 }
 
 // setKey computes the ordering key. With aging, priority p is worth p×aging
@@ -247,6 +251,7 @@ func (r *Router) End(now time.Time, contactID string) error {
 
 // end finishes a connected contact; why is the leave reason, if any.
 func (r *Router) end(c *contact, why string) {
+	r.endHold(c, "ended", ActorSystem)
 	var b *agent
 	if c.consult != nil {
 		b = r.endConsult(c, "ended")
@@ -254,6 +259,7 @@ func (r *Router) end(c *contact, why string) {
 	a := c.agent
 	e := r.contactEvent(EventEnded, c)
 	e.Agent, e.Wait, e.Reason = a.id, time.Duration(r.now-c.answeredAt), why
+	e.Hold = time.Duration(c.holdTime)
 	r.emit(e)
 	r.leaveAgent(c)
 	r.drop(c)
@@ -268,7 +274,7 @@ func (r *Router) leaveAgent(c *contact) {
 	a := c.agent
 	a.release(c)
 	a.workTime += r.now - c.acceptedAt
-	c.agent = nil
+	c.agent, c.holdTime = nil, 0
 	r.startWrapUp(a, c)
 }
 
@@ -428,9 +434,11 @@ func (r *Router) secondAgent(contactID, agentID, cmd string) (*contact, *agent, 
 // transfer records that a contact leaves its agent for target; the agent
 // starts wrap-up and is returned for the caller to settle.
 func (r *Router) transfer(c *contact, target, why string) *agent {
+	r.endHold(c, "transfer", ActorAgent)
 	a := c.agent
 	e := r.contactEvent(EventTransferred, c)
 	e.Agent, e.Target, e.Actor, e.Reason = a.id, target, ActorAgent, why
+	e.Hold = time.Duration(c.holdTime)
 	r.emit(e)
 	r.leaveAgent(c)
 	c.waitFrom = r.now

@@ -219,6 +219,16 @@ func (e *Engine) Connected(ctx context.Context, contactID string) error {
 	return e.do(ctx, func(r *Router, now time.Time) error { return r.Connected(now, contactID) })
 }
 
+// Hold puts a connected contact on hold (Router.Hold).
+func (e *Engine) Hold(ctx context.Context, contactID string) error {
+	return e.do(ctx, func(r *Router, now time.Time) error { return r.Hold(now, contactID) })
+}
+
+// Unhold takes a contact off hold.
+func (e *Engine) Unhold(ctx context.Context, contactID string) error {
+	return e.do(ctx, func(r *Router, now time.Time) error { return r.Unhold(now, contactID) })
+}
+
 // End finishes a connected contact.
 func (e *Engine) End(ctx context.Context, contactID string) error {
 	return e.do(ctx, func(r *Router, now time.Time) error { return r.End(now, contactID) })

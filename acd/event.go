@@ -26,12 +26,14 @@ const (
 	EventWrapUpEnded                             // after-contact work ended
 	EventAgentStateChanged                       // agent's visible state or reason changed
 	EventAgentSkillsChanged                      // agent's skills were replaced
+	EventHoldStarted                             // agent put a connected contact on hold
+	EventHoldEnded                               // the hold ended (Wait: its length)
 )
 
 var eventKindNames = []string{"", "queued", "offered", "accepted", "rejected", "offer_timeout",
 	"offer_withdrawn", "answered", "ended", "abandoned", "lost", "transferred", "step_reached",
 	"callback_requested", "consult_started", "consult_ended", "wrap_up_started", "wrap_up_ended",
-	"agent_state_changed", "agent_skills_changed"}
+	"agent_state_changed", "agent_skills_changed", "hold_started", "hold_ended"}
 
 func (k EventKind) String() string { return enumName(eventKindNames, int(k)) }
 
@@ -56,13 +58,15 @@ const (
 	TypeWrapUpEnded        = "acd.wrap_up_ended"
 	TypeAgentStateChanged  = "acd.agent_state_changed"
 	TypeAgentSkillsChanged = "acd.agent_skills_changed"
+	TypeHoldStarted        = "acd.hold_started"
+	TypeHoldEnded          = "acd.hold_ended"
 )
 
 // eventTypes names each kind in the event log, indexed by kind.
 var eventTypes = []string{"", TypeQueued, TypeOffered, TypeAccepted, TypeRejected, TypeOfferTimeout,
 	TypeOfferWithdrawn, TypeAnswered, TypeEnded, TypeAbandoned, TypeLost, TypeTransferred, TypeStepReached,
 	TypeCallbackRequested, TypeConsultStarted, TypeConsultEnded, TypeWrapUpStarted, TypeWrapUpEnded,
-	TypeAgentStateChanged, TypeAgentSkillsChanged}
+	TypeAgentStateChanged, TypeAgentSkillsChanged, TypeHoldStarted, TypeHoldEnded}
 
 // Type is the kind's name in the event log ("" for an unknown kind).
 func (k EventKind) Type() string {
@@ -116,6 +120,10 @@ type Event struct {
 	// Enqueue, for the contact record (FCR and repeat-contact KPIs).
 	Customer string        `json:"customer,omitempty"`
 	Wait     time.Duration `json:"wait_ns,omitempty"`
+	// Hold is the agent's total hold time on the contact, on the ended or
+	// transferred event that closes the agent's handling: talk time is the
+	// connected time (Wait on ended) less Hold (EF01).
+	Hold time.Duration `json:"hold_ns,omitempty"`
 	// RequestQueue is the queue the agent request first entered.
 	RequestQueue string `json:"request_queue,omitempty"`
 	// FirstEntry marks the queued event that is the agent request.

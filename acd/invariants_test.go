@@ -36,6 +36,12 @@ func checkInvariants(r *Router) error {
 		default:
 			return fmt.Errorf("live contact %s in state %s", c.id, c.state)
 		}
+		if c.held && (c.state != stateConnected || c.heldAt > r.now) {
+			return fmt.Errorf("contact %s held while %s", c.id, c.state)
+		}
+		if !c.held && c.heldAt != 0 {
+			return fmt.Errorf("contact %s not held but has a hold start", c.id)
+		}
 		if c.consult != nil {
 			if c.state != stateConnected {
 				return fmt.Errorf("consult on %s contact %s", c.state, c.id)
@@ -156,10 +162,12 @@ type outcomeLedger struct {
 	outcomes map[string]int
 	ended    map[string]bool
 	offers   map[string]string // contact → agent with pending offer
+	held     map[string]string // contact → agent holding it on hold
 }
 
 func newLedger() *outcomeLedger {
-	return &outcomeLedger{requests: map[string]int{}, outcomes: map[string]int{}, ended: map[string]bool{}, offers: map[string]string{}}
+	return &outcomeLedger{requests: map[string]int{}, outcomes: map[string]int{}, ended: map[string]bool{}, offers: map[string]string{},
+		held: map[string]string{}}
 }
 
 func (l *outcomeLedger) add(evs []Event) error {
@@ -173,6 +181,22 @@ func (l *outcomeLedger) add(evs []Event) error {
 		}
 		if l.ended[e.Contact] {
 			return fmt.Errorf("event %s for contact %s after its end", e.Kind, e.Contact)
+		}
+		switch e.Kind {
+		case EventHoldStarted:
+			if _, ok := l.held[e.Contact]; ok {
+				return fmt.Errorf("contact %s put on hold twice", e.Contact)
+			}
+			l.held[e.Contact] = e.Agent
+		case EventHoldEnded:
+			if l.held[e.Contact] != e.Agent || e.Wait < 0 {
+				return fmt.Errorf("hold of %s ended by %s (held by %q) after %v", e.Contact, e.Agent, l.held[e.Contact], e.Wait)
+			}
+			delete(l.held, e.Contact)
+		case EventEnded, EventTransferred:
+			if ag, ok := l.held[e.Contact]; ok {
+				return fmt.Errorf("contact %s %s while on hold with %s", e.Contact, e.Kind, ag)
+			}
 		}
 		switch e.Kind {
 		case EventQueued:

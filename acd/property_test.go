@@ -61,6 +61,7 @@ type driver struct {
 	nextContact int
 	steps       int
 	last        []Event // events of the last operation
+	lastWhat    string
 }
 
 var (
@@ -100,7 +101,7 @@ func (d *driver) pickContact() string {
 // mostly illegal) and must leave the Router consistent.
 func (d *driver) op() {
 	r, s, now := d.r, d.s, d.now
-	op := s.next(24)
+	op := s.next(25)
 	a := propAgents[s.next(len(propAgents))]
 	var what string
 	switch op {
@@ -195,7 +196,16 @@ func (d *driver) op() {
 		c := d.pickContact()
 		_ = r.Lose(now, c, "teardown")
 		what = "lose " + c
+	case 24:
+		c := d.pickContact()
+		if s.next(2) == 0 {
+			_ = r.Hold(now, c)
+		} else {
+			_ = r.Unhold(now, c)
+		}
+		what = "hold/unhold " + c
 	}
+	d.lastWhat = what
 	d.check(what)
 }
 

@@ -76,6 +76,10 @@ type AgentStatus struct {
 	// Ready is the agent's own wish; it shows once work ends.
 	Ready   bool `json:"ready"`
 	Handled int  `json:"handled"`
+	// Held lists its contacts on hold; HoldTime is its contacts' hold time
+	// since login, running holds included (EF01, EF03).
+	Held     []string      `json:"held,omitempty"`
+	HoldTime time.Duration `json:"hold_time_ns"`
 }
 
 // Agent reports one logged-in agent.
@@ -84,7 +88,7 @@ func (r *Router) Agent(agentID string) (AgentStatus, error) {
 	if err != nil {
 		return AgentStatus{}, err
 	}
-	return a.status(), nil
+	return a.status(r.now), nil
 }
 
 // Agents reports every logged-in agent in login order.
@@ -92,19 +96,24 @@ func (r *Router) Agents() []AgentStatus {
 	as := r.sortedAgents()
 	out := make([]AgentStatus, len(as))
 	for i, a := range as {
-		out[i] = a.status()
+		out[i] = a.status(r.now)
 	}
 	return out
 }
 
-func (a *agent) status() AgentStatus {
+func (a *agent) status(now int64) AgentStatus {
 	st := AgentStatus{Agent: a.id, State: a.state, Since: time.Unix(0, a.stateSince).UTC(),
-		Skills: maps.Clone(a.skills), LoggingOut: a.loggingOut, Ready: a.ready, Handled: a.handled}
+		Skills: maps.Clone(a.skills), LoggingOut: a.loggingOut, Ready: a.ready, Handled: a.handled,
+		HoldTime: time.Duration(a.holdTime)}
 	if a.state == NotReady {
 		st.Reason = a.reason
 	}
 	for _, c := range a.active {
 		st.Contacts = append(st.Contacts, c.id)
+		if c.held && c.agent == a {
+			st.Held = append(st.Held, c.id)
+			st.HoldTime += time.Duration(now - c.heldAt)
+		}
 	}
 	if a.offer != nil {
 		st.Offer = a.offer.id
@@ -126,6 +135,9 @@ type ContactStatus struct {
 	Priority int           `json:"priority"`
 	Stage    int           `json:"stage"`
 	Callback bool          `json:"callback,omitempty"`
+	// Held: on hold now; Hold: hold time with the current agent so far.
+	Held bool          `json:"held,omitempty"`
+	Hold time.Duration `json:"hold_ns,omitempty"`
 }
 
 // Contact reports one contact.
@@ -135,7 +147,7 @@ func (r *Router) Contact(contactID string) (ContactStatus, error) {
 		return ContactStatus{}, err
 	}
 	st := ContactStatus{Contact: c.id, State: c.state.String(), Queue: c.queue.cfg.ID, Wait: c.waited(r.now),
-		Priority: c.priority, Stage: c.stage, Callback: c.callback}
+		Priority: c.priority, Stage: c.stage, Callback: c.callback, Held: c.held, Hold: c.holding(r.now)}
 	if c.agent != nil {
 		st.Agent = c.agent.id
 	}

@@ -131,9 +131,11 @@ func (r *Router) enqueue(c *contact, q *queue, first bool, why, actor, by string
 }
 
 func (r *Router) stepDue(c *contact, i int) {
-	if c.state != stateQueued && c.state != stateOffered {
+	if c.state == stateConnected {
 		return // with an agent: steps no longer matter in this queue
 	}
+	// Offered or accepted (the agent leg connecting), the contact may
+	// still come back to its place: the step is booked for then.
 	q := c.queue
 	st := q.cfg.Steps[i]
 	if i+1 < len(q.cfg.Steps) {
@@ -143,7 +145,7 @@ func (r *Router) stepDue(c *contact, i int) {
 		switch c.state {
 		case stateQueued:
 			r.overflow(c, st.OverflowTo, "overflow_step")
-		case stateOffered:
+		default:
 			c.overflowDue = true
 		}
 		return
@@ -168,7 +170,9 @@ func (r *Router) maxWaitDue(c *contact) {
 		return // callbacks keep their place until served
 	}
 	switch c.state {
-	case stateOffered:
+	case stateOffered, stateAccepted:
+		// It may come back to its place (a rejected offer, an agent leg
+		// that never connected): the maximum wait applies then.
 		c.maxWaitDue = true
 		return
 	case stateQueued:

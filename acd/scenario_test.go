@@ -343,6 +343,10 @@ func (s *scenario) command(f []string) error {
 		return r.Connected(now, f[1])
 	case "end":
 		return r.End(now, f[1])
+	case "hold":
+		return r.Hold(now, f[1])
+	case "unhold":
+		return r.Unhold(now, f[1])
 	case "abandon":
 		return r.Abandon(now, f[1])
 	case "lose":
@@ -404,8 +408,8 @@ func (s *scenario) expect(f []string) error {
 }
 
 func describe(e Event) string {
-	return fmt.Sprintf("%s t=%v contact=%s agent=%s queue=%s reason=%s state=%s outcome=%s wait=%v first=%v target=%s",
-		e.Kind, e.At.Sub(epoch).Seconds(), e.Contact, e.Agent, e.Queue, e.Reason, e.State, e.Outcome, e.Wait, e.FirstEntry, e.Target)
+	return fmt.Sprintf("%s t=%v contact=%s agent=%s queue=%s reason=%s state=%s outcome=%s wait=%v hold=%v first=%v target=%s",
+		e.Kind, e.At.Sub(epoch).Seconds(), e.Contact, e.Agent, e.Queue, e.Reason, e.State, e.Outcome, e.Wait, e.Hold, e.FirstEntry, e.Target)
 }
 
 func (s *scenario) matches(e Event, want map[string]string) (bool, error) {
@@ -430,6 +434,11 @@ func (s *scenario) matches(e Event, want map[string]string) (bool, error) {
 			got = strconv.FormatBool(e.FirstEntry)
 		case "wait":
 			if e.Wait != dur(v) {
+				return false, nil
+			}
+			continue
+		case "hold":
+			if e.Hold != dur(v) {
 				return false, nil
 			}
 			continue
@@ -484,6 +493,10 @@ func (s *scenario) check(f []string) error {
 				got = strings.Join(st.Contacts, ",")
 			case "wrapups":
 				got = strings.Join(st.WrapUps, ",")
+			case "held":
+				got = strings.Join(st.Held, ",")
+			case "hold_time":
+				got, v = st.HoldTime.String(), dur(v).String()
 			default:
 				return fmt.Errorf("unknown agent field %q", k)
 			}
@@ -549,6 +562,10 @@ func (s *scenario) check(f []string) error {
 				got = st.Consult
 			case "callback":
 				got = strconv.FormatBool(st.Callback)
+			case "held":
+				got = strconv.FormatBool(st.Held)
+			case "hold":
+				got, v = st.Hold.String(), dur(v).String()
 			default:
 				return fmt.Errorf("unknown contact field %q", k)
 			}

@@ -41,6 +41,7 @@ type AgentSnapshot struct {
 	LastOffer  uint64         `json:"last_offer"`
 	Handled    int            `json:"handled"`
 	WorkTime   time.Duration  `json:"work_time_ns"`
+	HoldTime   time.Duration  `json:"hold_time_ns,omitempty"`
 	WrapUps    []WrapUpState  `json:"wrap_ups,omitempty"`
 }
 
@@ -81,6 +82,11 @@ type ContactSnapshot struct {
 	Consult       string    `json:"consult_agent_id,omitempty"`
 	ConsultActive bool      `json:"consult_active,omitempty"`
 	ConsultAt     time.Time `json:"consult_at,omitzero"`
+	// Held marks a connected contact on hold since HeldAt; HoldTime is its
+	// closed holds with the current agent.
+	Held     bool          `json:"held,omitempty"`
+	HeldAt   time.Time     `json:"held_at,omitzero"`
+	HoldTime time.Duration `json:"hold_ns,omitempty"`
 }
 
 func unixTime(n int64) time.Time {
@@ -105,7 +111,7 @@ func (r *Router) Snapshot() Snapshot {
 		as := AgentSnapshot{ID: a.id, Ord: a.ord, Skills: maps.Clone(a.skills), Capacity: a.capacity, Ready: a.ready,
 			Reason: a.reason, LoggingOut: a.loggingOut, LogoutBy: a.logoutBy, State: a.state, StateWhy: a.shownReason,
 			StateSince: unixTime(a.stateSince), IdleSince: unixTime(a.idleSince), LastOffer: a.lastOffer,
-			Handled: a.handled, WorkTime: time.Duration(a.workTime)}
+			Handled: a.handled, WorkTime: time.Duration(a.workTime), HoldTime: time.Duration(a.holdTime)}
 		for _, w := range a.wraps {
 			as.WrapUps = append(as.WrapUps, WrapUpState{Contact: w.contact, Queue: w.queue, Channel: w.channel,
 				Start: unixTime(w.start), End: unixTime(w.end)})
@@ -133,7 +139,8 @@ func (r *Router) Snapshot() Snapshot {
 			EnteredQueue: unixTime(c.enteredQueue), WaitFrom: unixTime(c.waitFrom), QueueTimers: c.queueTimers,
 			State: c.state.String(), AcceptedAt: unixTime(c.acceptedAt), AnsweredAt: unixTime(c.answeredAt),
 			Callback: c.callback, Settled: c.settled, OverflowDue: c.overflowDue, MaxWaitDue: c.maxWaitDue,
-			ConsultActive: c.consultActive, ConsultAt: unixTime(c.consultAt)}
+			ConsultActive: c.consultActive, ConsultAt: unixTime(c.consultAt),
+			Held: c.held, HeldAt: unixTime(c.heldAt), HoldTime: time.Duration(c.holdTime)}
 		if c.agent != nil {
 			cs.Agent = c.agent.id
 		}
@@ -174,7 +181,7 @@ func Restore(cfg Config, queues []Queue, s Snapshot) (*Router, error) {
 		a := &agent{id: as.ID, ord: as.Ord, skills: maps.Clone(as.Skills), capacity: as.Capacity, ready: as.Ready,
 			reason: as.Reason, loggingOut: as.LoggingOut, logoutBy: as.LogoutBy, state: as.State, shownReason: as.StateWhy,
 			stateSince: nanos(as.StateSince), idleSince: nanos(as.IdleSince), lastOffer: as.LastOffer,
-			handled: as.Handled, workTime: int64(as.WorkTime)}
+			handled: as.Handled, workTime: int64(as.WorkTime), holdTime: int64(as.HoldTime)}
 		if a.skills == nil {
 			a.skills = map[string]int{}
 		}
@@ -224,7 +231,11 @@ func (r *Router) restoreContact(cs ContactSnapshot) error {
 		requestQueue: cs.RequestQueue, queue: q, stage: cs.Stage, enteredQueue: nanos(cs.EnteredQueue),
 		waitFrom: nanos(cs.WaitFrom), queueTimers: cs.QueueTimers, pos: -1, acceptedAt: nanos(cs.AcceptedAt),
 		answeredAt: nanos(cs.AnsweredAt), callback: cs.Callback, settled: cs.Settled, overflowDue: cs.OverflowDue,
-		maxWaitDue: cs.MaxWaitDue, consultActive: cs.ConsultActive, consultAt: nanos(cs.ConsultAt)}
+		maxWaitDue: cs.MaxWaitDue, consultActive: cs.ConsultActive, consultAt: nanos(cs.ConsultAt),
+		held: cs.Held, heldAt: nanos(cs.HeldAt), holdTime: int64(cs.HoldTime)}
+	if c.held && (cs.State != "connected" || c.heldAt == 0) {
+		return fmt.Errorf("held while %s", cs.State)
+	}
 	agentOf := func(id string) (*agent, error) {
 		a := r.agents[id]
 		if a == nil {
@@ -288,7 +299,7 @@ func (r *Router) restoreContact(cs ContactSnapshot) error {
 	}
 	r.contacts[c.id] = c
 	c.queueGen = r.nextGen()
-	if c.queueTimers && (c.state == stateQueued || c.state == stateOffered) {
+	if c.queueTimers && c.state != stateConnected {
 		if next := c.stage; next < len(q.cfg.Steps) && !c.overflowDue {
 			r.timers.push(timer{at: c.enteredQueue + int64(q.cfg.Steps[next].After), kind: timerStep, id: c.id, gen: c.queueGen, step: next, c: c})
 		}

@@ -16,6 +16,7 @@ type deskClient struct {
 	g      *Gateway
 	p      auth.Principal
 	view   string
+	addr   string    // the client's address, for the audit trail
 	token  string    // the credentials of the upgrade, checked again now and then
 	authAt time.Time // last check (reader goroutine only)
 }

@@ -37,6 +37,8 @@ type Options struct {
 	// Tickets serves the desk's ticket commands and the customer panel's
 	// past tickets.
 	Tickets *ticket.Service
+	// Audit records who was shown which customer's panel; nil records none.
+	Audit Auditor
 	// IVRTickets creates the chat flow's tickets (a message left, a fault);
 	// default ivrticket.New(Tickets).
 	IVRTickets ivr.TicketCreator

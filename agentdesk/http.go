@@ -134,7 +134,7 @@ func (g *Gateway) serveDesk(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader answered
 	}
-	g.serveConn(ws, &deskClient{g: g, p: p, token: tokenFrom(r), authAt: g.o.Clock.Now()})
+	g.serveConn(ws, &deskClient{g: g, p: p, addr: g.o.ClientAddr(r), token: tokenFrom(r), authAt: g.o.Clock.Now()})
 }
 
 func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/mask"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
 )
@@ -219,27 +220,12 @@ func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") =
 // idNumber matches a mainland resident ID number (18 characters).
 var idNumber = regexp.MustCompile(`^\d{17}[\dXx]$`)
 
-// MaskPhone keeps the first three and last four digits of a number of
-// seven or more ("139****0001"); shorter ones are masked whole.
-func MaskPhone(p string) string {
-	if p == "" {
-		return ""
-	}
-	r := []rune(p)
-	if len(r) < 7 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
-}
+// MaskPhone keeps the first three and last four digits of a number
+// ("139****0001"), as package mask does everywhere.
+func MaskPhone(p string) string { return mask.Phone(p) }
 
 // MaskID keeps the first and last four characters of an ID number.
-func MaskID(id string) string {
-	r := []rune(id)
-	if len(r) <= 8 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
-}
+func MaskID(id string) string { return mask.ID(id) }
 
 // pinUnlocker clears an account's PIN lock (storeaccounts.PINGuard).
 type pinUnlocker interface {

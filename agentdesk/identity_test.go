@@ -15,6 +15,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/flows"
@@ -202,6 +203,25 @@ func TestUnverifiedChatGetsNoAccountData(t *testing.T) {
 	// The code is spent.
 	if _, err := s.Store.VerificationCodeOf(context.Background(), st.Contact); err == nil {
 		t.Error("the used code is still stored")
+	}
+	// Both panels shown are in the audit trail: who saw which customer's record.
+	cu, err := s.Store.CustomerByANI(context.Background(), "13900000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.Audit.List(context.Background(), audit.Query{SubjectKind: audit.KindCustomer, SubjectID: cu.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) != 2 {
+		t.Fatalf("audit trail of the customer: got %+v, want the two panel views", page.Records)
+	}
+	for i, want := range []string{"otp", "none"} {
+		r := page.Records[i]
+		if r.Action != audit.ActionCustomerView || r.Actor != s.Accounts["sam"].ID || r.ActorRole != "supervisor" || r.Address == "" ||
+			!strings.Contains(string(r.After), `"verified":"`+want+`"`) || !strings.Contains(string(r.After), st.Contact) {
+			t.Errorf("audit record %d: %+v %s", i, r, r.After)
+		}
 	}
 }
 

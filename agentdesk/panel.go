@@ -2,10 +2,12 @@ package agentdesk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
@@ -62,7 +64,9 @@ type pastTicket struct {
 // gets the full panel. Phone and ID numbers are masked for agents unless
 // the customer proved them; supervisors see them whole.
 //
-// TODO(auth): record panel views in the audit log once its API lands.
+// Every panel shown is recorded in the audit trail (who saw which
+// customer's record, from where) before it is sent; without the record the
+// panel is not shown.
 func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *Error) {
 	me := d.p.AgentID
 	sup := d.p.Can(auth.PermSupervise)
@@ -112,8 +116,11 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 			if e := d.addTickets(ctx, &panel, claimed, contact); e != nil {
 				return nil, e
 			}
+			if err == nil {
+				return d.auditPanel(ctx, panel, cu.ID)
+			}
 		}
-		return panel, nil
+		return d.auditPanel(ctx, panel, "")
 	}
 	var cu store.Customer
 	if provedPhone != "" {
@@ -157,6 +164,30 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 		if e := d.addTickets(ctx, &panel, ani, ""); e != nil {
 			return nil, e
 		}
+	}
+	return d.auditPanel(ctx, panel, cu.ID)
+}
+
+// Auditor records who viewed a customer's record (audit.Log).
+type Auditor interface {
+	Append(ctx context.Context, recs ...audit.Record) ([]audit.Record, error)
+}
+
+// auditPanel records that the desk's principal was shown panel: a view of
+// customer customerID, or of the contact when no stored customer is known.
+func (d *deskClient) auditPanel(ctx context.Context, panel customerPanel, customerID string) (any, *Error) {
+	trail := d.g.o.Audit
+	if trail == nil {
+		return panel, nil
+	}
+	rec := audit.Record{Action: audit.ActionCustomerView, SubjectKind: audit.KindCustomer, SubjectID: customerID}
+	if customerID == "" {
+		rec.Action, rec.SubjectKind, rec.SubjectID = audit.ActionContactView, audit.KindContact, panel.Contact
+	}
+	rec.After, _ = json.Marshal(map[string]string{"via": "desk.panel", "contact_id": panel.Contact, "verified": panel.Verified})
+	if _, err := trail.Append(ctx, rec.By(d.p, d.addr)); err != nil {
+		d.g.log.Error("customer panel not audited", "contact_id", panel.Contact, "err", err)
+		return nil, failf(CodeUnavailable, "audit trail unavailable")
 	}
 	return panel, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
 )
 
@@ -219,13 +220,14 @@ func (s *Service) Import(ctx context.Context, as []Article, editor string) (int,
 		}
 	}
 	n := 0
-	var err error
-	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+	var held *heldEvents
+	err := s.store.WithTx(ctx, func(tx *store.Store) error {
 		n = 0
+		held = &heldEvents{}
 		txs := *s
 		txs.store = tx
 		txs.index = nopIndex{}
-		txs.bus = nil
+		txs.bus = held // published once the transaction commits
 		for _, a := range as {
 			_, changed, err := txs.Put(ctx, a, editor)
 			if err != nil {
@@ -244,10 +246,28 @@ func (s *Service) Import(ctx context.Context, as []Article, editor string) (int,
 	if err := s.indexAll(ctx, as); err != nil {
 		s.log.Error("knowledge: index imported articles", "err", err)
 	}
+	// Every changed article is announced as an edit would be, in import
+	// order, and only after the commit: a rolled-back import announces
+	// nothing.
+	if s.bus != nil {
+		for _, e := range held.events {
+			if _, err := s.bus.Publish(ctx, e); err != nil {
+				s.log.Warn("knowledge: publish event", "type", e.Type, "err", err)
+			}
+		}
+	}
 	if n > 0 {
 		s.log.Info("knowledge: imported", "articles", len(as), "changed", n)
 	}
 	return n, nil
+}
+
+// heldEvents collects the events of an import's transaction.
+type heldEvents struct{ events []event.Event }
+
+func (h *heldEvents) Publish(_ context.Context, e event.Event) (event.Event, error) {
+	h.events = append(h.events, e)
+	return e, nil
 }
 
 // Export returns every article sorted by id.

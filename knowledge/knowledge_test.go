@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +111,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestImportIsAllOrNothing(t *testing.T) {
-	s, _ := newService(t)
+	s, rec := newService(t)
 	good := `{"id":"a","title":"话费查询","body":"发送 CXHF","category":"账单","tags":["话费"],"lang":"zh","status":"published"}
 {"id":"b","title":"Top up","body":"app","category":"Billing","tags":[],"lang":"en","status":"published"}
 `
@@ -121,13 +122,24 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	if n, err := s.Import(ctx, as, "import"); err != nil || n != 2 {
 		t.Fatalf("import: got %d, %v", n, err)
 	}
-	// Re-import: nothing changes, nothing duplicates.
+	// An import announces every article it stored, after the commit.
+	if got := eventIDs(rec); got != "knowledge.article_saved:a:1 knowledge.article_saved:b:1" {
+		t.Fatalf("import events: %s", got)
+	}
+	// Re-import: nothing changes, nothing duplicates, nothing announced.
 	if n, err := s.Import(ctx, as, "import"); err != nil || n != 0 {
 		t.Fatalf("re-import: got %d, %v", n, err)
 	}
 	as[0].Title = "话费余额查询"
-	if n, err := s.Import(ctx, as, "import"); err != nil || n != 1 {
+	as[1].Status = knowledge.Archived
+	if n, err := s.Import(ctx, as, "import"); err != nil || n != 2 {
 		t.Fatalf("changed re-import: got %d, %v", n, err)
+	}
+	if got := eventIDs(rec); got != "knowledge.article_saved:a:1 knowledge.article_saved:b:1 knowledge.article_saved:a:2 knowledge.article_status:b:2" {
+		t.Fatalf("re-import events: %s", got)
+	}
+	if p := rec.events[3].Data.(knowledge.ArticleEvent).Previous; p != knowledge.Published {
+		t.Fatalf("status event previous: %q", p)
 	}
 	all, _ := s.List(ctx)
 	if len(all) != 2 || all[0].Version != 2 {
@@ -143,6 +155,15 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	if !errors.As(err, &le) || le.Line != 2 {
 		t.Fatalf("broken json: got %v, want line 2", err)
 	}
+}
+
+func eventIDs(r *recorder) string {
+	var out []string
+	for _, e := range r.events {
+		d := e.Data.(knowledge.ArticleEvent)
+		out = append(out, fmt.Sprintf("%s:%s:%d", e.Type, d.ID, d.Version))
+	}
+	return strings.Join(out, " ")
 }
 
 func TestMarkdownRoundTrip(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/agentdesk/ticket/ticketstore"
 	"github.com/hotline10000/hotline/agentdesk/ticket/tickettest"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/store"
@@ -98,6 +99,7 @@ type Server struct {
 	ACD      *acd.Engine
 	Gateway  *agentdesk.Gateway
 	Tickets  *ticket.Service
+	Audit    *audit.Log         // the audit trail the desk writes (panel views)
 	Accounts map[string]Account // by login
 	Clock    *Clock             // nil in real time
 
@@ -232,7 +234,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if err != nil {
 		return fail(err)
 	}
-	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib,
+	trail := audit.New(st, audit.Options{Now: clk.Now})
+	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		IdleLogout: o.IdleLogout,
@@ -254,7 +257,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	go func() { defer wg.Done(); _ = engine.Run(engineCtx) }()
 	go func() { defer wg.Done(); _ = gw.Run(runCtx) }()
 	var once sync.Once
-	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Accounts: accounts, Clock: o.Clock}
+	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock}
 	s.stop = func() {
 		once.Do(func() {
 			cancel()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hotline10000/hotline/internal/mask"
 )
 
 // exportColumns are the CSV header.
@@ -17,12 +19,20 @@ var exportColumns = []string{
 	"resolution_due", "resolved_at", "on_time", "breached", "urges", "closed_at",
 }
 
+// ExportOptions tune Export.
+type ExportOptions struct {
+	// Clear writes customers' phone numbers and the ID numbers in subjects
+	// whole; without it they are masked ("139****0001"). The caller checks
+	// that whoever asks may have them (auth.PermExportClear).
+	Clear bool
+}
+
 // Export writes the tickets matching f as CSV that opens correctly in Excel:
 // UTF-8 with a byte-order mark, CRLF line ends, and cells that would start a
 // formula (= + - @) prefixed with an apostrophe. Leads, supervisors and
 // systems may export. f.Limit and f.Offset are ignored: everything matching
 // is written, page by page, oldest first unless f.Sort says otherwise.
-func (s *Service) Export(ctx context.Context, actor Actor, f Filter, w io.Writer) error {
+func (s *Service) Export(ctx context.Context, actor Actor, f Filter, w io.Writer, o ExportOptions) error {
 	if actor.Role != LeadRole && actor.Role != SupervisorRole && actor.Role != SystemRole {
 		return ErrForbidden
 	}
@@ -54,10 +64,14 @@ func (s *Service) Export(ctx context.Context, actor Actor, f Filter, w io.Writer
 			return fmt.Errorf("export: %w", err)
 		}
 		for _, t := range page {
+			phone, subject := t.Customer.Phone, t.Subject
+			if !o.Clear {
+				phone, subject = mask.Phone(phone), mask.IDsInText(subject)
+			}
 			row := []string{
 				t.Number, string(t.Type), t.Category, string(t.Priority), string(t.Status), t.Group,
-				t.Assignee, t.Region, t.Customer.Phone, string(t.Customer.Tier), string(t.Channel),
-				t.Subject, ts(t.CreatedAt), ts(t.SLA.FirstResponseAt), ts(t.SLA.ResolutionDue),
+				t.Assignee, t.Region, phone, string(t.Customer.Tier), string(t.Channel),
+				subject, ts(t.CreatedAt), ts(t.SLA.FirstResponseAt), ts(t.SLA.ResolutionDue),
 				ts(t.SLA.ResolvedAt), strconv.FormatBool(t.SLA.OnTime), strconv.FormatBool(t.SLA.Breached),
 				strconv.Itoa(t.Urges), ts(t.ClosedAt),
 			}

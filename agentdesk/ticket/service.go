@@ -246,7 +246,7 @@ func (s *Service) Get(ctx context.Context, actor Actor, id int64) (*Ticket, erro
 	if !actor.mayRead(t) {
 		return nil, ErrNotFound
 	}
-	return t, nil
+	return maskedFor(actor, t), nil
 }
 
 // IDByNumber finds the id of the ticket numbered number (the number staff
@@ -299,6 +299,7 @@ func (s *Service) Detail(ctx context.Context, actor Actor, id int64) (*Detail, e
 	if !actor.mayRead(d.Ticket) {
 		return nil, ErrNotFound
 	}
+	maskDetail(actor, &d)
 	return &d, nil
 }
 
@@ -321,7 +322,7 @@ func (s *Service) Search(ctx context.Context, actor Actor, f Filter) ([]*Ticket,
 		out, err = tx.Search(ctx, f)
 		return err
 	})
-	return out, err
+	return maskedAllFor(actor, out), err
 }
 
 // Pool lists the pooled tickets of group, most urgent first: the least time
@@ -350,7 +351,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id int64, cmd Command) (*
 			return nil, err
 		}
 		s.publish(fx.events)
-		return t, nil
+		return maskedFor(actor, t), nil
 	}
 }
 
@@ -622,7 +623,7 @@ func (s *Service) Watch(ctx context.Context, actor Actor, id int64, on bool) (*T
 	if err != nil {
 		return nil, err
 	}
-	return t, nil
+	return maskedFor(actor, t), nil
 }
 
 // Targets knows the groups and the staff tickets are dispatched to. Staff

@@ -503,10 +503,10 @@ func TestExportCSV(t *testing.T) {
 	dr.Subject = "=HYPERLINK(\"http://x\"),\"引号\""
 	d.Create(ctx, alice, dr, "")
 	var buf bytes.Buffer
-	if err := d.Export(ctx, alice, ticket.Filter{}, &buf); !errors.Is(err, ticket.ErrForbidden) {
+	if err := d.Export(ctx, alice, ticket.Filter{}, &buf, ticket.ExportOptions{}); !errors.Is(err, ticket.ErrForbidden) {
 		t.Errorf("agent export: got %v, want ErrForbidden", err)
 	}
-	if err := d.Export(ctx, lead, ticket.Filter{}, &buf); err != nil {
+	if err := d.Export(ctx, lead, ticket.Filter{}, &buf, ticket.ExportOptions{Clear: true}); err != nil {
 		t.Fatal(err)
 	}
 	b := buf.Bytes()
@@ -585,7 +585,7 @@ func TestExportPages(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := d.Export(ctx, sup, ticket.Filter{}, &buf); err != nil {
+	if err := d.Export(ctx, sup, ticket.Filter{}, &buf, ticket.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()

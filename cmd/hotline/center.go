@@ -10,6 +10,8 @@ import (
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk"
+	"github.com/hotline10000/hotline/internal/admin"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/internal/clientaddr"
@@ -159,9 +161,11 @@ type coreDeps struct {
 	bus     *event.Bus
 	auth    *auth.Service
 	tickets *desk
+	audit   *audit.Log
 	flows   *flowSet
 	pages   *lateHandler
 	seed    func(context.Context) error // fills an empty store (the demo center)
+	admin   *admin.API                  // applies its changes to the engine once it runs
 	clock   agentdesk.Clock             // nil: the wall clock
 	log     *slog.Logger
 }
@@ -194,7 +198,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		Logger: d.log.With("component", "transcript")})
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock,
-		Tickets: d.tickets.service, Flows: d.flows.library(),
+		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
 		// Chat customers prove a claimed number by a code sent through the
@@ -229,6 +233,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		return fmt.Errorf("agentdesk: %w", err)
 	}
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
+	if d.admin != nil {
+		d.admin.SetRouting(core.engine)
+	}
 	gw.Restore(core.restored.Kept)
 	d.flows.onReload(gw.ReloadFlows)
 	pages := http.NewServeMux()

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/internal/store"
@@ -13,18 +15,22 @@ import (
 // contactRecord is GET /api/v1/contacts/{id}: a contact as the store keeps
 // it, with its chat transcript (masked input shows as dots, as in the chat).
 type contactRecord struct {
-	ID         string           `json:"id"`
-	Channel    string           `json:"channel"`
-	CustomerID string           `json:"customer_id,omitempty"`
-	ANI        string           `json:"ani,omitempty"`
-	EntryPoint string           `json:"entry_point,omitempty"`
-	QueueID    string           `json:"queue_id,omitempty"`
-	AgentID    string           `json:"agent_id,omitempty"`
-	StartedAt  time.Time        `json:"started_at"`
-	QueuedAt   *time.Time       `json:"queued_at,omitempty"`
-	AnsweredAt *time.Time       `json:"answered_at,omitempty"`
-	EndedAt    *time.Time       `json:"ended_at,omitempty"`
-	Outcome    string           `json:"outcome,omitempty"`
+	ID         string     `json:"id"`
+	Channel    string     `json:"channel"`
+	CustomerID string     `json:"customer_id,omitempty"`
+	ANI        string     `json:"ani,omitempty"`
+	EntryPoint string     `json:"entry_point,omitempty"`
+	QueueID    string     `json:"queue_id,omitempty"`
+	AgentID    string     `json:"agent_id,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	QueuedAt   *time.Time `json:"queued_at,omitempty"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	Outcome    string     `json:"outcome,omitempty"`
+	// Holds and HoldMS: the times an agent put the contact on hold and
+	// their total length in milliseconds.
+	Holds      int              `json:"holds"`
+	HoldMS     int64            `json:"hold_ms"`
 	Transcript []transcriptLine `json:"transcript"`
 }
 
@@ -36,8 +42,10 @@ type transcriptLine struct {
 	At       time.Time `json:"at"`
 }
 
-// contactRoutes serves the contact record to supervisors.
-func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store) {
+// contactRoutes serves the contact record to supervisors. Each read is
+// recorded in the audit trail first (the contact, and its customer when
+// known); without the record the contact is not shown.
+func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail *audit.Log, clientAddr func(*http.Request) string) {
 	mux.Handle("GET /api/v1/contacts/{id}", a.Require(auth.PermSupervise, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		c, err := st.Contact(r.Context(), id)
@@ -49,6 +57,16 @@ func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store) {
 			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "contact: store unavailable")
 			return
 		}
+		p, _ := auth.PrincipalFrom(r.Context())
+		via, _ := json.Marshal(map[string]string{"via": "contact_record", "contact_id": id})
+		recs := []audit.Record{audit.Record{Action: audit.ActionContactView, SubjectKind: audit.KindContact, SubjectID: id, After: via}.By(p, clientAddr(r))}
+		if c.CustomerID != "" {
+			recs = append(recs, audit.Record{Action: audit.ActionCustomerView, SubjectKind: audit.KindCustomer, SubjectID: c.CustomerID, After: via}.By(p, clientAddr(r)))
+		}
+		if _, err := trail.Append(r.Context(), recs...); err != nil {
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "contact: audit trail unavailable")
+			return
+		}
 		texts, err := st.Transcripts(r.Context(), id)
 		if err != nil {
 			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "transcript: store unavailable")
@@ -57,7 +75,7 @@ func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store) {
 		rec := contactRecord{ID: c.ID, Channel: string(c.Channel), CustomerID: c.CustomerID, ANI: c.ANI,
 			EntryPoint: c.EntryPoint, QueueID: c.QueueID, AgentID: c.AgentID, StartedAt: c.StartedAt,
 			QueuedAt: c.QueuedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt, Outcome: string(c.Outcome),
-			Transcript: []transcriptLine{}}
+			Holds: c.Holds, HoldMS: c.Hold.Milliseconds(), Transcript: []transcriptLine{}}
 		for _, m := range texts[id] {
 			rec.Transcript = append(rec.Transcript, transcriptLine{Seq: m.Seq, From: string(m.Sender), SenderID: m.SenderID, Text: m.Text, At: m.At})
 		}

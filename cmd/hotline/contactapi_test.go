@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/internal/store/storetest"
@@ -41,7 +42,8 @@ func TestContactRecordWithTranscript(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	contactRoutes(mux, a, st)
+	trail := audit.New(st, audit.Options{})
+	contactRoutes(mux, a, st, trail, auth.ClientAddr)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	get := func(id, tok string) (int, contactRecord) {
@@ -65,5 +67,13 @@ func TestContactRecordWithTranscript(t *testing.T) {
 	}
 	if code, _ := get("nope", token[auth.RoleSupervisor]); code != http.StatusNotFound {
 		t.Fatalf("unknown contact: got %d, want 404", code)
+	}
+	// The one read is in the audit trail, by the supervisor.
+	page, err := trail.List(ctx, audit.Query{})
+	if err != nil || len(page.Records) != 1 {
+		t.Fatalf("audit trail: got %+v, %v; want the one read", page, err)
+	}
+	if r := page.Records[0]; r.Action != audit.ActionContactView || r.SubjectID != c.ID || r.ActorRole != "supervisor" || r.Actor == "" || r.Address != "127.0.0.1" {
+		t.Errorf("audit record %+v", r)
 	}
 }

@@ -445,6 +445,48 @@ func TestTicketsThroughServe(t *testing.T) {
 	if code, _ := call("", "POST", "/api/v1/public/ticket-status", fmt.Sprintf(`{"number":%q,"phone":"13300000005"}`, created["number"])); code != 404 {
 		t.Fatalf("status check with another phone: got %d, want 404", code)
 	}
+	// Numbers by role: the assignee sees the phone, another agent masked.
+	for _, c := range []struct{ who, phone string }{{"li.qiang", "13300000004"}, {"wang.fang", "133****0004"}} {
+		code, got := call(login(c.who), "GET", "/api/v1/tickets/"+id, "")
+		tk, _ := got["ticket"].(map[string]any)
+		cust, _ := tk["customer"].(map[string]any)
+		if code != 200 || cust["phone"] != c.phone {
+			t.Errorf("%s reads the ticket: %d phone %v, want %s", c.who, code, cust["phone"], c.phone)
+		}
+	}
+	// Exports: masked, in clear only with export.clear (admins), and audited.
+	raw := func(token, path string) (int, string) {
+		req, _ := http.NewRequest("GET", r.base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	sup, admin := login("sun.li"), login("admin")
+	if code, body := raw(sup, "/api/v1/tickets/export.csv"); code != 200 || !strings.Contains(body, "133****0004") || strings.Contains(body, "13300000004") {
+		t.Errorf("supervisor export: %d %q, want the phone masked", code, body)
+	}
+	if code, body := raw(sup, "/api/v1/tickets/export.csv?clear=true"); code != 403 || !strings.Contains(body, `"field":"clear"`) {
+		t.Errorf("supervisor export in clear: %d %s, want 403 naming clear", code, body)
+	}
+	if code, body := raw(admin, "/api/v1/tickets/export.csv?clear=true"); code != 200 || !strings.Contains(body, "13300000004") {
+		t.Errorf("admin export in clear: %d %q", code, body)
+	}
+	if code, _ := raw(agent, "/api/v1/audit"); code != 403 {
+		t.Errorf("agent reads the audit trail: got %d, want 403", code)
+	}
+	code, trail := call(sup, "GET", "/api/v1/audit?action=tickets.export", "")
+	recs, _ := trail["records"].([]any)
+	if code != 200 || len(recs) != 2 {
+		t.Fatalf("audit trail of exports: %d %v, want the two exports", code, trail)
+	}
+	if first, _ := recs[0].(map[string]any); first["actor_role"] != "admin" || first["subject_id"] != "clear=true" {
+		t.Errorf("newest export record: %v", first)
+	}
 }
 
 // copyFlows copies the shipped flows into a directory a test may break.

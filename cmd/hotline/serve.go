@@ -19,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/contactrecord"
 	"github.com/hotline10000/hotline/internal/demo"
@@ -78,7 +80,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		return err
 	}
 	contacts := contactrecord.New(bus, st, log)
-	tickets, err := newDesk(cfg, st, bus, log)
+	// The audit trail: who viewed or exported a customer's record, and
+	// every administrative change.
+	trail := audit.New(st, audit.Options{})
+	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	tickets, err := newDesk(cfg, st, bus, log, trail, clients.Addr)
 	if err != nil {
 		return err
 	}
@@ -126,7 +135,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	tickets.routes(mux, authSvc)
 	flowSet.routes(mux, authSvc)
 	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
-	contactRoutes(mux, authSvc, st)
+	contactRoutes(mux, authSvc, st, trail, clients.Addr)
+	mux.Handle("GET /api/v1/audit", authSvc.Require(auth.PermAudit, trail.Handler()))
+	adminAPI, err := newAdmin(cfg, st, authSvc, log)
+	if err != nil {
+		return err
+	}
+	adminAPI.Routes(mux, authSvc)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
 	pages := &lateHandler{}
@@ -171,8 +186,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	fatal := make(chan error, 1)
 	wg.Go(func() {
 		defer close(coreDone)
-		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
+		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail,
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})

@@ -19,6 +19,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket/notify"
 	"github.com/hotline10000/hotline/agentdesk/ticket/rest"
 	"github.com/hotline10000/hotline/agentdesk/ticket/ticketstore"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/config"
@@ -77,7 +78,7 @@ type desk struct {
 	api      http.Handler
 }
 
-func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger) (*desk, error) {
+func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger, trail *audit.Log, clientAddr func(*http.Request) string) (*desk, error) {
 	f, source, err := loadTicketsFile(cfg)
 	if err != nil {
 		return nil, err
@@ -111,7 +112,7 @@ func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logge
 		service:  svc,
 		courier:  ticket.NewCourier(repo, ticket.SystemClock{}, f.Notify.Router(), f.Courier()),
 		settings: f,
-		api:      rest.New(svc, rest.FromAuth(groupsOf), rest.Options{Logger: log}),
+		api:      rest.New(svc, rest.FromAuth(groupsOf), rest.Options{Logger: log, Audit: trail, ClientAddr: clientAddr}),
 	}, nil
 }
 

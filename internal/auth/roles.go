@@ -29,14 +29,16 @@ const (
 	PermConfigure    Permission = "configure"     // reload flows and other center configuration
 	PermKB           Permission = "kb"            // search and read every knowledge base article
 	PermKBEdit       Permission = "kb.edit"       // write, publish and restore knowledge base articles
+	PermAudit        Permission = "audit"         // read the audit trail (who viewed, exported or changed what)
+	PermExportClear  Permission = "export.clear"  // export customers' phone numbers in clear (CSV)
 )
 
 // grants is the whole policy. Roles do not inherit implicitly: each line
 // says everything the role may do.
 var grants = map[Role][]Permission{
 	RoleAgent:       {PermDesk, PermTickets, PermKB},
-	RoleSupervisor:  {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermMetrics, PermKB, PermKBEdit},
-	RoleAdmin:       {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermAgentsManage, PermAPIKeys, PermMetrics, PermConfigure, PermKB, PermKBEdit},
+	RoleSupervisor:  {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermMetrics, PermKB, PermKBEdit, PermAudit},
+	RoleAdmin:       {PermDesk, PermTickets, PermTicketsAdmin, PermBoard, PermSupervise, PermAgentsRead, PermAgentsManage, PermAPIKeys, PermMetrics, PermConfigure, PermKB, PermKBEdit, PermAudit, PermExportClear},
 	RoleIntegration: {PermTickets, PermAgentsRead, PermMetrics, PermKB},
 }
 

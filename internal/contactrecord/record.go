@@ -89,6 +89,8 @@ func (c *Projection) applyACD(ctx context.Context, d acd.Event) error {
 			return nil // a second answer after a transfer: the first agent stands
 		}
 		return c.store.MarkAnswered(ctx, d.Contact, d.Agent, d.At)
+	case acd.EventHoldEnded:
+		return c.store.AddHold(ctx, d.Contact, d.Wait)
 	case acd.EventEnded:
 		return c.end(ctx, d.Contact, store.OutcomeAnswered, d.At)
 	case acd.EventAbandoned, acd.EventLost:

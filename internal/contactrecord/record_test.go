@@ -47,7 +47,11 @@ func TestContactRecords(t *testing.T) {
 	pubACD(acd.Event{Kind: acd.EventQueued, Contact: "agent", Queue: "overflow", RequestQueue: "general-voice", Channel: acd.Voice, At: at(90)})
 	pubACD(acd.Event{Kind: acd.EventAnswered, Contact: "agent", Agent: agent.ID, Queue: "overflow", Outcome: acd.Answered, At: at(100)})
 	pubIVR.Emit(ivr.Ended{Header: head("agent", 100, ivr.Voice), Outcome: ivr.OutcomeAgent, AgentRequested: true})
-	pubACD(acd.Event{Kind: acd.EventEnded, Contact: "agent", Agent: agent.ID, At: at(400)})
+	pubACD(acd.Event{Kind: acd.EventHoldStarted, Contact: "agent", Agent: agent.ID, At: at(200)})
+	pubACD(acd.Event{Kind: acd.EventHoldEnded, Contact: "agent", Agent: agent.ID, Wait: 45 * time.Second, At: at(245)})
+	pubACD(acd.Event{Kind: acd.EventHoldStarted, Contact: "agent", Agent: agent.ID, At: at(390)})
+	pubACD(acd.Event{Kind: acd.EventHoldEnded, Contact: "agent", Agent: agent.ID, Wait: 10 * time.Second, Reason: "ended", At: at(400)})
+	pubACD(acd.Event{Kind: acd.EventEnded, Contact: "agent", Agent: agent.ID, Hold: 55 * time.Second, At: at(400)})
 	// A chat straight to the queue, abandoned.
 	pubACD(acd.Event{Kind: acd.EventQueued, Contact: "chat", Queue: "general-chat", RequestQueue: "general-chat", FirstEntry: true, Channel: acd.Chat, Customer: "13300000002", At: at(5)})
 	pubACD(acd.Event{Kind: acd.EventAbandoned, Contact: "chat", Outcome: acd.Abandoned, At: at(65)})
@@ -97,5 +101,8 @@ func TestContactRecords(t *testing.T) {
 	}
 	if c, _ := st.Contact(ctx, "agent"); c.QueuedAt == nil || !c.QueuedAt.Equal(at(30)) || c.AnsweredAt == nil || !c.AnsweredAt.Equal(at(100)) {
 		t.Errorf("agent contact times: %+v", c)
+	}
+	if c, _ := st.Contact(ctx, "agent"); c.Holds != 2 || c.Hold != 55*time.Second {
+		t.Errorf("agent contact hold: got %d holds, %v; want 2, 55s", c.Holds, c.Hold)
 	}
 }

@@ -32,15 +32,21 @@ type Contact struct {
 	AnsweredAt *time.Time
 	EndedAt    *time.Time
 	Outcome    Outcome // empty while the contact is open
+	// Holds counts the times an agent put the contact on hold; Hold is
+	// their total length (millisecond precision).
+	Holds int
+	Hold  time.Duration
 }
 
-const contactCols = `id, channel, customer_id, ani, entry_point, queue_id, agent_id, started_at, queued_at, answered_at, ended_at, outcome`
+const contactCols = `id, channel, customer_id, ani, entry_point, queue_id, agent_id, started_at, queued_at, answered_at, ended_at, outcome, holds, hold_ms`
 
 func scanContact(r row) (Contact, error) {
 	var c Contact
 	var customer, queue, agent, outcome *string
+	var holdMS int64
 	err := r.Scan(&c.ID, &c.Channel, &customer, &c.ANI, &c.EntryPoint, &queue, &agent,
-		&c.StartedAt, &c.QueuedAt, &c.AnsweredAt, &c.EndedAt, &outcome)
+		&c.StartedAt, &c.QueuedAt, &c.AnsweredAt, &c.EndedAt, &outcome, &c.Holds, &holdMS)
+	c.Hold = time.Duration(holdMS) * time.Millisecond
 	c.CustomerID, c.QueueID, c.AgentID = deref(customer), deref(queue), deref(agent)
 	c.Outcome = Outcome(deref(outcome))
 	c.StartedAt = c.StartedAt.UTC()
@@ -87,6 +93,16 @@ func (s *Store) MarkAnswered(ctx context.Context, id, agentID string, at time.Ti
 	return s.updateOpenContact(ctx, "mark answered", id,
 		`UPDATE contacts SET agent_id = $2, answered_at = COALESCE(answered_at, $3)
 		 WHERE id = $1 AND ended_at IS NULL`, agentID, ts(at))
+}
+
+// AddHold records one hold of an open contact, d long.
+func (s *Store) AddHold(ctx context.Context, id string, d time.Duration) error {
+	if d < 0 {
+		return wrap("add hold "+id, fmt.Errorf("%w: negative hold %v", ErrInvalid, d))
+	}
+	return s.updateOpenContact(ctx, "add hold", id,
+		`UPDATE contacts SET holds = holds + 1, hold_ms = hold_ms + $2 WHERE id = $1 AND ended_at IS NULL`,
+		d.Milliseconds())
 }
 
 // EndContact records the contact's one outcome. Ending a contact twice is

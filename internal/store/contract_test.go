@@ -207,9 +207,17 @@ func TestContacts(t *testing.T) {
 		if err := s.MarkAnswered(ctx, c.ID, agent.ID, t0.Add(100*time.Second)); err != nil {
 			t.Fatal(err)
 		}
+		for _, d := range []time.Duration{30 * time.Second, 12500 * time.Millisecond} {
+			if err := s.AddHold(ctx, c.ID, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantErr(t, s.AddHold(ctx, c.ID, -time.Second), store.ErrInvalid)
+		wantErr(t, s.AddHold(ctx, "nope", time.Second), store.ErrNotFound)
 		if err := s.EndContact(ctx, c.ID, store.OutcomeAnswered, t0.Add(400*time.Second)); err != nil {
 			t.Fatal(err)
 		}
+		wantErr(t, s.AddHold(ctx, c.ID, time.Second), store.ErrConflict)
 		wantErr(t, s.EndContact(ctx, c.ID, store.OutcomeAbandoned, t0.Add(500*time.Second)), store.ErrConflict)
 		wantErr(t, s.MarkAnswered(ctx, c.ID, agent.ID, t0), store.ErrConflict)
 		wantErr(t, s.EndContact(ctx, "nope", store.OutcomeAbandoned, t0), store.ErrNotFound)
@@ -218,7 +226,8 @@ func TestContacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.QueueID != "general-voice" || !got.QueuedAt.Equal(t0.Add(40*time.Second)) || got.AgentID != agent.ID ||
-			got.Outcome != store.OutcomeAnswered || !got.EndedAt.Equal(t0.Add(400*time.Second)) {
+			got.Outcome != store.OutcomeAnswered || !got.EndedAt.Equal(t0.Add(400*time.Second)) ||
+			got.Holds != 2 || got.Hold != 42500*time.Millisecond {
 			t.Fatalf("contact: got %+v", got)
 		}
 		_, err = s.CreateContact(ctx, store.Contact{Channel: "pigeon", StartedAt: t0})

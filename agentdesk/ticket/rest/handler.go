@@ -1,27 +1,39 @@
 package rest
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/ratelimit"
 )
 
 // Handler serves the ticket API.
 type Handler struct {
-	svc      *ticket.Service
-	identify ticket.Identify
-	log      *slog.Logger
-	clock    ticket.Clock
-	guard    *ratelimit.Failures
-	mux      *http.ServeMux
+	svc        *ticket.Service
+	identify   ticket.Identify
+	log        *slog.Logger
+	clock      ticket.Clock
+	guard      *ratelimit.Failures
+	mux        *http.ServeMux
+	audit      Auditor
+	clientAddr func(*http.Request) string
+	clear      func(ctx context.Context) bool
+}
+
+// Auditor records who exported tickets (audit.Log).
+type Auditor interface {
+	Append(ctx context.Context, recs ...audit.Record) ([]audit.Record, error)
 }
 
 // Options tune the Handler; zero values take the defaults.
@@ -32,6 +44,14 @@ type Options struct {
 	// per StatusWindow (default 10 per 15 minutes); then 429.
 	StatusFailures int
 	StatusWindow   time.Duration
+	// Audit records every CSV export before it starts; nil records none.
+	Audit Auditor
+	// ClientAddr tells a request's client address for the audit trail;
+	// default the socket's peer.
+	ClientAddr func(*http.Request) string
+	// MayExportClear reports whether the caller may export phone and ID
+	// numbers in clear; default: the auth principal's export.clear.
+	MayExportClear func(ctx context.Context) bool
 }
 
 // New returns the API over svc. identify yields the authenticated caller.
@@ -48,8 +68,18 @@ func New(svc *ticket.Service, identify ticket.Identify, o Options) *Handler {
 	if o.StatusWindow <= 0 {
 		o.StatusWindow = 15 * time.Minute
 	}
+	if o.ClientAddr == nil {
+		o.ClientAddr = auth.ClientAddr
+	}
+	if o.MayExportClear == nil {
+		o.MayExportClear = func(ctx context.Context) bool {
+			p, ok := auth.PrincipalFrom(ctx)
+			return ok && p.Can(auth.PermExportClear)
+		}
+	}
 	h := &Handler{svc: svc, identify: identify, log: o.Logger, clock: o.Clock,
-		guard: ratelimit.NewFailures(o.StatusFailures, o.StatusWindow), mux: http.NewServeMux()}
+		guard: ratelimit.NewFailures(o.StatusFailures, o.StatusWindow), mux: http.NewServeMux(),
+		audit: o.Audit, clientAddr: o.ClientAddr, clear: o.MayExportClear}
 	staff := func(fn func(http.ResponseWriter, *http.Request, ticket.Actor) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			a, ok := identify(r.Context())
@@ -317,7 +347,7 @@ func (h *Handler) pool(w http.ResponseWriter, r *http.Request, a ticket.Actor) e
 }
 
 func (h *Handler) export(w http.ResponseWriter, r *http.Request, a ticket.Actor) error {
-	f, err := filterOf(r)
+	f, err := filterOf(r, append(slices.Clone(queryParams), "clear")...)
 	if err != nil {
 		return err
 	}
@@ -328,9 +358,34 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, a ticket.Actor)
 	if a.Role != ticket.LeadRole && a.Role != ticket.SupervisorRole && a.Role != ticket.SystemRole {
 		return ticket.ErrForbidden
 	}
+	var o ticket.ExportOptions
+	if s := r.URL.Query().Get("clear"); s != "" {
+		if o.Clear, err = strconv.ParseBool(s); err != nil {
+			return badField("clear", "must be true or false")
+		}
+	}
+	if o.Clear && !h.clear(r.Context()) {
+		return &ticket.ForbiddenFieldError{Field: "clear", Reason: "exporting numbers in clear needs the export.clear permission"}
+	}
+	// Who exported what is recorded before anything leaves; no record, no export.
+	if h.audit != nil {
+		after, _ := json.Marshal(map[string]any{"filter": r.URL.Query(), "clear": o.Clear})
+		rec := audit.Record{Action: audit.ActionTicketsExport, SubjectKind: audit.KindTickets,
+			SubjectID: r.URL.RawQuery, After: after}
+		if p, ok := auth.PrincipalFrom(r.Context()); ok {
+			rec = rec.By(p, h.clientAddr(r))
+		} else {
+			rec.Actor, rec.ActorRole, rec.Address = a.ID, string(a.Role), h.clientAddr(r)
+		}
+		if _, err := h.audit.Append(r.Context(), rec); err != nil {
+			h.log.ErrorContext(r.Context(), "ticket export not audited", "err", err)
+			return &requestError{status: http.StatusServiceUnavailable,
+				apiError: apiError{Code: "unavailable", Message: "export: the audit trail is unavailable"}}
+		}
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="tickets.csv"`)
-	if err := h.svc.Export(r.Context(), a, f, w); err != nil {
+	if err := h.svc.Export(r.Context(), a, f, w, o); err != nil {
 		h.log.ErrorContext(r.Context(), "ticket export", "err", err)
 	}
 	return nil

@@ -38,7 +38,7 @@ var sampleAt = time.Date(2026, 11, 22, 8, 30, 0, 123456000, time.UTC)
 func acdSpec(k acd.EventKind, doc string) Spec {
 	e := acd.Event{
 		Seq: 42, At: sampleAt, Kind: k, Contact: "c-1", Queue: "general-voice", Channel: acd.Voice,
-		Agent: "a-1", Tier: "gold", Customer: "13800000000", Wait: 12 * time.Second,
+		Agent: "a-1", Tier: "gold", Customer: "13800000000", Wait: 12 * time.Second, Hold: 3 * time.Second,
 		RequestQueue: "general-voice", FirstEntry: true, Outcome: acd.Answered, Priority: 2, Callback: true,
 		Target: "billing-voice", Action: acd.Ticket, State: acd.Busy, PrevState: acd.Reserved,
 		Reason: "break", Actor: acd.ActorAgent, By: "s-1",
@@ -83,6 +83,8 @@ var all = []Spec{
 	acdSpec(acd.EventWrapUpEnded, "After-contact work ended."),
 	acdSpec(acd.EventAgentStateChanged, "An agent's visible state or reason changed (state, prev_state, reason)."),
 	acdSpec(acd.EventAgentSkillsChanged, "An agent's skills were replaced."),
+	acdSpec(acd.EventHoldStarted, "The agent put a connected contact on hold (EF01, EF03: hold is handle time)."),
+	acdSpec(acd.EventHoldEnded, "A hold ended (wait_ns: its length; reason agent, ended, transfer or logout); ended and transferred events carry the agent's total hold_ns."),
 
 	ivrSpec(ivr.Started{Header: ivrHeader(), ANI: "13800000000", Entry: "10000", Lang: "zh"}, "The system answered the contact and the IVR began (EF06's denominator)."),
 	ivrSpec(ivr.NodeEntered{Header: ivrHeader(), Node: "menu", Kind: ivr.NodeKind("menu")}, "The runner entered a node."),

@@ -1,0 +1,5 @@
+package admin
+
+import "net/http"
+
+func (a *API) queueRoutes(mux *http.ServeMux, h handle) {}

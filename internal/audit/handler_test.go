@@ -1,0 +1,63 @@
+package audit_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hotline10000/hotline/internal/audit"
+	"github.com/hotline10000/hotline/internal/store/storetest"
+)
+
+func TestHandler(t *testing.T) {
+	st := storetest.SQLite(t)
+	l := audit.New(st, audit.Options{Now: clock()})
+	for i := range 5 {
+		if _, err := l.Append(ctx, audit.Record{Actor: fmt.Sprint("a", i%2), ActorRole: "agent", Action: audit.ActionCustomerView,
+			SubjectKind: audit.KindCustomer, SubjectID: fmt.Sprint("cu", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := l.Handler()
+	get := func(q string) (int, audit.Page, string) {
+		t.Helper()
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/audit?"+q, nil))
+		var p audit.Page
+		_ = json.Unmarshal(w.Body.Bytes(), &p)
+		return w.Code, p, w.Body.String()
+	}
+	code, p, _ := get("actor=a0&limit=2")
+	if code != 200 || len(p.Records) != 2 || p.Records[0].SubjectID != "cu4" || p.Next == "" {
+		t.Fatalf("page 1: %d %+v", code, p)
+	}
+	code, p, _ = get("actor=a0&limit=2&cursor=" + p.Next)
+	if code != 200 || len(p.Records) != 1 || p.Records[0].SubjectID != "cu0" || p.Next != "" {
+		t.Fatalf("page 2: %d %+v", code, p)
+	}
+	code, _, body := get("subject_kind=customer&subject_id=nobody")
+	if code != 200 || !strings.Contains(body, `"records":[]`) {
+		t.Fatalf("empty: %d %s", code, body)
+	}
+	code, p, _ = get("from=2026-11-22T16:30:03%2B08:00&to=2026-11-22T08:30:05Z")
+	if code != 200 || len(p.Records) != 2 {
+		t.Fatalf("time window: %d %+v", code, p)
+	}
+	for _, c := range []struct{ q, field string }{
+		{"limit=0", "limit"},
+		{"limit=1001", "limit"},
+		{"limit=x", "limit"},
+		{"from=yesterday", "from"},
+		{"to=2026-11-22", "to"},
+		{"cursor=abc", "cursor"},
+		{"subject_id=cu1", "subject_kind"},
+	} {
+		code, _, body := get(c.q)
+		if code != http.StatusBadRequest || !strings.Contains(body, `"field":"`+c.field+`"`) {
+			t.Errorf("%s: got %d %s, want 400 naming %s", c.q, code, body, c.field)
+		}
+	}
+}

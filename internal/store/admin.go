@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Versioned is a table whose rows carry a version for optimistic
+// concurrency (administration's If-Match / ETag).
+type Versioned string
+
+const (
+	VersionedAgents    Versioned = "agents"
+	VersionedQueues    Versioned = "queues"
+	VersionedCustomers Versioned = "customers"
+)
+
+func (t Versioned) valid() bool {
+	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers
+}
+
+// Version returns the version of row id of table t.
+func (s *Store) Version(ctx context.Context, t Versioned, id string) (int64, error) {
+	if !t.valid() {
+		return 0, fmt.Errorf("version of %s: %w: table", t, ErrInvalid)
+	}
+	var v int64
+	err := s.q.queryRow(ctx, `SELECT version FROM `+string(t)+` WHERE id = $1`, id).Scan(&v)
+	return v, wrap(fmt.Sprintf("version of %s %s", t, id), err)
+}
+
+// BumpVersion moves row id of table t to its next version when its current
+// one is want (any version when want is 0) and returns the new version:
+// ErrStale when another change came first, ErrNotFound when there is no
+// such row. Run it first in the transaction that makes the change: the
+// row's lock then orders concurrent edits.
+func (s *Store) BumpVersion(ctx context.Context, t Versioned, id string, want int64, now time.Time) (int64, error) {
+	if !t.valid() {
+		return 0, fmt.Errorf("bump version of %s: %w: table", t, ErrInvalid)
+	}
+	op := fmt.Sprintf("bump version of %s %s", t, id)
+	var v int64
+	err := s.q.queryRow(ctx, `UPDATE `+string(t)+` SET version = version + 1, updated_at = $3
+		WHERE id = $1 AND ($2 = 0 OR version = $2) RETURNING version`, id, want, ts(now)).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if classify(err) != ErrNotFound {
+		return 0, wrap(op, err)
+	}
+	if _, err := s.Version(ctx, t, id); err != nil {
+		return 0, wrap(op, err)
+	}
+	return 0, fmt.Errorf("%s: %w", op, ErrStale)
+}
+
+// AgentTeams returns the teams of an agent, by name.
+func (s *Store) AgentTeams(ctx context.Context, agentID string) ([]string, error) {
+	r, err := s.q.query(ctx, `SELECT team FROM agent_teams WHERE agent_id = $1 ORDER BY team`, agentID)
+	out, err := collect(r, err, func(r rows) (string, error) {
+		var t string
+		return t, r.Scan(&t)
+	})
+	return out, wrap("agent teams "+agentID, err)
+}
+
+// SetAgentTeams replaces the teams of an agent.
+func (s *Store) SetAgentTeams(ctx context.Context, agentID string, teams []string) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		if _, err := tx.q.exec(ctx, `DELETE FROM agent_teams WHERE agent_id = $1`, agentID); err != nil {
+			return wrap("set agent teams "+agentID, err)
+		}
+		for _, t := range teams {
+			if _, err := tx.q.exec(ctx, `INSERT INTO agent_teams (agent_id, team) VALUES ($1, $2)`, agentID, t); err != nil {
+				return wrap(fmt.Sprintf("set agent teams %s: %s", agentID, t), err)
+			}
+		}
+		return nil
+	})
+}
+
+// ShareTeam reports whether two agents have a team in common.
+func (s *Store) ShareTeam(ctx context.Context, a, b string) (bool, error) {
+	var n int
+	err := s.q.queryRow(ctx, `SELECT count(*) FROM agent_teams x JOIN agent_teams y ON x.team = y.team
+		WHERE x.agent_id = $1 AND y.agent_id = $2`, a, b).Scan(&n)
+	return n > 0, wrap("share team", err)
+}
+
+// AgentPage selects agents by login.
+type AgentPage struct {
+	After  string // logins greater than this
+	Search string // a login or display name containing this (case-sensitive)
+	Team   string // only members of this team
+	Limit  int
+}
+
+// AgentsPaged lists agents by login after p.After, at most p.Limit (100 when 0).
+func (s *Store) AgentsPaged(ctx context.Context, p AgentPage) ([]Agent, error) {
+	if p.Limit <= 0 {
+		p.Limit = 100
+	}
+	pos := "strpos"
+	if s.dialect == SQLite {
+		pos = "instr"
+	}
+	r, err := s.q.query(ctx, `SELECT `+agentCols+` FROM agents a WHERE login > $1
+		AND ($2 = '' OR `+pos+`(login, $2) > 0 OR `+pos+`(display_name, $2) > 0)
+		AND ($3 = '' OR EXISTS (SELECT 1 FROM agent_teams t WHERE t.agent_id = a.id AND t.team = $3))
+		ORDER BY login LIMIT $4`, p.After, p.Search, p.Team, p.Limit)
+	out, err := collect(r, err, func(r rows) (Agent, error) { return scanAgent(r) })
+	return out, wrap("agents page", err)
+}
+
+// ClaimRequest records that actor's request with idempotency key key made
+// subject id of kind. When the key was used before it returns the kind and
+// subject of that first request and ErrConflict.
+func (s *Store) ClaimRequest(ctx context.Context, actor, key, kind, id string, now time.Time) (string, string, error) {
+	var k, sub string
+	err := s.q.queryRow(ctx, `SELECT kind, subject_id FROM admin_requests WHERE actor = $1 AND idempotency_key = $2`,
+		actor, key).Scan(&k, &sub)
+	if err == nil {
+		return k, sub, fmt.Errorf("claim request %q: %w", key, ErrConflict)
+	}
+	if classify(err) != ErrNotFound {
+		return "", "", wrap("claim request", err)
+	}
+	_, err = s.q.exec(ctx, `INSERT INTO admin_requests (actor, idempotency_key, kind, subject_id, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, actor, key, kind, id, ts(now))
+	return "", "", wrap("claim request", err)
+}
+
+// RequestOf returns the kind and subject a request with key made, or ErrNotFound.
+func (s *Store) RequestOf(ctx context.Context, actor, key string) (string, string, error) {
+	var k, sub string
+	err := s.q.queryRow(ctx, `SELECT kind, subject_id FROM admin_requests WHERE actor = $1 AND idempotency_key = $2`,
+		actor, key).Scan(&k, &sub)
+	return k, sub, wrap("request "+key, err)
+}
+
+// ForgetRequests deletes idempotency keys older than before.
+func (s *Store) ForgetRequests(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.q.exec(ctx, `DELETE FROM admin_requests WHERE created_at < $1`, ts(before))
+	return n, wrap("forget requests", err)
+}
