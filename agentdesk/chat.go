@@ -329,7 +329,15 @@ type chatTransport struct {
 	contact string
 }
 
-func (t chatTransport) Send(_ context.Context, m ivr.ChatMessage) error {
+func (t chatTransport) Send(ctx context.Context, m ivr.ChatMessage) error {
+	if m.Kind == ivr.ChatVerified && t.g.o.Store != nil {
+		// The contact record tells how the customer proved who they are.
+		// Written here, on the flow's goroutine, not on the hub's.
+		v := store.ContactVerification{Level: string(m.Verified), At: t.g.o.Clock.Now()}
+		if err := t.g.o.Store.SetContactVerification(ctx, t.contact, v); err != nil {
+			t.g.log.Warn("chat verification not recorded", "contact_id", t.contact, "err", err)
+		}
+	}
 	return t.g.do(func(h *hub) {
 		if c := h.chats[t.contact]; c != nil {
 			h.ivrSays(c, m)

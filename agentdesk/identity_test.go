@@ -204,6 +204,10 @@ func TestUnverifiedChatGetsNoAccountData(t *testing.T) {
 	if _, err := s.Store.VerificationCodeOf(context.Background(), st.Contact); err == nil {
 		t.Error("the used code is still stored")
 	}
+	// The contact record keeps how the customer proved who they are.
+	if v, err := s.Store.ContactVerificationOf(context.Background(), st.Contact); err != nil || v.Level != "otp" {
+		t.Errorf("contact verification: got %+v, %v; want otp", v, err)
+	}
 	// Both panels shown are in the audit trail: who saw which customer's record.
 	cu, err := s.Store.CustomerByANI(context.Background(), "13900000001")
 	if err != nil {

@@ -30,3 +30,19 @@ func TestMasks(t *testing.T) {
 		t.Errorf("agent vars of a verified chat: %v (ID numbers stay masked)", got)
 	}
 }
+
+// An ID number typed as plain chat text in a past contact, or written in a
+// ticket's subject, is masked on an agent's panel.
+func TestPanelHistoryMasked(t *testing.T) {
+	p := customerPanel{
+		Contacts: []pastContact{{ID: "c1", Transcript: []transcriptLine{{From: "customer", Text: "身份证110105194912310021，宽带断了"}}}},
+		Tickets:  []pastTicket{{Number: "20261129000001", Subject: "核实身份 11010519491231002X"}},
+	}
+	maskHistory(&p)
+	if got := p.Contacts[0].Transcript[0].Text; got != "身份证1101**********0021，宽带断了" {
+		t.Errorf("past transcript: got %q", got)
+	}
+	if got := p.Tickets[0].Subject; got != "核实身份 1101**********002X" || p.Tickets[0].Number != "20261129000001" {
+		t.Errorf("past ticket: got %q %q", got, p.Tickets[0].Number)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/mask"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
 )
@@ -168,6 +169,21 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 	return d.auditPanel(ctx, panel, cu.ID)
 }
 
+// maskHistory hides the resident ID numbers written in past transcripts
+// and ticket subjects from agents (typed in a chat as plain text, they were
+// never masked input): supervisors see them whole, as the live variables.
+func maskHistory(panel *customerPanel) {
+	for i := range panel.Contacts {
+		for j := range panel.Contacts[i].Transcript {
+			line := &panel.Contacts[i].Transcript[j]
+			line.Text = mask.IDsInText(line.Text)
+		}
+	}
+	for i := range panel.Tickets {
+		panel.Tickets[i].Subject = mask.IDsInText(panel.Tickets[i].Subject)
+	}
+}
+
 // Auditor records who viewed a customer's record (audit.Log).
 type Auditor interface {
 	Append(ctx context.Context, recs ...audit.Record) ([]audit.Record, error)
@@ -176,6 +192,9 @@ type Auditor interface {
 // auditPanel records that the desk's principal was shown panel: a view of
 // customer customerID, or of the contact when no stored customer is known.
 func (d *deskClient) auditPanel(ctx context.Context, panel customerPanel, customerID string) (any, *Error) {
+	if !d.p.Can(auth.PermSupervise) {
+		maskHistory(&panel)
+	}
 	trail := d.g.o.Audit
 	if trail == nil {
 		return panel, nil

@@ -187,6 +187,23 @@ func (c *Catalog) HasAudio(lang, id string) bool {
 	return ok
 }
 
+// AudioIDs lists the prompt ids that have audio in lang, sorted (the
+// voice channel loads them all at start).
+func (c *Catalog) AudioIDs(lang string) []string {
+	ids := make([]string, 0, len(c.audio[lang]))
+	for id := range c.audio[lang] {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// AudioPath names the file of prompt id's audio in lang, for messages.
+func (c *Catalog) AudioPath(lang, id string) (string, bool) {
+	a, ok := c.audio[lang][id]
+	return a.path, ok
+}
+
 // Open opens the audio of prompt id in lang (8 kHz mono G.711 WAV for the
 // shipped prompts).
 func (c *Catalog) Open(lang, id string) (fs.File, error) {

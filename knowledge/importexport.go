@@ -243,7 +243,9 @@ func (s *Service) Import(ctx context.Context, as []Article, editor string) (int,
 		return 0, err
 	}
 	// Committed: now index, in one batch where the index can.
-	if err := s.indexAll(ctx, as); err != nil {
+	if s.async {
+		s.poke()
+	} else if err := s.indexAll(ctx, as); err != nil {
 		s.log.Error("knowledge: index imported articles", "err", err)
 	}
 	// Every changed article is announced as an edit would be, in import

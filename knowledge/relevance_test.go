@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,3 +135,39 @@ func TestRelevanceEmbedded(t *testing.T) {
 }
 
 var figures = flag.Bool("figures", false, "print the benchmark figures of docs/knowledge.md")
+
+// TestRelevanceMeili runs the same suite against a real Meilisearch when
+// HOTLINE_TEST_MEILI_URL is set (HOTLINE_TEST_MEILI_KEY: its master or an
+// admin key), in an index of its own that it drops at the end:
+//
+//	HOTLINE_TEST_MEILI_URL=http://127.0.0.1:7700 HOTLINE_TEST_MEILI_KEY=… go test ./knowledge -run TestRelevanceMeili -v
+//
+// It reports the figures; it fails only when the server cannot be used,
+// as the 0.90 target is the embedded engine's.
+func TestRelevanceMeili(t *testing.T) {
+	url := os.Getenv("HOTLINE_TEST_MEILI_URL")
+	if url == "" {
+		t.Skip("HOTLINE_TEST_MEILI_URL not set")
+	}
+	ctx := context.Background()
+	m := knowledge.NewMeili(knowledge.MeiliOptions{URL: url, APIKey: os.Getenv("HOTLINE_TEST_MEILI_KEY"),
+		Index: "hotline_relevance_" + strconv.FormatInt(time.Now().UnixNano(), 36)})
+	t.Cleanup(func() {
+		if err := m.DropIndex(context.Background()); err != nil {
+			t.Errorf("drop index: %v", err)
+		}
+		m.Close()
+	})
+	if err := m.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	as, err := knowledge.DemoArticles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.LoadContext(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	recall, mrr := runRelevance(t, m)
+	t.Logf("meilisearch: recall@5 %.3f, MRR %.3f", recall, mrr)
+}

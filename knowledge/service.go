@@ -26,6 +26,8 @@ type Service struct {
 	bus   Publisher // nil: no events
 	now   func() time.Time
 	log   *slog.Logger
+	async bool          // the index is fed from the outbox by RunOutbox
+	wake  chan struct{} // a save happened: RunOutbox drains the outbox now
 }
 
 // Options configure a Service.
@@ -35,6 +37,11 @@ type Options struct {
 	Bus    Publisher
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Async feeds the index from the store's outbox (RunOutbox) instead of
+	// in each call: for a remote backend (Meilisearch), whose outage must
+	// not fail an edit and whose missed changes are caught up from the
+	// store.
+	Async bool
 }
 
 // NewService returns a service over o.Store and o.Index.
@@ -45,7 +52,7 @@ func NewService(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: o.Store, index: o.Index, bus: o.Bus, now: o.Now, log: o.Logger}
+	return &Service{store: o.Store, index: o.Index, bus: o.Bus, now: o.Now, log: o.Logger, async: o.Async, wake: make(chan struct{}, 1)}
 }
 
 // Index returns the search backend.
@@ -201,7 +208,9 @@ func (s *Service) save(ctx context.Context, a Article, prev int64, typ event.Typ
 	}
 	// The store is the truth: an index failure is logged and repaired by
 	// the next reindex, the edit stands.
-	if err := s.index.Upsert(ctx, a); err != nil {
+	if s.async {
+		s.poke()
+	} else if err := s.index.Upsert(ctx, a); err != nil {
 		s.log.Error("knowledge: index article", "article_id", a.ID, "err", err)
 	}
 	s.publish(ctx, typ, &a, before)
@@ -297,10 +306,20 @@ func (s *Service) indexAll(ctx context.Context, as []Article) error {
 		}
 		cur = append(cur, c)
 	}
-	if l, ok := s.index.(interface{ Load([]Article) error }); ok {
-		return l.Load(cur)
+	return s.loadIndex(ctx, cur)
+}
+
+// loadIndex indexes articles in batches where the index takes them.
+func (s *Service) loadIndex(ctx context.Context, as []Article) error {
+	if l, ok := s.index.(interface {
+		LoadContext(context.Context, []Article) error
+	}); ok {
+		return l.LoadContext(ctx, as)
 	}
-	for _, a := range cur {
+	if l, ok := s.index.(interface{ Load([]Article) error }); ok {
+		return l.Load(as)
+	}
+	for _, a := range as {
 		if err := s.index.Upsert(ctx, a); err != nil {
 			return err
 		}
@@ -325,4 +344,87 @@ func (s *Service) Diff(ctx context.Context, id string, a, b int64) (string, erro
 		return "", err
 	}
 	return lineDiff(diffLines(&x), diffLines(&y)), nil
+}
+
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// outboxBatch is how many queued changes SyncOutbox takes at a time.
+const outboxBatch = 200
+
+// SyncOutbox indexes the changes queued in the store's outbox, in order,
+// and acknowledges them once indexed: the current version of each changed
+// article is upserted (an article gone from the store is deleted). It
+// returns how many queued changes it handled; on an error the rest stay
+// queued for the next call.
+func (s *Service) SyncOutbox(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		q, err := s.store.KBOutbox(ctx, 0, outboxBatch)
+		if err != nil || len(q) == 0 {
+			return n, err
+		}
+		var cur []Article
+		seen := map[string]bool{}
+		for _, e := range q {
+			if seen[e.ArticleID] {
+				continue
+			}
+			seen[e.ArticleID] = true
+			a, err := s.Get(ctx, e.ArticleID)
+			if errors.Is(err, ErrNotFound) {
+				if err := s.index.Delete(ctx, e.ArticleID); err != nil {
+					return n, err
+				}
+				continue
+			}
+			if err != nil {
+				return n, err
+			}
+			cur = append(cur, a)
+		}
+		if len(cur) > 0 {
+			if err := s.loadIndex(ctx, cur); err != nil {
+				return n, err
+			}
+		}
+		if err := s.store.AckKBOutbox(ctx, q[len(q)-1].Seq); err != nil {
+			return n, err
+		}
+		n += len(q)
+	}
+}
+
+// RunOutbox keeps an async index in step with the store until ctx ends:
+// at once, after every save, and every interval (which also retries after
+// a failure).
+func (s *Service) RunOutbox(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	failing := false
+	for {
+		n, err := s.SyncOutbox(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			if !failing {
+				s.log.Error("knowledge: index from outbox", "err", err)
+			}
+			failing = true
+		case err == nil:
+			if failing {
+				s.log.Info("knowledge: index from outbox recovered", "changes", n)
+			}
+			failing = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
 }

@@ -28,10 +28,12 @@ const acdSnapshot = bridge.SnapshotName
 
 // center is the routing core of a node: the ACD engine, restored from the
 // store's last snapshot, the contact bridge between it and the channels,
-// and the engine's events published on the bus.
+// and the engine's events published on the bus, from which every consumer
+// reads them (bridge.Publisher, bridge.Feed).
 type center struct {
 	engine   *acd.Engine
 	bridge   *bridge.Bridge
+	feed     *bridge.Feed
 	saver    *bridge.Saver
 	restored bridge.Loaded
 	log      *slog.Logger
@@ -53,33 +55,10 @@ func acdConfig(cfg config.Config) acd.Config {
 	return c
 }
 
-// acdQueues reads the queue definitions from the store.
+// acdQueues reads the queue definitions from the store, with the routing
+// settings administration gives them (admin.LoadQueues).
 func acdQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
-	qs, err := st.Queues(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]acd.Queue, 0, len(qs))
-	for _, q := range qs {
-		aq := acd.Queue{
-			ID:          q.ID,
-			Channel:     acd.Voice,
-			SLThreshold: q.SLThreshold,
-			SLTarget:    float64(q.SLTargetPercent) / 100,
-			MaxWait:     q.MaxWait,
-			// A customer who waited the longest allowed leaves a message
-			// that becomes a ticket, rather than being cut off.
-			OnMaxWait: acd.Ticket,
-		}
-		if q.Channel == store.Chat {
-			aq.Channel = acd.Chat
-		}
-		for _, s := range q.Skills {
-			aq.Skills = append(aq.Skills, acd.Requirement{Skill: s.Skill, Min: s.MinProficiency})
-		}
-		out = append(out, aq)
-	}
-	return out, nil
+	return admin.LoadQueues(ctx, st)
 }
 
 // newCenter builds the engine: from the saved snapshot when there is one (a
@@ -94,10 +73,10 @@ func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *eve
 		return nil, fmt.Errorf("acd: %w", err)
 	}
 	c := &center{log: log, restored: loaded}
-	c.engine = acd.NewEngine(loaded.Router, acd.SystemClock(), acd.SinkFunc(func(evs []acd.Event) {
-		for i := range evs {
-			publishACD(bus, &evs[i])
-		}
+	// One path: the engine publishes on the bus; the bridge and the desk
+	// gateway follow the bus like every other consumer, without loss.
+	c.engine = acd.NewEngine(loaded.Router, acd.SystemClock(), bridge.Publisher(bus))
+	c.feed = bridge.NewFeed(bus, "acd-feed", 8192, acd.SinkFunc(func(evs []acd.Event) {
 		c.bridge.Deliver(evs)
 		c.mu.Lock()
 		sinks := c.sinks
@@ -125,20 +104,19 @@ func (c *center) addSink(s acd.Sink) {
 	c.sinks = append(c.sinks, s)
 }
 
-// publishACD puts one ACD event on the bus under its declared type
-// (acd.Type* constants, docs/events.md).
-func publishACD(bus *event.Bus, e *acd.Event) {
-	_, _ = bus.Publish(context.Background(), event.Event{
-		Type: event.Type(e.Kind.Type()), At: e.At,
-		ContactID: e.Contact, AgentID: e.Agent, Queue: e.Queue, Actor: e.Actor, Data: *e,
-	})
-}
-
 // run drives the engine and the contact bridge until ctx ends, saving
 // their state as the bridge's Saver decides, and a last time after the
 // engine has stopped.
 func (c *center) run(ctx context.Context) {
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	// The feed outlives the engine: it delivers every event the engine
+	// published, the last ones of the shutdown included.
+	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
+	feedDone := make(chan struct{})
+	go func() {
+		defer close(feedDone)
+		c.feed.Run(feedCtx)
+	}()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = c.engine.Run(engineCtx) })
 	wg.Go(func() { _ = c.bridge.Run(engineCtx) })
@@ -148,6 +126,8 @@ func (c *center) run(ctx context.Context) {
 	c.saver.Run(ctx)
 	stopEngine()
 	wg.Wait()
+	stopFeed()
+	<-feedDone
 	// The engine answers Snapshot after Run returned: this save holds
 	// every command it took.
 	if err := c.saver.Save(context.Background()); err != nil {

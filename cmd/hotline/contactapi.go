@@ -29,8 +29,13 @@ type contactRecord struct {
 	Outcome    string     `json:"outcome,omitempty"`
 	// Holds and HoldMS: the times an agent put the contact on hold and
 	// their total length in milliseconds.
-	Holds      int              `json:"holds"`
-	HoldMS     int64            `json:"hold_ms"`
+	Holds  int   `json:"holds"`
+	HoldMS int64 `json:"hold_ms"`
+	// Verified: how the customer proved who they are — otp or pin (a
+	// chat's code or service PIN), ani (a call: the network's number),
+	// none (a chat's typed number is a claim) — and when, if recorded.
+	Verified   string           `json:"verified,omitempty"`
+	VerifiedAt *time.Time       `json:"verified_at,omitempty"`
 	Transcript []transcriptLine `json:"transcript"`
 }
 
@@ -76,6 +81,18 @@ func contactRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail *
 			EntryPoint: c.EntryPoint, QueueID: c.QueueID, AgentID: c.AgentID, StartedAt: c.StartedAt,
 			QueuedAt: c.QueuedAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt, Outcome: string(c.Outcome),
 			Holds: c.Holds, HoldMS: c.Hold.Milliseconds(), Transcript: []transcriptLine{}}
+		v, err := st.ContactVerificationOf(r.Context(), id)
+		switch {
+		case err == nil:
+			rec.Verified, rec.VerifiedAt = v.Level, &v.At
+		case !errors.Is(err, store.ErrNotFound):
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "verification: store unavailable")
+			return
+		case c.Channel == store.Chat:
+			rec.Verified = "none"
+		case c.Channel == store.Voice:
+			rec.Verified = "ani"
+		}
 		for _, m := range texts[id] {
 			rec.Transcript = append(rec.Transcript, transcriptLine{Seq: m.Seq, From: string(m.Sender), SenderID: m.SenderID, Text: m.Text, At: m.At})
 		}

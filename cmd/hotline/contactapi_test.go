@@ -68,10 +68,19 @@ func TestContactRecordWithTranscript(t *testing.T) {
 	if code, _ := get("nope", token[auth.RoleSupervisor]); code != http.StatusNotFound {
 		t.Fatalf("unknown contact: got %d, want 404", code)
 	}
-	// The one read is in the audit trail, by the supervisor.
+	if rec.Verified != "none" || rec.VerifiedAt != nil {
+		t.Errorf("unproved chat: verified %q at %v, want none", rec.Verified, rec.VerifiedAt)
+	}
+	if err := st.SetContactVerification(ctx, c.ID, store.ContactVerification{Level: "otp", At: at.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, rec := get(c.ID, token[auth.RoleSupervisor]); rec.Verified != "otp" || rec.VerifiedAt == nil || !rec.VerifiedAt.Equal(at.Add(time.Minute)) {
+		t.Errorf("chat proved by code: verified %q at %v", rec.Verified, rec.VerifiedAt)
+	}
+	// Each read is in the audit trail, by the supervisor.
 	page, err := trail.List(ctx, audit.Query{})
-	if err != nil || len(page.Records) != 1 {
-		t.Fatalf("audit trail: got %+v, %v; want the one read", page, err)
+	if err != nil || len(page.Records) != 2 {
+		t.Fatalf("audit trail: got %+v, %v; want the two reads", page, err)
 	}
 	if r := page.Records[0]; r.Action != audit.ActionContactView || r.SubjectID != c.ID || r.ActorRole != "supervisor" || r.Actor == "" || r.Address != "127.0.0.1" {
 		t.Errorf("audit record %+v", r)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,23 +19,41 @@ import (
 	"github.com/hotline10000/hotline/knowledge"
 )
 
-// knowledgeBase is the knowledge service with its embedded index.
+// knowledgeBase is the knowledge service with its search backend: the
+// embedded index, or Meilisearch fed from the store's outbox.
 type knowledgeBase struct {
 	svc   *knowledge.Service
-	index *knowledge.Embedded
+	index interface {
+		knowledge.Index
+		Close() error
+	}
+	meili *knowledge.Meili // nil: embedded
 	log   *slog.Logger
 }
 
+// outboxInterval is how often the Meilisearch backend retries queued
+// changes when no save wakes it.
+const outboxInterval = 5 * time.Second
+
 func newKnowledge(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger) (*knowledgeBase, error) {
-	idx, err := knowledge.NewEmbedded()
-	if err != nil {
-		return nil, fmt.Errorf("knowledge.backend: %w", err)
-	}
 	var pub knowledge.Publisher
 	if bus != nil {
 		pub = bus
 	}
-	return &knowledgeBase{index: idx, svc: knowledge.NewService(knowledge.Options{Store: st, Index: idx, Bus: pub, Logger: log}), log: log}, nil
+	kb := &knowledgeBase{log: log}
+	if cfg.Knowledge.Backend == "meilisearch" {
+		kb.meili = knowledge.NewMeili(knowledge.MeiliOptions{URL: cfg.Knowledge.MeiliURL, APIKey: cfg.Knowledge.MeiliAPIKey,
+			Index: cfg.Knowledge.MeiliIndex, HTTPClient: &http.Client{Timeout: 30 * time.Second}})
+		kb.index = kb.meili
+	} else {
+		idx, err := knowledge.NewEmbedded()
+		if err != nil {
+			return nil, fmt.Errorf("knowledge.backend: %w", err)
+		}
+		kb.index = idx
+	}
+	kb.svc = knowledge.NewService(knowledge.Options{Store: st, Index: kb.index, Bus: pub, Logger: log, Async: kb.meili != nil})
+	return kb, nil
 }
 
 // start fills the index from the store (the schema exists by now) and, for
@@ -48,11 +67,28 @@ func (k *knowledgeBase) start(ctx context.Context, demo bool) error {
 			return fmt.Errorf("knowledge demo articles: %w", err)
 		}
 	}
+	if k.meili != nil {
+		// Meilisearch keeps its index: what changed meanwhile comes from
+		// the outbox (RunOutbox); `hotline kb reindex` rebuilds it in full.
+		return nil
+	}
 	n, err := k.svc.Reindex(ctx)
 	if err != nil {
 		return fmt.Errorf("knowledge index: %w", err)
 	}
 	k.log.Info("knowledge index loaded", "articles", n, "took", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// setup creates and configures the Meilisearch index (nothing for the
+// embedded one).
+func (k *knowledgeBase) setup(ctx context.Context) error {
+	if k.meili == nil {
+		return nil
+	}
+	if err := k.meili.Setup(ctx); err != nil {
+		return fmt.Errorf("knowledge.meili_url: %w", err)
+	}
 	return nil
 }
 
@@ -65,8 +101,26 @@ func (k *knowledgeBase) run(ctx context.Context, coreUp <-chan struct{}, demo bo
 		return
 	case <-coreUp:
 	}
+	if k.meili != nil {
+		// Until Meilisearch answers, edits are queued in the outbox.
+		for ctx.Err() == nil {
+			err := k.setup(ctx)
+			if err == nil {
+				break
+			}
+			k.log.Error("knowledge: meilisearch not ready, retrying", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(outboxInterval):
+			}
+		}
+	}
 	if err := k.start(ctx, demo); err != nil && ctx.Err() == nil {
 		k.log.Error("knowledge base not loaded", "err", err)
+	}
+	if k.meili != nil {
+		k.svc.RunOutbox(ctx, outboxInterval)
 	}
 }
 
@@ -154,6 +208,9 @@ func kbRun(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	defer kb.close()
+	if err := kb.setup(ctx); err != nil {
+		return err
+	}
 	switch sub {
 	case "import":
 		n, err := kb.svc.Import(ctx, in, "import")
@@ -161,6 +218,11 @@ func kbRun(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 			return err
 		}
 		fmt.Fprintf(out, "%d articles read, %d created or changed\n", len(in), n)
+		if kb.meili != nil {
+			if _, err := kb.svc.SyncOutbox(ctx); err != nil {
+				return err
+			}
+		}
 	case "export":
 		as, err := kb.svc.Export(ctx)
 		if err != nil {
@@ -187,10 +249,20 @@ func kbRun(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		if err != nil {
 			return err
 		}
+		if kb.meili != nil {
+			// Everything queued is in the index now.
+			if _, err := kb.svc.SyncOutbox(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%d articles indexed in Meilisearch\n", n)
+			break
+		}
 		fmt.Fprintf(out, "%d articles indexed (the embedded index is also rebuilt at every start)\n", n)
 	case "search":
-		if _, err := kb.svc.Reindex(ctx); err != nil {
-			return err
+		if kb.meili == nil {
+			if _, err := kb.svc.Reindex(ctx); err != nil {
+				return err
+			}
 		}
 		res, err := kb.svc.Search(ctx, knowledge.Query{Text: pos[0], At: time.Now(), Limit: 10})
 		if err != nil {

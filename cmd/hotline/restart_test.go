@@ -31,7 +31,13 @@ type node struct {
 
 func startNode(t *testing.T, args string) *node {
 	t.Helper()
-	port := freePort(t)
+	return startNodeOn(t, freePort(t), args)
+}
+
+// startNodeOn starts the node on port (a restarted node takes its
+// predecessor's, so a browser reconnects to it).
+func startNodeOn(t *testing.T, port, args string) *node {
+	t.Helper()
 	n := &node{cmd: exec.Command(os.Args[0]), base: "http://127.0.0.1:" + port, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	n.cmd.Env = append(os.Environ(), "HOTLINE_TEST_BE_MAIN=1",
 		"HOTLINE_TEST_ARGS=serve --log-level debug --http-addr 127.0.0.1:"+port+" "+args)
@@ -54,6 +60,20 @@ func startNode(t *testing.T, args string) *node {
 		return resp.StatusCode == http.StatusOK
 	})
 	return n
+}
+
+// demoPassword is the password the demo printed for login. The child
+// printed it before it was ready, but the pipe may deliver it a little
+// later than /readyz answers: it is waited for.
+func (n *node) demoPassword(t *testing.T, login string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(login) + `\s+\S+\s+(\S+)`)
+	var m []string
+	n.until(t, "the demo password of "+login, func() bool {
+		m = re.FindStringSubmatch(n.stdout.String())
+		return m != nil
+	})
+	return m[1]
 }
 
 // until polls cond: the child process runs on the wall clock.
@@ -166,11 +186,7 @@ func chatSurvives(t *testing.T, sig syscall.Signal) {
 	dataDir := t.TempDir()
 	args := "--data-dir " + dataDir + " --ivr-flows-dir " + openFlows(t)
 	n := startNode(t, args)
-	m := regexp.MustCompile(`(?m)^\s+wang\.fang\s+\S+\s+(\S+)`).FindStringSubmatch(n.stdout.String())
-	if m == nil {
-		t.Fatalf("no demo password printed: %s", n.stdout)
-	}
-	password := m[1]
+	password := n.demoPassword(t, "wang.fang")
 	// The agent is logged in but not ready: the chat waits.
 	n.desk(t, n.login(t, "wang.fang", password))
 

@@ -174,7 +174,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 
+	dbg, err := startDebug(cfg.Debug.Addr, log)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
+	if dbg != nil {
+		defer dbg.stop() // on an early return; stopping twice is harmless
+		wg.Go(func() {
+			if err := dbg.run(); err != nil {
+				log.Warn("profiler stopped", "err", err)
+			}
+		})
+	}
 	wg.Go(func() { recorder.Run(ctx) })
 	wg.Go(func() { contacts.Run(ctx) })
 	// The routing core starts once the schema is current: a node started
@@ -234,6 +246,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	stopCore() // stops the desk gateway, the ticket loops, then the ACD (saving its state)
 	<-coreDone
 	bus.Close() // the recorders write what is buffered, then return
+	if dbg != nil {
+		dbg.stop()
+	}
 	wg.Wait()
 	if d := recorder.Dropped(); d > 0 {
 		log.Warn("event log missed events", "dropped", d)

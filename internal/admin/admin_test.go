@@ -312,8 +312,9 @@ func TestDisableAndPasswordResetEndSessions(t *testing.T) {
 // routerACD runs an acd.Router synchronously for the API (acd.Engine's
 // methods, without its goroutine).
 type routerACD struct {
-	mu sync.Mutex
-	r  *acd.Router
+	mu     sync.Mutex
+	r      *acd.Router
+	logged []string // the agents Agents reports
 }
 
 func (x *routerACD) Skills(context.Context) ([]string, error) {
@@ -367,4 +368,172 @@ func TestSkillsApplyToALoggedInAgent(t *testing.T) {
 	if _, ok := st.Skills["broadband"]; ok || st.Skills["billing"] != 6 {
 		t.Fatalf("router skills %v", st.Skills)
 	}
+}
+
+func (x *routerACD) SetQueue(_ context.Context, q acd.Queue) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.r.SetQueue(t0, q)
+}
+
+func (x *routerACD) RemoveQueue(_ context.Context, id string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.r.RemoveQueue(t0, id)
+}
+
+func (x *routerACD) Agents(context.Context) ([]acd.AgentStatus, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.agents(), nil
+}
+
+func (x *routerACD) agents() []acd.AgentStatus {
+	var out []acd.AgentStatus
+	for _, id := range x.logged {
+		if st, err := x.r.Agent(id); err == nil {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func queueBody(id string, mutate ...func(m map[string]any)) map[string]any {
+	m := map[string]any{"id": id, "name": "Queue " + id, "channel": "chat",
+		"skills":               []map[string]any{{"skill": "billing", "min_proficiency": 3}},
+		"sl_threshold_seconds": 20, "sl_target_percent": 80, "max_wait_seconds": 300}
+	for _, f := range mutate {
+		f(m)
+	}
+	return m
+}
+
+func TestQueueCreateReplaceStaleAndInvalid(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		a := e.must(e.do("root", "POST", "/api/v1/admin/queues", queueBody("promo"), "Idempotency-Key", "q-1"), http.StatusCreated)
+		if a.header.Get("ETag") != `"1"` || a.body["on_max_wait"] != nil && a.body["on_max_wait"] != "" {
+			t.Fatalf("created: %s %s", a.header.Get("ETag"), a.raw)
+		}
+		if w, _ := a.body["warnings"].([]any); len(w) != 1 {
+			t.Fatalf("a queue nobody can serve is not warned about: %s", a.raw)
+		}
+		e.must(e.do("root", "POST", "/api/v1/admin/queues", queueBody("promo"), "Idempotency-Key", "q-1"), http.StatusOK)
+		if d := e.do("root", "POST", "/api/v1/admin/queues", queueBody("promo")); d.status != http.StatusConflict || d.errField() != "id" {
+			t.Fatalf("duplicate id: %d %s", d.status, d.raw)
+		}
+		e.must(e.do("root", "PUT", "/api/v1/admin/queues/promo", queueBody("promo", func(m map[string]any) {
+			m["steps"] = []map[string]any{{"after_seconds": 30, "min_proficiency": 2}}
+			m["weight"] = 10
+		}), "If-Match", `"1"`), http.StatusOK)
+		if s := e.do("root", "PUT", "/api/v1/admin/queues/promo", queueBody("promo"), "If-Match", `"1"`); s.status != http.StatusConflict || s.errField() != "If-Match" {
+			t.Fatalf("stale replace: %d %s", s.status, s.raw)
+		}
+		got := e.must(e.do("sup.north", "GET", "/api/v1/admin/queues/promo", nil), http.StatusOK)
+		if got.body["weight"] != float64(10) || len(got.body["steps"].([]any)) != 1 {
+			t.Fatalf("stored: %s", got.raw)
+		}
+		e.must(e.do("root", "POST", "/api/v1/admin/queues", queueBody("spill", func(m map[string]any) {
+			m["on_max_wait"], m["overflow_to"] = "overflow", "promo"
+		})), http.StatusCreated)
+
+		for _, c := range []struct {
+			name  string
+			body  map[string]any
+			field string
+		}{
+			{"id", queueBody("Bad Id"), "id"},
+			{"channel", queueBody("x", func(m map[string]any) { m["channel"] = "fax" }), "channel"},
+			{"no skills", queueBody("x", func(m map[string]any) { m["skills"] = []any{} }), "skills"},
+			{"unknown skill", queueBody("x", func(m map[string]any) { m["skills"] = []map[string]any{{"skill": "tarot", "min_proficiency": 1}} }), "skills[0].skill"},
+			{"proficiency", queueBody("x", func(m map[string]any) { m["skills"] = []map[string]any{{"skill": "billing", "min_proficiency": 0}} }), "skills[0].min_proficiency"},
+			{"target", queueBody("x", func(m map[string]any) { m["sl_target_percent"] = 101 }), "sl_target_percent"},
+			{"action", queueBody("x", func(m map[string]any) { m["on_max_wait"] = "explode" }), "on_max_wait"},
+			{"overflow target", queueBody("x", func(m map[string]any) { m["on_max_wait"], m["overflow_to"] = "overflow", "nowhere" }), "overflow_to"},
+			{"steps", queueBody("x", func(m map[string]any) {
+				m["steps"] = []map[string]any{{"after_seconds": 60, "min_proficiency": 2}, {"after_seconds": 30, "min_proficiency": 1}}
+			}), "steps[1].after_seconds"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				a := e.do("root", "POST", "/api/v1/admin/queues", c.body)
+				if a.status != http.StatusBadRequest || a.errField() != c.field {
+					t.Fatalf("got %d field %q, want 400 field %q: %s", a.status, a.errField(), c.field, a.raw)
+				}
+			})
+		}
+		// promo → spill → promo would send contacts round in circles.
+		cyc := e.do("root", "PUT", "/api/v1/admin/queues/promo", queueBody("promo", func(m map[string]any) {
+			m["on_max_wait"], m["overflow_to"] = "overflow", "spill"
+		}))
+		if cyc.status != http.StatusBadRequest || cyc.errField() != "overflow_to" || !strings.Contains(string(cyc.raw), "cycle") {
+			t.Fatalf("overflow cycle: %d %s", cyc.status, cyc.raw)
+		}
+		if d := e.do("root", "DELETE", "/api/v1/admin/queues/promo", nil); d.status != http.StatusConflict {
+			t.Fatalf("deleting an overflow target: %d %s", d.status, d.raw)
+		}
+		e.must(e.do("root", "DELETE", "/api/v1/admin/queues/spill", nil), http.StatusNoContent)
+		e.must(e.do("root", "GET", "/api/v1/admin/queues/spill", nil), http.StatusNotFound)
+		tr := e.must(e.do("root", "GET", "/api/v1/admin/audit?subject_kind=queue&subject_id=promo", nil), http.StatusOK)
+		if recs, _ := tr.body["records"].([]any); len(recs) != 2 {
+			t.Fatalf("queue audit: %s", tr.raw)
+		}
+		for _, r := range []struct{ method, path string }{
+			{"POST", "/api/v1/admin/queues"}, {"PUT", "/api/v1/admin/queues/promo"}, {"DELETE", "/api/v1/admin/queues/promo"},
+		} {
+			if a := e.do("sup.north", r.method, r.path, queueBody("promo")); a.status != http.StatusForbidden {
+				t.Errorf("supervisor %s %s: %d, want 403", r.method, r.path, a.status)
+			}
+		}
+		if a := e.do("ann", "GET", "/api/v1/admin/queues", nil); a.status != http.StatusForbidden {
+			t.Errorf("agent listing queues: %d", a.status)
+		}
+	})
+}
+
+// A queue created while an agent is logged in routes to that agent at once,
+// with a skill no queue used when the agent logged in; a queue with a
+// contact in it is not deleted.
+func TestQueueAppliedLive(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		r, err := acd.NewRouter(acd.DefaultConfig(), []acd.Queue{{ID: "general", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "general", Min: 1}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ann := e.ids["ann"]
+		x := &routerACD{r: r, logged: []string{ann}}
+		e.api.SetRouting(x)
+		if err := e.st.SetAgentSkills(ctx, ann, []store.AgentSkill{{Skill: "general", Proficiency: 5}, {Skill: "billing", Proficiency: 7}}); err != nil {
+			t.Fatal(err)
+		}
+		// Logged in as the desk does: with the skills routing knows.
+		if err := r.Login(t0, acd.AgentSpec{ID: ann, Skills: map[string]int{"general": 5}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.SetReady(t0, ann); err != nil {
+			t.Fatal(err)
+		}
+		a := e.must(e.do("root", "POST", "/api/v1/admin/queues", queueBody("promo")), http.StatusCreated)
+		if w := a.body["warnings"]; w != nil {
+			t.Fatalf("warned although ann can serve it: %v", w)
+		}
+		if err := r.Enqueue(t0, acd.ContactSpec{ID: "c1", Queue: "promo"}); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := r.Agent(ann); st.Offer != "c1" {
+			t.Fatalf("offer %q, want c1 from the new queue", st.Offer)
+		}
+		d := e.do("root", "DELETE", "/api/v1/admin/queues/promo", nil)
+		if d.status != http.StatusConflict || d.errField() != "id" {
+			t.Fatalf("deleting a queue with a contact: %d %s", d.status, d.raw)
+		}
+		e.must(e.do("root", "GET", "/api/v1/admin/queues/promo", nil), http.StatusOK)
+		// A channel change while the contact is there is refused as a whole.
+		ch := e.do("root", "PUT", "/api/v1/admin/queues/promo", queueBody("promo", func(m map[string]any) { m["channel"] = "voice" }))
+		if ch.status != http.StatusConflict || ch.errField() != "channel" {
+			t.Fatalf("channel change: %d %s", ch.status, ch.raw)
+		}
+		if got := e.must(e.do("root", "GET", "/api/v1/admin/queues/promo", nil), http.StatusOK); got.body["channel"] != "chat" || got.header.Get("ETag") != `"1"` {
+			t.Fatalf("refused change stored: %s", got.raw)
+		}
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	_ "time/tzdata" // center.time_zone loads without /usr/share/zoneinfo
@@ -112,13 +113,20 @@ type Config struct {
 	} `yaml:"tickets"`
 
 	Knowledge struct {
-		Backend string `yaml:"backend" doc:"Search backend of the knowledge base: embedded (an in-process index rebuilt from the store at start; docs/knowledge.md). The Meilisearch adapter is not built yet."`
+		Backend     string `yaml:"backend" doc:"Search backend of the knowledge base: embedded (an in-process index rebuilt from the store at start) or meilisearch (a Meilisearch server at knowledge.meili_url, fed from the store's outbox; docs/knowledge.md)."`
+		MeiliURL    string `yaml:"meili_url" doc:"URL of the Meilisearch server when knowledge.backend is meilisearch, e.g. http://127.0.0.1:7700."`
+		MeiliAPIKey string `yaml:"meili_api_key" doc:"API key for Meilisearch (an admin key: the index is created and configured at start)." secret:"true"`
+		MeiliIndex  string `yaml:"meili_index" doc:"Meilisearch index uid holding the articles."`
 	} `yaml:"knowledge"`
 
 	Log struct {
 		Level  string `yaml:"level" doc:"debug, info, warn or error."`
 		Format string `yaml:"format" doc:"text or json."`
 	} `yaml:"log"`
+
+	Debug struct {
+		Addr string `yaml:"addr" doc:"Listen address of the profiling listener (/debug/pprof/: CPU, heap, goroutines, mutex and block profiles), on a loopback address only (127.0.0.1:6060, [::1]:6060, localhost:6060); empty: off. It has no authentication, so it never listens beyond the host."`
+	} `yaml:"debug"`
 
 	Demo bool `yaml:"demo" doc:"Seed a demo center (agents, queues, customers) into an empty store. --no-demo turns it off."`
 }
@@ -170,6 +178,7 @@ func Default() Config {
 	c.SIP.RTPTimeout = 30 * time.Second
 	c.SIP.DrainTimeout = 30 * time.Second
 	c.Knowledge.Backend = "embedded"
+	c.Knowledge.MeiliIndex = "hotline_articles"
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Demo = true
@@ -235,8 +244,17 @@ func (c *Config) Validate() error {
 		bad("database.max_conns", fmt.Sprint(c.Database.MaxConns), "must be between 1 and 1000")
 	}
 	positive("database.lock_timeout", c.Database.LockTimeout)
-	if c.Knowledge.Backend != "embedded" {
-		bad("knowledge.backend", c.Knowledge.Backend, "want embedded")
+	switch c.Knowledge.Backend {
+	case "embedded":
+	case "meilisearch":
+		if u, err := url.Parse(c.Knowledge.MeiliURL); c.Knowledge.MeiliURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("knowledge.meili_url", c.Knowledge.MeiliURL, "want an http:// or https:// URL when knowledge.backend is meilisearch")
+		}
+		if !meiliIndexUID.MatchString(c.Knowledge.MeiliIndex) {
+			bad("knowledge.meili_index", c.Knowledge.MeiliIndex, "want 1-400 of A-Z a-z 0-9 - _")
+		}
+	default:
+		bad("knowledge.backend", c.Knowledge.Backend, "want embedded or meilisearch")
 	}
 	positive("auth.session_idle_timeout", c.Auth.SessionIdleTimeout)
 	positive("auth.session_max_age", c.Auth.SessionMaxAge)
@@ -311,6 +329,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateSIP(bad)
+	if a := c.Debug.Addr; a != "" && !loopbackAddr(a) {
+		bad("debug.addr", a, "want a loopback host:port such as 127.0.0.1:6060 (the profiler has no authentication)")
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -378,3 +399,19 @@ func (c *Config) validateSIP(bad func(key, value, reason string)) {
 		bad("sip.drain_timeout", s.DrainTimeout.String(), "must not be negative")
 	}
 }
+// loopbackAddr says whether addr is host:port with a port and a loopback
+// host (an IP literal or localhost).
+func loopbackAddr(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// meiliIndexUID is what Meilisearch accepts as an index uid.
+var meiliIndexUID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,400}$`)

@@ -83,8 +83,13 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "bad database scheme", env: map[string]string{"HOTLINE_DATABASE_URL": "mysql://root:pw@db/x"}, want: []string{"database.url", "postgres://"}},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, want: []string{"log.level", `"loud"`}},
 		{name: "idle past max age", args: []string{"--auth-session-idle-timeout", "13h"}, want: []string{"auth.session_idle_timeout"}},
+		{name: "debug listener beyond loopback", args: []string{"--debug-addr", ":6060"}, want: []string{"debug.addr", "loopback"}},
+		{name: "debug listener on a public address", env: map[string]string{"HOTLINE_DEBUG_ADDR": "192.0.2.1:6060"}, want: []string{"debug.addr", "192.0.2.1:6060"}},
 		{name: "not yaml", file: "http: [unclosed\n", want: []string{"hotline.yaml"}},
 		{name: "top-level list", file: "- a\n- b\n", want: []string{"(top level)", "want a mapping"}},
+		{name: "unknown kb backend", env: map[string]string{"HOTLINE_KNOWLEDGE_BACKEND": "solr"}, want: []string{"knowledge.backend", "meilisearch"}},
+		{name: "meilisearch without url", args: []string{"--knowledge-backend", "meilisearch"}, want: []string{"knowledge.meili_url"}},
+		{name: "bad meili index", args: []string{"--knowledge-backend", "meilisearch", "--knowledge-meili-url", "http://127.0.0.1:7700", "--knowledge-meili-index", "a b"}, want: []string{"knowledge.meili_index"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,6 +215,23 @@ func TestFrameAncestors(t *testing.T) {
 	for _, bad := range []string{"'none',https://x.example", "https://a.example; script-src *"} {
 		if _, _, err := Load(nil, env(map[string]string{"HOTLINE_HTTP_FRAME_ANCESTORS": bad})); err == nil || !strings.Contains(err.Error(), "http.frame_ancestors") {
 			t.Errorf("%q: got %v, want an http.frame_ancestors error", bad, err)
+		}
+	}
+}
+
+func TestDebugAddrLoopbackOnly(t *testing.T) {
+	c, _, err := Load(nil, env(nil))
+	if err != nil || c.Debug.Addr != "" {
+		t.Fatalf("default debug.addr %q, err %v: the profiler must be off by default", c.Debug.Addr, err)
+	}
+	for _, a := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060", "127.0.0.2:0"} {
+		if _, _, err := Load([]string{"--debug-addr", a}, env(nil)); err != nil {
+			t.Errorf("%s: %v", a, err)
+		}
+	}
+	for _, a := range []string{":6060", "0.0.0.0:6060", "[::]:6060", "10.0.0.1:6060", "example.com:6060", "127.0.0.1"} {
+		if _, _, err := Load([]string{"--debug-addr", a}, env(nil)); err == nil {
+			t.Errorf("%s accepted", a)
 		}
 	}
 }

@@ -14,11 +14,22 @@ type Policy struct {
 	// Wait is how long Publish may block for this subscriber before it
 	// drops the event. Zero drops at once.
 	Wait time.Duration
+	// Block makes Publish wait for this subscriber as long as its ctx
+	// allows, never dropping: see Lossless.
+	Block bool
 }
 
 var (
 	// Drop suits views that can resynchronise (a wallboard, a desk session).
 	Drop = Policy{}
+	// Lossless suits the consumers that drive state from a producer's
+	// ordered events (the contact bridge and the desk gateway following
+	// the ACD, internal/bridge.Feed): Publish waits for them, bounded only
+	// by its ctx and the subscription's Close, so they see every event the
+	// other subscribers see, in the same order. Give them a filter and a
+	// buffer that fit, keep reading until Close, and never publish an event
+	// they select from the goroutine that reads them.
+	Lossless = Policy{Block: true}
 	// ErrClosed is returned by Publish after Close.
 	ErrClosed = errors.New("event bus closed")
 )
@@ -84,6 +95,9 @@ type Subscription struct {
 	turn    *sync.Cond // signalled when serving advances
 	serving uint64     // the ticket whose event is delivered next
 	closed  bool       // ch is closed
+
+	quit     chan struct{} // closed first by close: a hand-over waiting on a full buffer gives up
+	quitOnce sync.Once
 }
 
 // Subscribe adds a subscriber with a buffer of size events. filter, when not
@@ -93,7 +107,7 @@ func (b *Bus) Subscribe(name string, size int, p Policy, filter func(*Event) boo
 	if size < 1 {
 		size = 1
 	}
-	s := &Subscription{name: name, ch: make(chan Event, size), policy: p, filter: filter, bus: b}
+	s := &Subscription{name: name, ch: make(chan Event, size), policy: p, filter: filter, bus: b, quit: make(chan struct{})}
 	s.turn = sync.NewCond(&s.mu)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -115,8 +129,8 @@ func (s *Subscription) Name() string { return s.name }
 func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
 
 // Close removes the subscription and closes C. Safe to call more than once.
-// It waits for an event being handed over to this subscriber (at most the
-// policy's wait).
+// A publisher waiting for room in this subscriber's buffer gives up at
+// once; its event is neither delivered nor counted as dropped.
 func (s *Subscription) Close() {
 	b := s.bus
 	b.mu.Lock()
@@ -131,6 +145,9 @@ func (s *Subscription) Close() {
 }
 
 func (s *Subscription) close() {
+	// A publisher may hold s.mu while it waits for room in ch; quit
+	// releases it before the lock is taken.
+	s.quitOnce.Do(func() { close(s.quit) })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.closed {
@@ -216,6 +233,16 @@ func (s *Subscription) deliver(ctx context.Context, n uint64, e Event, start tim
 		return true
 	default:
 	}
+	if s.policy.Block {
+		select {
+		case s.ch <- e:
+			return true
+		case <-s.quit:
+			return true // closing: neither delivered nor dropped
+		case <-ctx.Done():
+			return false
+		}
+	}
 	wait := s.policy.Wait - time.Since(start)
 	if wait <= 0 {
 		return false
@@ -224,6 +251,8 @@ func (s *Subscription) deliver(ctx context.Context, n uint64, e Event, start tim
 	defer t.Stop()
 	select {
 	case s.ch <- e:
+		return true
+	case <-s.quit:
 		return true
 	case <-t.C:
 		return false

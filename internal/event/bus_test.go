@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -296,4 +297,91 @@ func TestBusStampsNode(t *testing.T) {
 	if fmt.Sprint(got) != "[n1 n2]" {
 		t.Fatalf("nodes: got %v, want [n1 n2]", got)
 	}
+}
+
+// A lossless subscriber sees every event in order however slow it reads:
+// the publisher waits for it, nothing is dropped.
+func TestLosslessNeverDrops(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := event.NewBus(event.Options{})
+		defer bus.Close()
+		sub := bus.Subscribe("bridge", 1, event.Lossless, nil)
+		var got []uint64
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for e := range sub.C() {
+				time.Sleep(time.Second) // a slow consumer, in the bubble's virtual time
+				got = append(got, e.Seq)
+				if len(got) == 200 {
+					return
+				}
+			}
+		}()
+		for range 200 {
+			if _, err := bus.Publish(ctx, event.Event{Type: "acd.offered"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		<-done
+		if len(got) != 200 || sub.Dropped() != 0 {
+			t.Fatalf("got %d events, %d dropped; want 200, 0", len(got), sub.Dropped())
+		}
+		for i, s := range got {
+			if s != uint64(i+1) {
+				t.Fatalf("event %d has seq %d", i, s)
+			}
+		}
+	})
+}
+
+// Close releases at once a publisher waiting for room in the subscriber's
+// buffer, under either waiting policy (a WaitUpTo wait held Close for its
+// whole bound before), and the event counts as neither delivered nor
+// dropped. A lossless wait also ends with the publisher's ctx.
+func TestCloseReleasesWaitingPublisher(t *testing.T) {
+	for _, p := range []event.Policy{event.Lossless, event.WaitUpTo(time.Hour)} {
+		t.Run(fmt.Sprint(p), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				bus := event.NewBus(event.Options{})
+				defer bus.Close()
+				sub := bus.Subscribe("stuck", 1, p, nil)
+				bus.Publish(ctx, event.Event{Type: "fill"})
+				start := time.Now()
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					bus.Publish(ctx, event.Event{Type: "waits"})
+				}()
+				synctest.Wait() // the publisher waits for room
+				sub.Close()
+				<-done
+				if d := time.Since(start); d != 0 {
+					t.Fatalf("close took %v of virtual time, want 0", d)
+				}
+				if sub.Dropped() != 0 {
+					t.Fatalf("dropped: got %d, want 0", sub.Dropped())
+				}
+				n := 0
+				for range sub.C() {
+					n++
+				}
+				if n != 1 {
+					t.Fatalf("buffered: got %d, want 1", n)
+				}
+			})
+		})
+	}
+	synctest.Test(t, func(t *testing.T) {
+		bus := event.NewBus(event.Options{})
+		defer bus.Close()
+		sub := bus.Subscribe("stuck", 1, event.Lossless, nil)
+		bus.Publish(ctx, event.Event{Type: "fill"})
+		c, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		bus.Publish(c, event.Event{Type: "late"})
+		if sub.Dropped() != 1 {
+			t.Fatalf("dropped after ctx: got %d, want 1", sub.Dropped())
+		}
+	})
 }

@@ -144,3 +144,47 @@ func (s *Store) ForgetRequests(ctx context.Context, before time.Time) (int64, er
 	n, err := s.q.exec(ctx, `DELETE FROM admin_requests WHERE created_at < $1`, ts(before))
 	return n, wrap("forget requests", err)
 }
+
+// QueueRouting returns a queue's routing settings beyond the foundation's
+// columns: a JSON object package admin reads and writes ("{}" by default).
+func (s *Store) QueueRouting(ctx context.Context, id string) (string, error) {
+	var v string
+	err := s.q.queryRow(ctx, `SELECT routing FROM queues WHERE id = $1`, id).Scan(&v)
+	return v, wrap("queue routing "+id, err)
+}
+
+// QueueRoutings returns the routing settings of every queue by id.
+func (s *Store) QueueRoutings(ctx context.Context) (map[string]string, error) {
+	r, err := s.q.query(ctx, `SELECT id, routing FROM queues`)
+	type pair struct{ id, routing string }
+	out, err := collect(r, err, func(r rows) (pair, error) {
+		var p pair
+		return p, r.Scan(&p.id, &p.routing)
+	})
+	if err != nil {
+		return nil, wrap("queue routings", err)
+	}
+	m := make(map[string]string, len(out))
+	for _, p := range out {
+		m[p.id] = p.routing
+	}
+	return m, nil
+}
+
+// SetQueueRouting stores a queue's routing settings.
+func (s *Store) SetQueueRouting(ctx context.Context, id, routing string) error {
+	n, err := s.q.exec(ctx, `UPDATE queues SET routing = $2 WHERE id = $1`, id, routing)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("set queue routing "+id, err)
+}
+
+// DeleteQueue deletes a queue and its skills.
+func (s *Store) DeleteQueue(ctx context.Context, id string) error {
+	n, err := s.q.exec(ctx, `DELETE FROM queues WHERE id = $1`, id)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("delete queue "+id, err)
+}

@@ -1,5 +1,5 @@
 // Package catalog is the event log's contract: every event type the
-// domains publish (acd, ivr, desk, ticket), its payload type, and a sample
+// domains publish (acd, ivr, desk, ticket, knowledge), its payload type, and a sample
 // of it. The round-trip test writes every entry through the event log on
 // both backends, and docs/events.md is generated from it, so a type added
 // without an entry fails the tests (see catalog_test.go).
@@ -19,6 +19,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/knowledge"
 )
 
 // Spec describes one event type.
@@ -113,6 +114,16 @@ var all = []Spec{
 	ticketSpec(ticket.EventBreached, "An SLA clock passed its deadline."),
 	ticketSpec(ticket.EventEscalated, "An escalation step fired."),
 	ticketSpec(ticket.EventClosed, "The ticket was closed (SQ05 from on_time on complaints)."),
+
+	kbSpec(knowledge.EventArticleSaved, "A knowledge base article was created, edited or imported (a new version)."),
+	kbSpec(knowledge.EventArticleStatus, "An article moved along the editorial path (previous says from where)."),
+	kbSpec(knowledge.EventArticleRestored, "An old version of an article was made current again, as a draft."),
+}
+
+func kbSpec(t event.Type, doc string) Spec {
+	return Spec{Type: t, Doc: doc, Sample: knowledge.ArticleEvent{ID: "roaming-international", Version: 3,
+		Title: "国际漫游开通与资费", Lang: "zh", Status: knowledge.Published, Previous: knowledge.Review,
+		Audience: knowledge.Public, Editor: "li.na"}}
 }
 
 // All returns every event type, grouped by domain.

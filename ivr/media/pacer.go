@@ -1,0 +1,153 @@
+package media
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Slot is the Pacer's grid: every leg sends on a multiple of it, and legs
+// of the same packet time are spread over its slots so one wake-up sends
+// a quarter of the 20 ms legs, not all of them.
+const Slot = 5 * time.Millisecond
+
+// Pacer is the one scheduler that sends the packets of every leg on time.
+// Go timers cost a wake-up each: a time.Ticker per stream (diago's RTP
+// writer) burns a goroutine switch per packet and drifts once thousands
+// of them fire on 2 cores. The Pacer has one goroutine per CPU (a shard),
+// each waking on the Slot grid at absolute deadlines (no drift) and
+// sending for the legs due then; legs are spread over the shards and over
+// the slots of their packet time.
+//
+// Lock order: shard.mu, then Leg.mu.
+type Pacer struct {
+	shards []*shard
+	done   <-chan struct{}
+	wg     sync.WaitGroup
+	now    func() time.Time
+	// rr picks the shard of the next leg.
+	mu sync.Mutex
+	rr int
+}
+
+type shard struct {
+	mu     sync.Mutex
+	legs   []*Leg
+	phases map[int]int // legs per slot phase (phase = slot index mod every)
+	tick   uint64      // slot count since the pacer started
+}
+
+// NewPacer starts the scheduler; it runs until ctx ends (then Wait).
+func NewPacer(ctx context.Context) *Pacer {
+	return newPacer(ctx, runtime.GOMAXPROCS(0), time.Now)
+}
+
+func newPacer(ctx context.Context, shards int, now func() time.Time) *Pacer {
+	p := &Pacer{done: ctx.Done(), now: now}
+	start := now()
+	for i := range max(shards, 1) {
+		s := &shard{phases: map[int]int{}}
+		p.shards = append(p.shards, s)
+		p.wg.Add(1)
+		// Shards are offset inside the slot so their bursts interleave.
+		offset := Slot * time.Duration(i) / time.Duration(max(shards, 1))
+		go func() {
+			defer p.wg.Done()
+			s.run(ctx, p.now, start.Add(offset))
+		}()
+	}
+	return p
+}
+
+// Wait blocks until the pacer's goroutines have stopped (after its context
+// ended).
+func (p *Pacer) Wait() { p.wg.Wait() }
+
+// Legs is the number of legs the pacer sends for.
+func (p *Pacer) Legs() int {
+	n := 0
+	for _, s := range p.shards {
+		s.mu.Lock()
+		n += len(s.legs)
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// add places l on the next shard and on its least used phase.
+func (p *Pacer) add(l *Leg) {
+	p.mu.Lock()
+	s := p.shards[p.rr%len(p.shards)]
+	p.rr++
+	p.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	best := 0
+	for ph := 1; ph < l.every; ph++ {
+		if s.phases[ph] < s.phases[best] {
+			best = ph
+		}
+	}
+	s.phases[best]++
+	l.shard, l.phase, l.index = s, best, len(s.legs)
+	s.legs = append(s.legs, l)
+}
+
+// remove takes l off its shard.
+func (p *Pacer) remove(l *Leg) {
+	s := l.shard
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.index < 0 {
+		return
+	}
+	last := s.legs[len(s.legs)-1]
+	s.legs[l.index] = last
+	last.index = l.index
+	s.legs = s.legs[:len(s.legs)-1]
+	s.phases[l.phase]--
+	l.index = -1
+}
+
+func (s *shard) run(ctx context.Context, now func() time.Time, next time.Time) {
+	timer := time.NewTimer(next.Sub(now()))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		t := now()
+		// Late by more than a slot (a stalled machine): skip the missed
+		// slots rather than send bursts; legs' timestamps follow the slot
+		// count, so the receiver sees a gap, not compressed audio.
+		if late := t.Sub(next); late >= Slot {
+			skip := uint64(late / Slot)
+			s.mu.Lock()
+			s.tick += skip
+			s.mu.Unlock()
+			next = next.Add(time.Duration(skip) * Slot)
+		}
+		s.step(t)
+		next = next.Add(Slot)
+		timer.Reset(next.Sub(now()))
+	}
+}
+
+// step sends for the legs due in this slot and advances the slot count.
+func (s *shard) step(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tick := s.tick
+	s.tick++
+	for _, l := range s.legs {
+		if (tick+uint64(l.phase))%uint64(l.every) == 0 {
+			l.send(now, tick)
+		}
+	}
+}
