@@ -399,6 +399,7 @@ func (c *Config) validateSIP(bad func(key, value, reason string)) {
 		bad("sip.drain_timeout", s.DrainTimeout.String(), "must not be negative")
 	}
 }
+
 // loopbackAddr says whether addr is host:port with a port and a loopback
 // host (an IP literal or localhost).
 func loopbackAddr(addr string) bool {
