@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/media"
 )
 
 // Media opens the audio leg of an answered call. Package ivr/media is the
@@ -26,10 +27,7 @@ type LegConfig struct {
 }
 
 // Digit is one DTMF key the caller pressed, and how it came.
-type Digit struct {
-	Key    byte   // 0-9 * # A-D
-	Method string // "rfc4733", "info" or "inband"
-}
+type Digit = media.Digit
 
 // LegStats are a leg's RTP counters.
 type LegStats struct {
