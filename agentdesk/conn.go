@@ -22,8 +22,12 @@ type conn struct {
 	limit int
 	tasks *sync.WaitGroup // the gateway's: a writer is waited for like any task
 
+	// offered is told when a frame stamped with an offer's decision time
+	// reached the socket (Options.OfferDelivered); nil: not measured.
+	offered func(decided time.Time)
+
 	mu       sync.Mutex
-	pending  [][]byte
+	pending  []outFrame
 	writing  bool // a writer goroutine is running
 	pingDue  bool
 	finished bool // the socket is closed: nothing more is written
@@ -42,6 +46,13 @@ type conn struct {
 
 const writeWait = 5 * time.Second
 
+// outFrame is a frame waiting for the writer; decided is the ACD's decision
+// time of an offer (zero for every other frame), for the delivery figure.
+type outFrame struct {
+	b       []byte
+	decided time.Time
+}
+
 func newConn(ws *websocket.Conn, tasks *sync.WaitGroup, queue int, perSecond float64, burst int, now time.Time) *conn {
 	c := &conn{ws: ws, tasks: tasks, limit: queue, closing: make(chan struct{}), readDone: make(chan struct{}),
 		rate: rate.NewLimiter(rate.Limit(perSecond), burst), pingedAt: now}
@@ -51,9 +62,16 @@ func newConn(ws *websocket.Conn, tasks *sync.WaitGroup, queue int, perSecond flo
 
 // enqueue hands a frame to the writer, or closes a socket whose client is
 // too slow to take it. force skips the bound (a replay after resume).
-func (c *conn) enqueue(b []byte) bool { return c.put(b, false) }
+func (c *conn) enqueue(b []byte) bool { return c.add(outFrame{b: b}, false) }
 
-func (c *conn) put(b []byte, force bool) bool {
+// enqueueOffer is enqueue for an offer the ACD decided at decided.
+func (c *conn) enqueueOffer(b []byte, decided time.Time) bool {
+	return c.add(outFrame{b: b, decided: decided}, false)
+}
+
+func (c *conn) put(b []byte, force bool) bool { return c.add(outFrame{b: b}, force) }
+
+func (c *conn) add(f outFrame, force bool) bool {
 	if c.closed() {
 		return false
 	}
@@ -63,7 +81,7 @@ func (c *conn) put(b []byte, force bool) bool {
 		c.close(CloseSlowConsumer, "slow consumer: send queue full")
 		return false
 	}
-	c.pending = append(c.pending, b)
+	c.pending = append(c.pending, f)
 	c.kick()
 	c.mu.Unlock()
 	return true
@@ -137,10 +155,13 @@ func (c *conn) write() {
 			wait = time.Second
 		}
 		_ = c.ws.SetWriteDeadline(time.Now().Add(wait))
-		for _, b := range batch {
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		for _, f := range batch {
+			if err := c.ws.WriteMessage(websocket.TextMessage, f.b); err != nil {
 				c.finish()
 				return
+			}
+			if !f.decided.IsZero() && c.offered != nil {
+				c.offered(f.decided)
 			}
 		}
 		if ping && !closing {

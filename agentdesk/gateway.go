@@ -68,6 +68,11 @@ type Options struct {
 
 	Clock  Clock
 	Logger *slog.Logger
+	// OfferDelivered is told, for each offer written to an agent's socket,
+	// the time from the ACD's decision to the write (the server's part of
+	// offer-to-desktop); nil measures nothing. It runs on socket writers:
+	// keep it cheap (a histogram's Observe).
+	OfferDelivered func(time.Duration)
 
 	// OfferTimeout and WrapUp mirror the ACD configuration so the desk can
 	// show countdowns. Defaults are acd.DefaultConfig's.
@@ -222,9 +227,10 @@ type Gateway struct {
 	wg        sync.WaitGroup // writers, chat runs, side tasks; Add only on the hub goroutine
 	ctx       context.Context
 
-	h       *hub          // owned by the hub goroutine
-	starts  *rate.Limiter // new chats per second, all customers together
-	perAddr *addrLimiter  // new chats per client address
+	h       *hub                    // owned by the hub goroutine
+	offered func(decided time.Time) // every socket's, from Options.OfferDelivered; nil without it
+	starts  *rate.Limiter           // new chats per second, all customers together
+	perAddr *addrLimiter            // new chats per client address
 }
 
 // New validates o and returns a Gateway; Run must run for it to serve.
@@ -250,6 +256,9 @@ func New(o Options) (*Gateway, error) {
 	}
 	g.runner = ivr.NewRunner(o.Flows, cfg)
 	g.h = newHub(g)
+	if f := o.OfferDelivered; f != nil {
+		g.offered = func(decided time.Time) { f(o.Clock.Now().Sub(decided)) }
+	}
 	return g, nil
 }
 

@@ -99,6 +99,15 @@ func (h *hub) emit(s *session, typ string, data any) {
 	}
 }
 
+// emitOffer is emit for an offer the ACD decided at decided: the socket
+// writer reports its delivery time (Options.OfferDelivered).
+func (h *hub) emitOffer(s *session, od *offerData, decided time.Time) {
+	b := s.push(Frame{Type: "offer", At: h.g.o.Clock.Now().UTC(), Data: raw(od)})
+	if s.conn != nil && !s.conn.enqueueOffer(b, decided) {
+		h.detach(s, s.conn)
+	}
+}
+
 // volatile sends a frame that is not kept: lost with the socket.
 func (h *hub) volatile(s *session, typ string, data any) {
 	if s.conn == nil {
@@ -254,7 +263,9 @@ func (h *hub) onACD(ev acd.Event) {
 			od.Customer, od.Note, od.Transfer = c.agentInfo(), c.note, c.connected
 		}
 		a.offer = od
-		h.toAgent(ev.Agent, "offer", od)
+		if s := h.agentDesk(ev.Agent); s != nil {
+			h.emitOffer(s, od, ev.At)
+		}
 	case acd.EventRejected, acd.EventOfferTimeout, acd.EventOfferWithdrawn:
 		a := h.agent(ev.Agent)
 		if a.offer != nil && a.offer.Contact == ev.Contact {

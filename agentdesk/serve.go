@@ -25,6 +25,7 @@ const (
 // (buffers, the request) is released, which keeps an idle socket small.
 func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 	c := newConn(ws, &g.wg, g.o.SendQueue, g.o.RatePerSec, g.o.RateBurst, g.o.Clock.Now())
+	c.offered = g.offered
 	ws.SetReadLimit(MaxFrame)
 	ws.SetPongHandler(func(string) error { c.seen.Store(g.o.Clock.Now().UnixNano()); return nil })
 	err := g.do(func(h *hub) {

@@ -89,6 +89,8 @@ type Options struct {
 	SMS ticket.Notifier
 	// Transcripts receives every chat message (nil: none kept).
 	Transcripts agentdesk.TranscriptSink
+	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
+	OfferDelivered func(time.Duration)
 }
 
 // Server is a running test center.
@@ -238,8 +240,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
-		IdleLogout: o.IdleLogout,
-		SendQueue:  o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
+		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,
+		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
 		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts})
 	if err != nil {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,7 +88,8 @@ func attach(base, password string, offer time.Duration) func(context.Context, in
 			return nil, fmt.Errorf("attach %s: %w", base, err)
 		}
 		return &target{base: base, login: loadLogin, password: password, offer: offer,
-			mem: func() (memory, error) { return metrics(ctx, base) }, stop: func() {}}, nil
+			mem:      func() (memory, error) { return metrics(ctx, base) },
+			delivery: func() (buckets, error) { return deliveryBuckets(ctx, base) }, stop: func() {}}, nil
 	}
 }
 
@@ -138,4 +141,65 @@ func metrics(ctx context.Context, base string) (memory, error) {
 		return memory{}, errors.New("GET /metrics: no Go runtime gauges (is this hotline serve?)")
 	}
 	return m, nil
+}
+
+// buckets is a cumulative Prometheus histogram: upper bound → count.
+type buckets map[float64]float64
+
+// deliveryBuckets reads the node's hotline_desk_offer_delivery_seconds.
+func deliveryBuckets(ctx context.Context, base string) (buckets, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	const prefix = `hotline_desk_offer_delivery_seconds_bucket{le="`
+	out := buckets{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), prefix)
+		if !ok {
+			continue
+		}
+		le, v, ok := strings.Cut(rest, `"} `)
+		if !ok {
+			continue
+		}
+		bound, err1 := strconv.ParseFloat(le, 64)
+		n, err2 := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err1 == nil && err2 == nil {
+			out[bound] = n
+		}
+	}
+	return out, sc.Err()
+}
+
+// quantiles returns the count between two readings and, for each q, the
+// upper bound of the bucket holding the q-quantile (+Inf past the last).
+func (after buckets) quantiles(before buckets, qs ...float64) (float64, []float64) {
+	bounds := make([]float64, 0, len(after))
+	for b := range after {
+		bounds = append(bounds, b)
+	}
+	slices.Sort(bounds)
+	if len(bounds) == 0 {
+		return 0, nil
+	}
+	total := after[bounds[len(bounds)-1]] - before[bounds[len(bounds)-1]]
+	out := make([]float64, len(qs))
+	for i, q := range qs {
+		out[i] = math.Inf(1)
+		for _, b := range bounds {
+			if after[b]-before[b] >= q*total {
+				out[i] = b
+				break
+			}
+		}
+	}
+	return total, out
 }

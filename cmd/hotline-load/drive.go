@@ -43,6 +43,10 @@ type report struct {
 	traffic          time.Duration
 	errors           int64
 	connectErrors    int
+	// serverOffers, serverP50, serverP99: the node's own offer delivery
+	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
+	serverOffers         float64
+	serverP50, serverP99 float64
 }
 
 func (r report) print(w io.Writer) {
@@ -59,6 +63,10 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "offer-to-desktop latency over %d offers: p50 %v, p99 %v, max %v\n", len(r.latencies),
 			p(.50).Round(10*time.Microsecond), p(.99).Round(10*time.Microsecond), r.latencies[len(r.latencies)-1].Round(10*time.Microsecond))
 	}
+	if r.serverOffers > 0 {
+		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
+			r.serverOffers, time.Duration(r.serverP50*float64(time.Second)), time.Duration(r.serverP99*float64(time.Second)))
+	}
 	if r.traffic > 0 {
 		fmt.Fprintf(w, "chats completed %d; chat messages relayed %d (%.0f/s); errors %d\n", r.chats, r.messages,
 			float64(r.messages)/r.traffic.Seconds(), r.errors)
@@ -74,7 +82,9 @@ type target struct {
 	// offerTimeout.
 	offer time.Duration
 	mem   func() (memory, error)
-	stop  func()
+	// delivery reads the node's offer delivery histogram; nil: none.
+	delivery func() (buckets, error)
+	stop     func()
 }
 
 // spawn starts the server as a child process (this binary, "serve").
@@ -177,6 +187,10 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		lat   latencies
 		stats counters
 	)
+	var deliveredBefore buckets
+	if tg.delivery != nil {
+		deliveredBefore, _ = tg.delivery()
+	}
 	tctx, stopTraffic := context.WithTimeout(ctx, cfg.duration)
 	defer stopTraffic()
 	var awg sync.WaitGroup
@@ -206,6 +220,14 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		a.ws.Close()
 	}
 	awg.Wait()
+	if tg.delivery != nil {
+		if after, err := tg.delivery(); err == nil {
+			var q []float64
+			if rep.serverOffers, q = after.quantiles(deliveredBefore, .50, .99); len(q) == 2 {
+				rep.serverP50, rep.serverP99 = q[0], q[1]
+			}
+		}
+	}
 	rep.latencies = lat.all()
 	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
 	return rep, nil

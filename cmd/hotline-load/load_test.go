@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,19 @@ func TestConfigBounds(t *testing.T) {
 		if c.validate() == nil {
 			t.Errorf("%+v accepted", c)
 		}
+	}
+}
+
+// TestDeliveryQuantiles: quantiles come from the counts added between two
+// readings of the node's cumulative histogram.
+func TestDeliveryQuantiles(t *testing.T) {
+	before := buckets{0.001: 5, 0.002: 5, 0.004: 5, math.Inf(1): 5}
+	after := buckets{0.001: 55, 0.002: 103, 0.004: 104, math.Inf(1): 105}
+	n, q := after.quantiles(before, .50, .99, 1)
+	if n != 100 || len(q) != 3 || q[0] != 0.001 || q[1] != 0.004 || !math.IsInf(q[2], 1) {
+		t.Fatalf("got %v offers, quantiles %v; want 100, [0.001 0.004 +Inf]", n, q)
+	}
+	if n, _ := (buckets{}).quantiles(nil, .5); n != 0 {
+		t.Fatalf("empty histogram counted %v", n)
 	}
 }

@@ -149,7 +149,10 @@ type coreDeps struct {
 	admin   *admin.API                  // applies its changes to the engine once it runs
 	clock   agentdesk.Clock             // nil: the wall clock
 	voice   *voice                      // nil: no SIP listener
-	log     *slog.Logger
+	// offerDelivered observes the ACD-decision-to-socket time of each
+	// offer (hotline_desk_offer_delivery_seconds); nil: not measured.
+	offerDelivered func(time.Duration)
+	log            *slog.Logger
 }
 
 // runCore builds the ACD engine and the desk gateway once the schema is
@@ -209,7 +212,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			}
 			return d.tickets.settings.Directory.GroupsOf(a.Login)
 		},
-		Logger: d.log.With("component", "agentdesk"),
+		OfferDelivered: d.offerDelivered,
+		Logger:         d.log.With("component", "agentdesk"),
 	})
 	if err != nil {
 		return fmt.Errorf("agentdesk: %w", err)

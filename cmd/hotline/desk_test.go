@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +58,17 @@ func TestChatThroughServe(t *testing.T) {
 	}
 	if _, err := agent.Do("chat.end", map[string]string{"contact_id": offer.Contact}, wait); err != nil {
 		t.Fatal(err)
+	}
+	// The offer's delivery to the desk was measured (the server's part of
+	// offer-to-desktop).
+	resp, err := client.Get(r.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`(?m)^hotline_desk_offer_delivery_seconds_count [1-9]`).Match(metrics) {
+		t.Fatalf("no offer delivery in /metrics:\n%s", metrics)
 	}
 	agent.Close()
 	cust.Close()

@@ -204,7 +204,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, voice: phone, log: log}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, voice: phone, log: log,
+			offerDelivered: func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})
@@ -394,6 +395,7 @@ type serverMetrics struct {
 	eventsLost      prometheus.Counter
 	eventLogRetries prometheus.Counter
 	eventLogWrite   prometheus.Histogram
+	offerDelivery   prometheus.Histogram
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -418,7 +420,14 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
-	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogRetries, m.eventLogWrite)
+	// The server's part of offer-to-desktop (docs/desk-protocol.md): from
+	// the ACD's decision to the offer written to the agent's socket.
+	m.offerDelivery = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "hotline_desk_offer_delivery_seconds",
+		Help:    "Time from the ACD's offer decision until the offer frame was written to the agent's desk socket.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms … 4 s
+	})
+	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogRetries, m.eventLogWrite, m.offerDelivery)
 	return m
 }
 

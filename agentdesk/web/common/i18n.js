@@ -4,6 +4,9 @@
 
 const dict = {
   zh: {
+    'tier.diamond': '钻石', 'tier.gold': '金卡', 'tier.silver': '银卡', 'tier.standard': '普通', 'channel.chat': '在线', 'channel.voice': '电话',
+    'outcome.self_service': '自助办结', 'outcome.ivr_abandoned': '自助中挂断', 'outcome.answered': '已接通', 'outcome.abandoned': '排队放弃', 'outcome.system_lost': '系统未接', 'outcome.message': '留言/回呼',
+    'var.ani': '来话标识', 'var.customer_name': '客户姓名', 'var.lang': '语言', 'var.phone': '电话', 'var.topic': '咨询主题', 'var.verified_by': '验证方式', 'var.account': '账号', 'var.tier': '客户等级', 'var.menu': '菜单选择', 'var.fault_description': '故障描述', 'var.fault_address': '故障地址', 'var.contact_phone': '联系电话', 'var.entered_account': '输入的账号', 'var.ticket': '工单号',
     'app.desk': 'Hotline 坐席工作台', 'app.board': 'Hotline 班长监控台', 'app.chat': '在线客服',
     'login.title': '登录', 'login.user': '工号', 'login.password': '密码', 'login.submit': '登录', 'login.failed': '登录失败：工号或密码错误',
     'logout': '退出', 'lang': 'English', 'status.online': '已连接', 'status.offline': '网络断开，正在重连…', 'status.connecting': '连接中…', 'status.closed': '已断开',
@@ -27,6 +30,9 @@ const dict = {
     'b.queues': '队列', 'b.agents': '坐席', 'b.queue': '队列', 'b.waiting': '排队', 'b.longest': '最长等待', 'b.staffed': '签入', 'b.available': '空闲', 'b.answered': '今日接通', 'b.abandoned': '今日放弃', 'b.agent': '坐席', 'b.state': '状态', 'b.in_state': '持续', 'b.contacts': '当前会话', 'b.actions': '操作', 'b.kpis': '监控指标（23 项 KPI 随指标模块接入）', 'b.force_ready': '置就绪', 'b.force_nr': '置小休', 'b.logout': '强制签出', 'b.move': '移动会话', 'b.move_to': '到队列', 'b.skills': '技能', 'b.set_skills': '设置技能', 'b.offline': '离线', 'b.updated': '更新于',
   },
   en: {
+    'tier.diamond': 'Diamond', 'tier.gold': 'Gold', 'tier.silver': 'Silver', 'tier.standard': 'Standard', 'channel.chat': 'Chat', 'channel.voice': 'Phone',
+    'outcome.self_service': 'self-service', 'outcome.ivr_abandoned': 'left in the IVR', 'outcome.answered': 'answered', 'outcome.abandoned': 'abandoned in queue', 'outcome.system_lost': 'not served (system)', 'outcome.message': 'message or callback',
+    'var.ani': 'Caller ID', 'var.customer_name': 'Customer name', 'var.lang': 'Language', 'var.phone': 'Phone', 'var.topic': 'Topic', 'var.verified_by': 'Verified by', 'var.account': 'Account', 'var.tier': 'Tier', 'var.menu': 'Menu choice', 'var.fault_description': 'Fault description', 'var.fault_address': 'Fault address', 'var.contact_phone': 'Contact phone', 'var.entered_account': 'Account entered', 'var.ticket': 'Ticket',
     'app.desk': 'Hotline agent desktop', 'app.board': 'Hotline supervisor board', 'app.chat': 'Online service',
     'login.title': 'Sign in', 'login.user': 'Login', 'login.password': 'Password', 'login.submit': 'Sign in', 'login.failed': 'Sign-in failed: wrong login or password',
     'logout': 'Sign out', 'lang': '中文', 'status.online': 'Connected', 'status.offline': 'Network lost, reconnecting…', 'status.connecting': 'Connecting…', 'status.closed': 'Disconnected',
@@ -59,6 +65,9 @@ export function t(key) { return (dict[lang] && dict[lang][key]) || dict.zh[key] 
 // reason names a not-ready reason code; codes the dictionary does not
 // know (a center's own) show as they are.
 export function reason(code) { const k = 'reason.' + code; const v = t(k); return v === k ? code : v; }
+// label names a value of a known family ('tier', 'channel', 'outcome',
+// 'var'); values the dictionary does not know show as they are.
+export function label(family, value) { if (!value) return ''; const k = family + '.' + value; const v = t(k); return v === k ? value : v; }
 export function currentLang() { return lang; }
 
 export function applyI18n(root) {

@@ -2,7 +2,7 @@
 // customer panel, tickets, wrap-up, marketing log, shortcuts, auto-logout.
 'use strict';
 import { HotlineSocket, wsURL, newMsgID, el, clock } from '/common/proto.js';
-import { t, reason, applyI18n, toggleLang } from '/common/i18n.js';
+import { t, reason, label, applyI18n, toggleLang } from '/common/i18n.js';
 import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
 
@@ -257,13 +257,13 @@ function renderCustomer(box, p) {
   const kv = el('dl', { class: 'kv' });
   const row = (k, v) => { if (v) kv.append(el('dt', { text: t(k) }), el('dd', { text: v })); };
   row('customer.name', cu.name); row('customer.phone', cu.phone); row('customer.topic', cu.topic);
-  row('customer.account', p.account); row('customer.tier', p.tier);
+  row('customer.account', p.account); row('customer.tier', label('tier', p.tier));
   const vars = Object.entries(p.vars || {}).filter(([k]) => !['contact_id', 'channel', 'entry'].includes(k));
   const list = (items, fmt) => items.length ? el('ul', { class: 'list' }, items.map((x) => el('li', {}, ...fmt(x)))) : el('div', { class: 'muted', text: t('customer.none') });
   const unlock = () => S.sock.cmd('customer.unlock_pin', { contact_id: p.contact_id }).then(() => toast(t('customer.unlocked')), (e) => toast(errText(e)));
   box.replaceChildren(panelIdentity(p, unlock), kv,
-    el('h3', { text: t('customer.vars') }), list(vars, ([k, v]) => [el('span', { text: k }), el('span', { text: v })]),
-    el('h3', { text: t('customer.contacts') }), list(p.contacts || [], (c) => [el('span', { text: new Date(c.started_at).toLocaleString() }), el('span', { text: c.channel + ' ' + (c.outcome || '') }),
+    el('h3', { text: t('customer.vars') }), list(vars, ([k, v]) => [el('span', { text: label('var', k), title: k }), el('span', { text: v })]),
+    el('h3', { text: t('customer.contacts') }), list(p.contacts || [], (c) => [el('span', { text: new Date(c.started_at).toLocaleString() }), el('span', { text: label('channel', c.channel) + ' ' + label('outcome', c.outcome) }),
       ...(c.transcript ? [el('details', { class: 'transcript' }, el('summary', { text: t('customer.transcript') }), ...c.transcript.map((m) => el('div', { class: 'line ' + m.from, text: t('from.' + m.from) + ': ' + m.text })))] : [])]),
     el('h3', { text: t('customer.tickets') }), list(p.tickets || [], (x) => [el('span', { text: x.number }), el('span', { text: x.subject + ' · ' + t('status.' + x.status) })]));
 }
