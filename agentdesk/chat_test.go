@@ -152,7 +152,7 @@ func TestOptionsRequired(t *testing.T) {
 
 func TestPagesServed(t *testing.T) {
 	s := deskttest.New(t, deskttest.Options{})
-	for path, want := range map[string]string{"/desk/": "desk.js", "/chat/": "chat.js", "/board/": "board.js", "/chat/widget.js": "iframe", "/common/proto.js": "HotlineSocket"} {
+	for path, want := range map[string]string{"/desk/": "desk.js", "/chat/": "chat.js", "/board/": "board.js", "/admin/": "admin.js", "/chat/widget.js": "iframe", "/common/proto.js": "HotlineSocket"} {
 		resp, err := http.Get(s.URL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -24,9 +24,10 @@ import (
 //	GET  /board/           supervisor board        GET /ws/chat  customers (chat token)
 //	GET  /chat/            chat widget page        POST /chat/api/start  opens a chat, returns its token
 //	GET  /chat/widget.js   embeddable launcher
+//	GET  /admin/           administration page (internal/admin's API)
 func (g *Gateway) Routes(mux *http.ServeMux) {
 	pages := http.FileServerFS(webFS)
-	for _, p := range []string{"/desk/", "/board/", "/chat/", "/common/"} {
+	for _, p := range []string{"/desk/", "/board/", "/chat/", "/common/", "/admin/"} {
 		mux.Handle("GET "+p, securePage(pages))
 	}
 	mux.HandleFunc("GET /ws/desk", g.serveDesk)

@@ -8,5 +8,5 @@ import (
 //go:embed web
 var webRoot embed.FS
 
-// webFS serves web/ at the site root: /desk/, /chat/, /board/, /common/.
+// webFS serves web/ at the site root: /desk/, /chat/, /board/, /admin/, /common/.
 var webFS, _ = fs.Sub(webRoot, "web")

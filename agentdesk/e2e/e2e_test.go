@@ -30,7 +30,7 @@ func TestBrowser(t *testing.T) {
 // TestBrowserIdleLogout: a desk left alone past the idle limit logs itself
 // out (the 10000 rule), and the session is gone on the server too.
 func TestBrowserIdleLogout(t *testing.T) {
-	s := deskttest.New(t, deskttest.Options{IdleLogout: 3 * time.Second})
+	s := deskttest.New(t, deskttest.Options{IdleLogout: 10 * time.Second}) // room for a slow login on a loaded machine before the limit
 	runScript(t, s, "idle.mjs")
 }
 

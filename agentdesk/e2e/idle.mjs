@@ -30,7 +30,7 @@ try {
   assert.equal(before, 200, 'session works while the desk is in use');
 
   console.log('step: nobody touches the desk; it logs itself out');
-  await page.waitForSelector('#login input[name=login]', { state: 'visible', timeout: 15000 });
+  await page.waitForSelector('#login input[name=login]', { state: 'visible', timeout: 45000 });
   const after = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
   assert.equal(after, 401, 'the session ended on the server too');
   console.log('ok');

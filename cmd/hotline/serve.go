@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		chatSources = append(slices.DeleteFunc(chatSources, func(s string) bool { return s == "'none'" }), cfg.Desk.AllowedOrigins...)
 	}
 	chatFramed := httpapi.FrameAncestors(chatSources, pages)
-	for _, p := range []string{"/desk/", "/board/", "/common/"} {
+	for _, p := range []string{"/desk/", "/board/", "/admin/", "/common/"} {
 		mux.Handle(p, framed)
 	}
 	mux.Handle("/chat/", chatFramed)

@@ -188,3 +188,68 @@ func (s *Store) DeleteQueue(ctx context.Context, id string) error {
 	}
 	return wrap("delete queue "+id, err)
 }
+
+// CustomerFlags are what administration marks a customer with.
+type CustomerFlags struct {
+	Blacklisted bool // calls and chats are refused or screened
+	DoNotCall   bool // no outbound calls (return visits, campaigns)
+}
+
+// CustomerFlagsOf returns the flags of a customer.
+func (s *Store) CustomerFlagsOf(ctx context.Context, id string) (CustomerFlags, error) {
+	var f CustomerFlags
+	err := s.q.queryRow(ctx, `SELECT blacklisted, do_not_call FROM customers WHERE id = $1`, id).Scan(&f.Blacklisted, &f.DoNotCall)
+	return f, wrap("customer flags "+id, err)
+}
+
+// CustomerUpdate changes the fields that are not nil; an empty ANI or
+// account clears it.
+type CustomerUpdate struct {
+	ANI, Account, Name *string
+	Tier               *Tier
+	Flags              *CustomerFlags
+}
+
+// UpdateCustomer applies u to customer id at now.
+func (s *Store) UpdateCustomer(ctx context.Context, id string, u CustomerUpdate, now time.Time) error {
+	var ani, account, tier any
+	setANI, setAccount := u.ANI != nil, u.Account != nil
+	if setANI {
+		ani = nullable(*u.ANI)
+	}
+	if setAccount {
+		account = nullable(*u.Account)
+	}
+	if u.Tier != nil {
+		tier = string(*u.Tier)
+	}
+	var bl, dnc any
+	if u.Flags != nil {
+		bl, dnc = u.Flags.Blacklisted, u.Flags.DoNotCall
+	}
+	n, err := s.q.exec(ctx, `UPDATE customers SET
+		ani = CASE WHEN $2 THEN $3 ELSE ani END,
+		account = CASE WHEN $4 THEN $5 ELSE account END,
+		name = COALESCE($6, name), tier = COALESCE($7, tier),
+		blacklisted = COALESCE($8, blacklisted), do_not_call = COALESCE($9, do_not_call),
+		updated_at = $10 WHERE id = $1`,
+		id, setANI, ani, setAccount, account, u.Name, tier, bl, dnc, ts(now))
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("update customer "+id, err)
+}
+
+// CustomersPaged lists customers by id after after whose calling number,
+// account or name contains search ("" for all), at most limit.
+func (s *Store) CustomersPaged(ctx context.Context, after, search string, limit int) ([]Customer, error) {
+	pos := "strpos"
+	if s.dialect == SQLite {
+		pos = "instr"
+	}
+	r, err := s.q.query(ctx, `SELECT `+customerCols+` FROM customers WHERE id > $1
+		AND ($2 = '' OR `+pos+`(COALESCE(ani, ''), $2) > 0 OR `+pos+`(COALESCE(account, ''), $2) > 0 OR `+pos+`(name, $2) > 0)
+		ORDER BY id LIMIT $3`, after, search, limit)
+	out, err := collect(r, err, func(r rows) (Customer, error) { return scanCustomer(r) })
+	return out, wrap("customers page", err)
+}

@@ -1,0 +1,252 @@
+// Administration page: agents, skills, queues, customers and the audit
+// trail through /api/v1/admin/… (docs/administration.md). Validation
+// errors are shown next to the field the API names.
+'use strict';
+import { applyI18n, toggleLang, currentLang } from '/common/i18n.js';
+import { whoAmI, showLogin } from '/common/login.js';
+
+const words = {
+  zh: {
+    app: 'Hotline 系统管理', 'tab.agents': '坐席', 'tab.skills': '技能', 'tab.queues': '队列', 'tab.customers': '客户', 'tab.audit': '审计',
+    'f.login': '工号', 'f.display_name': '姓名', 'f.role': '角色', 'f.teams': '班组', 'f.skills': '技能（技能:熟练度）', 'f.password': '初始密码',
+    'f.disabled': '停用', 'f.name': '名称', 'f.description': '说明', 'f.channel': '渠道', 'f.sl': '服务水平', 'f.sl_threshold': '服务水平阈值（秒）',
+    'f.sl_target': '服务水平目标（%）', 'f.max_wait': '最长等待（秒）', 'f.on_max_wait': '超时处理', 'f.overflow_to': '溢出队列',
+    'f.phone': '电话', 'f.account': '账号', 'f.tier': '客户等级', 'f.flags': '标记', 'f.at': '时间', 'f.actor': '操作人', 'f.action': '操作',
+    'f.subject': '对象', 'f.change': '变更', 'agent.edit': '编辑坐席', 'agent.new': '新建坐席', 'queue.edit': '新建或修改队列',
+    save: '保存', cancel: '取消', create: '创建', edit: '编辑', find: '查找', search: '电话、账号或姓名', export: '导出 CSV', import: '导入 CSV',
+    saved: '已保存', stale: '已被他人修改，已重新载入，请再试一次', imported: '已导入', blacklisted: '黑名单', dnc: '免打扰',
+  },
+  en: {
+    app: 'Hotline administration', 'tab.agents': 'Agents', 'tab.skills': 'Skills', 'tab.queues': 'Queues', 'tab.customers': 'Customers', 'tab.audit': 'Audit',
+    'f.login': 'Login', 'f.display_name': 'Name', 'f.role': 'Role', 'f.teams': 'Teams', 'f.skills': 'Skills (skill:level)', 'f.password': 'First password',
+    'f.disabled': 'Disabled', 'f.name': 'Name', 'f.description': 'Description', 'f.channel': 'Channel', 'f.sl': 'Service level', 'f.sl_threshold': 'SL threshold (s)',
+    'f.sl_target': 'SL target (%)', 'f.max_wait': 'Max wait (s)', 'f.on_max_wait': 'At max wait', 'f.overflow_to': 'Overflow queue',
+    'f.phone': 'Phone', 'f.account': 'Account', 'f.tier': 'Tier', 'f.flags': 'Flags', 'f.at': 'When', 'f.actor': 'Who', 'f.action': 'Action',
+    'f.subject': 'Subject', 'f.change': 'Change', 'agent.edit': 'Edit agent', 'agent.new': 'New agent', 'queue.edit': 'Create or change a queue',
+    save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', find: 'Find', search: 'phone, account or name', export: 'Export CSV', import: 'Import CSV',
+    saved: 'Saved', stale: 'Changed by someone else: reloaded, please try again', imported: 'Imported', blacklisted: 'blacklist', dnc: 'do not call',
+  },
+};
+const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
+const $ = (id) => document.getElementById(id);
+const A = { tab: 'agents', etags: {} };
+window.hotlineAdmin = A;
+
+function toast(text) {
+  const n = $('toast');
+  n.textContent = text; n.hidden = false;
+  clearTimeout(toast.t); toast.t = setTimeout(() => { n.hidden = true; }, 3000);
+}
+
+function translate() {
+  applyI18n();
+  for (const n of document.querySelectorAll('[data-a]')) n.textContent = w(n.dataset.a);
+  for (const n of document.querySelectorAll('[data-a-ph]')) n.placeholder = w(n.dataset.aPh);
+}
+
+function cell(text) { const td = document.createElement('td'); td.textContent = text == null ? '' : String(text); return td; }
+function row(...cells) { const tr = document.createElement('tr'); for (const c of cells) tr.append(c instanceof Node ? c : cell(c)); return tr; }
+function button(label, fn) { const b = document.createElement('button'); b.type = 'button'; b.textContent = label; b.onclick = fn; return b; }
+
+// api calls the administration API; a 4xx answer rejects with its error body.
+async function api(method, path, body, headers) {
+  const h = Object.assign({}, headers || {});
+  if (body !== undefined && !(body instanceof Blob) && typeof body !== 'string') { h['Content-Type'] = 'application/json'; body = JSON.stringify(body); }
+  const r = await fetch(path, { method, headers: h, body, credentials: 'same-origin' });
+  const text = await r.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!r.ok) throw Object.assign(new Error('http ' + r.status), { status: r.status, body: data });
+  return { data, etag: r.headers.get('ETag') };
+}
+
+// showErrors puts an API error next to the field it names ("" for the form).
+function showErrors(form, err) {
+  for (const n of form.querySelectorAll('.err[data-for]')) n.textContent = '';
+  const e = err && err.body && err.body.error;
+  if (!e) { toast(String(err)); return; }
+  const base = (e.field || '').replace(/\[.*$/, '');
+  const slot = form.querySelector(`.err[data-for="${CSS.escape(base)}"]`) || form.querySelector('.err[data-for=""]');
+  slot.textContent = (e.field ? e.field + ': ' : '') + e.message;
+  const input = form.elements[base];
+  if (input && input.focus) input.focus();
+}
+
+const parseLevels = (s, key) => s.split(',').map((x) => x.trim()).filter(Boolean).map((x) => {
+  const [name, level] = x.split(':').map((y) => y.trim());
+  return { skill: name, [key]: Number(level || 1) };
+});
+const levels = (list, key) => (list || []).map((s) => `${s.skill}:${s[key]}`).join(', ');
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const idem = () => ({ 'Idempotency-Key': (crypto.randomUUID && crypto.randomUUID()) || String(Date.now() + Math.random()) });
+
+async function loadAgents() {
+  const { data } = await api('GET', '/api/v1/admin/agents?limit=500');
+  const body = $('agents'); body.replaceChildren();
+  for (const a of data.agents) {
+    body.append(row(a.login, a.display_name + (a.disabled ? ' ⛔' : ''), a.role, a.teams.join(', '), levels(a.skills, 'proficiency'),
+      (() => { const td = document.createElement('td'); td.append(button(w('edit'), () => editAgent(a))); return td; })()));
+  }
+}
+
+function editAgent(a) {
+  const f = $('agent-form');
+  f.hidden = false; f.dataset.id = a.id; A.etags['agent:' + a.id] = '"' + a.version + '"';
+  f.skills.value = levels(a.skills, 'proficiency'); f.teams.value = a.teams.join(', ');
+  f.display_name.value = a.display_name; f.disabled.checked = a.disabled;
+  f.skills.focus();
+}
+
+async function saveAgent(ev) {
+  ev.preventDefault();
+  const f = ev.target, id = f.dataset.id;
+  const body = { skills: parseLevels(f.skills.value, 'proficiency') };
+  if (A.role === 'admin') Object.assign(body, { teams: list(f.teams.value), display_name: f.display_name.value, disabled: f.disabled.checked });
+  try {
+    await api('PATCH', '/api/v1/admin/agents/' + encodeURIComponent(id), body, { 'If-Match': A.etags['agent:' + id] });
+    f.hidden = true; toast(w('saved')); loadAgents();
+  } catch (err) {
+    if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); f.hidden = true; loadAgents(); return; }
+    showErrors(f, err);
+  }
+}
+
+async function newAgent(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  const body = { login: f.login.value.trim(), display_name: f.display_name.value, role: f.role.value, password: f.password.value,
+    skills: parseLevels(f.skills.value, 'proficiency') };
+  try { await api('POST', '/api/v1/admin/agents', body, idem()); f.reset(); showErrors(f, null); toast(w('saved')); loadAgents(); } catch (err) { showErrors(f, err); }
+}
+
+async function loadSkills() {
+  const { data } = await api('GET', '/api/v1/admin/skills');
+  const body = $('skills'); body.replaceChildren();
+  for (const s of data.skills) body.append(row(s.name, s.description));
+}
+
+async function saveSkill(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  try { await api('PUT', '/api/v1/admin/skills/' + encodeURIComponent(f.name.value.trim()), { description: f.description.value }); f.reset(); toast(w('saved')); loadSkills(); } catch (err) { showErrors(f, err); }
+}
+
+async function loadQueues() {
+  const { data } = await api('GET', '/api/v1/admin/queues?limit=500');
+  const body = $('queues'); body.replaceChildren();
+  for (const q of data.queues) {
+    body.append(row(q.id, q.name, q.channel, levels(q.skills, 'min_proficiency'), `${q.sl_target_percent}% / ${q.sl_threshold_seconds}s`, q.max_wait_seconds,
+      (() => { const td = document.createElement('td'); td.append(button(w('edit'), () => editQueue(q))); return td; })()));
+  }
+}
+
+function editQueue(q) {
+  const f = $('queue-form');
+  f.dataset.id = q.id; A.etags['queue:' + q.id] = '"' + q.version + '"';
+  for (const k of ['id', 'name', 'channel', 'sl_threshold_seconds', 'sl_target_percent', 'max_wait_seconds', 'overflow_to']) f.elements[k].value = q[k] || '';
+  f.on_max_wait.value = q.on_max_wait || 'ticket';
+  f.skills.value = levels(q.skills, 'min_proficiency');
+  f.name.focus();
+}
+
+async function saveQueue(ev) {
+  ev.preventDefault();
+  const f = ev.target, id = f.id.value.trim();
+  const body = { id, name: f.name.value, channel: f.channel.value, skills: parseLevels(f.skills.value, 'min_proficiency'),
+    sl_threshold_seconds: Number(f.sl_threshold_seconds.value), sl_target_percent: Number(f.sl_target_percent.value),
+    max_wait_seconds: Number(f.max_wait_seconds.value), on_max_wait: f.on_max_wait.value, overflow_to: f.overflow_to.value.trim() };
+  const existing = f.dataset.id === id;
+  try {
+    const { data } = existing
+      ? await api('PUT', '/api/v1/admin/queues/' + encodeURIComponent(id), body, { 'If-Match': A.etags['queue:' + id] })
+      : await api('POST', '/api/v1/admin/queues', body, idem());
+    f.querySelector('.warn').textContent = (data.warnings || []).join(' ');
+    showErrors(f, null); delete f.dataset.id; toast(w('saved')); loadQueues();
+  } catch (err) {
+    if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); loadQueues(); return; }
+    showErrors(f, err);
+  }
+}
+
+async function loadCustomers(q) {
+  const { data } = await api('GET', '/api/v1/admin/customers?limit=100&q=' + encodeURIComponent(q || ''));
+  const body = $('customers'); body.replaceChildren();
+  for (const c of data.customers) {
+    const sel = document.createElement('select');
+    for (const t of ['standard', 'silver', 'gold', 'diamond']) { const o = document.createElement('option'); o.value = o.textContent = t; sel.append(o); }
+    sel.value = c.tier;
+    sel.onchange = async () => {
+      try { await api('PATCH', '/api/v1/admin/customers/' + c.id, { tier: sel.value }, { 'If-Match': '"' + c.version + '"' }); toast(w('saved')); } catch (err) { toast(err.status === 409 ? w('stale') : JSON.stringify(err.body)); }
+      loadCustomers(q);
+    };
+    const td = document.createElement('td'); td.append(sel);
+    body.append(row(c.phone, c.account, c.name, td, [c.blacklisted && w('blacklisted'), c.do_not_call && w('dnc')].filter(Boolean).join(', ')));
+  }
+}
+
+async function importCSV(ev) {
+  ev.preventDefault();
+  const f = ev.target, out = f.querySelector('.problems');
+  out.replaceChildren();
+  const file = f.file.files[0];
+  if (!file) return;
+  try {
+    const { data } = await api('POST', '/api/v1/admin/customers/import', file, { 'Content-Type': 'text/csv' });
+    toast(`${w('imported')}: +${data.created} / ~${data.updated}`); loadCustomers('');
+  } catch (err) {
+    for (const p of (err.body && err.body.problems) || [{ line: 0, message: JSON.stringify(err.body) }]) {
+      const li = document.createElement('li'); li.textContent = `line ${p.line}${p.field ? ' ' + p.field : ''}: ${p.message}`; out.append(li);
+    }
+  }
+}
+
+async function loadAudit() {
+  const { data } = await api('GET', '/api/v1/admin/audit?limit=200');
+  const body = $('audit'); body.replaceChildren();
+  for (const r of data.records) {
+    const pre = document.createElement('pre'); pre.textContent = JSON.stringify({ before: r.before, after: r.after });
+    const td = document.createElement('td'); td.append(pre);
+    body.append(row(new Date(r.at).toLocaleString(), r.actor + ' (' + r.actor_role + ')', r.action, r.subject_kind + ' ' + r.subject_id, td));
+  }
+}
+
+const loaders = { agents: loadAgents, skills: loadSkills, queues: loadQueues, customers: () => loadCustomers(''), audit: loadAudit };
+
+function show(tab) {
+  A.tab = tab;
+  for (const b of document.querySelectorAll('#tabs [data-tab]')) b.setAttribute('aria-selected', String(b.dataset.tab === tab));
+  for (const p of document.querySelectorAll('[data-panel]')) p.hidden = p.dataset.panel !== tab;
+  loaders[tab]().catch((err) => toast(err.body && err.body.error ? err.body.error.message : String(err)));
+}
+
+async function start() {
+  translate();
+  $('btn-lang').onclick = () => toggleLang(translate);
+  for (const b of document.querySelectorAll('#tabs [data-tab]')) b.onclick = () => show(b.dataset.tab);
+  // Keyboard: Alt+1…5 switch tabs.
+  document.addEventListener('keydown', (ev) => {
+    const tabs = [...document.querySelectorAll('#tabs [data-tab]')];
+    const i = Number(ev.key) - 1;
+    if (ev.altKey && i >= 0 && i < tabs.length) { ev.preventDefault(); show(tabs[i].dataset.tab); }
+  });
+  $('agent-form').onsubmit = saveAgent;
+  $('agent-form').cancel.onclick = () => { $('agent-form').hidden = true; };
+  $('agent-new').onsubmit = newAgent;
+  $('skill-form').onsubmit = saveSkill;
+  $('queue-form').onsubmit = saveQueue;
+  $('queue-form').cancel.onclick = () => { $('queue-form').reset(); delete $('queue-form').dataset.id; };
+  $('customer-search').onsubmit = (ev) => { ev.preventDefault(); loadCustomers(ev.target.q.value.trim()); };
+  $('customer-import').onsubmit = importCSV;
+  const me = await whoAmI();
+  if (!me) { showLogin($('login'), () => begin()); return; }
+  begin(me);
+}
+
+async function begin(me) {
+  me = me || await whoAmI();
+  A.role = me && (me.role || (me.agent && me.agent.role));
+  $('admin').hidden = false;
+  show('agents');
+}
+
+start();

@@ -1,0 +1,115 @@
+package admin_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestCustomerCreateEditAndRoles(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		a := e.must(e.do("root", "POST", "/api/v1/admin/customers", map[string]any{"phone": "13300000009", "name": "冯雪", "tier": "silver"},
+			"Idempotency-Key", "c-1"), http.StatusCreated)
+		id := a.body["id"].(string)
+		e.must(e.do("root", "POST", "/api/v1/admin/customers", map[string]any{"phone": "13300000009"}, "Idempotency-Key", "c-1"), http.StatusOK)
+		if d := e.do("root", "POST", "/api/v1/admin/customers", map[string]any{"phone": "13300000009"}); d.status != http.StatusConflict || d.errField() != "phone" {
+			t.Fatalf("duplicate phone: %d %s", d.status, d.raw)
+		}
+		up := e.must(e.do("root", "PATCH", "/api/v1/admin/customers/"+id, map[string]any{"tier": "diamond", "do_not_call": true}, "If-Match", `"1"`), http.StatusOK)
+		if up.body["tier"] != "diamond" || up.body["do_not_call"] != true || up.body["blacklisted"] != false {
+			t.Fatalf("upgrade: %s", up.raw)
+		}
+		if s := e.do("root", "PATCH", "/api/v1/admin/customers/"+id, map[string]any{"tier": "gold"}, "If-Match", `"1"`); s.status != http.StatusConflict {
+			t.Fatalf("stale edit: %d %s", s.status, s.raw)
+		}
+		for _, c := range []struct {
+			body  map[string]any
+			field string
+		}{
+			{map[string]any{"phone": "12ab"}, "phone"},
+			{map[string]any{"tier": "platinum-plus"}, "tier"},
+			{map[string]any{"account": "a b"}, "account"},
+			{map[string]any{"phone": ""}, "phone"},
+		} {
+			method, path := "POST", "/api/v1/admin/customers"
+			if _, ok := c.body["tier"]; ok {
+				method, path = "PATCH", "/api/v1/admin/customers/"+id
+			}
+			if a := e.do("root", method, path, c.body); a.status != http.StatusBadRequest || a.errField() != c.field {
+				t.Errorf("%v: %d %s", c.body, a.status, a.raw)
+			}
+		}
+		if l := e.must(e.do("root", "GET", "/api/v1/admin/customers?q=0000009", nil), http.StatusOK); len(l.body["customers"].([]any)) != 1 {
+			t.Fatalf("search: %s", l.raw)
+		}
+		for _, who := range []string{"sup.north", "ann"} {
+			if a := e.do(who, "GET", "/api/v1/admin/customers", nil); a.status != http.StatusForbidden {
+				t.Errorf("%s listing customers: %d", who, a.status)
+			}
+		}
+	})
+}
+
+func (e *env) csv(login, body string) answer {
+	return e.do(login, "POST", "/api/v1/admin/customers/import", body, "Content-Type", "text/csv")
+}
+
+func TestCustomerCSVImportAllOrNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.must(e.do("root", "POST", "/api/v1/admin/customers", map[string]any{"phone": "13300000001", "tier": "standard"}), http.StatusCreated)
+		good := "\ufeffphone,account,name,tier,blacklisted,do_not_call\r\n" +
+			"13300000001,,李雷,gold,,\r\n" +
+			"13300000002,ACC-2,\"韩, 梅梅\",diamond,false,true\r\n" +
+			",ACC-3,,,,\r\n"
+		a := e.must(e.csv("root", good), http.StatusOK)
+		if a.body["created"] != float64(2) || a.body["updated"] != float64(1) {
+			t.Fatalf("import: %s", a.raw)
+		}
+		bad := "phone,account,name,tier,blacklisted,do_not_call\n" +
+			"13300000005,,ok,gold,,\n" +
+			"13300000006,,too,many,columns,,\n" +
+			"1x,,bad phone,gold,,\n" +
+			"13300000007,,,gold,maybe,\n" +
+			"13300000005,,dup,gold,,\n"
+		b := e.csv("root", bad)
+		if b.status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad import: %d %s", b.status, b.raw)
+		}
+		probs, _ := b.body["problems"].([]any)
+		want := []struct {
+			line  float64
+			field string
+		}{{3, ""}, {4, "phone"}, {5, "blacklisted"}, {6, "phone"}}
+		if len(probs) != len(want) {
+			t.Fatalf("problems %s", b.raw)
+		}
+		for i, w := range want {
+			p := probs[i].(map[string]any)
+			f, _ := p["field"].(string)
+			if p["line"] != w.line || f != w.field {
+				t.Errorf("problem %d: %v, want line %v field %q", i, p, w.line, w.field)
+			}
+		}
+		// Nothing of the bad file was applied, not even its good line.
+		if l := e.must(e.do("root", "GET", "/api/v1/admin/customers?q=13300000005", nil), http.StatusOK); len(l.body["customers"].([]any)) != 0 {
+			t.Fatalf("half-imported: %s", l.raw)
+		}
+		if h := e.csv("root", "phone,name\n1,2\n"); h.status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong header: %d", h.status)
+		}
+		x := e.must(e.do("root", "GET", "/api/v1/admin/customers/export", nil), http.StatusOK)
+		out := string(x.raw)
+		if !strings.HasPrefix(out, "phone,account,name,tier,blacklisted,do_not_call\n") || !strings.Contains(out, "13300000002,ACC-2,\"韩, 梅梅\",diamond,false,true") ||
+			!strings.Contains(out, "13300000001,,李雷,gold,false,false") {
+			t.Fatalf("export:\n%s", out)
+		}
+		tr := e.must(e.do("root", "GET", "/api/v1/admin/audit?action=admin.customer.import", nil), http.StatusOK)
+		if recs, _ := tr.body["records"].([]any); len(recs) != 1 {
+			t.Fatalf("import audit: %s", tr.raw)
+		}
+		n, err := e.st.CountCustomers(t.Context())
+		if err != nil || n != 3 {
+			t.Fatalf("customers %d, %v", n, err)
+		}
+	})
+}
