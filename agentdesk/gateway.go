@@ -308,6 +308,11 @@ func (g *Gateway) DeliverACD(events []acd.Event) {
 	}
 }
 
+// Sync returns once the hub has handled what was asked of it before and
+// checked the leases if a sweep is due at the clock's time. Tests on a
+// virtual clock call it after advancing the clock, instead of sleeping.
+func (g *Gateway) Sync() error { return g.do(func(*hub) {}) }
+
 // do runs fn on the hub goroutine and waits for it.
 func (g *Gateway) do(fn func(*hub)) error {
 	ran := make(chan struct{})

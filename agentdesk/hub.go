@@ -22,6 +22,7 @@ type hub struct {
 	dirty      bool              // the board needs a refresh
 	lastQueues []acd.BoardQueue
 	lastAt     time.Time // when lastQueues was read
+	nextSweep  time.Time // when the leases are next checked
 }
 
 // agentView is one agent as the desk and the board show it, kept from the
@@ -57,6 +58,7 @@ const sweepEvery = time.Second
 func (h *hub) loop(ctx context.Context) {
 	g := h.g
 	g.goTask(func() { g.refreshBoards(ctx) })
+	h.nextSweep = g.o.Clock.Now().Add(sweepEvery)
 	sweep := g.o.Clock.After(sweepEvery)
 	for {
 		select {
@@ -64,6 +66,10 @@ func (h *hub) loop(ctx context.Context) {
 			h.shutdown()
 			return
 		case fn := <-g.reqs:
+			// A due sweep runs before the request, whichever of the two
+			// the select took first: a request sees leases checked up to
+			// the clock's time (Gateway.Sync relies on it).
+			h.sweepIfDue()
 			fn(h)
 		case evs := <-g.acdIn:
 			for _, ev := range evs {
@@ -72,10 +78,20 @@ func (h *hub) loop(ctx context.Context) {
 		case q := <-g.queueIn:
 			h.queueMoved(q.contact, q.ev)
 		case <-sweep:
-			h.sweep(g.o.Clock.Now())
-			sweep = g.o.Clock.After(sweepEvery)
+			h.sweepIfDue()
+			sweep = g.o.Clock.After(max(h.nextSweep.Sub(g.o.Clock.Now()), time.Millisecond))
 		}
 	}
+}
+
+// sweepIfDue checks the leases when a sweep is due.
+func (h *hub) sweepIfDue() {
+	now := h.g.o.Clock.Now()
+	if now.Before(h.nextSweep) {
+		return
+	}
+	h.sweep(now)
+	h.nextSweep = now.Add(sweepEvery)
 }
 
 func (h *hub) shutdown() {

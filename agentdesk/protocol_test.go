@@ -396,17 +396,13 @@ func TestLeaseExpiry(t *testing.T) {
 
 	ctx := context.Background()
 	aliceID := s.Accounts["alice"].ID
-	var offered bool
-	for i := 0; i < 40 && !offered; i++ {
-		clk.Advance(time.Second)
-		do(t, bob, "ping", nil) // bob's heartbeat keeps his lease
-		for _, f := range bob.Drain() {
-			offered = offered || f.Type == "offer"
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Past alice's lease (and well short of the offer timeout), in steps
+	// the hub sweeps at: no sleeping, Sync waits for each sweep.
+	for range 20 {
+		step(t, s, clk, bob) // bob's heartbeat keeps his lease
 	}
-	if !offered {
-		t.Fatal("the contact was not re-routed to bob")
+	if _, err := bob.Want("offer", nil, wait); err != nil {
+		t.Fatalf("the contact was not re-routed to bob: %v", err)
 	}
 	a, err := s.ACD.Agent(ctx, aliceID)
 	if err != nil {
@@ -418,10 +414,14 @@ func TestLeaseExpiry(t *testing.T) {
 	// A socket that stops reading stops answering pings: once the lease
 	// passes the server closes it.
 	silent := rawDesk(t, s, "sam", 0)
-	for i := 0; i < 10; i++ {
-		clk.Advance(time.Second)
-		do(t, bob, "ping", nil)
-		time.Sleep(10 * time.Millisecond)
+	// The hello's reply: the server holds the socket (and its lease clock)
+	// before time moves; then the socket stops reading.
+	_ = silent.SetReadDeadline(time.Now().Add(wait))
+	if _, _, err := silent.ReadMessage(); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		step(t, s, clk, bob)
 	}
 	var ce *websocket.CloseError
 	if err := readUntilClosed(silent); !errors.As(err, &ce) || ce.Code != agentdesk.CloseLeaseExpired {
@@ -630,16 +630,12 @@ func TestChatRescue(t *testing.T) {
 		Contact string `json:"contact_id"`
 		Note    string `json:"note"`
 	}
-	for i := 0; i < 40 && offer.Contact == ""; i++ {
-		clk.Advance(time.Second)
-		do(t, bob, "ping", nil)
-		do(t, cust, "ping", nil)
-		for _, f := range bob.Drain() {
-			if f.Type == "offer" {
-				_ = json.Unmarshal(f.Data, &offer)
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Past 3 × lease (and short of the offer timeout) in sweep steps.
+	for range 25 {
+		step(t, s, clk, bob, cust)
+	}
+	if _, err := bob.Want("offer", &offer, wait); err != nil {
+		t.Fatal(err)
 	}
 	if offer.Contact != contact || offer.Note != "agent_disconnected" {
 		t.Fatalf("bob's offer %+v, want the rescued chat with a note", offer)
@@ -649,6 +645,19 @@ func TestChatRescue(t *testing.T) {
 	}
 	do(t, bob, "offer.accept", map[string]string{"contact_id": contact})
 	if _, err := cust.Want("chat.agent_joined", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// step moves virtual time one sweep on: the clients' heartbeats keep their
+// leases, then Sync returns once the hub has swept at the new time.
+func step(t *testing.T, s *deskttest.Server, clk *deskttest.Clock, alive ...*deskttest.Client) {
+	t.Helper()
+	clk.Advance(time.Second)
+	for _, c := range alive {
+		do(t, c, "ping", nil)
+	}
+	if err := s.Gateway.Sync(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -31,7 +31,17 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(pgtest.Main(m))
+	code := pgtest.Main(m)
+	http.DefaultClient.CloseIdleConnections()
+	if code == 0 {
+		// bleve starts its analysis workers once, at package init, for
+		// the whole process (the knowledge index).
+		if err := goleak.Find(goleak.IgnoreTopFunction("github.com/blevesearch/bleve_index_api.AnalysisWorker")); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's and the test's goroutines.

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/event/catalog"
@@ -24,7 +27,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite docs/events.md")
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if code == 0 {
+		// bleve (the knowledge index, through agentdesk) starts its
+		// analysis workers once, at package init, for the whole process.
+		if err := goleak.Find(goleak.IgnoreTopFunction("github.com/blevesearch/bleve_index_api.AnalysisWorker")); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 // Every event type constant declared by a domain (a string constant named
 // Type… or Event… whose value is "<domain>.<fact>") has a catalog entry,
