@@ -104,6 +104,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	if err != nil {
 		return err
 	}
+	phoneRunning := false
+	defer func() {
+		if phone != nil && !phoneRunning {
+			phone.close()
+		}
+	}()
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -230,6 +236,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	phoneCtx, stopPhone := context.WithCancel(context.WithoutCancel(ctx))
 	phoneDone := make(chan struct{})
 	if phone != nil {
+		phoneRunning = true
 		wg.Go(func() {
 			defer close(phoneDone)
 			phone.run(phoneCtx)

@@ -81,6 +81,13 @@ func newVoice(cfg config.Config, flows *flowSet, reg prometheus.Registerer, log 
 	return &voice{srv: srv, pacer: pacer, stopPacer: stopPacer}, nil
 }
 
+// close releases a voice side that never ran (serve failed before it).
+func (v *voice) close() {
+	_ = v.srv.Close()
+	v.stopPacer()
+	v.pacer.Wait()
+}
+
 // run serves calls until ctx ends, drains them, then stops the pacer.
 func (v *voice) run(ctx context.Context) {
 	_ = v.srv.Serve(ctx)

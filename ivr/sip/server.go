@@ -198,6 +198,12 @@ func (s *Server) Addr(transport string) string {
 	return ""
 }
 
+// Close releases the listeners of a server whose Serve never ran.
+func (s *Server) Close() error {
+	s.closeListeners()
+	return s.ua.Close()
+}
+
 // Attach gives the server the flows to run; until then INVITEs get 503.
 func (s *Server) Attach(r FlowRunner) { s.runner.Store(&r) }
 
