@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk"
+	"github.com/hotline10000/hotline/agentdesk/ticket/ivrticket"
 	"github.com/hotline10000/hotline/internal/admin"
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
@@ -149,6 +150,7 @@ type coreDeps struct {
 	admin   *admin.API                  // applies its changes to the engine once it runs
 	clock   agentdesk.Clock             // nil: the wall clock
 	kpis    *metrics.Runner             // the board's KPI tiles (nil: none)
+	voice   *voice                      // nil: no SIP listener
 	// offerDelivered observes the ACD-decision-to-socket time of each
 	// offer (hotline_desk_offer_delivery_seconds); nil: not measured.
 	offerDelivered func(time.Duration)
@@ -229,6 +231,23 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		return fmt.Errorf("agentdesk: %w", err)
 	}
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
+	if d.voice != nil {
+		// Voice runs the same flows with the same back ends as chat; its
+		// contacts queue through the contact bridge.
+		var ivrClock ivr.Clock = ivr.SystemClock{}
+		if d.clock != nil {
+			ivrClock = d.clock
+		}
+		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
+			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
+			Queuer:  core.bridge.Queuer(bridge.Holder{Channel: acd.Voice}),
+			Tickets: ivrticket.New(d.tickets.service),
+			PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
+				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
+			Logger: d.log.With("component", "ivr", "channel", "voice")})
+		d.flows.onReload(runner.Reload)
+		d.voice.attach(runner)
+	}
 	if d.admin != nil {
 		d.admin.SetRouting(core.engine)
 	}

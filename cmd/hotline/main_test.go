@@ -81,7 +81,7 @@ func startAt(t *testing.T, clk agentdesk.Clock, args ...string) *running {
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--http-addr", "127.0.0.1:0"}, args...), env{
+		done <- run(ctx, append([]string{"serve", "--http-addr", "127.0.0.1:0", "--sip-udp-addr", "127.0.0.1:0", "--sip-tcp-addr", "127.0.0.1:0"}, args...), env{
 			stdout: r.stdout, stderr: r.stderr, getenv: noEnv,
 			onListen: func(a net.Addr) { addr <- a }, clock: clk,
 		})
@@ -303,7 +303,7 @@ func TestBrokenConfigExitsWithOneLine(t *testing.T) {
 	defer taken.Close()
 	for i := range cases {
 		if cases[i].name == "port taken" {
-			cases[i].args = []string{"--http-addr", taken.Addr().String(), "--data-dir", t.TempDir(), "--no-demo"}
+			cases[i].args = []string{"--http-addr", taken.Addr().String(), "--data-dir", t.TempDir(), "--no-demo", "--sip-udp-addr", "127.0.0.1:0", "--sip-tcp-addr", "127.0.0.1:0"}
 		}
 	}
 	for _, tc := range cases {
@@ -344,7 +344,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	port := freePort(t)
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "HOTLINE_TEST_BE_MAIN=1",
-		"HOTLINE_TEST_ARGS=serve --no-demo --data-dir "+t.TempDir()+" --http-addr 127.0.0.1:"+port)
+		"HOTLINE_TEST_ARGS=serve --no-demo --sip-udp-addr 127.0.0.1:0 --sip-tcp-addr 127.0.0.1:0 --data-dir "+t.TempDir()+" --http-addr 127.0.0.1:"+port)
 	var errb syncBuffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -565,7 +565,7 @@ func TestFlowsReload(t *testing.T) {
 func TestInvalidFlowsRefuseToStart(t *testing.T) {
 	flows := copyFlows(t)
 	os.WriteFile(filepath.Join(flows, "main.yaml"), []byte("flow: main\nstart: a\nnodes:\n  a:\n    kind: teleport\n"), 0o644)
-	code, _, errs := runCmd(t, noEnv, "serve", "--data-dir", t.TempDir(), "--ivr-flows-dir", flows, "--http-addr", "127.0.0.1:0")
+	code, _, errs := runCmd(t, noEnv, "serve", "--data-dir", t.TempDir(), "--ivr-flows-dir", flows, "--http-addr", "127.0.0.1:0", "--sip-udp-addr", "127.0.0.1:0", "--sip-tcp-addr", "127.0.0.1:0")
 	if code != 1 || !strings.Contains(errs, "ivr.flows_dir") || !strings.Contains(errs, "main.yaml:") {
 		t.Fatalf("got %d %q", code, errs)
 	}

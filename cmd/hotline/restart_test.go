@@ -40,7 +40,7 @@ func startNodeOn(t *testing.T, port, args string) *node {
 	t.Helper()
 	n := &node{cmd: exec.Command(os.Args[0]), base: "http://127.0.0.1:" + port, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	n.cmd.Env = append(os.Environ(), "HOTLINE_TEST_BE_MAIN=1",
-		"HOTLINE_TEST_ARGS=serve --log-level debug --http-addr 127.0.0.1:"+port+" "+args)
+		"HOTLINE_TEST_ARGS=serve --log-level debug --sip-udp-addr 127.0.0.1:0 --sip-tcp-addr 127.0.0.1:0 --http-addr 127.0.0.1:"+port+" "+args)
 	n.cmd.Stdout, n.cmd.Stderr = n.stdout, n.stderr
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)

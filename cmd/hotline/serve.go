@@ -116,6 +116,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		Logger: log,
 	})
 
+	phone, err := newVoice(cfg, flowSet, reg, log)
+	if err != nil {
+		return err
+	}
+	phoneRunning := false
+	defer func() {
+		if phone != nil && !phoneRunning {
+			phone.close()
+		}
+	}()
+
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("http.addr: %w", err)
@@ -220,7 +231,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, log: log,
+			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, voice: phone, log: log,
 			offerDelivered: func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
@@ -242,6 +253,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 			}
 		}
 	})
+	// Calls drain before the routing core stops: they use it.
+	phoneCtx, stopPhone := context.WithCancel(context.WithoutCancel(ctx))
+	phoneDone := make(chan struct{})
+	if phone != nil {
+		phoneRunning = true
+		wg.Go(func() {
+			defer close(phoneDone)
+			phone.run(phoneCtx)
+		})
+		for _, tp := range []string{"udp", "tcp", "tls"} {
+			if a := phone.srv.Addr(tp); a != "" {
+				log.Info("listening", "sip", a, "transport", tp)
+			}
+		}
+	} else {
+		close(phoneDone)
+	}
+	defer stopPhone()
 	served := make(chan error, 1)
 	wg.Go(func() { served <- srv.Serve(ln) })
 	log.Info("listening", "http", ln.Addr().String())
@@ -258,12 +287,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	case runErr = <-fatal:
 	}
 	h.draining.Store(true)
+	stopPhone() // /readyz is not ready first; then SIP refuses new calls (503) and live ones finish
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("requests still running at the end of the grace period; closing them", "err", err)
 		srv.Close()
 	}
+	<-phoneDone
 	stopSweep()
 	stopCore() // stops the desk gateway, the ticket loops, then the ACD (saving its state)
 	<-coreDone

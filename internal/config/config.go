@@ -89,6 +89,25 @@ type Config struct {
 		AlwaysOpen     bool          `yaml:"always_open" doc:"Every business-hours calendar the flows ask (open(\"center\")) answers open, 24×7, for a demo or test center reached at any hour. Ticket SLAs keep their own calendars."`
 	} `yaml:"ivr"`
 
+	SIP struct {
+		UDPAddr          string        `yaml:"udp_addr" doc:"SIP listen address on UDP (host:port; default port 5060); empty: no UDP listener."`
+		TCPAddr          string        `yaml:"tcp_addr" doc:"SIP listen address on TCP; empty: no TCP listener."`
+		TLSAddr          string        `yaml:"tls_addr" doc:"SIP listen address on TLS (usually port 5061); empty: no TLS listener. Needs sip.tls_cert and sip.tls_key."`
+		TLSCert          string        `yaml:"tls_cert" doc:"PEM certificate file of the TLS listener."`
+		TLSKey           string        `yaml:"tls_key" doc:"PEM private key file of the TLS listener." secret:"true"`
+		MediaIP          string        `yaml:"media_ip" doc:"Address RTP is received on and announced in SDP answers; empty: the local address the host routes to each caller from."`
+		RTPPortMin       int           `yaml:"rtp_port_min" doc:"Lowest UDP port of the RTP sockets (0 with rtp_port_max 0: any free port)."`
+		RTPPortMax       int           `yaml:"rtp_port_max" doc:"Highest UDP port of the RTP sockets."`
+		Numbers          []string      `yaml:"numbers" doc:"Dialled numbers answered, each number=flow (10000=main); calls to any other number get 404."`
+		TrustedPeers     []string      `yaml:"trusted_peers" doc:"SIP peers (addresses or CIDR prefixes: your SBC, carrier trunks) whose P-Asserted-Identity names the caller; from anyone else the From user does."`
+		MaxCalls         int           `yaml:"max_calls" doc:"Concurrent calls this node takes; further INVITEs get 503 with Retry-After."`
+		InvitesPerSource int           `yaml:"invites_per_source" doc:"New calls one source address may start per second (token bucket, burst of twice this); past it INVITEs get 503 with Retry-After."`
+		RetryAfter       time.Duration `yaml:"retry_after" doc:"Retry-After of a 503 (full, draining or flooded)."`
+		RingDelay        time.Duration `yaml:"ring_delay" doc:"How long the hotline rings (180) before it answers; 0 answers at once."`
+		RTPTimeout       time.Duration `yaml:"rtp_timeout" doc:"A call whose caller sends no RTP for this long is hung up (BYE): a dead phone or a lost network."`
+		DrainTimeout     time.Duration `yaml:"drain_timeout" doc:"On shutdown, how long live calls may go on (new calls get 503) before the rest are hung up with BYE."`
+	} `yaml:"sip"`
+
 	Tickets struct {
 		SettingsFile string `yaml:"settings_file" doc:"YAML file of the ticket desk: dispatch rules, SLA policies, calendars, directory, notification adapters (docs/tickets.md). Empty: the demo desk with the demo, else defaults."`
 	} `yaml:"tickets"`
@@ -157,6 +176,14 @@ func Default() Config {
 	c.IVR.CodeTTL = 5 * time.Minute
 	c.IVR.CodeAttempts = 3
 	c.IVR.CodesPerPhone = 5
+	c.SIP.UDPAddr = ":5060"
+	c.SIP.TCPAddr = ":5060"
+	c.SIP.Numbers = []string{"10000=main"}
+	c.SIP.MaxCalls = 2000
+	c.SIP.InvitesPerSource = 500
+	c.SIP.RetryAfter = 10 * time.Second
+	c.SIP.RTPTimeout = 30 * time.Second
+	c.SIP.DrainTimeout = 30 * time.Second
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
 	c.KPI.VoiceThreshold = 20 * time.Second
@@ -314,6 +341,7 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	c.validateSIP(bad)
 	if a := c.Debug.Addr; a != "" && !loopbackAddr(a) {
 		bad("debug.addr", a, "want a loopback host:port such as 127.0.0.1:6060 (the profiler has no authentication)")
 	}
@@ -328,6 +356,61 @@ func (c *Config) Validate() error {
 		bad("log.format", c.Log.Format, "want text or json")
 	}
 	return errors.Join(errs...)
+}
+
+// validateSIP checks the sip.* keys.
+func (c *Config) validateSIP(bad func(key, value, reason string)) {
+	s := &c.SIP
+	for key, a := range map[string]string{"sip.udp_addr": s.UDPAddr, "sip.tcp_addr": s.TCPAddr, "sip.tls_addr": s.TLSAddr} {
+		if a == "" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			bad(key, a, "want host:port or :port")
+		}
+	}
+	if s.TLSAddr != "" && (s.TLSCert == "" || s.TLSKey == "") {
+		bad("sip.tls_addr", s.TLSAddr, "needs sip.tls_cert and sip.tls_key")
+	}
+	if s.MediaIP != "" {
+		if _, err := netip.ParseAddr(s.MediaIP); err != nil {
+			bad("sip.media_ip", s.MediaIP, "want an IP address")
+		}
+	}
+	if s.RTPPortMin < 0 || s.RTPPortMax > 65535 || s.RTPPortMin > s.RTPPortMax || (s.RTPPortMin == 0) != (s.RTPPortMax == 0) {
+		bad("sip.rtp_port_min", fmt.Sprint(s.RTPPortMin), "want 0 with rtp_port_max 0, or a range 1-65535 with min <= max")
+	}
+	for _, n := range s.Numbers {
+		num, flow, ok := strings.Cut(n, "=")
+		if !ok || strings.TrimSpace(num) == "" || strings.TrimSpace(flow) == "" {
+			bad("sip.numbers", n, "want number=flow")
+		}
+	}
+	for _, p := range s.TrustedPeers {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad("sip.trusted_peers", p, "want an address or a CIDR prefix")
+			}
+		}
+	}
+	if s.MaxCalls < 0 {
+		bad("sip.max_calls", fmt.Sprint(s.MaxCalls), "must not be negative")
+	}
+	if s.InvitesPerSource < 1 {
+		bad("sip.invites_per_source", fmt.Sprint(s.InvitesPerSource), "must be at least 1")
+	}
+	if s.RetryAfter < time.Second {
+		bad("sip.retry_after", s.RetryAfter.String(), "must be at least 1s")
+	}
+	if s.RingDelay < 0 || s.RingDelay > time.Minute {
+		bad("sip.ring_delay", s.RingDelay.String(), "must be between 0 and 1m")
+	}
+	if s.RTPTimeout < time.Second {
+		bad("sip.rtp_timeout", s.RTPTimeout.String(), "must be at least 1s")
+	}
+	if s.DrainTimeout < 0 {
+		bad("sip.drain_timeout", s.DrainTimeout.String(), "must not be negative")
+	}
 }
 
 // loopbackAddr says whether addr is host:port with a port and a loopback

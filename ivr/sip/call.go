@@ -1,0 +1,179 @@
+package sip
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/hotline10000/hotline/ivr"
+)
+
+// byeTimeout bounds our BYE's transaction when we hang up.
+const byeTimeout = 5 * time.Second
+
+// call is one answered call: its dialog, its media leg, and the
+// ivr.Channel its flow runs on. The flow calls the Channel methods from
+// its one goroutine; the SIP handlers call callerLeft and update.
+type call struct {
+	s          *Server
+	dlg        *sipgo.DialogServerSession
+	leg        Leg
+	contactHdr *sip.ContactHeader
+	contact    ivr.Contact
+	rtp        netip.AddrPort // our RTP address
+
+	// ctx ends when the call does (either side hung up, or its media died).
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu        sync.Mutex // guards offer, version, by
+	offer     Offer
+	sessionID uint64
+	version   uint64
+	by        string // who ended the call: caller, flow, rtp timeout, drain
+	endOnce   sync.Once
+}
+
+func newCall(s *Server, dlg *sipgo.DialogServerSession, leg Leg, o Offer, rtp netip.AddrPort, contact *sip.ContactHeader) *call {
+	c := &call{s: s, dlg: dlg, leg: leg, offer: o, rtp: rtp, contactHdr: contact, version: 1,
+		sessionID: uint64(time.Now().UnixNano())}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c
+}
+
+// update applies a re-INVITE's offer and returns the new answer.
+func (c *call) update(o Offer) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offer = o
+	c.version++
+	c.leg.Update(o)
+	return Answer(o, c.rtp, c.sessionID, c.version)
+}
+
+// callerLeft ends the call after the caller's BYE (answered already).
+func (c *call) callerLeft() {
+	c.endOnce.Do(func() {
+		c.setBy("caller")
+		c.cancel()
+	})
+}
+
+// hangup ends the call from our side with a BYE, once.
+func (c *call) hangup(by string) {
+	c.endOnce.Do(func() {
+		c.setBy(by)
+		c.cancel()
+		ctx, cancel := context.WithTimeout(context.Background(), c.s.byeTimeout)
+		defer cancel()
+		if err := c.dlg.Bye(ctx); err != nil {
+			c.s.log.Debug("sip BYE", "contact_id", c.contact.ID, "err", err)
+		}
+	})
+}
+
+func (c *call) setBy(by string) {
+	c.mu.Lock()
+	c.by = by
+	c.mu.Unlock()
+}
+
+func (c *call) endedBy() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.by
+}
+
+// watch ends the call when its media dies, until the call ends.
+func (c *call) watch() {
+	select {
+	case <-c.leg.Dead():
+		c.hangup("rtp timeout")
+	case <-c.ctx.Done():
+	}
+}
+
+// Kind returns ivr.Voice.
+func (c *call) Kind() ivr.ChannelKind { return ivr.Voice }
+
+// Play plays the utterance; with barge-in, a key pressed stops it and
+// comes back as the input.
+func (c *call) Play(ctx context.Context, u ivr.Utterance) (ivr.Input, error) {
+	if c.ctx.Err() != nil {
+		return ivr.Input{}, ivr.ErrHangup
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.ctx, cancel)
+	defer stop()
+	d, pressed, err := c.leg.Play(pctx, u)
+	switch {
+	case c.ctx.Err() != nil:
+		return ivr.Input{}, ivr.ErrHangup
+	case ctx.Err() != nil:
+		return ivr.Input{}, ctx.Err()
+	case err != nil:
+		return ivr.Input{}, err
+	case pressed:
+		c.s.m.digit(d.Method)
+		return ivr.Input{Kind: ivr.InputDigits, Digits: string(d.Key)}, nil
+	}
+	return ivr.Input{}, nil
+}
+
+// Receive waits for a key, a queue event, the deadline or the caller's
+// leaving. A queued caller hears hold music meanwhile.
+func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr.QueueEvent) (ivr.Input, error) {
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		d := deadline.Sub(c.s.o.Clock.Now())
+		if d <= 0 {
+			return ivr.Input{}, ivr.ErrTimeout
+		}
+		timeout = c.s.o.Clock.After(d)
+	}
+	if queue != nil {
+		hctx, cancel := context.WithCancel(ctx)
+		held := make(chan struct{})
+		go func() {
+			defer close(held)
+			_ = c.leg.Hold(hctx)
+		}()
+		defer func() { cancel(); <-held }()
+	}
+	select {
+	case d := <-c.leg.Digits():
+		c.s.m.digit(d.Method)
+		return ivr.Input{Kind: ivr.InputDigits, Digits: string(d.Key)}, nil
+	case ev, ok := <-queue:
+		if !ok {
+			ev = ivr.QueueEvent{Kind: ivr.QueueLost}
+		}
+		return ivr.Input{Kind: ivr.InputQueue, Queue: ev}, nil
+	case <-c.ctx.Done():
+		return ivr.Input{}, ivr.ErrHangup
+	case <-timeout:
+		return ivr.Input{}, ivr.ErrTimeout
+	case <-ctx.Done():
+		return ivr.Input{}, ctx.Err()
+	}
+}
+
+// Transfer would bridge the caller to the agent's phone: the agent leg
+// is the next part of the voice channel. Until it exists the caller stays
+// on hold music while the agent has the contact, and the flow goes on
+// when the agent ends it.
+func (c *call) Transfer(ctx context.Context, agentID string) error {
+	c.s.log.Info("voice contact connected to an agent without an agent leg", "contact_id", c.contact.ID, "agent_id", agentID)
+	return nil
+}
+
+// Hangup ends the call from the IVR's side (BYE).
+func (c *call) Hangup(ctx context.Context) error {
+	c.hangup("flow")
+	return nil
+}

@@ -1,0 +1,12 @@
+package sip
+
+import "errors"
+
+// Sentinel errors of the package.
+var (
+	// ErrNoFlowRunner: the server has no flows to run yet (the routing core
+	// is starting); calls get 503.
+	ErrNoFlowRunner = errors.New("sip: no flow runner attached")
+	// ErrClosed: the server stopped.
+	ErrClosed = errors.New("sip: server closed")
+)

@@ -1,0 +1,43 @@
+package sip
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the voice series in /metrics.
+type Metrics struct {
+	inProgress prometheus.Gauge
+	attempts   *prometheus.CounterVec // by final response code to the INVITE
+	rtp        *prometheus.CounterVec // sent, received, lost
+	dtmf       *prometheus.CounterVec // by method
+}
+
+// NewMetrics registers the voice series on reg (nil: unregistered, for
+// tests).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hotline_sip_calls_in_progress", Help: "Answered calls not yet ended."}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_sip_call_attempts_total",
+			Help: "INVITEs that started a call, by the final response code sent (200, 404, 486, 487, 488, 503...)."}, []string{"code"}),
+		rtp: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_rtp_packets_total",
+			Help: "RTP packets of ended calls: sent, received, and lost (sequence gaps) from callers."}, []string{"direction"}),
+		dtmf: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_dtmf_digits_total",
+			Help: "DTMF keys received, by method: rfc4733, info or inband."}, []string{"method"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.inProgress, m.attempts, m.rtp, m.dtmf)
+	}
+	return m
+}
+
+func (m *Metrics) attempt(code int) { m.attempts.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+func (m *Metrics) legEnded(s LegStats) {
+	m.rtp.WithLabelValues("sent").Add(float64(s.Sent))
+	m.rtp.WithLabelValues("received").Add(float64(s.Received))
+	m.rtp.WithLabelValues("lost").Add(float64(s.Lost))
+}
+
+func (m *Metrics) digit(method string) { m.dtmf.WithLabelValues(method).Inc() }

@@ -1,0 +1,661 @@
+package sip
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/hotline10000/hotline/ivr"
+)
+
+// FlowRunner runs a contact's IVR flow on a channel (*ivr.Runner).
+type FlowRunner interface {
+	Run(ctx context.Context, c ivr.Contact, ch ivr.Channel) (ivr.Result, error)
+}
+
+// Options configure a Server (the sip.* configuration keys).
+type Options struct {
+	// UDPAddr, TCPAddr, TLSAddr are listen addresses; empty: none.
+	UDPAddr, TCPAddr, TLSAddr string
+	TLSConfig                 *tls.Config
+	// MediaIP is the RTP address; invalid: the local address routed to
+	// each caller.
+	MediaIP                netip.Addr
+	RTPPortMin, RTPPortMax int // 0, 0: any free port
+	// Numbers maps dialled numbers to flow names.
+	Numbers map[string]string
+	// TrustedPeers may assert the caller's identity (P-Asserted-Identity).
+	TrustedPeers     []netip.Prefix
+	MaxCalls         int // 0: no limit
+	InvitesPerSource int // per second; burst twice that
+	RetryAfter       time.Duration
+	RingDelay        time.Duration
+	RTPTimeout       time.Duration
+	DrainTimeout     time.Duration
+	Media            Media
+	Metrics          *Metrics
+	Logger           *slog.Logger
+	// Now is the admission clock; default time.Now.
+	Now func() time.Time
+	// Clock times the flows' input deadlines; default the wall clock.
+	Clock ivr.Clock
+}
+
+// Server is the hotline's SIP user agent server.
+type Server struct {
+	o   Options
+	log *slog.Logger
+	m   *Metrics
+
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	dialogs *sipgo.DialogUA
+	adm     *admission
+	runner  atomic.Pointer[FlowRunner]
+
+	udp   []net.PacketConn
+	tcp   []net.Listener // TCP and TLS
+	ports map[string]int // listening port by transport ("udp", "tcp", "tls")
+
+	draining atomic.Bool
+	callCtx  context.Context // ends when a drain gives up waiting: calls hang up
+	stop     context.CancelFunc
+
+	byeTimeout time.Duration // bounds our BYE transactions
+
+	mu     sync.Mutex       // guards calls, closed and calls' registration in wg
+	calls  map[string]*call // by dialog id
+	closed bool
+	wg     sync.WaitGroup // calls being set up or running
+	idle   chan struct{}  // signalled when a call ends
+}
+
+// New binds the listeners of o (errors name the address) and returns a
+// server that answers once Serve runs.
+func New(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Clock == nil {
+		o.Clock = ivr.SystemClock{}
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = 10 * time.Second
+	}
+	if o.RTPTimeout <= 0 {
+		o.RTPTimeout = 30 * time.Second
+	}
+	if o.InvitesPerSource <= 0 {
+		o.InvitesPerSource = 500
+	}
+	if o.Media == nil {
+		return nil, errors.New("sip: Media is required")
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("hotline"), sipgo.WithUserAgenTLSConfig(o.TLSConfig))
+	if err != nil {
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(o.Logger))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(o.Logger))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	s := &Server{o: o, log: o.Logger, m: o.Metrics, ua: ua, srv: srv, adm: newAdmission(o.MaxCalls, o.InvitesPerSource),
+		calls: map[string]*call{}, ports: map[string]int{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout}
+	// RewriteContact: in-dialog requests (our BYE) go to where the
+	// caller's INVITE came from, which works behind NAT.
+	s.dialogs = &sipgo.DialogUA{Client: client, RewriteContact: true,
+		ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "hotline", Host: "127.0.0.1"}}}
+	s.callCtx, s.stop = context.WithCancel(context.Background())
+	if err := s.listen(); err != nil {
+		s.closeListeners()
+		ua.Close()
+		return nil, err
+	}
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.onBye)
+	srv.OnOptions(s.onOptions)
+	srv.OnInfo(s.onInfo)
+	// CANCEL is answered by the transaction layer (200, then 487 to the
+	// INVITE, RFC 3261 9.2); the dialog's context ends, which stops ringing.
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {})
+	return s, nil
+}
+
+func (s *Server) listen() error {
+	if a := s.o.UDPAddr; a != "" {
+		c, err := net.ListenPacket("udp", a)
+		if err != nil {
+			return fmt.Errorf("sip.udp_addr: %w", err)
+		}
+		s.udp = append(s.udp, c)
+		s.ports["udp"] = c.LocalAddr().(*net.UDPAddr).Port
+	}
+	if a := s.o.TCPAddr; a != "" {
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			return fmt.Errorf("sip.tcp_addr: %w", err)
+		}
+		s.tcp = append(s.tcp, l)
+		s.ports["tcp"] = l.Addr().(*net.TCPAddr).Port
+	}
+	if a := s.o.TLSAddr; a != "" {
+		if s.o.TLSConfig == nil {
+			return errors.New("sip.tls_addr: no certificate (sip.tls_cert, sip.tls_key)")
+		}
+		l, err := tls.Listen("tcp", a, s.o.TLSConfig)
+		if err != nil {
+			return fmt.Errorf("sip.tls_addr: %w", err)
+		}
+		s.tcp = append(s.tcp, l)
+		s.ports["tls"] = l.Addr().(*net.TCPAddr).Port
+	}
+	return nil
+}
+
+// Addr is the bound address of a transport ("udp", "tcp", "tls"), "" if
+// it does not listen.
+func (s *Server) Addr(transport string) string {
+	switch transport {
+	case "udp":
+		if len(s.udp) > 0 {
+			return s.udp[0].LocalAddr().String()
+		}
+	case "tcp", "tls":
+		for _, l := range s.tcp {
+			if s.isTLS(l) == (transport == "tls") {
+				return l.Addr().String()
+			}
+		}
+	}
+	return ""
+}
+
+// Close releases the listeners of a server whose Serve never ran.
+func (s *Server) Close() error {
+	s.closeListeners()
+	return s.ua.Close()
+}
+
+// Attach gives the server the flows to run; until then INVITEs get 503.
+func (s *Server) Attach(r FlowRunner) { s.runner.Store(&r) }
+
+// Draining reports whether the server refuses new calls.
+func (s *Server) Draining() bool { return s.draining.Load() }
+
+// InProgress is the number of calls admitted and not ended.
+func (s *Server) InProgress() int { return s.adm.inProgress() }
+
+// Serve answers SIP until ctx ends, then drains: new calls get 503 while
+// live calls go on for up to DrainTimeout; the rest are hung up (BYE).
+// It returns once every call has ended and the listeners are closed.
+func (s *Server) Serve(ctx context.Context) error {
+	var serving sync.WaitGroup
+	for _, c := range s.udp {
+		serving.Go(func() { _ = s.srv.ServeUDP(c) })
+	}
+	for _, l := range s.tcp {
+		if s.isTLS(l) {
+			serving.Go(func() { _ = s.srv.ServeTLS(l) })
+		} else {
+			serving.Go(func() { _ = s.srv.ServeTCP(l) })
+		}
+	}
+	<-ctx.Done()
+	s.drain()
+	s.closeListeners()
+	_ = s.ua.Close()
+	serving.Wait()
+	return nil
+}
+
+func (s *Server) isTLS(l net.Listener) bool {
+	return s.ports["tls"] != 0 && l.Addr().(*net.TCPAddr).Port == s.ports["tls"]
+}
+
+func (s *Server) closeListeners() {
+	for _, c := range s.udp {
+		_ = c.Close()
+	}
+	for _, l := range s.tcp {
+		_ = l.Close()
+	}
+}
+
+// drain refuses new calls, waits up to DrainTimeout for live ones to end,
+// then ends the rest and waits for them.
+func (s *Server) drain() {
+	s.draining.Store(true)
+	deadline := time.NewTimer(s.o.DrainTimeout)
+	defer deadline.Stop()
+	for s.adm.inProgress() > 0 {
+		select {
+		case <-s.idle:
+			continue
+		case <-deadline.C:
+		}
+		break
+	}
+	if n := s.adm.inProgress(); n > 0 {
+		s.log.Info("sip drain: hanging up live calls", "calls", n)
+	}
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	s.wg.Wait()
+}
+
+// enter counts a call being set up; false once the server has closed.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) leave() {
+	s.adm.release()
+	s.wg.Done()
+	select {
+	case s.idle <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Server) register(c *call) {
+	s.mu.Lock()
+	s.calls[c.dlg.ID] = c
+	s.mu.Unlock()
+}
+
+func (s *Server) unregister(c *call) {
+	s.mu.Lock()
+	delete(s.calls, c.dlg.ID)
+	s.mu.Unlock()
+}
+
+// inDialog finds the call an in-dialog request belongs to.
+func (s *Server) inDialog(req *sip.Request) *call {
+	id, err := sip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[id]
+}
+
+func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	_ = tx.Respond(res)
+}
+
+func (s *Server) retryAfter() sip.Header {
+	return sip.NewHeader("Retry-After", strconv.Itoa(int((s.o.RetryAfter+time.Second-1)/time.Second)))
+}
+
+// refuse answers an INVITE with a final error and counts it.
+func (s *Server) refuse(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
+	s.m.attempt(code)
+	respond(tx, req, code, reason, hdrs...)
+}
+
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+
+// onOptions answers probes (RFC 3261 11.2): 200 with what we speak, or
+// 503 while draining so load balancers take the node out.
+func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if s.draining.Load() || s.runner.Load() == nil {
+		respond(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
+	respond(tx, req, 200, "OK", sip.NewHeader("Allow", allow), sip.NewHeader("Accept", "application/sdp"))
+}
+
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params != nil && to.Params.Has("tag") {
+		s.onReInvite(req, tx)
+		return
+	}
+	src := sourceHost(req.Source())
+	if s.draining.Load() {
+		s.refuse(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
+	runner := s.runner.Load()
+	if runner == nil {
+		s.refuse(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
+	if why := s.adm.admit(src, s.o.Now()); why != "" {
+		s.log.Debug("sip call refused", "source", src, "reason", why)
+		s.refuse(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
+	if !s.enter() {
+		s.adm.release()
+		s.refuse(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
+	answered := false
+	defer func() {
+		if !answered {
+			s.leave()
+		}
+	}()
+	number := req.Recipient.User
+	flow, ok := s.o.Numbers[number]
+	if !ok {
+		s.refuse(tx, req, 404, "Not Found")
+		return
+	}
+	offer, err := ParseOffer(req.Body())
+	if err != nil {
+		s.log.Info("sip offer refused", "source", src, "err", err)
+		s.refuse(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
+		return
+	}
+	dlg, err := s.dialogs.ReadInvite(req, tx)
+	if err != nil {
+		s.refuse(tx, req, 400, "Bad Request")
+		return
+	}
+	_ = dlg.Respond(100, "Trying", nil)
+	local := s.o.MediaIP
+	if !local.IsValid() {
+		if local, err = localFor(offer.Remote.Addr()); err != nil {
+			s.log.Warn("sip: no local address towards the caller", "err", err)
+			s.refuse(tx, req, 500, "Server Internal Error")
+			return
+		}
+	}
+	contact := s.contact(local, number, req.Transport())
+	if s.o.RingDelay > 0 {
+		_ = dlg.Respond(180, "Ringing", nil, contact)
+		t := time.NewTimer(s.o.RingDelay)
+		select {
+		case <-t.C:
+		case <-dlg.Context().Done(): // CANCEL (487 sent) or the transaction died
+			t.Stop()
+			s.m.attempt(487)
+			return
+		case <-s.callCtx.Done():
+			t.Stop()
+			s.refuse(tx, req, 503, "Service Unavailable", s.retryAfter())
+			return
+		}
+	}
+	conn, err := s.listenRTP(local)
+	if err != nil {
+		s.log.Warn("sip: no RTP port", "err", err)
+		s.refuse(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
+	leg, err := s.o.Media.Open(LegConfig{Conn: conn, Offer: offer, Inactivity: s.o.RTPTimeout})
+	if err != nil {
+		_ = conn.Close()
+		s.log.Warn("sip: media leg", "err", err)
+		s.refuse(tx, req, 500, "Server Internal Error")
+		return
+	}
+	rtpAddr := netip.AddrPortFrom(local, uint16(conn.LocalAddr().(*net.UDPAddr).Port))
+	c := newCall(s, dlg, leg, offer, rtpAddr, contact)
+	c.contact = ivr.Contact{ID: "call-" + newID(), ANI: s.caller(req, src), Entry: number, Flow: flow}
+	s.register(c)
+	res := sip.NewSDPResponseFromRequest(dlg.InviteRequest, Answer(offer, rtpAddr, c.sessionID, c.version))
+	res.AppendHeader(contact)
+	if err := dlg.WriteResponse(res); err != nil {
+		s.unregister(c)
+		_ = leg.Close()
+		if errors.Is(err, sip.ErrTransactionCanceled) || dlg.Context().Err() != nil {
+			s.m.attempt(487)
+		} else {
+			s.m.attempt(200)
+			s.log.Info("sip call not confirmed", "contact_id", c.contact.ID, "err", err)
+			_ = dlg.Bye(context.Background())
+		}
+		return
+	}
+	s.m.attempt(200)
+	answered = true
+	go s.run(c, *runner)
+}
+
+// run runs the call's flow and hangs up after it.
+func (s *Server) run(c *call, runner FlowRunner) {
+	defer s.leave()
+	defer s.unregister(c)
+	s.m.inProgress.Inc()
+	defer s.m.inProgress.Dec()
+	log := s.log.With("contact_id", c.contact.ID)
+	log.Info("sip call answered", "number", c.contact.Entry, "flow", c.contact.Flow)
+	ctx, cancel := context.WithCancel(s.callCtx)
+	defer cancel()
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		c.watch()
+	}()
+	res, err := runner.Run(ctx, c.contact, c)
+	switch {
+	case s.callCtx.Err() != nil:
+		c.hangup("drain")
+	case err != nil:
+		log.Warn("voice flow failed", "err", err)
+	}
+	c.hangup("flow")
+	<-watched
+	s.m.legEnded(c.leg.Stats())
+	_ = c.leg.Close()
+	log.Info("sip call ended", "outcome", res.Outcome, "by", c.endedBy())
+}
+
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if c := s.inDialog(req); c != nil {
+		_ = c.dlg.ReadAck(req, tx)
+	}
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.inDialog(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if err := c.dlg.ReadBye(req, tx); err != nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c.callerLeft()
+}
+
+func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.inDialog(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	// Before the ACK of our 200 has come, a re-INVITE would overtake it
+	// (each request runs on its own goroutine) and the ACK's CSeq would no
+	// longer match: ask the caller to retry (RFC 3261 14.2).
+	if c.dlg.LoadState() < sip.DialogStateConfirmed {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	if err := c.dlg.ReadRequest(req, tx); err != nil {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	offer, err := ParseOffer(req.Body())
+	if err != nil {
+		// The call keeps its media (RFC 3261 14.2).
+		respond(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
+		return
+	}
+	body := c.update(offer)
+	res := sip.NewSDPResponseFromRequest(req, body)
+	res.AppendHeader(c.contactHdr)
+	_ = tx.Respond(res)
+}
+
+func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.inDialog(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	if err := c.leg.INFO(ct, req.Body()); err != nil {
+		s.log.Debug("sip INFO refused", "contact_id", c.contact.ID, "err", err)
+		respond(tx, req, 415, "Unsupported Media Type", sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		return
+	}
+	respond(tx, req, 200, "OK")
+}
+
+// contact is our Contact for a call: the local address towards the
+// caller and the port of the transport the INVITE came on.
+func (s *Server) contact(local netip.Addr, user, transport string) *sip.ContactHeader {
+	tp := strings.ToLower(transport)
+	u := sip.Uri{Scheme: "sip", User: user, Host: local.String(), Port: s.ports[tp]}
+	if tp == "tls" {
+		u.Scheme = "sips"
+	}
+	if tp == "tcp" {
+		u.UriParams = sip.NewParams()
+		u.UriParams.Add("transport", "tcp")
+	}
+	return &sip.ContactHeader{Address: u}
+}
+
+// listenRTP opens the call's RTP socket on local, in the configured port
+// range (even ports, RFC 3550 11) or any free port.
+func (s *Server) listenRTP(local netip.Addr) (net.PacketConn, error) {
+	if s.o.RTPPortMin == 0 {
+		return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+	}
+	span := (s.o.RTPPortMax - s.o.RTPPortMin) / 2
+	if span < 1 {
+		span = 1
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	start := int(binary.BigEndian.Uint32(b[:]) % uint32(span))
+	var lastErr error
+	for i := 0; i < span && i < 64; i++ {
+		p := s.o.RTPPortMin + 2*((start+i)%span)
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, uint16(p))))
+		if err == nil {
+			return c, nil
+		}
+		lastErr = err
+	}
+	return nil, fmt.Errorf("rtp ports %d-%d: %w", s.o.RTPPortMin, s.o.RTPPortMax, lastErr)
+}
+
+// caller is the calling number: P-Asserted-Identity (RFC 3325) when the
+// INVITE comes from a trusted peer, else the From user.
+func (s *Server) caller(req *sip.Request, src string) string {
+	if h := req.GetHeader("P-Asserted-Identity"); h != nil && s.trusted(src) {
+		var u sip.Uri
+		if _, err := sip.ParseAddressValue(h.Value(), &u, nil); err == nil {
+			if n := number(u); n != "" {
+				return n
+			}
+		}
+	}
+	if f := req.From(); f != nil {
+		return number(f.Address)
+	}
+	return ""
+}
+
+func (s *Server) trusted(src string) bool {
+	a, err := netip.ParseAddr(src)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.o.TrustedPeers {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// number is a URI's subscriber number: the user of sip:, the number of
+// tel:, without visual separators and the +86 country code.
+func number(u sip.Uri) string {
+	n := u.User
+	if strings.EqualFold(u.Scheme, "tel") {
+		n = u.Host
+		if n == "" {
+			n, _, _ = strings.Cut(u.Raw(), ";")
+		}
+	}
+	n = strings.NewReplacer("-", "", ".", "", "(", "", ")", "", " ", "").Replace(n)
+	n = strings.TrimPrefix(n, "+86")
+	if len(n) > 32 {
+		n = n[:32]
+	}
+	return n
+}
+
+func sourceHost(src string) string {
+	if h, _, err := net.SplitHostPort(src); err == nil {
+		return h
+	}
+	return src
+}
+
+// warningText keeps a Warning header's quoted text valid.
+func warningText(err error) string {
+	t := strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ", `\`, "/").Replace(err.Error())
+	if len(t) > 120 {
+		t = t[:120]
+	}
+	return t
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
