@@ -163,6 +163,50 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) error {
 // etag is the ETag of a row at version v.
 func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 
+// versioned is a resource view with the version its ETag carries.
+type versioned interface{ etagVersion() int64 }
+
+func (v AgentView) etagVersion() int64    { return v.Version }
+func (v CustomerView) etagVersion() int64 { return v.Version }
+func (v QueueView) etagVersion() int64    { return v.Version }
+
+// viewFunc reads one resource's view by id.
+type viewFunc[V versioned] func(context.Context, *store.Store, string) (V, error)
+
+// writeVersioned answers 200 with v and its ETag.
+func writeVersioned(w http.ResponseWriter, v versioned) error {
+	w.Header().Set("ETag", etag(v.etagVersion()))
+	return writeJSON(w, http.StatusOK, v)
+}
+
+// getOne answers the GET of the resource named by the path's id.
+func getOne[V versioned](w http.ResponseWriter, r *http.Request, st *store.Store, view viewFunc[V]) error {
+	v, err := view(r.Context(), st, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, v)
+}
+
+// replay answers a creation repeated under its Idempotency-Key with the
+// resource as it is now (done); otherwise it returns the key the new
+// creation is recorded under.
+func replay[V versioned](a *API, w http.ResponseWriter, r *http.Request, kind string, view viewFunc[V]) (key string, done bool, err error) {
+	key, err = idempotencyKey(r)
+	if err != nil {
+		return "", false, err
+	}
+	id, err := a.replayed(r.Context(), r, key, kind)
+	if err != nil || id == "" {
+		return key, false, err
+	}
+	v, err := view(r.Context(), a.o.Store, id)
+	if err != nil {
+		return key, true, err
+	}
+	return key, true, writeVersioned(w, v)
+}
+
 // ifMatch reads the version an edit expects from If-Match ("3", W/"3");
 // 0 when absent (the edit applies to whatever version is current).
 func ifMatch(r *http.Request) (int64, error) {

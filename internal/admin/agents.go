@@ -97,12 +97,7 @@ func (a *API) listAgents(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getAgent(w http.ResponseWriter, r *http.Request) error {
-	v, err := a.agentView(r.Context(), a.o.Store, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", etag(v.Version))
-	return writeJSON(w, http.StatusOK, v)
+	return getOne(w, r, a.o.Store, a.agentView)
 }
 
 // agentInput is the body of a creation and of an edit; an edit changes the
@@ -210,22 +205,11 @@ func (a *API) createAgent(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(w, r, &in); err != nil {
 		return err
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
+	key, done, err := replay(a, w, r, "agent", a.agentView)
+	if done || err != nil {
 		return err
 	}
 	ctx := r.Context()
-	if id, err := a.replayed(ctx, r, key, "agent"); err != nil || id != "" {
-		if err != nil {
-			return err
-		}
-		v, err := a.agentView(ctx, a.o.Store, id)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("ETag", etag(v.Version))
-		return writeJSON(w, http.StatusOK, v)
-	}
 	if in.Disabled != nil && *in.Disabled {
 		return badField("disabled", "a new agent starts enabled")
 	}

@@ -148,12 +148,7 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	v, err := a.customerView(r.Context(), a.o.Store, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", etag(v.Version))
-	return writeJSON(w, http.StatusOK, v)
+	return getOne(w, r, a.o.Store, a.customerView)
 }
 
 // uniqueClash names the field of a unique violation of a customer.
@@ -173,22 +168,11 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(w, r, &in); err != nil {
 		return err
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
+	key, done, err := replay(a, w, r, "customer", a.customerView)
+	if done || err != nil {
 		return err
 	}
 	ctx := r.Context()
-	if id, err := a.replayed(ctx, r, key, "customer"); err != nil || id != "" {
-		if err != nil {
-			return err
-		}
-		v, err := a.customerView(ctx, a.o.Store, id)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("ETag", etag(v.Version))
-		return writeJSON(w, http.StatusOK, v)
-	}
 	if fe := checkCustomer(in, true); fe != nil {
 		return fe
 	}

@@ -226,12 +226,7 @@ func (a *API) listQueues(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getQueue(w http.ResponseWriter, r *http.Request) error {
-	v, err := a.queueView(r.Context(), a.o.Store, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", etag(v.Version))
-	return writeJSON(w, http.StatusOK, v)
+	return getOne(w, r, a.o.Store, a.queueView)
 }
 
 var queueID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -432,21 +427,9 @@ func (a *API) createQueue(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(w, r, &in); err != nil {
 		return err
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
+	key, done, err := replay(a, w, r, "queue", a.queueView)
+	if done || err != nil {
 		return err
-	}
-	ctx := r.Context()
-	if id, err := a.replayed(ctx, r, key, "queue"); err != nil || id != "" {
-		if err != nil {
-			return err
-		}
-		v, err := a.queueView(ctx, a.o.Store, id)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("ETag", etag(v.Version))
-		return writeJSON(w, http.StatusOK, v)
 	}
 	return a.saveQueue(w, r, in, key, 0, true)
 }
