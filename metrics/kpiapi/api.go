@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -90,47 +91,27 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 // intervals is GET /api/v1/kpis/intervals?day=YYYY-MM-DD&format=json|csv:
 // 15-minute rows per queue and channel (CSV that opens in Excel).
 func (a *API) intervals(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	format := q.Get("format")
-	if format != "" && format != "json" && format != "csv" {
-		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "format", "format: json or csv")
-		return
-	}
-	rows, err := a.kpis.Intervals(r.Context(), q.Get("day"))
-	switch {
-	case errors.Is(err, metrics.ErrBadDay):
-		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "day", err.Error())
-		return
-	case err != nil:
-		httpapi.WriteError(w, http.StatusServiceUnavailable, "unavailable", "kpi engine unavailable")
-		return
-	}
-	if rows == nil {
-		rows = []metrics.IntervalRow{}
-	}
-	if format == "csv" {
-		name := "kpi-intervals-" + q.Get("day") + ".csv"
-		if q.Get("day") == "" {
-			name = "kpi-intervals-today.csv"
-		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-		_ = metrics.WriteIntervalsCSV(w, rows)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"intervals": rows})
+	dayReport(w, r, a.kpis.Intervals, "intervals", "kpi-intervals-", metrics.WriteIntervalsCSV)
 }
 
 // agents is GET /api/v1/kpis/agents?day=YYYY-MM-DD&format=json|csv: each
 // agent's day (handled, talk, hold, ACW, staffed, ready, occupied time).
 func (a *API) agents(w http.ResponseWriter, r *http.Request) {
+	dayReport(w, r, a.kpis.Agents, "agents", "kpi-agents-", metrics.WriteAgentsCSV)
+}
+
+// dayReport answers the rows read for the query's day (empty: today) as
+// JSON under key, or with format=csv as the attachment
+// <prefix><day|today>.csv.
+func dayReport[R any](w http.ResponseWriter, r *http.Request, read func(context.Context, string) ([]R, error),
+	key, prefix string, writeCSV func(io.Writer, []R) error) {
 	q := r.URL.Query()
 	format := q.Get("format")
 	if format != "" && format != "json" && format != "csv" {
 		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "format", "format: json or csv")
 		return
 	}
-	rows, err := a.kpis.Agents(r.Context(), q.Get("day"))
+	rows, err := read(r.Context(), q.Get("day"))
 	switch {
 	case errors.Is(err, metrics.ErrBadDay):
 		httpapi.WriteFieldError(w, http.StatusBadRequest, "invalid", "day", err.Error())
@@ -140,7 +121,7 @@ func (a *API) agents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rows == nil {
-		rows = []metrics.AgentRow{}
+		rows = []R{}
 	}
 	if format == "csv" {
 		day := q.Get("day")
@@ -148,11 +129,11 @@ func (a *API) agents(w http.ResponseWriter, r *http.Request) {
 			day = "today"
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="kpi-agents-`+day+`.csv"`)
-		_ = metrics.WriteAgentsCSV(w, rows)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+prefix+day+`.csv"`)
+		_ = writeCSV(w, rows)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"agents": rows})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{key: rows})
 }
 
 type validator interface{ Validate() error }
