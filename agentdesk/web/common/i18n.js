@@ -64,7 +64,7 @@ export function t(key) { return (dict[lang] && dict[lang][key]) || dict.zh[key] 
 
 // reason names a not-ready reason code; codes the dictionary does not
 // know (a center's own) show as they are.
-export function reason(code) { const k = 'reason.' + code; const v = t(k); return v === k ? code : v; }
+export function reason(code) { return label('reason', code); }
 // label names a value of a known family ('tier', 'channel', 'outcome',
 // 'var'); values the dictionary does not know show as they are.
 export function label(family, value) { if (!value) return ''; const k = family + '.' + value; const v = t(k); return v === k ? value : v; }
