@@ -61,6 +61,33 @@ func replayLog(st *store.Store, log *slog.Logger) metrics.Replay {
 	}
 }
 
+// kpiIntervals keeps the engine's interval rows in the store's
+// kpi_intervals.
+type kpiIntervals struct{ st *store.Store }
+
+func (k kpiIntervals) SaveIntervals(ctx context.Context, rows []metrics.IntervalRow) error {
+	out := make([]store.KPIInterval, len(rows))
+	now := time.Now()
+	for i, r := range rows {
+		out[i] = store.KPIInterval{Start: r.Start, Queue: r.Queue, Channel: r.Channel, Requests: r.Requests,
+			Answered: r.Answered, AnsweredInSL: r.AnsweredInSL, Abandoned: r.Abandoned, ShortAbandons: r.ShortAbandons,
+			SystemLost: r.SystemLost, Handled: r.Handled, AnswerWait: r.AnswerWait, Talk: r.Talk, Hold: r.Hold, ACW: r.ACW,
+			UpdatedAt: now}
+	}
+	return k.st.SaveKPIIntervals(ctx, out)
+}
+
+func (k kpiIntervals) Intervals(ctx context.Context, from, to time.Time) ([]metrics.IntervalRow, error) {
+	rows, err := k.st.KPIIntervals(ctx, from, to)
+	out := make([]metrics.IntervalRow, len(rows))
+	for i, r := range rows {
+		out[i] = metrics.IntervalRow{Start: r.Start, Queue: r.Queue, Channel: r.Channel, Requests: r.Requests,
+			Answered: r.Answered, AnsweredInSL: r.AnsweredInSL, Abandoned: r.Abandoned, ShortAbandons: r.ShortAbandons,
+			SystemLost: r.SystemLost, Handled: r.Handled, AnswerWait: r.AnswerWait, Talk: r.Talk, Hold: r.Hold, ACW: r.ACW}
+	}
+	return out, err
+}
+
 // runKPIs runs the KPI engine once the schema is current (the event log
 // exists to rebuild today from), and the nightly batch job beside it.
 func runKPIs(ctx context.Context, k *metrics.Runner, st *store.Store, bus *event.Bus, zone *time.Location,

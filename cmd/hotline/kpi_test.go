@@ -93,6 +93,21 @@ func TestKPIsRebuiltAfterRestart(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	if code := r.stop(); code != 0 {
+		t.Fatalf("stop: %d: %s", code, r.stderr)
+	}
+	// The interval rows are in the store: today's closed intervals (at
+	// start) and the open one (at shutdown), for every queue.
+	st, err := store.Open(context.Background(), store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	midnight := noon.Add(-12 * time.Hour)
+	rows, err := st.KPIIntervals(context.Background(), midnight, midnight.AddDate(0, 0, 1))
+	st.Close()
+	if err != nil || len(rows) == 0 || len(rows)%49 != 0 || !rows[48].Start.Equal(noon) {
+		t.Fatalf("stored interval rows: %d (%v), want 49 per queue (00:00 … 12:00)", len(rows), err)
+	}
 }
 
 // `hotline kpi run --day` computes a past day's batch KPIs from the log and
