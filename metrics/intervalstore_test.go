@@ -23,7 +23,9 @@ func newMemIntervals() *memIntervals {
 	return &memIntervals{rows: map[string]IntervalRow{}, saved: make(chan int, 16)}
 }
 
-func rowKey(r IntervalRow) string { return r.Start.UTC().Format(time.RFC3339) + "|" + r.Queue + "|" + r.Channel }
+func rowKey(r IntervalRow) string {
+	return r.Start.UTC().Format(time.RFC3339) + "|" + r.Queue + "|" + r.Channel
+}
 
 func (m *memIntervals) SaveIntervals(_ context.Context, rows []IntervalRow) error {
 	m.mu.Lock()
@@ -69,7 +71,9 @@ func (m *memIntervals) get(t *testing.T, start time.Time) IntervalRow {
 func TestRunnerStoresIntervalRows(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	day := time.Date(2026, 11, 23, 0, 0, 0, 0, loc)
-	at := func(h, m, s int) time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
+	at := func(h, m, s int) time.Time {
+		return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second)
+	}
 	var mu sync.Mutex
 	now := at(10, 5, 0)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }

@@ -2,10 +2,10 @@ package metrics
 
 import (
 	"cmp"
-	"strings"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
