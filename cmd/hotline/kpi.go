@@ -211,27 +211,37 @@ func kpiCommand(ctx context.Context, args []string, e env) int {
 	return 0
 }
 
-// computeDay reads the log over the day's batch span and computes it.
+// computeDay reads the log over the day's batch span (the ticket events
+// from metrics.ComplaintLookback before the day) and computes it.
 func computeDay(ctx context.Context, st *store.Store, day, now time.Time) (metrics.DayResult, error) {
 	from, to := metrics.BatchSpan(day)
 	var evs []event.Event
-	var after int64
-	for {
-		page, err := st.Events(ctx, store.EventFilter{AfterSeq: after, From: from, To: to, Limit: 10000})
-		if err != nil {
-			return metrics.DayResult{}, fmt.Errorf("read event log: %w", err)
-		}
-		for _, se := range page {
-			after = se.Seq
-			data, ok, err := metrics.DecodeBatch(se.Type, se.Data)
-			if err != nil || !ok {
-				continue
+	read := func(f store.EventFilter) error {
+		for {
+			page, err := st.Events(ctx, f)
+			if err != nil {
+				return fmt.Errorf("read event log: %w", err)
 			}
-			evs = append(evs, event.Event{ID: se.ID, Type: se.Type, At: se.At, Data: data})
+			for _, se := range page {
+				f.AfterSeq = se.Seq
+				data, ok, err := metrics.DecodeBatch(se.Type, se.Data)
+				if err != nil || !ok {
+					continue
+				}
+				evs = append(evs, event.Event{ID: se.ID, Type: se.Type, At: se.At, Data: data})
+			}
+			if len(page) < f.Limit {
+				return nil
+			}
 		}
-		if len(page) < 10000 {
-			break
+	}
+	if early := day.Add(-metrics.ComplaintLookback); early.Before(from) {
+		if err := read(store.EventFilter{TypePrefix: "ticket.", From: early, To: from, Limit: 10000}); err != nil {
+			return metrics.DayResult{}, err
 		}
+	}
+	if err := read(store.EventFilter{From: from, To: to, Limit: 10000}); err != nil {
+		return metrics.DayResult{}, err
 	}
 	return metrics.ComputeDay(day, evs, now), nil
 }
