@@ -81,6 +81,7 @@ type agentRunner struct {
 	phones  *phone.Phones
 	queue   chan ivr.QueueEvent
 	contact chan string
+	bridged chan struct{} // closed once Transfer bridged the call
 	survey  chan struct{}
 	done    chan error
 }
@@ -100,6 +101,7 @@ func (r *agentRunner) flow(ctx context.Context, c ivr.Contact, ch ivr.Channel) e
 	if err := ch.Transfer(ctx, "a1"); err != nil {
 		return err
 	}
+	close(r.bridged)
 	for {
 		in, err := ch.Receive(ctx, time.Time{}, r.queue)
 		if err != nil {
@@ -145,7 +147,7 @@ func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixtu
 		return f.agent, nil
 	}))
 	f.runner = &agentRunner{phones: phones, queue: make(chan ivr.QueueEvent, 4), contact: make(chan string, 1),
-		survey: make(chan struct{}), done: make(chan error, 1)}
+		bridged: make(chan struct{}), survey: make(chan struct{}), done: make(chan error, 1)}
 	s.Attach(f.runner)
 	s.AttachAgents(Agents{Phones: phones})
 	served := make(chan struct{})
@@ -176,6 +178,7 @@ func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixtu
 	}
 	f.remote = net.UDPAddrFromAddrPort(ans.Remote)
 	f.id = <-f.runner.contact
+	<-f.runner.bridged
 	return f
 }
 
