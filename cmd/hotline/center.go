@@ -193,8 +193,12 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			return d.kpis.Tiles(ctx)
 		}
 	}
+	softphone, err := newSoftphone(cfg, d.log)
+	if err != nil {
+		return err
+	}
 	gw, err := agentdesk.New(agentdesk.Options{
-		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles,
+		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, Softphone: softphone,
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
