@@ -47,10 +47,12 @@ func connect(t *testing.T, ctx context.Context, codecs ...string) (*webphone.Cal
 	if err := peer.Answer(answer); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-call.Connected():
-	case <-ctx.Done():
-		t.Fatal("the call never connected")
+	for _, up := range []<-chan struct{}{call.Connected(), peer.Connected()} {
+		select {
+		case <-up:
+		case <-ctx.Done():
+			t.Fatal("the call never connected")
+		}
 	}
 	return call, peer
 }
@@ -161,7 +163,8 @@ func TestAudioBothWays(t *testing.T) {
 }
 
 // TestBrowserClosesItsEnd: the browser closing its peer connection ends the
-// call (DTLS close_notify), without a hang-up from the server.
+// call (DTLS close_notify, or ICE failing when that is lost), without a
+// hang-up from the server.
 func TestBrowserClosesItsEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

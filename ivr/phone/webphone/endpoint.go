@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
@@ -31,6 +32,14 @@ type Config struct {
 	Logger           *slog.Logger
 }
 
+// ICE consent timing (RFC 7675 5.1 lets consent expire after 30 s; a
+// call is dead sooner for the agent).
+const (
+	iceDisconnected = 4 * time.Second
+	iceFailed       = 12 * time.Second
+	iceKeepalive    = 2 * time.Second
+)
+
 // Endpoint answers browsers' offers. It holds no calls: each Call owns its
 // peer connection and ends with it.
 type Endpoint struct {
@@ -51,6 +60,10 @@ func New(cfg Config) (*Endpoint, error) {
 	// peer-reflexive candidates (RFC 8445 7.3.1.3).
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	// A browser that vanished without closing (a crash, a lost network)
+	// ends the call after iceFailed of silence on the ICE path, like a SIP
+	// call's RTP timeout, not pion's 25 s.
+	se.SetICETimeouts(iceDisconnected, iceFailed, iceKeepalive)
 	if len(cfg.IPs) > 0 {
 		allowed := make([]netip.Addr, 0, len(cfg.IPs))
 		loop := false

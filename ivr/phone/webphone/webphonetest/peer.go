@@ -31,6 +31,8 @@ type Peer struct {
 	received [][]byte
 	codec    string
 	wake     chan struct{}
+	up       chan struct{} // closed once the peer connection is connected
+	upOnce   sync.Once
 	closed   bool
 	wg       sync.WaitGroup
 }
@@ -66,7 +68,12 @@ func New(codecs ...string) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Peer{PC: pc, wake: make(chan struct{}, 1)}
+	p := &Peer{PC: pc, wake: make(chan struct{}, 1), up: make(chan struct{})}
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			p.upOnce.Do(func() { close(p.up) })
+		}
+	})
 	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: codecs[0], ClockRate: 8000, Channels: 1}, "mic", "browser")
 	if err != nil {
 		pc.Close()
@@ -122,6 +129,9 @@ func (p *Peer) Offer(ctx context.Context) (string, error) {
 	}
 	return p.PC.LocalDescription().SDP, nil
 }
+
+// Connected is closed once the peer's ICE and DTLS are up.
+func (p *Peer) Connected() <-chan struct{} { return p.up }
 
 // Answer applies the server's answer.
 func (p *Peer) Answer(sdp string) error {
