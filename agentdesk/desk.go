@@ -258,8 +258,10 @@ type deskSnapshot struct {
 	MyGroups   []string   `json:"my_groups"`
 	TicketForm TicketForm `json:"ticket_form"`
 	Dispatch   bool       `json:"dispatch"`
-	// Phone is the call on the agent's desk phone, ringing or up.
-	Phone *phoneView `json:"phone,omitempty"`
+	// Softphone says the desk is a phone (phone.go); Phone is its call,
+	// ringing or up.
+	Softphone bool       `json:"softphone,omitempty"`
+	Phone     *phoneView `json:"phone,omitempty"`
 }
 
 type agentProfile struct {
@@ -299,6 +301,7 @@ func (h *hub) deskSnapshot(p auth.Principal) deskSnapshot {
 	for id, end := range a.wraps {
 		snap.WrapUps = append(snap.WrapUps, wrapUpData{Contact: id, EndsAt: end})
 	}
+	snap.Softphone = h.g.o.Softphone != nil
 	if pc := h.phones[p.AgentID]; pc != nil {
 		snap.Phone = pc.view()
 	}

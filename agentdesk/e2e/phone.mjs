@@ -54,6 +54,7 @@ try {
   await page.fill('#login input[name=password]', password);
   await page.click('#login button[type=submit]');
   await page.waitForSelector('#state.not_ready');
+  await page.waitForSelector('#phone.idle');
   await page.click('#btn-ready');
 
   step('the call rings on the desk');
@@ -92,7 +93,7 @@ try {
   // Let the caller hear the agent for a while before the end.
   await waitStats(page, (s) => s.sent > 150, 'more audio to the caller');
   await page.click('#btn-phone-hangup');
-  await page.waitForSelector('#phone', { state: 'hidden' });
+  await page.waitForSelector('#phone.idle');
   assert.equal(await page.evaluate(() => window.hotlinePhone.stream), null, 'the microphone is released');
 
   step('after a reload the choice is still there');

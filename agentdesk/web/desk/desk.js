@@ -69,7 +69,7 @@ function onFrame(f) {
       S.chats.clear();
       for (const c of d.chats || []) addChat(c);
       S.wraps = new Map((d.wrapups || []).map((w) => [w.contact_id, w]));
-      phoneSnapshot(d.phone);
+      phoneSnapshot(d.softphone, d.phone);
       renderAll();
       break;
     case 'agent.state': S.state = d; renderState(); break;

@@ -12,14 +12,14 @@ const words = {
     keypad: '拨号盘', connecting: '正在接通…', connected: '通话中', mic: '麦克风', speaker: '扬声器', device_default: '系统默认',
     mic_denied: '无法使用麦克风：请在浏览器中允许本页面使用麦克风后再接听。', mic_missing: '找不到麦克风，请检查设备。',
     ended: '通话已结束', 'end.declined': '已拒接', 'end.withdrawn': '来电已撤回', 'end.agent_hangup': '已挂机', 'end.media_failed': '媒体连接失败', 'end.closed': '对方已挂断',
-    held: '已保持', muted: '已静音', no_codec: '浏览器不支持 G.711 语音编码，无法接听',
+    held: '已保持', muted: '已静音', no_codec: '浏览器不支持 G.711 语音编码，无法接听', idle: '话机空闲', phone: '网页话机',
   },
   en: {
     title: 'Incoming call', from: 'Caller', queue: 'Queue', answer: 'Answer', decline: 'Decline', hangup: 'Hang up', hold: 'Hold', unhold: 'Resume', mute: 'Mute', unmute: 'Unmute',
     keypad: 'Keypad', connecting: 'Connecting…', connected: 'On call', mic: 'Microphone', speaker: 'Speaker', device_default: 'System default',
     mic_denied: 'The microphone is blocked: allow this page to use it in the browser, then answer.', mic_missing: 'No microphone found: check the device.',
     ended: 'Call ended', 'end.declined': 'Declined', 'end.withdrawn': 'The call was withdrawn', 'end.agent_hangup': 'You hung up', 'end.media_failed': 'The media connection failed', 'end.closed': 'The caller hung up',
-    held: 'On hold', muted: 'Muted', no_codec: 'This browser offers no G.711 audio: the call cannot be answered',
+    held: 'On hold', muted: 'Muted', no_codec: 'This browser offers no G.711 audio: the call cannot be answered', idle: 'Phone idle', phone: 'Desk phone',
   },
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
@@ -28,7 +28,7 @@ const MIC_KEY = 'hotline.phone.mic';
 const SPEAKER_KEY = 'hotline.phone.speaker';
 
 // P is the phone's state; exposed for the browser tests and for support.
-const P = { sock: null, toast: () => {}, call: null, pc: null, stream: null, muted: false, held: false, since: 0, answering: false };
+const P = { sock: null, toast: () => {}, enabled: false, call: null, pc: null, stream: null, muted: false, held: false, since: 0, answering: false, micDenied: false };
 window.hotlinePhone = P;
 
 const $ = (id) => document.getElementById(id);
@@ -47,12 +47,31 @@ export function initPhone(sock, toast) {
   $('phone-speaker').onchange = () => { localStorage.setItem(SPEAKER_KEY, $('phone-speaker').value); applySpeaker(); };
   if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) navigator.mediaDevices.addEventListener('devicechange', listDevices);
   listDevices();
-  setInterval(() => { if (P.call && P.call.state === 'connected') $('phone-timer').textContent = clock(Date.now() - P.since); }, 1000);
+  watchPermission();
+  setInterval(tickTimer, 1000);
   render();
 }
 
-// phoneSnapshot takes the desk snapshot's phone (or none).
-export function phoneSnapshot(v) {
+function tickTimer() {
+  $('phone-timer').textContent = P.call && P.call.state === 'connected' && P.since ? clock(Date.now() - P.since) : '';
+}
+
+// watchPermission tells the agent before a call rings that the browser
+// blocks the microphone (the answer would fail).
+async function watchPermission() {
+  if (!navigator.permissions || !navigator.permissions.query) return;
+  try {
+    const st = await navigator.permissions.query({ name: 'microphone' });
+    const apply = () => { P.micDenied = st.state === 'denied'; render(); };
+    st.onchange = apply;
+    apply();
+  } catch (e) { /* the browser cannot tell */ }
+}
+
+// phoneSnapshot takes the desk snapshot: whether the desk is a phone, and
+// its call (or none).
+export function phoneSnapshot(enabled, v) {
+  P.enabled = !!enabled;
   if (!v) { if (P.call) hangupLocal(); P.call = null; render(); return; }
   P.call = v;
   P.muted = !!v.muted; P.held = !!v.held;
@@ -72,7 +91,7 @@ export function phoneFrame(f) {
       ringTone(true);
       break;
     case 'phone.connected':
-      if (P.call && P.call.call_id === d.call_id) { P.call = d; P.since = Date.now(); }
+      if (P.call && P.call.call_id === d.call_id) { P.call = d; P.since = Date.now(); tickTimer(); }
       ringTone(false);
       break;
     case 'phone.ended':
@@ -92,14 +111,27 @@ export function phoneFrame(f) {
 
 function render() {
   const c = P.call;
-  $('phone').hidden = !c;
-  if (!c) return;
+  $('phone').hidden = !c && !P.enabled;
+  $('phone-mic-label').textContent = w('mic');
+  $('phone-speaker-label').textContent = w('speaker');
+  if (!c) {
+    // Idle: the devices can be chosen before a call rings.
+    $('phone').className = 'card phone idle';
+    $('phone-title').textContent = w('phone');
+    $('phone-caller').textContent = '';
+    $('phone-queue').textContent = '';
+    $('phone-status').textContent = P.micDenied ? w('mic_denied') : w('idle');
+    $('phone-ringing').hidden = true;
+    $('phone-controls').hidden = true;
+    tickTimer();
+    return;
+  }
   const ringing = c.state === 'ringing' || c.state === 'answering';
   $('phone').className = 'card phone ' + c.state;
   $('phone-title').textContent = ringing ? w('title') : w('connected');
   $('phone-caller').textContent = c.caller || c.contact_id;
   $('phone-queue').textContent = c.queue ? w('queue') + ' ' + c.queue : '';
-  $('phone-status').textContent = P.answering ? w('connecting') : [P.held ? w('held') : '', P.muted ? w('muted') : ''].filter(Boolean).join(' · ');
+  $('phone-status').textContent = P.answering ? w('connecting') : P.micDenied && ringing ? w('mic_denied') : [P.held ? w('held') : '', P.muted ? w('muted') : ''].filter(Boolean).join(' · ');
   $('phone-ringing').hidden = !ringing;
   $('phone-controls').hidden = ringing;
   $('btn-phone-answer').disabled = P.answering;
@@ -109,8 +141,7 @@ function render() {
   $('btn-phone-decline').textContent = w('decline');
   $('btn-phone-hangup').textContent = w('hangup');
   $('phone-keys-label').textContent = w('keypad');
-  $('phone-mic-label').textContent = w('mic');
-  $('phone-speaker-label').textContent = w('speaker');
+  tickTimer();
 }
 
 function errText(e) { return (e && (e.code + ': ' + (e.message || ''))) || String(e); }
