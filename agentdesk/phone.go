@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotline10000/hotline/ivr/phone"
 	"github.com/hotline10000/hotline/ivr/phone/webphone"
 )
 
@@ -17,19 +18,12 @@ import (
 // state (at most one call: ringing, answering or up); SDP work and waiting
 // happen off the hub.
 
-// PhoneCall is what the desk shows of a call ringing.
-type PhoneCall struct {
-	ContactID string
-	Caller    string // the calling number; agents see it masked
-	Queue     string
-}
-
-// Ring errors.
+// Ring errors, each wrapping ivr/phone's.
 var (
-	ErrNoDesk      = errors.New("agentdesk: the agent has no desk connected, or the desk is no phone")
-	ErrPhoneBusy   = errors.New("agentdesk: the agent's desk phone has a call")
-	ErrDeclined    = errors.New("agentdesk: the agent declined the call")
-	ErrNotAnswered = errors.New("agentdesk: the desk phone answered but media never flowed")
+	ErrNoDesk      = fmt.Errorf("agentdesk: the agent has no desk connected, or the desk is no phone: %w", phone.ErrNoPhone)
+	ErrPhoneBusy   = fmt.Errorf("agentdesk: the agent's desk phone has a call: %w", phone.ErrBusy)
+	ErrDeclined    = fmt.Errorf("agentdesk: the agent declined the call: %w", phone.ErrDeclined)
+	ErrNotAnswered = fmt.Errorf("agentdesk: the desk phone answered but media never flowed: %w", phone.ErrNoAnswer)
 )
 
 // Phone call states as the desk sees them.
@@ -44,7 +38,7 @@ const (
 type phoneCall struct {
 	id     string
 	agent  string
-	info   PhoneCall
+	info   phone.CallInfo
 	state  string
 	call   *webphone.Call // from answering on
 	result chan phoneResult
@@ -75,19 +69,16 @@ func (pc *phoneCall) view() *phoneView {
 	return v
 }
 
-// PhoneLeg is an agent's answered desk phone: the agent leg of a bridged
-// call (ivr/phone's Leg). When it ends, for whatever reason (Hangup, the
-// agent hung up, the browser went away), the desk gets phone.ended with
-// the reason.
-type PhoneLeg struct {
-	*webphone.Call
-}
+var _ phone.Ringer = (*Gateway)(nil)
 
 // Ring rings agentID's desk phone for a call and returns the agent's leg
-// once the agent answered and media flows. ctx ending withdraws the ring
-// (the offer ended). Errors: ErrNoDesk (no desk socket, or no softphone
-// configured), ErrPhoneBusy, ErrDeclined, ErrNotAnswered, or ctx's.
-func (g *Gateway) Ring(ctx context.Context, agentID string, call PhoneCall) (*PhoneLeg, error) {
+// once the agent answered and media flows: the Gateway is the Ringer of
+// phone.KindBrowser. ctx ending withdraws the ring (the offer ended).
+// Errors: ErrNoDesk (no desk socket, or no softphone configured),
+// ErrPhoneBusy, ErrDeclined, ErrNotAnswered, or ctx's. When the leg ends,
+// for whatever reason (Hangup, the agent hung up, the browser went away),
+// the desk gets phone.ended with the reason.
+func (g *Gateway) Ring(ctx context.Context, agentID string, call phone.CallInfo) (phone.Leg, error) {
 	if g.o.Softphone == nil {
 		return nil, ErrNoDesk
 	}
@@ -117,7 +108,7 @@ func (g *Gateway) Ring(ctx context.Context, agentID string, call PhoneCall) (*Ph
 		if r.err != nil {
 			return nil, r.err
 		}
-		return &PhoneLeg{Call: r.call}, nil
+		return r.call, nil
 	case <-ctx.Done():
 	}
 	// Withdrawn: the offer ended before media flowed (or just as it did).

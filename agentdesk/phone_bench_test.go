@@ -12,6 +12,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/phone"
 	"github.com/hotline10000/hotline/ivr/phone/webphone"
 )
 
@@ -46,7 +47,7 @@ func BenchmarkOfferToRing(b *testing.B) {
 		b.Fatal(err)
 	}
 	ring := func(ctx context.Context, contactID, agentID string) error {
-		_, err := s.Gateway.Ring(ctx, agentID, agentdesk.PhoneCall{ContactID: contactID, Caller: "13900001234", Queue: "voice"})
+		_, err := s.Gateway.Ring(ctx, agentID, phone.CallInfo{ContactID: contactID, Caller: "13900001234", Queue: "voice"})
 		return err
 	}
 	lat := make([]time.Duration, 0, b.N)

@@ -14,6 +14,7 @@ import (
 	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/media"
+	"github.com/hotline10000/hotline/ivr/phone"
 	"github.com/hotline10000/hotline/ivr/phone/webphone"
 	"github.com/hotline10000/hotline/ivr/phone/webphone/webphonetest"
 )
@@ -37,7 +38,7 @@ type ringing struct {
 }
 
 type legResult struct {
-	leg *agentdesk.PhoneLeg
+	leg phone.Leg
 	err error
 }
 
@@ -49,7 +50,7 @@ func queueCall(t *testing.T, s *deskttest.Server, contact, caller string) (<-cha
 	legs := make(chan legResult, 4)
 	h, err := s.Bridge.Enqueue(context.Background(), bridge.Holder{Channel: acd.Voice,
 		Ring: func(ctx context.Context, contactID, agentID string) error {
-			leg, err := s.Gateway.Ring(ctx, agentID, agentdesk.PhoneCall{ContactID: contactID, Caller: caller, Queue: "voice"})
+			leg, err := s.Gateway.Ring(ctx, agentID, phone.CallInfo{ContactID: contactID, Caller: caller, Queue: "voice"})
 			legs <- legResult{leg, err}
 			return err
 		}}, ivr.QueueRequest{ContactID: contact, Queue: "voice", ANI: caller})
@@ -254,10 +255,10 @@ func TestDeskPhoneDeclineAndNoCodec(t *testing.T) {
 
 	// Still ringing: busy for another call to the same agent.
 	alice := s.Accounts["alice"].ID
-	if _, err := s.Gateway.Ring(ctx, alice, agentdesk.PhoneCall{ContactID: "x"}); !errors.Is(err, agentdesk.ErrPhoneBusy) {
+	if _, err := s.Gateway.Ring(ctx, alice, phone.CallInfo{ContactID: "x"}); !errors.Is(err, agentdesk.ErrPhoneBusy) {
 		t.Errorf("second ring: %v, want ErrPhoneBusy", err)
 	}
-	if _, err := s.Gateway.Ring(ctx, s.Accounts["bob"].ID, agentdesk.PhoneCall{ContactID: "x"}); !errors.Is(err, agentdesk.ErrNoDesk) {
+	if _, err := s.Gateway.Ring(ctx, s.Accounts["bob"].ID, phone.CallInfo{ContactID: "x"}); !errors.Is(err, agentdesk.ErrNoDesk) {
 		t.Errorf("ring without a desk: %v, want ErrNoDesk", err)
 	}
 

@@ -10,11 +10,11 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/hotline10000/hotline/acd"
-	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/media"
+	"github.com/hotline10000/hotline/ivr/phone"
 	"github.com/hotline10000/hotline/ivr/phone/webphone"
 )
 
@@ -32,10 +32,10 @@ func TestBrowserPhone(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
-	legs := make(chan *agentdesk.PhoneLeg, 1)
+	legs := make(chan phone.Leg, 1)
 	h, err := s.Bridge.Enqueue(ctx, bridge.Holder{Channel: acd.Voice,
 		Ring: func(ctx context.Context, contactID, agentID string) error {
-			leg, err := s.Gateway.Ring(ctx, agentID, agentdesk.PhoneCall{ContactID: contactID, Caller: "13900004321", Queue: "voice"})
+			leg, err := s.Gateway.Ring(ctx, agentID, phone.CallInfo{ContactID: contactID, Caller: "13900004321", Queue: "voice"})
 			if err == nil {
 				legs <- leg
 			}
@@ -52,7 +52,7 @@ func TestBrowserPhone(t *testing.T) {
 	callerDone := make(chan struct{})
 	go func() {
 		defer close(callerDone)
-		var leg *agentdesk.PhoneLeg
+		var leg phone.Leg
 		select {
 		case leg = <-legs:
 		case <-ctx.Done():

@@ -1,6 +1,10 @@
 package webphone
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"io"
+)
 
 // Sentinel errors.
 var (
@@ -9,8 +13,9 @@ var (
 	ErrNoCodec = errors.New("webphone: the offer has no PCMU or PCMA audio")
 	// ErrBadOffer: the offer is not an SDP description pion can apply.
 	ErrBadOffer = errors.New("webphone: bad SDP offer")
-	// ErrEnded: the call has ended (hung up, or the peer connection failed).
-	ErrEnded = errors.New("webphone: call ended")
+	// ErrEnded: the call has ended (hung up, or the peer connection
+	// failed); it wraps io.EOF, as ivr/phone's Leg asks of WriteFrame.
+	ErrEnded = fmt.Errorf("webphone: call ended: %w", io.EOF)
 	// ErrBadDigit: a DTMF digit other than 0-9, *, #, A-D.
 	ErrBadDigit = errors.New("webphone: bad DTMF digit")
 )
