@@ -89,10 +89,10 @@ try {
   assert.equal(await page.evaluate(() => localStorage.getItem('hotline.phone.mic')), mics[mics.length - 1]);
   await page.screenshot({ path: join(out, 'phone-call.png') });
 
-  step('the agent hangs up');
+  step('the agent hangs up (Alt+H)');
   // Let the caller hear the agent for a while before the end.
   await waitStats(page, (s) => s.sent > 150, 'more audio to the caller');
-  await page.click('#btn-phone-hangup');
+  await page.keyboard.press('Alt+H');
   await page.waitForSelector('#phone.idle');
   assert.equal(await page.evaluate(() => window.hotlinePhone.stream), null, 'the microphone is released');
 

@@ -8,14 +8,14 @@ import { currentLang } from '/common/i18n.js';
 
 const words = {
   zh: {
-    title: '来电', from: '来电号码', queue: '队列', answer: '接听', decline: '拒接', hangup: '挂机', hold: '保持', unhold: '取回', mute: '静音', unmute: '取消静音',
+    title: '来电', from: '来电号码', queue: '队列', answer: '接听 (Alt+A)', decline: '拒接 (Alt+R)', hangup: '挂机 (Alt+H)', hold: '保持', unhold: '取回', mute: '静音', unmute: '取消静音',
     keypad: '拨号盘', connecting: '正在接通…', connected: '通话中', mic: '麦克风', speaker: '扬声器', device_default: '系统默认',
     mic_denied: '无法使用麦克风：请在浏览器中允许本页面使用麦克风后再接听。', mic_missing: '找不到麦克风，请检查设备。',
     ended: '通话已结束', 'end.declined': '已拒接', 'end.withdrawn': '来电已撤回', 'end.agent_hangup': '已挂机', 'end.media_failed': '媒体连接失败', 'end.closed': '对方已挂断',
     held: '已保持', muted: '已静音', no_codec: '浏览器不支持 G.711 语音编码，无法接听', idle: '话机空闲', phone: '网页话机',
   },
   en: {
-    title: 'Incoming call', from: 'Caller', queue: 'Queue', answer: 'Answer', decline: 'Decline', hangup: 'Hang up', hold: 'Hold', unhold: 'Resume', mute: 'Mute', unmute: 'Unmute',
+    title: 'Incoming call', from: 'Caller', queue: 'Queue', answer: 'Answer (Alt+A)', decline: 'Decline (Alt+R)', hangup: 'Hang up (Alt+H)', hold: 'Hold', unhold: 'Resume', mute: 'Mute', unmute: 'Unmute',
     keypad: 'Keypad', connecting: 'Connecting…', connected: 'On call', mic: 'Microphone', speaker: 'Speaker', device_default: 'System default',
     mic_denied: 'The microphone is blocked: allow this page to use it in the browser, then answer.', mic_missing: 'No microphone found: check the device.',
     ended: 'Call ended', 'end.declined': 'Declined', 'end.withdrawn': 'The call was withdrawn', 'end.agent_hangup': 'You hung up', 'end.media_failed': 'The media connection failed', 'end.closed': 'The caller hung up',
@@ -46,6 +46,17 @@ export function initPhone(sock, toast) {
   $('phone-mic').onchange = () => { localStorage.setItem(MIC_KEY, $('phone-mic').value); switchMic(); };
   $('phone-speaker').onchange = () => { localStorage.setItem(SPEAKER_KEY, $('phone-speaker').value); applySpeaker(); };
   if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) navigator.mediaDevices.addEventListener('devicechange', listDevices);
+  // While the phone rings, the offer shortcuts answer and decline it;
+  // Alt+H hangs up a call.
+  document.addEventListener('keydown', (e) => {
+    if (!e.altKey || !P.call) return;
+    const k = e.key.toLowerCase(), ringing = P.call.state === 'ringing';
+    const act = ringing && k === 'a' ? answer : ringing && k === 'r' ? () => command('phone.decline') : !ringing && k === 'h' ? () => command('phone.hangup') : null;
+    if (!act) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    act();
+  }, { capture: true });
   listDevices();
   watchPermission();
   setInterval(tickTimer, 1000);
