@@ -118,6 +118,10 @@ type Options struct {
 	// is the agent's phone (Gateway.Ring, the phone.* commands); nil: no
 	// desk phones.
 	Softphone *webphone.Endpoint
+	// HoldCall puts the caller of a bridged call on hold with music, or
+	// takes them off it (the voice channel's Server.Hold); the desk's
+	// phone.hold calls it. Nil: hold only silences both sides.
+	HoldCall func(contactID string, on bool) error
 }
 
 func (o *Options) defaults() error {

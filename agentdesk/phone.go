@@ -192,6 +192,18 @@ func (d *deskClient) phoneCommand(ctx context.Context, f Frame) (any, *Error) {
 			call.SetMute(in.On)
 		} else {
 			call.SetHold(in.On)
+			if hold := g.o.HoldCall; hold != nil {
+				var contact string
+				_ = g.do(func(h *hub) {
+					if pc := h.phones[me]; pc != nil {
+						contact = pc.info.ContactID
+					}
+				})
+				if err := hold(contact, in.On); err != nil {
+					call.SetHold(!in.On)
+					return nil, failf(CodeUnavailable, "hold: "+err.Error())
+				}
+			}
 		}
 		g.log.Info("desk phone "+f.Type[len("phone."):], "agent_id", me, "call_id", in.CallID, "on", in.On)
 		return map[string]bool{"on": in.On}, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -20,13 +21,16 @@ import (
 )
 
 // phoneCenter is a test center whose desks are phones on loopback.
-func phoneCenter(t *testing.T) *deskttest.Server {
+func phoneCenter(t *testing.T) *deskttest.Server { return phoneCenterHolding(t, nil) }
+
+// phoneCenterHolding is phoneCenter with the voice channel's hold.
+func phoneCenterHolding(t *testing.T, hold func(string, bool) error) *deskttest.Server {
 	t.Helper()
 	ep, err := webphone.New(webphone.Config{IPs: []string{"127.0.0.1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return deskttest.New(t, deskttest.Options{Softphone: ep, OfferTimeout: time.Minute})
+	return deskttest.New(t, deskttest.Options{Softphone: ep, OfferTimeout: time.Minute, HoldCall: hold})
 }
 
 type ringing struct {
@@ -96,7 +100,11 @@ func answer(t *testing.T, ctx context.Context, desk *deskttest.Client, callID st
 // both ways between the leg and the browser; the agent's mute, DTMF and
 // hang-up reach the leg, and the desk is told the call ended.
 func TestDeskPhoneCall(t *testing.T) {
-	s := phoneCenter(t)
+	holds := make(chan string, 4)
+	s := phoneCenterHolding(t, func(contact string, on bool) error {
+		holds <- fmt.Sprintf("%s %v", contact, on)
+		return nil
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	desk := dialDesk(t, s, "alice", "")
@@ -187,6 +195,15 @@ func TestDeskPhoneCall(t *testing.T) {
 		t.Error("muted: the caller still hears the agent")
 	}
 	do(t, desk, "phone.mute", map[string]any{"call_id": ring.CallID, "on": false})
+
+	// Hold: the voice channel is asked to play music to the caller.
+	do(t, desk, "phone.hold", map[string]any{"call_id": ring.CallID, "on": true})
+	do(t, desk, "phone.hold", map[string]any{"call_id": ring.CallID, "on": false})
+	for _, want := range []string{"call-1 true", "call-1 false"} {
+		if got := <-holds; got != want {
+			t.Errorf("hold %q, want %q", got, want)
+		}
+	}
 
 	// Bad commands are answered with codes.
 	_, err = desk.Do("phone.dtmf", map[string]any{"call_id": ring.CallID, "digits": "12x"}, wait)

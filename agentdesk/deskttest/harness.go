@@ -99,6 +99,8 @@ type Options struct {
 	// it the center has a voice queue "voice" (skill general) and
 	// Server.Bridge, where a test queues calls with a ring step.
 	Softphone *webphone.Endpoint
+	// HoldCall is the gateway's (agentdesk.Options.HoldCall).
+	HoldCall func(contactID string, on bool) error
 }
 
 // Server is a running test center.
@@ -264,7 +266,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		return fail(err)
 	}
 	trail := audit.New(st, audit.Options{Now: clk.Now})
-	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Bridge: calls, Softphone: o.Softphone, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
+	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Bridge: calls, Softphone: o.Softphone, HoldCall: o.HoldCall, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,
