@@ -213,6 +213,11 @@ func TestDeskPhoneCall(t *testing.T) {
 	_, err = desk.Do("phone.answer", map[string]any{"call_id": ring.CallID, "sdp": "v=0"}, wait)
 	wantCode(t, err, agentdesk.CodeConflict)
 	do(t, desk, "phone.dtmf", map[string]any{"call_id": ring.CallID, "digits": "1"})
+	// A candidate trickled after the offer is taken; a malformed one is not.
+	do(t, desk, "phone.ice", map[string]any{"call_id": ring.CallID, "candidate": "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host", "sdp_mid": "0", "sdp_mline_index": 0})
+	do(t, desk, "phone.ice", map[string]any{"call_id": ring.CallID, "candidate": ""})
+	_, err = desk.Do("phone.ice", map[string]any{"call_id": ring.CallID, "candidate": "candidate:nonsense", "sdp_mid": "0"}, wait)
+	wantCode(t, err, agentdesk.CodeInvalid)
 
 	// The agent hangs up: the leg ends, the desk hears why.
 	do(t, desk, "phone.hangup", map[string]any{"call_id": ring.CallID})
