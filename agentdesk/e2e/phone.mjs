@@ -14,7 +14,7 @@ const base = process.env.BASE_URL;
 const password = process.env.DESK_PASSWORD;
 const out = process.env.ARTIFACTS;
 const exe = process.env.CHROMIUM || '/usr/bin/chromium';
-const T = 20000;
+const T = 45000;
 
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',

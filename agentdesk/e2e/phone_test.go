@@ -29,7 +29,7 @@ func TestBrowserPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := deskttest.New(t, deskttest.Options{Softphone: ep, OfferTimeout: 60 * time.Second, WrapUp: 60 * time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 
 	legs := make(chan phone.Leg, 1)
