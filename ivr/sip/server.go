@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -231,9 +233,37 @@ func (s *Server) Serve(ctx context.Context) error {
 	<-ctx.Done()
 	s.drain()
 	s.closeListeners()
+	serving.Wait() // the readers have handed over all they read
+	awaitSipgo()
 	_ = s.ua.Close()
-	serving.Wait()
 	return nil
+}
+
+// awaitSipgo waits, for at most a second, until sipgo has handled every
+// message its readers handed over. sipgo handles each datagram on a
+// goroutine of its own and gives no way to wait for them; one that runs
+// after its listener left sipgo's connection pool (a starved ACK, seen
+// under -race) opens a client UDP socket to answer on, and only clearing
+// the pool (UserAgent.Close) closes that socket again. So the listeners
+// close and their readers end first, then this waits for those goroutines
+// (found by their entry functions), then the pool is cleared.
+func awaitSipgo() {
+	deadline := time.Now().Add(time.Second)
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n == len(buf) && len(buf) < 64<<20 {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		// A goroutine not yet started shows only its entry: the go
+		// statement's wrapper in handleMessage; a running one shows it
+		// at the bottom of its stack too.
+		if !bytes.Contains(buf[:n], []byte("sip.(*TransactionLayer).handleMessage.gowrap")) || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (s *Server) isTLS(l net.Listener) bool {

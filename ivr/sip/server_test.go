@@ -20,11 +20,9 @@ import (
 )
 
 // TestMain checks for leaked goroutines. One is let through, and it is a
-// known gap, not a fix: sipgo's reader of a client UDP connection that a
-// BYE racing the server's shutdown opens after the transport pool was
-// cleared (seen about once in six -race runs; the socket is closed with the
-// process). TODO(sip): end calls before the UA closes so no such BYE is
-// sent late.
+// known gap, not a fix: a client UDP connection sipgo opens to answer a
+// request it handles after the server's listener closed (seen about once
+// in fifty -race runs). TODO(sip): find the last path.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/emiago/sipgo/sip.(*TransportUDP).readUDPConnection"))
 }
@@ -182,6 +180,7 @@ type uac struct {
 	cseq       int
 	toTag      string
 	lastBranch string
+	lastCode   int // the last final response's status
 }
 
 func newUAC(t *testing.T, server string) *uac {
@@ -211,7 +210,9 @@ func (u *uac) request(method, number, body string, extra ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s sip:%s@%s SIP/2.0\r\n", method, number, u.server)
 	branch := "z9hG4bK" + newID()
-	if method == "CANCEL" {
+	// CANCEL, and the ACK of a non-2xx final response, belong to the
+	// INVITE's transaction (RFC 3261 9.1, 17.1.1.3).
+	if method == "CANCEL" || method == "ACK" && u.lastCode >= 300 {
 		branch = u.lastBranch
 	} else if method != "ACK" {
 		u.lastBranch = branch
@@ -265,6 +266,9 @@ func (u *uac) final() *sip.Response {
 			if tt := res.To(); tt != nil && tt.Params != nil {
 				u.toTag, _ = tt.Params.Get("tag")
 			}
+			if res.CSeq() != nil && res.CSeq().MethodName == sip.INVITE {
+				u.lastCode = res.StatusCode
+			}
 			return res
 		}
 	}
@@ -283,6 +287,9 @@ func (u *uac) expect(code int) *sip.Response {
 		if res.StatusCode == code {
 			if tt := res.To(); tt != nil && tt.Params != nil {
 				u.toTag, _ = tt.Params.Get("tag")
+			}
+			if res.CSeq() != nil && res.CSeq().MethodName == sip.INVITE {
+				u.lastCode = res.StatusCode
 			}
 			return res
 		}
