@@ -247,7 +247,7 @@ func (s *Server) Serve(ctx context.Context) error {
 // under -race) opens a client UDP socket to answer on, and only clearing
 // the pool (UserAgent.Close) closes that socket again. So the listeners
 // close and their readers end first, then this waits for those goroutines
-// (found by their entry functions), then the pool is cleared.
+// (found by where they were started), then the pool is cleared.
 func awaitSipgo() {
 	deadline := time.Now().Add(time.Second)
 	buf := make([]byte, 64<<10)
@@ -257,10 +257,7 @@ func awaitSipgo() {
 			buf = make([]byte, 2*len(buf))
 			continue
 		}
-		// A goroutine not yet started shows only its entry: the go
-		// statement's wrapper in handleMessage; a running one shows it
-		// at the bottom of its stack too.
-		if !bytes.Contains(buf[:n], []byte("sip.(*TransactionLayer).handleMessage.gowrap")) || time.Now().After(deadline) {
+		if !bytes.Contains(buf[:n], []byte("created by github.com/emiago/sipgo/sip.(*TransactionLayer).handleMessage")) || time.Now().After(deadline) {
 			return
 		}
 		time.Sleep(time.Millisecond)
