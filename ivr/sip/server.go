@@ -146,6 +146,10 @@ func New(o Options) (*Server, error) {
 	srv.OnBye(s.onBye)
 	srv.OnOptions(s.onOptions)
 	srv.OnInfo(s.onInfo)
+	// Other methods: 405 with what we speak (RFC 3261 8.2.1).
+	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
+		respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allow))
+	})
 	// CANCEL is answered by the transaction layer (200, then 487 to the
 	// INVITE, RFC 3261 9.2); the dialog's context ends, which stops ringing.
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {})

@@ -135,7 +135,9 @@ func startServer(t *testing.T, o Options, flow func(ctx context.Context, ch ivr.
 		o.Numbers = map[string]string{"10000": "main"}
 	}
 	o.MediaIP = netip.MustParseAddr("127.0.0.1")
-	o.Media = ts.media
+	if o.Media == nil {
+		o.Media = ts.media
+	}
 	o.Metrics = NewMetrics(ts.reg)
 	if o.DrainTimeout == 0 {
 		o.DrainTimeout = time.Millisecond
