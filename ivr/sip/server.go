@@ -146,6 +146,7 @@ func New(o Options) (*Server, error) {
 	srv.OnBye(s.onBye)
 	srv.OnOptions(s.onOptions)
 	srv.OnInfo(s.onInfo)
+	srv.OnUpdate(s.onUpdate)
 	// Other methods: 405 with what we speak (RFC 3261 8.2.1).
 	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allow))
@@ -366,7 +367,7 @@ func (s *Server) refuse(tx sip.ServerTransaction, req *sip.Request, code int, re
 	respond(tx, req, code, reason, hdrs...)
 }
 
-const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
 
 // onOptions answers probes (RFC 3261 11.2): 200 with what we speak, or
 // 503 while draining so load balancers take the node out.
@@ -421,6 +422,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.refuse(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
 		return
 	}
+	session, tooSmall := sessionInterval(req)
+	if tooSmall {
+		s.refuse(tx, req, 422, "Session Interval Too Small", minSEHeader())
+		return
+	}
 	dlg, err := s.dialogs.ReadInvite(req, tx)
 	if err != nil {
 		s.refuse(tx, req, 400, "Bad Request")
@@ -467,9 +473,15 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	rtpAddr := netip.AddrPortFrom(local, uint16(conn.LocalAddr().(*net.UDPAddr).Port))
 	c := newCall(s, dlg, leg, offer, rtpAddr, contact)
 	c.contact = ivr.Contact{ID: "call-" + newID(), ANI: s.caller(req, src), Entry: number, Flow: flow}
+	c.session = session
 	s.register(c)
 	res := sip.NewSDPResponseFromRequest(dlg.InviteRequest, Answer(offer, rtpAddr, c.sessionID, c.version))
 	res.AppendHeader(contact)
+	if session > 0 {
+		for _, h := range sessionHeaders(session) {
+			res.AppendHeader(h)
+		}
+	}
 	if err := dlg.WriteResponse(res); err != nil {
 		s.unregister(c)
 		_ = leg.Close()
@@ -556,16 +568,55 @@ func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
 		return
 	}
-	offer, err := ParseOffer(req.Body())
-	if err != nil {
-		// The call keeps its media (RFC 3261 14.2).
-		respond(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
+	s.updateCall(c, req, tx)
+}
+
+// updateCall answers a re-INVITE or an UPDATE in a confirmed dialog: an
+// SDP offer moves or holds the media; either refreshes the session timer.
+func (s *Server) updateCall(c *call, req *sip.Request, tx sip.ServerTransaction) {
+	session, tooSmall := sessionInterval(req)
+	if tooSmall {
+		respond(tx, req, 422, "Session Interval Too Small", minSEHeader())
 		return
 	}
-	body := c.update(offer)
-	res := sip.NewSDPResponseFromRequest(req, body)
+	var res *sip.Response
+	if len(req.Body()) > 0 || req.Method == sip.INVITE {
+		offer, err := ParseOffer(req.Body())
+		if err != nil {
+			// The call keeps its media (RFC 3261 14.2).
+			respond(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
+			return
+		}
+		res = sip.NewSDPResponseFromRequest(req, c.update(offer))
+	} else {
+		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
+	}
 	res.AppendHeader(c.contactHdr)
+	if d := c.refresh(session); d > 0 {
+		for _, h := range sessionHeaders(d) {
+			res.AppendHeader(h)
+		}
+	}
 	_ = tx.Respond(res)
+}
+
+// onUpdate takes an UPDATE (RFC 3311) in a confirmed dialog: a session
+// refresh, with or without a new offer.
+func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.inDialog(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if c.dlg.LoadState() < sip.DialogStateConfirmed {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	if err := c.dlg.ReadRequest(req, tx); err != nil {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	s.updateCall(c, req, tx)
 }
 
 func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
