@@ -53,7 +53,9 @@ func (c *fakeClock) next(t *testing.T) time.Duration {
 
 func TestSessionTimer(t *testing.T) {
 	clk := newFakeClock()
+	started := make(chan struct{}, 4)
 	ts := startServer(t, Options{Clock: clk}, func(ctx context.Context, ch ivr.Channel) error {
+		started <- struct{}{}
 		_, err := ch.Receive(ctx, time.Time{}, nil)
 		return err
 	})
@@ -77,7 +79,9 @@ func TestSessionTimer(t *testing.T) {
 	if d := clk.next(t); d != 88*time.Second { // 120 s less 32 s
 		t.Fatalf("expiry armed at %v, want 88s", d)
 	}
-	// A refresh by UPDATE without a body re-arms the timer.
+	// A refresh by UPDATE without a body re-arms the timer (once the ACK
+	// was taken: an UPDATE before it gets 500 + Retry-After).
+	<-started
 	u.send(u.request("UPDATE", "10000", "", "Supported: timer", "Session-Expires: 180;refresher=uac"))
 	res = u.final()
 	if res.StatusCode != 200 || res.GetHeader("Session-Expires") == nil || res.GetHeader("Session-Expires").Value() != "180;refresher=uac" {
@@ -103,8 +107,11 @@ func TestSessionTimer(t *testing.T) {
 		if res.GetHeader("Session-Expires") != nil || strings.Contains(res.String(), "Require: timer") {
 			t.Fatalf("timer answered though we would have to refresh:\n%s", res.String())
 		}
+		<-started // the ACK was taken: a BYE cannot overtake it
 		v.send(v.request("BYE", "10000", ""))
-		v.final()
+		if res := v.expect(200); res.CSeq().MethodName != sip.BYE {
+			t.Fatalf("BYE answered by %s", res.String())
+		}
 		waitFlow(t, ts.runner)
 	})
 }
