@@ -74,6 +74,9 @@ type Server struct {
 	udp   []net.PacketConn
 	tcp   []net.Listener // TCP and TLS
 	ports map[string]int // listening port by transport ("udp", "tcp", "tls")
+	// hosts is the address a transport listens on when that is one
+	// address (not 0.0.0.0 or ::): our Contact must name it.
+	hosts map[string]netip.Addr
 
 	draining atomic.Bool
 	callCtx  context.Context // ends when a drain gives up waiting: calls hang up
@@ -130,7 +133,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	s := &Server{o: o, log: o.Logger, m: o.Metrics, ua: ua, srv: srv, adm: newAdmission(o.MaxCalls, o.InvitesPerSource),
-		calls: map[string]*call{}, ports: map[string]int{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout}
+		calls: map[string]*call{}, ports: map[string]int{}, hosts: map[string]netip.Addr{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout}
 	// RewriteContact: in-dialog requests (our BYE) go to where the
 	// caller's INVITE came from, which works behind NAT.
 	s.dialogs = &sipgo.DialogUA{Client: client, RewriteContact: true,
@@ -165,6 +168,7 @@ func (s *Server) listen() error {
 		}
 		s.udp = append(s.udp, c)
 		s.ports["udp"] = c.LocalAddr().(*net.UDPAddr).Port
+		s.bound("udp", c.LocalAddr().(*net.UDPAddr).AddrPort().Addr())
 	}
 	if a := s.o.TCPAddr; a != "" {
 		l, err := net.Listen("tcp", a)
@@ -173,6 +177,7 @@ func (s *Server) listen() error {
 		}
 		s.tcp = append(s.tcp, l)
 		s.ports["tcp"] = l.Addr().(*net.TCPAddr).Port
+		s.bound("tcp", l.Addr().(*net.TCPAddr).AddrPort().Addr())
 	}
 	if a := s.o.TLSAddr; a != "" {
 		if s.o.TLSConfig == nil {
@@ -184,8 +189,15 @@ func (s *Server) listen() error {
 		}
 		s.tcp = append(s.tcp, l)
 		s.ports["tls"] = l.Addr().(*net.TCPAddr).Port
+		s.bound("tls", l.Addr().(*net.TCPAddr).AddrPort().Addr())
 	}
 	return nil
+}
+
+func (s *Server) bound(transport string, a netip.Addr) {
+	if a = a.Unmap(); a.IsValid() && !a.IsUnspecified() {
+		s.hosts[transport] = a
+	}
 }
 
 // Addr is the bound address of a transport ("udp", "tcp", "tls"), "" if
@@ -637,10 +649,16 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, 200, "OK")
 }
 
-// contact is our Contact for a call: the local address towards the
-// caller and the port of the transport the INVITE came on.
+// contact is our Contact for a call: the address the transport the
+// INVITE came on listens on, or if that is all addresses, the local
+// address towards the caller; and that transport's port.
 func (s *Server) contact(local netip.Addr, user, transport string) *sip.ContactHeader {
 	tp := strings.ToLower(transport)
+	if h, ok := s.hosts[tp]; ok {
+		// Bound to one address: in-dialog requests (the ACK) must come
+		// there, whatever address the media uses.
+		local = h
+	}
 	u := sip.Uri{Scheme: "sip", User: user, Host: local.String(), Port: s.ports[tp]}
 	if tp == "tls" {
 		u.Scheme = "sips"

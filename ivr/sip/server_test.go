@@ -134,7 +134,9 @@ func startServer(t *testing.T, o Options, flow func(ctx context.Context, ch ivr.
 	if o.Numbers == nil {
 		o.Numbers = map[string]string{"10000": "main"}
 	}
-	o.MediaIP = netip.MustParseAddr("127.0.0.1")
+	if !o.MediaIP.IsValid() {
+		o.MediaIP = netip.MustParseAddr("127.0.0.1")
+	}
 	if o.Media == nil {
 		o.Media = ts.media
 	}
@@ -396,6 +398,32 @@ func TestCallerHangsUp(t *testing.T) {
 	}
 	if l := ts.media.leg(t, 0); !l.closed {
 		t.Error("leg not closed")
+	}
+}
+
+// TestContactIsTheListener: with SIP bound to one address and the media on
+// another, our Contact names the SIP address, so the caller's ACK and BYE
+// reach us (baresip's ACK went to the media address and the call never
+// confirmed).
+func TestContactIsTheListener(t *testing.T) {
+	ts := startServer(t, Options{MediaIP: netip.MustParseAddr("127.0.0.2")}, func(ctx context.Context, ch ivr.Channel) error {
+		return ch.Hangup(ctx)
+	})
+	u := newUAC(t, ts.Addr("udp"))
+	res := u.answered()
+	if c := res.Contact(); c == nil || c.Address.Host != "127.0.0.1" {
+		t.Fatalf("Contact %v, want the SIP listener's 127.0.0.1", res.Contact())
+	}
+	if ans, err := ParseOffer(res.Body()); err != nil || ans.Remote.Addr() != netip.MustParseAddr("127.0.0.2") {
+		t.Fatalf("media %v (%v), want 127.0.0.2", ans.Remote, err)
+	}
+	if req, ok := u.read().(*sip.Request); !ok || req.Method != sip.BYE {
+		t.Fatal("want the flow's BYE")
+	} else {
+		u.send(sip.NewResponseFromRequest(req, 200, "OK", nil).String())
+	}
+	if err := waitFlow(t, ts.runner); err != nil {
+		t.Fatal(err)
 	}
 }
 
