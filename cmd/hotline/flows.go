@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/ivr"
@@ -22,8 +23,9 @@ import (
 // they started with.
 type flowSet struct {
 	fsys       fs.FS
-	source     string // for messages: the directory, or "built-in"
-	alwaysOpen bool   // ivr.always_open: every calendar answers open
+	source     string        // for messages: the directory, or "built-in"
+	alwaysOpen bool          // ivr.always_open: every calendar answers open
+	calendars  *calendar.Set // administered calendars: they win over calendars.yaml's
 	log        *slog.Logger
 
 	mu        sync.Mutex // guards lib, listeners
@@ -31,8 +33,8 @@ type flowSet struct {
 	listeners []func(*ivr.Library)
 }
 
-func loadFlows(cfg config.Config, log *slog.Logger) (*flowSet, error) {
-	f := &flowSet{fsys: flows.FS, source: "built-in", log: log, alwaysOpen: cfg.IVR.AlwaysOpen}
+func loadFlows(cfg config.Config, cals *calendar.Set, log *slog.Logger) (*flowSet, error) {
+	f := &flowSet{fsys: flows.FS, source: "built-in", log: log, alwaysOpen: cfg.IVR.AlwaysOpen, calendars: cals}
 	if cfg.IVR.FlowsDir != "" {
 		if st, err := os.Stat(cfg.IVR.FlowsDir); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("ivr.flows_dir: %q is not a directory", cfg.IVR.FlowsDir)
@@ -51,7 +53,7 @@ func loadFlows(cfg config.Config, log *slog.Logger) (*flowSet, error) {
 // load reads and validates the flow set, opening its calendars 24×7 when
 // ivr.always_open says so.
 func (f *flowSet) load() (*ivr.Library, error) {
-	lib, err := ivr.LoadDir(f.fsys, ".")
+	lib, err := ivr.LoadDirWith(f.fsys, ".", liveCalendars{f.calendars})
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +61,19 @@ func (f *flowSet) load() (*ivr.Library, error) {
 		lib = lib.AlwaysOpen()
 	}
 	return lib, nil
+}
+
+// liveCalendars gives flows the administered calendars: a calendar of
+// calendars.yaml is asked through the node's set at each question, so an
+// administered one of the same name (with a holiday added, say) answers
+// instead, at once.
+type liveCalendars struct{ set *calendar.Set }
+
+func (l liveCalendars) Names() []string { return l.set.Names() }
+
+func (l liveCalendars) Calendar(name string, file ivr.Calendar) ivr.Calendar {
+	fc, _ := file.(*calendar.Calendar)
+	return l.set.Live(name, fc)
 }
 
 // library returns the flows new runs use.

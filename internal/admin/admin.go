@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/internal/store"
 )
@@ -42,14 +44,22 @@ type Options struct {
 	// (default: the connection's address).
 	ClientAddr func(*http.Request) string
 	MaxBody    int64 // request bodies larger than this are refused (default 1 MiB)
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Calendars is the node's set of administered calendars, which the IVR
+	// and the ticket SLAs follow; every calendar change installs the stored
+	// ones in it. Nil: changes are stored only.
+	Calendars *calendar.Set
+	// CalendarChanged is called after a calendar change is installed (the
+	// ticket desk works the open tickets' deadlines out again).
+	CalendarChanged func(ctx context.Context, name string)
+	Now             func() time.Time
+	Logger          *slog.Logger
 }
 
 // API serves the administration endpoints.
 type API struct {
 	o       Options
 	routing atomic.Pointer[routingBox]
+	calMu   sync.Mutex // orders installations of the calendars
 }
 
 type routingBox struct{ r Routing }
@@ -103,6 +113,7 @@ func (a *API) Routes(mux *http.ServeMux, authz *auth.Service) {
 	mux.Handle("GET /api/v1/admin/audit", h(auth.PermSupervise, a.listAudit))
 	a.queueRoutes(mux, h)
 	a.customerRoutes(mux, h)
+	a.calendarRoutes(mux, h)
 }
 
 type handle = func(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request) error) http.Handler
