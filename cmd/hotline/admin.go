@@ -15,7 +15,7 @@ import (
 
 // newAdmin builds the administration API (/api/v1/admin/…); the routing
 // core hands it the ACD once it runs (coreDeps.admin).
-func newAdmin(cfg config.Config, st *store.Store, authSvc *auth.Service, cals *calendar.Set, tickets *desk, log *slog.Logger) (*admin.API, error) {
+func newAdmin(cfg config.Config, st *store.Store, authSvc *auth.Service, cals *calendar.Set, tickets *desk, flows *flowSet, log *slog.Logger) (*admin.API, error) {
 	clients, err := clientaddr.New(cfg.HTTP.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
@@ -23,7 +23,7 @@ func newAdmin(cfg config.Config, st *store.Store, authSvc *auth.Service, cals *c
 	return admin.New(admin.Options{
 		Store: st, Hasher: authSvc.Hasher(), PasswordMinLength: cfg.Auth.PasswordMinLength,
 		Revoke: authSvc.RevokeAgent, ClientAddr: clients.Addr, MaxBody: cfg.HTTP.MaxBodyBytes,
-		Logger: log.With("component", "admin"), Calendars: cals,
+		Logger: log.With("component", "admin"), Calendars: cals, Flows: flows,
 		// The open tickets' deadlines follow a changed calendar at once.
 		CalendarChanged: func(ctx context.Context, name string) {
 			n, err := tickets.service.Replan(ctx, name)

@@ -177,6 +177,12 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			return fmt.Errorf("administered calendars: %w", err)
 		}
 	}
+	// An uploaded flow set activated through administration serves
+	// instead of the configured flows; one that no longer loads (a
+	// calendar it names was deleted) leaves the configured flows serving.
+	if err := admin.InstallActiveFlows(ctx, d.store, d.flows); err != nil {
+		d.log.Error("the activated flow set does not load; the configured flows serve", "err", err)
+	}
 	core, err := newCenter(ctx, cfg, d.store, d.bus, d.log)
 	if err != nil {
 		return err

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	contactRoutes(mux, authSvc, st, trail, clients.Addr)
 	mux.Handle("GET /api/v1/audit", authSvc.Require(auth.PermAudit, trail.Handler()))
-	adminAPI, err := newAdmin(cfg, st, authSvc, cals, tickets, log)
+	adminAPI, err := newAdmin(cfg, st, authSvc, cals, tickets, flowSet, log)
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,11 @@ type Options struct {
 	// CalendarChanged is called after a calendar change is installed (the
 	// ticket desk works the open tickets' deadlines out again).
 	CalendarChanged func(ctx context.Context, name string)
-	Now             func() time.Time
-	Logger          *slog.Logger
+	// Flows is the node's flow set, which uploads are checked against and
+	// activations swap. Nil: flow sets cannot be uploaded or activated.
+	Flows  Flows
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // API serves the administration endpoints.
@@ -60,6 +63,7 @@ type API struct {
 	o       Options
 	routing atomic.Pointer[routingBox]
 	calMu   sync.Mutex // orders installations of the calendars
+	flowMu  sync.Mutex // one flow set activation at a time
 }
 
 type routingBox struct{ r Routing }
@@ -114,6 +118,7 @@ func (a *API) Routes(mux *http.ServeMux, authz *auth.Service) {
 	a.queueRoutes(mux, h)
 	a.customerRoutes(mux, h)
 	a.calendarRoutes(mux, h)
+	a.flowRoutes(mux, h)
 }
 
 type handle = func(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request) error) http.Handler

@@ -38,6 +38,7 @@ type env struct {
 	cals        *calendar.Set     // the node's administered calendars
 	mu          sync.Mutex
 	calsChanged []string // names CalendarChanged was called with
+	flows       *nodeFlows
 }
 
 var backends = []struct {
@@ -57,8 +58,8 @@ func newEnv(t *testing.T, st *store.Store) *env {
 	now := func() time.Time { return t0 }
 	authz := auth.NewService(st, auth.Options{IdleTimeout: time.Hour, MaxAge: 24 * time.Hour, PasswordMinLength: 8,
 		Hash: auth.FastHashParams, Now: now})
-	e := &env{t: t, st: st, tokens: map[string]string{}, ids: map[string]string{}, cals: calendar.NewSet()}
-	api := admin.New(admin.Options{Store: st, Hasher: authz.Hasher(), PasswordMinLength: 8, Revoke: authz.RevokeAgent, Now: now,
+	e := &env{t: t, st: st, tokens: map[string]string{}, ids: map[string]string{}, cals: calendar.NewSet(), flows: &nodeFlows{}}
+	api := admin.New(admin.Options{Store: st, Hasher: authz.Hasher(), PasswordMinLength: 8, Revoke: authz.RevokeAgent, Now: now, Flows: e.flows,
 		Calendars: e.cals, CalendarChanged: func(_ context.Context, name string) {
 			e.mu.Lock()
 			defer e.mu.Unlock()

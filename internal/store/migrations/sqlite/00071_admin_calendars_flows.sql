@@ -17,6 +17,7 @@ CREATE TABLE flow_sets (
     digest      TEXT NOT NULL,            -- sha256 of the zip, hex
     flows       TEXT NOT NULL,            -- JSON list of the flow names
     note        TEXT NOT NULL DEFAULT '',
+    tests       TEXT NOT NULL DEFAULT '', -- the flow tests' result (JSON), '' when it has none
     uploaded_by TEXT NOT NULL,
     uploaded_at TIMESTAMP NOT NULL
 );
