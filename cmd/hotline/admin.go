@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/internal/admin"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/calendar"
@@ -34,4 +35,16 @@ func newAdmin(cfg config.Config, st *store.Store, authSvc *auth.Service, cals *c
 			log.Info("calendar changed", "calendar", name, "tickets_replanned", n)
 		},
 	}), nil
+}
+
+// deskAnnouncer shows administration's announcements on the desks.
+type deskAnnouncer struct{ gw *agentdesk.Gateway }
+
+func (d deskAnnouncer) Announce(n admin.Notice, agentIDs []string) {
+	d.gw.Announce(agentdesk.Announcement{ID: n.ID, Text: n.Text, Team: n.Team, Severity: n.Severity,
+		CreatedAt: n.CreatedAt, ExpiresAt: n.ExpiresAt}, agentIDs)
+}
+
+func (d deskAnnouncer) Withdraw(id string, agentIDs []string) {
+	d.gw.WithdrawAnnouncement(id, agentIDs)
 }

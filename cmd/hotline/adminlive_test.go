@@ -225,3 +225,58 @@ func TestFlowSetActivatedWhileAChatIsInTheIVR(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, r.stderr)
 	}
 }
+
+// An announcement to every agent reaches a connected desk at once; the
+// agent acknowledges it and it is no longer outstanding.
+func TestAnnouncementReachesTheDesk(t *testing.T) {
+	r := start(t, "--data-dir", t.TempDir())
+	waitReady(t, r.base)
+	const wait = 10 * time.Second
+	agentTok := r.login(t, "wang.fang")
+	agent, _, err := deskttest.Dial(context.Background(), r.base, "/ws/desk", agentdesk.DeskProtocol, agentTok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	if _, err := agent.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.Want("snapshot", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do := func(tok, method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := do(r.login(t, "admin"), "POST", "/api/v1/admin/announcements", `{"text":"城北宽带故障，预计12:00恢复","severity":"outage"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("announce: %d %s", code, body)
+	}
+	var n agentdesk.Announcement
+	if _, err := agent.Want("announcement", &n, wait); err != nil {
+		t.Fatalf("the desk got no announcement: %v", err)
+	}
+	if n.Text != "城北宽带故障，预计12:00恢复" || n.Severity != "outage" {
+		t.Fatalf("announcement %+v", n)
+	}
+	if code, body := do(agentTok, "POST", "/api/v1/announcements/"+n.ID+"/ack", ""); code != http.StatusNoContent {
+		t.Fatalf("ack: %d %s", code, body)
+	}
+	if code, body := do(agentTok, "GET", "/api/v1/announcements", ""); code != http.StatusOK || !strings.Contains(body, `"acked":true`) {
+		t.Fatalf("after the ack: %d %s", code, body)
+	}
+	agent.Close()
+	client.CloseIdleConnections()
+	if code := r.stop(); code != 0 {
+		t.Fatalf("exit %d: %s", code, r.stderr)
+	}
+}

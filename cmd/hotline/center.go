@@ -265,6 +265,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	if d.admin != nil {
 		d.admin.SetRouting(core.engine)
+		d.admin.SetDesk(deskAnnouncer{gw})
 	}
 	gw.Restore(core.restored.Kept)
 	d.flows.onReload(gw.ReloadFlows)

@@ -64,6 +64,7 @@ type API struct {
 	routing atomic.Pointer[routingBox]
 	calMu   sync.Mutex // orders installations of the calendars
 	flowMu  sync.Mutex // one flow set activation at a time
+	desk    atomic.Pointer[deskBox]
 }
 
 type routingBox struct{ r Routing }
@@ -119,6 +120,7 @@ func (a *API) Routes(mux *http.ServeMux, authz *auth.Service) {
 	a.customerRoutes(mux, h)
 	a.calendarRoutes(mux, h)
 	a.flowRoutes(mux, h)
+	a.announcementRoutes(mux, h)
 }
 
 type handle = func(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request) error) http.Handler
@@ -156,7 +158,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // kindOf names the resource of a request path for error messages.
 func kindOf(r *http.Request) string {
-	rest := strings.TrimPrefix(r.URL.Path, "/api/v1/admin/")
+	rest := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/api/v1/"), "admin/")
 	kind, _, _ := strings.Cut(rest, "/")
 	return strings.TrimSuffix(kind, "s")
 }

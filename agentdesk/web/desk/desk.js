@@ -4,6 +4,7 @@
 import { HotlineSocket, wsURL, newMsgID, el, clock } from '/common/proto.js';
 import { t, reason, label, applyI18n, toggleLang } from '/common/i18n.js';
 import { verifiedBadge, panelIdentity } from '/desk/identity.js';
+import { showAnnouncement, withdrawAnnouncement, loadAnnouncements } from '/desk/announce.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
 
 const $ = (id) => document.getElementById(id);
@@ -68,7 +69,10 @@ function onFrame(f) {
       for (const c of d.chats || []) addChat(c);
       S.wraps = new Map((d.wrapups || []).map((w) => [w.contact_id, w]));
       renderAll();
+      loadAnnouncements();
       break;
+    case 'announcement': showAnnouncement(d); break;
+    case 'announcement.withdrawn': withdrawAnnouncement(d); break;
     case 'agent.state': S.state = d; renderState(); break;
     case 'offer': S.offer = d; renderOffer(); break;
     case 'offer.ended': if (S.offer && S.offer.contact_id === d.contact_id) { S.offer = null; renderOffer(); } break;
