@@ -68,6 +68,9 @@ type Server struct {
 	adm     *admission
 	runner  atomic.Pointer[FlowRunner]
 	agents  atomic.Pointer[Agents] // agentcall.go
+	reg     atomic.Pointer[registrar]
+	// agentLegs are the answered agent SIP phones, by Call-ID (ringer.go).
+	agentLegs sync.Map
 
 	udp   []net.PacketConn
 	tcp   []net.Listener // TCP and TLS
@@ -144,6 +147,7 @@ func New(o Options) (*Server, error) {
 	srv.OnBye(s.onBye)
 	srv.OnOptions(s.onOptions)
 	srv.OnInfo(s.onInfo)
+	srv.OnRegister(s.onRegister)
 	// CANCEL is answered by the transaction layer (200, then 487 to the
 	// INVITE, RFC 3261 9.2); the dialog's context ends, which stops ringing.
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {})
@@ -498,6 +502,9 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.inDialog(req)
 	if c == nil {
+		if s.agentBye(req, tx) { // an agent's phone hung up (ringer.go)
+			return
+		}
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
