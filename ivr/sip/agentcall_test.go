@@ -142,13 +142,22 @@ func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixtu
 // returns, and calls it; bridged: wait until the call is bridged.
 func startCall(t *testing.T, f *agentFixture, callerCodec media.Codec, ring func(*Server, *phone.Phones) phone.Ringer, bridged bool) *agentFixture {
 	t.Helper()
-	var ringer phone.Ringer
+	var (
+		mu     sync.Mutex // the ringer is made once the server serves
+		ringer phone.Ringer
+	)
 	startCallServerOnly(t, f, func(s *Server) {
 		f.runner.phones.Register(phone.KindBrowser, phone.RingerFunc(func(ctx context.Context, agent string, c phone.CallInfo) (phone.Leg, error) {
-			return ringer.Ring(ctx, agent, c)
+			mu.Lock()
+			r := ringer
+			mu.Unlock()
+			return r.Ring(ctx, agent, c)
 		}))
 	})
-	ringer = ring(f.srv, f.runner.phones)
+	r := ring(f.srv, f.runner.phones)
+	mu.Lock()
+	ringer = r
+	mu.Unlock()
 	return f.call(t, callerCodec, bridged)
 }
 
