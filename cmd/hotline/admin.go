@@ -20,7 +20,7 @@ func newAdmin(cfg config.Config, st *store.Store, authSvc *auth.Service, log *sl
 	}
 	return admin.New(admin.Options{
 		Store: st, Hasher: authSvc.Hasher(), PasswordMinLength: cfg.Auth.PasswordMinLength,
-		Revoke: authSvc.RevokeAgent, ClientAddr: clients.Addr, MaxBody: cfg.HTTP.MaxBodyBytes,
+		Revoke: authSvc.RevokeAgent, ClientAddr: clients.Addr, MaxBody: cfg.HTTP.MaxBodyBytes, SIPRealm: cfg.Phones.Realm,
 		Logger: log.With("component", "admin"),
 	}), nil
 }

@@ -42,8 +42,11 @@ type Options struct {
 	// (default: the connection's address).
 	ClientAddr func(*http.Request) string
 	MaxBody    int64 // request bodies larger than this are refused (default 1 MiB)
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// SIPRealm is the digest realm agents' SIP passwords are hashed for
+	// (phones.realm; default "hotline").
+	SIPRealm string
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // API serves the administration endpoints.
@@ -103,6 +106,7 @@ func (a *API) Routes(mux *http.ServeMux, authz *auth.Service) {
 	mux.Handle("GET /api/v1/admin/audit", h(auth.PermSupervise, a.listAudit))
 	a.queueRoutes(mux, h)
 	a.customerRoutes(mux, h)
+	a.phoneRoutes(mux, h)
 }
 
 type handle = func(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request) error) http.Handler
