@@ -256,7 +256,11 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 			Logger: d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
-		d.voice.attachAgents(sip.Agents{Phones: phones, AgentLeft: core.engine.End})
+		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End}
+		if cfg.Phones.Record {
+			agents.Recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
+		}
+		d.voice.attachAgents(agents)
 		d.voice.attach(runner)
 	}
 	if d.admin != nil {

@@ -114,6 +114,7 @@ type Config struct {
 		Realm            string        `yaml:"realm" doc:"Digest realm of SIP phone registrations; agents' SIP passwords are stored hashed for this realm (changing it voids them)."`
 		RegisterFailures int           `yaml:"register_failures" doc:"Wrong SIP credentials from one source address within a minute before that source is locked out (REGISTER gets 503 with Retry-After)."`
 		RegisterLock     time.Duration `yaml:"register_lock" doc:"How long a source address stays locked out after too many wrong SIP credentials."`
+		Record           bool          `yaml:"record" doc:"Record every bridged call to a stereo WAV (caller left, agent right) under the data directory's recordings/, linked to its contact; played by supervisors and the call's agent, each play audited."`
 		MaxExpires       time.Duration `yaml:"max_expires" doc:"Longest SIP phone registration granted; phones asking for more get this."`
 	} `yaml:"phones"`
 
@@ -198,6 +199,7 @@ func Default() Config {
 	c.Phones.RegisterFailures = 5
 	c.Phones.RegisterLock = 5 * time.Minute
 	c.Phones.MaxExpires = 2 * time.Hour
+	c.Phones.Record = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
 	c.KPI.VoiceThreshold = 20 * time.Second
