@@ -23,7 +23,7 @@ func newAdmin(cfg config.Config, st *store.Store, authSvc *auth.Service, cals *c
 	}
 	return admin.New(admin.Options{
 		Store: st, Hasher: authSvc.Hasher(), PasswordMinLength: cfg.Auth.PasswordMinLength,
-		Revoke: authSvc.RevokeAgent, ClientAddr: clients.Addr, MaxBody: cfg.HTTP.MaxBodyBytes,
+		Revoke: authSvc.RevokeAgent, ClientAddr: clients.Addr, MaxBody: cfg.HTTP.MaxBodyBytes, SIPRealm: cfg.Phones.Realm,
 		Logger: log.With("component", "admin"), Calendars: cals, Flows: flows,
 		// The open tickets' deadlines follow a changed calendar at once.
 		CalendarChanged: func(ctx context.Context, name string) {

@@ -254,12 +254,15 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
 	// The agents' phones: a voice offer rings the agent's phone of their
 	// kind (ivr/phone); each kind registers its Ringer here.
-	phones := phone.New(phone.Options{Logger: d.log.With("component", "phones")})
+	phones := phone.New(phone.Options{Settings: d.store, DefaultKind: cfg.Phones.DefaultKind, Logger: d.log.With("component", "phones")})
 	if softphone != nil {
 		// The desk page is a phone (softphone.enabled).
 		phones.Register(phone.KindBrowser, gw)
 	}
 	if d.voice != nil {
+		phones.Register(phone.KindSIP, d.voice.srv.AttachRegistrar(sip.RegistrarOptions{Realm: cfg.Phones.Realm,
+			Credentials: sipCredentials{store: d.store, realm: cfg.Phones.Realm}, Failures: cfg.Phones.RegisterFailures,
+			Lock: cfg.Phones.RegisterLock, MaxExpires: cfg.Phones.MaxExpires}))
 		// Voice runs the same flows with the same back ends as chat; its
 		// contacts queue through the contact bridge.
 		var ivrClock ivr.Clock = ivr.SystemClock{}
@@ -276,7 +279,11 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 			Logger: d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
-		d.voice.attachAgents(sip.Agents{Phones: phones, AgentLeft: core.engine.End})
+		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End}
+		if cfg.Phones.Record {
+			agents.Recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
+		}
+		d.voice.attachAgents(agents)
 		d.voice.attach(runner)
 	}
 	if d.admin != nil {

@@ -170,6 +170,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	flowSet.routes(mux, authSvc)
 	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	contactRoutes(mux, authSvc, st, trail, clients.Addr)
+	recordingRoutes(mux, authSvc, st, trail, clients.Addr, cfg.DataDir)
 	mux.Handle("GET /api/v1/audit", authSvc.Require(auth.PermAudit, trail.Handler()))
 	adminAPI, err := newAdmin(cfg, st, authSvc, cals, tickets, flowSet, log)
 	if err != nil {

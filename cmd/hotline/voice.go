@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline10000/hotline/internal/config"
+	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/media"
 	"github.com/hotline10000/hotline/ivr/sip"
@@ -116,4 +118,21 @@ func (v *voice) attach(r *ivr.Runner) {
 	if v != nil {
 		v.srv.Attach(r)
 	}
+}
+
+// sipCredentials are the agents' SIP phone credentials in the store.
+type sipCredentials struct {
+	store *store.Store
+	realm string
+}
+
+func (c sipCredentials) SIPUser(ctx context.Context, user string) (string, string, error) {
+	x, err := c.store.AgentPhoneBySIPUser(ctx, user)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (x.SIPRealm != c.realm || x.SIPHA1 == "")) {
+		return "", "", fmt.Errorf("sip user %q: %w", user, sip.ErrUnknownUser)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return x.AgentID, x.SIPHA1, nil
 }

@@ -53,9 +53,12 @@ type Options struct {
 	CalendarChanged func(ctx context.Context, name string)
 	// Flows is the node's flow set, which uploads are checked against and
 	// activations swap. Nil: flow sets cannot be uploaded or activated.
-	Flows  Flows
-	Now    func() time.Time
-	Logger *slog.Logger
+	Flows Flows
+	// SIPRealm is the digest realm agents' SIP passwords are hashed for
+	// (phones.realm; default "hotline").
+	SIPRealm string
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // API serves the administration endpoints.
@@ -121,6 +124,7 @@ func (a *API) Routes(mux *http.ServeMux, authz *auth.Service) {
 	a.calendarRoutes(mux, h)
 	a.flowRoutes(mux, h)
 	a.announcementRoutes(mux, h)
+	a.phoneRoutes(mux, h)
 }
 
 type handle = func(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request) error) http.Handler

@@ -110,6 +110,16 @@ type Config struct {
 		DrainTimeout     time.Duration `yaml:"drain_timeout" doc:"On shutdown, how long live calls may go on (new calls get 503) before the rest are hung up with BYE."`
 	} `yaml:"sip"`
 
+	// Phones are the agents' phones (ivr/phone, issue 12).
+	Phones struct {
+		DefaultKind      string        `yaml:"default_kind" doc:"Phone that rings for an agent who chose none: browser (the desk page's softphone) or sip (a registered SIP phone)."`
+		Realm            string        `yaml:"realm" doc:"Digest realm of SIP phone registrations; agents' SIP passwords are stored hashed for this realm (changing it voids them)."`
+		RegisterFailures int           `yaml:"register_failures" doc:"Wrong SIP credentials from one source address within a minute before that source is locked out (REGISTER gets 503 with Retry-After)."`
+		RegisterLock     time.Duration `yaml:"register_lock" doc:"How long a source address stays locked out after too many wrong SIP credentials."`
+		Record           bool          `yaml:"record" doc:"Record every bridged call to a stereo WAV (caller left, agent right) under the data directory's recordings/, linked to its contact; played by supervisors and the call's agent, each play audited."`
+		MaxExpires       time.Duration `yaml:"max_expires" doc:"Longest SIP phone registration granted; phones asking for more get this."`
+	} `yaml:"phones"`
+
 	Softphone struct {
 		Enabled   bool     `yaml:"enabled" doc:"The desk page is the agent's phone (WebRTC, G.711; docs/desk-protocol.md, Desk phone): voice calls ring on the desk of agents whose phone is the desk. false: desks are no phones."`
 		IPs       []string `yaml:"ips" doc:"Local addresses offered to the browsers as ICE host candidates; empty: every address of every interface up, loopback excluded (list 127.0.0.1 for browsers on this host)."`
@@ -195,6 +205,12 @@ func Default() Config {
 	c.SIP.RetryAfter = 10 * time.Second
 	c.SIP.RTPTimeout = 30 * time.Second
 	c.SIP.DrainTimeout = 30 * time.Second
+	c.Phones.DefaultKind = "browser"
+	c.Phones.Realm = "hotline"
+	c.Phones.RegisterFailures = 5
+	c.Phones.RegisterLock = 5 * time.Minute
+	c.Phones.MaxExpires = 2 * time.Hour
+	c.Phones.Record = true
 	c.Softphone.Enabled = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
@@ -359,6 +375,21 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateSIP(bad)
+	if k := c.Phones.DefaultKind; k != "browser" && k != "sip" {
+		bad("phones.default_kind", k, "must be browser or sip")
+	}
+	if c.Phones.Realm == "" {
+		bad("phones.realm", "", "must not be empty")
+	}
+	if c.Phones.RegisterFailures < 1 {
+		bad("phones.register_failures", fmt.Sprint(c.Phones.RegisterFailures), "must be at least 1")
+	}
+	if c.Phones.RegisterLock < time.Second {
+		bad("phones.register_lock", c.Phones.RegisterLock.String(), "must be at least 1s")
+	}
+	if c.Phones.MaxExpires < time.Minute {
+		bad("phones.max_expires", c.Phones.MaxExpires.String(), "must be at least 1m")
+	}
 	c.validateSoftphone(bad)
 	if a := c.Debug.Addr; a != "" && !loopbackAddr(a) {
 		bad("debug.addr", a, "want a loopback host:port such as 127.0.0.1:6060 (the profiler has no authentication)")

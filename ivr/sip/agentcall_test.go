@@ -82,6 +82,7 @@ type agentRunner struct {
 	queue   chan ivr.QueueEvent
 	contact chan string
 	bridged chan struct{} // closed once Transfer bridged the call
+	ringErr chan error    // why the ring failed
 	survey  chan struct{}
 	done    chan error
 }
@@ -96,6 +97,8 @@ func (r *agentRunner) flow(ctx context.Context, c ivr.Contact, ch ivr.Channel) e
 	r.phones.Expect(phone.CallInfo{ContactID: c.ID, Caller: c.ANI, Queue: "general-voice"})
 	r.contact <- c.ID
 	if err := r.phones.Ring(ctx, c.ID, "a1"); err != nil {
+		r.ringErr <- err
+		_, err := ch.Receive(ctx, time.Time{}, nil) // the caller keeps waiting
 		return err
 	}
 	if err := ch.Transfer(ctx, "a1"); err != nil {
@@ -129,6 +132,39 @@ type agentFixture struct {
 // and has the call bridged to an agent leg speaking agentCodec.
 func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixture {
 	t.Helper()
+	f := &agentFixture{agent: newPipeLeg(agentCodec)}
+	return startCall(t, f, callerCodec, func(*Server, *phone.Phones) phone.Ringer {
+		return phone.RingerFunc(func(context.Context, string, phone.CallInfo) (phone.Leg, error) { return f.agent, nil })
+	}, true)
+}
+
+// startCall starts a server whose browser phones ring with the Ringer ring
+// returns, and calls it; bridged: wait until the call is bridged.
+func startCall(t *testing.T, f *agentFixture, callerCodec media.Codec, ring func(*Server, *phone.Phones) phone.Ringer, bridged bool) *agentFixture {
+	t.Helper()
+	var (
+		mu     sync.Mutex // the ringer is made once the server serves
+		ringer phone.Ringer
+	)
+	startCallServerOnly(t, f, func(s *Server) {
+		f.runner.phones.Register(phone.KindBrowser, phone.RingerFunc(func(ctx context.Context, agent string, c phone.CallInfo) (phone.Leg, error) {
+			mu.Lock()
+			r := ringer
+			mu.Unlock()
+			return r.Ring(ctx, agent, c)
+		}))
+	})
+	r := ring(f.srv, f.runner.phones)
+	mu.Lock()
+	ringer = r
+	mu.Unlock()
+	return f.call(t, callerCodec, bridged)
+}
+
+// startCallServerOnly starts a server with real media and the agentRunner
+// flow; setup runs before it serves.
+func startCallServerOnly(t *testing.T, f *agentFixture, setup func(*Server)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pacer := media.NewPacer(ctx)
 	m, err := NewRTPMedia(pacer, nil)
@@ -141,15 +177,13 @@ func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixtu
 		t.Fatal(err)
 	}
 	s.byeTimeout = 200 * time.Millisecond
-	f := &agentFixture{srv: s, agent: newPipeLeg(agentCodec)}
+	f.srv = s
 	phones := phone.New(phone.Options{})
-	phones.Register(phone.KindBrowser, phone.RingerFunc(func(context.Context, string, phone.CallInfo) (phone.Leg, error) {
-		return f.agent, nil
-	}))
 	f.runner = &agentRunner{phones: phones, queue: make(chan ivr.QueueEvent, 4), contact: make(chan string, 1),
-		bridged: make(chan struct{}), survey: make(chan struct{}), done: make(chan error, 1)}
+		bridged: make(chan struct{}), ringErr: make(chan error, 1), survey: make(chan struct{}), done: make(chan error, 1)}
 	s.Attach(f.runner)
 	s.AttachAgents(Agents{Phones: phones})
+	setup(s)
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -160,6 +194,12 @@ func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixtu
 		<-served
 		pacer.Wait()
 	})
+}
+
+// call calls the server from a real UDP caller speaking callerCodec.
+func (f *agentFixture) call(t *testing.T, callerCodec media.Codec, bridged bool) *agentFixture {
+	t.Helper()
+	var err error
 	f.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +208,7 @@ func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixtu
 	port := f.rtp.LocalAddr().(*net.UDPAddr).Port
 	sdp := fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
 		"m=audio %d RTP/AVP %d\r\na=sendrecv\r\n", port, callerCodec)
-	f.caller = newUAC(t, s.Addr("udp"))
+	f.caller = newUAC(t, f.srv.Addr("udp"))
 	f.caller.send(f.caller.request("INVITE", "10000", sdp))
 	res := f.caller.expect(200)
 	f.caller.ack("10000")
@@ -178,7 +218,9 @@ func startBridged(t *testing.T, callerCodec, agentCodec media.Codec) *agentFixtu
 	}
 	f.remote = net.UDPAddrFromAddrPort(ans.Remote)
 	f.id = <-f.runner.contact
-	<-f.runner.bridged
+	if bridged {
+		<-f.runner.bridged
+	}
 	return f
 }
 

@@ -11,6 +11,8 @@ var (
 	ErrClosed = errors.New("sip: server closed")
 	// ErrNoCall: no call in progress has that contact id.
 	ErrNoCall = errors.New("sip: no such call")
+	// ErrUnknownUser: no agent has that SIP user name (Credentials).
+	ErrUnknownUser = errors.New("sip: unknown sip user")
 	// ErrNotBridged: the call is not bridged to an agent leg.
 	ErrNotBridged = errors.New("sip: call not bridged to an agent")
 )

@@ -75,6 +75,9 @@ type Server struct {
 	adm     *admission
 	runner  atomic.Pointer[FlowRunner]
 	agents  atomic.Pointer[Agents] // agentcall.go
+	reg     atomic.Pointer[registrar]
+	// agentLegs are the answered agent SIP phones, by Call-ID (ringer.go).
+	agentLegs sync.Map
 
 	udp   []net.PacketConn
 	tcp   []net.Listener // TCP and TLS
@@ -159,6 +162,7 @@ func New(o Options) (*Server, error) {
 	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allow))
 	})
+	srv.OnRegister(s.onRegister)
 	// CANCEL is answered by the transaction layer (200, then 487 to the
 	// INVITE, RFC 3261 9.2); the dialog's context ends, which stops ringing.
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {})
@@ -389,7 +393,7 @@ func (s *Server) refuse(tx sip.ServerTransaction, req *sip.Request, code int, re
 	respond(tx, req, code, reason, hdrs...)
 }
 
-const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER"
 
 // onOptions answers probes (RFC 3261 11.2): 200 with what we speak, or
 // 503 while draining so load balancers take the node out.
@@ -563,6 +567,9 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.inDialog(req)
 	if c == nil {
+		if s.agentBye(req, tx) { // an agent's phone hung up (ringer.go)
+			return
+		}
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}

@@ -1,0 +1,335 @@
+package sip
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
+)
+
+// Credentials finds the agent behind a SIP user name.
+type Credentials interface {
+	// SIPUser returns the agent and the HA1 (hex MD5 of user:realm:password,
+	// RFC 2617 3.2.2.2) of a SIP user; an error wrapping ErrUnknownUser
+	// when there is none.
+	SIPUser(ctx context.Context, user string) (agentID, ha1 string, err error)
+}
+
+// RegistrarOptions configure the registrar of agents' SIP phones.
+type RegistrarOptions struct {
+	Realm       string
+	Credentials Credentials
+	// MinExpires refuses shorter registrations (423, RFC 3261 10.3 step 7);
+	// MaxExpires caps longer ones; DefaultExpires applies when the phone
+	// asks for none. Defaults 60 s, 2 h, 1 h.
+	MinExpires, MaxExpires, DefaultExpires time.Duration
+	// Failures wrong credentials from one source address within a minute
+	// lock that source out for Lock (REGISTERs get 503 with Retry-After).
+	// Defaults 5 and 5 min.
+	Failures int
+	Lock     time.Duration
+	// NonceLifetime: older nonces are answered with a new challenge
+	// (stale=true). Default 5 min.
+	NonceLifetime time.Duration
+}
+
+// binding is where an agent's phone registered (RFC 3261 10.3).
+type binding struct {
+	agentID   string
+	user      string
+	contact   sip.Uri
+	source    string // host:port the REGISTER came from
+	transport string
+	expires   time.Time
+}
+
+// registrar keeps the bindings and the digest state. One mutex guards it
+// all; no other lock is taken while holding it.
+type registrar struct {
+	o   RegistrarOptions
+	key [32]byte // signs nonces
+
+	mu       sync.Mutex
+	bindings map[string]binding // by agent id
+	counts   map[string]uint32  // highest nonce-count seen, by nonce
+	failures map[string]*failureCount
+}
+
+type failureCount struct {
+	n      int
+	since  time.Time
+	locked time.Time // until
+}
+
+func newRegistrar(o RegistrarOptions) *registrar {
+	if o.Realm == "" {
+		o.Realm = "hotline"
+	}
+	if o.MinExpires <= 0 {
+		o.MinExpires = time.Minute
+	}
+	if o.MaxExpires <= 0 {
+		o.MaxExpires = 2 * time.Hour
+	}
+	if o.DefaultExpires <= 0 {
+		o.DefaultExpires = time.Hour
+	}
+	if o.Failures <= 0 {
+		o.Failures = 5
+	}
+	if o.Lock <= 0 {
+		o.Lock = 5 * time.Minute
+	}
+	if o.NonceLifetime <= 0 {
+		o.NonceLifetime = 5 * time.Minute
+	}
+	r := &registrar{o: o, bindings: map[string]binding{}, counts: map[string]uint32{}, failures: map[string]*failureCount{}}
+	_, _ = rand.Read(r.key[:])
+	return r
+}
+
+// AttachRegistrar makes the server take REGISTERs of agents' SIP phones
+// (digest-authenticated) and returns the Ringer that calls them.
+// Until it is called REGISTER gets 405.
+func (s *Server) AttachRegistrar(o RegistrarOptions) *Ringer {
+	r := newRegistrar(o)
+	s.reg.Store(r)
+	return &Ringer{s: s}
+}
+
+// HA1 is the stored form of a SIP password (RFC 2617 3.2.2.2).
+func HA1(user, realm, password string) string {
+	sum := md5.Sum([]byte(user + ":" + realm + ":" + password))
+	return hex.EncodeToString(sum[:])
+}
+
+// nonce is a timestamp signed with the registrar's key: no nonce table
+// is needed to tell ours from forged or expired ones.
+func (r *registrar) nonce(now time.Time) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+	m := hmac.New(sha256.New, r.key[:])
+	m.Write(b[:])
+	return hex.EncodeToString(b[:]) + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// checkNonce says whether n is ours and whether it is still fresh.
+func (r *registrar) checkNonce(n string, now time.Time) (ours, fresh bool) {
+	raw, err := hex.DecodeString(n)
+	if err != nil || len(raw) != 24 {
+		return false, false
+	}
+	m := hmac.New(sha256.New, r.key[:])
+	m.Write(raw[:8])
+	if !hmac.Equal(m.Sum(nil)[:16], raw[8:]) {
+		return false, false
+	}
+	at := time.Unix(0, int64(binary.BigEndian.Uint64(raw[:8])))
+	return true, now.Sub(at) <= r.o.NonceLifetime
+}
+
+func (r *registrar) challenge(now time.Time, stale bool) sip.Header {
+	c := digest.Challenge{Realm: r.o.Realm, Nonce: r.nonce(now), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
+	return sip.NewHeader("WWW-Authenticate", c.String())
+}
+
+// locked says a source is locked out after too many failures.
+func (r *registrar) locked(src string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.failures[src]
+	return f != nil && now.Before(f.locked)
+}
+
+func (r *registrar) failed(src string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.failures[src]
+	if f == nil || now.Sub(f.since) > time.Minute {
+		if len(r.failures) > 10000 {
+			r.sweepFailures(now)
+		}
+		f = &failureCount{since: now}
+		r.failures[src] = f
+	}
+	f.n++
+	if f.n >= r.o.Failures {
+		f.locked = now.Add(r.o.Lock)
+	}
+}
+
+// sweepFailures drops counts that neither lock nor count any more. Call
+// with r.mu held.
+func (r *registrar) sweepFailures(now time.Time) {
+	for k, f := range r.failures {
+		if now.Sub(f.since) > time.Minute && !now.Before(f.locked) {
+			delete(r.failures, k)
+		}
+	}
+}
+
+// verify checks a REGISTER's digest response (RFC 2617 3.2.2.1, qop=auth)
+// and that its nonce-count was not used before (replay).
+func (r *registrar) verify(c *digest.Credentials, ha1, method string, now time.Time) bool {
+	if c.QOP != "auth" || c.Cnonce == "" || c.Nc <= 0 {
+		return false
+	}
+	ha2 := md5.Sum([]byte(method + ":" + c.URI))
+	want := md5.Sum([]byte(ha1 + ":" + c.Nonce + ":" + fmt.Sprintf("%08x", c.Nc) + ":" + c.Cnonce + ":" + c.QOP + ":" + hex.EncodeToString(ha2[:])))
+	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(want[:])), []byte(c.Response)) != 1 {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if uint32(c.Nc) <= r.counts[c.Nonce] {
+		return false // replayed
+	}
+	if len(r.counts) > 10000 {
+		for n := range r.counts {
+			if _, fresh := r.checkNonce(n, now); !fresh {
+				delete(r.counts, n)
+			}
+		}
+	}
+	r.counts[c.Nonce] = uint32(c.Nc)
+	return true
+}
+
+func (r *registrar) bind(b binding) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bindings[b.agentID] = b
+}
+
+func (r *registrar) unbind(agentID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.bindings, agentID)
+}
+
+// lookup returns the agent's live binding.
+func (r *registrar) lookup(agentID string, now time.Time) (binding, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.bindings[agentID]
+	if ok && !now.Before(b.expires) {
+		delete(r.bindings, agentID)
+		return binding{}, false
+	}
+	return b, ok
+}
+
+// Registered says whether the agent's SIP phone is registered now.
+func (s *Server) Registered(agentID string) bool {
+	r := s.reg.Load()
+	if r == nil {
+		return false
+	}
+	_, ok := r.lookup(agentID, s.o.Now())
+	return ok
+}
+
+// onRegister is the registrar (RFC 3261 10.3) with digest authentication.
+func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
+	r := s.reg.Load()
+	if r == nil {
+		respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"))
+		return
+	}
+	now := s.o.Now()
+	src := sourceHost(req.Source())
+	if r.locked(src, now) {
+		respond(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
+	to := req.To()
+	if to == nil || to.Address.User == "" {
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	user := to.Address.User
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		respond(tx, req, 401, "Unauthorized", r.challenge(now, false))
+		return
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err != nil || cred.Username != user || cred.Realm != r.o.Realm {
+		r.failed(src, now)
+		respond(tx, req, 403, "Forbidden")
+		return
+	}
+	ours, fresh := r.checkNonce(cred.Nonce, now)
+	if !ours {
+		r.failed(src, now)
+		respond(tx, req, 401, "Unauthorized", r.challenge(now, false))
+		return
+	}
+	if !fresh {
+		respond(tx, req, 401, "Unauthorized", r.challenge(now, true))
+		return
+	}
+	agentID, ha1, err := r.o.Credentials.SIPUser(context.Background(), user)
+	if err != nil || !r.verify(cred, ha1, string(req.Method), now) {
+		if err != nil && !errors.Is(err, ErrUnknownUser) {
+			s.log.Warn("sip credentials", "user", user, "err", err)
+			respond(tx, req, 500, "Server Internal Error")
+			return
+		}
+		r.failed(src, now)
+		s.log.Info("sip register refused", "user", user, "source", src)
+		respond(tx, req, 403, "Forbidden")
+		return
+	}
+	expires := r.o.DefaultExpires
+	if e := req.GetHeader("Expires"); e != nil {
+		if n, err := strconv.Atoi(e.Value()); err == nil && n >= 0 {
+			expires = time.Duration(n) * time.Second
+		}
+	}
+	contact := req.Contact()
+	if contact != nil && contact.Params != nil {
+		if v, ok := contact.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				expires = time.Duration(n) * time.Second
+			}
+		}
+	}
+	if contact == nil || contact.Address.Wildcard || expires == 0 {
+		r.unbind(agentID)
+		respond(tx, req, 200, "OK")
+		s.log.Info("sip phone unregistered", "agent_id", agentID)
+		return
+	}
+	if expires < r.o.MinExpires {
+		respond(tx, req, 423, "Interval Too Brief", sip.NewHeader("Min-Expires", strconv.Itoa(int(r.o.MinExpires/time.Second))))
+		return
+	}
+	expires = min(expires, r.o.MaxExpires)
+	r.bind(binding{agentID: agentID, user: user, contact: contact.Address, source: req.Source(), transport: req.Transport(),
+		expires: now.Add(expires)})
+	c := contact.Clone()
+	if c.Params == nil {
+		c.Params = sip.NewParams()
+	}
+	c.Params.Add("expires", strconv.Itoa(int(expires/time.Second)))
+	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	res.AppendHeader(c)
+	res.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(expires/time.Second))))
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("sip register response", "err", err)
+	}
+	s.log.Info("sip phone registered", "agent_id", agentID, "source", req.Source(), "expires", expires)
+}

@@ -1,0 +1,282 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+
+	"github.com/hotline10000/hotline/ivr/media"
+	"github.com/hotline10000/hotline/ivr/phone"
+)
+
+// Ringer rings agents' registered SIP phones (phone kind "sip"): an
+// INVITE to the phone's registered Contact, CANCEL when the ring is
+// withdrawn (RFC 3261 9.1).
+type Ringer struct{ s *Server }
+
+var _ phone.Ringer = (*Ringer)(nil)
+
+// Ring calls the agent's registered phone and returns the answered leg.
+func (r *Ringer) Ring(ctx context.Context, agentID string, call phone.CallInfo) (phone.Leg, error) {
+	s := r.s
+	reg := s.reg.Load()
+	if reg == nil {
+		return nil, fmt.Errorf("no registrar: %w", phone.ErrNoPhone)
+	}
+	b, ok := reg.lookup(agentID, s.o.Now())
+	if !ok {
+		return nil, fmt.Errorf("agent %s has no registered sip phone: %w", agentID, phone.ErrNoPhone)
+	}
+	local := s.o.MediaIP
+	if !local.IsValid() {
+		host, _, _ := net.SplitHostPort(b.source)
+		a, _ := netip.ParseAddr(host)
+		var err error
+		if local, err = localFor(a); err != nil {
+			return nil, fmt.Errorf("local address toward %s: %w", b.source, err)
+		}
+	}
+	conn, err := s.listenRTP(local)
+	if err != nil {
+		return nil, fmt.Errorf("agent leg rtp: %w", err)
+	}
+	rtpAddr := netip.AddrPortFrom(local, uint16(conn.LocalAddr().(*net.UDPAddr).Port))
+	// The phone's registered Contact, reached where its REGISTER came
+	// from (phones behind NAT register private addresses).
+	target := b.contact
+	if h, p, err := net.SplitHostPort(b.source); err == nil {
+		target.Host = h
+		if n, err := strconv.Atoi(p); err == nil {
+			target.Port = n
+		}
+	}
+	if tp := b.transport; tp != "" && !equalFold(tp, "udp") {
+		target.UriParams = sip.NewParams()
+		target.UriParams.Add("transport", tp)
+	}
+	from := &sip.FromHeader{DisplayName: call.Caller, Address: sip.Uri{Scheme: "sip", User: numberOr(call.Caller, "hotline"), Host: local.String()},
+		Params: sip.NewParams()}
+	from.Params.Add("tag", newID())
+	dlg, err := s.dialogs.Invite(ctx, target, offerSDP(rtpAddr), from, s.contact(local, "hotline", b.transport), sip.NewHeader("Content-Type", "application/sdp"),
+		sip.NewHeader("X-Hotline-Contact", call.ContactID), sip.NewHeader("X-Hotline-Queue", call.Queue))
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("invite agent %s: %w", agentID, err)
+	}
+	err = dlg.WaitAnswer(ctx, sipgo.AnswerOptions{})
+	if err != nil {
+		_ = conn.Close()
+		_ = dlg.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) {
+			return nil, fmt.Errorf("agent %s phone answered %d: %w", agentID, de.Res.StatusCode, ringError(de.Res.StatusCode))
+		}
+		return nil, fmt.Errorf("agent %s phone: %v: %w", agentID, err, phone.ErrNoAnswer)
+	}
+	if err := dlg.Ack(context.WithoutCancel(ctx)); err != nil {
+		s.log.Debug("ack to agent phone", "agent_id", agentID, "err", err)
+	}
+	ans, err := ParseOffer(dlg.InviteResponse.Body())
+	if err != nil {
+		_ = dlg.Bye(context.WithoutCancel(ctx))
+		_ = dlg.Close()
+		_ = conn.Close()
+		return nil, fmt.Errorf("agent %s phone's answer: %v: %w", agentID, err, phone.ErrNoPhone)
+	}
+	codec := media.PCMU
+	if ans.PayloadType == ptPCMA {
+		codec = media.PCMA
+	}
+	l := newSIPLeg(s, dlg, conn, ans.Remote, codec)
+	if ctx.Err() != nil {
+		// Withdrawn while the phone answered: this leg is nobody's.
+		_ = l.Hangup(context.WithoutCancel(ctx), "offer ended")
+		return nil, ctx.Err()
+	}
+	return l, nil
+}
+
+// ringError maps a phone's final response to why the ring failed.
+func ringError(code int) error {
+	switch code {
+	case 486, 600:
+		return phone.ErrBusy
+	case 603:
+		return phone.ErrDeclined
+	case 408, 480, 487:
+		return phone.ErrNoAnswer
+	case 404, 410:
+		return phone.ErrNoPhone
+	}
+	return phone.ErrNoAnswer
+}
+
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+func numberOr(n, def string) string {
+	if n == "" {
+		return def
+	}
+	return n
+}
+
+// offerSDP is our offer to an agent phone: PCMU and PCMA, 20 ms.
+func offerSDP(local netip.AddrPort) []byte {
+	ipv := "IP4"
+	if local.Addr().Is6() {
+		ipv = "IP6"
+	}
+	ip := local.Addr().String()
+	id := time.Now().UnixNano()
+	return fmt.Appendf(nil, "v=0\r\no=hotline %d 1 IN %s %s\r\ns=hotline\r\nc=IN %s %s\r\nt=0 0\r\n"+
+		"m=audio %d RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+		id, ipv, ip, ipv, ip, local.Port())
+}
+
+// sipLeg is an answered agent SIP phone: RTP straight to and from the
+// phone. Frames toward the phone go out as the caller's arrive (no
+// pacer: the caller's RTP already keeps time).
+type sipLeg struct {
+	s      *Server
+	dlg    *sipgo.DialogClientSession
+	conn   net.PacketConn
+	codec  media.Codec
+	remote atomic.Pointer[netip.AddrPort]
+	frames chan []byte
+	done   chan struct{}
+	read   chan struct{} // closed when the reader returns
+	once   sync.Once
+
+	// used by WriteFrame's one goroutine
+	seq   uint16
+	ts    uint32
+	ssrc  uint32
+	out   []byte
+	bySip atomic.Bool // the phone hung up (its BYE): no BYE back
+}
+
+func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, remote netip.AddrPort, codec media.Codec) *sipLeg {
+	l := &sipLeg{s: s, dlg: dlg, conn: conn, codec: codec, frames: make(chan []byte, 16), done: make(chan struct{}),
+		read: make(chan struct{}), seq: uint16(time.Now().UnixNano()), ssrc: uint32(time.Now().UnixNano() >> 7),
+		out: make([]byte, 12+phone.FrameSize*2)}
+	l.remote.Store(&remote)
+	s.agentLegs.Store(dlg.InviteRequest.CallID().Value(), l)
+	go l.readLoop()
+	return l
+}
+
+func (l *sipLeg) Codec() media.Codec { return l.codec }
+
+func (l *sipLeg) readLoop() {
+	defer close(l.read)
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	latched := false
+	for {
+		n, from, err := l.conn.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != uint8(l.codec) {
+			continue
+		}
+		if ua, ok := from.(*net.UDPAddr); ok && !latched {
+			// Symmetric RTP: answer where the phone sends from.
+			a := netip.AddrPortFrom(ua.AddrPort().Addr().Unmap(), ua.AddrPort().Port())
+			l.remote.Store(&a)
+			latched = true
+		}
+		select {
+		case l.frames <- append([]byte(nil), pkt.Payload...):
+		default: // nobody reads fast enough: drop, the newest follow
+		}
+	}
+}
+
+func (l *sipLeg) ReadFrame(ctx context.Context, buf []byte) (int, error) {
+	select {
+	case f := <-l.frames:
+		return copy(buf, f), nil
+	case <-l.done:
+		return 0, io.EOF
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (l *sipLeg) WriteFrame(frame []byte) error {
+	select {
+	case <-l.done:
+		return io.ErrClosedPipe
+	default:
+	}
+	h := rtp.Header{Version: 2, PayloadType: uint8(l.codec), SequenceNumber: l.seq, Timestamp: l.ts, SSRC: l.ssrc}
+	l.seq++
+	l.ts += uint32(len(frame))
+	n, err := h.MarshalTo(l.out)
+	if err != nil {
+		return err
+	}
+	pkt := append(l.out[:n], frame...)
+	_, err = l.conn.WriteTo(pkt, net.UDPAddrFromAddrPort(*l.remote.Load()))
+	return err
+}
+
+// Hangup sends BYE (unless the phone hung up) and releases the leg.
+func (l *sipLeg) Hangup(ctx context.Context, reason string) error {
+	l.end(ctx, !l.bySip.Load())
+	return nil
+}
+
+func (l *sipLeg) end(ctx context.Context, bye bool) {
+	l.once.Do(func() {
+		close(l.done)
+		l.s.agentLegs.Delete(l.dlg.InviteRequest.CallID().Value())
+		if bye {
+			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.s.byeTimeout)
+			if err := l.dlg.Bye(bctx); err != nil {
+				l.s.log.Debug("bye to agent phone", "err", err)
+			}
+			cancel()
+		}
+		_ = l.dlg.Close()
+		_ = l.conn.Close()
+		<-l.read
+	})
+}
+
+func (l *sipLeg) Done() <-chan struct{} { return l.done }
+
+// agentBye takes a BYE from an agent's phone; false: no such leg.
+func (s *Server) agentBye(req *sip.Request, tx sip.ServerTransaction) bool {
+	id := req.CallID()
+	if id == nil {
+		return false
+	}
+	v, ok := s.agentLegs.Load(id.Value())
+	if !ok {
+		return false
+	}
+	l := v.(*sipLeg)
+	if err := l.dlg.ReadBye(req, tx); err != nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	}
+	l.bySip.Store(true)
+	go l.end(context.Background(), false)
+	return true
+}

@@ -1,0 +1,178 @@
+// Package siptest holds a SIP phone for tests: an agent's desk phone made
+// with sipgo that registers with digest credentials, rings, answers with
+// an RTP socket of its own, and hangs up.
+package siptest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Phone is a SIP phone on loopback.
+type Phone struct {
+	t      testing.TB
+	client *sipgo.Client
+	dialog *sipgo.DialogUA
+	port   int
+	server string
+	// RTP is the phone's media socket (PCMA in its answers).
+	RTP *net.UDPConn
+	// Invites delivers each INVITE the phone gets; Canceled a ring ended
+	// by CANCEL; Byes a BYE from the far end.
+	Invites  chan *sip.Request
+	Canceled chan struct{}
+	Byes     chan struct{}
+
+	mu     sync.Mutex
+	answer int // 200, a failure code, or 0: ring until CANCEL
+	dlg    *sipgo.DialogServerSession
+}
+
+// NewPhone starts a phone answering INVITEs with answer (200 answers, 0
+// rings until CANCEL, anything else is the final failure code) and whose
+// registrar is server (host:port).
+func NewPhone(t testing.TB, server string, answer int) *Phone {
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("siptest-phone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sipgo.NewServer(ua)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Phone{t: t, client: client, port: port, server: server, answer: answer,
+		Invites: make(chan *sip.Request, 8), Canceled: make(chan struct{}, 8), Byes: make(chan struct{}, 8)}
+	p.dialog = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "phone", Host: "127.0.0.1", Port: port}}}
+	if p.RTP, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	srv.OnInvite(p.onInvite)
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		if d := p.dialogNow(); d != nil {
+			_ = d.ReadAck(req, tx)
+		}
+	})
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		if d := p.dialogNow(); d != nil {
+			_ = d.ReadBye(req, tx)
+		}
+		p.Byes <- struct{}{}
+	})
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {})
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.ServeUDP(conn)
+	}()
+	t.Cleanup(func() {
+		p.RTP.Close()
+		ua.Close()
+		conn.Close()
+		<-served
+	})
+	return p
+}
+
+// SetAnswer changes how the next INVITEs are answered.
+func (p *Phone) SetAnswer(code int) {
+	p.mu.Lock()
+	p.answer = code
+	p.mu.Unlock()
+}
+
+func (p *Phone) dialogNow() *sipgo.DialogServerSession {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dlg
+}
+
+func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	p.Invites <- req
+	d, err := p.dialog.ReadInvite(req, tx)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	p.dlg = d
+	answer := p.answer
+	p.mu.Unlock()
+	_ = d.Respond(180, "Ringing", nil)
+	switch answer {
+	case 0:
+		<-d.Context().Done()
+		p.Canceled <- struct{}{}
+	case 200:
+		port := p.RTP.LocalAddr().(*net.UDPAddr).Port
+		sdp := fmt.Sprintf("v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n", port)
+		_ = d.RespondSDP([]byte(sdp))
+	default:
+		_ = d.Respond(answer, "Not Now", nil)
+	}
+}
+
+// Register sends REGISTER for user with the password (answering the
+// digest challenge) and returns the final response.
+func (p *Phone) Register(user, password string, expires int) *sip.Response {
+	p.t.Helper()
+	host, port, _ := net.SplitHostPort(p.server)
+	pn, _ := strconv.Atoi(port)
+	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: pn})
+	aor := sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1"}
+	req.AppendHeader(&sip.ToHeader{Address: aor})
+	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
+	from.Params.Add("tag", newTag())
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: p.port}})
+	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := p.client.Do(ctx, req)
+	if err != nil {
+		p.t.Fatalf("register: %v", err)
+	}
+	if res.StatusCode != 401 {
+		return res
+	}
+	res, err = p.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: user, Password: password})
+	if err != nil {
+		p.t.Fatalf("register with digest: %v", err)
+	}
+	return res
+}
+
+// Hangup sends BYE on the answered call.
+func (p *Phone) Hangup() error {
+	d := p.dialogNow()
+	if d == nil {
+		return fmt.Errorf("siptest: no call to hang up")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return d.Bye(ctx)
+}
+
+func newTag() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
