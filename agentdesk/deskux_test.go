@@ -142,7 +142,7 @@ func waitingChat(t *testing.T, s *deskttest.Server, name string) string {
 		t.Fatal(err)
 	}
 	do(t, cust, "chat.send", map[string]string{"msg_id": "q", "text": "0"})
-	waitFor(t, func() bool {
+	s.Await(t, wait, func() bool {
 		c, err := s.ACD.Contact(context.Background(), st.Contact)
 		return err == nil && c.State == "queued"
 	})
@@ -191,10 +191,15 @@ func TestBoardStaffedAndMove(t *testing.T) {
 	dialDesk(t, s, "alice", "")
 	bob := dialDesk(t, s, "bob", "")
 	bob.Close()
-	waitFor(t, func() bool {
-		q := boardGet(t, board).queue(t, "general")
-		return q.Staffed == 1 && q.StaffedOffline == 1
-	})
+	// No ACD event says a socket dropped: the board pushed after the
+	// hub noticed does.
+	for q := boardGet(t, board).queue(t, "general"); q.Staffed != 1 || q.StaffedOffline != 1; {
+		var b boardView
+		if _, err := board.Want("board", &b, wait); err != nil {
+			t.Fatalf("staffed %d offline %d, want 1 and 1: %v", q.Staffed, q.StaffedOffline, err)
+		}
+		q = b.queue(t, "general")
+	}
 
 	contact := waitingChat(t, s, "赵六")
 	q := boardGet(t, board).queue(t, "general")
@@ -249,7 +254,7 @@ func TestBoardDayInCenterZone(t *testing.T) {
 			}
 		}
 		do(t, alice, "chat.end", map[string]string{"contact_id": st.Contact})
-		waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
+		s.Await(t, wait, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
 	}
 	answered := func() int { return boardGet(t, board).queue(t, "general").Answered }
 	answer()
