@@ -70,6 +70,9 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
 			r.serverOffers, time.Duration(r.serverP50*float64(time.Second)), time.Duration(r.serverP99*float64(time.Second)))
 	}
+	if r.traffic > 0 && r.traffic < r.cfg.duration-time.Second {
+		fmt.Fprintf(w, "WARNING: the traffic ran %v of %v: the run's time bound cut it short\n", r.traffic.Round(time.Second), r.cfg.duration)
+	}
 	if r.traffic > 0 {
 		fmt.Fprintf(w, "chats completed %d; chat messages relayed %d (%.0f/s); errors %d\n", r.chats, r.messages,
 			float64(r.messages)/r.traffic.Seconds(), r.errors)
