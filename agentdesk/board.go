@@ -67,13 +67,20 @@ const kpiEvery = 15 * time.Second
 
 // refreshBoards asks the ACD for queue statistics while someone watches
 // and something changed, and pushes the board.
+//
+// The next round's timer is asked for before this round's work: a board a
+// client reads was pushed by a refresher already waiting for the next
+// second, so a test on a virtual clock that advances after reading a push
+// never advances past a refresher that has not yet asked for its timer.
 func (g *Gateway) refreshBoards(ctx context.Context) {
+	next := g.o.Clock.After(boardEvery)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-g.o.Clock.After(boardEvery):
+		case <-next:
 		}
+		next = g.o.Clock.After(boardEvery)
 		// While someone waits, the board is pushed every second even with
 		// no event: waits grow without one.
 		// The KPI tiles change with time alone (agent time, the

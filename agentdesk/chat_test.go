@@ -98,24 +98,24 @@ func TestCustomerLeavesAndTokenExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, cust, "chat.send", map[string]string{"msg_id": "0", "text": "0"})
-	waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err == nil })
+	s.Await(t, wait, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err == nil })
 	do(t, cust, "chat.leave", nil)
 	if _, err := cust.Want("chat.ended", nil, wait); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
+	s.Await(t, wait, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
 	cust.Close()
 	for range 70 {
 		step(t, s, clk)
 	}
-	waitFor(t, func() bool {
-		c, resp, err := deskttest.Dial(context.Background(), s.URL, "/ws/chat?token="+st.Token, agentdesk.ChatProtocol, "")
-		if err == nil {
-			c.Close()
-			return false
-		}
-		return resp != nil && resp.StatusCode == http.StatusUnauthorized
-	})
+	c, resp, err := deskttest.Dial(context.Background(), s.URL, "/ws/chat?token="+st.Token, agentdesk.ChatProtocol, "")
+	if err == nil {
+		c.Close()
+		t.Fatal("the token still opens a socket after the chat lease")
+	}
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("dial after the lease: got %v %v, want 401", resp, err)
+	}
 }
 
 func TestStartChatValidation(t *testing.T) {

@@ -123,7 +123,7 @@ func TestRejectExtendTransferLogout(t *testing.T) {
 	}
 
 	do(t, agent, "logout", nil)
-	waitFor(t, func() bool {
+	s.Await(t, wait, func() bool {
 		a, err := s.ACD.Agent(ctx, aliceID)
 		return err != nil || a.State == acd.LoggedOut
 	})

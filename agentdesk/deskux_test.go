@@ -142,7 +142,7 @@ func waitingChat(t *testing.T, s *deskttest.Server, name string) string {
 		t.Fatal(err)
 	}
 	do(t, cust, "chat.send", map[string]string{"msg_id": "q", "text": "0"})
-	waitFor(t, func() bool {
+	s.Await(t, wait, func() bool {
 		c, err := s.ACD.Contact(context.Background(), st.Contact)
 		return err == nil && c.State == "queued"
 	})
@@ -169,7 +169,18 @@ func TestBoardLongestWaitGrows(t *testing.T) {
 		!q.Contacts[0].EnteredAt.Equal(entered) || q.Contacts[0].Name != "王五" {
 		t.Fatalf("waiting contacts %+v, want %s entered at %v", q.Contacts, contact, entered)
 	}
-	// No event since: the pushed board still follows the wait.
+	// No event since: the pushed board still follows the wait. The push
+	// of the first advance comes first: its refresher waits for the clock
+	// again by then (refreshBoards asks for its timer before it pushes).
+	for {
+		var b boardView
+		if _, err := board.Want("board", &b, wait); err != nil {
+			t.Fatalf("no board pushed after the first advance: %v", err)
+		}
+		if g := b.queue(t, "general"); g.LongestWaitNS >= int64(30*time.Second) {
+			break
+		}
+	}
 	clk.Advance(30 * time.Second)
 	for {
 		var b boardView
@@ -191,10 +202,15 @@ func TestBoardStaffedAndMove(t *testing.T) {
 	dialDesk(t, s, "alice", "")
 	bob := dialDesk(t, s, "bob", "")
 	bob.Close()
-	waitFor(t, func() bool {
-		q := boardGet(t, board).queue(t, "general")
-		return q.Staffed == 1 && q.StaffedOffline == 1
-	})
+	// No ACD event says a socket dropped: the board pushed after the
+	// hub noticed does.
+	for q := boardGet(t, board).queue(t, "general"); q.Staffed != 1 || q.StaffedOffline != 1; {
+		var b boardView
+		if _, err := board.Want("board", &b, wait); err != nil {
+			t.Fatalf("staffed %d offline %d, want 1 and 1: %v", q.Staffed, q.StaffedOffline, err)
+		}
+		q = b.queue(t, "general")
+	}
 
 	contact := waitingChat(t, s, "赵六")
 	q := boardGet(t, board).queue(t, "general")
@@ -249,7 +265,7 @@ func TestBoardDayInCenterZone(t *testing.T) {
 			}
 		}
 		do(t, alice, "chat.end", map[string]string{"contact_id": st.Contact})
-		waitFor(t, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
+		s.Await(t, wait, func() bool { _, err := s.ACD.Contact(context.Background(), st.Contact); return err != nil })
 	}
 	answered := func() int { return boardGet(t, board).queue(t, "general").Answered }
 	answer()

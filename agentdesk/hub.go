@@ -72,6 +72,10 @@ func (h *hub) loop(ctx context.Context) {
 			// the select took first: a request sees leases checked up to
 			// the clock's time (Gateway.Sync relies on it).
 			h.sweepIfDue()
+			// ACD events handed over before the request are handled
+			// first: a request (Gateway.Sync) sees every event the
+			// engine had delivered when it was asked.
+			h.drainACD()
 			fn(h)
 		case evs := <-g.acdIn:
 			for _, ev := range evs {
@@ -82,6 +86,20 @@ func (h *hub) loop(ctx context.Context) {
 		case <-sweep:
 			h.sweepIfDue()
 			sweep = g.o.Clock.After(max(h.nextSweep.Sub(g.o.Clock.Now()), time.Millisecond))
+		}
+	}
+}
+
+// drainACD handles the ACD batches already waiting, without blocking.
+func (h *hub) drainACD() {
+	for {
+		select {
+		case evs := <-h.g.acdIn:
+			for _, ev := range evs {
+				h.onACD(ev)
+			}
+		default:
+			return
 		}
 	}
 }

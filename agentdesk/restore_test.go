@@ -58,7 +58,7 @@ func TestGhostClearedByForcedLogout(t *testing.T) {
 		t.Fatalf("alice after accepting the ghost: %+v %v, want busy", a, err)
 	}
 	do(t, board, "sup.logout", map[string]string{"agent_id": aliceID})
-	waitFor(t, func() bool {
+	s.Await(t, wait, func() bool {
 		_, err := s.ACD.Agent(ctx, aliceID)
 		return errors.Is(err, acd.ErrUnknownAgent)
 	})
@@ -87,11 +87,11 @@ func TestRestoredChatNotReclaimed(t *testing.T) {
 	for range 3 {
 		clk.Advance(40 * time.Second)
 	}
-	waitFor(t, func() bool {
+	s.Await(t, wait, func() bool {
 		_, err := s.ACD.Contact(ctx, "chat-restored")
 		return errors.Is(err, acd.ErrUnknownContact)
 	})
-	waitFor(t, func() bool {
+	s.Await(t, wait, func() bool {
 		var d dayView
 		_ = json.Unmarshal(do(t, board, "board.get", nil), &d)
 		ab, lost := d.lost("general")

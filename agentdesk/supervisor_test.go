@@ -83,7 +83,7 @@ func TestBoardAndSupervisorActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, cust2, "chat.send", map[string]string{"msg_id": "q", "text": "0"})
-	waitFor(t, func() bool {
+	s.Await(t, wait, func() bool {
 		c, err := s.ACD.Contact(context.Background(), st2.Contact)
 		return err == nil && c.Queue == "general"
 	})
@@ -105,16 +105,6 @@ func TestBoardAndSupervisorActions(t *testing.T) {
 	if err := json.Unmarshal(do(t, board, "board.get", nil), &snap); err != nil || len(snap.Queues) != 3 {
 		t.Fatalf("board.get: %v %+v", err, snap)
 	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(wait); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not met in time")
 }
 
 // wantState skips agent.state frames until one says state (and reason).

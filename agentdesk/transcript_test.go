@@ -17,14 +17,46 @@ import (
 )
 
 type keptTranscript struct {
-	mu   sync.Mutex
-	msgs []store.TranscriptMessage
+	mu    sync.Mutex
+	msgs  []store.TranscriptMessage
+	added chan struct{} // closed and replaced on every Keep
 }
 
 func (k *keptTranscript) Keep(m store.TranscriptMessage) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.msgs = append(k.msgs, m)
+	if k.added != nil {
+		close(k.added)
+	}
+	k.added = make(chan struct{})
+}
+
+// await returns the first kept message for which match holds, waiting for
+// Keep calls (not polling) up to d.
+func (k *keptTranscript) await(t *testing.T, d time.Duration, match func(store.TranscriptMessage) bool) store.TranscriptMessage {
+	t.Helper()
+	give := time.NewTimer(d)
+	defer give.Stop()
+	for {
+		k.mu.Lock()
+		for _, m := range k.msgs {
+			if match(m) {
+				k.mu.Unlock()
+				return m
+			}
+		}
+		if k.added == nil {
+			k.added = make(chan struct{})
+		}
+		next := k.added
+		k.mu.Unlock()
+		select {
+		case <-next:
+		case <-give.C:
+			t.Fatalf("no matching message kept in %v", d)
+		}
+	}
 }
 
 // Every message the chat relays goes to the transcript sink, in order, with
@@ -80,19 +112,8 @@ func TestRestoredChatNumbersAfterItsTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, cust, "chat.send", map[string]string{"msg_id": "after", "text": "还在吗"})
-	for range 50 {
-		kept.mu.Lock()
-		for _, m := range kept.msgs {
-			if m.Text == "还在吗" {
-				kept.mu.Unlock()
-				if m.Seq != 251 {
-					t.Fatalf("message after the restored tail numbered %d, want 251", m.Seq)
-				}
-				return
-			}
-		}
-		kept.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
+	m := kept.await(t, wait, func(m store.TranscriptMessage) bool { return m.Text == "还在吗" })
+	if m.Seq != 251 {
+		t.Fatalf("message after the restored tail numbered %d, want 251", m.Seq)
 	}
-	t.Fatal("the customer's message never reached the transcript")
 }

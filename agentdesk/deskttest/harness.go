@@ -118,7 +118,56 @@ type Server struct {
 	// with Options.Softphone (calls are queued on it), else nil.
 	Bridge *bridge.Bridge
 
-	stop func()
+	stop    func()
+	changed *change // closed and replaced after every batch of ACD events
+}
+
+// change is a broadcast: waiters hold the current channel, and the ACD sink
+// closes it after each batch of events and puts a fresh one in its place.
+type change struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func newChange() *change { return &change{ch: make(chan struct{})} }
+
+func (c *change) current() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ch
+}
+
+func (c *change) fire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(c.ch)
+	c.ch = make(chan struct{})
+}
+
+// Await returns once cond holds. cond is checked now and again after every
+// batch of ACD events the center publishes, each time once the gateway has
+// handled the batch (the engine applies a change before it publishes it,
+// and Gateway.Sync handles delivered events first), so a test waits for
+// the ACD and the desk instead of polling them. After d without cond
+// holding, Await fails the test.
+func (s *Server) Await(t testing.TB, d time.Duration, cond func() bool) {
+	t.Helper()
+	give := time.NewTimer(d)
+	defer give.Stop()
+	for {
+		next := s.changed.current()
+		if err := s.Gateway.Sync(); err != nil {
+			t.Fatalf("deskttest: gateway: %v", err)
+		}
+		if cond() {
+			return
+		}
+		select {
+		case <-next:
+		case <-give.C:
+			t.Fatalf("deskttest: condition not met after %v of ACD events", d)
+		}
+	}
 }
 
 type clocks interface {
@@ -214,12 +263,14 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		return fail(err)
 	}
 	var gw *agentdesk.Gateway
+	changed := newChange()
 	var calls *bridge.Bridge
 	engine := acd.NewEngine(router, clk, acd.SinkFunc(func(evs []acd.Event) {
 		if calls != nil {
 			calls.Deliver(evs)
 		}
 		gw.DeliverACD(evs)
+		changed.fire()
 	}))
 	if o.Softphone != nil {
 		// One bridge for chats and calls, fed here and run with the center.
@@ -292,7 +343,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		go func() { defer wg.Done(); _ = calls.Run(runCtx) }()
 	}
 	var once sync.Once
-	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock, Bridge: calls}
+	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock, Bridge: calls, changed: changed}
 	s.stop = func() {
 		once.Do(func() {
 			cancel()

@@ -118,21 +118,24 @@ func TestLoopsStopWithContext(t *testing.T) {
 	done := make(chan error, 2)
 	go func() { done <- c.Run(runCtx, time.Second) }()
 	go func() { done <- d.RunTimers(runCtx, time.Second, 100) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for d.clock.Waiters() < 2 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	// Both loops wait on the clock between rounds: each step waits for
+	// both to be waiting again, so the round the step caused is over.
+	waiting, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	idle := func() {
+		t.Helper()
+		if err := d.clock.AwaitWaiters(waiting, 2); err != nil {
+			t.Fatalf("the courier and the timers did not come back to the clock: %v", err)
+		}
 	}
+	idle()
 	d.clock.Advance(time.Hour) // first_warn_75 and first_warn_90 due
-	for len(d.fired(t, tk.ID)) < 2 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	idle()
+	if got := d.fired(t, tk.ID); len(got) < 2 {
+		t.Fatalf("fired %v after an hour, want the two first-response warnings", got)
 	}
-	for d.clock.Waiters() < 2 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	d.clock.Advance(time.Second)
-	for len(far.Sent()) < 4 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	d.clock.Advance(time.Second) // the courier delivers what the timers queued
+	idle()
 	cancel()
 	for range 2 {
 		if err := <-done; err != nil {

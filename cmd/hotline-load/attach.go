@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -79,18 +80,48 @@ func seed(ctx context.Context, args []string) error {
 func loadLogin(i int) string { return fmt.Sprintf("load%05d", i+1) }
 
 // attach loads a running `hotline serve` at base: the agents are the
-// seeded load agents, memory comes from its /metrics (no forced collection,
-// so heap figures carry some garbage), and stopping is the operator's.
-func attach(base, password string, offer time.Duration) func(context.Context, int) (*target, error) {
+// seeded load agents, memory comes from its /metrics, and stopping is the
+// operator's. With debug (the node's debug.addr URL) each memory reading
+// first forces a collection through the profiler's heap endpoint
+// (/debug/pprof/heap?gc=1), so the heap figure holds no garbage; without
+// it the figure carries whatever garbage is waiting.
+func attach(base, debug, password string, offer time.Duration) func(context.Context, int) (*target, error) {
 	return func(ctx context.Context, agents int) (*target, error) {
-		base = strings.TrimSuffix(base, "/")
+		base, debug = strings.TrimSuffix(base, "/"), strings.TrimSuffix(debug, "/")
 		if _, err := metrics(ctx, base); err != nil {
 			return nil, fmt.Errorf("attach %s: %w", base, err)
 		}
+		mem := func() (memory, error) {
+			if debug != "" {
+				if err := collect(ctx, debug); err != nil {
+					return memory{}, err
+				}
+			}
+			return metrics(ctx, base)
+		}
 		return &target{base: base, login: loadLogin, password: password, offer: offer,
-			mem:      func() (memory, error) { return metrics(ctx, base) },
+			mem:      mem,
 			delivery: func() (buckets, error) { return deliveryBuckets(ctx, base) }, stop: func() {}}, nil
 	}
+}
+
+// collect makes the node run a garbage collection: the heap profile with
+// gc=1 collects before it is written.
+func collect(ctx context.Context, debug string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, debug+"/debug/pprof/heap?gc=1", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("force a collection: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("force a collection: GET /debug/pprof/heap: %s", resp.Status)
+	}
+	return nil
 }
 
 // metrics reads the Go runtime's and the process's gauges from /metrics.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -42,6 +43,8 @@ type report struct {
 	messages         int64
 	traffic          time.Duration
 	errors           int64
+	errorsBy         map[string]int64 // chat errors by the step that failed
+	desksLost        int64            // agents whose desk failed during the traffic
 	connectErrors    int
 	// serverOffers, serverP50, serverP99: the node's own offer delivery
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
@@ -67,9 +70,21 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
 			r.serverOffers, time.Duration(r.serverP50*float64(time.Second)), time.Duration(r.serverP99*float64(time.Second)))
 	}
+	if r.traffic > 0 && r.traffic < r.cfg.duration-time.Second {
+		fmt.Fprintf(w, "WARNING: the traffic ran %v of %v: the run's time bound cut it short\n", r.traffic.Round(time.Second), r.cfg.duration)
+	}
 	if r.traffic > 0 {
 		fmt.Fprintf(w, "chats completed %d; chat messages relayed %d (%.0f/s); errors %d\n", r.chats, r.messages,
 			float64(r.messages)/r.traffic.Seconds(), r.errors)
+		if len(r.errorsBy) > 0 {
+			steps := slices.Sorted(maps.Keys(r.errorsBy))
+			parts := make([]string, len(steps))
+			for i, k := range steps {
+				parts[i] = fmt.Sprintf("%s %d", k, r.errorsBy[k])
+			}
+			fmt.Fprintf(w, "chat errors by step: %s\n", strings.Join(parts, ", "))
+		}
+		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
 }
 
@@ -206,6 +221,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 			defer cwg.Done()
 			for tctx.Err() == nil {
 				if err := chatOnce(tctx, base, cfg.messages, i, &stats); err != nil && tctx.Err() == nil {
+					stats.failed(err)
 					if stats.errors.Add(1) <= 3 {
 						fmt.Fprintln(os.Stderr, "chat:", err)
 					}
@@ -230,10 +246,57 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	}
 	rep.latencies = lat.all()
 	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
+	rep.errorsBy, rep.desksLost = stats.byStep(), stats.desksLost.Load()
 	return rep, nil
 }
 
-type counters struct{ chats, messages, errors atomic.Int64 }
+type counters struct {
+	chats, messages, errors, desksLost atomic.Int64
+
+	mu    sync.Mutex
+	steps map[string]int64
+}
+
+// stepError names the step of a chat that failed, so the report can say
+// where the errors come from (a timed-out dial is the node's, a failed
+// write after a missed pong deadline the client's).
+type stepError struct {
+	step string
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+func step(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &stepError{step: name, err: err}
+}
+
+func (c *counters) failed(err error) {
+	name := "other"
+	if se := (*stepError)(nil); errors.As(err, &se) {
+		name = se.step
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		name += " (timeout)"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.steps == nil {
+		c.steps = map[string]int64{}
+	}
+	c.steps[name]++
+}
+
+func (c *counters) byStep() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.steps)
+}
 
 type latencies struct {
 	mu sync.Mutex
@@ -259,6 +322,30 @@ func mem(probe string) (memory, error) {
 
 var dialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024,
 	NetDialContext: (&net.Dialer{}).DialContext}
+
+// pongWait bounds the client's answer to the node's ping. gorilla's
+// default ping handler gives the pong one second: a load client starved of
+// CPU (nice 10, thousands of goroutines on two busy cores) can be put off
+// the CPU between setting that deadline and writing, the write then fails
+// with a timeout, and gorilla keeps that write error for the socket: the
+// read that handled the ping or the chat's next message failed with "i/o
+// timeout", an error of the client, not of the node (the 2, 0 and 26 chat
+// errors of the runs of 2026-11-29 05:11; TestPongSurvivesAStall). The
+// node closes a socket that stays silent for its lease, so a long deadline
+// hides nothing.
+const pongWait = 30 * time.Second
+
+// answerPings replaces gorilla's default ping handler with one that waits
+// pongWait for the write.
+func answerPings(ws *websocket.Conn) {
+	ws.SetPingHandler(func(data string) error {
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(pongWait))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+}
 
 type agent struct {
 	ws     *websocket.Conn
@@ -322,6 +409,7 @@ func connectAgent(ctx context.Context, base, login, password string) (*agent, er
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", login, err)
 	}
+	answerPings(ws)
 	a := &agent{ws: ws}
 	if err := a.send("hello", nil); err != nil {
 		return nil, err
@@ -366,12 +454,19 @@ func (a *agent) read() (agentdesk.Frame, error) {
 // every customer message, end the chat when the customer leaves, finish
 // wrap-up at once.
 func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *latencies, stats *counters) {
+	lost := func() {
+		if ctx.Err() == nil {
+			stats.desksLost.Add(1)
+		}
+	}
 	if a.send("state.ready", nil) != nil {
+		lost()
 		return
 	}
 	for ctx.Err() == nil {
 		f, err := a.read()
 		if err != nil {
+			lost()
 			return
 		}
 		var d struct {
@@ -395,6 +490,7 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 			err = a.send("wrapup.done", map[string]string{"contact_id": d.Contact, "code": "resolved"})
 		}
 		if err != nil {
+			lost()
 			return
 		}
 	}
@@ -406,7 +502,7 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 	body, _ := json.Marshal(map[string]string{"name": "load " + strconv.Itoa(who)})
 	resp, err := http.Post(base+"/chat/api/start", "application/json", bytes.NewReader(body))
 	if err != nil {
-		return err
+		return step("start", err)
 	}
 	var st struct {
 		Token string `json:"token"`
@@ -414,31 +510,32 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 	err = json.NewDecoder(resp.Body).Decode(&st)
 	resp.Body.Close()
 	if err != nil {
-		return err
+		return step("start", fmt.Errorf("status %d: %w", resp.StatusCode, err))
 	}
 	d := dialer
 	d.Subprotocols = []string{agentdesk.ChatProtocol}
 	ws, _, err := d.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws/chat?token="+st.Token, http.Header{"Origin": {base}})
 	if err != nil {
-		return err
+		return step("dial", err)
 	}
 	defer ws.Close()
+	answerPings(ws)
 	stop := context.AfterFunc(ctx, func() { ws.Close() })
 	defer stop()
 	c := &agent{ws: ws}
 	if err := c.send("hello", nil); err != nil {
-		return err
+		return step("write", err)
 	}
 	// 人工 ("a person") reaches an agent in the test center's flow and in
 	// the shipped 10000 flows alike.
 	if err := c.send("chat.send", map[string]string{"msg_id": "0", "text": "人工"}); err != nil {
-		return err
+		return step("write", err)
 	}
 	sent, got := 0, 0
 	for {
 		f, err := c.read()
 		if err != nil {
-			return err
+			return step("read", err)
 		}
 		var m struct {
 			From string `json:"from"`
@@ -452,14 +549,14 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 			}
 			if sent == messages && got == messages {
 				if err := c.send("chat.leave", nil); err != nil {
-					return err
+					return step("write", err)
 				}
 				continue
 			}
 			if sent < messages && sent == got {
 				sent++
 				if err := c.send("chat.send", map[string]string{"msg_id": "m" + strconv.Itoa(sent), "text": "你好 " + strconv.Itoa(sent)}); err != nil {
-					return err
+					return step("write", err)
 				}
 			}
 		case f.Type == "chat.ended":

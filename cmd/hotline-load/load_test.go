@@ -25,8 +25,8 @@ func TestLoadSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A client on a machine this busy (the race detector, other tests) may
-	// miss a 1 s pong deadline now and then; the tool counts it as an error.
+	// A chat may still fail now and then on a machine this busy (the race
+	// detector, other tests); the tool counts it as an error.
 	if rep.chats == 0 || rep.messages < 4*rep.chats || len(rep.latencies) < int(rep.chats) || rep.errors > 1+rep.chats/100 {
 		t.Fatalf("got %d chats, %d messages, %d offers, %d errors; want chats with 4 messages each, an offer each, errors under 1%%",
 			rep.chats, rep.messages, len(rep.latencies), rep.errors)

@@ -20,8 +20,15 @@ type Store interface {
 
 // Options configure a Writer.
 type Options struct {
-	Buffer     int           // messages waiting to be written (default 8192)
-	BatchSize  int           // messages per write (default 200)
+	Buffer    int // messages waiting to be written (default 8192)
+	BatchSize int // messages per write (default 200)
+	// Linger is how long a write waits, from its first message, for more
+	// (default 100ms): under chat traffic messages come one at a time, and
+	// one transaction per message kept the store's one writer busy
+	// (docs/desk-protocol.md, "Measured"). A negative Linger writes at once.
+	Linger time.Duration
+	// After is the timer of Linger (default time.After); tests drive it.
+	After      func(time.Duration) <-chan time.Time
 	Retention  time.Duration // messages older than this are purged; 0 keeps them
 	PurgeEvery time.Duration // default 1h
 	MaxBackoff time.Duration // longest wait between retries of a failed write (default 5s)
@@ -48,6 +55,12 @@ func NewWriter(st Store, o Options) *Writer {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 200
+	}
+	if o.Linger == 0 {
+		o.Linger = 100 * time.Millisecond
+	}
+	if o.After == nil {
+		o.After = time.After
 	}
 	if o.PurgeEvery <= 0 {
 		o.PurgeEvery = time.Hour
@@ -101,15 +114,13 @@ func (w *Writer) Run(ctx context.Context) {
 		case <-purge.C:
 			w.purge(ctx)
 		case m := <-w.in:
-			batch = append(batch[:0], m)
-			for len(batch) < w.o.BatchSize {
-				select {
-				case m := <-w.in:
-					batch = append(batch, m)
-					continue
-				default:
+			batch = w.fill(append(batch[:0], m))
+			if len(batch) < w.o.BatchSize && w.o.Linger > 0 {
+				var stopped bool
+				if batch, stopped = w.linger(ctx, batch); stopped {
+					w.drain(batch)
+					return
 				}
-				break
 			}
 			if !w.write(ctx, batch) {
 				w.drain(batch)
@@ -118,6 +129,36 @@ func (w *Writer) Run(ctx context.Context) {
 			batch = batch[:0]
 		}
 	}
+}
+
+// fill adds what is queued now, up to a batch.
+func (w *Writer) fill(batch []store.TranscriptMessage) []store.TranscriptMessage {
+	for len(batch) < w.o.BatchSize {
+		select {
+		case m := <-w.in:
+			batch = append(batch, m)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// linger gathers messages for Linger or until the batch is full; it
+// reports true when ctx ended meanwhile.
+func (w *Writer) linger(ctx context.Context, batch []store.TranscriptMessage) ([]store.TranscriptMessage, bool) {
+	timeout := w.o.After(w.o.Linger)
+	for len(batch) < w.o.BatchSize {
+		select {
+		case m := <-w.in:
+			batch = append(batch, m)
+		case <-timeout:
+			return w.fill(batch), false
+		case <-ctx.Done():
+			return batch, true
+		}
+	}
+	return batch, false
 }
 
 // write retries a failed write with exponential backoff while ctx lives;

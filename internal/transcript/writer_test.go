@@ -74,3 +74,46 @@ func TestWriterCountsWhatItCannotKeep(t *testing.T) {
 		t.Fatalf("lost: got %d, want 1 (counted, not silent)", lost)
 	}
 }
+
+// counting records the size of every write.
+type counting struct {
+	transcript.Store
+	writes chan int
+}
+
+func (c *counting) AppendTranscript(ctx context.Context, msgs []store.TranscriptMessage) error {
+	err := c.Store.AppendTranscript(ctx, msgs)
+	c.writes <- len(msgs)
+	return err
+}
+
+// TestWriterBatchesWhileLingering: messages that come one at a time while
+// the writer lingers go to the store in one write, not one each.
+func TestWriterBatchesWhileLingering(t *testing.T) {
+	st := storetest.SQLite(t)
+	c := &counting{Store: st, writes: make(chan int, 16)}
+	asked, fire := make(chan time.Duration, 1), make(chan time.Time, 1)
+	w := transcript.NewWriter(c, transcript.Options{Linger: time.Second,
+		After: func(d time.Duration) <-chan time.Time { asked <- d; return fire }})
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	msg := func(seq int) store.TranscriptMessage {
+		return store.TranscriptMessage{ContactID: "c1", Seq: seq, Sender: store.SenderCustomer, Text: "hi", At: t0}
+	}
+	w.Keep(msg(1))
+	if d := <-asked; d != time.Second { // the writer holds message 1 and lingers
+		t.Fatalf("lingers %v, want 1s", d)
+	}
+	w.Keep(msg(2))
+	w.Keep(msg(3))
+	fire <- t0
+	if n := <-c.writes; n != 3 {
+		t.Fatalf("first write: got %d messages, want 3", n)
+	}
+	got, err := st.Transcripts(context.Background(), "c1")
+	if err != nil || len(got["c1"]) != 3 {
+		t.Fatalf("stored %+v %v, want 3 messages", got, err)
+	}
+}

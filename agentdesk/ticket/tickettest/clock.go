@@ -1,6 +1,7 @@
 package tickettest
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -10,6 +11,7 @@ type Clock struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []waiter
+	changed chan struct{} // closed and replaced when waiters are added
 }
 
 type waiter struct {
@@ -37,6 +39,10 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 		return ch
 	}
 	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
 	return ch
 }
 
@@ -66,4 +72,27 @@ func (c *Clock) Waiters() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.waiters)
+}
+
+// AwaitWaiters returns once at least n After channels are pending: the
+// loops under test have done their round and wait for the clock again. It
+// waits for After calls, not by polling, until ctx ends.
+func (c *Clock) AwaitWaiters(ctx context.Context, n int) error {
+	for {
+		c.mu.Lock()
+		if len(c.waiters) >= n {
+			c.mu.Unlock()
+			return nil
+		}
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		next := c.changed
+		c.mu.Unlock()
+		select {
+		case <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
