@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/bridge"
 )
 
 // boardData is the supervisor board: queues with today's counts and
@@ -103,7 +104,17 @@ func (g *Gateway) refreshBoards(ctx context.Context) {
 		if g.o.KPIs != nil {
 			kpis, _ = g.o.KPIs(ctx) // a board without tiles beats no board
 		}
-		if err := g.do(func(h *hub) { h.lastKPIs = kpis; h.pushBoard(qs) }); err != nil {
+		var days map[string]bridge.DayCount
+		if g.o.QueueDays != nil {
+			days, _ = g.o.QueueDays(ctx) // on an error the last counts stay
+		}
+		if err := g.do(func(h *hub) {
+			h.lastKPIs = kpis
+			if days != nil {
+				h.lastDays = days
+			}
+			h.pushBoard(qs)
+		}); err != nil {
 			return
 		}
 	}
@@ -137,7 +148,10 @@ func (h *hub) pushBoard(qs []acd.BoardQueue) {
 }
 
 func (h *hub) board() boardData {
-	today := h.g.bridge.Today(h.g.o.Clock.Now()) // a new day shows zeros even before its first event
+	today := h.lastDays // the KPI engine's, when the server has one
+	if h.g.o.QueueDays == nil {
+		today = h.g.bridge.Today(h.g.o.Clock.Now()) // a new day shows zeros even before its first event
+	}
 	b := boardData{At: h.g.o.Clock.Now().UTC(), Queues: []boardQueue{}, Agents: []boardAgent{}, KPIs: h.lastKPIs}
 	for _, q := range h.lastQueues {
 		bq := boardQueue{QueueStats: q.QueueStats, Contacts: []boardWaiter{}}

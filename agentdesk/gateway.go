@@ -34,6 +34,12 @@ type Options struct {
 	// KPIs, when set, gives the board's KPI tiles (the KPI engine's
 	// reports, any JSON value), read with each board push.
 	KPIs func(ctx context.Context) (any, error)
+	// QueueDays, when set, gives the board's per-queue counts of today
+	// (answered, abandoned, lost) from the KPI engine, read with each
+	// board push, so the board counts as the KPIs do (in the queue first
+	// entered, rebuilt after a restart). Without it the bridge's own
+	// counts are shown.
+	QueueDays func(ctx context.Context) (map[string]bridge.DayCount, error)
 	// Bridge links the chats to the ACD. When nil, the gateway makes its
 	// own over ACD, feeds it the events given to DeliverACD and runs it.
 	Bridge *bridge.Bridge

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/ivr"
 )
 
@@ -25,6 +26,9 @@ type hub struct {
 	lastAt     time.Time // when lastQueues was read
 	lastKPIs   any       // the KPI tiles read with lastQueues
 	nextSweep  time.Time // when the leases are next checked
+
+	// lastDays are the KPI engine's queue counts (Options.QueueDays).
+	lastDays map[string]bridge.DayCount
 }
 
 // agentView is one agent as the desk and the board show it, kept from the

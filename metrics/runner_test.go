@@ -144,3 +144,27 @@ func TestTiles(t *testing.T) {
 		t.Errorf("SL04 trend %v, want %s (06:45 … 08:30)", got, want)
 	}
 }
+
+// The board's queue rows count where SL01 and SL03 do: an overflowed
+// contact's answer in the queue it first entered.
+func TestQueueDays(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	e := NewEngine(Options{Location: loc, Queues: []Filter{{Queue: "idle", Channel: "chat"}}})
+	day := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
+	for _, ev := range []event.Event{
+		acdEv("1", day, acd.Event{Kind: acd.EventQueued, Contact: "c1", Queue: "gv", Channel: acd.Voice, FirstEntry: true}),
+		acdEv("2", day.Add(time.Minute), acd.Event{Kind: acd.EventQueued, Contact: "c1", Queue: "overflow", RequestQueue: "gv", Channel: acd.Voice}),
+		acdEv("3", day.Add(2*time.Minute), acd.Event{Kind: acd.EventAnswered, Contact: "c1", Queue: "overflow", RequestQueue: "gv", Channel: acd.Voice, Agent: "a1", Wait: 2 * time.Minute, Outcome: acd.Answered}),
+		acdEv("4", day.Add(3*time.Minute), acd.Event{Kind: acd.EventQueued, Contact: "c2", Queue: "gv", Channel: acd.Voice, FirstEntry: true}),
+		acdEv("5", day.Add(4*time.Minute), acd.Event{Kind: acd.EventAbandoned, Contact: "c2", Queue: "gv", Channel: acd.Voice, Wait: time.Minute, Outcome: acd.Abandoned}),
+	} {
+		e.Apply(&ev)
+	}
+	got := e.QueueDays(day.Add(time.Hour))
+	if got["gv"] != (QueueDay{Answered: 1, Abandoned: 1}) || got["overflow"] != (QueueDay{}) || got["idle"] != (QueueDay{}) || len(got) != 3 {
+		t.Fatalf("got %+v, want gv 1 answered 1 abandoned, overflow and idle at zero", got)
+	}
+	if got := e.QueueDays(day.Add(24 * time.Hour)); got["gv"] != (QueueDay{}) {
+		t.Fatalf("the next day: %+v, want zeros", got["gv"])
+	}
+}

@@ -61,3 +61,42 @@ func (r *Runner) Tiles(ctx context.Context) ([]Tile, error) {
 	err := r.Do(ctx, func(e *Engine) { ts = e.Tiles(r.o.Clock()) })
 	return ts, err
 }
+
+// QueueDay is one queue's agent requests today by outcome, counted where
+// SL01 and SL03 count them (in the queue first entered, in the interval of
+// the outcome): the supervisor board's queue rows show these, so the board
+// and Prometheus show one truth.
+type QueueDay struct {
+	Answered  int `json:"answered"`
+	Abandoned int `json:"abandoned"`
+	Lost      int `json:"lost"`
+}
+
+// QueueDays returns every known queue's day at now (both channels summed).
+func (e *Engine) QueueDays(now time.Time) map[string]QueueDay {
+	n := now.UnixNano()
+	e.roll(n)
+	last := e.bucket(n)
+	out := map[string]QueueDay{}
+	for _, s := range e.order {
+		if s.key.queue == "" {
+			continue
+		}
+		d := out[s.key.queue]
+		for i := 0; i <= last; i++ {
+			c := &s.b[i]
+			d.Answered += int(c.answered)
+			d.Abandoned += int(c.abandoned)
+			d.Lost += int(c.lost)
+		}
+		out[s.key.queue] = d
+	}
+	return out
+}
+
+// QueueDays reads every queue's day at the clock's instant.
+func (r *Runner) QueueDays(ctx context.Context) (map[string]QueueDay, error) {
+	var out map[string]QueueDay
+	err := r.Do(ctx, func(e *Engine) { out = e.QueueDays(r.o.Clock()) })
+	return out, err
+}

@@ -93,6 +93,8 @@ type Options struct {
 	Transcripts agentdesk.TranscriptSink
 	// KPIs gives the board's KPI tiles (agentdesk.Options.KPIs).
 	KPIs func(context.Context) (any, error)
+	// QueueDays gives the board's queue counts (agentdesk.Options.QueueDays).
+	QueueDays func(context.Context) (map[string]bridge.DayCount, error)
 	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
 	OfferDelivered func(time.Duration)
 	// Softphone makes the desks phones (agentdesk.Options.Softphone). With
@@ -323,7 +325,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,
 		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
-		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs})
+		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs,
+		QueueDays: o.QueueDays})
 	if err != nil {
 		return fail(err)
 	}

@@ -201,6 +201,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	transcripts := transcript.NewWriter(d.store, transcript.Options{Retention: cfg.Desk.TranscriptRetention,
 		Logger: d.log.With("component", "transcript")})
 	var tiles func(context.Context) (any, error)
+	var queueDays func(context.Context) (map[string]bridge.DayCount, error)
 	if d.kpis != nil {
 		tiles = func(ctx context.Context) (any, error) {
 			// A busy or rebuilding engine leaves the tiles as they were
@@ -209,13 +210,29 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			defer cancel()
 			return d.kpis.Tiles(ctx)
 		}
+		// The board's queue counts are the KPI engine's: one truth with
+		// SL01/SL03 and Prometheus.
+		queueDays = func(ctx context.Context) (map[string]bridge.DayCount, error) {
+			ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			defer cancel()
+			days, err := d.kpis.QueueDays(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]bridge.DayCount, len(days))
+			for q, v := range days {
+				out[q] = bridge.DayCount(v)
+			}
+			return out, nil
+		}
 	}
 	softphone, err := newSoftphone(cfg, d.log)
 	if err != nil {
 		return err
 	}
 	gw, err := agentdesk.New(agentdesk.Options{
-		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, Softphone: softphone, HoldCall: d.voice.hold,
+		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
+		Softphone: softphone, HoldCall: d.voice.hold,
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
