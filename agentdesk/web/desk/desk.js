@@ -5,6 +5,7 @@ import { HotlineSocket, wsURL, newMsgID, el, clock } from '/common/proto.js';
 import { t, reason, label, applyI18n, toggleLang } from '/common/i18n.js';
 import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
+import { initPhone, phoneFrame, phoneSnapshot, phoneRinging } from '/desk/phone.js';
 
 const $ = (id) => document.getElementById(id);
 const S = { sock: null, me: null, state: null, offer: null, chats: new Map(), wraps: new Map(), selected: '', reasons: [], codes: [], idleMs: 0, lastInput: Date.now(),
@@ -54,6 +55,7 @@ function connect() {
   });
   S.sock.connect();
   bindControls();
+  initPhone(S.sock, toast);
 }
 
 function onFrame(f) {
@@ -67,6 +69,7 @@ function onFrame(f) {
       S.chats.clear();
       for (const c of d.chats || []) addChat(c);
       S.wraps = new Map((d.wrapups || []).map((w) => [w.contact_id, w]));
+      phoneSnapshot(d.softphone, d.phone);
       renderAll();
       break;
     case 'agent.state': S.state = d; renderState(); break;
@@ -81,6 +84,7 @@ function onFrame(f) {
     case 'wrapup.started': S.wraps.set(d.contact_id, d); renderWraps(); break;
     case 'wrapup.ended': S.wraps.delete(d.contact_id); renderWraps(); break;
     case 'contact.started': toast(d.channel + ' ' + d.contact_id); break;
+    case 'phone.ring': case 'phone.connected': case 'phone.ended': phoneFrame(f); renderOffer(); break;
   }
 }
 
@@ -118,7 +122,8 @@ function renderState() {
 
 function renderOffer() {
   const o = S.offer, box = $('offer');
-  box.hidden = !o;
+  // A call's offer is answered on the phone's ring banner.
+  box.hidden = !o || (o.channel === 'voice' && phoneRinging(o.contact_id));
   if (!o) return;
   const who = [o.customer && o.customer.name, o.customer && o.customer.phone, o.customer && o.customer.topic].filter(Boolean).join(' · ');
   $('offer-who').textContent = who || o.contact_id;
