@@ -240,6 +240,12 @@ func (s *Service) Import(ctx context.Context, as []Article, editor string) (int,
 		return nil
 	})
 	if err != nil {
+		// Rolled back: none of its versions will come through the outbox.
+		for _, e := range held.events {
+			if ae, ok := e.Data.(ArticleEvent); ok {
+				s.own.forget(ae.ID, ae.Version)
+			}
+		}
 		return 0, err
 	}
 	// Committed: now index, in one batch where the index can.
