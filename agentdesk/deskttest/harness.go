@@ -25,6 +25,7 @@ import (
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
+	"github.com/hotline10000/hotline/knowledge"
 )
 
 //go:embed flows
@@ -93,6 +94,10 @@ type Options struct {
 	KPIs func(context.Context) (any, error)
 	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
 	OfferDelivered func(time.Duration)
+	// Articles, when set, gives the center a knowledge base holding them
+	// (the desk's pane, the chat flow's answer node), searched by the
+	// embedded index.
+	Articles []knowledge.Article
 }
 
 // Server is a running test center.
@@ -106,6 +111,8 @@ type Server struct {
 	Audit    *audit.Log         // the audit trail the desk writes (panel views)
 	Accounts map[string]Account // by login
 	Clock    *Clock             // nil in real time
+	// Knowledge is the knowledge base of Options.Articles (nil without).
+	Knowledge *knowledge.Service
 
 	stop func()
 }
@@ -239,14 +246,33 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		return fail(err)
 	}
 	trail := audit.New(st, audit.Options{Now: clk.Now})
+	var kb *knowledge.Service
+	var kbIndex *knowledge.Embedded
+	if o.Articles != nil {
+		if kbIndex, err = knowledge.NewEmbedded(); err != nil {
+			return fail(err)
+		}
+		kb = knowledge.NewService(knowledge.Options{Store: st, Index: kbIndex, Now: clk.Now})
+		if _, err := kb.Import(ctx, o.Articles, "deskttest"); err != nil {
+			kbIndex.Close()
+			return fail(err)
+		}
+	}
+	var kbDesk agentdesk.KnowledgeBase
+	if kb != nil {
+		kbDesk = kb
+	}
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,
 		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
-		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs})
+		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs, Knowledge: kbDesk})
 	if err != nil {
+		if kbIndex != nil {
+			kbIndex.Close()
+		}
 		return fail(err)
 	}
 	mux := http.NewServeMux()
@@ -261,7 +287,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	go func() { defer wg.Done(); _ = engine.Run(engineCtx) }()
 	go func() { defer wg.Done(); _ = gw.Run(runCtx) }()
 	var once sync.Once
-	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock}
+	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock,
+		Knowledge: kb}
 	s.stop = func() {
 		once.Do(func() {
 			cancel()
@@ -272,6 +299,9 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 			<-waitGateway
 			stopEngine()
 			wg.Wait()
+			if kbIndex != nil {
+				kbIndex.Close()
+			}
 			st.Close()
 		})
 	}

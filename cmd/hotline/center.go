@@ -22,6 +22,7 @@ import (
 	"github.com/hotline10000/hotline/internal/transcript"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
+	"github.com/hotline10000/hotline/knowledge"
 	"github.com/hotline10000/hotline/metrics"
 )
 
@@ -144,6 +145,7 @@ type coreDeps struct {
 	auth    *auth.Service
 	tickets *desk
 	audit   *audit.Log
+	kb      *knowledge.Service // the desk's knowledge pane and the chat flow's answers
 	flows   *flowSet
 	pages   *lateHandler
 	seed    func(context.Context) error // fills an empty store (the demo center)
@@ -195,7 +197,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles,
-		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit,
+		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
 		// Chat customers prove a claimed number by a code sent through the
