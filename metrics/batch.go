@@ -36,11 +36,16 @@ func BatchSpan(day time.Time) (from, to time.Time) {
 	return day.AddDate(0, 0, -6), day.AddDate(0, 0, 2)
 }
 
+// ComplaintLookback is how long before its day a complaint due that day
+// can have been resolved and still be counted in SQ05: the ticket events
+// (only they) are read from that far back.
+const ComplaintLookback = 31 * 24 * time.Hour
+
 // DecodeBatch reads a stored payload for the batch job: the engine's types
 // and the ticket events; ok is false for the others.
 func DecodeBatch(t event.Type, data json.RawMessage) (any, bool, error) {
 	switch string(t) {
-	case ticket.EventCreated, ticket.EventClosed, ticket.EventBreached:
+	case ticket.EventCreated, ticket.EventChanged, ticket.EventBreached:
 		var e ticket.Event
 		if err := json.Unmarshal(data, &e); err != nil {
 			return nil, false, fmt.Errorf("decode %s: %w", t, err)
@@ -61,9 +66,15 @@ func DecodeBatch(t event.Type, data json.RawMessage) (any, bool, error) {
 //     the day with a known customer.
 //   - SQ04: evaluations of the day that passed (score ≥ pass mark, no fatal
 //     error) / evaluations of the day.
-//   - SQ05: complaint tickets closed on time during the day / complaint
-//     tickets due during the day (closed during it, or whose resolution
-//     deadline passed during it while open).
+//   - SQ05: complaint tickets due during the day that were resolved by
+//     their deadline / complaint tickets due during the day. A complaint's
+//     due instant is its resolution deadline (business time, paused while
+//     pending): the one its resolve was judged against (the resolve
+//     ticket.changed event's due), or, when the deadline passed first,
+//     the breach's (ticket.sla_breached, clock resolution: late, whatever
+//     follows). A reopened complaint counts with its last resolve. A
+//     complaint cancelled or merged before its deadline, or without a
+//     resolution target, is never due.
 //   - SQ06: complaints about the hotline's own service created during the
 //     day / answered requests of the day × 10 000.
 func ComputeDay(day time.Time, events []event.Event, now time.Time) DayResult {
@@ -75,7 +86,21 @@ func ComputeDay(day time.Time, events []event.Event, now time.Time) DayResult {
 	}
 	var answers []answer // every answered request in the span, in order
 	var evals, passed, answeredToday, complaintsService float64
-	due := map[int64]bool{} // complaint ticket → closed on time
+	type complaint struct {
+		due      time.Time // the resolution deadline
+		resolved time.Time // of the last resolve counted
+		onTime   bool
+		breached bool
+	}
+	complaints := map[int64]*complaint{}
+	complaintOf := func(id int64) *complaint {
+		c := complaints[id]
+		if c == nil {
+			c = &complaint{}
+			complaints[id] = c
+		}
+		return c
+	}
 	for i := range events {
 		switch d := events[i].Data.(type) {
 		case acd.Event:
@@ -93,21 +118,30 @@ func ComputeDay(day time.Time, events []event.Event, now time.Time) DayResult {
 				}
 			}
 		case ticket.Event:
-			if d.Type != ticket.Complaint || !in(d.At) {
+			if d.Type != ticket.Complaint {
 				continue
 			}
-			switch d.Kind {
-			case ticket.EventCreated:
-				if d.AboutService {
+			switch {
+			case d.Kind == ticket.EventCreated:
+				if d.AboutService && in(d.At) {
 					complaintsService++
 				}
-			case ticket.EventClosed:
-				due[d.Ticket] = d.OnTime
-			case ticket.EventBreached:
-				if d.Clock == "resolution" {
-					if _, seen := due[d.Ticket]; !seen {
-						due[d.Ticket] = false
+			case d.Kind == ticket.EventChanged && d.Action == ticket.Resolve:
+				// Without a deadline (no resolution target) it is
+				// never due; a resolve logged before resolves carried
+				// their deadline (no clock) counts on the day it was
+				// made.
+				if c := complaintOf(d.Ticket); !c.breached && !d.At.Before(c.resolved) {
+					c.due, c.resolved, c.onTime = d.Due, d.At, d.OnTime
+					if d.Due.IsZero() && d.Clock == "" {
+						c.due = d.At
 					}
+				}
+			case d.Kind == ticket.EventBreached && d.Clock == "resolution":
+				c := complaintOf(d.Ticket)
+				c.due, c.onTime, c.breached = d.Due, false, true
+				if d.Due.IsZero() {
+					c.due = d.At
 				}
 			}
 		}
@@ -141,9 +175,13 @@ func ComputeDay(day time.Time, events []event.Event, now time.Time) DayResult {
 			repNum++
 		}
 	}
-	var onTime float64
-	for _, ok := range due {
-		if ok {
+	var onTime, dueToday float64
+	for _, c := range complaints {
+		if c.due.IsZero() || !in(c.due) {
+			continue
+		}
+		dueToday++
+		if c.onTime {
 			onTime++
 		}
 	}
@@ -159,7 +197,7 @@ func ComputeDay(day time.Time, events []event.Event, now time.Time) DayResult {
 		val("SQ01", fcrNum, fcrDen, 1),
 		val("SQ02", repNum, fcrDen, 1),
 		val("SQ04", passed, evals, 1),
-		val("SQ05", onTime, float64(len(due)), 1),
+		val("SQ05", onTime, dueToday, 1),
 		val("SQ06", complaintsService, answeredToday, 10000),
 	}}
 }

@@ -41,13 +41,32 @@ func TestComputeDay(t *testing.T) {
 		event.Event{At: at(-1, 9), Data: Evaluation{ID: "q4", Score: 99, PassMark: 80, EvaluatedAt: at(-1, 9)}},
 		event.Event{At: at(0, 8), Data: ticket.Event{Kind: ticket.EventCreated, At: at(0, 8), Ticket: 1, Type: ticket.Complaint, AboutService: true}},
 		event.Event{At: at(0, 8), Data: ticket.Event{Kind: ticket.EventCreated, At: at(0, 8), Ticket: 2, Type: ticket.Complaint}},
-		event.Event{At: at(0, 15), Data: ticket.Event{Kind: ticket.EventClosed, At: at(0, 15), Ticket: 1, Type: ticket.Complaint, OnTime: true}},
-		event.Event{At: at(0, 16), Data: ticket.Event{Kind: ticket.EventBreached, At: at(0, 16), Ticket: 2, Type: ticket.Complaint, Clock: "resolution"}},
-		event.Event{At: at(0, 17), Data: ticket.Event{Kind: ticket.EventBreached, At: at(0, 17), Ticket: 3, Type: ticket.Complaint, Clock: "first_response"}},
-		event.Event{At: at(0, 18), Data: ticket.Event{Kind: ticket.EventClosed, At: at(0, 18), Ticket: 4, Type: ticket.Fault, OnTime: true}},
+		event.Event{At: at(0, 18), Data: ticket.Event{Kind: ticket.EventBreached, At: at(0, 18), Ticket: 3, Type: ticket.Complaint, Clock: "first_response", Due: at(0, 18)}},
+		event.Event{At: at(0, 18), Data: ticket.Event{Kind: ticket.EventChanged, Action: ticket.Resolve, At: at(0, 18), Ticket: 4, Type: ticket.Fault, OnTime: true, Clock: "resolution", Due: at(0, 19)}},
 	)
+	// SQ05 counts complaints by the day their resolution deadline falls
+	// in, whenever they were resolved.
+	resolve := func(id int64, when, due time.Time, onTime bool) {
+		evs = append(evs, event.Event{At: when, Data: ticket.Event{Kind: ticket.EventChanged, Action: ticket.Resolve, At: when,
+			Ticket: id, Type: ticket.Complaint, OnTime: onTime, Clock: "resolution", Due: due}})
+	}
+	breach := func(id int64, due time.Time) {
+		evs = append(evs, event.Event{At: due.Add(time.Second), Data: ticket.Event{Kind: ticket.EventBreached, At: due.Add(time.Second),
+			Ticket: id, Type: ticket.Complaint, Clock: "resolution", Due: due}})
+	}
+	resolve(10, at(-20, 9), at(0, 9), true) // resolved 20 days early, due on the day: on time
+	resolve(11, at(0, 15), at(0, 16), true) // on time
+	resolve(12, at(0, 15), at(1, 9), true)  // resolved on the day, due the next: not the day's
+	breach(13, at(0, 17))                   // deadline passed on the day, resolved the next: late
+	resolve(13, at(1, 10), at(0, 17), false)
+	breach(14, at(-1, 17))                    // due the day before: not the day's
+	resolve(15, at(0, 11), at(0, 12), true)   // resolved on time, reopened,
+	resolve(15, at(1, 9), at(1, 12), true)    // resolved again: due with its last resolve, the next day
+	resolve(16, at(0, 10), time.Time{}, true) // no resolution target: never due
+	evs = append(evs, event.Event{At: at(0, 20), Data: ticket.Event{Kind: ticket.EventChanged, Action: ticket.Resolve,
+		At: at(0, 20), Ticket: 17, Type: ticket.Complaint, OnTime: false}}) // logged before resolves carried their deadline: due when resolved
 	got := ComputeDay(day, evs, day.AddDate(0, 0, 1))
-	want := map[string][2]float64{"SQ01": {2, 3}, "SQ02": {1, 3}, "SQ04": {1, 3}, "SQ05": {1, 2}, "SQ06": {1 * 10000, 4}}
+	want := map[string][2]float64{"SQ01": {2, 3}, "SQ02": {1, 3}, "SQ04": {1, 3}, "SQ05": {2, 4}, "SQ06": {1 * 10000, 4}}
 	if got.Day != "2026-11-23" || len(got.KPIs) != 5 {
 		t.Fatalf("got %+v", got)
 	}

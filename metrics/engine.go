@@ -125,6 +125,9 @@ type slice struct {
 	answerHist  []int64 // per WaitBuckets bound, cumulative
 	abandonHist []int64
 	offers      map[string]int64 // raw: outbound attempts by result
+	// dirty marks today's intervals changed since they were last taken
+	// for the store (takeRows), one bit per interval.
+	dirty [(maxIntervals + 63) / 64]uint64
 }
 
 // span is [from, to) in nanoseconds.
@@ -225,13 +228,19 @@ type Engine struct {
 	lastDay   DayResult // the latest batch KPIs
 	applied   uint64
 	late      uint64
+	// Interval rows for the store (takeRows), when keepRows: the last
+	// interval of today already taken, and the rows of a day that ended
+	// before they were taken.
+	keepRows  bool
+	taken     int
+	closedDay []IntervalRow
 }
 
 // NewEngine returns an engine with nothing counted, replaying: call
 // StartLive after a rebuild.
 func NewEngine(o Options) *Engine {
 	o.defaults()
-	e := &Engine{o: o, slices: map[sliceKey]*slice{}, agents: map[string]*agentState{},
+	e := &Engine{o: o, taken: -1, slices: map[sliceKey]*slice{}, agents: map[string]*agentState{},
 		contacts: map[string]*contact{}, voiceN: int64(o.VoiceThreshold), chatN: int64(o.ChatThreshold),
 		shortN: int64(o.ShortAbandon)}
 	e.bounds = slices.Clone(WaitBuckets)
@@ -280,9 +289,15 @@ func (e *Engine) roll(t int64) {
 	start := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, e.o.Location)
 	end := start.AddDate(0, 0, 1)
 	old := e.dayStart
+	if e.keepRows && e.dayEnd != 0 {
+		// The day that ends: its rows not yet taken, before they go.
+		e.closedDay = append(e.closedDay, e.dirtyRows(intervalsOf(e.dayStart, e.dayEnd)-1)...)
+	}
 	e.dayStart, e.dayEnd = start.UnixNano(), end.UnixNano()
+	e.taken = -1
 	for _, s := range e.order {
 		s.b = [maxIntervals]counters{}
+		s.dirty = [len(s.dirty)]uint64{}
 	}
 	e.center = [maxIntervals]agentTime{}
 	for id, a := range e.agents {
@@ -542,6 +557,7 @@ func (e *Engine) settle(c *contact, d *acd.Event, b int) {
 func (e *Engine) count(s *slice, b int, k *counters) {
 	if b >= 0 {
 		s.b[b].add(k)
+		s.dirty[b/64] |= 1 << (b % 64)
 	}
 	if e.live {
 		s.total.add(k)

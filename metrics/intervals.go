@@ -13,30 +13,58 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 )
 
-// IntervalRow is one 15-minute interval of one queue (interval reports).
-// Ratios are nil without data.
+// IntervalRow is one 15-minute interval of one queue and channel
+// (interval reports; the SQL store's kpi_intervals). The counts and the
+// time sums are what is stored; the ratios are derived from them
+// (WithRatios) and nil without data.
 type IntervalRow struct {
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	Queue         string    `json:"queue"`
-	Channel       string    `json:"channel"`
-	Requests      int64     `json:"requests"`
-	Answered      int64     `json:"answered"`
-	AnsweredInSL  int64     `json:"answered_in_sl"`
-	Abandoned     int64     `json:"abandoned"`
-	ShortAbandons int64     `json:"short_abandons"`
-	SystemLost    int64     `json:"system_lost"`
-	Handled       int64     `json:"handled"`
-	SL01          *float64  `json:"SL01"`
-	SL02          *float64  `json:"SL02"`
-	SL03          *float64  `json:"SL03"`
-	SL04          *float64  `json:"SL04"`
-	EF01          *float64  `json:"EF01"`
-	EF02          *float64  `json:"EF02"`
+	Start         time.Time     `json:"start"`
+	End           time.Time     `json:"end"`
+	Queue         string        `json:"queue"`
+	Channel       string        `json:"channel"`
+	Requests      int64         `json:"requests"`
+	Answered      int64         `json:"answered"`
+	AnsweredInSL  int64         `json:"answered_in_sl"`
+	Abandoned     int64         `json:"abandoned"`
+	ShortAbandons int64         `json:"short_abandons"`
+	SystemLost    int64         `json:"system_lost"`
+	Handled       int64         `json:"handled"`
+	AnswerWait    time.Duration `json:"-"` // Σ wait of the answered
+	Talk          time.Duration `json:"-"` // Σ talk, hold and after-contact work of the handled
+	Hold          time.Duration `json:"-"`
+	ACW           time.Duration `json:"-"`
+	SL01          *float64      `json:"SL01"`
+	SL02          *float64      `json:"SL02"`
+	SL03          *float64      `json:"SL03"`
+	SL04          *float64      `json:"SL04"`
+	EF01          *float64      `json:"EF01"`
+	EF02          *float64      `json:"EF02"`
 }
 
-// Intervals returns today's rows up to now, per queue in name order, each
-// queue's intervals in time order.
+// WithRatios returns r with End and the ratios derived from its sums.
+func (r IntervalRow) WithRatios() IntervalRow {
+	r.End = r.Start.Add(IntervalLength)
+	r.SL01 = ratioOf(float64(r.Answered), float64(r.Requests))
+	r.SL02 = ratioOf(float64(r.AnsweredInSL), float64(r.Requests))
+	r.SL03 = ratioOf(float64(r.Abandoned), float64(r.Requests))
+	r.SL04 = ratioOf(r.AnswerWait.Seconds(), float64(r.Answered))
+	r.EF01 = ratioOf((r.Talk + r.Hold + r.ACW).Seconds(), float64(r.Handled))
+	r.EF02 = ratioOf(r.ACW.Seconds(), float64(r.Handled))
+	return r
+}
+
+// row is slice s's interval i of the day starting at day (ns).
+func (e *Engine) row(s *slice, day int64, i int) IntervalRow {
+	c := &s.b[i]
+	return IntervalRow{Start: time.Unix(0, day+int64(i)*int64(IntervalLength)).In(e.o.Location),
+		Queue: s.key.queue, Channel: s.key.ch.String(), Requests: c.requests, Answered: c.answered,
+		AnsweredInSL: c.answeredInSL, Abandoned: c.abandoned, ShortAbandons: c.shortAbandons, SystemLost: c.lost,
+		Handled: c.handled, AnswerWait: time.Duration(c.answerWait), Talk: time.Duration(c.talk),
+		Hold: time.Duration(c.hold), ACW: time.Duration(c.acw)}.WithRatios()
+}
+
+// Intervals returns today's rows up to now, per queue and channel in name
+// order, each one's intervals in time order.
 func (e *Engine) Intervals(now time.Time) []IntervalRow {
 	e.Advance(now)
 	last := e.bucket(now.UnixNano())
@@ -44,18 +72,52 @@ func (e *Engine) Intervals(now time.Time) []IntervalRow {
 	for _, q := range e.Queues() {
 		s := e.slices[sliceKey{q.Queue, channelOf(q.Channel)}]
 		for i := 0; i <= last; i++ {
-			c := &s.b[i]
-			start := time.Unix(0, e.dayStart+int64(i)*int64(IntervalLength)).In(e.o.Location)
-			r := IntervalRow{Start: start, End: start.Add(IntervalLength), Queue: q.Queue, Channel: q.Channel,
-				Requests: c.requests, Answered: c.answered, AnsweredInSL: c.answeredInSL, Abandoned: c.abandoned,
-				ShortAbandons: c.shortAbandons, SystemLost: c.lost, Handled: c.handled}
-			r.SL01 = ratioOf(float64(c.answered), float64(c.requests))
-			r.SL02 = ratioOf(float64(c.answeredInSL), float64(c.requests))
-			r.SL03 = ratioOf(float64(c.abandoned), float64(c.requests))
-			r.SL04 = ratioOf(float64(c.answerWait)/1e9, float64(c.answered))
-			r.EF01 = ratioOf(float64(c.talk+c.hold+c.acw)/1e9, float64(c.handled))
-			r.EF02 = ratioOf(float64(c.acw)/1e9, float64(c.handled))
-			rows = append(rows, r)
+			rows = append(rows, e.row(s, e.dayStart, i))
+		}
+	}
+	return rows
+}
+
+// intervalsOf is the number of intervals of the day [start, end).
+func intervalsOf(start, end int64) int {
+	return min(int((end-start+int64(IntervalLength)-1)/int64(IntervalLength)), maxIntervals)
+}
+
+// takeRows returns the rows to store at now: those of a day that ended
+// since the last call, then today's intervals up to the last closed one
+// (up to the open one too when open) that were never taken or changed
+// since (after-contact work lands in the interval where the talk ended).
+// Every queue's closed interval is taken once even without contacts, so
+// the stored day has the rows the live engine shows.
+func (e *Engine) takeRows(now time.Time, open bool) []IntervalRow {
+	n := now.UnixNano()
+	e.roll(n)
+	rows := e.closedDay
+	e.closedDay = nil
+	cur := e.bucket(n)
+	if cur < 0 {
+		return rows
+	}
+	last := cur - 1
+	if open {
+		last = cur
+	}
+	rows = append(rows, e.dirtyRows(last)...)
+	e.taken = max(e.taken, cur-1)
+	return rows
+}
+
+// dirtyRows takes today's rows up to interval last that changed or were
+// never taken, in the order of Intervals.
+func (e *Engine) dirtyRows(last int) []IntervalRow {
+	var rows []IntervalRow
+	for _, q := range e.Queues() {
+		s := e.slices[sliceKey{q.Queue, channelOf(q.Channel)}]
+		for i := 0; i <= last; i++ {
+			if i > e.taken || s.dirty[i/64]&(1<<(i%64)) != 0 {
+				rows = append(rows, e.row(s, e.dayStart, i))
+				s.dirty[i/64] &^= 1 << (i % 64)
+			}
 		}
 	}
 	return rows

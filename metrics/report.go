@@ -1,9 +1,11 @@
 package metrics
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
@@ -328,13 +330,7 @@ func (e *Engine) Queues() []Filter {
 		}
 	}
 	slices.SortFunc(out, func(a, b Filter) int {
-		if a.Queue < b.Queue {
-			return -1
-		}
-		if a.Queue > b.Queue {
-			return 1
-		}
-		return 0
+		return cmp.Or(strings.Compare(a.Queue, b.Queue), strings.Compare(a.Channel, b.Channel))
 	})
 	return out
 }

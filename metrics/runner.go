@@ -37,6 +37,13 @@ type RunnerOptions struct {
 	Buffer int
 	Wait   time.Duration
 	Logger *slog.Logger
+	// Intervals stores the 15-minute rows as each interval closes and
+	// at shutdown (nil: none stored; a past day's report is replayed from
+	// the log).
+	Intervals IntervalStore
+	// After is the timer of interval closes (default time.After; tests
+	// inject theirs with Clock).
+	After func(time.Duration) <-chan time.Time
 	// OnApply, when set, runs on the owner goroutine after each live
 	// event (the Prometheus collector's raw series read the engine).
 	OnApply func(*Engine, *event.Event)
@@ -68,8 +75,12 @@ func NewRunner(bus *event.Bus, o RunnerOptions) *Runner {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.After == nil {
+		o.After = time.After
+	}
 	r := &Runner{o: o, eng: NewEngine(o.Engine), reqs: make(chan func(*Engine)), done: make(chan struct{}),
 		built: make(chan struct{})}
+	r.eng.keepRows = o.Intervals != nil
 	r.sub = bus.Subscribe("kpi-engine", o.Buffer, event.WaitUpTo(o.Wait), func(e *event.Event) bool { return Wanted(e.Type) })
 	return r
 }
@@ -83,13 +94,7 @@ func (r *Runner) Dropped() uint64 { return r.sub.Dropped() }
 func (r *Runner) Run(ctx context.Context) error {
 	defer close(r.done)
 	defer r.sub.Close()
-	if r.o.Queues != nil {
-		qs, err := r.o.Queues(ctx)
-		if err != nil {
-			r.o.Logger.Warn("kpi engine: queues not read; their series appear with their first contact", "err", err)
-		}
-		r.eng.AddQueues(qs)
-	}
+	r.addQueues(ctx)
 	var pending []event.Event
 	seen, err := r.rebuild(ctx, &pending)
 	if err != nil {
@@ -101,6 +106,16 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.apply(&pending[i], seen)
 	}
 	close(r.built)
+	// The interval rows: stored as each interval closes, the open one at
+	// the end (shutdown), before reads are refused.
+	var rows *rowWriter
+	var closeC <-chan time.Time
+	if r.o.Intervals != nil {
+		rows = newRowWriter(r.o.Intervals, r.o.Logger)
+		defer func() { rows.stop(r.eng.takeRows(r.o.Clock(), true)) }()
+		rows.save(r.eng.takeRows(r.o.Clock(), false))
+		closeC = r.o.After(untilClose(r.o.Clock(), r.eng.o.Location))
+	}
 	if closed {
 		return nil
 	}
@@ -113,6 +128,22 @@ func (r *Runner) Run(ctx context.Context) error {
 				return nil
 			}
 			r.apply(&e, seen)
+		case <-closeC:
+			// What was published before the close counts in it.
+			var buf []event.Event
+			closed := r.drain(&buf)
+			for i := range buf {
+				r.apply(&buf[i], seen)
+			}
+			// Queues added since (the demo seeded after the start, an
+			// administrator's new queue) get their rows and series.
+			r.addQueues(ctx)
+			now := r.o.Clock()
+			rows.save(r.eng.takeRows(now, false))
+			closeC = r.o.After(untilClose(now, r.eng.o.Location))
+			if closed {
+				return nil
+			}
 		case fn := <-r.reqs:
 			// A read sees every event published before it was asked.
 			var buf []event.Event
@@ -126,6 +157,20 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// addQueues makes the configured queues known to the engine.
+func (r *Runner) addQueues(ctx context.Context) {
+	if r.o.Queues == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	qs, err := r.o.Queues(ctx)
+	if err != nil {
+		r.o.Logger.Warn("kpi engine: queues not read; their series appear with their first contact", "err", err)
+	}
+	r.eng.AddQueues(qs)
 }
 
 // apply counts one live event, unless the rebuild already did.
@@ -249,15 +294,16 @@ func (r *Runner) day(day string) (d time.Time, today bool, now time.Time, err er
 			return d, false, now, ErrBadDay
 		}
 	}
-	if !d.Equal(midnight) && r.o.Replay == nil {
+	if !d.Equal(midnight) && r.o.Replay == nil && r.o.Intervals == nil {
 		return d, false, now, ErrNotReady
 	}
 	return d, d.Equal(midnight), now, nil
 }
 
 // Intervals returns the interval rows of day (YYYY-MM-DD in the center's
-// time zone; "" today): today's from the live engine, a past day's rebuilt
-// from the stored log.
+// time zone; "" today): today's from the live engine (which stores them),
+// a past day's from the interval store, or, for a day it has no rows of
+// (before it was kept), rebuilt from the stored log.
 func (r *Runner) Intervals(ctx context.Context, day string) ([]IntervalRow, error) {
 	d, today, now, err := r.day(day)
 	switch {
@@ -267,6 +313,19 @@ func (r *Runner) Intervals(ctx context.Context, day string) ([]IntervalRow, erro
 		var rows []IntervalRow
 		err := r.Do(ctx, func(e *Engine) { rows = e.Intervals(now) })
 		return rows, err
+	}
+	if r.o.Intervals != nil {
+		rows, err := r.o.Intervals.Intervals(ctx, d, d.AddDate(0, 0, 1))
+		if err != nil {
+			return nil, fmt.Errorf("stored interval rows: %w", err)
+		}
+		if len(rows) > 0 || r.o.Replay == nil {
+			for i := range rows {
+				rows[i].Start = rows[i].Start.In(r.eng.o.Location)
+				rows[i] = rows[i].WithRatios()
+			}
+			return rows, nil
+		}
 	}
 	return DayIntervals(ctx, r.o.Engine, d, r.o.Replay)
 }
@@ -281,6 +340,8 @@ func (r *Runner) Agents(ctx context.Context, day string) ([]AgentRow, error) {
 		var rows []AgentRow
 		err := r.Do(ctx, func(e *Engine) { rows = e.Agents(now) })
 		return rows, err
+	case r.o.Replay == nil:
+		return nil, ErrNotReady
 	}
 	return DayAgents(ctx, r.o.Engine, d, r.o.Replay)
 }

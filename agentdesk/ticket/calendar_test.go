@@ -133,4 +133,12 @@ func TestPendingPauseInBusinessTime(t *testing.T) {
 	if x.SLA.OnTime || x.SLA.Used != 8*time.Hour+30*time.Minute {
 		t.Errorf("resolved: on time %v, used %v; want late after 8h30m", x.SLA.OnTime, x.SLA.Used)
 	}
+	// The resolve event carries the deadline it missed (SQ05 counts the
+	// complaint in the day it was due), not the time of the resolve.
+	d.mu.Lock()
+	last := d.events[len(d.events)-1]
+	d.mu.Unlock()
+	if want := time.Date(2026, 11, 24, 17, 30, 0, 0, loc); last.Action != ticket.Resolve || last.Clock != "resolution" || !last.Due.Equal(want) || last.OnTime {
+		t.Errorf("resolve event: %s %s due %v on time %v; want resolve, resolution, due %v, late", last.Action, last.Clock, last.Due.In(loc), last.OnTime, want)
+	}
 }

@@ -3,7 +3,7 @@ package ticket
 import "time"
 
 // Event kinds (the event type names in the event log), published after the change committed. They feed the KPIs
-// (SQ05 from EventClosed on complaints, SQ06 from EventCreated with
+// (SQ05 from the resolve EventChanged and EventBreached on complaints, SQ06 from EventCreated with
 // AboutService) and the webhooks.
 const (
 	EventCreated   = "ticket.created"
@@ -34,7 +34,7 @@ type Event struct {
 	Clock    string    `json:"clock,omitempty"`    // warnings and breaches: "first_response" or "resolution"
 	Fraction float64   `json:"fraction,omitempty"` // warnings
 	Step     int       `json:"step,omitempty"`     // escalations, from 1
-	Due      time.Time `json:"due,omitzero"`       // the deadline a warning/breach is about
+	Due      time.Time `json:"due,omitzero"`       // the deadline a warning/breach is about; on a resolve, the resolution deadline it met or missed
 	// OnTime is set on EventClosed: resolved within the resolution target
 	// (SQ05 numerator for complaints).
 	OnTime bool `json:"on_time"`

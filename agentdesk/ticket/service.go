@@ -454,6 +454,11 @@ func (s *Service) do(ctx context.Context, actor Actor, id int64, cmd Command) (*
 		fx.record(before, t, string(cmd.Action), note)
 		ev := eventOf(EventChanged, t, now, s.cfg.ServiceCategory)
 		ev.Action = cmd.Action
+		if cmd.Action == Resolve {
+			// The deadline the resolution is judged against (SQ05 counts a
+			// complaint in the day it was due); zero without a target.
+			ev.Clock, ev.Due = "resolution", before.SLA.ResolutionDue
+		}
 		if err := fx.event(ev); err != nil {
 			return err
 		}

@@ -61,6 +61,33 @@ func replayLog(st *store.Store, log *slog.Logger) metrics.Replay {
 	}
 }
 
+// kpiIntervals keeps the engine's interval rows in the store's
+// kpi_intervals.
+type kpiIntervals struct{ st *store.Store }
+
+func (k kpiIntervals) SaveIntervals(ctx context.Context, rows []metrics.IntervalRow) error {
+	out := make([]store.KPIInterval, len(rows))
+	now := time.Now()
+	for i, r := range rows {
+		out[i] = store.KPIInterval{Start: r.Start, Queue: r.Queue, Channel: r.Channel, Requests: r.Requests,
+			Answered: r.Answered, AnsweredInSL: r.AnsweredInSL, Abandoned: r.Abandoned, ShortAbandons: r.ShortAbandons,
+			SystemLost: r.SystemLost, Handled: r.Handled, AnswerWait: r.AnswerWait, Talk: r.Talk, Hold: r.Hold, ACW: r.ACW,
+			UpdatedAt: now}
+	}
+	return k.st.SaveKPIIntervals(ctx, out)
+}
+
+func (k kpiIntervals) Intervals(ctx context.Context, from, to time.Time) ([]metrics.IntervalRow, error) {
+	rows, err := k.st.KPIIntervals(ctx, from, to)
+	out := make([]metrics.IntervalRow, len(rows))
+	for i, r := range rows {
+		out[i] = metrics.IntervalRow{Start: r.Start, Queue: r.Queue, Channel: r.Channel, Requests: r.Requests,
+			Answered: r.Answered, AnsweredInSL: r.AnsweredInSL, Abandoned: r.Abandoned, ShortAbandons: r.ShortAbandons,
+			SystemLost: r.SystemLost, Handled: r.Handled, AnswerWait: r.AnswerWait, Talk: r.Talk, Hold: r.Hold, ACW: r.ACW}
+	}
+	return out, err
+}
+
 // runKPIs runs the KPI engine once the schema is current (the event log
 // exists to rebuild today from), and the nightly batch job beside it.
 func runKPIs(ctx context.Context, k *metrics.Runner, st *store.Store, bus *event.Bus, zone *time.Location,
@@ -184,27 +211,37 @@ func kpiCommand(ctx context.Context, args []string, e env) int {
 	return 0
 }
 
-// computeDay reads the log over the day's batch span and computes it.
+// computeDay reads the log over the day's batch span (the ticket events
+// from metrics.ComplaintLookback before the day) and computes it.
 func computeDay(ctx context.Context, st *store.Store, day, now time.Time) (metrics.DayResult, error) {
 	from, to := metrics.BatchSpan(day)
 	var evs []event.Event
-	var after int64
-	for {
-		page, err := st.Events(ctx, store.EventFilter{AfterSeq: after, From: from, To: to, Limit: 10000})
-		if err != nil {
-			return metrics.DayResult{}, fmt.Errorf("read event log: %w", err)
-		}
-		for _, se := range page {
-			after = se.Seq
-			data, ok, err := metrics.DecodeBatch(se.Type, se.Data)
-			if err != nil || !ok {
-				continue
+	read := func(f store.EventFilter) error {
+		for {
+			page, err := st.Events(ctx, f)
+			if err != nil {
+				return fmt.Errorf("read event log: %w", err)
 			}
-			evs = append(evs, event.Event{ID: se.ID, Type: se.Type, At: se.At, Data: data})
+			for _, se := range page {
+				f.AfterSeq = se.Seq
+				data, ok, err := metrics.DecodeBatch(se.Type, se.Data)
+				if err != nil || !ok {
+					continue
+				}
+				evs = append(evs, event.Event{ID: se.ID, Type: se.Type, At: se.At, Data: data})
+			}
+			if len(page) < f.Limit {
+				return nil
+			}
 		}
-		if len(page) < 10000 {
-			break
+	}
+	if early := day.Add(-metrics.ComplaintLookback); early.Before(from) {
+		if err := read(store.EventFilter{TypePrefix: "ticket.", From: early, To: from, Limit: 10000}); err != nil {
+			return metrics.DayResult{}, err
 		}
+	}
+	if err := read(store.EventFilter{From: from, To: to, Limit: 10000}); err != nil {
+		return metrics.DayResult{}, err
 	}
 	return metrics.ComputeDay(day, evs, now), nil
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/metrics"
 )
@@ -93,6 +95,21 @@ func TestKPIsRebuiltAfterRestart(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	if code := r.stop(); code != 0 {
+		t.Fatalf("stop: %d: %s", code, r.stderr)
+	}
+	// The interval rows are in the store: today's closed intervals (at
+	// start) and the open one (at shutdown), for every queue.
+	st, err := store.Open(context.Background(), store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	midnight := noon.Add(-12 * time.Hour)
+	rows, err := st.KPIIntervals(context.Background(), midnight, midnight.AddDate(0, 0, 1))
+	st.Close()
+	if err != nil || len(rows) == 0 || len(rows)%49 != 0 || !rows[48].Start.Equal(noon) {
+		t.Fatalf("stored interval rows: %d (%v), want 49 per queue (00:00 … 12:00)", len(rows), err)
+	}
 }
 
 // `hotline kpi run --day` computes a past day's batch KPIs from the log and
@@ -118,10 +135,32 @@ func TestKPIRunDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	evs, err := st.Events(context.Background(), store.EventFilter{TypePrefix: metrics.TypeDayComputed})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("stored results: %d (%v), want 1", len(evs), err)
+	}
+	// SQ05 reads the ticket events from a month before the day: a
+	// complaint resolved 20 days early, due on the day, is on time; one
+	// whose deadline passed on the day is late.
+	day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	if err := st.AppendEvents(context.Background(), []event.Event{
+		{ID: "r1", Type: ticket.EventChanged, At: day.AddDate(0, 0, -20), Data: ticket.Event{Kind: ticket.EventChanged,
+			Action: ticket.Resolve, At: day.AddDate(0, 0, -20), Ticket: 1, Type: ticket.Complaint, OnTime: true,
+			Clock: "resolution", Due: day.Add(9 * time.Hour)}},
+		{ID: "b2", Type: ticket.EventBreached, At: day.Add(10 * time.Hour), Data: ticket.Event{Kind: ticket.EventBreached,
+			At: day.Add(10 * time.Hour), Ticket: 2, Type: ticket.Complaint, Clock: "resolution", Due: day.Add(10 * time.Hour)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out.Reset()
+	if code := run(context.Background(), []string{"kpi", "run", "--day", "2026-11-22", "--json", "--data-dir", dir},
+		env{stdout: &out, stderr: &errb, getenv: noEnv}); code != 0 {
+		t.Fatalf("kpi run: %d: %s", code, errb.String())
+	}
+	if err := json.Unmarshal([]byte(out.String()), &res); err != nil || res.KPIs[3].ID != "SQ05" ||
+		res.KPIs[3].Numerator != 1 || res.KPIs[3].Denominator != 2 {
+		t.Fatalf("kpi run: %q (%v), want SQ05 1/2", out.String(), err)
 	}
 	if code := run(context.Background(), []string{"kpi", "run", "--day", "22/11/2026", "--data-dir", dir},
 		env{stdout: &out, stderr: &errb, getenv: noEnv}); code != 2 {

@@ -88,7 +88,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		kpiClock = e.clock.Now
 	}
 	kpis := metrics.NewRunner(bus, metrics.RunnerOptions{Engine: kpiOpts, Replay: replayLog(st, log),
-		Clock: kpiClock, Queues: kpiQueues(st), Logger: log.With("component", "kpi")})
+		Clock: kpiClock, Queues: kpiQueues(st), Intervals: kpiIntervals{st}, Logger: log.With("component", "kpi")})
 	reg.MustRegister(metrics.NewCollector(kpis))
 
 	flowSet, err := loadFlows(cfg, log)

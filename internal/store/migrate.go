@@ -25,6 +25,11 @@ func newMigrations(s *Store, o Options) (*goose.Provider, error) {
 	opts := []goose.ProviderOption{
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithLogger(goose.NopLogger()),
+		// Migration numbers are ranges per part of the system (metrics
+		// 00050-00059, admin 00071-00079, …), so a release can bring a
+		// number below one a database already has: apply it, do not refuse
+		// the upgrade.
+		goose.WithAllowOutofOrder(true),
 	}
 	dialect := goose.DialectSQLite3
 	if s.dialect == Postgres {

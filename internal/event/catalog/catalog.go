@@ -120,13 +120,13 @@ var all = []Spec{
 		Sample: metrics.DayResult{Day: "2026-11-21", ComputedAt: sampleAt, KPIs: []metrics.DayValue{{ID: "SQ01", Value: &sampleRatio, Numerator: 17, Denominator: 20}}}},
 
 	ticketSpec(ticket.EventCreated, "A ticket was created (SQ06 from complaints about the service)."),
-	ticketSpec(ticket.EventChanged, "A lifecycle action (action says which)."),
+	ticketSpec(ticket.EventChanged, "A lifecycle action (action says which); a resolve carries clock resolution and the deadline it was judged against in due (SQ05)."),
 	ticketSpec(ticket.EventCommented, "A comment was added."),
 	ticketSpec(ticket.EventUrged, "The customer urged the ticket."),
 	ticketSpec(ticket.EventWarning, "An SLA clock passed its warning fraction."),
 	ticketSpec(ticket.EventBreached, "An SLA clock passed its deadline."),
 	ticketSpec(ticket.EventEscalated, "An escalation step fired."),
-	ticketSpec(ticket.EventClosed, "The ticket was closed (SQ05 from on_time on complaints)."),
+	ticketSpec(ticket.EventClosed, "The ticket was closed."),
 
 	kbSpec(knowledge.EventArticleSaved, "A knowledge base article was created, edited or imported (a new version)."),
 	kbSpec(knowledge.EventArticleStatus, "An article moved along the editorial path (previous says from where)."),
