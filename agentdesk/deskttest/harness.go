@@ -247,9 +247,9 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	}
 	trail := audit.New(st, audit.Options{Now: clk.Now})
 	var kb *knowledge.Service
-	var kbIndex *knowledge.Embedded
+	var kbIndex *knowledge.Memory
 	if o.Articles != nil {
-		if kbIndex, err = knowledge.NewEmbedded(); err != nil {
+		if kbIndex, err = knowledge.NewMemory(); err != nil {
 			return fail(err)
 		}
 		kb = knowledge.NewService(knowledge.Options{Store: st, Index: kbIndex, Now: clk.Now})

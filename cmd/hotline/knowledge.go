@@ -47,7 +47,7 @@ func newKnowledge(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.
 			Index: cfg.Knowledge.MeiliIndex, HTTPClient: &http.Client{Timeout: 30 * time.Second}})
 		kb.index = kb.meili
 	} else {
-		idx, err := knowledge.NewEmbedded()
+		idx, err := knowledge.NewMemory()
 		if err != nil {
 			return nil, fmt.Errorf("knowledge.backend: %w", err)
 		}
