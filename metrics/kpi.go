@@ -70,7 +70,7 @@ var Definitions = []Definition{
 	{ID: "SQ01", Name: "First-contact resolution", NameZH: "人工一次解决率", Category: CategoryQuality, Kind: Batch, Unit: Fraction},
 	{ID: "SQ02", Name: "Repeat-contact rate", NameZH: "重复来电率", Category: CategoryQuality, Kind: Batch, Unit: Fraction},
 	{ID: "SQ03", Name: "Post-contact satisfaction", NameZH: "即时满意率", Category: CategoryQuality, Kind: Ratio, Unit: Fraction},
-	{ID: "SQ04", Name: "CategoryQuality-inspection pass rate", NameZH: "质检合格率", Category: CategoryQuality, Kind: Batch, Unit: Fraction},
+	{ID: "SQ04", Name: "Quality-inspection pass rate", NameZH: "质检合格率", Category: CategoryQuality, Kind: Batch, Unit: Fraction},
 	{ID: "SQ05", Name: "Complaint tickets on time", NameZH: "投诉工单处理及时率", Category: CategoryQuality, Kind: Batch, Unit: Fraction},
 	{ID: "SQ06", Name: "Service-complaint rate", NameZH: "服务投诉率", Category: CategoryQuality, Kind: Batch, Unit: PerTenThousd},
 	{ID: "MK01", Name: "Offer rate", NameZH: "营销推荐率", Category: CategoryMarketing, Kind: Ratio, Unit: Fraction},

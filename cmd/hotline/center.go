@@ -21,6 +21,8 @@ import (
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/internal/transcript"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/phone"
+	"github.com/hotline10000/hotline/ivr/sip"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
 	"github.com/hotline10000/hotline/knowledge"
 	"github.com/hotline10000/hotline/metrics"
@@ -233,6 +235,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		return fmt.Errorf("agentdesk: %w", err)
 	}
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
+	// The agents' phones: a voice offer rings the agent's phone of their
+	// kind (ivr/phone); each kind registers its Ringer here.
+	phones := phone.New(phone.Options{Logger: d.log.With("component", "phones")})
 	if d.voice != nil {
 		// Voice runs the same flows with the same back ends as chat; its
 		// contacts queue through the contact bridge.
@@ -240,14 +245,17 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		if d.clock != nil {
 			ivrClock = d.clock
 		}
+		// A voice contact offered rings the agent's phone (ivr/phone); the
+		// answered leg is bridged to the caller by the flow's transfer.
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
-			Queuer:  core.bridge.Queuer(bridge.Holder{Channel: acd.Voice}),
+			Queuer:  phones.Queuer(core.bridge.Queuer(bridge.Holder{Channel: acd.Voice, Ring: phones.Ring})),
 			Tickets: ivrticket.New(d.tickets.service),
 			PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 			Logger: d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
+		d.voice.attachAgents(sip.Agents{Phones: phones, AgentLeft: core.engine.End})
 		d.voice.attach(runner)
 	}
 	if d.admin != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline10000/hotline/agentdesk/ticket"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
@@ -90,16 +91,15 @@ func (k kpiIntervals) Intervals(ctx context.Context, from, to time.Time) ([]metr
 
 // runKPIs runs the KPI engine once the schema is current (the event log
 // exists to rebuild today from), and the nightly batch job beside it.
-func runKPIs(ctx context.Context, k *metrics.Runner, st *store.Store, bus *event.Bus, zone *time.Location,
-	now func() time.Time, log *slog.Logger) {
-	if !waitForSchema(ctx, st, log) {
+func runKPIs(ctx context.Context, k *metrics.Runner, n *nightly) {
+	if !waitForSchema(ctx, n.st, n.log) {
 		k.Close()
 		return
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runNightly(ctx, st, bus, zone, now, log.With("component", "kpi-batch"))
+		n.run(ctx)
 	}()
 	_ = k.Run(ctx)
 	<-done
@@ -251,41 +251,94 @@ func dayEvent(res metrics.DayResult, day time.Time) event.Event {
 	return event.Event{ID: event.NewID(), Type: metrics.TypeDayComputed, At: day.UTC(), Actor: "system", Data: res}
 }
 
-// runNightly computes yesterday's batch KPIs shortly after each midnight in
-// the center's time zone (and at start when the log has none for
-// yesterday), publishing the result on the bus: the log stores it and the
-// engine shows it.
-func runNightly(ctx context.Context, st *store.Store, bus *event.Bus, zone *time.Location, now func() time.Time, log *slog.Logger) {
-	midnight := func(t time.Time) time.Time {
-		l := t.In(zone)
-		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, zone)
-	}
-	run := func(day time.Time) {
-		res, err := computeDay(ctx, st, day, now())
-		if err != nil {
-			log.Warn("batch KPIs not computed", "day", day.Format("2006-01-02"), "err", err)
-			return
-		}
-		if _, err := bus.Publish(ctx, dayEvent(res, day)); err != nil {
-			log.Warn("batch KPIs not published", "day", res.Day, "err", err)
-			return
-		}
-		log.Info("batch KPIs computed", "day", res.Day)
-	}
-	yesterday := midnight(now()).AddDate(0, 0, -1)
-	stored, err := st.Events(ctx, store.EventFilter{TypePrefix: metrics.TypeDayComputed, From: yesterday, To: yesterday.Add(time.Second), Limit: 1})
+// nightly is the job after each midnight in the center's time zone:
+// yesterday's batch KPIs, published on the bus (the log stores them, the
+// engine shows them), then the day report e-mailed to kpi.report_to
+// through the ticket outbox.
+type nightly struct {
+	st       *store.Store
+	bus      *event.Bus
+	kpis     *metrics.Runner
+	opts     metrics.Options // the engine's: the center's time zone, thresholds, targets
+	reportTo []string
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+func (n *nightly) midnight(t time.Time) time.Time {
+	l := t.In(n.opts.Location)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, n.opts.Location)
+}
+
+// run computes yesterday at start when the log has no result for it, then
+// at 00:10 each day, until ctx ends.
+func (n *nightly) run(ctx context.Context) {
+	yesterday := n.midnight(n.now()).AddDate(0, 0, -1)
+	stored, err := n.st.Events(ctx, store.EventFilter{TypePrefix: metrics.TypeDayComputed, From: yesterday, To: yesterday.Add(time.Second), Limit: 1})
 	if err == nil && len(stored) == 0 {
-		run(yesterday)
+		n.day(ctx, yesterday)
 	}
 	for {
-		next := midnight(now()).AddDate(0, 0, 1).Add(10 * time.Minute)
-		t := time.NewTimer(next.Sub(now()))
+		next := n.midnight(n.now()).AddDate(0, 0, 1).Add(10 * time.Minute)
+		t := time.NewTimer(next.Sub(n.now()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
 		}
-		run(midnight(now()).AddDate(0, 0, -1))
+		n.day(ctx, n.midnight(n.now()).AddDate(0, 0, -1))
 	}
+}
+
+// day computes and publishes day's batch KPIs, then mails the day report.
+func (n *nightly) day(ctx context.Context, day time.Time) {
+	res, err := computeDay(ctx, n.st, day, n.now())
+	if err != nil {
+		n.log.Warn("batch KPIs not computed", "day", day.Format("2006-01-02"), "err", err)
+		return
+	}
+	if _, err := n.bus.Publish(ctx, dayEvent(res, day)); err != nil {
+		n.log.Warn("batch KPIs not published", "day", res.Day, "err", err)
+		return
+	}
+	n.log.Info("batch KPIs computed", "day", res.Day)
+	if err := n.mail(ctx, day, res); err != nil {
+		n.log.Warn("day report not queued", "day", res.Day, "err", err)
+	}
+}
+
+// mail queues the day report for each of kpi.report_to in the ticket
+// outbox (its courier sends it with the tickets' e-mail settings). The
+// message key is the day and the address, so a second run for the same
+// day (a restart) sends nothing twice.
+func (n *nightly) mail(ctx context.Context, day time.Time, res metrics.DayResult) error {
+	if len(n.reportTo) == 0 {
+		return nil
+	}
+	select { // the stored interval rows are read through the engine
+	case <-n.kpis.Built():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	rep, err := metrics.DayKPIs(ctx, n.opts, day, replayLog(n.st, n.log), res)
+	if err != nil {
+		return err
+	}
+	rows, err := n.kpis.Intervals(ctx, res.Day)
+	if err != nil {
+		return err
+	}
+	subject, body := metrics.DayReport{Day: day, KPIs: rep, Rows: rows}.Mail()
+	now := n.now()
+	ms := make([]store.OutboxMessage, 0, len(n.reportTo))
+	for _, to := range n.reportTo {
+		ms = append(ms, store.OutboxMessage{Key: "kpi-day-report/" + res.Day + "/" + to, Medium: string(ticket.ByEmail),
+			To: to, Subject: subject, Body: body, State: ticket.Queued, NextTry: now, CreatedAt: now})
+	}
+	if err := n.st.EnqueueOutbox(ctx, ms); err != nil {
+		return err
+	}
+	n.log.Info("day report queued", "day", res.Day, "recipients", len(ms))
+	return nil
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk/ticket"
+	"github.com/hotline10000/hotline/agentdesk/ticket/ticketstore"
+	"github.com/hotline10000/hotline/agentdesk/ticket/tickettest"
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/metrics"
@@ -165,5 +169,85 @@ func TestKPIRunDay(t *testing.T) {
 	if code := run(context.Background(), []string{"kpi", "run", "--day", "22/11/2026", "--data-dir", dir},
 		env{stdout: &out, stderr: &errb, getenv: noEnv}); code != 2 {
 		t.Errorf("bad day: exit %d, want 2", code)
+	}
+}
+
+// notifier records what the courier hands it.
+type notifier struct{ sent []ticket.Message }
+
+func (n *notifier) Notify(_ context.Context, m ticket.Message) (string, error) {
+	n.sent = append(n.sent, m)
+	return "receipt", nil
+}
+
+// After midnight the day report goes to each of kpi.report_to through the
+// ticket outbox, once: the day's KPIs and each queue's day from the stored
+// interval rows; the courier delivers it like a ticket's message.
+func TestDayReportThroughTheOutbox(t *testing.T) {
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	day := time.Date(2026, 11, 22, 0, 0, 0, 0, loc)
+	now := day.AddDate(0, 0, 1).Add(10 * time.Minute)
+	clock := func() time.Time { return now }
+	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acdEvent := func(id string, at time.Time, d acd.Event) event.Event {
+		d.At = at
+		return event.Event{ID: id, Type: event.Type(d.Kind.Type()), At: at, ContactID: d.Contact, Data: d}
+	}
+	nine := day.Add(9 * time.Hour)
+	if err := st.AppendEvents(ctx, []event.Event{
+		acdEvent("q1", nine, acd.Event{Kind: acd.EventQueued, Contact: "c1", Queue: "billing", Channel: acd.Voice, FirstEntry: true}),
+		acdEvent("a1", nine.Add(8*time.Second), acd.Event{Kind: acd.EventAnswered, Contact: "c1", Queue: "billing", Channel: acd.Voice,
+			Agent: "a1", Wait: 8 * time.Second, Outcome: acd.Answered}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The rows the engine stored during the day.
+	if err := (kpiIntervals{st}).SaveIntervals(ctx, []metrics.IntervalRow{{Start: nine, Queue: "billing", Channel: "voice",
+		Requests: 1, Answered: 1, AnsweredInSL: 1, AnswerWait: 8 * time.Second}}); err != nil {
+		t.Fatal(err)
+	}
+	opts := metrics.Options{Location: loc}
+	bus := event.NewBus(event.Options{})
+	defer bus.Close()
+	log := slog.New(slog.DiscardHandler)
+	k := metrics.NewRunner(bus, metrics.RunnerOptions{Engine: opts, Clock: clock, Replay: replayLog(st, log), Intervals: kpiIntervals{st}})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = k.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	n := &nightly{st: st, bus: bus, kpis: k, opts: opts, reportTo: []string{"boss@example.cn", "Deputy <deputy@example.cn>"}, now: clock, log: log}
+	n.day(ctx, day)
+	n.day(ctx, day) // a restart's second run: nothing twice
+	var got notifier
+	courier := ticket.NewCourier(ticketstore.New(st, 10), tickettest.NewClock(now), &got, ticket.CourierConfig{Logger: log})
+	if sent, err := courier.Deliver(ctx); err != nil || sent != 2 {
+		t.Fatalf("delivered %d (%v), want 2", sent, err)
+	}
+	if len(got.sent) != 2 || got.sent[0].To != "boss@example.cn" || got.sent[1].To != "Deputy <deputy@example.cn>" ||
+		got.sent[0].Medium != ticket.ByEmail || got.sent[0].Ticket != 0 || got.sent[0].Key != "kpi-day-report/2026-11-22/boss@example.cn" {
+		t.Fatalf("sent %+v", got.sent)
+	}
+	m := got.sent[0]
+	for _, want := range []string{"Hotline day report for 2026-11-22 (Asia/Shanghai)",
+		"SL01  Agent answer rate                   100.0 %  >=0.9      ok",
+		"SL04  Average speed of answer               8.0 s",
+		"billing          voice          1        1        1        0        0  100.0 %  100.0 %    0.0 %    8.0 s"} {
+		if !strings.Contains(m.Body, want) {
+			t.Errorf("body lacks %q:\n%s", want, m.Body)
+		}
+	}
+	if m.Subject != "Hotline day report 2026-11-22 / 10000号日报" || !m.CreatedAt.Equal(now) {
+		t.Errorf("subject %q, created %v", m.Subject, m.CreatedAt)
+	}
+	if sent, err := courier.Deliver(ctx); err != nil || sent != 0 {
+		t.Fatalf("delivered again: %d (%v), want none", sent, err)
 	}
 }

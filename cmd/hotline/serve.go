@@ -107,6 +107,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	if err != nil {
 		return err
 	}
+	if len(cfg.KPI.ReportTo) > 0 && tickets.settings.Notify.SMTP.Addr == "" {
+		log.Warn("kpi.report_to is set but the tickets file has no notify.smtp: the day reports will end dead in the outbox")
+	}
 
 	authSvc := auth.NewService(st, auth.Options{
 		IdleTimeout: cfg.Auth.SessionIdleTimeout, MaxAge: cfg.Auth.SessionMaxAge,
@@ -220,7 +223,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	}
 	wg.Go(func() { recorder.Run(ctx) })
 	wg.Go(func() { contacts.Run(ctx) })
-	wg.Go(func() { runKPIs(ctx, kpis, st, bus, kpiOpts.Location, kpiClock, log) })
+	wg.Go(func() {
+		runKPIs(ctx, kpis, &nightly{st: st, bus: bus, kpis: kpis, opts: kpiOpts, reportTo: cfg.KPI.ReportTo, now: kpiClock,
+			log: log.With("component", "kpi-batch")})
+	})
 	// The routing core starts once the schema is current: a node started
 	// before `hotline migrate` serves its probes (not ready) and picks up
 	// as soon as the migration lands.

@@ -95,6 +95,13 @@ func (v *voice) run(ctx context.Context) {
 	v.pacer.Wait()
 }
 
+// attachAgents makes transfers bridge callers to the agents' phones.
+func (v *voice) attachAgents(a sip.Agents) {
+	if v != nil {
+		v.srv.AttachAgents(a)
+	}
+}
+
 // attach starts taking calls with the voice runner.
 func (v *voice) attach(r *ivr.Runner) {
 	if v != nil {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -124,6 +125,7 @@ type Config struct {
 		ChatThreshold  time.Duration `yaml:"chat_threshold" doc:"N of the chat service level (SL02)."`
 		ShortAbandon   time.Duration `yaml:"short_abandon" doc:"Longest wait of a short abandon: counted in the abandon rate and shown apart, so the variant without them can be read (docs/metrics.md)."`
 		Targets        []string      `yaml:"targets" doc:"Overrides of the KPI targets of docs/metrics.md, each ID[/channel]=>=N, <=N, N..M or none, e.g. SL02/voice=>=0.85, EF03=0.8..0.92."`
+		ReportTo       []string      `yaml:"report_to" doc:"E-mail addresses of the managers who get the day report (every KPI of the previous day, each queue's day) through the ticket outbox after midnight (00:10, center time); needs the e-mail settings of the tickets file (notify.smtp). Empty: no report."`
 	} `yaml:"kpi"`
 
 	Log struct {
@@ -239,6 +241,11 @@ func (c *Config) Validate() error {
 	positive("kpi.voice_threshold", c.KPI.VoiceThreshold)
 	positive("kpi.chat_threshold", c.KPI.ChatThreshold)
 	positive("kpi.short_abandon", c.KPI.ShortAbandon)
+	for _, a := range c.KPI.ReportTo {
+		if _, err := mail.ParseAddress(a); err != nil {
+			bad("kpi.report_to", a, "want an e-mail address such as boss@example.cn")
+		}
+	}
 	positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
 	if c.HTTP.MaxBodyBytes < 1024 {
 		bad("http.max_body_bytes", fmt.Sprint(c.HTTP.MaxBodyBytes), "must be at least 1024")

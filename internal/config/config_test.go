@@ -89,6 +89,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "top-level list", file: "- a\n- b\n", want: []string{"(top level)", "want a mapping"}},
 		{name: "unknown kb backend", env: map[string]string{"HOTLINE_KNOWLEDGE_BACKEND": "solr"}, want: []string{"knowledge.backend", "meilisearch"}},
 		{name: "meilisearch without url", args: []string{"--knowledge-backend", "meilisearch"}, want: []string{"knowledge.meili_url"}},
+		{name: "bad report address", args: []string{"--kpi-report-to", "boss@example.cn,not an address"}, want: []string{"kpi.report_to", `"not an address"`}},
 		{name: "bad meili index", args: []string{"--knowledge-backend", "meilisearch", "--knowledge-meili-url", "http://127.0.0.1:7700", "--knowledge-meili-index", "a b"}, want: []string{"knowledge.meili_index"}},
 	}
 	for _, tc := range cases {

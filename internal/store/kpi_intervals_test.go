@@ -74,3 +74,65 @@ func TestMigrateOutOfOrder(t *testing.T) {
 		})
 	}
 }
+
+// The outbox carries messages about no ticket (the KPI day report): queued,
+// claimed and recorded like a ticket's.
+func TestOutboxWithoutTicket(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		m := store.OutboxMessage{Key: "kpi-day:2026-11-22:boss@example.cn", Medium: "email", To: "boss@example.cn",
+			Subject: "日报", Body: "SL01 92 %", State: "queued", NextTry: t0, CreatedAt: t0}
+		if err := s.EnqueueOutbox(ctx, []store.OutboxMessage{m, m}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ClaimOutbox(ctx, t0, time.Minute, 10)
+		if err != nil || len(got) != 1 || got[0].Ticket != 0 || got[0].Key != m.Key || got[0].Body != m.Body || got[0].Attempts != 1 {
+			t.Fatalf("claimed %+v (%v), want the one message without ticket", got, err)
+		}
+		got[0].State, got[0].SentAt = "sent", t0.Add(time.Second)
+		if err := s.SaveOutbox(ctx, got[0]); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// Rows queued before the outbox took ticket-less messages keep their ids
+// and tickets through the migration.
+func TestOutboxMigrationKeepsRows(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			before := fstest.MapFS{}
+			entries, err := os.ReadDir(filepath.Join("migrations", b.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := fstest.MapFS{}
+			for _, e := range entries {
+				data, err := os.ReadFile(filepath.Join("migrations", b.name, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				all[e.Name()] = &fstest.MapFile{Data: data}
+				if e.Name() < "00051" {
+					before[e.Name()] = all[e.Name()]
+				}
+			}
+			o := b.options(t)
+			old := open(t, store.WithMigrations(o, before))
+			row := ticketRow(1, t0)
+			if err := old.CreateTicket(ctx, &row); err != nil {
+				t.Fatal(err)
+			}
+			tk := row.ID
+			if err := old.EnqueueOutbox(ctx, []store.OutboxMessage{{Key: "k1", Ticket: tk, Medium: "sms", To: "1", Body: "b",
+				State: "queued", NextTry: t0, CreatedAt: t0}}); err != nil {
+				t.Fatal(err)
+			}
+			old.Close()
+			s := open(t, store.WithMigrations(o, all))
+			ms, err := s.TicketOutbox(ctx, tk)
+			if err != nil || len(ms) != 1 || ms[0].Key != "k1" || ms[0].Ticket != tk {
+				t.Fatalf("after the migration: %+v (%v), want k1 of ticket %d", ms, err, tk)
+			}
+		})
+	}
+}

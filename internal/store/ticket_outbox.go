@@ -13,7 +13,7 @@ import (
 type OutboxMessage struct {
 	ID        int64
 	Key       string
-	Ticket    int64
+	Ticket    int64 // 0: about no ticket (the KPI day report)
 	Medium    string
 	To        string
 	Subject   string
@@ -31,11 +31,15 @@ const outboxCols = `id, msg_key, ticket_id, medium, recipient, subject, body, st
 func scanOutbox(r row) (OutboxMessage, error) {
 	var m OutboxMessage
 	var sent *time.Time
-	err := r.Scan(&m.ID, &m.Key, &m.Ticket, &m.Medium, &m.To, &m.Subject, &m.Body, &m.State, &m.Attempts,
+	var tk *int64
+	err := r.Scan(&m.ID, &m.Key, &tk, &m.Medium, &m.To, &m.Subject, &m.Body, &m.State, &m.Attempts,
 		&m.NextTry, &m.Outcome, &m.CreatedAt, &sent)
 	m.NextTry, m.CreatedAt = m.NextTry.UTC(), m.CreatedAt.UTC()
 	if sent != nil {
 		m.SentAt = sent.UTC()
+	}
+	if tk != nil {
+		m.Ticket = *tk
 	}
 	return m, err
 }
@@ -46,7 +50,7 @@ func (s *Store) EnqueueOutbox(ctx context.Context, ms []OutboxMessage) error {
 		_, err := s.q.exec(ctx, `INSERT INTO ticket_outbox (msg_key, ticket_id, medium, recipient, subject, body,
 			state, attempts, next_try, outcome, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (msg_key) DO NOTHING`,
-			m.Key, m.Ticket, m.Medium, m.To, m.Subject, m.Body, m.State, m.Attempts, ts(m.NextTry), m.Outcome, ts(m.CreatedAt))
+			m.Key, nullID(m.Ticket), m.Medium, m.To, m.Subject, m.Body, m.State, m.Attempts, ts(m.NextTry), m.Outcome, ts(m.CreatedAt))
 		if err != nil {
 			return wrap("enqueue outbox", err)
 		}
@@ -80,6 +84,14 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	})
 	slices.SortFunc(out, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, wrap("claim outbox", err)
+}
+
+// nullID is NULL for 0 (no ticket).
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 func prefixed(p, cols string) string {

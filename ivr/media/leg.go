@@ -65,6 +65,10 @@ type Leg struct {
 
 	sendBuf []byte // used only by the pacer's shard goroutine
 
+	// A bridged call's audio (relay.go): the caller's RTP copied to
+	// listen, feed's audio sent when nothing plays.
+	listen, feed atomic.Pointer[Stream]
+
 	// lastRx is the unix-nano time of the caller's last valid packet.
 	lastRx atomic.Int64
 
@@ -336,6 +340,8 @@ func (l *Leg) send(now time.Time, tick uint64) {
 			p.pos += c
 			l.skipEmpty(p)
 		}
+	} else if f := l.feed.Load(); f != nil {
+		filled = f.Fill(frame)
 	}
 	for i := filled; i < len(frame); i++ {
 		frame[i] = l.cfg.Codec.silence()
@@ -438,6 +444,9 @@ func (l *Leg) readLoop() {
 			}
 		case pkt.PayloadType == ptAudio:
 			events.idle(now, emit)
+			if s := l.listen.Load(); s != nil {
+				s.Write(l.cfg.Codec, pkt.Payload)
+			}
 			if rfc4733 {
 				continue
 			}

@@ -34,7 +34,8 @@ type call struct {
 	offer     Offer
 	sessionID uint64
 	version   uint64
-	by        string // who ended the call: caller, flow, rtp timeout, drain
+	by        string       // who ended the call: caller, flow, rtp timeout, drain
+	agent     *agentBridge // the agent leg the caller is bridged to (agentcall.go)
 	endOnce   sync.Once
 }
 
@@ -136,7 +137,14 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 		}
 		timeout = c.s.o.Clock.After(d)
 	}
-	if queue != nil {
+	b := c.bridged()
+	var agentGone <-chan struct{}
+	if b != nil {
+		if a := c.s.agents.Load(); a != nil && a.AgentLeft == nil {
+			agentGone = b.gone
+		}
+	}
+	if queue != nil && b == nil {
 		hctx, cancel := context.WithCancel(ctx)
 		held := make(chan struct{})
 		go func() {
@@ -153,7 +161,13 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 		if !ok {
 			ev = ivr.QueueEvent{Kind: ivr.QueueLost}
 		}
+		if b != nil && (ev.Kind == ivr.QueueAgentLeft || ev.Kind == ivr.QueueLost) {
+			c.endBridge("contact ended")
+		}
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ev}, nil
+	case <-agentGone:
+		c.endBridge("agent hung up")
+		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueAgentLeft}}, nil
 	case <-c.ctx.Done():
 		return ivr.Input{}, ivr.ErrHangup
 	case <-timeout:
@@ -163,11 +177,14 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 	}
 }
 
-// Transfer would bridge the caller to the agent's phone: the agent leg
-// is the next part of the voice channel. Until it exists the caller stays
-// on hold music while the agent has the contact, and the flow goes on
-// when the agent ends it.
+// Transfer bridges the caller to the agent leg the offer was answered on
+// (Server.AttachAgents). A contact accepted without a phone (the desk
+// accepted, no agent leg) keeps the caller on hold music while the agent
+// has it, and the flow goes on when the agent ends it.
 func (c *call) Transfer(ctx context.Context, agentID string) error {
+	if c.bridge(ctx, agentID) {
+		return nil
+	}
 	c.s.log.Info("voice contact connected to an agent without an agent leg", "contact_id", c.contact.ID, "agent_id", agentID)
 	return nil
 }

@@ -67,6 +67,7 @@ type Server struct {
 	dialogs *sipgo.DialogUA
 	adm     *admission
 	runner  atomic.Pointer[FlowRunner]
+	agents  atomic.Pointer[Agents] // agentcall.go
 
 	udp   []net.PacketConn
 	tcp   []net.Listener // TCP and TLS
@@ -471,6 +472,10 @@ func (s *Server) run(c *call, runner FlowRunner) {
 		c.watch()
 	}()
 	res, err := runner.Run(ctx, c.contact, c)
+	c.endBridge("call ended")
+	if a := s.agents.Load(); a != nil && a.Phones != nil {
+		a.Phones.Forget(c.contact.ID)
+	}
 	switch {
 	case s.callCtx.Err() != nil:
 		c.hangup("drain")

@@ -1,0 +1,162 @@
+package media
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zaf/g711"
+)
+
+// Stream carries G.711 audio of one codec from a producer to one consumer
+// that run at their own pace (two networks): a bridged call's audio from
+// the caller's RTP toward the agent's phone, or back. Audio written in the
+// other law is transcoded on the way in (a byte table, no linear step
+// kept). The queue is bounded: past its limit the oldest audio is dropped,
+// so a stalled consumer costs latency up to the limit, never memory.
+//
+// Written here rather than taken from a library: it is a few lines over
+// zaf/g711's per-byte transcoders, and the Leg's pacer must be able to
+// take a partial frame without blocking.
+type Stream struct {
+	codec Codec
+	max   int // bytes
+
+	mu  sync.Mutex
+	buf []byte
+
+	ready   chan struct{} // signalled (1-buffered) after a write
+	dropped atomic.Uint64 // bytes dropped at the limit
+}
+
+// DefaultStreamLimit bounds a Stream: audio older than this is dropped.
+const DefaultStreamLimit = 200 * time.Millisecond
+
+// NewStream returns an empty Stream of codec holding at most limit of
+// audio (0: DefaultStreamLimit).
+func NewStream(codec Codec, limit time.Duration) *Stream {
+	if limit <= 0 {
+		limit = DefaultStreamLimit
+	}
+	n := samplesFor(limit)
+	return &Stream{codec: codec, max: n, buf: make([]byte, 0, n), ready: make(chan struct{}, 1)}
+}
+
+// Codec is the law the Stream holds.
+func (s *Stream) Codec() Codec { return s.codec }
+
+// Write queues p, audio of codec from; it never blocks.
+func (s *Stream) Write(from Codec, p []byte) {
+	s.mu.Lock()
+	if over := len(s.buf) + len(p) - s.max; over > 0 {
+		if over >= len(s.buf) {
+			// p alone fills the stream: keep its newest part.
+			s.dropped.Add(uint64(len(s.buf) + len(p) - s.max))
+			p = p[len(p)-min(len(p), s.max):]
+			s.buf = s.buf[:0]
+		} else {
+			s.dropped.Add(uint64(over))
+			s.buf = s.buf[:copy(s.buf, s.buf[over:])]
+		}
+	}
+	at := len(s.buf)
+	s.buf = append(s.buf, p...)
+	if from != s.codec {
+		Transcode(s.buf[at:], from, s.codec)
+	}
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Fill takes up to len(p) bytes of queued audio into p without waiting
+// and returns how many.
+func (s *Stream) Fill(p []byte) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := copy(p, s.buf)
+	s.buf = s.buf[:copy(s.buf, s.buf[n:])]
+	return n
+}
+
+// ReadFrame waits until len(p) bytes are queued and takes them; it
+// returns ctx's error when ctx ends first.
+func (s *Stream) ReadFrame(ctx context.Context, p []byte) error {
+	for {
+		s.mu.Lock()
+		if len(s.buf) >= len(p) {
+			copy(p, s.buf)
+			s.buf = s.buf[:copy(s.buf, s.buf[len(p):])]
+			more := len(s.buf) >= len(p)
+			s.mu.Unlock()
+			if more {
+				select {
+				case s.ready <- struct{}{}:
+				default:
+				}
+			}
+			return nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Reset drops the queued audio (after a hold: stale speech is not played).
+func (s *Stream) Reset() {
+	s.mu.Lock()
+	s.buf = s.buf[:0]
+	s.mu.Unlock()
+}
+
+// Buffered is the play time of the queued audio.
+func (s *Stream) Buffered() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return durationOf(len(s.buf))
+}
+
+// Dropped is the play time dropped at the Stream's limit so far.
+func (s *Stream) Dropped() time.Duration { return durationOf(int(s.dropped.Load())) }
+
+// Transcode converts p in place from one G.711 law to the other (RFC 3551
+// 4.5.14: both laws carry the same 8 kHz samples). Same law: unchanged.
+func Transcode(p []byte, from, to Codec) {
+	switch {
+	case from == to:
+	case from == PCMU:
+		for i, b := range p {
+			p[i] = g711.Ulaw2AlawFrame(b)
+		}
+	default:
+		for i, b := range p {
+			p[i] = g711.Alaw2UlawFrame(b)
+		}
+	}
+}
+
+// Decode turns G.711 bytes of codec into linear samples appended to dst.
+func Decode(dst []int16, codec Codec, p []byte) []int16 {
+	for _, b := range p {
+		dst = append(dst, codec.decode(b))
+	}
+	return dst
+}
+
+// Silence returns the codec's byte for a zero sample.
+func (c Codec) Silence() byte { return c.silence() }
+
+// Listen makes the leg copy the caller's audio (RTP of its codec) into s,
+// from the next packet on; nil stops it.
+func (l *Leg) Listen(s *Stream) { l.listen.Store(s) }
+
+// Feed makes the leg send audio from s (its own codec) whenever no Play
+// runs, silence where s runs dry; nil stops it.
+func (l *Leg) Feed(s *Stream) { l.feed.Store(s) }

@@ -1,0 +1,256 @@
+package sip
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hotline10000/hotline/ivr/media"
+	"github.com/hotline10000/hotline/ivr/phone"
+)
+
+// Agents connects answered calls to the agents' phones (package
+// ivr/phone): the flow's transfer step bridges the caller to the agent leg
+// its offer was answered on.
+type Agents struct {
+	Phones *phone.Phones
+	// AgentLeft ends the contact in the ACD when the agent's phone hangs
+	// up (acd.Engine.End); the queue then reports the agent gone and the
+	// flow goes on (the survey). Nil: the call's flow is told directly.
+	AgentLeft func(ctx context.Context, contactID string) error
+	// Recorder, if set, records bridged calls.
+	Recorder Recorder
+}
+
+// Recorder opens the recording of one bridged call.
+type Recorder interface {
+	// Record starts the recording of a contact's bridged call; nil, nil
+	// when the call is not recorded.
+	Record(ctx context.Context, contactID, agentID string) (Recording, error)
+}
+
+// Recording takes the two sides of a bridged call, in their codecs.
+type Recording interface {
+	Caller(codec media.Codec, frame []byte)
+	Agent(codec media.Codec, frame []byte)
+	Close() error
+}
+
+// AttachAgents makes transfers bridge callers to the agents' phones.
+// Until it is called a connected caller keeps hearing hold music.
+func (s *Server) AttachAgents(a Agents) { s.agents.Store(&a) }
+
+// relayLeg is a caller's leg that can relay audio (ivr/media's leg does).
+type relayLeg interface {
+	Codec() media.Codec
+	// Relay copies the caller's audio into fromCaller and sends
+	// toCaller's audio whenever nothing plays; nil, nil stops it.
+	Relay(toCaller, fromCaller *media.Stream)
+}
+
+func (r *rtpLeg) Codec() media.Codec { return r.l.Codec() }
+
+func (r *rtpLeg) Relay(toCaller, fromCaller *media.Stream) {
+	r.l.Listen(fromCaller)
+	r.l.Feed(toCaller)
+}
+
+// agentBridge is a caller bridged to an agent leg: two relay goroutines
+// and a watcher, owned by the call and stopped by stop.
+type agentBridge struct {
+	leg      phone.Leg
+	agentID  string
+	rl       relayLeg
+	toCaller *media.Stream // agent audio, in the caller's codec
+	toAgent  *media.Stream // caller audio, in the agent's codec
+	rec      Recording
+	held     atomic.Bool
+	gone     chan struct{} // closed when the agent leg ended by itself
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+
+	musicMu   sync.Mutex
+	stopMusic func() // stops the hold music playing; nil: none
+}
+
+// bridge takes the answered agent leg of the call's contact and relays
+// audio both ways. False: there is none (no phones attached, or the
+// contact was accepted on the desk without a phone).
+func (c *call) bridge(ctx context.Context, agentID string) bool {
+	a := c.s.agents.Load()
+	if a == nil || a.Phones == nil {
+		return false
+	}
+	leg, ok := a.Phones.Take(c.contact.ID)
+	if !ok {
+		return false
+	}
+	rl, ok := c.leg.(relayLeg)
+	if !ok {
+		_ = leg.Hangup(ctx, "caller has no media relay")
+		return false
+	}
+	b := &agentBridge{leg: leg, agentID: agentID, rl: rl, toCaller: media.NewStream(rl.Codec(), 0),
+		toAgent: media.NewStream(leg.Codec(), 0), gone: make(chan struct{})}
+	if a.Recorder != nil {
+		rec, err := a.Recorder.Record(ctx, c.contact.ID, agentID)
+		if err != nil {
+			c.s.log.Warn("call not recorded", "contact_id", c.contact.ID, "err", err)
+		}
+		b.rec = rec
+	}
+	bctx, cancel := context.WithCancel(c.ctx)
+	b.ctx, b.cancel = bctx, cancel
+	c.mu.Lock()
+	c.agent = b
+	c.mu.Unlock()
+	rl.Relay(b.toCaller, b.toAgent)
+	b.wg.Add(3)
+	go func() { // agent -> caller, at the agent's pace
+		defer b.wg.Done()
+		buf := make([]byte, 2*phone.FrameSize)
+		for {
+			n, err := leg.ReadFrame(bctx, buf)
+			if err != nil {
+				return
+			}
+			if b.held.Load() {
+				continue // the caller hears hold music, not the agent
+			}
+			b.toCaller.Write(leg.Codec(), buf[:n])
+			if b.rec != nil {
+				b.rec.Agent(leg.Codec(), buf[:n])
+			}
+		}
+	}()
+	go func() { // caller -> agent, at the pace of the caller's RTP
+		defer b.wg.Done()
+		frame := make([]byte, phone.FrameSize)
+		for {
+			if err := b.toAgent.ReadFrame(bctx, frame); err != nil {
+				return
+			}
+			if b.held.Load() {
+				continue // on hold the agent does not hear the caller
+			}
+			if b.rec != nil {
+				b.rec.Caller(leg.Codec(), frame)
+			}
+			if err := leg.WriteFrame(frame); err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer b.wg.Done()
+		select {
+		case <-leg.Done():
+			close(b.gone)
+			c.s.log.Info("agent hung up", "contact_id", c.contact.ID, "agent_id", agentID)
+			if a.AgentLeft != nil {
+				if err := a.AgentLeft(context.WithoutCancel(bctx), c.contact.ID); err != nil {
+					c.s.log.Warn("end contact after agent hung up", "contact_id", c.contact.ID, "err", err)
+				}
+			}
+		case <-bctx.Done():
+		}
+	}()
+	c.s.log.Info("caller bridged to agent", "contact_id", c.contact.ID, "agent_id", agentID,
+		"caller_codec", rl.Codec().String(), "agent_codec", leg.Codec().String())
+	return true
+}
+
+// endBridge hangs the agent leg up (if still up) and stops the relay.
+func (c *call) endBridge(reason string) {
+	c.mu.Lock()
+	b := c.agent
+	c.agent = nil
+	c.mu.Unlock()
+	if b == nil {
+		return
+	}
+	b.rl.Relay(nil, nil)
+	b.cancel()
+	c.holdMusic(b, false)
+	_ = b.leg.Hangup(context.Background(), reason)
+	b.wg.Wait()
+	if b.rec != nil {
+		if err := b.rec.Close(); err != nil {
+			c.s.log.Warn("recording", "contact_id", c.contact.ID, "err", err)
+		}
+	}
+}
+
+func (c *call) bridged() *agentBridge {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.agent
+}
+
+// Hold puts the caller of a bridged call on hold (music; the two sides
+// do not hear each other) or takes them off it.
+func (s *Server) Hold(contactID string, on bool) error {
+	c := s.byContact(contactID)
+	if c == nil {
+		return ErrNoCall
+	}
+	b := c.bridged()
+	if b == nil {
+		return ErrNotBridged
+	}
+	if b.held.Swap(on) == on {
+		return nil
+	}
+	if !on {
+		b.toCaller.Reset()
+		b.toAgent.Reset()
+	}
+	c.holdMusic(b, on)
+	return nil
+}
+
+// HangupAgent ends the agent's side of a bridged call from the desk; the
+// caller goes on into the flow (survey) once the ACD ends the contact.
+func (s *Server) HangupAgent(contactID string) error {
+	c := s.byContact(contactID)
+	if c == nil {
+		return ErrNoCall
+	}
+	b := c.bridged()
+	if b == nil {
+		return ErrNotBridged
+	}
+	return b.leg.Hangup(context.Background(), "agent hung up")
+}
+
+func (s *Server) byContact(contactID string) *call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.calls {
+		if c.contact.ID == contactID {
+			return c
+		}
+	}
+	return nil
+}
+
+// holdMusic starts or stops hold music for the caller of b.
+func (c *call) holdMusic(b *agentBridge, on bool) {
+	b.musicMu.Lock()
+	defer b.musicMu.Unlock()
+	if b.stopMusic != nil {
+		b.stopMusic()
+		b.stopMusic = nil
+	}
+	if !on || b.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(b.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.leg.Hold(ctx)
+	}()
+	b.stopMusic = func() { cancel(); <-done }
+}
