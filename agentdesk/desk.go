@@ -258,6 +258,10 @@ type deskSnapshot struct {
 	MyGroups   []string   `json:"my_groups"`
 	TicketForm TicketForm `json:"ticket_form"`
 	Dispatch   bool       `json:"dispatch"`
+	// Softphone says the desk is a phone (phone.go); Phone is its call,
+	// ringing or up.
+	Softphone bool       `json:"softphone,omitempty"`
+	Phone     *phoneView `json:"phone,omitempty"`
 }
 
 type agentProfile struct {
@@ -296,6 +300,10 @@ func (h *hub) deskSnapshot(p auth.Principal) deskSnapshot {
 	slices.SortFunc(snap.Chats, func(x, y chatView) int { return compareStr(x.Contact, y.Contact) })
 	for id, end := range a.wraps {
 		snap.WrapUps = append(snap.WrapUps, wrapUpData{Contact: id, EndsAt: end})
+	}
+	snap.Softphone = h.g.o.Softphone != nil
+	if pc := h.phones[p.AgentID]; pc != nil {
+		snap.Phone = pc.view()
 	}
 	return snap
 }
@@ -581,6 +589,8 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		return nil, nil
 	case "sup.force_state", "sup.logout", "sup.move", "sup.skills":
 		return d.supervise(ctx, f)
+	case "phone.answer", "phone.decline", "phone.hangup", "phone.mute", "phone.hold", "phone.dtmf", "phone.ice":
+		return d.phoneCommand(ctx, f)
 	}
 	return nil, failf(CodeUnknownType, "unknown command "+f.Type)
 }

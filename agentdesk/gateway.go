@@ -22,6 +22,7 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/phone/webphone"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
 )
 
@@ -117,6 +118,14 @@ type Options struct {
 	// TicketForm is what the desk's ticket form offers (TicketFormFrom
 	// the ticket settings); default: the common categories, no groups.
 	TicketForm *TicketForm
+	// Softphone answers the desk pages' WebRTC offers: with it the desk
+	// is the agent's phone (Gateway.Ring, the phone.* commands); nil: no
+	// desk phones.
+	Softphone *webphone.Endpoint
+	// HoldCall puts the caller of a bridged call on hold with music, or
+	// takes them off it (the voice channel's Server.Hold); the desk's
+	// phone.hold calls it. Nil: hold only silences both sides.
+	HoldCall func(contactID string, on bool) error
 }
 
 func (o *Options) defaults() error {

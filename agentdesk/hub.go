@@ -17,9 +17,10 @@ type hub struct {
 	byKey      map[string]*session // agent sessions by agent id + view
 	tokens     map[string]*session // customer sessions by chat token hash
 	agents     map[string]*agentView
-	chats      map[string]*chat  // by contact id
-	boards     map[*session]bool // sessions of the board view
-	dirty      bool              // the board needs a refresh
+	chats      map[string]*chat      // by contact id
+	phones     map[string]*phoneCall // desk phone calls by agent id (phone.go)
+	boards     map[*session]bool     // sessions of the board view
+	dirty      bool                  // the board needs a refresh
 	lastQueues []acd.BoardQueue
 	lastAt     time.Time // when lastQueues was read
 	lastKPIs   any       // the KPI tiles read with lastQueues
@@ -50,7 +51,7 @@ type queueDay struct {
 
 func newHub(g *Gateway) *hub {
 	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
-		agents: map[string]*agentView{}, chats: map[string]*chat{},
+		agents: map[string]*agentView{}, chats: map[string]*chat{}, phones: map[string]*phoneCall{},
 		boards: map[*session]bool{}}
 }
 

@@ -21,9 +21,11 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket/tickettest"
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/phone/webphone"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
 	"github.com/hotline10000/hotline/knowledge"
 )
@@ -98,6 +100,12 @@ type Options struct {
 	// (the desk's pane, the chat flow's answer node), searched by the
 	// embedded index.
 	Articles []knowledge.Article
+	// Softphone makes the desks phones (agentdesk.Options.Softphone). With
+	// it the center has a voice queue "voice" (skill general) and
+	// Server.Bridge, where a test queues calls with a ring step.
+	Softphone *webphone.Endpoint
+	// HoldCall is the gateway's (agentdesk.Options.HoldCall).
+	HoldCall func(contactID string, on bool) error
 }
 
 // Server is a running test center.
@@ -113,6 +121,9 @@ type Server struct {
 	Clock    *Clock             // nil in real time
 	// Knowledge is the knowledge base of Options.Articles (nil without).
 	Knowledge *knowledge.Service
+	// Bridge is the contact bridge over ACD, shared with the gateway; set
+	// with Options.Softphone (calls are queued on it), else nil.
+	Bridge *bridge.Bridge
 
 	stop func()
 }
@@ -196,17 +207,33 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	cfg := acd.DefaultConfig()
 	cfg.OfferTimeout, cfg.WrapUp, cfg.WrapUpCap = o.OfferTimeout, o.WrapUp, 4*o.WrapUp
 	cfg.Capacity.Chat = 3
-	router, err := acd.NewRouter(cfg, []acd.Queue{
+	queues := []acd.Queue{
 		{ID: "general", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "general", Min: 1}}, JoinEmpty: true,
 			SLThreshold: 20 * time.Second, SLTarget: 0.8},
 		{ID: "billing", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "general", Min: 1}}, JoinEmpty: true},
 		{ID: "closed", Channel: acd.Chat, Skills: []acd.Requirement{{Skill: "nobody", Min: 1}}},
-	})
+	}
+	if o.Softphone != nil {
+		queues = append(queues, acd.Queue{ID: "voice", Channel: acd.Voice, Skills: []acd.Requirement{{Skill: "general", Min: 1}}, JoinEmpty: true})
+	}
+	router, err := acd.NewRouter(cfg, queues)
 	if err != nil {
 		return fail(err)
 	}
 	var gw *agentdesk.Gateway
-	engine := acd.NewEngine(router, clk, acd.SinkFunc(func(evs []acd.Event) { gw.DeliverACD(evs) }))
+	var calls *bridge.Bridge
+	engine := acd.NewEngine(router, clk, acd.SinkFunc(func(evs []acd.Event) {
+		if calls != nil {
+			calls.Deliver(evs)
+		}
+		gw.DeliverACD(evs)
+	}))
+	if o.Softphone != nil {
+		// One bridge for chats and calls, fed here and run with the center.
+		if calls, err = bridge.New(bridge.Options{Engine: engine, Clock: clk, Logger: log, Location: o.Location}); err != nil {
+			return fail(err)
+		}
+	}
 	lib := o.Flows
 	if lib == nil {
 		if lib, err = ivr.LoadDir(flows, "flows"); err != nil {
@@ -262,7 +289,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if kb != nil {
 		kbDesk = kb
 	}
-	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
+	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Bridge: calls, Softphone: o.Softphone, HoldCall: o.HoldCall, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,
@@ -286,8 +313,12 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = engine.Run(engineCtx) }()
 	go func() { defer wg.Done(); _ = gw.Run(runCtx) }()
+	if calls != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = calls.Run(runCtx) }()
+	}
 	var once sync.Once
-	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock,
+	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock, Bridge: calls,
 		Knowledge: kb}
 	s.stop = func() {
 		once.Do(func() {

@@ -86,9 +86,8 @@ func runScriptEnv(t *testing.T, s *deskttest.Server, script string, env []string
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Generous: on the shared build machine a script that takes 60 s when
-	// quiet took over 90 s at load 40 and was killed half-way.
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// A liveness bound, not a speed target: Chromium on a loaded machine is slow.
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Env = append(os.Environ(), "BASE_URL="+s.URL, "DESK_PASSWORD="+deskttest.Password, "ARTIFACTS="+out, "CHROMIUM="+chromium)

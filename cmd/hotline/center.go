@@ -197,8 +197,12 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			return d.kpis.Tiles(ctx)
 		}
 	}
+	softphone, err := newSoftphone(cfg, d.log)
+	if err != nil {
+		return err
+	}
 	gw, err := agentdesk.New(agentdesk.Options{
-		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles,
+		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, Softphone: softphone, HoldCall: d.voice.hold,
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
@@ -238,6 +242,10 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	// The agents' phones: a voice offer rings the agent's phone of their
 	// kind (ivr/phone); each kind registers its Ringer here.
 	phones := phone.New(phone.Options{Logger: d.log.With("component", "phones")})
+	if softphone != nil {
+		// The desk page is a phone (softphone.enabled).
+		phones.Register(phone.KindBrowser, gw)
+	}
 	if d.voice != nil {
 		// Voice runs the same flows with the same back ends as chat; its
 		// contacts queue through the contact bridge.

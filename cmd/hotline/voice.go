@@ -102,6 +102,15 @@ func (v *voice) attachAgents(a sip.Agents) {
 	}
 }
 
+// hold puts a bridged caller on hold (music) or off it: the desk phone's
+// hold button.
+func (v *voice) hold(contactID string, on bool) error {
+	if v == nil {
+		return fmt.Errorf("no voice channel")
+	}
+	return v.srv.Hold(contactID, on)
+}
+
 // attach starts taking calls with the voice runner.
 func (v *voice) attach(r *ivr.Runner) {
 	if v != nil {

@@ -109,6 +109,14 @@ type Config struct {
 		DrainTimeout     time.Duration `yaml:"drain_timeout" doc:"On shutdown, how long live calls may go on (new calls get 503) before the rest are hung up with BYE."`
 	} `yaml:"sip"`
 
+	Softphone struct {
+		Enabled   bool     `yaml:"enabled" doc:"The desk page is the agent's phone (WebRTC, G.711; docs/desk-protocol.md, Desk phone): voice calls ring on the desk of agents whose phone is the desk. false: desks are no phones."`
+		IPs       []string `yaml:"ips" doc:"Local addresses offered to the browsers as ICE host candidates; empty: every address of every interface up, loopback excluded (list 127.0.0.1 for browsers on this host)."`
+		PublicIPs []string `yaml:"public_ips" doc:"Addresses announced instead of the host candidates' own, for a node behind a 1:1 NAT; empty: none."`
+		PortMin   int      `yaml:"port_min" doc:"Lowest UDP port of the softphone calls' media sockets (0 with port_max 0: any free port)."`
+		PortMax   int      `yaml:"port_max" doc:"Highest UDP port of the softphone calls' media sockets."`
+	} `yaml:"softphone"`
+
 	Tickets struct {
 		SettingsFile string `yaml:"settings_file" doc:"YAML file of the ticket desk: dispatch rules, SLA policies, calendars, directory, notification adapters (docs/tickets.md). Empty: the demo desk with the demo, else defaults."`
 	} `yaml:"tickets"`
@@ -186,6 +194,7 @@ func Default() Config {
 	c.SIP.RetryAfter = 10 * time.Second
 	c.SIP.RTPTimeout = 30 * time.Second
 	c.SIP.DrainTimeout = 30 * time.Second
+	c.Softphone.Enabled = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
 	c.KPI.VoiceThreshold = 20 * time.Second
@@ -349,6 +358,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateSIP(bad)
+	c.validateSoftphone(bad)
 	if a := c.Debug.Addr; a != "" && !loopbackAddr(a) {
 		bad("debug.addr", a, "want a loopback host:port such as 127.0.0.1:6060 (the profiler has no authentication)")
 	}
@@ -363,6 +373,21 @@ func (c *Config) Validate() error {
 		bad("log.format", c.Log.Format, "want text or json")
 	}
 	return errors.Join(errs...)
+}
+
+// validateSoftphone checks the softphone.* keys.
+func (c *Config) validateSoftphone(bad func(key, value, reason string)) {
+	s := &c.Softphone
+	for key, list := range map[string][]string{"softphone.ips": s.IPs, "softphone.public_ips": s.PublicIPs} {
+		for _, a := range list {
+			if _, err := netip.ParseAddr(a); err != nil {
+				bad(key, a, "want an IP address")
+			}
+		}
+	}
+	if s.PortMin < 0 || s.PortMax > 65535 || s.PortMin > s.PortMax || (s.PortMin == 0) != (s.PortMax == 0) {
+		bad("softphone.port_min", fmt.Sprint(s.PortMin), "want 0 with port_max 0, or a range 1-65535 with min <= max")
+	}
 }
 
 // validateSIP checks the sip.* keys.

@@ -85,6 +85,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "idle past max age", args: []string{"--auth-session-idle-timeout", "13h"}, want: []string{"auth.session_idle_timeout"}},
 		{name: "debug listener beyond loopback", args: []string{"--debug-addr", ":6060"}, want: []string{"debug.addr", "loopback"}},
 		{name: "debug listener on a public address", env: map[string]string{"HOTLINE_DEBUG_ADDR": "192.0.2.1:6060"}, want: []string{"debug.addr", "192.0.2.1:6060"}},
+		{name: "softphone host name", file: "softphone:\n  ips: [localhost]\n", want: []string{"softphone.ips", `"localhost"`}},
+		{name: "softphone half a port range", args: []string{"--softphone-port-min", "40000"}, want: []string{"softphone.port_min"}},
 		{name: "not yaml", file: "http: [unclosed\n", want: []string{"hotline.yaml"}},
 		{name: "top-level list", file: "- a\n- b\n", want: []string{"(top level)", "want a mapping"}},
 		{name: "unknown kb backend", env: map[string]string{"HOTLINE_KNOWLEDGE_BACKEND": "solr"}, want: []string{"knowledge.backend", "meilisearch"}},

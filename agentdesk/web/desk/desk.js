@@ -6,6 +6,7 @@ import { t, reason, label, applyI18n, toggleLang } from '/common/i18n.js';
 import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { articleCard } from '/common/article.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
+import { initPhone, phoneFrame, phoneSnapshot, phoneRinging } from '/desk/phone.js';
 
 const $ = (id) => document.getElementById(id);
 const S = { sock: null, me: null, state: null, offer: null, chats: new Map(), wraps: new Map(), selected: '', reasons: [], codes: [], idleMs: 0, lastInput: Date.now(),
@@ -55,6 +56,7 @@ function connect() {
   });
   S.sock.connect();
   bindControls();
+  initPhone(S.sock, toast);
 }
 
 function onFrame(f) {
@@ -68,6 +70,7 @@ function onFrame(f) {
       S.chats.clear();
       for (const c of d.chats || []) addChat(c);
       S.wraps = new Map((d.wrapups || []).map((w) => [w.contact_id, w]));
+      phoneSnapshot(d.softphone, d.phone);
       renderAll();
       break;
     case 'agent.state': S.state = d; renderState(); break;
@@ -82,6 +85,7 @@ function onFrame(f) {
     case 'wrapup.started': S.wraps.set(d.contact_id, d); renderWraps(); break;
     case 'wrapup.ended': S.wraps.delete(d.contact_id); renderWraps(); break;
     case 'contact.started': toast(d.channel + ' ' + d.contact_id); break;
+    case 'phone.ring': case 'phone.connected': case 'phone.ended': phoneFrame(f); renderOffer(); break;
   }
 }
 
@@ -119,7 +123,8 @@ function renderState() {
 
 function renderOffer() {
   const o = S.offer, box = $('offer');
-  box.hidden = !o;
+  // A call's offer is answered on the phone's ring banner.
+  box.hidden = !o || (o.channel === 'voice' && phoneRinging(o.contact_id));
   if (!o) return;
   const who = [o.customer && o.customer.name, o.customer && o.customer.phone, o.customer && o.customer.topic].filter(Boolean).join(' · ');
   $('offer-who').textContent = who || o.contact_id;

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/zaf/g711"
+)
+
+// TestBrowserAnswersSIPCall is the desk phone the whole way: hotline serve
+// with its desk phones on loopback; the demo agent wang.fang signs in in
+// Chromium (phonecall.mjs) and goes ready; a SIP caller (this test, over
+// UDP) dials 10000 and presses 0 (RFC 4733): the flow queues the call,
+// the desk rings, the agent answers in the browser and the call is
+// bridged. The caller plays a 1 kHz tone, which the page hears (audio
+// energy in its stats); the page's microphone is Chromium's fake capture
+// of a warble (1500/2000 Hz) written here, which the caller hears. The
+// agent hangs up from the desk; the caller hangs up.
+func TestBrowserAnswersSIPCall(t *testing.T) {
+	script, _ := filepath.Abs(filepath.Join(e2eDir, "phonecall.mjs"))
+	missing := ""
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		missing = "chromium (apt-get install -y chromium)"
+	} else if _, err := os.Stat(filepath.Join(e2eDir, "node_modules/playwright-core")); err != nil {
+		missing = "node_modules (npm ci in agentdesk/e2e)"
+	} else if _, err := exec.LookPath("node"); err != nil {
+		missing = "node"
+	}
+	if missing != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("browser test needs %s", missing)
+		}
+		t.Skipf("browser test skipped: %s not installed", missing)
+	}
+	warble := filepath.Join(t.TempDir(), "warble.wav")
+	if err := os.WriteFile(warble, warbleWAV(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := start(t, "--data-dir", t.TempDir(), "--ivr-always-open", "--softphone-ips", "127.0.0.1")
+	waitReady(t, r.base)
+	m := regexp.MustCompile(`msg=listening sip=(\S+) transport=udp`).FindStringSubmatch(r.stderr.String())
+	if m == nil {
+		t.Fatalf("no SIP listener logged: %s", r.stderr)
+	}
+	out := os.Getenv("E2E_ARTIFACTS")
+	if out == "" {
+		out = filepath.Join(e2eDir, "artifacts")
+	}
+	out, _ = filepath.Abs(out)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
+	defer cancel()
+
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Dir = filepath.Dir(script)
+	cmd.Env = append(os.Environ(), "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_PASSWORD="+r.password(t, "wang.fang"),
+		"ARTIFACTS="+out, "CHROMIUM=/usr/bin/chromium", "FAKE_AUDIO="+warble)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logMu sync.Mutex
+	var log strings.Builder
+	cmd.Stderr = &lockedWriter{mu: &logMu, w: &log}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The script says READY once the agent is ready; then the call comes.
+	ready := make(chan struct{})
+	scriptDone := make(chan struct{})
+	go func() {
+		defer close(scriptDone)
+		lines := bufio.NewScanner(stdout)
+		once := sync.Once{}
+		for lines.Scan() {
+			logMu.Lock()
+			log.WriteString(lines.Text() + "\n")
+			logMu.Unlock()
+			if lines.Text() == "READY" {
+				once.Do(func() { close(ready) })
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-scriptDone:
+	}
+
+	caller := dialSIP(t, m[1])
+	// Press 0 until the desk rings (the digit may come before the menu
+	// listens); the ring follows the queueing at once, the agent being
+	// ready.
+	rang := regexp.MustCompile(`msg="desk phone ringing"`)
+	for i := 0; !rang.MatchString(r.stderr.String()); i++ {
+		if i%30 == 0 {
+			caller.digit('0')
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the desk never rang: %s", tail(r.stderr.String(), 3000))
+		case <-scriptDone:
+			t.Fatalf("the page gave up before the desk rang")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	<-scriptDone
+	err = cmd.Wait()
+	caller.hangup()
+	logMu.Lock()
+	t.Logf("phonecall.mjs:\n%s", log.String())
+	logMu.Unlock()
+	if err != nil {
+		t.Fatalf("browser test failed: %v\nserver log:\n%s", err, tail(r.stderr.String(), 4000))
+	}
+	t.Logf("the caller heard %d frames, %d of them the agent's warble", caller.frames.Load(), caller.warble.Load())
+	if caller.warble.Load() < 10 {
+		t.Errorf("the caller heard the agent's microphone in %d frames, want at least 10", caller.warble.Load())
+	}
+}
+
+// warbleWAV is 4 s of a tone switching between 1500 and 2000 Hz every 100 ms
+// (8 kHz, 16-bit mono PCM): not stationary, so the browser's noise
+// suppression keeps it, and unlike the prompts or hold music.
+func warbleWAV() []byte {
+	const rate, secs = 8000, 4
+	pcm := make([]byte, 2*rate*secs)
+	phase := 0.0
+	for n := range rate * secs {
+		f := 1500.0
+		if (n/(rate/10))%2 == 1 {
+			f = 2000
+		}
+		phase += 2 * math.Pi * f / rate
+		binary.LittleEndian.PutUint16(pcm[2*n:], uint16(int16(12000*math.Sin(phase))))
+	}
+	h := make([]byte, 44)
+	copy(h, "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], uint32(36+len(pcm)))
+	copy(h[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(h[16:], 16)
+	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(h[22:], 1)
+	binary.LittleEndian.PutUint32(h[24:], rate)
+	binary.LittleEndian.PutUint32(h[28:], 2*rate)
+	binary.LittleEndian.PutUint16(h[32:], 2)
+	binary.LittleEndian.PutUint16(h[34:], 16)
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], uint32(len(pcm)))
+	return append(h, pcm...)
+}
+
+// sipCaller is a bare SIP UA over UDP (RFC 3261): one INVITE with a PCMU
+// offer, ACK, RTP both ways, RFC 4733 digits, BYE.
+type sipCaller struct {
+	t              *testing.T
+	sip, media     *net.UDPConn
+	server, remote *net.UDPAddr
+	callID, tag    string
+	toTag          string
+	cseq           int
+	ssrc           uint32
+
+	mu     sync.Mutex // the RTP sender's sequence and timestamp
+	seq    uint16
+	ts     uint32
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	frames atomic.Int64 // RTP frames received
+	warble atomic.Int64 // frames whose power is the agent's warble
+}
+
+func dialSIP(t *testing.T, server string) *sipCaller {
+	t.Helper()
+	c := &sipCaller{t: t, callID: strconv.FormatInt(time.Now().UnixNano(), 36) + "@softphone-test", tag: "t" + strconv.Itoa(os.Getpid()),
+		cseq: 1, ssrc: 0x50f7, stop: make(chan struct{})}
+	var err error
+	if c.sip, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if c.media, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.hangup(); c.sip.Close(); c.media.Close() })
+	if c.server, err = net.ResolveUDPAddr("udp", server); err != nil {
+		t.Fatal(err)
+	}
+	port := c.media.LocalAddr().(*net.UDPAddr).Port
+	sdp := fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 0 101\r\n"+
+		"a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n", port)
+	c.send(c.request("INVITE", "z9hG4bK"+c.callID[:8]+"i", sdp))
+	var answer string
+	deadline := time.Now().Add(30 * time.Second)
+	for answer == "" {
+		msg := c.read(deadline)
+		status, _, _ := strings.Cut(msg, "\r\n")
+		switch {
+		case strings.HasPrefix(status, "SIP/2.0 1"):
+		case strings.HasPrefix(status, "SIP/2.0 200"):
+			c.toTag = regexp.MustCompile(`(?mi)^(?:To|t):.*;tag=([^;\s]+)`).FindStringSubmatch(msg)[1]
+			_, answer, _ = strings.Cut(msg, "\r\n\r\n")
+		default:
+			t.Fatalf("INVITE answered %q", status)
+		}
+	}
+	mp := regexp.MustCompile(`m=audio (\d+)`).FindStringSubmatch(answer)
+	ip := regexp.MustCompile(`c=IN IP4 (\S+)`).FindStringSubmatch(answer)
+	if mp == nil || ip == nil {
+		t.Fatalf("no media in the answer: %q", answer)
+	}
+	c.remote, _ = net.ResolveUDPAddr("udp", net.JoinHostPort(ip[1], mp[1]))
+	c.cseq-- // the ACK has the INVITE's number
+	c.send(c.request("ACK", "z9hG4bK"+c.callID[:8]+"a", ""))
+	c.cseq++
+	c.wg.Add(3)
+	go c.talk()
+	go c.listen()
+	go c.answerRequests()
+	return c
+}
+
+func (c *sipCaller) request(method, branch, body string) string {
+	to := "<sip:10000@" + c.server.String() + ">"
+	if c.toTag != "" {
+		to += ";tag=" + c.toTag
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s sip:10000@%s SIP/2.0\r\n", method, c.server)
+	fmt.Fprintf(&b, "Via: SIP/2.0/UDP %s;branch=%s;rport\r\n", c.sip.LocalAddr(), branch)
+	fmt.Fprintf(&b, "Max-Forwards: 70\r\nFrom: <sip:13912345678@127.0.0.1>;tag=%s\r\nTo: %s\r\n", c.tag, to)
+	fmt.Fprintf(&b, "Call-ID: %s\r\nCSeq: %d %s\r\nContact: <sip:13912345678@%s>\r\n", c.callID, c.cseq, method, c.sip.LocalAddr())
+	if body != "" {
+		b.WriteString("Content-Type: application/sdp\r\n")
+	}
+	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n%s", len(body), body)
+	if method != "ACK" {
+		c.cseq++
+	}
+	return b.String()
+}
+
+func (c *sipCaller) send(msg string) {
+	if _, err := c.sip.WriteToUDP([]byte(msg), c.server); err != nil {
+		c.t.Errorf("send: %v", err)
+	}
+}
+
+func (c *sipCaller) read(deadline time.Time) string {
+	buf := make([]byte, 8192)
+	_ = c.sip.SetReadDeadline(deadline)
+	n, _, err := c.sip.ReadFromUDP(buf)
+	if err != nil {
+		c.t.Fatalf("no answer to the INVITE: %v", err)
+	}
+	return string(buf[:n])
+}
+
+// answerRequests answers the server's requests in the dialog (a BYE)
+// with 200, and ignores retransmitted responses.
+func (c *sipCaller) answerRequests() {
+	defer c.wg.Done()
+	buf := make([]byte, 8192)
+	for {
+		_ = c.sip.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, from, err := c.sip.ReadFromUDP(buf)
+		select {
+		case <-c.stop:
+			return
+		default:
+		}
+		if err != nil {
+			continue
+		}
+		msg := string(buf[:n])
+		if strings.HasPrefix(msg, "SIP/2.0") {
+			continue
+		}
+		var resp strings.Builder
+		resp.WriteString("SIP/2.0 200 OK\r\n")
+		for _, line := range strings.Split(msg, "\r\n") {
+			h := strings.ToLower(line)
+			if strings.HasPrefix(h, "via:") || strings.HasPrefix(h, "from:") || strings.HasPrefix(h, "to:") ||
+				strings.HasPrefix(h, "call-id:") || strings.HasPrefix(h, "cseq:") {
+				resp.WriteString(line + "\r\n")
+			}
+		}
+		resp.WriteString("Content-Length: 0\r\n\r\n")
+		_, _ = c.sip.WriteToUDP([]byte(resp.String()), from)
+	}
+}
+
+// talk sends a 1 kHz tone every 20 ms until the call ends.
+func (c *sipCaller) talk() {
+	defer c.wg.Done()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-c.stop:
+			return
+		case <-tick.C:
+		}
+		frame := make([]byte, 160)
+		for n := range frame {
+			frame[n] = g711.EncodeUlawFrame(int16(8000 * math.Sin(2*math.Pi*1000*float64(i*160+n)/8000)))
+		}
+		c.mu.Lock()
+		c.seq++
+		c.ts += 160
+		p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: c.seq, Timestamp: c.ts, SSRC: c.ssrc}, Payload: frame}
+		c.mu.Unlock()
+		if b, err := p.Marshal(); err == nil {
+			_, _ = c.media.WriteToUDP(b, c.remote)
+		}
+	}
+}
+
+// listen counts the frames heard and those carrying the agent's warble.
+func (c *sipCaller) listen() {
+	defer c.wg.Done()
+	buf := make([]byte, 1500)
+	for {
+		_ = c.media.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := c.media.Read(buf)
+		select {
+		case <-c.stop:
+			return
+		default:
+		}
+		if err != nil {
+			continue
+		}
+		var p rtp.Packet
+		if p.Unmarshal(buf[:n]) != nil || p.PayloadType != 0 || len(p.Payload) == 0 {
+			continue
+		}
+		c.frames.Add(1)
+		if warbling(p.Payload) {
+			c.warble.Add(1)
+		}
+	}
+}
+
+// warbling reports whether most of a µ-law frame's power is at 1500 or
+// 2000 Hz.
+func warbling(ulaw []byte) bool {
+	var total float64
+	for _, b := range ulaw {
+		v := float64(g711.DecodeUlawFrame(b))
+		total += v * v
+	}
+	if total < 1e6 {
+		return false // silence
+	}
+	best := max(goertzel(ulaw, 1500), goertzel(ulaw, 2000))
+	// Goertzel power of a pure tone over N samples is about N/2 times the
+	// signal's total power; half of that is "most".
+	return best > total*float64(len(ulaw))/4
+}
+
+func goertzel(ulaw []byte, freq float64) float64 {
+	k := 2 * math.Cos(2*math.Pi*freq/8000)
+	var s1, s2 float64
+	for _, b := range ulaw {
+		s := float64(g711.DecodeUlawFrame(b)) + k*s1 - s2
+		s2, s1 = s1, s
+	}
+	return s1*s1 + s2*s2 - k*s1*s2
+}
+
+// digit sends an RFC 4733 event for key: three packets of the event and
+// three end packets (2.5.1.4), on the audio's timestamp clock.
+func (c *sipCaller) digit(key byte) {
+	ev := strings.IndexByte("0123456789*#", key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := c.ts + 160
+	for i := range 6 {
+		c.seq++
+		dur := uint16(160 * (i + 1))
+		end := byte(0)
+		if i >= 3 {
+			end, dur = 0x80, 160*4
+		}
+		p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, Marker: i == 0, SequenceNumber: c.seq, Timestamp: start, SSRC: c.ssrc},
+			Payload: []byte{byte(ev), end | 10, byte(dur >> 8), byte(dur)}}
+		if b, err := p.Marshal(); err == nil {
+			_, _ = c.media.WriteToUDP(b, c.remote)
+		}
+	}
+	c.ts += 160 * 4
+}
+
+// hangup sends BYE (once) and stops the media.
+func (c *sipCaller) hangup() {
+	select {
+	case <-c.stop:
+		return
+	default:
+	}
+	close(c.stop)
+	c.wg.Wait()
+	c.send(c.request("BYE", "z9hG4bK"+c.callID[:8]+"b", ""))
+}
