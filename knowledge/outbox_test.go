@@ -199,3 +199,15 @@ func TestSkipOutbox(t *testing.T) {
 		t.Fatalf("sync after skip: %d, %v, %v", n, err, idx.upserts)
 	}
 }
+
+// TestImportThatNeverBegan: a transaction that cannot even begin (here a
+// cancelled context; in the field a locked store at start) is an error,
+// not a panic.
+func TestImportThatNeverBegan(t *testing.T) {
+	s := asyncService(t, &fakeIndex{})
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Import(gone, []knowledge.Article{{ID: "a", Title: "t", Body: "x", Category: "c", Lang: "zh"}}, "import"); err == nil {
+		t.Fatal("import with a cancelled context succeeded")
+	}
+}
