@@ -30,6 +30,11 @@ type call struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// session is the RFC 4028 session interval, 0: no session timer;
+	// refreshed carries each refresh's interval to watch.
+	session   time.Duration
+	refreshed chan time.Duration
+
 	mu        sync.Mutex // guards offer, version, by
 	offer     Offer
 	sessionID uint64
@@ -41,7 +46,7 @@ type call struct {
 
 func newCall(s *Server, dlg *sipgo.DialogServerSession, leg Leg, o Offer, rtp netip.AddrPort, contact *sip.ContactHeader) *call {
 	c := &call{s: s, dlg: dlg, leg: leg, offer: o, rtp: rtp, contactHdr: contact, version: 1,
-		sessionID: uint64(time.Now().UnixNano())}
+		sessionID: uint64(time.Now().UnixNano()), refreshed: make(chan time.Duration, 1)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
 }
@@ -89,12 +94,44 @@ func (c *call) endedBy() string {
 	return c.by
 }
 
-// watch ends the call when its media dies, until the call ends.
-func (c *call) watch() {
+// refresh restarts the session timer of a call that runs one, with the
+// request's interval d or, 0, the current one; it returns the interval
+// now running (0: none).
+func (c *call) refresh(d time.Duration) time.Duration {
+	if c.session == 0 {
+		return 0
+	}
+	if d == 0 {
+		d = c.session
+	}
 	select {
-	case <-c.leg.Dead():
-		c.hangup("rtp timeout")
-	case <-c.ctx.Done():
+	case <-c.refreshed: // an unread refresh is superseded
+	default:
+	}
+	c.refreshed <- d
+	return d
+}
+
+// watch ends the call when its media dies or its session timer expires,
+// until the call ends.
+func (c *call) watch() {
+	var expired <-chan time.Time
+	if c.session > 0 {
+		expired = c.s.o.Clock.After(expiryWait(c.session))
+	}
+	for {
+		select {
+		case <-c.leg.Dead():
+			c.hangup("rtp timeout")
+			return
+		case d := <-c.refreshed:
+			expired = c.s.o.Clock.After(expiryWait(d))
+		case <-expired:
+			c.hangup("session expired")
+			return
+		case <-c.ctx.Done():
+			return
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,6 +74,9 @@ type Server struct {
 	udp   []net.PacketConn
 	tcp   []net.Listener // TCP and TLS
 	ports map[string]int // listening port by transport ("udp", "tcp", "tls")
+	// hosts is the address a transport listens on when that is one
+	// address (not 0.0.0.0 or ::): our Contact must name it.
+	hosts map[string]netip.Addr
 
 	draining atomic.Bool
 	callCtx  context.Context // ends when a drain gives up waiting: calls hang up
@@ -128,7 +133,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	s := &Server{o: o, log: o.Logger, m: o.Metrics, ua: ua, srv: srv, adm: newAdmission(o.MaxCalls, o.InvitesPerSource),
-		calls: map[string]*call{}, ports: map[string]int{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout}
+		calls: map[string]*call{}, ports: map[string]int{}, hosts: map[string]netip.Addr{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout}
 	// RewriteContact: in-dialog requests (our BYE) go to where the
 	// caller's INVITE came from, which works behind NAT.
 	s.dialogs = &sipgo.DialogUA{Client: client, RewriteContact: true,
@@ -144,6 +149,11 @@ func New(o Options) (*Server, error) {
 	srv.OnBye(s.onBye)
 	srv.OnOptions(s.onOptions)
 	srv.OnInfo(s.onInfo)
+	srv.OnUpdate(s.onUpdate)
+	// Other methods: 405 with what we speak (RFC 3261 8.2.1).
+	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
+		respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allow))
+	})
 	// CANCEL is answered by the transaction layer (200, then 487 to the
 	// INVITE, RFC 3261 9.2); the dialog's context ends, which stops ringing.
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {})
@@ -158,6 +168,7 @@ func (s *Server) listen() error {
 		}
 		s.udp = append(s.udp, c)
 		s.ports["udp"] = c.LocalAddr().(*net.UDPAddr).Port
+		s.bound("udp", c.LocalAddr().(*net.UDPAddr).AddrPort().Addr())
 	}
 	if a := s.o.TCPAddr; a != "" {
 		l, err := net.Listen("tcp", a)
@@ -166,6 +177,7 @@ func (s *Server) listen() error {
 		}
 		s.tcp = append(s.tcp, l)
 		s.ports["tcp"] = l.Addr().(*net.TCPAddr).Port
+		s.bound("tcp", l.Addr().(*net.TCPAddr).AddrPort().Addr())
 	}
 	if a := s.o.TLSAddr; a != "" {
 		if s.o.TLSConfig == nil {
@@ -177,8 +189,15 @@ func (s *Server) listen() error {
 		}
 		s.tcp = append(s.tcp, l)
 		s.ports["tls"] = l.Addr().(*net.TCPAddr).Port
+		s.bound("tls", l.Addr().(*net.TCPAddr).AddrPort().Addr())
 	}
 	return nil
+}
+
+func (s *Server) bound(transport string, a netip.Addr) {
+	if a = a.Unmap(); a.IsValid() && !a.IsUnspecified() {
+		s.hosts[transport] = a
+	}
 }
 
 // Addr is the bound address of a transport ("udp", "tcp", "tls"), "" if
@@ -232,9 +251,34 @@ func (s *Server) Serve(ctx context.Context) error {
 	<-ctx.Done()
 	s.drain()
 	s.closeListeners()
+	serving.Wait() // the readers have handed over all they read
+	awaitSipgo()
 	_ = s.ua.Close()
-	serving.Wait()
 	return nil
+}
+
+// awaitSipgo waits, for at most a second, until sipgo has handled every
+// message its readers handed over. sipgo handles each datagram on a
+// goroutine of its own and gives no way to wait for them; one that runs
+// after its listener left sipgo's connection pool (a starved ACK, seen
+// under -race) opens a client UDP socket to answer on, and only clearing
+// the pool (UserAgent.Close) closes that socket again. So the listeners
+// close and their readers end first, then this waits for those goroutines
+// (found by where they were started), then the pool is cleared.
+func awaitSipgo() {
+	deadline := time.Now().Add(time.Second)
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n == len(buf) && len(buf) < 64<<20 {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if !bytes.Contains(buf[:n], []byte("created by github.com/emiago/sipgo/sip.(*TransactionLayer).handleMessage")) || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (s *Server) isTLS(l net.Listener) bool {
@@ -335,7 +379,7 @@ func (s *Server) refuse(tx sip.ServerTransaction, req *sip.Request, code int, re
 	respond(tx, req, code, reason, hdrs...)
 }
 
-const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
 
 // onOptions answers probes (RFC 3261 11.2): 200 with what we speak, or
 // 503 while draining so load balancers take the node out.
@@ -390,6 +434,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.refuse(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
 		return
 	}
+	session, tooSmall := sessionInterval(req)
+	if tooSmall {
+		s.refuse(tx, req, 422, "Session Interval Too Small", minSEHeader())
+		return
+	}
 	dlg, err := s.dialogs.ReadInvite(req, tx)
 	if err != nil {
 		s.refuse(tx, req, 400, "Bad Request")
@@ -436,9 +485,15 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	rtpAddr := netip.AddrPortFrom(local, uint16(conn.LocalAddr().(*net.UDPAddr).Port))
 	c := newCall(s, dlg, leg, offer, rtpAddr, contact)
 	c.contact = ivr.Contact{ID: "call-" + newID(), ANI: s.caller(req, src), Entry: number, Flow: flow}
+	c.session = session
 	s.register(c)
 	res := sip.NewSDPResponseFromRequest(dlg.InviteRequest, Answer(offer, rtpAddr, c.sessionID, c.version))
 	res.AppendHeader(contact)
+	if session > 0 {
+		for _, h := range sessionHeaders(session) {
+			res.AppendHeader(h)
+		}
+	}
 	if err := dlg.WriteResponse(res); err != nil {
 		s.unregister(c)
 		_ = leg.Close()
@@ -525,16 +580,55 @@ func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
 		return
 	}
-	offer, err := ParseOffer(req.Body())
-	if err != nil {
-		// The call keeps its media (RFC 3261 14.2).
-		respond(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
+	s.updateCall(c, req, tx)
+}
+
+// updateCall answers a re-INVITE or an UPDATE in a confirmed dialog: an
+// SDP offer moves or holds the media; either refreshes the session timer.
+func (s *Server) updateCall(c *call, req *sip.Request, tx sip.ServerTransaction) {
+	session, tooSmall := sessionInterval(req)
+	if tooSmall {
+		respond(tx, req, 422, "Session Interval Too Small", minSEHeader())
 		return
 	}
-	body := c.update(offer)
-	res := sip.NewSDPResponseFromRequest(req, body)
+	var res *sip.Response
+	if len(req.Body()) > 0 || req.Method == sip.INVITE {
+		offer, err := ParseOffer(req.Body())
+		if err != nil {
+			// The call keeps its media (RFC 3261 14.2).
+			respond(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
+			return
+		}
+		res = sip.NewSDPResponseFromRequest(req, c.update(offer))
+	} else {
+		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
+	}
 	res.AppendHeader(c.contactHdr)
+	if d := c.refresh(session); d > 0 {
+		for _, h := range sessionHeaders(d) {
+			res.AppendHeader(h)
+		}
+	}
 	_ = tx.Respond(res)
+}
+
+// onUpdate takes an UPDATE (RFC 3311) in a confirmed dialog: a session
+// refresh, with or without a new offer.
+func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.inDialog(req)
+	if c == nil {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if c.dlg.LoadState() < sip.DialogStateConfirmed {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	if err := c.dlg.ReadRequest(req, tx); err != nil {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	s.updateCall(c, req, tx)
 }
 
 func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
@@ -555,10 +649,16 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, 200, "OK")
 }
 
-// contact is our Contact for a call: the local address towards the
-// caller and the port of the transport the INVITE came on.
+// contact is our Contact for a call: the address the transport the
+// INVITE came on listens on, or if that is all addresses, the local
+// address towards the caller; and that transport's port.
 func (s *Server) contact(local netip.Addr, user, transport string) *sip.ContactHeader {
 	tp := strings.ToLower(transport)
+	if h, ok := s.hosts[tp]; ok {
+		// Bound to one address: in-dialog requests (the ACK) must come
+		// there, whatever address the media uses.
+		local = h
+	}
 	u := sip.Uri{Scheme: "sip", User: user, Host: local.String(), Port: s.ports[tp]}
 	if tp == "tls" {
 		u.Scheme = "sips"
