@@ -23,6 +23,12 @@ const CalendarFile = "calendars.yaml"
 // and overrides the shipped prompts. Any problem fails the whole load with
 // a *LoadError naming file:line: node: message for each.
 func LoadDir(fsys fs.FS, dir string) (*Library, error) {
+	return LoadDirWith(fsys, dir, nil)
+}
+
+// LoadDirWith is LoadDir with calendars defined outside the flow set
+// (administered through the API; nil: none).
+func LoadDirWith(fsys fs.FS, dir string, calendars CalendarSource) (*Library, error) {
 	base, err := DefaultCatalog()
 	if err != nil {
 		return nil, fmt.Errorf("default prompts: %w", err)
@@ -73,6 +79,16 @@ func LoadDir(fsys fs.FS, dir string) (*Library, error) {
 	}
 	if len(l.flows) == 0 && len(le.Problems) == 0 {
 		le.Problems = append(le.Problems, Problem{File: dir, Msg: "no flow files (*.yaml)"})
+	}
+	if calendars != nil {
+		for _, name := range calendars.Names() {
+			if _, ok := l.calendars[name]; !ok {
+				l.calendars[name] = nil
+			}
+		}
+		for name, c := range l.calendars {
+			l.calendars[name] = calendars.Calendar(name, c)
+		}
 	}
 	le.Problems = append(le.Problems, l.validate()...)
 	if len(le.Problems) > 0 {

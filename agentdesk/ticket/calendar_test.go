@@ -142,3 +142,73 @@ func TestPendingPauseInBusinessTime(t *testing.T) {
 		t.Errorf("resolve event: %s %s due %v on time %v; want resolve, resolution, due %v, late", last.Action, last.Clock, last.Due.In(loc), last.OnTime, want)
 	}
 }
+
+// A holiday added to the desk's calendar (through administration) moves the
+// deadlines of open tickets at once: Replan counts what is left in the
+// calendar as it is now, and the timers follow.
+func TestReplanAfterAHolidayIsAdded(t *testing.T) {
+	spec := func(holidays ...string) calendar.Spec {
+		day := []string{"08:30-12:00", "13:30-17:30"}
+		return calendar.Spec{Name: "gz-desk", TimeZone: "Asia/Shanghai", Holidays: holidays,
+			Weekly: map[string][]string{"mon": day, "tue": day, "wed": day, "thu": day, "fri": day}}
+	}
+	set := calendar.NewSet()
+	install := func(s calendar.Spec) {
+		c, err := calendar.New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.Replace(map[string]*calendar.Calendar{"gz-desk": c})
+	}
+	install(spec())
+	live := set.Live("gz-desk", nil)
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	cfg := baseConfig()
+	cfg.Calendar, cfg.Location = live, loc
+	cfg.SLA = ticket.SLAConfig{Policies: []ticket.Policy{{Name: "p", FirstResponse: 8 * time.Hour, Resolution: 16 * time.Hour}}}
+	d := newDesk(t, cfg)
+	d.clock = tickettest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, loc)) // Monday
+	d.start(t)
+	tk, _, err := d.Create(ctx, alice, fault("13900000001"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 16 business hours from Monday 09:00 (7h, then 7h30 a day): Wednesday
+	// 10:00; the first response (8h) Tuesday 09:30.
+	if want := time.Date(2026, 11, 25, 10, 0, 0, 0, loc); !tk.SLA.ResolutionDue.Equal(want) {
+		t.Fatalf("due: got %v, want %v", tk.SLA.ResolutionDue.In(loc), want)
+	}
+	resolved, _, err := d.Create(ctx, alice, fault("13900000002"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.do(t, alice, resolved.ID, ticket.Command{Action: ticket.Claim})
+	d.do(t, alice, resolved.ID, ticket.Command{Action: ticket.Start})
+	d.do(t, alice, resolved.ID, ticket.Command{Action: ticket.Resolve, Resolution: "ok"})
+
+	d.clock.Set(time.Date(2026, 11, 23, 10, 0, 0, 0, loc))
+	install(spec("2026-11-24")) // Tuesday off
+	n, err := d.Replan(ctx, "gz-desk")
+	if err != nil || n != 1 {
+		t.Fatalf("replan: %d changed, %v; want 1 (the resolved ticket has no running clock)", n, err)
+	}
+	got := d.detail(t, tk.ID).Ticket
+	if want := time.Date(2026, 11, 26, 10, 0, 0, 0, loc); !got.SLA.ResolutionDue.Equal(want) {
+		t.Fatalf("due after the holiday: got %v, want %v", got.SLA.ResolutionDue.In(loc), want)
+	}
+	if want := time.Date(2026, 11, 25, 9, 30, 0, 0, loc); !got.SLA.FirstResponseDue.Equal(want) {
+		t.Fatalf("first response due after the holiday: got %v, want %v", got.SLA.FirstResponseDue.In(loc), want)
+	}
+	// The timers moved too: nothing breaches on the old Tuesday deadline.
+	d.clock.Set(time.Date(2026, 11, 24, 10, 0, 0, 0, loc))
+	if _, err := d.FireDue(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if f := d.fired(t, tk.ID); len(f) != 0 {
+		t.Fatalf("fired on the holiday: %v", f)
+	}
+	// Another calendar's change leaves the ticket alone.
+	if n, err := d.Replan(ctx, "other"); err != nil || n != 0 {
+		t.Fatalf("replan of another calendar: %d, %v", n, err)
+	}
+}

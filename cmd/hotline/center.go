@@ -15,6 +15,7 @@ import (
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/bridge"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/event"
@@ -149,12 +150,15 @@ type coreDeps struct {
 	audit   *audit.Log
 	kb      *knowledge.Service // the desk's knowledge pane and the chat flow's answers
 	flows   *flowSet
-	pages   *lateHandler
-	seed    func(context.Context) error // fills an empty store (the demo center)
-	admin   *admin.API                  // applies its changes to the engine once it runs
-	clock   agentdesk.Clock             // nil: the wall clock
-	kpis    *metrics.Runner             // the board's KPI tiles (nil: none)
-	voice   *voice                      // nil: no SIP listener
+	// calendars are the administered calendars, filled from the store
+	// before anything asks them (nil: none).
+	calendars *calendar.Set
+	pages     *lateHandler
+	seed      func(context.Context) error // fills an empty store (the demo center)
+	admin     *admin.API                  // applies its changes to the engine once it runs
+	clock     agentdesk.Clock             // nil: the wall clock
+	kpis      *metrics.Runner             // the board's KPI tiles (nil: none)
+	voice     *voice                      // nil: no SIP listener
 	// offerDelivered observes the ACD-decision-to-socket time of each
 	// offer (hotline_desk_offer_delivery_seconds); nil: not measured.
 	offerDelivered func(time.Duration)
@@ -171,6 +175,17 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	if err := d.seed(ctx); err != nil {
 		return err
+	}
+	if d.calendars != nil {
+		if err := admin.LoadCalendars(ctx, d.store, d.calendars); err != nil {
+			return fmt.Errorf("administered calendars: %w", err)
+		}
+	}
+	// An uploaded flow set activated through administration serves
+	// instead of the configured flows; one that no longer loads (a
+	// calendar it names was deleted) leaves the configured flows serving.
+	if err := admin.InstallActiveFlows(ctx, d.store, d.flows); err != nil {
+		d.log.Error("the activated flow set does not load; the configured flows serve", "err", err)
 	}
 	core, err := newCenter(ctx, cfg, d.store, d.bus, d.log)
 	if err != nil {
@@ -268,6 +283,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	if d.admin != nil {
 		d.admin.SetRouting(core.engine)
+		d.admin.SetDesk(deskAnnouncer{gw})
 	}
 	gw.Restore(core.restored.Kept)
 	d.flows.onReload(gw.ReloadFlows)

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/ivr"
@@ -22,24 +23,31 @@ import (
 // they started with.
 type flowSet struct {
 	fsys       fs.FS
-	source     string // for messages: the directory, or "built-in"
-	alwaysOpen bool   // ivr.always_open: every calendar answers open
+	source     string        // for messages: the directory, or "built-in"
+	alwaysOpen bool          // ivr.always_open: every calendar answers open
+	calendars  *calendar.Set // administered calendars: they win over calendars.yaml's
 	log        *slog.Logger
 
-	mu        sync.Mutex // guards lib, listeners
+	// configured is the flow directory of the configuration (fsys serves
+	// until administration activates an uploaded flow set).
+	configured       fs.FS
+	configuredSource string
+
+	mu        sync.Mutex // guards fsys, source, lib, listeners
 	lib       *ivr.Library
 	listeners []func(*ivr.Library)
 }
 
-func loadFlows(cfg config.Config, log *slog.Logger) (*flowSet, error) {
-	f := &flowSet{fsys: flows.FS, source: "built-in", log: log, alwaysOpen: cfg.IVR.AlwaysOpen}
+func loadFlows(cfg config.Config, cals *calendar.Set, log *slog.Logger) (*flowSet, error) {
+	f := &flowSet{fsys: flows.FS, source: "built-in", log: log, alwaysOpen: cfg.IVR.AlwaysOpen, calendars: cals}
 	if cfg.IVR.FlowsDir != "" {
 		if st, err := os.Stat(cfg.IVR.FlowsDir); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("ivr.flows_dir: %q is not a directory", cfg.IVR.FlowsDir)
 		}
 		f.fsys, f.source = os.DirFS(cfg.IVR.FlowsDir), cfg.IVR.FlowsDir
 	}
-	lib, err := f.load()
+	f.configured, f.configuredSource = f.fsys, f.source
+	lib, err := f.load(f.fsys)
 	if err != nil {
 		return nil, fmt.Errorf("ivr.flows_dir (%s): %w", f.source, err)
 	}
@@ -48,10 +56,10 @@ func loadFlows(cfg config.Config, log *slog.Logger) (*flowSet, error) {
 	return f, nil
 }
 
-// load reads and validates the flow set, opening its calendars 24×7 when
+// load reads and validates a flow set, opening its calendars 24×7 when
 // ivr.always_open says so.
-func (f *flowSet) load() (*ivr.Library, error) {
-	lib, err := ivr.LoadDir(f.fsys, ".")
+func (f *flowSet) load(fsys fs.FS) (*ivr.Library, error) {
+	lib, err := ivr.LoadDirWith(fsys, ".", liveCalendars{f.calendars})
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +67,19 @@ func (f *flowSet) load() (*ivr.Library, error) {
 		lib = lib.AlwaysOpen()
 	}
 	return lib, nil
+}
+
+// liveCalendars gives flows the administered calendars: a calendar of
+// calendars.yaml is asked through the node's set at each question, so an
+// administered one of the same name (with a holiday added, say) answers
+// instead, at once.
+type liveCalendars struct{ set *calendar.Set }
+
+func (l liveCalendars) Names() []string { return l.set.Names() }
+
+func (l liveCalendars) Calendar(name string, file ivr.Calendar) ivr.Calendar {
+	fc, _ := file.(*calendar.Calendar)
+	return l.set.Live(name, fc)
 }
 
 // library returns the flows new runs use.
@@ -77,20 +98,54 @@ func (f *flowSet) onReload(fn func(*ivr.Library)) {
 
 // reload loads the flows again and installs them if they are valid.
 func (f *flowSet) reload() (*ivr.Library, error) {
-	lib, err := f.load()
+	f.mu.Lock()
+	fsys, source := f.fsys, f.source
+	f.mu.Unlock()
+	return f.swap(fsys, source, "flows reloaded")
+}
+
+// swap loads fsys and installs it if it is valid, telling the listeners.
+func (f *flowSet) swap(fsys fs.FS, source, done string) (*ivr.Library, error) {
+	lib, err := f.load(fsys)
 	if err != nil {
-		f.log.Error("flow reload refused; the current flows keep serving", "source", f.source, "err", err)
+		f.log.Error("flows refused; the current flows keep serving", "source", source, "err", err)
 		return nil, err
 	}
 	f.mu.Lock()
-	f.lib = lib
+	f.fsys, f.source, f.lib = fsys, source, lib
 	listeners := f.listeners
 	f.mu.Unlock()
 	for _, fn := range listeners {
 		fn(lib)
 	}
-	f.log.Info("flows reloaded", "source", f.source, "flows", len(lib.Flows()))
+	f.log.Info(done, "source", source, "flows", len(lib.Flows()))
 	return lib, nil
+}
+
+// Check loads fsys (nil: the configured flows) as the node would serve
+// it, installing nothing (admin.Flows).
+func (f *flowSet) Check(fsys fs.FS) (*ivr.Library, error) {
+	if fsys == nil {
+		fsys = f.configured
+	}
+	return f.load(fsys)
+}
+
+// Install makes fsys (nil: the configured flows) the flows new contacts
+// run; contacts in a flow finish on theirs (admin.Flows).
+func (f *flowSet) Install(fsys fs.FS, source string) error {
+	if fsys == nil {
+		fsys, source = f.configured, f.configuredSource
+	}
+	_, err := f.swap(fsys, source, "flows installed")
+	return err
+}
+
+// Source names the flows that serve (admin.Flows).
+func (f *flowSet) Source() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.source
 }
 
 // routes mounts POST /api/v1/admin/flows/reload (permission configure):
@@ -113,6 +168,6 @@ func (f *flowSet) routes(mux *http.ServeMux, a *auth.Service) {
 			})
 			return
 		}
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"source": f.source, "flows": lib.Flows()})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"source": f.Source(), "flows": lib.Flows()})
 	})))
 }

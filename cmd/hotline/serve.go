@@ -21,6 +21,7 @@ import (
 
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/clientaddr"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/contactrecord"
@@ -91,7 +92,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		Clock: kpiClock, Queues: kpiQueues(st), Intervals: kpiIntervals{st}, Logger: log.With("component", "kpi")})
 	reg.MustRegister(metrics.NewCollector(kpis))
 
-	flowSet, err := loadFlows(cfg, log)
+	// The administered calendars (filled from the store once the schema is
+	// current); the flows and the ticket SLAs ask them first.
+	cals := calendar.NewSet()
+	flowSet, err := loadFlows(cfg, cals, log)
 	if err != nil {
 		return err
 	}
@@ -103,7 +107,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	if err != nil {
 		return fmt.Errorf("http.trusted_proxies: %w", err)
 	}
-	tickets, err := newDesk(cfg, st, bus, log, trail, clients.Addr)
+	tickets, err := newDesk(cfg, st, bus, cals, log, trail, clients.Addr)
 	if err != nil {
 		return err
 	}
@@ -167,7 +171,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	kbapi.New(kb.svc, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	contactRoutes(mux, authSvc, st, trail, clients.Addr)
 	mux.Handle("GET /api/v1/audit", authSvc.Require(auth.PermAudit, trail.Handler()))
-	adminAPI, err := newAdmin(cfg, st, authSvc, log)
+	adminAPI, err := newAdmin(cfg, st, authSvc, cals, tickets, flowSet, log)
 	if err != nil {
 		return err
 	}
@@ -237,7 +241,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	wg.Go(func() {
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail, kb: kb.svc,
-			flows: flowSet, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, voice: phone, log: log,
+			flows: flowSet, calendars: cals, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, voice: phone, log: log,
 			offerDelivered: func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}

@@ -78,7 +78,7 @@ type desk struct {
 	api      http.Handler
 }
 
-func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger, trail *audit.Log, clientAddr func(*http.Request) string) (*desk, error) {
+func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, cals *calendar.Set, log *slog.Logger, trail *audit.Log, clientAddr func(*http.Request) string) (*desk, error) {
 	f, source, err := loadTicketsFile(cfg)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,9 @@ func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logge
 		if err != nil {
 			return nil, fmt.Errorf("tickets.settings_file: calendars[%d]: %w", i, err)
 		}
-		calendars[c.Name()] = c
+		// Asked through the node's set: an administered calendar of the
+		// same name answers instead, as soon as it is saved.
+		calendars[c.Name()] = cals.Live(c.Name(), c)
 	}
 	tcfg, err := f.Config(calendars, f.Notify.Subscribers())
 	if err != nil {

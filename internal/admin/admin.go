@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/httpapi"
 	"github.com/hotline10000/hotline/internal/store"
 )
@@ -42,14 +44,27 @@ type Options struct {
 	// (default: the connection's address).
 	ClientAddr func(*http.Request) string
 	MaxBody    int64 // request bodies larger than this are refused (default 1 MiB)
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Calendars is the node's set of administered calendars, which the IVR
+	// and the ticket SLAs follow; every calendar change installs the stored
+	// ones in it. Nil: changes are stored only.
+	Calendars *calendar.Set
+	// CalendarChanged is called after a calendar change is installed (the
+	// ticket desk works the open tickets' deadlines out again).
+	CalendarChanged func(ctx context.Context, name string)
+	// Flows is the node's flow set, which uploads are checked against and
+	// activations swap. Nil: flow sets cannot be uploaded or activated.
+	Flows  Flows
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // API serves the administration endpoints.
 type API struct {
 	o       Options
 	routing atomic.Pointer[routingBox]
+	calMu   sync.Mutex // orders installations of the calendars
+	flowMu  sync.Mutex // one flow set activation at a time
+	desk    atomic.Pointer[deskBox]
 }
 
 type routingBox struct{ r Routing }
@@ -103,6 +118,9 @@ func (a *API) Routes(mux *http.ServeMux, authz *auth.Service) {
 	mux.Handle("GET /api/v1/admin/audit", h(auth.PermSupervise, a.listAudit))
 	a.queueRoutes(mux, h)
 	a.customerRoutes(mux, h)
+	a.calendarRoutes(mux, h)
+	a.flowRoutes(mux, h)
+	a.announcementRoutes(mux, h)
 }
 
 type handle = func(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request) error) http.Handler
@@ -140,7 +158,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // kindOf names the resource of a request path for error messages.
 func kindOf(r *http.Request) string {
-	rest := strings.TrimPrefix(r.URL.Path, "/api/v1/admin/")
+	rest := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/api/v1/"), "admin/")
 	kind, _, _ := strings.Cut(rest, "/")
 	return strings.TrimSuffix(kind, "s")
 }

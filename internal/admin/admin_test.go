@@ -16,6 +16,7 @@ import (
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/admin"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/pgtest"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/internal/store/storetest"
@@ -28,12 +29,16 @@ var t0 = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 // env is an administration API over one store backend, with an admin, two
 // supervisors (teams north and south) and agents of each team logged in.
 type env struct {
-	t      *testing.T
-	st     *store.Store
-	api    *admin.API
-	srv    *httptest.Server
-	tokens map[string]string // login → bearer token
-	ids    map[string]string // login → agent id
+	t           *testing.T
+	st          *store.Store
+	api         *admin.API
+	srv         *httptest.Server
+	tokens      map[string]string // login → bearer token
+	ids         map[string]string // login → agent id
+	cals        *calendar.Set     // the node's administered calendars
+	mu          sync.Mutex
+	calsChanged []string // names CalendarChanged was called with
+	flows       *nodeFlows
 }
 
 var backends = []struct {
@@ -53,13 +58,19 @@ func newEnv(t *testing.T, st *store.Store) *env {
 	now := func() time.Time { return t0 }
 	authz := auth.NewService(st, auth.Options{IdleTimeout: time.Hour, MaxAge: 24 * time.Hour, PasswordMinLength: 8,
 		Hash: auth.FastHashParams, Now: now})
-	api := admin.New(admin.Options{Store: st, Hasher: authz.Hasher(), PasswordMinLength: 8, Revoke: authz.RevokeAgent, Now: now})
+	e := &env{t: t, st: st, tokens: map[string]string{}, ids: map[string]string{}, cals: calendar.NewSet(), flows: &nodeFlows{}}
+	api := admin.New(admin.Options{Store: st, Hasher: authz.Hasher(), PasswordMinLength: 8, Revoke: authz.RevokeAgent, Now: now, Flows: e.flows,
+		Calendars: e.cals, CalendarChanged: func(_ context.Context, name string) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.calsChanged = append(e.calsChanged, name)
+		}})
 	mux := http.NewServeMux()
 	authz.Routes(mux, 1<<20)
 	api.Routes(mux, authz)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, st: st, api: api, srv: srv, tokens: map[string]string{}, ids: map[string]string{}}
+	e.api, e.srv = api, srv
 	for _, s := range []string{"general", "billing", "broadband"} {
 		if err := st.UpsertSkill(ctx, store.Skill{Name: s}); err != nil {
 			t.Fatal(err)

@@ -12,19 +12,19 @@ import (
 
 // Spec is the human-written form of a calendar (YAML or config).
 type Spec struct {
-	Name     string              `yaml:"name"`
-	TimeZone string              `yaml:"time_zone"` // IANA, e.g. "Asia/Shanghai"
-	Weekly   map[string][]string `yaml:"weekly"`    // "mon".."sun" -> ["08:00-12:00", "13:30-18:00"]; "00:00-24:00" = all day
-	Holidays []string            `yaml:"holidays"`  // "2026-10-01": closed all day (dates in TimeZone)
-	Workdays []Workday           `yaml:"workdays"`  // make-up working days: open although weekend
+	Name     string              `yaml:"name" json:"name"`
+	TimeZone string              `yaml:"time_zone" json:"time_zone"` // IANA, e.g. "Asia/Shanghai"
+	Weekly   map[string][]string `yaml:"weekly" json:"weekly"`       // "mon".."sun" -> ["08:00-12:00", "13:30-18:00"]; "00:00-24:00" = all day
+	Holidays []string            `yaml:"holidays" json:"holidays"`   // "2026-10-01": closed all day (dates in TimeZone)
+	Workdays []Workday           `yaml:"workdays" json:"workdays"`   // make-up working days: open although weekend
 }
 
 // Workday is a make-up working day: on Date the calendar has the weekly
 // hours of Like instead of its own (usually none, a weekend). A Workday may
 // fall on any date; its hours replace that date's weekly hours.
 type Workday struct {
-	Date string `yaml:"date"` // "2026-10-11"
-	Like string `yaml:"like"` // weekday whose hours apply, default "mon"
+	Date string `yaml:"date" json:"date"`           // "2026-10-11"
+	Like string `yaml:"like" json:"like,omitempty"` // weekday whose hours apply, default "mon"
 }
 
 // weekdayKeys are the Spec.Weekly keys, in the order errors are reported.

@@ -14,10 +14,11 @@ const (
 	VersionedAgents    Versioned = "agents"
 	VersionedQueues    Versioned = "queues"
 	VersionedCustomers Versioned = "customers"
+	VersionedCalendars Versioned = "calendars"
 )
 
 func (t Versioned) valid() bool {
-	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers
+	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers || t == VersionedCalendars
 }
 
 // Version returns the version of row id of table t.

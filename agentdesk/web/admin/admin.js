@@ -15,6 +15,11 @@ const words = {
     'f.subject': '对象', 'f.change': '变更', 'agent.edit': '编辑坐席', 'agent.new': '新建坐席', 'queue.edit': '新建或修改队列',
     save: '保存', cancel: '取消', create: '创建', edit: '编辑', find: '查找', search: '电话、账号或姓名', export: '导出 CSV', import: '导入 CSV',
     saved: '已保存', stale: '已被他人修改，已重新载入，请再试一次', imported: '已导入', blacklisted: '黑名单', dnc: '免打扰',
+    'tab.calendars': '日历', 'tab.flows': '流程', 'tab.announcements': '公告', 'f.time_zone': '时区', 'f.weekly': '每周工作时间（每行：星期 时段, 时段）',
+    'f.holidays': '节假日', 'f.workdays': '调休上班日（日期:按星期）', 'calendar.edit': '新建或修改日历', preview: '预览', 'f.version': '版本', 'f.flows': '流程',
+    'f.note': '说明', 'f.tests': '流程测试', 'flows.upload': '上传流程集（zip）', upload: '上传', rollback: '回滚', activate: '启用', active: '使用中',
+    configured: '配置的流程', 'f.text': '内容', 'f.team': '班组（空：全体坐席）', 'f.severity': '级别', 'f.acked': '已确认', announce: '发布公告', withdraw: '撤回',
+    open: '开放', closed: '关闭',
   },
   en: {
     app: 'Hotline administration', 'tab.agents': 'Agents', 'tab.skills': 'Skills', 'tab.queues': 'Queues', 'tab.customers': 'Customers', 'tab.audit': 'Audit',
@@ -25,6 +30,11 @@ const words = {
     'f.subject': 'Subject', 'f.change': 'Change', 'agent.edit': 'Edit agent', 'agent.new': 'New agent', 'queue.edit': 'Create or change a queue',
     save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', find: 'Find', search: 'phone, account or name', export: 'Export CSV', import: 'Import CSV',
     saved: 'Saved', stale: 'Changed by someone else: reloaded, please try again', imported: 'Imported', blacklisted: 'blacklist', dnc: 'do not call',
+    'tab.calendars': 'Calendars', 'tab.flows': 'Flows', 'tab.announcements': 'Announcements', 'f.time_zone': 'Time zone', 'f.weekly': 'Weekly hours (a line each: day period, period)',
+    'f.holidays': 'Holidays', 'f.workdays': 'Make-up working days (date:like)', 'calendar.edit': 'Create or change a calendar', preview: 'Preview', 'f.version': 'Version', 'f.flows': 'Flows',
+    'f.note': 'Note', 'f.tests': 'Flow tests', 'flows.upload': 'Upload a flow set (zip)', upload: 'Upload', rollback: 'Roll back', activate: 'Activate', active: 'serving',
+    configured: 'the configured flows', 'f.text': 'Text', 'f.team': 'Team (empty: every agent)', 'f.severity': 'Severity', 'f.acked': 'Acknowledged', announce: 'Announce', withdraw: 'Withdraw',
+    open: 'open', closed: 'closed',
   },
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
@@ -210,7 +220,126 @@ async function loadAudit() {
   }
 }
 
-const loaders = { agents: loadAgents, skills: loadSkills, queues: loadQueues, customers: () => loadCustomers(''), audit: loadAudit };
+
+// Calendars: weekly hours as lines "mon 08:00-12:00, 13:30-18:00".
+const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const weeklyText = (wk) => days.filter((d) => (wk || {})[d] && wk[d].length).map((d) => d + ' ' + wk[d].join(', ')).join('\n');
+function weeklyOf(text) {
+  const out = {};
+  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const [day, ...rest] = line.split(/\s+/);
+    out[day] = list(rest.join(' '));
+  }
+  return out;
+}
+function calendarBody(f) {
+  return { time_zone: f.time_zone.value.trim(), weekly: weeklyOf(f.weekly.value), holidays: list(f.holidays.value),
+    workdays: list(f.workdays.value).map((x) => { const [date, like] = x.split(':'); return like ? { date, like } : { date }; }) };
+}
+
+async function loadCalendars() {
+  const { data } = await api('GET', '/api/v1/admin/calendars');
+  const body = $('calendars'); body.replaceChildren();
+  for (const c of data.calendars) {
+    body.append(row(c.name, c.time_zone, weeklyText(c.weekly), c.holidays.join(', '),
+      (() => { const td = document.createElement('td'); td.append(button(w('edit'), () => editCalendar(c))); return td; })()));
+  }
+}
+
+function editCalendar(c) {
+  const f = $('calendar-form');
+  f.dataset.id = c.name; A.etags['calendar:' + c.name] = '"' + c.version + '"';
+  f.id.value = c.name; f.time_zone.value = c.time_zone; f.weekly.value = weeklyText(c.weekly);
+  f.holidays.value = c.holidays.join(', '); f.workdays.value = c.workdays.map((x) => x.date + (x.like ? ':' + x.like : '')).join(', ');
+  f.weekly.focus();
+}
+
+async function saveCalendar(ev) {
+  ev.preventDefault();
+  const f = ev.target, id = f.id.value.trim();
+  const h = f.dataset.id === id ? { 'If-Match': A.etags['calendar:' + id] } : {};
+  try {
+    await api('PUT', '/api/v1/admin/calendars/' + encodeURIComponent(id), calendarBody(f), h);
+    showErrors(f, null); delete f.dataset.id; toast(w('saved')); loadCalendars();
+  } catch (err) {
+    if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); loadCalendars(); return; }
+    showErrors(f, err);
+  }
+}
+
+async function previewCalendar() {
+  const f = $('calendar-form'), out = f.querySelector('.preview');
+  out.replaceChildren();
+  try {
+    const { data } = await api('POST', '/api/v1/admin/calendars/preview?count=7', Object.assign({ name: f.id.value.trim() }, calendarBody(f)));
+    showErrors(f, null);
+    const head = document.createElement('li'); head.textContent = (data.open_now ? w('open') : w('closed')) + ' (' + data.time_zone + ')'; out.append(head);
+    for (const sp of data.spans) { const li = document.createElement('li'); li.textContent = sp.opens + ' → ' + (sp.closes || '…'); out.append(li); }
+  } catch (err) { showErrors(f, err); }
+}
+
+// Flow sets: upload a zip, activate a version, roll back.
+async function loadFlows() {
+  const { data } = await api('GET', '/api/v1/admin/flows?limit=50');
+  $('flows-active').textContent = w('active') + ': ' + (data.active.serving || (data.active.version ? 'v' + data.active.version : w('configured')));
+  const body = $('flowsets'); body.replaceChildren();
+  for (const v of data.versions) {
+    const td = document.createElement('td');
+    if (!v.active) td.append(button(w('activate'), () => activateFlows(String(v.version))));
+    const dl = document.createElement('a'); dl.href = '/api/v1/admin/flows/' + v.version + '/archive'; dl.textContent = ' zip'; td.append(dl);
+    const tests = v.tests ? `${v.tests.passed} ✓ / ${v.tests.failed} ✗` : '';
+    body.append(row('v' + v.version + (v.active ? ' ★' : ''), v.flows.join(', '), v.note, tests, new Date(v.uploaded_at).toLocaleString(), td));
+  }
+}
+
+function flowProblems(err) {
+  const out = $('flow-upload').querySelector('.problems');
+  out.replaceChildren();
+  const ps = (err && err.body && (err.body.problems || (err.body.error && [err.body.error.message]))) || [String(err)];
+  for (const p of ps) { const li = document.createElement('li'); li.textContent = p; out.append(li); }
+}
+
+async function activateFlows(version) {
+  try { await api('POST', '/api/v1/admin/flows/' + version + '/activate'); $('flow-upload').querySelector('.problems').replaceChildren(); toast(w('saved')); loadFlows(); } catch (err) { flowProblems(err); }
+}
+
+async function uploadFlows(ev) {
+  ev.preventDefault();
+  const f = ev.target, file = f.file.files[0];
+  f.querySelector('.problems').replaceChildren();
+  if (!file) return;
+  try {
+    await api('POST', '/api/v1/admin/flows?note=' + encodeURIComponent(f.note.value), file, Object.assign({ 'Content-Type': 'application/zip' }, idem()));
+    f.reset(); toast(w('saved')); loadFlows();
+  } catch (err) { flowProblems(err); }
+}
+
+async function rollbackFlows() {
+  try { await api('POST', '/api/v1/admin/flows/rollback'); toast(w('saved')); loadFlows(); } catch (err) { flowProblems(err); }
+}
+
+// Announcements: to every agent or a team, acknowledged on the desk.
+async function loadAnnouncements() {
+  const { data } = await api('GET', '/api/v1/admin/announcements?limit=100');
+  const body = $('announcements'); body.replaceChildren();
+  for (const a of data.announcements) {
+    const td = document.createElement('td');
+    if (a.live) td.append(button(w('withdraw'), async () => { try { await api('POST', '/api/v1/admin/announcements/' + a.id + '/withdraw'); loadAnnouncements(); } catch (err) { toast(JSON.stringify(err.body)); } }));
+    body.append(row(new Date(a.created_at).toLocaleString(), (a.severity === 'outage' ? '⚠ ' : '') + a.text, a.team || '*', `${a.acked} / ${a.recipients}`, td));
+  }
+}
+
+async function announce(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  try {
+    await api('POST', '/api/v1/admin/announcements', { text: f.text.value, team: f.team.value.trim(), severity: f.severity.value }, idem());
+    f.reset(); showErrors(f, null); toast(w('saved')); loadAnnouncements();
+  } catch (err) { showErrors(f, err); }
+}
+
+const loaders = { agents: loadAgents, skills: loadSkills, queues: loadQueues, customers: () => loadCustomers(''),
+  calendars: loadCalendars, flows: loadFlows, announcements: loadAnnouncements, audit: loadAudit };
 
 function show(tab) {
   A.tab = tab;
@@ -223,7 +352,7 @@ async function start() {
   translate();
   $('btn-lang').onclick = () => toggleLang(translate);
   for (const b of document.querySelectorAll('#tabs [data-tab]')) b.onclick = () => show(b.dataset.tab);
-  // Keyboard: Alt+1…5 switch tabs.
+  // Keyboard: Alt+1…8 switch tabs.
   document.addEventListener('keydown', (ev) => {
     const tabs = [...document.querySelectorAll('#tabs [data-tab]')];
     const i = Number(ev.key) - 1;
@@ -237,6 +366,12 @@ async function start() {
   $('queue-form').cancel.onclick = () => { $('queue-form').reset(); delete $('queue-form').dataset.id; };
   $('customer-search').onsubmit = (ev) => { ev.preventDefault(); loadCustomers(ev.target.q.value.trim()); };
   $('customer-import').onsubmit = importCSV;
+  $('calendar-form').onsubmit = saveCalendar;
+  $('calendar-form').preview.onclick = previewCalendar;
+  $('calendar-form').cancel.onclick = () => { $('calendar-form').reset(); delete $('calendar-form').dataset.id; };
+  $('flow-upload').onsubmit = uploadFlows;
+  $('flow-upload').rollback.onclick = rollbackFlows;
+  $('announcement-form').onsubmit = announce;
   const me = await whoAmI();
   if (!me) { showLogin($('login'), () => begin()); return; }
   begin(me);

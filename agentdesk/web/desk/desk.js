@@ -5,6 +5,7 @@ import { HotlineSocket, wsURL, newMsgID, el, clock } from '/common/proto.js';
 import { t, reason, label, applyI18n, toggleLang } from '/common/i18n.js';
 import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { articleCard } from '/common/article.js';
+import { showAnnouncement, withdrawAnnouncement, loadAnnouncements } from '/desk/announce.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
 import { initPhone, phoneFrame, phoneSnapshot, phoneRinging } from '/desk/phone.js';
 
@@ -72,7 +73,10 @@ function onFrame(f) {
       S.wraps = new Map((d.wrapups || []).map((w) => [w.contact_id, w]));
       phoneSnapshot(d.softphone, d.phone);
       renderAll();
+      loadAnnouncements();
       break;
+    case 'announcement': showAnnouncement(d); break;
+    case 'announcement.withdrawn': withdrawAnnouncement(d); break;
     case 'agent.state': S.state = d; renderState(); break;
     case 'offer': S.offer = d; renderOffer(); break;
     case 'offer.ended': if (S.offer && S.offer.contact_id === d.contact_id) { S.offer = null; renderOffer(); } break;
