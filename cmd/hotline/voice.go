@@ -33,7 +33,7 @@ func newVoice(cfg config.Config, flows *flowSet, reg prometheus.Registerer, log 
 		return nil, nil
 	}
 	o := sip.Options{UDPAddr: s.UDPAddr, TCPAddr: s.TCPAddr, TLSAddr: s.TLSAddr, RTPPortMin: s.RTPPortMin, RTPPortMax: s.RTPPortMax,
-		MaxCalls: s.MaxCalls, InvitesPerSource: s.InvitesPerSource, RetryAfter: s.RetryAfter, RingDelay: s.RingDelay,
+		MaxCalls: s.MaxCalls, MaxCPU: float64(s.MaxCPUPercent) / 100, InvitesPerSource: s.InvitesPerSource, RetryAfter: s.RetryAfter, RingDelay: s.RingDelay,
 		RTPTimeout: s.RTPTimeout, DrainTimeout: s.DrainTimeout, Numbers: map[string]string{},
 		Metrics: sip.NewMetrics(reg), Logger: log.With("component", "sip")}
 	if s.MediaIP != "" {

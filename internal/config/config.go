@@ -102,6 +102,7 @@ type Config struct {
 		Numbers          []string      `yaml:"numbers" doc:"Dialled numbers answered, each number=flow (10000=main); calls to any other number get 404."`
 		TrustedPeers     []string      `yaml:"trusted_peers" doc:"SIP peers (addresses or CIDR prefixes: your SBC, carrier trunks) whose P-Asserted-Identity names the caller; from anyone else the From user does."`
 		MaxCalls         int           `yaml:"max_calls" doc:"Concurrent calls this node takes; further INVITEs get 503 with Retry-After."`
+		MaxCPUPercent    int           `yaml:"max_cpu_percent" doc:"Machine CPU busy over the last second (percent of all cores, from /proc/stat) above which new INVITEs get 503 with Retry-After, so live calls' paced audio keeps its CPU; 0 turns the check off (off by default: on a shared host the machine's load is not only this node's; 80 suits a dedicated voice node)."`
 		InvitesPerSource int           `yaml:"invites_per_source" doc:"New calls one source address may start per second (token bucket, burst of twice this); past it INVITEs get 503 with Retry-After."`
 		RetryAfter       time.Duration `yaml:"retry_after" doc:"Retry-After of a 503 (full, draining or flooded)."`
 		RingDelay        time.Duration `yaml:"ring_delay" doc:"How long the hotline rings (180) before it answers; 0 answers at once."`
@@ -427,6 +428,9 @@ func (c *Config) validateSIP(bad func(key, value, reason string)) {
 	}
 	if s.MaxCalls < 0 {
 		bad("sip.max_calls", fmt.Sprint(s.MaxCalls), "must not be negative")
+	}
+	if s.MaxCPUPercent < 0 || s.MaxCPUPercent > 100 {
+		bad("sip.max_cpu_percent", fmt.Sprint(s.MaxCPUPercent), "must be 0 (off) to 100")
 	}
 	if s.InvitesPerSource < 1 {
 		bad("sip.invites_per_source", fmt.Sprint(s.InvitesPerSource), "must be at least 1")

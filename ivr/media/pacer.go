@@ -23,7 +23,8 @@ const maxCatchUp = 100 * time.Millisecond
 // sending for the legs due then; legs are spread over the shards and over
 // the slots of their packet time.
 //
-// Lock order: shard.mu, then Leg.mu.
+// Lock order: shard.mu is never held with Leg.mu (step releases it
+// before sending).
 type Pacer struct {
 	shards []*shard
 	done   <-chan struct{}
@@ -39,6 +40,7 @@ type shard struct {
 	legs   []*Leg
 	phases map[int]int // legs per slot phase (phase = slot index mod every)
 	tick   uint64      // slot count since the pacer started
+	due    []*Leg      // the legs of this slot; only the shard's goroutine uses it
 }
 
 // NewPacer starts the scheduler; it runs until ctx ends (then Wait).
@@ -148,14 +150,26 @@ func (s *shard) run(ctx context.Context, now func() time.Time, next time.Time) {
 }
 
 // step sends for the legs due in this slot and advances the slot count.
+// The shard's lock is held only to pick the legs due, not across their
+// system calls: a call being set up or ended (add, remove) waits
+// microseconds, not the whole slot's sending (milliseconds at thousands
+// of legs, which held up call setups at high CPS).
 func (s *shard) step(now time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	tick := s.tick
 	s.tick++
+	due := s.due[:0]
 	for _, l := range s.legs {
 		if (tick+uint64(l.phase))%uint64(l.every) == 0 {
-			l.send(now, tick)
+			due = append(due, l)
 		}
 	}
+	s.due = due
+	s.mu.Unlock()
+	// A leg closed meanwhile sends once more at most; its closed socket
+	// refuses the write.
+	for _, l := range due {
+		l.send(now, tick)
+	}
+	clear(due) // ended legs are not kept reachable
 }

@@ -56,6 +56,11 @@ type Options struct {
 	Now func() time.Time
 	// Clock times the flows' input deadlines; default the wall clock.
 	Clock ivr.Clock
+	// MaxCPU is the machine's busy CPU fraction (0..1, over the last
+	// second) above which INVITEs get 503; 0: no CPU check.
+	MaxCPU float64
+	// CPUTimes reads the machine's CPU counters; default /proc/stat.
+	CPUTimes CPUTimes
 }
 
 // Server is the hotline's SIP user agent server.
@@ -132,7 +137,7 @@ func New(o Options) (*Server, error) {
 		ua.Close()
 		return nil, fmt.Errorf("sip: %w", err)
 	}
-	s := &Server{o: o, log: o.Logger, m: o.Metrics, ua: ua, srv: srv, adm: newAdmission(o.MaxCalls, o.InvitesPerSource),
+	s := &Server{o: o, log: o.Logger, m: o.Metrics, ua: ua, srv: srv, adm: newAdmission(o.MaxCalls, o.InvitesPerSource, o.MaxCPU, o.CPUTimes),
 		calls: map[string]*call{}, ports: map[string]int{}, hosts: map[string]netip.Addr{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout}
 	// RewriteContact: in-dialog requests (our BYE) go to where the
 	// caller's INVITE came from, which works behind NAT.
@@ -238,6 +243,11 @@ func (s *Server) InProgress() int { return s.adm.inProgress() }
 // It returns once every call has ended and the listeners are closed.
 func (s *Server) Serve(ctx context.Context) error {
 	var serving sync.WaitGroup
+	if s.o.MaxCPU > 0 {
+		serving.Go(func() {
+			s.adm.cpu.run(ctx, func(err error) { s.log.Warn("sip: no cpu-based admission", "err", err) })
+		})
+	}
 	for _, c := range s.udp {
 		serving.Go(func() { _ = s.srv.ServeUDP(c) })
 	}

@@ -10,26 +10,39 @@
 // -mode ticker is the baseline the Pacer replaces: one goroutine and one
 // time.Ticker per stream, the way diago's RTP writer paces.
 //
+// The receiver runs in a child process (the same binary with -role
+// receive), so the CPU time reported per packet sent is the sender's own
+// (the pacer, the legs and their system calls), not the measuring side's.
+// It reads with recvmmsg (golang.org/x/net/ipv4 ReadBatch) to take as
+// little of the shared CPU as it can.
+//
 // Traffic goes to loopback only; the run is bounded by -dur.
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/ipv4"
 
 	"github.com/hotline10000/hotline/ivr/media"
 )
@@ -41,7 +54,14 @@ func main() {
 	mode := flag.String("mode", "pacer", "pacer (media.Pacer) or ticker (a time.Ticker per leg)")
 	receivers := flag.Int("receivers", 4, "receiving sockets (goroutines)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run here")
+	role := flag.String("role", "send", "send (the legs; starts the receiver) or receive (the child process)")
 	flag.Parse()
+	if *role == "receive" {
+		if err := receive(*receivers, *ptime); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -63,7 +83,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), dur+time.Minute)
 	defer cancel()
 
-	rx, err := newReceiver(nRecv, ptime)
+	rx, err := startReceiver(ctx, nRecv, ptime)
 	if err != nil {
 		return err
 	}
@@ -78,6 +98,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var closers []func()
+	var legs []*media.Leg
 	for i := range nLegs {
 		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		if err != nil {
@@ -96,6 +117,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 				leg.Play(ctx, false, clip)
 			}()
 			closers = append(closers, func() { leg.Close() })
+			legs = append(legs, leg)
 		case "ticker":
 			wg.Add(1)
 			go func() {
@@ -113,13 +135,23 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 	runtime.ReadMemStats(&after)
 	perLeg := (float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)) / float64(nLegs)
 
-	rx.reset()
+	if err := rx.command("reset"); err != nil {
+		return err
+	}
+	sent0 := sent(legs)
 	cpu0 := cpuTime()
 	t0 := time.Now()
 	time.Sleep(dur)
 	wall := time.Since(t0)
 	cpu := cpuTime() - cpu0
-	res := rx.result()
+	nSent := sent(legs) - sent0
+	var res result
+	if err := rx.command("result"); err != nil {
+		return err
+	}
+	if err := rx.dec.Decode(&res); err != nil {
+		return fmt.Errorf("receiver: %w", err)
+	}
 
 	close(stop)
 	for _, c := range closers {
@@ -131,9 +163,15 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("mode=%s legs=%d ptime=%v dur=%v GOMAXPROCS=%d loadavg=%s", mode, nLegs, ptime, dur, runtime.GOMAXPROCS(0), load)
-	fmt.Printf("packets received=%d expected=%d (%.2f%%) out-of-order/lost=%d\n", res.packets, int64(float64(nLegs)*wall.Seconds()/ptime.Seconds()), 100*float64(res.packets)/(float64(nLegs)*wall.Seconds()/ptime.Seconds()), res.gaps)
-	fmt.Printf("interval jitter |Δ-ptime|: p50=%v p99=%v p99.9=%v max=%v\n", res.p50, res.p99, res.p999, res.max)
-	fmt.Printf("memory per leg=%.1f KiB (heap+stacks, incl. socket buffers in Go) cpu=%.0f%% of one core (whole process incl. receiver)\n", perLeg/1024, 100*cpu.Seconds()/wall.Seconds())
+	expected := float64(nLegs) * wall.Seconds() / ptime.Seconds()
+	fmt.Printf("packets received=%d expected=%d (%.2f%%) out-of-order/lost=%d\n", res.Packets, int64(expected), 100*float64(res.Packets)/expected, res.Gaps)
+	fmt.Printf("interval jitter |Δ-ptime|: p50=%v p99=%v p99.9=%v max=%v\n", res.P50, res.P99, res.P999, res.Max)
+	perPacket := "n/a (-mode ticker counts no packets)"
+	if nSent > 0 {
+		perPacket = fmt.Sprintf("%.2f µs", float64(cpu.Nanoseconds())/1000/float64(nSent))
+	}
+	fmt.Printf("sender: memory per leg=%.1f KiB (heap+stacks) cpu=%.0f%% of one core, %s per packet sent; receiver process cpu=%.0f%% of one core\n",
+		perLeg/1024, 100*cpu.Seconds()/wall.Seconds(), perPacket, 100*res.CPU.Seconds()/wall.Seconds())
 	return nil
 }
 
@@ -162,6 +200,89 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+func sent(legs []*media.Leg) uint64 {
+	var n uint64
+	for _, l := range legs {
+		n += l.Stats().PacketsSent
+	}
+	return n
+}
+
+// child is the receiver process, driven by lines on its stdin ("reset",
+// "result") and answering in JSON on its stdout.
+type child struct {
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	dec   *json.Decoder
+	addrs []netip.AddrPort
+}
+
+func startReceiver(ctx context.Context, n int, ptime time.Duration) (*child, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, self, "-role", "receive", "-receivers", strconv.Itoa(n), "-ptime", ptime.String())
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &child{cmd: cmd, in: in, dec: json.NewDecoder(out)}
+	if err := c.dec.Decode(&c.addrs); err != nil {
+		c.close()
+		return nil, fmt.Errorf("receiver: %w", err)
+	}
+	return c, nil
+}
+
+func (c *child) command(s string) error {
+	_, err := io.WriteString(c.in, s+"\n")
+	return err
+}
+
+func (c *child) close() {
+	c.in.Close() // the receiver exits at the end of its input
+	_ = c.cmd.Wait()
+}
+
+// receive is the child process: it prints its addresses, then answers
+// commands until its stdin ends.
+func receive(n int, ptime time.Duration) error {
+	r, err := newReceiver(n, ptime)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	enc := json.NewEncoder(os.Stdout)
+	if err := enc.Encode(r.addrs); err != nil {
+		return err
+	}
+	var cpu0 time.Duration
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		switch sc.Text() {
+		case "reset":
+			r.reset()
+			cpu0 = cpuTime()
+		case "result":
+			res := r.result()
+			res.CPU = cpuTime() - cpu0
+			if err := enc.Encode(res); err != nil {
+				return err
+			}
+		}
+	}
+	return sc.Err()
+}
+
 // receiver timestamps packets (kernel receive time) and keeps, per SSRC, the
 // deviation of each interval from the packet time in a 10 µs histogram.
 type receiver struct {
@@ -181,8 +302,9 @@ type stream struct {
 }
 
 type result struct {
-	packets, gaps       int64
-	p50, p99, p999, max time.Duration
+	Packets, Gaps       int64
+	P50, P99, P999, Max time.Duration
+	CPU                 time.Duration // the receiver process's
 }
 
 const bucket = 10 * time.Microsecond
@@ -206,42 +328,55 @@ func newReceiver(n int, ptime time.Duration) (*receiver, error) {
 	return r, nil
 }
 
+// read takes up to 64 datagrams per recvmmsg.
 func (r *receiver) read(c *net.UDPConn) {
 	defer r.wg.Done()
-	buf := make([]byte, 1500)
-	oob := make([]byte, 128)
+	const batch = 64
+	pc := ipv4.NewPacketConn(c)
+	msgs := make([]ipv4.Message, batch)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
+		msgs[i].OOB = make([]byte, 128)
+	}
 	local := map[uint32]stream{}
+	var hist []int // buckets of this batch, folded in under one lock
 	for {
-		n, oobn, _, _, err := c.ReadMsgUDPAddrPort(buf, oob)
+		n, err := pc.ReadBatch(msgs, 0)
 		if err != nil {
 			return
 		}
-		now := kernelTime(oob[:oobn])
-		if now.IsZero() {
-			now = time.Now()
+		hist = hist[:0]
+		for _, m := range msgs[:n] {
+			buf := m.Buffers[0][:m.N]
+			now := kernelTime(m.OOB[:m.NN])
+			if now.IsZero() {
+				now = time.Now()
+			}
+			if len(buf) < 12 {
+				continue
+			}
+			seq := binary.BigEndian.Uint16(buf[2:])
+			ssrc := binary.BigEndian.Uint32(buf[8:])
+			r.pkts.Add(1)
+			prev, ok := local[ssrc]
+			local[ssrc] = stream{now, seq}
+			if !ok {
+				continue
+			}
+			if seq != prev.seq+1 {
+				r.gaps.Add(1)
+				continue
+			}
+			d := now.Sub(prev.at) - r.ptime
+			if d < 0 {
+				d = -d
+			}
+			hist = append(hist, min(int(d/bucket), len(r.hist)-1))
 		}
-		if n < 12 {
-			continue
-		}
-		seq := binary.BigEndian.Uint16(buf[2:])
-		ssrc := binary.BigEndian.Uint32(buf[8:])
-		r.pkts.Add(1)
-		prev, ok := local[ssrc]
-		local[ssrc] = stream{now, seq}
-		if !ok {
-			continue
-		}
-		if seq != prev.seq+1 {
-			r.gaps.Add(1)
-			continue
-		}
-		d := now.Sub(prev.at) - r.ptime
-		if d < 0 {
-			d = -d
-		}
-		b := min(int(d/bucket), len(r.hist)-1)
 		r.mu.Lock()
-		r.hist[b]++
+		for _, h := range hist {
+			r.hist[h]++
+		}
 		r.mu.Unlock()
 	}
 }
@@ -273,10 +408,10 @@ func (r *receiver) result() result {
 		}
 		return time.Duration(len(h)) * bucket
 	}
-	res := result{packets: r.pkts.Load(), gaps: r.gaps.Load(), p50: q(0.5), p99: q(0.99), p999: q(0.999)}
+	res := result{Packets: r.pkts.Load(), Gaps: r.gaps.Load(), P50: q(0.5), P99: q(0.99), P999: q(0.999)}
 	for i := len(h) - 1; i >= 0; i-- {
 		if h[i] > 0 {
-			res.max = time.Duration(i+1) * bucket
+			res.Max = time.Duration(i+1) * bucket
 			break
 		}
 	}

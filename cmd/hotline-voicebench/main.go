@@ -1,0 +1,387 @@
+// Command hotline-voicebench measures call setups per second against a
+// real `hotline serve` with SIPp as the load, both on loopback: it starts
+// the server binary in a child process (a fresh data directory, SIP and
+// HTTP on free loopback ports), runs SIPp's bench_cps.xml scenario (answer,
+// a short prompt, BYE) at -rate for -calls calls, and reports SIPp's
+// successful and failed calls, the call-setup times, the server's CPU time
+// per call and its memory per concurrent call and per sustained CPS.
+//
+//	go build -o /tmp/hotline ./cmd/hotline
+//	go build -o /tmp/hotline-voicebench ./cmd/hotline-voicebench
+//	nice -n 10 /tmp/hotline-voicebench -hotline /tmp/hotline -rate 2000 -calls 20000 -hold 500ms
+//
+// Every run is bounded: at most maxCalls calls and SIPp's own -timeout.
+// Traffic stays on 127.0.0.1.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Bounds keep a run from hogging the shared machine.
+const (
+	maxCalls = 200000
+	maxRate  = 20000
+)
+
+type config struct {
+	hotline, sipp, scenario string
+	rate, calls             int
+	hold                    time.Duration
+	serverArgs              []string
+	profile                 string
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.hotline, "hotline", "hotline", "the hotline binary (go build -o /tmp/hotline ./cmd/hotline)")
+	flag.StringVar(&c.sipp, "sipp", "sipp", "the SIPp binary (Debian's sip-tester)")
+	flag.StringVar(&c.scenario, "scenario", "ivr/sip/testdata/sipp/bench_cps.xml", "SIPp scenario of one call")
+	flag.IntVar(&c.rate, "rate", 2000, fmt.Sprintf("new calls per second (≤ %d)", maxRate))
+	flag.IntVar(&c.calls, "calls", 20000, fmt.Sprintf("calls in all (≤ %d)", maxCalls))
+	flag.DurationVar(&c.hold, "hold", 500*time.Millisecond, "how long each caller listens before its BYE")
+	server := flag.String("server-args", "", "extra `hotline serve` flags, space separated (e.g. \"--log-level warn\")")
+	flag.StringVar(&c.profile, "cpuprofile", "", "save the server's CPU profile of the run here (needs its debug listener, started by the tool)")
+	flag.Parse()
+	if c.rate < 1 || c.rate > maxRate || c.calls < 1 || c.calls > maxCalls || c.hold < 0 || c.hold > time.Minute {
+		fmt.Fprintf(os.Stderr, "hotline-voicebench: -rate 1..%d, -calls 1..%d, -hold up to 1m\n", maxRate, maxCalls)
+		os.Exit(2)
+	}
+	c.serverArgs = strings.Fields(*server)
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "hotline-voicebench:", err)
+		os.Exit(1)
+	}
+}
+
+func freePort(network string) (int, error) {
+	switch network {
+	case "udp":
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port, nil
+	default:
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port, nil
+	}
+}
+
+func run(c config) error {
+	scenario, err := filepath.Abs(c.scenario)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "voicebench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sipPort, err := freePort("udp")
+	if err != nil {
+		return err
+	}
+	httpPort, err := freePort("tcp")
+	if err != nil {
+		return err
+	}
+	debugPort, err := freePort("tcp")
+	if err != nil {
+		return err
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	args := append([]string{"serve", "--data-dir", dir, "--ivr-always-open",
+		"--http-addr", fmt.Sprintf("127.0.0.1:%d", httpPort),
+		"--sip-udp-addr", fmt.Sprintf("127.0.0.1:%d", sipPort), "--sip-tcp-addr", "",
+		"--sip-media-ip", "127.0.0.1", "--debug-addr", fmt.Sprintf("127.0.0.1:%d", debugPort),
+		// The benchmark is the node's own limit, not the admission's.
+		"--sip-max-calls", "0", "--sip-invites-per-source", strconv.Itoa(10 * maxRate)}, c.serverArgs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	srv := exec.CommandContext(ctx, c.hotline, args...)
+	srv.Cancel = func() error { return srv.Process.Signal(syscall.SIGTERM) }
+	srv.WaitDelay = 30 * time.Second
+	var logs tailBuffer
+	srv.Stdout, srv.Stderr = &logs, &logs
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", c.hotline, err)
+	}
+	defer func() {
+		cancel()
+		_ = srv.Wait()
+	}()
+	if err := waitReady(base + "/readyz"); err != nil {
+		return fmt.Errorf("%w\n%s", err, logs.String())
+	}
+	pid := srv.Process.Pid
+	mem0, _ := memory(pid)
+	cpu0, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	var profile chan error
+	expected := time.Duration(c.calls)*time.Second/time.Duration(c.rate) + c.hold
+	if c.profile != "" {
+		profile = make(chan error, 1)
+		go func() {
+			profile <- fetch(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", debugPort, min(120, int(expected.Seconds())+1)), c.profile)
+		}()
+	}
+	stat := filepath.Join(dir, "stat.csv")
+	sargs := []string{fmt.Sprintf("127.0.0.1:%d", sipPort), "-sf", scenario, "-s", "10000",
+		"-r", strconv.Itoa(c.rate), "-m", strconv.Itoa(c.calls), "-d", strconv.Itoa(int(c.hold.Milliseconds())),
+		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", "0", "-mp", "0", "-nostdin", "-nd",
+		"-l", strconv.Itoa(max(1000, 3*c.rate*int(c.hold/time.Millisecond+1000)/1000)),
+		"-timeout", strconv.Itoa(int(expected.Seconds())+60) + "s", "-timeout_error",
+		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_rtt", "-rtt_freq", "100"}
+	t0 := time.Now()
+	sipp := exec.CommandContext(ctx, c.sipp, sargs...)
+	sipp.Dir = dir
+	out, sippErr := sipp.CombinedOutput()
+	wall := time.Since(t0)
+	cpu1, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	hwm, _ := peak(pid)
+	if profile != nil {
+		if err := <-profile; err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+		}
+	}
+	row, err := lastStat(stat)
+	if err != nil {
+		return fmt.Errorf("sipp: %v: %w\n%s", sippErr, err, tail(out, 3000))
+	}
+	metrics, _ := get(base + "/metrics")
+	rtt, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
+	setup := rtdQuantiles(rtt, "setup")
+
+	load, _ := os.ReadFile("/proc/loadavg")
+	concurrent := float64(c.rate) * (c.hold.Seconds() + setupSeconds(setup))
+	fmt.Printf("hotline-voicebench rate=%d calls=%d hold=%v loadavg=%s", c.rate, c.calls, c.hold, load)
+	fmt.Printf("sipp: created=%s successful=%s failed=%s call-rate=%s/s (wall %.1fs)\n",
+		row["TotalCallCreated"], row["SuccessfulCall(C)"], row["FailedCall(C)"], row["CallRate(C)"], wall.Seconds())
+	fmt.Printf("setup INVITE->200: %s\n", setup)
+	fmt.Printf("server cpu: %.2f ms per call (%.0f%% of one core over the run)\n",
+		float64((cpu1-cpu0).Microseconds())/1000/float64(c.calls), 100*(cpu1-cpu0).Seconds()/wall.Seconds())
+	if mem0 > 0 && hwm > mem0 {
+		fmt.Printf("server memory: rss %d MiB before, peak %d MiB; %.1f KiB per concurrent call (~%.0f at once), %.0f KiB per sustained CPS\n",
+			mem0>>20, hwm>>20, float64(hwm-mem0)/1024/concurrent, concurrent, float64(hwm-mem0)/1024/float64(c.rate))
+	}
+	for _, l := range strings.Split(metrics, "\n") {
+		if strings.HasPrefix(l, "hotline_sip_call_attempts_total") || strings.HasPrefix(l, "hotline_rtp_packets_total") {
+			fmt.Println(l)
+		}
+	}
+	if sippErr != nil {
+		return fmt.Errorf("sipp: %v\n%s", sippErr, tail(out, 3000))
+	}
+	if row["FailedCall(C)"] != "0" {
+		return errors.New("failed calls")
+	}
+	return nil
+}
+
+func waitReady(url string) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("server not ready after 2m")
+}
+
+func get(url string) (string, error) {
+	res, err := http.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return string(b), err
+}
+
+func fetch(url, path string) error {
+	res, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// cpuTime is the process's user+system time from /proc/PID/stat.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which may hold spaces) in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	if len(f) < 13 {
+		return 0, errors.New("short /proc/PID/stat")
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	const hz = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / hz, nil
+}
+
+func memory(pid int) (int64, error) { return status(pid, "VmRSS:") }
+func peak(pid int) (int64, error)   { return status(pid, "VmHWM:") }
+
+func status(pid int, key string) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), key); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("%s not in /proc/%d/status", key, pid)
+}
+
+// lastStat is the last row of SIPp's -trace_stat CSV, by column name.
+func lastStat(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comma = ';'
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) < 2 {
+		return nil, errors.New("no statistics row")
+	}
+	row := map[string]string{}
+	for i, name := range rows[0] {
+		if i < len(rows[len(rows)-1]) {
+			row[name] = rows[len(rows)-1][i]
+		}
+	}
+	return row, nil
+}
+
+// quantiles of one response-time measure from SIPp's -trace_rtt files.
+type quantiles struct {
+	n             int
+	p50, p99, max time.Duration
+}
+
+func (q quantiles) String() string {
+	if q.n == 0 {
+		return "no samples"
+	}
+	return fmt.Sprintf("p50=%v p99=%v max=%v (%d calls)", q.p50, q.p99, q.max, q.n)
+}
+
+func setupSeconds(q quantiles) float64 { return q.p50.Seconds() }
+
+var rttLine = regexp.MustCompile(`^[0-9.]+;([0-9.]+);(\S+)$`)
+
+// rtdQuantiles reads SIPp's rtt files: date_ms;rtt_ms;rtd_name.
+func rtdQuantiles(files []string, name string) quantiles {
+	var ms []float64
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			m := rttLine.FindStringSubmatch(strings.TrimSpace(l))
+			if m == nil || strings.TrimSpace(m[2]) != name {
+				continue
+			}
+			v, err := strconv.ParseFloat(m[1], 64)
+			if err == nil {
+				ms = append(ms, v)
+			}
+		}
+	}
+	if len(ms) == 0 {
+		return quantiles{}
+	}
+	slices.Sort(ms)
+	at := func(p float64) time.Duration {
+		return time.Duration(ms[min(len(ms)-1, int(p*float64(len(ms))))] * float64(time.Millisecond))
+	}
+	return quantiles{n: len(ms), p50: at(0.5), p99: at(0.99), max: at(1)}
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+// tailBuffer keeps the last 64 KiB of the server's log for error reports.
+type tailBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > 64<<10 {
+		t.b = t.b[len(t.b)-64<<10:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
