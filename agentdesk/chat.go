@@ -69,10 +69,13 @@ type Message struct {
 	// Secret (bot): the reply to this prompt is masked input; the widget
 	// hides what the customer types. Masked (customer): the text was
 	// masked input and shows as dots only.
-	Secret bool      `json:"secret,omitempty"`
-	Masked bool      `json:"masked,omitempty"`
-	Copy   []string  `json:"copy,omitempty"` // values to offer for copying (ticket numbers)
-	At     time.Time `json:"at"`
+	Secret bool     `json:"secret,omitempty"`
+	Masked bool     `json:"masked,omitempty"`
+	Copy   []string `json:"copy,omitempty"` // values to offer for copying (ticket numbers)
+	// Article: a knowledge-base article the agent or the flow sent (Text
+	// is its title, all the transcript store keeps); its HTML is sanitized.
+	Article *ivr.Article `json:"article,omitempty"`
+	At      time.Time    `json:"at"`
 }
 
 // maskedText stands for masked input everywhere outside the flow: the
@@ -299,7 +302,11 @@ func (h *hub) ivrSays(c *chat, m ivr.ChatMessage) {
 			bs = append(bs, ButtonLabel{Key: b.Key, Label: b.Label})
 		}
 		c.secret = m.Secret
-		msg := h.addMessage(c, Message{From: "bot", Text: m.Text, Buttons: bs, Secret: m.Secret, Copy: m.Copy})
+		text := m.Text
+		if m.Article != nil && text == "" {
+			text = m.Article.Title
+		}
+		msg := h.addMessage(c, Message{From: "bot", Text: text, Buttons: bs, Secret: m.Secret, Copy: m.Copy, Article: m.Article})
 		h.emit(c.cust, "chat.message", chatMessageData{Contact: c.id, Message: msg})
 	case ivr.ChatAgent:
 		h.emit(c.cust, "chat.agent_joined", map[string]string{"agent": h.agentName(m.Agent)})

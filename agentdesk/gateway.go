@@ -72,6 +72,10 @@ type Options struct {
 	// Publish receives what the desk records that the ACD does not:
 	// wrap-up codes and notes, marketing offers and outcomes, transfer notes.
 	Publish func(event.Event)
+	// Knowledge serves the desk's knowledge pane (kb.* commands) and the
+	// chat flow's answer node; nil: kb commands are unavailable and the
+	// answer node takes its error branch.
+	Knowledge KnowledgeBase
 	// Transcripts keeps every chat message as the chat shows it (masked
 	// input as dots, never in clear); nil keeps none.
 	Transcripts TranscriptSink
@@ -269,6 +273,9 @@ func New(o Options) (*Gateway, error) {
 	}
 	cfg := ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
 		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, PINGuard: o.PINGuard, Logger: o.Logger}
+	if o.Knowledge != nil {
+		cfg.Answers = kbAnswers{kb: o.Knowledge, clock: o.Clock}
+	}
 	if o.SMS != nil && o.Store != nil {
 		cfg.Verifier = &codeVerifier{st: o.Store, sms: o.SMS, hasher: o.CodeHasher, clock: o.Clock, o: o.Codes}
 	}

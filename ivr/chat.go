@@ -44,6 +44,8 @@ type ChatMessage struct {
 	// Copy are values the text shows that the customer may want to copy
 	// (ticket numbers).
 	Copy []string
+	// Article is a knowledge-base answer to show with Text (answer node).
+	Article *Article
 }
 
 // ChatChannel is the chat customer's Channel: prompts become text
@@ -117,7 +119,8 @@ func (c *ChatChannel) Play(ctx context.Context, u Utterance) (Input, error) {
 		return Input{}, ErrHangup
 	default:
 	}
-	return Input{}, c.t.Send(ctx, ChatMessage{Kind: ChatPrompt, Text: u.Text(), Buttons: u.Choices, Secret: u.Secret, Copy: u.Copyable()})
+	return Input{}, c.t.Send(ctx, ChatMessage{Kind: ChatPrompt, Text: u.Text(), Buttons: u.Choices, Secret: u.Secret, Copy: u.Copyable(),
+		Article: u.Article})
 }
 
 // Receive waits for the customer's next message or a queue event.

@@ -120,7 +120,7 @@ func TestChatRunDefaultFlow(t *testing.T) {
 			done <- res
 		}()
 		for m := range log.sent {
-			if m.Kind == ChatPrompt && len(m.Buttons) == 6 {
+			if m.Kind == ChatPrompt && len(m.Buttons) == 7 {
 				break // the main menu, with its buttons
 			}
 		}

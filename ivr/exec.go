@@ -26,6 +26,7 @@ func (ru *run) exec(ctx context.Context, n *Node) (string, error) {
 		if err != nil || key == "" {
 			return n.Exhausted, err
 		}
+		ru.notePath(n, key)
 		return n.Options[key], nil
 	case KindSurvey:
 		key, err := ru.ask(ctx, n, surveyOptions)
@@ -49,6 +50,8 @@ func (ru *run) exec(ctx context.Context, n *Node) (string, error) {
 		return n.Else, nil
 	case KindLookup:
 		return ru.lookup(ctx, n)
+	case KindAnswer:
+		return ru.answer(ctx, n)
 	case KindTransfer:
 		return ru.transfer(ctx, n)
 	case KindTicket:
@@ -195,9 +198,16 @@ func (ru *run) choices(n *Node, options map[string]string) []Choice {
 // retries and invalid/no-input prompts. It returns "" when the retries are
 // exhausted.
 func (ru *run) ask(ctx context.Context, n *Node, options map[string]string) (string, error) {
+	return ru.askWith(ctx, n, options, nil)
+}
+
+// askWith is ask with an article shown along the prompt (chat).
+func (ru *run) askWith(ctx context.Context, n *Node, options map[string]string, art *Article) (string, error) {
 	choices := ru.choices(n, options)
 	for tries := 0; ; {
-		in, err := ru.ch.Play(ctx, ru.utter(n.Prompt, n.BargeIn, choices))
+		u := ru.utter(n.Prompt, n.BargeIn, choices)
+		u.Article = art
+		in, err := ru.ch.Play(ctx, u)
 		if err != nil {
 			return "", err
 		}

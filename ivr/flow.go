@@ -27,6 +27,7 @@ const (
 	KindLanguage NodeKind = "language"
 	KindHangup   NodeKind = "hangup"
 	KindReturn   NodeKind = "return"
+	KindAnswer   NodeKind = "answer"
 )
 
 // Library is a validated set of flows with their prompts and calendars. It
@@ -151,6 +152,8 @@ type Node struct {
 	Lang string
 	// goto
 	To string
+	// answer: the variable holding the customer's question
+	Question string
 }
 
 // Segment is one element of a prompt list: a prompt id, or a say piece

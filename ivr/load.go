@@ -304,6 +304,7 @@ var fieldsFor = map[NodeKind][]string{
 	KindLanguage: {"lang", "next"},
 	KindHangup:   {"prompt"},
 	KindReturn:   {},
+	KindAnswer:   {"question", "prompt", "buttons", "timeout", "retries", "invalid", "no_input", "next", "not_found", "else", "error"},
 }
 
 var requiredFor = map[NodeKind][]string{
@@ -319,6 +320,7 @@ var requiredFor = map[NodeKind][]string{
 	KindGoto:     {"to"},
 	KindSet:      {"values", "next"},
 	KindLanguage: {"lang", "next"},
+	KindAnswer:   {"question", "buttons", "next", "else"},
 }
 
 func parseFlow(file string, data []byte) (*Flow, []Problem) {
@@ -465,6 +467,11 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 			n.Overflow = r.str(val, k)
 		case "to":
 			n.To = r.str(val, k)
+		case "question":
+			n.Question = r.str(val, k)
+			if !isIdent(n.Question) {
+				r.errf(val, "question: %q is not a variable name", n.Question)
+			}
 		case "options":
 			n.Options = r.strMap(val, k)
 			for key := range n.Options {

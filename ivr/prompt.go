@@ -226,6 +226,9 @@ type Utterance struct {
 	// shows the customer's reply as dots, in their bubble, the agent's
 	// transcript and anything built from it.
 	Secret bool
+	// Article is a knowledge-base answer shown with the prompt (chat only;
+	// voice has no way to show it).
+	Article *Article
 }
 
 // Item is a prompt id, or a say piece (Say set) with its value.

@@ -25,6 +25,9 @@ type Config struct {
 	// PINGuard limits service-PIN attempts per account; nil checks PINs
 	// without a limit across contacts (flows still count their own).
 	PINGuard PINGuard
+	// Answers finds public knowledge-base articles for the answer node;
+	// nil sends it to its else branch.
+	Answers  Answers
 	Logger   *slog.Logger
 	MaxSteps int // nodes one run may execute; default 10000
 }
@@ -191,6 +194,9 @@ type run struct {
 
 	agentRequested bool
 	selfService    bool
+	// path is the menu choices the customer made, as their buttons read
+	// (answer.go): the agent's knowledge pane suggests articles from it.
+	path []string
 	// queueFailed: a transfer could not put the contact in any queue. A
 	// caller who asked for an agent and got none is not self-served.
 	queueFailed bool

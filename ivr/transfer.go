@@ -3,6 +3,7 @@ package ivr
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
@@ -150,6 +151,9 @@ func (ru *run) agentContext() map[string]string {
 			continue
 		}
 		out[k] = str(v)
+	}
+	if len(ru.path) > 0 {
+		out[PathVar] = strings.Join(ru.path, PathSep)
 	}
 	return out
 }

@@ -110,6 +110,10 @@ func (l *Library) validate() []Problem {
 				if _, clash := nn.Options[nn.Repeat]; clash {
 					add(nn, "repeat key %q is also an option", nn.Repeat)
 				}
+			case KindAnswer:
+				if len(nn.Buttons) != 2 || nn.Buttons[answerHelped] == "" || nn.Buttons[answerNotHelped] == "" {
+					add(nn, "buttons: want exactly %q (it helped) and %q (it did not)", answerHelped, answerNotHelped)
+				}
 			case KindCollect:
 				if nn.Terminator != "" && nn.Pattern != nil && nn.Pattern.MatchString(nn.Terminator) {
 					add(nn, "pattern matches the terminator %q", nn.Terminator)

@@ -39,6 +39,28 @@ func synthetic(t testing.TB, n int) []knowledge.Article {
 var benchQueries = []string{"宽带上不了网", "漫游", "携号转网授权码", "发票", "票", "密码忘了怎么办", "KT5G129",
 	"roaming charges", "brodband not working", "话废", "129元", "流量不够用", "投诉多久有结果"}
 
+// BenchmarkMemorySearch20k measures one search over 20 000 articles in
+// the in-memory index.
+//
+//	go test ./knowledge -run '^$' -bench MemorySearch20k -benchmem
+func BenchmarkMemorySearch20k(b *testing.B) {
+	m, err := knowledge.NewMemory()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := m.Load(synthetic(b, 20000)); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := m.Search(ctx, knowledge.Query{Text: benchQueries[i%len(benchQueries)], At: searchAt}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkEmbeddedSearch20k measures one search over 20 000 articles.
 //
 //	go test ./knowledge -run '^$' -bench EmbeddedSearch20k -benchmem
@@ -71,12 +93,34 @@ func TestEmbeddedFigures(t *testing.T) {
 	if !*figures {
 		t.Skip("measurement: run with -figures")
 	}
+	figuresOf(t, func() (figureIndex, error) { return knowledge.NewEmbedded() })
+}
+
+// TestMemoryFigures: the same figures for the in-memory index (the
+// default embedded backend).
+//
+//	go test ./knowledge -run TestMemoryFigures -v -figures
+func TestMemoryFigures(t *testing.T) {
+	if !*figures {
+		t.Skip("measurement: run with -figures")
+	}
+	figuresOf(t, func() (figureIndex, error) { return knowledge.NewMemory() })
+}
+
+type figureIndex interface {
+	knowledge.Index
+	Load([]knowledge.Article) error
+	Count() int
+	Close() error
+}
+
+func figuresOf(t *testing.T, open func() (figureIndex, error)) {
 	as := synthetic(t, 20000)
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	start := time.Now()
-	e, err := knowledge.NewEmbedded()
+	e, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}

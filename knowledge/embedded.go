@@ -56,21 +56,22 @@ var fieldBoosts = []struct {
 	boost float64
 }{{"title", 4}, {"text", 1}}
 
-// NewEmbedded returns an empty in-memory index.
-func NewEmbedded() (*Embedded, error) {
+// newMapping is the bleve index mapping; its analyzer is also the
+// in-memory index's (memindex.go).
+func newMapping() (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = index.BM25Scoring
 	if err := im.AddCustomTokenFilter("cjk_bigram_unigram", map[string]any{
 		"type": cjk.BigramName, "output_unigram": true,
 	}); err != nil {
-		return nil, fmt.Errorf("embedded index: %w", err)
+		return nil, err
 	}
 	if err := im.AddCustomAnalyzer(analyzerName, map[string]any{
 		"type":          custom.Name,
 		"tokenizer":     unicodetok.Name,
 		"token_filters": []string{cjk.WidthName, lowercase.Name, "cjk_bigram_unigram", en.SnowballStemmerName},
 	}); err != nil {
-		return nil, fmt.Errorf("embedded index: %w", err)
+		return nil, err
 	}
 	im.DefaultAnalyzer = analyzerName
 	doc := bleve.NewDocumentStaticMapping()
@@ -103,6 +104,15 @@ func NewEmbedded() (*Embedded, error) {
 	im.DefaultMapping = doc
 	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
 
+	return im, nil
+}
+
+// NewEmbedded returns an empty in-memory index.
+func NewEmbedded() (*Embedded, error) {
+	im, err := newMapping()
+	if err != nil {
+		return nil, fmt.Errorf("embedded index: %w", err)
+	}
 	idx, err := bleve.NewUsing("", im, bleve.Config.DefaultIndexType, bleve.Config.DefaultMemKVStore, nil)
 	if err != nil {
 		return nil, fmt.Errorf("embedded index: %w", err)
@@ -237,10 +247,13 @@ type term struct {
 	titleOnly bool
 }
 
-func (e *Embedded) terms(text string) []term {
+func (e *Embedded) terms(text string) []term { return analyzeTerms(e.analyzer, text) }
+
+// analyzeTerms analyses query text into distinct terms.
+func analyzeTerms(an analysis.Analyzer, text string) []term {
 	var out []term
 	seen := map[string]bool{}
-	for _, tok := range e.analyzer.Analyze([]byte(text)) {
+	for _, tok := range an.Analyze([]byte(text)) {
 		t := string(tok.Term)
 		if seen[t] {
 			continue

@@ -240,6 +240,13 @@ func (s *Service) Import(ctx context.Context, as []Article, editor string) (int,
 		return nil
 	})
 	if err != nil {
+		// Rolled back (or never begun: held is nil): none of its versions
+		// will come through the outbox.
+		for _, e := range heldOf(held) {
+			if ae, ok := e.Data.(ArticleEvent); ok {
+				s.own.forget(ae.ID, ae.Version)
+			}
+		}
 		return 0, err
 	}
 	// Committed: now index, in one batch where the index can.
@@ -262,6 +269,13 @@ func (s *Service) Import(ctx context.Context, as []Article, editor string) (int,
 		s.log.Info("knowledge: imported", "articles", len(as), "changed", n)
 	}
 	return n, nil
+}
+
+func heldOf(h *heldEvents) []event.Event {
+	if h == nil {
+		return nil
+	}
+	return h.events
 }
 
 // heldEvents collects the events of an import's transaction.

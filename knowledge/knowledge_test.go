@@ -199,7 +199,70 @@ func TestRenderSanitizes(t *testing.T) {
 }
 
 func TestSearchBadInput(t *testing.T) {
-	e := demoEmbedded(t)
+	t.Run("bleve", func(t *testing.T) { searchBadInput(t, demoEmbedded(t)) })
+	t.Run("memory", func(t *testing.T) { searchBadInput(t, demoMemory(t)) })
+}
+
+func demoMemory(t *testing.T) *knowledge.Memory {
+	m, err := knowledge.NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := knowledge.DemoArticles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Load(as); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestMemoryUpdates: replaced and deleted articles leave nothing behind,
+// through the renumbering of many replacements; facets and filters.
+func TestMemoryUpdates(t *testing.T) {
+	m, err := knowledge.NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := knowledge.Article{ID: "a", Title: "宽带报修", Body: "光猫", Category: "故障/宽带", Products: []string{"宽带"}, Lang: "zh",
+		Status: knowledge.Published, Audience: knowledge.Public}
+	for i := range 200 { // renumbers (compacts) several times
+		a.Title = fmt.Sprintf("宽带报修 v%d", i)
+		if err := m.Upsert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := a
+	b.ID, b.Title, b.Audience, b.Products = "b", "宽带资费", knowledge.Agents, []string{"宽带", "5G"}
+	if err := m.Upsert(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := m.Search(ctx, knowledge.Query{Text: "宽带", Facets: true})
+	if m.Count() != 2 || res.Total != 2 || res.Hits[0].Title == "" || len(res.Facets.Product) != 2 || res.Facets.Product[0].Value != "宽带" || res.Facets.Product[0].Count != 2 {
+		t.Fatalf("after updates: count %d, %+v", m.Count(), res)
+	}
+	if res, _ := m.Search(ctx, knowledge.Query{Text: "v198"}); res.Total != 0 {
+		t.Fatalf("an old version is still found: %+v", res.Hits)
+	}
+	if res, _ := m.Search(ctx, knowledge.Query{Text: "宽带", Audience: knowledge.Public}); res.Total != 1 || res.Hits[0].ID != "a" {
+		t.Fatalf("public: %+v", res.Hits)
+	}
+	if res, _ := m.Search(ctx, knowledge.Query{Text: "宽带", Product: "5G"}); res.Total != 1 || res.Hits[0].ID != "b" {
+		t.Fatalf("product: %+v", res.Hits)
+	}
+	if err := m.Delete(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := m.Search(ctx, knowledge.Query{Text: "报修"}); res.Total != 0 || m.Count() != 1 {
+		t.Fatalf("after delete: %+v", res.Hits)
+	}
+	if res, _ := m.Search(ctx, knowledge.Query{Text: "brodband"}); res.Total != 0 {
+		t.Fatalf("fuzzy on nothing: %+v", res.Hits)
+	}
+}
+
+func searchBadInput(t *testing.T, e knowledge.Index) {
 	for _, q := range []string{"", "   ", "\x00\x01", `title:宽带 AND status:draft`, `+-!(){}[]^"~*?:\/`, strings.Repeat("宽带", 5000), "<script>alert(1)</script>"} {
 		res, err := e.Search(ctx, knowledge.Query{Text: q, Audience: knowledge.Public})
 		if err != nil {

@@ -171,3 +171,22 @@ func TestRelevanceMeili(t *testing.T) {
 	recall, mrr := runRelevance(t, m)
 	t.Logf("meilisearch: recall@5 %.3f, MRR %.3f", recall, mrr)
 }
+
+// TestRelevanceMemory: the same suite on the in-memory index.
+func TestRelevanceMemory(t *testing.T) {
+	m, err := knowledge.NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := knowledge.DemoArticles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Load(as); err != nil {
+		t.Fatal(err)
+	}
+	recall, _ := runRelevance(t, m)
+	if recall < 0.90 {
+		t.Errorf("recall@5 = %.3f, want >= 0.90", recall)
+	}
+}

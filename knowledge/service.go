@@ -28,6 +28,11 @@ type Service struct {
 	log   *slog.Logger
 	async bool          // the index is fed from the outbox by RunOutbox
 	wake  chan struct{} // a save happened: RunOutbox drains the outbox now
+	// own are the changes this process saved, announced and (embedded)
+	// indexed itself; the outbox's other entries were written by another
+	// process (`hotline kb import` against the same store). Shared by the
+	// copy Import makes for its transaction.
+	own *ownChanges
 }
 
 // Options configure a Service.
@@ -52,7 +57,8 @@ func NewService(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: o.Store, index: o.Index, bus: o.Bus, now: o.Now, log: o.Logger, async: o.Async, wake: make(chan struct{}, 1)}
+	return &Service{store: o.Store, index: o.Index, bus: o.Bus, now: o.Now, log: o.Logger, async: o.Async, wake: make(chan struct{}, 1),
+		own: &ownChanges{v: map[string]int64{}}}
 }
 
 // Index returns the search backend.
@@ -198,12 +204,16 @@ func (s *Service) save(ctx context.Context, a Article, prev int64, typ event.Typ
 	if err != nil {
 		return err
 	}
+	// Noted before the write: the outbox reader may see the entry the
+	// moment it commits.
+	s.own.note(a.ID, a.Version)
 	if prev == 0 {
 		err = s.store.CreateArticle(ctx, row)
 	} else {
 		err = s.store.UpdateArticle(ctx, row, prev)
 	}
 	if err != nil {
+		s.own.forget(a.ID, a.Version)
 		return mapErr(err)
 	}
 	// The store is the truth: an index failure is logged and repaired by
@@ -353,55 +363,9 @@ func (s *Service) poke() {
 	}
 }
 
-// outboxBatch is how many queued changes SyncOutbox takes at a time.
-const outboxBatch = 200
-
-// SyncOutbox indexes the changes queued in the store's outbox, in order,
-// and acknowledges them once indexed: the current version of each changed
-// article is upserted (an article gone from the store is deleted). It
-// returns how many queued changes it handled; on an error the rest stay
-// queued for the next call.
-func (s *Service) SyncOutbox(ctx context.Context) (int, error) {
-	n := 0
-	for {
-		q, err := s.store.KBOutbox(ctx, 0, outboxBatch)
-		if err != nil || len(q) == 0 {
-			return n, err
-		}
-		var cur []Article
-		seen := map[string]bool{}
-		for _, e := range q {
-			if seen[e.ArticleID] {
-				continue
-			}
-			seen[e.ArticleID] = true
-			a, err := s.Get(ctx, e.ArticleID)
-			if errors.Is(err, ErrNotFound) {
-				if err := s.index.Delete(ctx, e.ArticleID); err != nil {
-					return n, err
-				}
-				continue
-			}
-			if err != nil {
-				return n, err
-			}
-			cur = append(cur, a)
-		}
-		if len(cur) > 0 {
-			if err := s.loadIndex(ctx, cur); err != nil {
-				return n, err
-			}
-		}
-		if err := s.store.AckKBOutbox(ctx, q[len(q)-1].Seq); err != nil {
-			return n, err
-		}
-		n += len(q)
-	}
-}
-
-// RunOutbox keeps an async index in step with the store until ctx ends:
-// at once, after every save, and every interval (which also retries after
-// a failure).
+// RunOutbox keeps the index in step with the store until ctx ends: at
+// once, after every save, and every interval (which also retries after a
+// failure, and picks up what another process saved).
 func (s *Service) RunOutbox(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()

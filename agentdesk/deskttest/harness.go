@@ -27,6 +27,7 @@ import (
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/phone/webphone"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
+	"github.com/hotline10000/hotline/knowledge"
 )
 
 //go:embed flows
@@ -97,6 +98,10 @@ type Options struct {
 	QueueDays func(context.Context) (map[string]bridge.DayCount, error)
 	// OfferDelivered is the gateway's (agentdesk.Options.OfferDelivered).
 	OfferDelivered func(time.Duration)
+	// Articles, when set, gives the center a knowledge base holding them
+	// (the desk's pane, the chat flow's answer node), searched by the
+	// embedded index.
+	Articles []knowledge.Article
 	// Softphone makes the desks phones (agentdesk.Options.Softphone). With
 	// it the center has a voice queue "voice" (skill general) and
 	// Server.Bridge, where a test queues calls with a ring step.
@@ -116,6 +121,8 @@ type Server struct {
 	Audit    *audit.Log         // the audit trail the desk writes (panel views)
 	Accounts map[string]Account // by login
 	Clock    *Clock             // nil in real time
+	// Knowledge is the knowledge base of Options.Articles (nil without).
+	Knowledge *knowledge.Service
 	// Bridge is the contact bridge over ACD, shared with the gateway; set
 	// with Options.Softphone (calls are queued on it), else nil.
 	Bridge *bridge.Bridge
@@ -319,6 +326,22 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		return fail(err)
 	}
 	trail := audit.New(st, audit.Options{Now: clk.Now})
+	var kb *knowledge.Service
+	var kbIndex *knowledge.Memory
+	if o.Articles != nil {
+		if kbIndex, err = knowledge.NewMemory(); err != nil {
+			return fail(err)
+		}
+		kb = knowledge.NewService(knowledge.Options{Store: st, Index: kbIndex, Now: clk.Now})
+		if _, err := kb.Import(ctx, o.Articles, "deskttest"); err != nil {
+			kbIndex.Close()
+			return fail(err)
+		}
+	}
+	var kbDesk agentdesk.KnowledgeBase
+	if kb != nil {
+		kbDesk = kb
+	}
 	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Bridge: calls, Softphone: o.Softphone, HoldCall: o.HoldCall, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
@@ -326,8 +349,11 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		SendQueue: o.SendQueue, RatePerSec: o.RatePerSec, RateBurst: o.RateBurst, ChatStarts: o.ChatStarts,
 		ChatStartsPerAddress: o.ChatStartsPerAddress, ChatStartBurst: o.ChatStartBurst, ClientAddr: clients.Key, Location: o.Location,
 		TicketGroups: groups, TicketForm: o.TicketForm, Transcripts: o.Transcripts, KPIs: o.KPIs,
-		QueueDays: o.QueueDays})
+		QueueDays: o.QueueDays, Knowledge: kbDesk})
 	if err != nil {
+		if kbIndex != nil {
+			kbIndex.Close()
+		}
 		return fail(err)
 	}
 	mux := http.NewServeMux()
@@ -346,7 +372,8 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		go func() { defer wg.Done(); _ = calls.Run(runCtx) }()
 	}
 	var once sync.Once
-	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock, Bridge: calls, changed: changed}
+	s := &Server{URL: srv.URL, Store: st, Auth: au, ACD: engine, Gateway: gw, Tickets: tickets, Audit: trail, Accounts: accounts, Clock: o.Clock, Bridge: calls, changed: changed,
+		Knowledge: kb}
 	s.stop = func() {
 		once.Do(func() {
 			cancel()
@@ -357,6 +384,9 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 			<-waitGateway
 			stopEngine()
 			wg.Wait()
+			if kbIndex != nil {
+				kbIndex.Close()
+			}
 			st.Close()
 		})
 	}

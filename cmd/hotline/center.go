@@ -25,6 +25,7 @@ import (
 	"github.com/hotline10000/hotline/ivr/phone"
 	"github.com/hotline10000/hotline/ivr/sip"
 	"github.com/hotline10000/hotline/ivr/storeaccounts"
+	"github.com/hotline10000/hotline/knowledge"
 	"github.com/hotline10000/hotline/metrics"
 )
 
@@ -147,6 +148,7 @@ type coreDeps struct {
 	auth    *auth.Service
 	tickets *desk
 	audit   *audit.Log
+	kb      *knowledge.Service // the desk's knowledge pane and the chat flow's answers
 	flows   *flowSet
 	// calendars are the administered calendars, filled from the store
 	// before anything asks them (nil: none).
@@ -233,7 +235,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
 		Softphone: softphone, HoldCall: d.voice.hold,
-		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit,
+		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
 		// Chat customers prove a claimed number by a code sent through the

@@ -31,8 +31,9 @@ type knowledgeBase struct {
 	log   *slog.Logger
 }
 
-// outboxInterval is how often the Meilisearch backend retries queued
-// changes when no save wakes it.
+// outboxInterval is how often the outbox is read when no save wakes it:
+// Meilisearch retries queued changes, the embedded index picks up what
+// another process saved.
 const outboxInterval = 5 * time.Second
 
 func newKnowledge(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger) (*knowledgeBase, error) {
@@ -46,7 +47,7 @@ func newKnowledge(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.
 			Index: cfg.Knowledge.MeiliIndex, HTTPClient: &http.Client{Timeout: 30 * time.Second}})
 		kb.index = kb.meili
 	} else {
-		idx, err := knowledge.NewEmbedded()
+		idx, err := knowledge.NewMemory()
 		if err != nil {
 			return nil, fmt.Errorf("knowledge.backend: %w", err)
 		}
@@ -71,6 +72,11 @@ func (k *knowledgeBase) start(ctx context.Context, demo bool) error {
 		// Meilisearch keeps its index: what changed meanwhile comes from
 		// the outbox (RunOutbox); `hotline kb reindex` rebuilds it in full.
 		return nil
+	}
+	// The embedded index is loaded in full from the store: what the outbox
+	// queued so far is in it.
+	if err := k.svc.SkipOutbox(ctx); err != nil {
+		return fmt.Errorf("knowledge outbox: %w", err)
 	}
 	n, err := k.svc.Reindex(ctx)
 	if err != nil {
@@ -119,9 +125,9 @@ func (k *knowledgeBase) run(ctx context.Context, coreUp <-chan struct{}, demo bo
 	if err := k.start(ctx, demo); err != nil && ctx.Err() == nil {
 		k.log.Error("knowledge base not loaded", "err", err)
 	}
-	if k.meili != nil {
-		k.svc.RunOutbox(ctx, outboxInterval)
-	}
+	// Meilisearch is fed from the outbox; the embedded index takes from it
+	// what another process (`hotline kb import`) saved, and announces it.
+	k.svc.RunOutbox(ctx, outboxInterval)
 }
 
 func (k *knowledgeBase) close() { k.index.Close() }

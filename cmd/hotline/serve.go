@@ -241,7 +241,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	fatal := make(chan error, 1)
 	wg.Go(func() {
 		defer close(coreDone)
-		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail,
+		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail, kb: kb.svc,
 			flows: flowSet, calendars: cals, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, voice: phone, log: log,
 			offerDelivered: func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err

@@ -67,7 +67,7 @@ func Run(lib *ivr.Library, c *Case) []string {
 // run also returns the events the run emitted.
 func run(lib *ivr.Library, c *Case) ([]string, []ivr.Event) {
 	s := newSim(c)
-	cfg := ivr.Config{Clock: s, Sink: s, Backend: s, Queuer: s, Tickets: s, Verifier: s}
+	cfg := ivr.Config{Clock: s, Sink: s, Backend: s, Queuer: s, Tickets: s, Verifier: s, Answers: s}
 	if c.pinMax > 0 {
 		cfg.PINGuard = (*simGuard)(s)
 	}

@@ -33,10 +33,14 @@ type Case struct {
 	smsLimited bool           // the verifier refuses to send more codes
 	pinMax     int            // > 0: a PIN guard allowing this many attempts per account
 	pinFails   map[string]int // failures already counted per account (other contacts)
+	articles   []article      // the knowledge base the answer node searches
+	kbDown     bool           // the knowledge base fails
 
 	steps  []step // > and < lines, in order
 	checks []step // = lines
 }
+
+type article struct{ id, word, title string }
 
 type customer struct {
 	ani      string
@@ -160,6 +164,17 @@ func Parse(file, src string) ([]*Case, error) {
 			}
 		case "queue":
 			c.queueDown = arg == "down"
+		case "article":
+			// article ID WORD TITLE: a public article found by questions
+			// holding WORD; `article down`: the knowledge base fails.
+			if arg == "down" {
+				c.kbDown = true
+				break
+			}
+			if len(fields) < 4 {
+				return nil, errf(line, "article: want `article ID WORD TITLE` or `article down`")
+			}
+			c.articles = append(c.articles, article{id: arg, word: fields[2], title: strings.Join(fields[3:], " ")})
 		case ">", "<", "<!", "=":
 			if len(fields) < 2 {
 				return nil, errf(line, "%s needs something after it", head)

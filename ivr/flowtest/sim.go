@@ -117,6 +117,9 @@ func (s *sim) Kind() ivr.ChannelKind { return s.kind }
 
 func (s *sim) Play(ctx context.Context, u ivr.Utterance) (ivr.Input, error) {
 	text := u.String()
+	if u.Article != nil {
+		text += " article(" + u.Article.ID + ")"
+	}
 	if u.Lang != ivr.DefaultLang {
 		text = u.Lang + ":" + text
 	}
@@ -425,4 +428,19 @@ func (g *simGuard) ReservePIN(ctx context.Context, account string) (bool, int, e
 func (g *simGuard) PINVerified(ctx context.Context, account string) error {
 	delete(g.c.pinFails, account)
 	return nil
+}
+
+// Answer is the test's knowledge base: the articles whose word the
+// question holds, in the order the test lists them.
+func (s *sim) Answer(ctx context.Context, question, lang string, limit int) ([]ivr.Article, error) {
+	if s.c.kbDown {
+		return nil, errors.New("knowledge base down")
+	}
+	var out []ivr.Article
+	for _, a := range s.c.articles {
+		if strings.Contains(strings.ToLower(question), strings.ToLower(a.word)) && len(out) < limit {
+			out = append(out, ivr.Article{ID: a.id, Title: a.title, HTML: "<p>" + a.title + "</p>"})
+		}
+	}
+	return out, nil
 }

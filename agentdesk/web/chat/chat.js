@@ -4,6 +4,7 @@
 'use strict';
 import { HotlineSocket, wsURL, newMsgID, el } from '/common/proto.js';
 import { t, applyI18n, toggleLang, currentLang } from '/common/i18n.js';
+import { articleCard } from '/common/article.js';
 
 const $ = (id) => document.getElementById(id);
 const W = { sock: null, token: '', seen: new Set(), pending: new Map(), ended: false, agent: false };
@@ -86,7 +87,9 @@ function addMessage(m) {
   if (m.from === 'customer' && m.msg_id && W.pending.has(m.msg_id)) { W.pending.get(m.msg_id).remove(); W.pending.delete(m.msg_id); }
   if (m.from === 'system') return;
   const whoKey = { customer: 'w.you', agent: 'w.agent', bot: 'w.bot' }[m.from];
-  const node = el('div', { class: 'msg ' + m.from + (m.masked ? ' masked' : ''), 'data-n': m.n }, el('span', { class: 'who', 'data-i18n': whoKey, text: t(whoKey) }), m.text);
+  // An article (the agent's or the assistant's) shows as its card, not its title.
+  const node = el('div', { class: 'msg ' + m.from + (m.masked ? ' masked' : ''), 'data-n': m.n }, el('span', { class: 'who', 'data-i18n': whoKey, text: t(whoKey) }),
+    m.article && m.text === m.article.title ? '' : m.text, m.article ? articleCard(m.article) : null);
   if (m.buttons && m.buttons.length && !W.ended) {
     node.append(el('div', { class: 'buttons' }, m.buttons.map((b) => el('button', { type: 'button', 'data-key': b.key, text: b.label, onclick: () => send(b.key) }))));
   }

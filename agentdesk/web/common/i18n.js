@@ -6,7 +6,7 @@ const dict = {
   zh: {
     'tier.diamond': '钻石', 'tier.gold': '金卡', 'tier.silver': '银卡', 'tier.standard': '普通', 'channel.chat': '在线', 'channel.voice': '电话',
     'outcome.self_service': '自助办结', 'outcome.ivr_abandoned': '自助中挂断', 'outcome.answered': '已接通', 'outcome.abandoned': '排队放弃', 'outcome.system_lost': '系统未接', 'outcome.message': '留言/回呼',
-    'var.ani': '来话标识', 'var.customer_name': '客户姓名', 'var.lang': '语言', 'var.phone': '电话', 'var.topic': '咨询主题', 'var.verified_by': '验证方式', 'var.account': '账号', 'var.tier': '客户等级', 'var.menu': '菜单选择', 'var.fault_description': '故障描述', 'var.fault_address': '故障地址', 'var.contact_phone': '联系电话', 'var.entered_account': '输入的账号', 'var.ticket': '工单号',
+    'var.ani': '来话标识', 'var.customer_name': '客户姓名', 'var.lang': '语言', 'var.phone': '电话', 'var.topic': '咨询主题', 'var.verified_by': '验证方式', 'var.account': '账号', 'var.tier': '客户等级', 'var.menu': '菜单选择', 'var.fault_description': '故障描述', 'var.fault_address': '故障地址', 'var.contact_phone': '联系电话', 'var.entered_account': '输入的账号', 'var.ticket': '工单号', 'var.ivr_path': '导航路径', 'var.question': '客户问题', 'var.kb_article': '已推送文章',
     'app.desk': 'Hotline 坐席工作台', 'app.board': 'Hotline 班长监控台', 'app.chat': '在线客服',
     'login.title': '登录', 'login.user': '工号', 'login.password': '密码', 'login.submit': '登录', 'login.failed': '登录失败：工号或密码错误',
     'logout': '退出', 'lang': 'English', 'status.online': '已连接', 'status.offline': '网络断开，正在重连…', 'status.connecting': '连接中…', 'status.closed': '已断开',
@@ -32,7 +32,7 @@ const dict = {
   en: {
     'tier.diamond': 'Diamond', 'tier.gold': 'Gold', 'tier.silver': 'Silver', 'tier.standard': 'Standard', 'channel.chat': 'Chat', 'channel.voice': 'Phone',
     'outcome.self_service': 'self-service', 'outcome.ivr_abandoned': 'left in the IVR', 'outcome.answered': 'answered', 'outcome.abandoned': 'abandoned in queue', 'outcome.system_lost': 'not served (system)', 'outcome.message': 'message or callback',
-    'var.ani': 'Caller ID', 'var.customer_name': 'Customer name', 'var.lang': 'Language', 'var.phone': 'Phone', 'var.topic': 'Topic', 'var.verified_by': 'Verified by', 'var.account': 'Account', 'var.tier': 'Tier', 'var.menu': 'Menu choice', 'var.fault_description': 'Fault description', 'var.fault_address': 'Fault address', 'var.contact_phone': 'Contact phone', 'var.entered_account': 'Account entered', 'var.ticket': 'Ticket',
+    'var.ani': 'Caller ID', 'var.customer_name': 'Customer name', 'var.lang': 'Language', 'var.phone': 'Phone', 'var.topic': 'Topic', 'var.verified_by': 'Verified by', 'var.account': 'Account', 'var.tier': 'Tier', 'var.menu': 'Menu choice', 'var.fault_description': 'Fault description', 'var.fault_address': 'Fault address', 'var.contact_phone': 'Contact phone', 'var.entered_account': 'Account entered', 'var.ticket': 'Ticket', 'var.ivr_path': 'IVR path', 'var.question': 'Question asked', 'var.kb_article': 'Article shown',
     'app.desk': 'Hotline agent desktop', 'app.board': 'Hotline supervisor board', 'app.chat': 'Online service',
     'login.title': 'Sign in', 'login.user': 'Login', 'login.password': 'Password', 'login.submit': 'Sign in', 'login.failed': 'Sign-in failed: wrong login or password',
     'logout': 'Sign out', 'lang': '中文', 'status.online': 'Connected', 'status.offline': 'Network lost, reconnecting…', 'status.connecting': 'Connecting…', 'status.closed': 'Disconnected',

@@ -4,6 +4,7 @@
 import { HotlineSocket, wsURL, newMsgID, el, clock } from '/common/proto.js';
 import { t, reason, label, applyI18n, toggleLang } from '/common/i18n.js';
 import { verifiedBadge, panelIdentity } from '/desk/identity.js';
+import { articleCard } from '/common/article.js';
 import { showAnnouncement, withdrawAnnouncement, loadAnnouncements } from '/desk/announce.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
 import { initPhone, phoneFrame, phoneSnapshot, phoneRinging } from '/desk/phone.js';
@@ -190,7 +191,8 @@ function addMessage(c, m) {
   if (m.from === 'system' && text.startsWith('agent_joined:')) text = t('w.agent_joined') + text.slice(13);
   const whoKey = { agent: 'w.agent', bot: 'w.bot' }[m.from];
   const who = m.from === 'customer' ? ((c.view.customer && c.view.customer.name) || t('w.you')) : whoKey && t(whoKey);
-  const node = el('div', { class: 'msg ' + m.from, 'data-n': m.n }, who ? el('span', { class: 'who', 'data-i18n': whoKey, text: who }) : null, text);
+  const node = el('div', { class: 'msg ' + m.from, 'data-n': m.n }, who ? el('span', { class: 'who', 'data-i18n': whoKey, text: who }) : null,
+    m.article && text === m.article.title ? '' : text, m.article ? articleCard(m.article) : null);
   c.transcript.append(node);
   c.transcript.scrollTop = c.transcript.scrollHeight;
   if (m.from === 'customer') { c.typing.textContent = ''; if (document.visibilityState === 'visible') S.sock.cmd('chat.read', { contact_id: c.id, n: m.n }).catch(() => {}); }
