@@ -30,20 +30,7 @@ const e2eDir = "../../agentdesk/e2e"
 // and the unverified chat got no account data.
 func TestBrowserChatSurvivesKill(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join(e2eDir, "restart.mjs"))
-	missing := ""
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		missing = "chromium (apt-get install -y chromium)"
-	} else if _, err := os.Stat(filepath.Join(e2eDir, "node_modules/playwright-core")); err != nil {
-		missing = "node_modules (npm ci in agentdesk/e2e)"
-	} else if _, err := exec.LookPath("node"); err != nil {
-		missing = "node"
-	}
-	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("browser test needs %s", missing)
-		}
-		t.Skipf("browser test skipped: %s not installed", missing)
-	}
+	needBrowser(t)
 	// The chat's codes go to a test SMS gateway; the script never reads
 	// them (it types a wrong code on purpose).
 	var smsMu sync.Mutex
@@ -145,4 +132,24 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// needBrowser skips the test when Chromium, node or the e2e node_modules
+// are missing, and fails it on CI, where the test command installs them.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	missing := ""
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		missing = "chromium (apt-get install -y chromium)"
+	} else if _, err := os.Stat(filepath.Join(e2eDir, "node_modules/playwright-core")); err != nil {
+		missing = "node_modules (npm ci in agentdesk/e2e)"
+	} else if _, err := exec.LookPath("node"); err != nil {
+		missing = "node"
+	}
+	if missing != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("browser test needs %s", missing)
+		}
+		t.Skipf("browser test skipped: %s not installed", missing)
+	}
 }

@@ -33,20 +33,7 @@ import (
 // agent hangs up from the desk; the caller hangs up.
 func TestBrowserAnswersSIPCall(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join(e2eDir, "phonecall.mjs"))
-	missing := ""
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
-		missing = "chromium (apt-get install -y chromium)"
-	} else if _, err := os.Stat(filepath.Join(e2eDir, "node_modules/playwright-core")); err != nil {
-		missing = "node_modules (npm ci in agentdesk/e2e)"
-	} else if _, err := exec.LookPath("node"); err != nil {
-		missing = "node"
-	}
-	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("browser test needs %s", missing)
-		}
-		t.Skipf("browser test skipped: %s not installed", missing)
-	}
+	needBrowser(t)
 	warble := filepath.Join(t.TempDir(), "warble.wav")
 	if err := os.WriteFile(warble, warbleWAV(), 0o644); err != nil {
 		t.Fatal(err)
