@@ -17,6 +17,9 @@ import (
 type KnowledgeBase interface {
 	Search(ctx context.Context, q knowledge.Query) (knowledge.Result, error)
 	Get(ctx context.Context, id string) (knowledge.Article, error)
+	// AnswerConfidence is the least knowledge.Confidence of an article
+	// the chat flow's answer node offers.
+	AnswerConfidence() float64
 }
 
 // Limits of the knowledge pane.
@@ -278,7 +281,9 @@ func (h *hub) agentSendsArticle(c *chat, agentID, msgID string, a *ivr.Article) 
 
 // kbAnswers serves the chat flow's answer node from the knowledge base:
 // public articles, published and in force, in the customer's language
-// first.
+// first, that cover enough of the question (knowledge.Confidence at least
+// the base's AnswerConfidence): an off-topic question finds no answer and
+// the flow goes on to an agent.
 type kbAnswers struct {
 	kb    KnowledgeBase
 	clock Clock
@@ -286,11 +291,16 @@ type kbAnswers struct {
 
 func (a kbAnswers) Answer(ctx context.Context, question, lang string, limit int) ([]ivr.Article, error) {
 	q := knowledge.Query{Text: question, Audience: knowledge.Public, At: a.clock.Now(), Limit: limit, Lang: lang}
-	res, err := a.kb.Search(ctx, q)
-	if err == nil && len(res.Hits) == 0 && lang != "" {
+	out, err := a.answer(ctx, q)
+	if err == nil && len(out) == 0 && lang != "" {
 		q.Lang = ""
-		res, err = a.kb.Search(ctx, q)
+		out, err = a.answer(ctx, q)
 	}
+	return out, err
+}
+
+func (a kbAnswers) answer(ctx context.Context, q knowledge.Query) ([]ivr.Article, error) {
+	res, err := a.kb.Search(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -302,6 +312,9 @@ func (a kbAnswers) Answer(ctx context.Context, question, lang string, limit int)
 		}
 		if !sendable(&art, q.At) {
 			continue // changed since it was indexed
+		}
+		if knowledge.Confidence(q.Text, &art) < a.kb.AnswerConfidence() {
+			continue
 		}
 		out = append(out, ivr.Article{ID: art.ID, Title: art.Title, HTML: knowledge.Render(art.Body)})
 	}

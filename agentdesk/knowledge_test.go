@@ -232,3 +232,38 @@ func TestChatAnswersFromArticles(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestChatAnswerNeedsConfidence: a question the best article covers too
+// little of (it shares one word with the roaming article) gets no article:
+// the answer node takes not_found and the flow goes on.
+func TestChatAnswerNeedsConfidence(t *testing.T) {
+	lib, err := ivr.LoadDir(fstest.MapFS{"f/ask.yaml": {Data: []byte(answerFlow)}}, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := deskttest.New(t, deskttest.Options{Articles: kbArticles, Flows: lib})
+	// The search alone finds the roaming article.
+	if res, err := s.Knowledge.Search(t.Context(), knowledge.Query{Text: "出国旅游带什么衣服好", Audience: knowledge.Public}); err != nil ||
+		len(res.Hits) == 0 || res.Hits[0].ID != "roaming-intl" {
+		t.Fatalf("search: %+v %v, want the roaming article first", res, err)
+	}
+	st := startChat(t, s, map[string]string{"name": "李四"})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "q", "text": "出国旅游带什么衣服好"})
+	for {
+		f, err := cust.Next(wait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "chat.ended" {
+			break
+		}
+		var m articleMsg
+		if f.Type == "chat.message" && json.Unmarshal(f.Data, &m) == nil && m.Article != nil {
+			t.Fatalf("an off-topic question was answered with %+v", m.Article)
+		}
+	}
+}

@@ -33,6 +33,9 @@ type Service struct {
 	// process (`hotline kb import` against the same store). Shared by the
 	// copy Import makes for its transaction.
 	own *ownChanges
+	// answerConf is the least Confidence of an article the chat flow
+	// offers as an answer.
+	answerConf float64
 }
 
 // Options configure a Service.
@@ -47,7 +50,15 @@ type Options struct {
 	// not fail an edit and whose missed changes are caught up from the
 	// store.
 	Async bool
+	// AnswerConfidence is the least Confidence (0..1) an article needs to
+	// be offered to a chat customer as the answer to their question;
+	// 0: DefaultAnswerConfidence, NoAnswerThreshold: any hit is offered.
+	AnswerConfidence float64
 }
+
+// NoAnswerThreshold as Options.AnswerConfidence offers the best hit
+// whatever it covers of the question.
+const NoAnswerThreshold = -1
 
 // NewService returns a service over o.Store and o.Index.
 func NewService(o Options) *Service {
@@ -57,9 +68,19 @@ func NewService(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	switch {
+	case o.AnswerConfidence == 0:
+		o.AnswerConfidence = DefaultAnswerConfidence
+	case o.AnswerConfidence < 0:
+		o.AnswerConfidence = 0
+	}
 	return &Service{store: o.Store, index: o.Index, bus: o.Bus, now: o.Now, log: o.Logger, async: o.Async, wake: make(chan struct{}, 1),
-		own: &ownChanges{v: map[string]int64{}}}
+		own: &ownChanges{v: map[string]int64{}}, answerConf: o.AnswerConfidence}
 }
+
+// AnswerConfidence is the least Confidence of an article offered to a
+// chat customer as an answer (Options.AnswerConfidence).
+func (s *Service) AnswerConfidence() float64 { return s.answerConf }
 
 // Index returns the search backend.
 func (s *Service) Index() Index { return s.index }

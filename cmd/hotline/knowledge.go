@@ -53,7 +53,12 @@ func newKnowledge(cfg config.Config, st *store.Store, bus *event.Bus, log *slog.
 		}
 		kb.index = idx
 	}
-	kb.svc = knowledge.NewService(knowledge.Options{Store: st, Index: kb.index, Bus: pub, Logger: log, Async: kb.meili != nil})
+	conf := float64(cfg.Knowledge.AnswerMinMatch) / 100
+	if conf == 0 {
+		conf = knowledge.NoAnswerThreshold
+	}
+	kb.svc = knowledge.NewService(knowledge.Options{Store: st, Index: kb.index, Bus: pub, Logger: log, Async: kb.meili != nil,
+		AnswerConfidence: conf})
 	return kb, nil
 }
 

@@ -137,6 +137,8 @@ type Config struct {
 		MeiliURL    string `yaml:"meili_url" doc:"URL of the Meilisearch server when knowledge.backend is meilisearch, e.g. http://127.0.0.1:7700."`
 		MeiliAPIKey string `yaml:"meili_api_key" doc:"API key for Meilisearch (an admin key: the index is created and configured at start)." secret:"true"`
 		MeiliIndex  string `yaml:"meili_index" doc:"Meilisearch index uid holding the articles."`
+		// AnswerMinMatch is knowledge.Options.AnswerConfidence in percent.
+		AnswerMinMatch int `yaml:"answer_min_match" doc:"Least share, in percent, of a chat customer's question the best public article must cover (its words, or synonyms of them; docs/knowledge.md) for the chat flow's answer node to offer it; below, the flow goes on to an agent. 0 offers the best hit whatever it covers."`
 	} `yaml:"knowledge"`
 
 	KPI struct {
@@ -214,6 +216,7 @@ func Default() Config {
 	c.Softphone.Enabled = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
+	c.Knowledge.AnswerMinMatch = 50
 	c.KPI.VoiceThreshold = 20 * time.Second
 	c.KPI.ChatThreshold = 300 * time.Second
 	c.KPI.ShortAbandon = 5 * time.Second
@@ -301,6 +304,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		bad("knowledge.backend", c.Knowledge.Backend, "want embedded or meilisearch")
+	}
+	if c.Knowledge.AnswerMinMatch < 0 || c.Knowledge.AnswerMinMatch > 100 {
+		bad("knowledge.answer_min_match", fmt.Sprint(c.Knowledge.AnswerMinMatch), "must be between 0 and 100 (percent)")
 	}
 	positive("auth.session_idle_timeout", c.Auth.SessionIdleTimeout)
 	positive("auth.session_max_age", c.Auth.SessionMaxAge)

@@ -93,6 +93,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "meilisearch without url", args: []string{"--knowledge-backend", "meilisearch"}, want: []string{"knowledge.meili_url"}},
 		{name: "bad report address", args: []string{"--kpi-report-to", "boss@example.cn,not an address"}, want: []string{"kpi.report_to", `"not an address"`}},
 		{name: "bad meili index", args: []string{"--knowledge-backend", "meilisearch", "--knowledge-meili-url", "http://127.0.0.1:7700", "--knowledge-meili-index", "a b"}, want: []string{"knowledge.meili_index"}},
+		{name: "answer match over 100", args: []string{"--knowledge-answer-min-match", "101"}, want: []string{"knowledge.answer_min_match", "percent"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
