@@ -291,15 +291,18 @@ type kbAnswers struct {
 
 func (a kbAnswers) Answer(ctx context.Context, question, lang string, limit int) ([]ivr.Article, error) {
 	q := knowledge.Query{Text: question, Audience: knowledge.Public, At: a.clock.Now(), Limit: limit, Lang: lang}
-	out, err := a.answer(ctx, q)
+	out, err := a.answer(ctx, q, lang)
 	if err == nil && len(out) == 0 && lang != "" {
 		q.Lang = ""
-		out, err = a.answer(ctx, q)
+		out, err = a.answer(ctx, q, lang)
 	}
 	return out, err
 }
 
-func (a kbAnswers) answer(ctx context.Context, q knowledge.Query) ([]ivr.Article, error) {
+// answer runs q; an article found in another language than the
+// customer's (lang) is shown in its linked version in lang when there is
+// one in force.
+func (a kbAnswers) answer(ctx context.Context, q knowledge.Query, lang string) ([]ivr.Article, error) {
 	res, err := a.kb.Search(ctx, q)
 	if err != nil {
 		return nil, err
@@ -315,6 +318,14 @@ func (a kbAnswers) answer(ctx context.Context, q knowledge.Query) ([]ivr.Article
 		}
 		if knowledge.Confidence(q.Text, &art) < a.kb.AnswerConfidence() {
 			continue
+		}
+		if lang != "" && art.Lang != lang && art.Linked != "" {
+			switch other, err := a.kb.Get(ctx, art.Linked); {
+			case err == nil && other.Lang == lang && sendable(&other, q.At):
+				art = other
+			case err != nil && !errors.Is(err, knowledge.ErrNotFound):
+				return nil, err
+			}
 		}
 		out = append(out, ivr.Article{ID: art.ID, Title: art.Title, HTML: knowledge.Render(art.Body)})
 	}

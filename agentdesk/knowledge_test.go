@@ -2,6 +2,7 @@ package agentdesk_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -265,5 +266,40 @@ func TestChatAnswerNeedsConfidence(t *testing.T) {
 		if f.Type == "chat.message" && json.Unmarshal(f.Data, &m) == nil && m.Article != nil {
 			t.Fatalf("an off-topic question was answered with %+v", m.Article)
 		}
+	}
+}
+
+// TestChatAnswerInCustomersLanguage: the best answer is a Chinese article
+// with a linked English version; a customer chatting in English is shown
+// the English one.
+func TestChatAnswerInCustomersLanguage(t *testing.T) {
+	lib, err := ivr.LoadDir(fstest.MapFS{"f/ask.yaml": {Data: []byte(answerFlow)}}, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts := slices.Clone(kbArticles)
+	arts[0].Linked = "roaming-intl-en"
+	arts = append(arts, knowledge.Article{ID: "roaming-intl-en", Title: "International roaming", Linked: "roaming-intl",
+		Body: "Turn on **international roaming** before you travel: send KTMY to 10001.", Category: "资费/国际漫游",
+		Lang: "en", Audience: knowledge.Public, Status: knowledge.Published})
+	s := deskttest.New(t, deskttest.Options{Articles: arts, Flows: lib})
+	st := startChat(t, s, map[string]string{"name": "Li", "lang": "en"})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "q", "text": "怎么开通国际漫游"})
+	for {
+		var m articleMsg
+		if _, err := cust.Want("chat.message", &m, wait); err != nil {
+			t.Fatal(err)
+		}
+		if m.Article == nil {
+			continue
+		}
+		if m.Article.ID != "roaming-intl-en" || !strings.Contains(m.Article.HTML, "<strong>international roaming</strong>") {
+			t.Fatalf("answer: %+v, want the English version", m.Article)
+		}
+		break
 	}
 }

@@ -87,6 +87,7 @@ func (a *Article) normalize() error {
 	a.ID = strings.TrimSpace(a.ID)
 	a.Title = strings.TrimSpace(a.Title)
 	a.Category = strings.Join(a.CategoryPath(), "/")
+	a.Linked = strings.TrimSpace(a.Linked)
 	if a.Audience == "" {
 		a.Audience = Agents
 	}
@@ -111,6 +112,8 @@ func (a *Article) normalize() error {
 		return &FieldError{"status", "draft, review, published or archived"}
 	case a.Lang != "zh" && a.Lang != "en":
 		return &FieldError{"lang", `"zh" or "en"`}
+	case a.Linked != "" && (a.Linked == a.ID || len(a.Linked) > maxID || strings.ContainsAny(a.Linked, "/\\ \t\r\n?#%")):
+		return &FieldError{"linked", "the id of the same article in the other language, not this article's"}
 	case a.ValidFrom != nil && a.ValidUntil != nil && !a.ValidUntil.After(*a.ValidFrom):
 		return &FieldError{"valid_until", "not after valid_from"}
 	}

@@ -285,6 +285,8 @@ func TestEditing(t *testing.T) {
 		{`{"id":"x y","title":"t","body":"b","category":"c","lang":"zh"}`, "id"},
 		{`{"id":"x","title":"t","body":"b","category":"c","lang":"fr"}`, "lang"},
 		{`{"id":"x","title":5,"body":"b","category":"c","lang":"zh"}`, "title"},
+		{`{"id":"x","title":"t","body":"b","category":"c","lang":"zh","linked":"x"}`, "linked"},
+		{`{"id":"x","title":"t","body":"b","category":"c","lang":"zh","linked":"a b"}`, "linked"},
 	} {
 		if c, body, _ := f.call(t, f.editor, "POST", "/api/v1/kb/articles", tc.body); c != 400 || field(body) != tc.field {
 			t.Errorf("create %s: %d %v, want 400 naming %s", tc.body, c, body, tc.field)
