@@ -136,6 +136,8 @@ func figuresOf(t *testing.T, open func() (figureIndex, error)) {
 		float64(int64(m1.HeapInuse)-int64(m0.HeapInuse))/(1<<20))
 	ctx := context.Background()
 	var lat []time.Duration
+	var g0, g1 runtime.MemStats
+	runtime.ReadMemStats(&g0)
 	cpu0 := cpuTime()
 	for i := range 2000 {
 		q := benchQueries[i%len(benchQueries)]
@@ -146,9 +148,15 @@ func figuresOf(t *testing.T, open func() (figureIndex, error)) {
 		lat = append(lat, time.Since(t0))
 	}
 	cpu := (cpuTime() - cpu0) / time.Duration(len(lat))
+	runtime.ReadMemStats(&g1)
 	slices.Sort(lat)
 	t.Logf("search over 20000 articles, %d queries: p50 %v p90 %v p99 %v max %v; process CPU per search %v", len(lat),
 		lat[len(lat)/2], lat[len(lat)*9/10], lat[len(lat)*99/100], lat[len(lat)-1], cpu.Round(10*time.Microsecond))
+	// What does not depend on the machine's load: the garbage a search
+	// leaves and the collections it causes.
+	t.Logf("per search: %.1f KB allocated, %.1f allocations; %d GC cycles over the %d searches (%v stop-the-world in total)",
+		float64(g1.TotalAlloc-g0.TotalAlloc)/float64(len(lat))/1000, float64(g1.Mallocs-g0.Mallocs)/float64(len(lat)),
+		g1.NumGC-g0.NumGC, len(lat), time.Duration(g1.PauseTotalNs-g0.PauseTotalNs).Round(time.Microsecond))
 	// Publish to searchable: Upsert returns once the article is searchable.
 	var pub []time.Duration
 	for i := range 200 {
