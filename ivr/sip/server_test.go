@@ -547,6 +547,34 @@ func TestCancelWhileRinging(t *testing.T) {
 	}
 }
 
+// TestByeBeforeAck: a caller whose BYE reaches us before its ACK (under
+// overload the two are handled on goroutines that can run in either
+// order) was answered: its attempt counts as 200, not 487. It was counted
+// as 487, since the BYE ends the dialog the 200 waits on.
+func TestByeBeforeAck(t *testing.T) {
+	ts := startServer(t, Options{}, func(ctx context.Context, ch ivr.Channel) error {
+		_, err := ch.Receive(ctx, time.Time{}, nil)
+		return err
+	})
+	u := newUAC(t, ts.Addr("udp"))
+	u.send(u.request("INVITE", "10000", callerSDP))
+	u.expect(200)
+	u.send(u.request("BYE", "10000", ""))
+	for { // skip our 200's retransmissions
+		res := u.final()
+		if res.CSeq().MethodName == sip.BYE {
+			if res.StatusCode != 200 {
+				t.Fatalf("BYE got %s", res.String())
+			}
+			break
+		}
+	}
+	ts.stop()
+	if got, bad := ts.attempts("200"), ts.attempts("487"); got != 1 || bad != 0 {
+		t.Errorf("attempts 200: %v, 487: %v; want 1 and 0", got, bad)
+	}
+}
+
 func TestAdmission(t *testing.T) {
 	t.Run("capacity", func(t *testing.T) {
 		ts := startServer(t, Options{MaxCalls: 1, RetryAfter: 7 * time.Second}, func(ctx context.Context, ch ivr.Channel) error {
