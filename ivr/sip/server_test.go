@@ -19,16 +19,9 @@ import (
 	"github.com/hotline10000/hotline/ivr"
 )
 
-// TestMain checks that no goroutine outlives the tests. One is let through,
-// a known gap: since the registrar and ringer tests came in (TestRingSIPPhone,
-// with the sipgo test phone of package siptest whose client binds the port
-// its server listens on), a sipgo UDP reader of a connection created by
-// sipgo's transport outlives the test in about half the runs of that test.
-// The server's own shutdown no longer leaks one (the fix in Serve).
-// TODO(sip): find which UA opens it (the test phone's client or the
-// ringer's ACK of a failure) and close it, then drop this exemption.
+// TestMain checks that no goroutine outlives the tests.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/emiago/sipgo/sip.(*TransportUDP).readUDPConnection"))
+	goleak.VerifyTestMain(m)
 }
 
 // fakeMedia makes fakeLegs.
