@@ -100,7 +100,7 @@ func postTF(p posting) float64         { return float64(p & postTFMax) }
 type memField struct {
 	post  [][]posting // by term number
 	total int64       // tokens over live documents
-	vocab []string    // sorted terms, for prefix and fuzzy matches (title); nil: rebuild
+	vocab []string    // sorted terms, for prefix and fuzzy matches (title); nil: build at the next search
 	// latin: the terms of vocab with an ASCII letter, the only ones within
 	// one edit of an ASCII word of five letters or more without digits
 	// (numbers and Han terms are most of vocab).
@@ -221,7 +221,7 @@ func (m *Memory) put(x analysed) error {
 				fi.post = append(fi.post, make([][]posting, int(id)+1-len(fi.post))...)
 			}
 			if len(fi.post[id]) == 0 && f == fieldTitle {
-				fi.vocab = nil
+				fi.vocabAdd(t)
 			}
 			fi.post[id] = append(fi.post[id], pack(n, c))
 			d.terms[f] = append(d.terms[f], id)
@@ -245,7 +245,7 @@ func (m *Memory) remove(n int32) {
 				ps = slices.Delete(ps, i, i+1)
 			}
 			if len(ps) == 0 && f == fieldTitle {
-				fi.vocab = nil
+				fi.vocabDel(m.words[id])
 			}
 			fi.post[id] = ps
 		}
@@ -290,6 +290,8 @@ func (m *Memory) Load(as []Article) error {
 	wg.Wait()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.fields[fieldTitle].vocab, m.fields[fieldTitle].latin = nil, nil
+	defer m.buildVocab()
 	for i, x := range xs {
 		if err := m.put(x); err != nil {
 			return fmt.Errorf("article %d of %d: %w", i+1, len(as), err)
@@ -385,6 +387,42 @@ func (m *Memory) buildVocab() {
 			fi.latin = append(fi.latin, t)
 		}
 	}
+}
+
+// vocabAdd and vocabDel keep a built title vocabulary sorted as terms
+// come and go (publishing an article costs a binary search and a copy,
+// not a sort of the whole vocabulary at the next search); Load builds it
+// once at the end instead.
+func (fi *memField) vocabAdd(t string) {
+	if fi.vocab == nil {
+		return
+	}
+	fi.vocab = insertSorted(fi.vocab, t)
+	if strings.ContainsFunc(t, isASCIILetter) {
+		fi.latin = insertSorted(fi.latin, t)
+	}
+}
+
+func (fi *memField) vocabDel(t string) {
+	if fi.vocab == nil {
+		return
+	}
+	fi.vocab = deleteSorted(fi.vocab, t)
+	fi.latin = deleteSorted(fi.latin, t)
+}
+
+func insertSorted(v []string, t string) []string {
+	if i, ok := slices.BinarySearch(v, t); !ok {
+		v = slices.Insert(v, i, t)
+	}
+	return v
+}
+
+func deleteSorted(v []string, t string) []string {
+	if i, ok := slices.BinarySearch(v, t); ok {
+		v = slices.Delete(v, i, i+1)
+	}
+	return v
 }
 
 func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }

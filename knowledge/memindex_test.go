@@ -121,6 +121,16 @@ func TestMemoryPostingsAfterChurn(t *testing.T) {
 			}
 		}
 	}
+	// The title vocabulary was kept sorted through it all, not rebuilt.
+	vocab, latin := m.fields[fieldTitle].vocab, slices.Clone(m.fields[fieldTitle].latin)
+	if vocab == nil {
+		t.Fatal("the title vocabulary was dropped instead of kept up to date")
+	}
+	vocab = slices.Clone(vocab)
+	m.buildVocab()
+	if !slices.Equal(vocab, m.fields[fieldTitle].vocab) || !slices.Equal(latin, m.fields[fieldTitle].latin) {
+		t.Fatalf("title vocabulary kept up to date differs from a fresh one:\n%q\n%q", vocab, m.fields[fieldTitle].vocab)
+	}
 	if len(m.docs) >= 2*m.live+64 {
 		t.Fatalf("%d numbers for %d articles: never renumbered", len(m.docs), m.live)
 	}
