@@ -352,6 +352,10 @@ func (h *hub) onACD(ev acd.Event) {
 				why, c.leftWhy = c.leftWhy, ""
 			}
 			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": why})
+		} else if c == nil && ev.Agent != "" && ev.Reason != "consult" && h.agent(ev.Agent).chats[ev.Contact] {
+			// A call the agent transferred: it is no longer theirs.
+			delete(h.agent(ev.Agent).chats, ev.Contact)
+			h.toAgent(ev.Agent, "contact.ended", map[string]string{"contact_id": ev.Contact, "reason": "transferred"})
 		}
 	case acd.EventWrapUpStarted:
 		a := h.agent(ev.Agent)

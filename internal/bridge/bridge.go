@@ -303,6 +303,15 @@ func (b *Bridge) apply(ev *acd.Event) {
 			h.connected = true
 			h.push(ivr.QueueEvent{Kind: ivr.QueueConnected, Agent: ev.Agent})
 		}
+	case acd.EventTransferred:
+		// A voice contact leaves its agent for a queue or another agent:
+		// the channel drops the agent's leg and connects the next answer.
+		// A completed consultation (reason "consult") hands the customer
+		// over with no new answer: the channel moved the media already.
+		if h.connected && h.holder.Ring != nil && ev.Agent != "" && ev.Reason != "consult" {
+			h.connected = false
+			h.push(ivr.QueueEvent{Kind: ivr.QueueTransferred, Agent: ev.Target})
+		}
 	case acd.EventEnded:
 		h.push(ivr.QueueEvent{Kind: ivr.QueueAgentLeft})
 		delete(b.held, ev.Contact)

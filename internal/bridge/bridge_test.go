@@ -417,3 +417,83 @@ func TestToday(t *testing.T) {
 		}
 	})
 }
+
+// A connected voice contact the agent transfers is told so (its channel
+// drops the agent's leg), rings the next agent and is connected again; a
+// chat's transfer sends nothing (its transport owner follows it).
+func TestVoiceTransferReconnects(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Voice))
+		ctx := context.Background()
+		rang := make(chan string, 4)
+		voice := Holder{Channel: acd.Voice, Ring: func(ctx context.Context, contact, agent string) error {
+			rang <- agent
+			return nil // answered at once
+		}}
+		for _, id := range []string{"A", "B", "C"} {
+			x.must(x.e.Login(ctx, acd.AgentSpec{ID: id, Skills: map[string]int{"x": 5}}))
+		}
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(voice), "v1", "")
+		synctest.Wait()
+		if a := <-rang; a != "A" {
+			t.Fatalf("rang %s, want A", a)
+		}
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != "A" {
+			t.Fatalf("got %+v, want connected to A", ev)
+		}
+		// Blind transfer to agent B.
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.TransferToAgent(ctx, "v1", "B"))
+		if ev := next(t, h); ev.Kind != ivr.QueueTransferred || ev.Agent != "B" {
+			t.Fatalf("got %+v, want transferred to B", ev)
+		}
+		if a := <-rang; a != "B" {
+			t.Fatalf("rang %s, want B", a)
+		}
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != "B" {
+			t.Fatalf("got %+v, want connected to B", ev)
+		}
+		// Blind transfer to the queue: the next agent ready takes it.
+		x.must(x.e.SetReady(ctx, "C"))
+		x.must(x.e.TransferToQueue(ctx, "v1", "Q"))
+		if ev := next(t, h); ev.Kind != ivr.QueueTransferred {
+			t.Fatalf("got %+v, want transferred", ev)
+		}
+		synctest.Wait()
+		a := <-rang
+		if a == "B" {
+			t.Fatal("rang B, who transferred it")
+		}
+		for ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != a; ev = next(t, h) {
+			if ev.Kind != ivr.QueuePosition {
+				t.Fatalf("got %+v, want positions then connected to %s", ev, a)
+			}
+		}
+	})
+}
+
+func TestChatTransferSendsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Chat))
+		ctx := context.Background()
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "B", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(chat), "c1", "")
+		synctest.Wait()
+		x.must(x.b.Accept(ctx, "A", "c1"))
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected {
+			t.Fatalf("got %+v, want connected", ev)
+		}
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.TransferToAgent(ctx, "c1", "B"))
+		x.must(x.b.Accept(ctx, "B", "c1"))
+		synctest.Wait()
+		select {
+		case ev := <-h.Events():
+			t.Fatalf("chat transfer sent %+v, want nothing", ev)
+		default:
+		}
+	})
+}

@@ -146,6 +146,9 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 		defer b.wg.Done()
 		select {
 		case <-leg.Done():
+			if bctx.Err() != nil {
+				return // endBridge hung it up (transfer, contact ended)
+			}
 			close(b.gone)
 			c.s.log.Info("agent hung up", "contact_id", c.contact.ID, "agent_id", agentID)
 			if a.AgentLeft != nil {

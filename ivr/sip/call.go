@@ -198,8 +198,13 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 		if !ok {
 			ev = ivr.QueueEvent{Kind: ivr.QueueLost}
 		}
-		if b != nil && (ev.Kind == ivr.QueueAgentLeft || ev.Kind == ivr.QueueLost) {
+		switch {
+		case b != nil && (ev.Kind == ivr.QueueAgentLeft || ev.Kind == ivr.QueueLost):
 			c.endBridge("contact ended")
+		case ev.Kind == ivr.QueueTransferred:
+			// The agent transferred the caller: their leg ends, the
+			// caller hears hold music until the next agent answers.
+			c.endBridge("transferred")
 		}
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ev}, nil
 	case <-agentGone:
@@ -219,6 +224,9 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 // accepted, no agent leg) keeps the caller on hold music while the agent
 // has it, and the flow goes on when the agent ends it.
 func (c *call) Transfer(ctx context.Context, agentID string) error {
+	if c.bridged() != nil {
+		c.endBridge("transferred") // a transfer whose QueueTransferred was lost
+	}
 	if c.bridge(ctx, agentID) {
 		return nil
 	}

@@ -1,0 +1,82 @@
+package agentdesk
+
+import (
+	"context"
+
+	"github.com/hotline10000/hotline/acd"
+)
+
+// Call control from the desk (docs/desk-protocol.md, "Call control"): the
+// agent's own voice contact is transferred through the ACD; the voice
+// channel follows the ACD's events (the agent's leg ends, the caller hears
+// hold music until the next agent's phone answers).
+
+// ownCall answers unless contact is a voice contact the agent talks to.
+func (d *deskClient) ownCall(contact string) *Error {
+	if contact == "" {
+		return failf(CodeInvalid, "contact_id: required")
+	}
+	var out *Error
+	if err := d.g.do(func(h *hub) {
+		a := h.agents[d.p.AgentID]
+		switch {
+		case h.chats[contact] != nil:
+			out = failf(CodeInvalid, "contact_id: a chat; use chat.transfer")
+		case a == nil || !a.chats[contact]:
+			out = failf(CodeForbidden, "contact_id: not your call")
+		}
+	}); err != nil {
+		return failf(CodeUnavailable, err.Error())
+	}
+	return out
+}
+
+// callTransfer is call.transfer: a blind transfer of the agent's voice
+// contact to a queue or to one ready agent.
+func (d *deskClient) callTransfer(ctx context.Context, f Frame) (any, *Error) {
+	var in struct {
+		Contact string `json:"contact_id"`
+		Queue   string `json:"queue"`
+		Agent   string `json:"agent_id"`
+		Note    string `json:"note"`
+	}
+	if err := decodeData(f, &in); err != nil {
+		return nil, err
+	}
+	if (in.Queue == "") == (in.Agent == "") {
+		return nil, failf(CodeInvalid, "queue or agent_id: exactly one")
+	}
+	if len([]rune(in.Note)) > 500 {
+		return nil, failf(CodeInvalid, "note: at most 500 characters")
+	}
+	if err := d.ownCall(in.Contact); err != nil {
+		return nil, err
+	}
+	e := d.g.o.ACD
+	var err error
+	if in.Queue != "" {
+		err = e.TransferToQueue(ctx, in.Contact, in.Queue)
+	} else {
+		err = e.TransferToAgent(ctx, in.Contact, in.Agent)
+	}
+	if err != nil {
+		return nil, acdError(err)
+	}
+	d.g.log.Info("call transferred", "contact_id", in.Contact, "agent_id", d.p.AgentID, "queue", in.Queue, "to_agent", in.Agent)
+	d.publish(TypeTransferNote, in.Contact, TransferNote{Queue: in.Queue, ToAgent: in.Agent, Note: in.Note})
+	return nil, nil
+}
+
+// contactChannel is the channel of the agent's own contact for
+// transfer.targets: a chat, or a call.
+func (d *deskClient) contactChannel(contact string) (acd.Channel, *Error) {
+	if err := d.onChat(contact, func(_ *hub, ch *chat) *Error { return ownChat(ch, d.p.AgentID) }); err == nil {
+		return acd.Chat, nil
+	} else if err.Code != CodeNotFound {
+		return 0, err
+	}
+	if err := d.ownCall(contact); err != nil {
+		return 0, err
+	}
+	return acd.Voice, nil
+}
