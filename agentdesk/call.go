@@ -2,8 +2,10 @@ package agentdesk
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/ivr/media"
 )
 
 // Call control from the desk (docs/desk-protocol.md, "Call control"): the
@@ -79,4 +81,46 @@ func (d *deskClient) contactChannel(contact string) (acd.Channel, *Error) {
 		return 0, err
 	}
 	return acd.Voice, nil
+}
+
+// callControl is call.hold, call.mute, call.dtmf and call.hangup on the
+// agent's own bridged call.
+func (d *deskClient) callControl(f Frame) (any, *Error) {
+	calls := d.g.o.Calls
+	if calls == nil {
+		return nil, failf(CodeUnavailable, "this center has no voice calls")
+	}
+	var in struct {
+		Contact string `json:"contact_id"`
+		On      bool   `json:"on"`
+		Digits  string `json:"digits"`
+	}
+	if err := decodeData(f, &in); err != nil {
+		return nil, err
+	}
+	if f.Type == "call.dtmf" && !media.ValidDTMF(in.Digits) {
+		return nil, failf(CodeInvalid, "digits: 1 to 32 of 0-9 * # A-D")
+	}
+	if err := d.ownCall(in.Contact); err != nil {
+		return nil, err
+	}
+	var err error
+	switch f.Type {
+	case "call.hold":
+		err = calls.Hold(in.Contact, in.On)
+	case "call.mute":
+		err = calls.Mute(in.Contact, in.On)
+	case "call.dtmf":
+		err = calls.SendDTMF(in.Contact, in.Digits)
+	case "call.hangup":
+		err = calls.HangupAgent(in.Contact)
+	}
+	if err != nil {
+		return nil, failf(CodeConflict, fmt.Sprintf("contact_id: the call is not bridged to you now (%v)", err))
+	}
+	d.g.log.Info("desk "+f.Type, "contact_id", in.Contact, "agent_id", d.p.AgentID, "on", in.On)
+	if f.Type == "call.hold" || f.Type == "call.mute" {
+		return map[string]bool{"on": in.On}, nil
+	}
+	return nil, nil
 }

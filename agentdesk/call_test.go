@@ -3,12 +3,17 @@ package agentdesk_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
 	"github.com/hotline10000/hotline/internal/bridge"
 	"github.com/hotline10000/hotline/ivr"
+	"github.com/hotline10000/hotline/ivr/phone/webphone"
 )
 
 // connectedCall queues a voice call whose ring step answers at once and
@@ -106,4 +111,70 @@ func TestCallBlindTransfer(t *testing.T) {
 	if ev := <-h.Events(); ev.Kind != ivr.QueueTransferred {
 		t.Fatalf("got %+v, want transferred", ev)
 	}
+}
+
+// fakeCalls records the desk's call controls; calls in gone are over.
+type fakeCalls struct {
+	did  chan string
+	mu   sync.Mutex
+	gone map[string]bool
+}
+
+func (f *fakeCalls) act(contact, what string) error {
+	f.mu.Lock()
+	gone := f.gone[contact]
+	f.mu.Unlock()
+	if gone {
+		return errors.New("sip: no such call")
+	}
+	f.did <- contact + " " + what
+	return nil
+}
+func (f *fakeCalls) Hold(c string, on bool) error { return f.act(c, fmt.Sprint("hold ", on)) }
+func (f *fakeCalls) Mute(c string, on bool) error { return f.act(c, fmt.Sprint("mute ", on)) }
+func (f *fakeCalls) SendDTMF(c, d string) error   { return f.act(c, "dtmf "+d) }
+func (f *fakeCalls) HangupAgent(c string) error   { return f.act(c, "hangup") }
+
+// call.hold, call.mute, call.dtmf and call.hangup reach the voice channel
+// for the agent's own call only; a call that has just ended is a conflict
+// naming the contact.
+func TestCallControls(t *testing.T) {
+	ep, err := webphone.New(webphone.Config{IPs: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &fakeCalls{did: make(chan string, 8), gone: map[string]bool{}}
+	s := deskttest.New(t, deskttest.Options{Softphone: ep, OfferTimeout: time.Minute, Calls: calls})
+	alice := dialDesk(t, s, "alice", "")
+	bob := dialDesk(t, s, "bob", "")
+	do(t, alice, "state.ready", nil)
+	connectedCall(t, s, alice, "call-1")
+	for _, tc := range []struct {
+		typ  string
+		data map[string]any
+		want string
+	}{
+		{"call.hold", map[string]any{"on": true}, "call-1 hold true"},
+		{"call.hold", map[string]any{"on": false}, "call-1 hold false"},
+		{"call.mute", map[string]any{"on": true}, "call-1 mute true"},
+		{"call.dtmf", map[string]any{"digits": "12#"}, "call-1 dtmf 12#"},
+		{"call.hangup", map[string]any{}, "call-1 hangup"},
+	} {
+		tc.data["contact_id"] = "call-1"
+		do(t, alice, tc.typ, tc.data)
+		if got := <-calls.did; got != tc.want {
+			t.Fatalf("%s: got %q, want %q", tc.typ, got, tc.want)
+		}
+	}
+	_, err = alice.Do("call.dtmf", map[string]any{"contact_id": "call-1", "digits": "5x"}, wait)
+	wantCode(t, err, "invalid")
+	_, err = alice.Do("call.mute", map[string]any{"on": true}, wait)
+	wantCode(t, err, "invalid")
+	_, err = bob.Do("call.hold", map[string]any{"contact_id": "call-1", "on": true}, wait)
+	wantCode(t, err, "forbidden")
+	calls.mu.Lock()
+	calls.gone["call-1"] = true
+	calls.mu.Unlock()
+	_, err = alice.Do("call.hold", map[string]any{"contact_id": "call-1", "on": true}, wait)
+	wantCode(t, err, "conflict")
 }

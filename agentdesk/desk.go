@@ -591,6 +591,8 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		return d.supervise(ctx, f)
 	case "call.transfer":
 		return d.callTransfer(ctx, f)
+	case "call.hold", "call.mute", "call.dtmf", "call.hangup":
+		return d.callControl(f)
 	case "phone.answer", "phone.decline", "phone.hangup", "phone.mute", "phone.hold", "phone.dtmf", "phone.ice":
 		return d.phoneCommand(ctx, f)
 	}

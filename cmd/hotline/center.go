@@ -234,7 +234,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
-		Softphone: softphone, HoldCall: d.voice.hold,
+		Softphone: softphone, HoldCall: d.voice.hold, Calls: d.voice.calls(),
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),

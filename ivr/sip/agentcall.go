@@ -65,10 +65,14 @@ type agentBridge struct {
 	toAgent  *media.Stream // caller audio, in the agent's codec
 	rec      Recording
 	held     atomic.Bool
+	muted    atomic.Bool   // the caller hears silence instead of the agent
 	gone     chan struct{} // closed when the agent leg ended by itself
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+
+	tonesMu sync.Mutex
+	tones   [][]byte // DTMF frames (the agent leg's codec) still to play to the caller
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	musicMu   sync.Mutex
 	stopMusic func() // stops the hold music playing; nil: none
@@ -118,6 +122,7 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 			if b.held.Load() {
 				continue // the caller hears hold music, not the agent
 			}
+			b.agentFrame(buf[:n])
 			b.toCaller.Write(leg.Codec(), buf[:n])
 			if b.rec != nil {
 				b.rec.Agent(leg.Codec(), buf[:n])
@@ -162,6 +167,25 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 	c.s.log.Info("caller bridged to agent", "contact_id", c.contact.ID, "agent_id", agentID,
 		"caller_codec", rl.Codec().String(), "agent_codec", leg.Codec().String())
 	return true
+}
+
+// agentFrame makes the agent's frame what the caller hears: a queued DTMF
+// tone frame in its place, silence while muted.
+func (b *agentBridge) agentFrame(f []byte) {
+	b.tonesMu.Lock()
+	if len(b.tones) > 0 {
+		copy(f, b.tones[0])
+		b.tones = b.tones[1:]
+		b.tonesMu.Unlock()
+		return
+	}
+	b.tonesMu.Unlock()
+	if b.muted.Load() {
+		s := b.leg.Codec().Silence()
+		for i := range f {
+			f[i] = s
+		}
+	}
 }
 
 // endBridge hangs the agent leg up (if still up) and stops the relay.
@@ -211,6 +235,48 @@ func (s *Server) Hold(contactID string, on bool) error {
 	}
 	c.holdMusic(b, on)
 	return nil
+}
+
+// Mute silences the agent toward the caller of a bridged call (the agent
+// still hears the caller), or lifts it: the desk's control for any kind of
+// agent phone.
+func (s *Server) Mute(contactID string, on bool) error {
+	b, err := s.bridgeOf(contactID)
+	if err != nil {
+		return err
+	}
+	b.muted.Store(on)
+	return nil
+}
+
+// SendDTMF plays digits' tones to the caller of a bridged call, in place
+// of the agent's audio (media.DTMFFrames: 100 ms a key, 60 ms gaps).
+// Invalid digits: an error wrapping media.ErrBadDigit.
+func (s *Server) SendDTMF(contactID, digits string) error {
+	b, err := s.bridgeOf(contactID)
+	if err != nil {
+		return err
+	}
+	fs, err := media.DTMFFrames(digits, b.leg.Codec())
+	if err != nil {
+		return err
+	}
+	b.tonesMu.Lock()
+	b.tones = append(b.tones, fs...)
+	b.tonesMu.Unlock()
+	return nil
+}
+
+func (s *Server) bridgeOf(contactID string) (*agentBridge, error) {
+	c := s.byContact(contactID)
+	if c == nil {
+		return nil, ErrNoCall
+	}
+	b := c.bridged()
+	if b == nil {
+		return nil, ErrNotBridged
+	}
+	return b, nil
 }
 
 // HangupAgent ends the agent's side of a bridged call from the desk; the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -216,5 +217,82 @@ func TestBlindTransferBridgesNextAgent(t *testing.T) {
 	x.caller.send(x.caller.request("BYE", "10000", ""))
 	if err := <-x.runner.done; !errors.Is(err, ivr.ErrHangup) {
 		t.Fatalf("flow ended with %v, want ErrHangup", err)
+	}
+}
+
+// The desk's mute and DTMF act on the bridge, whatever the agent's phone:
+// muted, the caller hears silence while the agent still hears the caller;
+// DTMF keys reach the caller as their two tones, in place of the agent.
+func TestBridgeMuteAndDTMF(t *testing.T) {
+	f := startBridged(t, media.PCMA, media.PCMU)
+	if err := f.srv.Mute(f.id, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.Mute("nobody", true); !errors.Is(err, ErrNoCall) {
+		t.Fatalf("mute of an unknown call: %v, want ErrNoCall", err)
+	}
+	speech, marker := encode(media.PCMU, 8000), encode(media.PCMU, -3000)
+	for range 10 {
+		f.agent.says <- bytes.Repeat([]byte{speech}, phone.FrameSize)
+	}
+	f.say(t, media.PCMA, 0x10, 5)
+	w := []byte{0x10}
+	media.Transcode(w, media.PCMA, media.PCMU)
+	f.agentHears(t, w[0], phone.FrameSize)
+	// A last quiet frame: once the relay took it, every speech frame
+	// before it went through muted.
+	f.agent.says <- bytes.Repeat([]byte{media.PCMU.Silence()}, phone.FrameSize)
+	for len(f.agent.says) > 0 {
+		runtime.Gosched()
+	}
+	if err := f.srv.Mute(f.id, false); err != nil {
+		t.Fatal(err)
+	}
+	// Unmuted, the marker follows the speech: the caller hears the marker
+	// and never the speech before it.
+	for range 5 {
+		f.agent.says <- bytes.Repeat([]byte{marker}, phone.FrameSize)
+	}
+	said, mark := []byte{speech}, []byte{marker}
+	media.Transcode(said, media.PCMU, media.PCMA)
+	media.Transcode(mark, media.PCMU, media.PCMA)
+	buf := make([]byte, 1500)
+	_ = f.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		k, _, err := f.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("the caller never heard the unmuted agent: %v", err)
+		}
+		if bytes.Contains(buf[12:k], said) {
+			t.Fatal("the caller heard the muted agent")
+		}
+		if bytes.Contains(buf[12:k], mark) {
+			break
+		}
+	}
+
+	if err := f.srv.SendDTMF(f.id, "5x"); !errors.Is(err, media.ErrBadDigit) {
+		t.Fatalf("SendDTMF(5x) = %v, want ErrBadDigit", err)
+	}
+	if err := f.srv.SendDTMF(f.id, "5"); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		f.agent.says <- bytes.Repeat([]byte{speech}, phone.FrameSize)
+	}
+	_ = f.rtp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		k, _, err := f.rtp.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("the caller never heard the 5's tones: %v", err)
+		}
+		var pkt rtp.Packet
+		if pkt.Unmarshal(buf[:k]) != nil {
+			continue
+		}
+		pcm := media.Decode(nil, media.PCMA, pkt.Payload)
+		if media.ToneLevel(pcm, 770) > 0.15 && media.ToneLevel(pcm, 1336) > 0.15 && media.ToneLevel(pcm, 1209) < 0.05 {
+			break
+		}
 	}
 }
