@@ -2,9 +2,13 @@ package agentdesk
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/audit"
+	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/ivr/media"
 )
 
@@ -123,4 +127,119 @@ func (d *deskClient) callControl(f Frame) (any, *Error) {
 		return map[string]bool{"on": in.On}, nil
 	}
 	return nil, nil
+}
+
+// callConsult is call.consult, call.consult_complete, call.consult_cancel
+// and call.conference: a warm transfer of the agent's own call. The ACD
+// runs the consultation; the voice channel follows its events (the
+// consulted agent's phone rings, the caller waits on hold music while the
+// agents talk, completion moves the caller to the consulted agent).
+func (d *deskClient) callConsult(ctx context.Context, f Frame) (any, *Error) {
+	var in struct {
+		Contact string `json:"contact_id"`
+		Agent   string `json:"agent_id"`
+	}
+	if err := decodeData(f, &in); err != nil {
+		return nil, err
+	}
+	if f.Type == "call.consult" && in.Agent == "" {
+		return nil, failf(CodeInvalid, "agent_id: required")
+	}
+	if err := d.ownCall(in.Contact); err != nil {
+		return nil, err
+	}
+	e := d.g.o.ACD
+	var err error
+	switch f.Type {
+	case "call.consult":
+		err = e.Consult(ctx, in.Contact, in.Agent)
+	case "call.consult_complete":
+		err = e.CompleteConsult(ctx, in.Contact)
+	case "call.consult_cancel":
+		err = e.CancelConsult(ctx, in.Contact)
+	case "call.conference":
+		calls := d.g.o.Calls
+		if calls == nil {
+			return nil, failf(CodeUnavailable, "this center has no voice calls")
+		}
+		if cerr := calls.Conference(in.Contact); cerr != nil {
+			return nil, failf(CodeConflict, fmt.Sprintf("contact_id: no answered consultation on the call (%v)", cerr))
+		}
+	}
+	if err != nil {
+		return nil, acdError(err)
+	}
+	d.g.log.Info("desk "+f.Type, "contact_id", in.Contact, "agent_id", d.p.AgentID, "to_agent", in.Agent)
+	return nil, nil
+}
+
+// monitorRing bounds how long a supervisor's phone rings for sup.monitor
+// (the board answers it by itself).
+const monitorRing = 30 * time.Second
+
+// callMonitor is the call.monitor frame: how a supervisor's sup.monitor
+// went.
+type callMonitor struct {
+	Contact string `json:"contact_id"`
+	Mode    string `json:"mode"`
+	State   string `json:"state"` // ringing, joined, failed
+	Reason  string `json:"reason,omitempty"`
+}
+
+// monitor is sup.monitor and sup.monitor_mode: a supervisor listens to,
+// whispers to the agent of, or barges into a live call, with their own
+// phone (the board's or the desk's softphone). Every action is written to
+// the audit trail first; a call that has ended is a conflict naming the
+// contact.
+func (d *deskClient) monitor(ctx context.Context, f Frame) (any, *Error) {
+	if !d.p.Can(auth.PermSupervise) {
+		return nil, failf(CodeForbidden, "only supervisors may do this")
+	}
+	calls := d.g.o.Calls
+	if calls == nil {
+		return nil, failf(CodeUnavailable, "this center has no voice calls")
+	}
+	var in struct {
+		Contact string `json:"contact_id"`
+		Mode    string `json:"mode"`
+	}
+	if err := decodeData(f, &in); err != nil {
+		return nil, err
+	}
+	if in.Contact == "" {
+		return nil, failf(CodeInvalid, "contact_id: required")
+	}
+	if in.Mode != "listen" && in.Mode != "whisper" && in.Mode != "barge" {
+		return nil, failf(CodeInvalid, "mode: listen, whisper or barge")
+	}
+	if err := calls.Bridged(in.Contact); err != nil {
+		return nil, failf(CodeConflict, "contact_id: the call has ended or is not with an agent")
+	}
+	if trail := d.g.o.Audit; trail != nil {
+		rec := audit.Record{Action: audit.ActionCallMonitor, SubjectKind: audit.KindContact, SubjectID: in.Contact}
+		rec.After, _ = json.Marshal(map[string]string{"via": "desk." + f.Type, "mode": in.Mode})
+		if _, err := trail.Append(ctx, rec.By(d.p, d.addr)); err != nil {
+			d.g.log.Error("call monitor not audited", "contact_id", in.Contact, "err", err)
+			return nil, failf(CodeUnavailable, "audit trail unavailable")
+		}
+	}
+	g, me := d.g, d.p.AgentID
+	g.log.Info("desk "+f.Type, "contact_id", in.Contact, "agent_id", me, "mode", in.Mode)
+	if f.Type == "sup.monitor_mode" {
+		if err := calls.SetMonitorMode(in.Contact, me, in.Mode); err != nil {
+			return nil, failf(CodeConflict, "contact_id: you are not on the call (or it ended)")
+		}
+		return callMonitor{Contact: in.Contact, Mode: in.Mode, State: "joined"}, nil
+	}
+	g.goTask(func() {
+		rctx, cancel := context.WithTimeout(g.ctx, monitorRing)
+		defer cancel()
+		out := callMonitor{Contact: in.Contact, Mode: in.Mode, State: "joined"}
+		if err := calls.Monitor(rctx, in.Contact, me, in.Mode); err != nil {
+			out.State, out.Reason = "failed", err.Error()
+			g.log.Info("supervisor not joined", "contact_id", in.Contact, "agent_id", me, "err", err)
+		}
+		_ = g.do(func(h *hub) { h.toPhone(me, "call.monitor", out) })
+	})
+	return callMonitor{Contact: in.Contact, Mode: in.Mode, State: "ringing"}, nil
 }

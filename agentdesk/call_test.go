@@ -11,7 +11,9 @@ import (
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
+	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/bridge"
+	"github.com/hotline10000/hotline/ivr/phone"
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/phone/webphone"
 )
@@ -134,6 +136,21 @@ func (f *fakeCalls) Hold(c string, on bool) error { return f.act(c, fmt.Sprint("
 func (f *fakeCalls) Mute(c string, on bool) error { return f.act(c, fmt.Sprint("mute ", on)) }
 func (f *fakeCalls) SendDTMF(c, d string) error   { return f.act(c, "dtmf "+d) }
 func (f *fakeCalls) HangupAgent(c string) error   { return f.act(c, "hangup") }
+func (f *fakeCalls) Conference(c string) error    { return f.act(c, "conference") }
+func (f *fakeCalls) Bridged(c string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gone[c] {
+		return errors.New("sip: no such call")
+	}
+	return nil
+}
+func (f *fakeCalls) Monitor(_ context.Context, c, sup, mode string) error {
+	return f.act(c, "monitor "+sup+" "+mode)
+}
+func (f *fakeCalls) SetMonitorMode(c, sup, mode string) error {
+	return f.act(c, "mode "+sup+" "+mode)
+}
 
 // call.hold, call.mute, call.dtmf and call.hangup reach the voice channel
 // for the agent's own call only; a call that has just ended is a conflict
@@ -177,4 +194,183 @@ func TestCallControls(t *testing.T) {
 	calls.mu.Unlock()
 	_, err = alice.Do("call.hold", map[string]any{"contact_id": "call-1", "on": true}, wait)
 	wantCode(t, err, "conflict")
+}
+
+// Consultation from the desk: call.consult offers the call to a ready
+// agent as a consultation (their phone rings through the channel's
+// Consulter); both desks follow it (call.consult talking/ended); the
+// conference goes to the voice channel; completion makes the call the
+// consulted agent's.
+func TestCallConsultation(t *testing.T) {
+	ep, err := webphone.New(webphone.Config{IPs: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &fakeCalls{did: make(chan string, 8), gone: map[string]bool{}}
+	s := deskttest.New(t, deskttest.Options{Softphone: ep, OfferTimeout: time.Minute, Calls: calls})
+	alice := dialDesk(t, s, "alice", "")
+	bob := dialDesk(t, s, "bob", "")
+	do(t, alice, "state.ready", nil)
+	cs := &deskConsulter{rang: make(chan string, 4), ended: make(chan string, 4)}
+	h, err := s.Bridge.Enqueue(context.Background(), bridge.Holder{Channel: acd.Voice,
+		Ring: func(context.Context, string, string) error { return nil }, Consulter: cs},
+		ivr.QueueRequest{ContactID: "call-1", Queue: "voice", ANI: "13900001234"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Cancel(context.Background(), acd.LeaveHangup) })
+	if _, err := alice.Want("contact.started", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	bobID := s.Accounts["bob"].ID
+
+	_, err = alice.Do("call.consult", map[string]string{"contact_id": "call-1"}, wait)
+	wantCode(t, err, "invalid")
+	_, err = alice.Do("call.consult", map[string]string{"contact_id": "call-1", "agent_id": bobID}, wait)
+	wantCode(t, err, "conflict") // bob is not ready
+	_, err = alice.Do("call.consult_complete", map[string]string{"contact_id": "call-1"}, wait)
+	wantCode(t, err, "conflict") // no consultation
+	do(t, bob, "state.ready", nil)
+	_, err = bob.Do("call.consult", map[string]string{"contact_id": "call-1", "agent_id": bobID}, wait)
+	wantCode(t, err, "forbidden")
+	do(t, alice, "call.consult", map[string]string{"contact_id": "call-1", "agent_id": bobID})
+	if a := <-cs.rang; a != bobID {
+		t.Fatalf("consult rang %s, want bob", a)
+	}
+	var consult struct {
+		Contact string `json:"contact_id"`
+		Consult string `json:"consult_agent_id"`
+		State   string `json:"state"`
+	}
+	for _, desk := range []*deskttest.Client{alice, bob} {
+		if _, err := desk.Want("call.consult", &consult, wait); err != nil {
+			t.Fatal(err)
+		}
+		if consult.Contact != "call-1" || consult.Consult != bobID || consult.State != "talking" {
+			t.Fatalf("consult %+v, want call-1 talking with bob", consult)
+		}
+	}
+	do(t, alice, "call.conference", map[string]string{"contact_id": "call-1"})
+	if got := <-calls.did; got != "call-1 conference" {
+		t.Fatalf("got %q, want the conference", got)
+	}
+	do(t, alice, "call.consult_complete", map[string]string{"contact_id": "call-1"})
+	if got := <-cs.ended; got != "call-1 true" {
+		t.Fatalf("EndConsult(%s), want call-1 completed", got)
+	}
+	var ended struct {
+		Reason string `json:"reason"`
+	}
+	if _, err := alice.Want("contact.ended", &ended, wait); err != nil || ended.Reason != "transferred" {
+		t.Fatalf("alice: %+v, %v; want contact.ended transferred", ended, err)
+	}
+	if _, err := bob.Want("contact.started", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	// The call is bob's now: bob's controls reach it, alice's do not.
+	do(t, bob, "call.hold", map[string]any{"contact_id": "call-1", "on": true})
+	if got := <-calls.did; got != "call-1 hold true" {
+		t.Fatalf("got %q", got)
+	}
+	_, err = alice.Do("call.hold", map[string]any{"contact_id": "call-1", "on": true}, wait)
+	wantCode(t, err, "forbidden")
+}
+
+// deskConsulter answers consultation rings at once.
+type deskConsulter struct {
+	rang, ended chan string
+}
+
+func (c *deskConsulter) Consult(_ context.Context, _, agent string) error {
+	c.rang <- agent
+	return nil
+}
+
+func (c *deskConsulter) EndConsult(contact string, completed bool) {
+	c.ended <- fmt.Sprint(contact, " ", completed)
+}
+
+// A supervisor on the board listens to a live call, then whispers: each
+// action is audited first and reaches the voice channel with the
+// supervisor's own id; agents may not; a call that has just ended is a
+// conflict naming the contact.
+func TestSupervisorMonitorFromBoard(t *testing.T) {
+	ep, err := webphone.New(webphone.Config{IPs: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &fakeCalls{did: make(chan string, 8), gone: map[string]bool{}}
+	s := deskttest.New(t, deskttest.Options{Softphone: ep, OfferTimeout: time.Minute, Calls: calls})
+	board := dialDesk(t, s, "sam", "board")
+	alice := dialDesk(t, s, "alice", "")
+	samID := s.Accounts["sam"].ID
+
+	_, err = board.Do("sup.monitor", map[string]string{"contact_id": "call-1", "mode": "spy"}, wait)
+	wantCode(t, err, "invalid")
+	_, err = alice.Do("sup.monitor", map[string]string{"contact_id": "call-1", "mode": "listen"}, wait)
+	wantCode(t, err, "forbidden")
+	var ack struct {
+		State string `json:"state"`
+	}
+	if err := json.Unmarshal(do(t, board, "sup.monitor", map[string]string{"contact_id": "call-1", "mode": "listen"}), &ack); err != nil || ack.State != "ringing" {
+		t.Fatalf("ack %+v, %v; want ringing", ack, err)
+	}
+	if got := <-calls.did; got != "call-1 monitor "+samID+" listen" {
+		t.Fatalf("got %q", got)
+	}
+	var mon struct {
+		Contact, Mode, State string
+	}
+	if _, err := board.Want("call.monitor", &mon, wait); err != nil || mon.State != "joined" || mon.Mode != "listen" {
+		t.Fatalf("call.monitor %+v, %v; want joined in listen", mon, err)
+	}
+	do(t, board, "sup.monitor_mode", map[string]string{"contact_id": "call-1", "mode": "whisper"})
+	if got := <-calls.did; got != "call-1 mode "+samID+" whisper" {
+		t.Fatalf("got %q", got)
+	}
+	calls.mu.Lock()
+	calls.gone["call-1"] = true
+	calls.mu.Unlock()
+	_, err = board.Do("sup.monitor", map[string]string{"contact_id": "call-1", "mode": "barge"}, wait)
+	wantCode(t, err, "conflict")
+
+	page, err := s.Audit.List(context.Background(), audit.Query{Action: audit.ActionCallMonitor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Records) != 2 {
+		t.Fatalf("%d call.monitor records, want 2 (listen, whisper)", len(page.Records))
+	}
+	for _, r := range page.Records {
+		if r.Actor != samID || r.SubjectID != "call-1" {
+			t.Fatalf("record %+v, want sam on call-1", r)
+		}
+	}
+}
+
+// A supervisor with only the board open has their phone there: the ring
+// (with its role) reaches the board, which may decline it.
+func TestSupervisorPhoneRingsOnBoard(t *testing.T) {
+	s := phoneCenter(t)
+	board := dialDesk(t, s, "sam", "board")
+	samID := s.Accounts["sam"].ID
+	res := make(chan error, 1)
+	go func() {
+		_, err := s.Gateway.Ring(context.Background(), samID, phone.CallInfo{ContactID: "call-1", Queue: "voice", Role: "listen"})
+		res <- err
+	}()
+	var ring struct {
+		CallID string `json:"call_id"`
+		Role   string `json:"role"`
+	}
+	if _, err := board.Want("phone.ring", &ring, wait); err != nil {
+		t.Fatal(err)
+	}
+	if ring.Role != "listen" {
+		t.Fatalf("ring %+v, want role listen", ring)
+	}
+	do(t, board, "phone.decline", map[string]string{"call_id": ring.CallID})
+	if err := <-res; !errors.Is(err, phone.ErrDeclined) {
+		t.Fatalf("ring: %v, want declined", err)
+	}
 }

@@ -589,10 +589,14 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		return nil, nil
 	case "sup.force_state", "sup.logout", "sup.move", "sup.skills":
 		return d.supervise(ctx, f)
+	case "sup.monitor", "sup.monitor_mode":
+		return d.monitor(ctx, f)
 	case "call.transfer":
 		return d.callTransfer(ctx, f)
 	case "call.hold", "call.mute", "call.dtmf", "call.hangup":
 		return d.callControl(f)
+	case "call.consult", "call.consult_complete", "call.consult_cancel", "call.conference":
+		return d.callConsult(ctx, f)
 	case "phone.answer", "phone.decline", "phone.hangup", "phone.mute", "phone.hold", "phone.dtmf", "phone.ice":
 		return d.phoneCommand(ctx, f)
 	}

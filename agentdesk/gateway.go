@@ -147,6 +147,16 @@ type CallControl interface {
 	Mute(contactID string, on bool) error
 	SendDTMF(contactID, digits string) error
 	HangupAgent(contactID string) error
+	// Conference makes the call's answered consultation a three-way
+	// conference.
+	Conference(contactID string) error
+	// Bridged says whether the call is bridged to an agent now (nil).
+	Bridged(contactID string) error
+	// Monitor rings the supervisor's phone (the role is the mode) and
+	// joins the answered leg in mode: listen, whisper or barge.
+	Monitor(ctx context.Context, contactID, supervisorID, mode string) error
+	// SetMonitorMode switches a supervisor on the call to another mode.
+	SetMonitorMode(contactID, supervisorID, mode string) error
 }
 
 func (o *Options) defaults() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -494,6 +495,93 @@ func TestChatTransferSendsNothing(t *testing.T) {
 		case ev := <-h.Events():
 			t.Fatalf("chat transfer sent %+v, want nothing", ev)
 		default:
+		}
+	})
+}
+
+type consulter struct {
+	rang   chan string
+	answer chan error
+	ended  chan string
+}
+
+func (c consulter) Consult(ctx context.Context, contact, agent string) error {
+	c.rang <- agent
+	select {
+	case err := <-c.answer:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c consulter) EndConsult(contact string, completed bool) {
+	c.ended <- fmt.Sprint(contact, " ", completed)
+}
+
+// A consultation on a voice contact rings the consulted agent's leg: the
+// answer accepts it, completion and cancellation reach the channel, and a
+// leg not answered rejects it.
+func TestVoiceConsultation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Voice))
+		ctx := context.Background()
+		cs := consulter{rang: make(chan string, 4), answer: make(chan error, 4), ended: make(chan string, 4)}
+		voice := Holder{Channel: acd.Voice, Ring: func(context.Context, string, string) error { return nil }, Consulter: cs}
+		for _, id := range []string{"A", "B"} {
+			x.must(x.e.Login(ctx, acd.AgentSpec{ID: id, Skills: map[string]int{"x": 5}}))
+		}
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(voice), "v1", "")
+		synctest.Wait()
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected {
+			t.Fatalf("got %+v, want connected", ev)
+		}
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.Consult(ctx, "v1", "B"))
+		synctest.Wait()
+		if a := <-cs.rang; a != "B" {
+			t.Fatalf("consult rang %s, want B", a)
+		}
+		cs.answer <- nil
+		synctest.Wait()
+		if _, ok := x.find(acd.EventConsultStarted, "v1"); !ok {
+			t.Fatal("answered consultation not started in the ACD")
+		}
+		x.must(x.e.CancelConsult(ctx, "v1"))
+		synctest.Wait()
+		if got := <-cs.ended; got != "v1 false" {
+			t.Fatalf("cancelled: EndConsult(%s), want v1 false", got)
+		}
+		// Not answered: rejected, the consultation ends.
+		x.must(x.e.Consult(ctx, "v1", "B"))
+		synctest.Wait()
+		<-cs.rang
+		cs.answer <- errors.New("busy")
+		synctest.Wait()
+		if e, ok := x.find(acd.EventRejected, "v1"); !ok || e.Reason != "consult" {
+			t.Fatalf("unanswered consultation: got %+v, want rejected", e)
+		}
+		<-cs.ended
+		// Answered and completed: the consulted agent keeps the caller.
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.Consult(ctx, "v1", "B"))
+		synctest.Wait()
+		<-cs.rang
+		cs.answer <- nil
+		synctest.Wait()
+		x.must(x.e.CompleteConsult(ctx, "v1"))
+		synctest.Wait()
+		if got := <-cs.ended; got != "v1 true" {
+			t.Fatalf("completed: EndConsult(%s), want v1 true", got)
+		}
+		select {
+		case ev := <-h.Events():
+			t.Fatalf("the completed consultation sent %+v to the flow, want nothing", ev)
+		default:
+		}
+		if st, _ := x.e.Contact(ctx, "v1"); st.Agent != "B" {
+			t.Fatalf("after completion the contact is with %q, want B", st.Agent)
 		}
 	})
 }

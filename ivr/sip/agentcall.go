@@ -18,6 +18,14 @@ type Agents struct {
 	// up (acd.Engine.End); the queue then reports the agent gone and the
 	// flow goes on (the survey). Nil: the call's flow is told directly.
 	AgentLeft func(ctx context.Context, contactID string) error
+	// ConsultLeft ends the consultation in the ACD when the consulted
+	// agent's phone hangs up (acd.Engine.CancelConsult); the first agent
+	// keeps the caller.
+	ConsultLeft func(ctx context.Context, contactID string) error
+	// ConsultTakeOver hands the caller to the consulted agent when the
+	// first agent hangs up during an answered consultation or conference
+	// (acd.Engine.CompleteConsult). Nil: the contact ends as AgentLeft.
+	ConsultTakeOver func(ctx context.Context, contactID string) error
 	// Recorder, if set, records bridged calls.
 	Recorder Recorder
 }
@@ -70,9 +78,18 @@ type agentBridge struct {
 
 	tonesMu sync.Mutex
 	tones   [][]byte // DTMF frames (the agent leg's codec) still to play to the caller
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+
+	// Conference (conference.go): while mixing, the relay goroutines hand
+	// their frames to the mixer instead of to the other side.
+	mixing   atomic.Bool
+	agentIn  chan []byte // the agent's frames, for the mixer
+	callerIn chan []byte // the caller's frames (agent leg's codec), for the mixer
+	partyMu  sync.Mutex  // guards parties, mixerOn
+	parties  []*party
+	mixerOn  bool
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 
 	musicMu   sync.Mutex
 	stopMusic func() // stops the hold music playing; nil: none
@@ -90,13 +107,19 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 	if !ok {
 		return false
 	}
+	return c.bridgeLeg(ctx, a, agentID, leg)
+}
+
+// bridgeLeg bridges the caller to an answered agent leg.
+func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg phone.Leg) bool {
 	rl, ok := c.leg.(relayLeg)
 	if !ok {
 		_ = leg.Hangup(ctx, "caller has no media relay")
 		return false
 	}
 	b := &agentBridge{leg: leg, agentID: agentID, rl: rl, toCaller: media.NewStream(rl.Codec(), 0),
-		toAgent: media.NewStream(leg.Codec(), 0), gone: make(chan struct{})}
+		toAgent: media.NewStream(leg.Codec(), 0), gone: make(chan struct{}),
+		agentIn: make(chan []byte, mixQueue), callerIn: make(chan []byte, mixQueue)}
 	if a.Recorder != nil {
 		rec, err := a.Recorder.Record(ctx, c.contact.ID, agentID)
 		if err != nil {
@@ -119,6 +142,10 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 			if err != nil {
 				return
 			}
+			if b.mixing.Load() {
+				offer(b.agentIn, buf[:n])
+				continue
+			}
 			if b.held.Load() {
 				continue // the caller hears hold music, not the agent
 			}
@@ -135,6 +162,10 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 		for {
 			if err := b.toAgent.ReadFrame(bctx, frame); err != nil {
 				return
+			}
+			if b.mixing.Load() {
+				offer(b.callerIn, frame)
+				continue
 			}
 			if b.held.Load() {
 				continue // on hold the agent does not hear the caller
@@ -153,6 +184,17 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 		case <-leg.Done():
 			if bctx.Err() != nil {
 				return // endBridge hung it up (transfer, contact ended)
+			}
+			if b.consultAnswered() && a.ConsultTakeOver != nil {
+				// The first agent left a consultation or conference: the
+				// consulted agent keeps the caller (the ACD completes the
+				// consultation; its event moves the media, EndConsult).
+				c.s.log.Info("agent left the consultation", "contact_id", c.contact.ID, "agent_id", agentID)
+				if err := a.ConsultTakeOver(context.WithoutCancel(bctx), c.contact.ID); err == nil {
+					return
+				} else {
+					c.s.log.Warn("complete consultation after the agent left", "contact_id", c.contact.ID, "err", err)
+				}
 			}
 			close(b.gone)
 			c.s.log.Info("agent hung up", "contact_id", c.contact.ID, "agent_id", agentID)
@@ -201,6 +243,9 @@ func (c *call) endBridge(reason string) {
 	b.cancel()
 	c.holdMusic(b, false)
 	_ = b.leg.Hangup(context.Background(), reason)
+	for _, p := range b.dropParties() {
+		_ = p.leg.Hangup(context.Background(), "call ended")
+	}
 	b.wg.Wait()
 	if b.rec != nil {
 		if err := b.rec.Close(); err != nil {

@@ -34,6 +34,9 @@ type call struct {
 	// refreshed carries each refresh's interval to watch.
 	session   time.Duration
 	refreshed chan time.Duration
+	// ctl carries work that must run on the flow's goroutine while it
+	// waits in Receive (moving the bridge to a consulted agent).
+	ctl chan func()
 
 	mu        sync.Mutex // guards offer, version, by
 	offer     Offer
@@ -46,7 +49,7 @@ type call struct {
 
 func newCall(s *Server, dlg *sipgo.DialogServerSession, leg Leg, o Offer, rtp netip.AddrPort, contact *sip.ContactHeader) *call {
 	c := &call{s: s, dlg: dlg, leg: leg, offer: o, rtp: rtp, contactHdr: contact, version: 1,
-		sessionID: uint64(time.Now().UnixNano()), refreshed: make(chan time.Duration, 1)}
+		sessionID: uint64(time.Now().UnixNano()), refreshed: make(chan time.Duration, 1), ctl: make(chan func(), 4)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
 }
@@ -207,6 +210,9 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 			c.endBridge("transferred")
 		}
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ev}, nil
+	case f := <-c.ctl:
+		f()
+		return c.Receive(ctx, deadline, queue)
 	case <-agentGone:
 		c.endBridge("agent hung up")
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueAgentLeft}}, nil

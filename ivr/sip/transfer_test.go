@@ -63,15 +63,17 @@ func (r *talkRunner) talk(ctx context.Context, c ivr.Contact, ch ivr.Channel) er
 // legs are pipeLegs by id.
 type transferFixture struct {
 	agentFixture
-	talk      *talkRunner
-	legs      map[string]*pipeLeg
-	mu        sync.Mutex
-	agentLeft []string // AgentLeft calls
+	talk        *talkRunner
+	legs        map[string]*pipeLeg
+	mu          sync.Mutex
+	agentLeft   []string // AgentLeft calls
+	consultLeft []string // ConsultLeft calls
 }
 
 func startTransferCall(t *testing.T) *transferFixture {
 	t.Helper()
-	x := &transferFixture{legs: map[string]*pipeLeg{"a1": newPipeLeg(media.PCMU), "a2": newPipeLeg(media.PCMA), "a3": newPipeLeg(media.PCMU)}}
+	x := &transferFixture{legs: map[string]*pipeLeg{"a1": newPipeLeg(media.PCMU), "a2": newPipeLeg(media.PCMA), "a3": newPipeLeg(media.PCMU),
+		"s1": newPipeLeg(media.PCMA)}}
 	ctx, cancel := context.WithCancel(context.Background())
 	pacer := media.NewPacer(ctx)
 	m, err := NewRTPMedia(pacer, nil)
@@ -99,6 +101,15 @@ func startTransferCall(t *testing.T) *transferFixture {
 		x.agentLeft = append(x.agentLeft, contact)
 		// The ACD ends the contact: the flow goes on to the survey.
 		x.talk.queue <- ivr.QueueEvent{Kind: ivr.QueueAgentLeft}
+		return nil
+	}, ConsultLeft: func(_ context.Context, contact string) error {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		x.consultLeft = append(x.consultLeft, contact)
+		return nil
+	}, ConsultTakeOver: func(_ context.Context, contact string) error {
+		// The ACD completes the consultation; its event moves the media.
+		x.srv.EndConsult(contact, true)
 		return nil
 	}})
 	served := make(chan struct{})
