@@ -374,3 +374,47 @@ func TestSupervisorPhoneRingsOnBoard(t *testing.T) {
 		t.Fatalf("ring: %v, want declined", err)
 	}
 }
+
+// The customer panel of a call shows what the IVR collected: the path
+// through the menus and the flow's variables (ID numbers masked for the
+// agent), the caller's number as the network gave it ("ani").
+func TestVoicePanelShowsIVRPath(t *testing.T) {
+	s := phoneCenter(t)
+	alice := dialDesk(t, s, "alice", "")
+	bob := dialDesk(t, s, "bob", "")
+	do(t, alice, "state.ready", nil)
+	h, err := s.Bridge.Enqueue(context.Background(), bridge.Holder{Channel: acd.Voice,
+		Ring: func(context.Context, string, string) error { return nil }},
+		ivr.QueueRequest{ContactID: "call-1", Channel: ivr.Voice, Queue: "voice", ANI: "13900001234",
+			Context: map[string]string{ivr.PathVar: "宽带 > 报障", "verified_by": "ani", "id_number": "110101199003071234", "account": "A1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Cancel(context.Background(), acd.LeaveHangup) })
+	if _, err := alice.Want("contact.started", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	var panel struct {
+		Contact  string            `json:"contact_id"`
+		Verified string            `json:"verified"`
+		Vars     map[string]string `json:"vars"`
+		Customer struct {
+			Phone string `json:"phone"`
+		} `json:"customer"`
+	}
+	if err := json.Unmarshal(do(t, alice, "customer.get", map[string]string{"contact_id": "call-1"}), &panel); err != nil {
+		t.Fatal(err)
+	}
+	if panel.Vars[ivr.PathVar] != "宽带 > 报障" || panel.Vars["account"] != "A1" || panel.Verified != "ani" || panel.Customer.Phone != "13900001234" {
+		t.Fatalf("panel %+v, want the IVR path, variables, ani", panel)
+	}
+	if panel.Vars["id_number"] == "110101199003071234" {
+		t.Fatal("the agent saw a whole ID number")
+	}
+	_, err = bob.Do("customer.get", map[string]string{"contact_id": "call-1"}, wait)
+	wantCode(t, err, "forbidden")
+	page, err := s.Audit.List(context.Background(), audit.Query{SubjectKind: audit.KindContact, SubjectID: "call-1"})
+	if err != nil || len(page.Records) != 1 {
+		t.Fatalf("audit %+v, %v; want the panel view recorded", page, err)
+	}
+}

@@ -119,6 +119,7 @@ type Handle struct {
 	events  chan ivr.QueueEvent
 
 	// guarded by b.mu
+	req       ivr.QueueRequest // what the channel queued it with (Bridge.Request)
 	queue     string
 	position  int
 	connected bool // QueueConnected was sent
@@ -192,6 +193,9 @@ func (q queuer) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueHan
 // Enqueue queues a contact for a channel and returns its Handle.
 func (b *Bridge) Enqueue(ctx context.Context, holder Holder, req ivr.QueueRequest) (*Handle, error) {
 	h := b.Hold(req.ContactID, holder)
+	b.mu.Lock()
+	h.req = req
+	b.mu.Unlock()
 	spec := acd.ContactSpec{ID: req.ContactID, Queue: req.Queue, Channel: holder.Channel, Customer: req.ANI, Tier: req.Tier}
 	err := b.o.Engine.Enqueue(ctx, spec)
 	if errors.Is(err, acd.ErrUnknownTier) {
@@ -253,6 +257,20 @@ func (b *Bridge) Accept(ctx context.Context, agentID, contactID string) error {
 		return nil
 	}
 	return b.o.Engine.Connected(ctx, contactID)
+}
+
+// Request returns what the channel queued a contact it holds with: the
+// caller's number, tier and the flow's variables for the agent's screen
+// (ivr.QueueRequest.Context, with the IVR path). False: no channel holds
+// it, or it was restored without them.
+func (b *Bridge) Request(contactID string) (ivr.QueueRequest, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.held[contactID]
+	if h == nil || h.req.ContactID == "" {
+		return ivr.QueueRequest{}, false
+	}
+	return h.req, true
 }
 
 // Kept returns what each held contact's channel asked to keep over a
@@ -455,7 +473,8 @@ func (b *Bridge) consultRing(h *Handle, agentID string) {
 			}
 			return
 		}
-		if aerr := e.Accept(bg, agentID, contact); aerr != nil {
+		// (The desk may have accepted already.)
+		if aerr := e.Accept(bg, agentID, contact); aerr != nil && !errors.Is(aerr, acd.ErrNoOffer) {
 			b.log.Warn("accept consultation after ring", "contact_id", contact, "err", aerr)
 			cs.EndConsult(contact, false)
 		}
