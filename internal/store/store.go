@@ -145,7 +145,7 @@ func openSQLite(ctx context.Context, o Options) (*Store, error) {
 		lock.release()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, classify(err))
 	}
-	return &Store{dialect: SQLite, q: sqlQuerier{db}, db: db, dirLock: lock}, nil
+	return &Store{dialect: SQLite, q: sqlQuerier{db: db}, db: db, dirLock: lock}, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*Store, error) {
@@ -218,7 +218,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 		if err != nil {
 			return wrap("begin", err)
 		}
-		txs := &Store{dialect: s.dialect, q: sqlQuerier{tx}, inTx: true, log: s.log}
+		txs := &Store{dialect: s.dialect, q: sqlQuerier{db: tx, stmts: newTxStmts(tx)}, inTx: true, log: s.log}
 		if err := fn(txs); err != nil {
 			_ = tx.Rollback()
 			return err
