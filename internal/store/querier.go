@@ -38,44 +38,125 @@ type sqlQuerier struct {
 		QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 		QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 	}
-	// stmts, in a transaction, keeps the statements it ran prepared.
-	stmts *txStmts
+	// cache keeps statements prepared across transactions; txs, in a
+	// transaction, its statements.
+	cache *stmtCache
+	txs   *txStmts
 }
 
-// txStmts keeps a transaction's statements prepared, by text, until it
-// ends (database/sql closes them at commit or rollback). database/sql and
-// the SQLite driver prepare a statement again on every run, and batches
-// run the same few statements many times in one transaction: the contact
-// records' projection spent 5 % of the server's CPU per call parsing SQL
+// Statements stay prepared: database/sql and the SQLite driver otherwise
+// parse a statement's SQL on every run, and the contact records'
+// projection spent 5 % of the server's CPU per call doing that
 // (cmd/hotline-voicebench profile, docs/voice.md).
-type txStmts struct {
-	tx *sql.Tx
+//
+// stmtCache holds a statement per SQL text, prepared on the pool: database/sql
+// prepares it once per connection it runs on and keeps it there. It is
+// filled outside transactions: preparing on the pool from inside one could
+// wait for the very connection the transaction holds (a pool of one), so
+// what a transaction missed is added once it has ended (WithTx).
+type stmtCache struct {
+	db *sql.DB
 	mu sync.Mutex
-	m  map[string]*sql.Stmt // nil value: not preparable alone, run unprepared
+	m  map[string]*sql.Stmt
 }
 
-func newTxStmts(tx *sql.Tx) *txStmts { return &txStmts{tx: tx, m: map[string]*sql.Stmt{}} }
+// maxCachedStmts bounds the cache; SQL built from a query's options (a
+// search with optional filters) beyond it runs unprepared.
+const maxCachedStmts = 256
 
-// stmt is q prepared in the transaction, or nil: no transaction, or q is
-// not one statement (a prepared statement runs only the first).
-func (s sqlQuerier) stmt(ctx context.Context, q string) *sql.Stmt {
-	c := s.stmts
-	if c == nil {
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[q]
+}
+
+// get returns q prepared on the pool, preparing it first if need be (nil:
+// the cache is full or preparing failed). Not from inside a transaction.
+func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
+	c.mu.Lock()
+	st, ok := c.m[q]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.Unlock()
+	if ok || full {
+		return st
+	}
+	// Prepared without the lock held: it waits for a free connection.
+	p, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st, ok := c.m[q]
-	if ok {
+	if st, ok := c.m[q]; ok {
+		_ = p.Close()
 		return st
 	}
-	if !strings.Contains(strings.TrimRight(strings.TrimSpace(q), ";"), ";") {
-		if p, err := c.tx.PrepareContext(ctx, q); err == nil {
-			st = p
-		}
+	c.m[q] = p
+	return p
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q, st := range c.m {
+		_ = st.Close()
+		delete(c.m, q)
 	}
-	c.m[q] = st
+}
+
+// txStmts keeps a transaction's statements, by text, until it ends
+// (database/sql closes them at commit or rollback): the pool's statement
+// bound to the transaction's connection, or one prepared in it.
+type txStmts struct {
+	tx     *sql.Tx
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	missed []string // prepared here, not yet in the pool's cache
+}
+
+func newTxStmts(tx *sql.Tx) *txStmts { return &txStmts{tx: tx, m: map[string]*sql.Stmt{}} }
+
+func (t *txStmts) get(ctx context.Context, q string, cache *stmtCache) *sql.Stmt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if st, ok := t.m[q]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if pooled := cache.lookup(q); pooled != nil {
+		st = t.tx.StmtContext(ctx, pooled)
+	} else if p, err := t.tx.PrepareContext(ctx, q); err == nil {
+		st = p
+		t.missed = append(t.missed, q)
+	}
+	t.m[q] = st
 	return st
+}
+
+// fill adds what the ended transaction prepared for itself to the pool's
+// cache, so the next transactions bind it instead of parsing it again.
+func (t *txStmts) fill(ctx context.Context, cache *stmtCache) {
+	t.mu.Lock()
+	missed := t.missed
+	t.missed = nil
+	t.mu.Unlock()
+	for _, q := range missed {
+		cache.get(ctx, q)
+	}
+}
+
+// stmt is q prepared, or nil: no cache (PostgreSQL's pgx keeps its own),
+// or q is not one statement (a prepared statement runs only the first).
+func (s sqlQuerier) stmt(ctx context.Context, q string) *sql.Stmt {
+	if s.cache == nil || strings.Contains(strings.TrimRight(strings.TrimSpace(q), ";"), ";") {
+		return nil
+	}
+	if s.txs != nil {
+		return s.txs.get(ctx, q, s.cache)
+	}
+	return s.cache.get(ctx, q)
 }
 
 func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
