@@ -46,6 +46,7 @@ type report struct {
 	errorsBy         map[string]int64 // chat errors by the step that failed
 	desksLost        int64            // agents whose desk failed during the traffic
 	connectErrors    int
+	refused          int64 // chat starts the node refused with 429 (paced, retried)
 	// serverOffers, serverP50, serverP99: the node's own offer delivery
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
 	serverOffers         float64
@@ -84,6 +85,7 @@ func (r report) print(w io.Writer) {
 			}
 			fmt.Fprintf(w, "chat errors by step: %s\n", strings.Join(parts, ", "))
 		}
+		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d\n", r.refused)
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
 }
@@ -220,7 +222,13 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		go func() {
 			defer cwg.Done()
 			for tctx.Err() == nil {
-				if err := chatOnce(tctx, base, cfg.messages, i, &stats); err != nil && tctx.Err() == nil {
+				err := chatOnce(tctx, base, cfg.messages, i, &stats)
+				if re := (*refusedError)(nil); errors.As(err, &re) {
+					stats.refused.Add(1)
+					pause(tctx, re.wait)
+					continue
+				}
+				if err != nil && tctx.Err() == nil {
 					stats.failed(err)
 					if stats.errors.Add(1) <= 3 {
 						fmt.Fprintln(os.Stderr, "chat:", err)
@@ -247,11 +255,41 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	rep.latencies = lat.all()
 	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
 	rep.errorsBy, rep.desksLost = stats.byStep(), stats.desksLost.Load()
+	rep.refused = stats.refused.Load()
 	return rep, nil
 }
 
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// refusedError is a chat start the node refused with 429 (its chat-start
+// limits, agentdesk.Options.ChatStarts and desk.chat_starts_per_address):
+// the customer waits as told (Retry-After) and tries again. It is counted
+// apart from the errors: the node pacing new chats is not a failure.
+type refusedError struct{ wait time.Duration }
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("start refused (429), retry after %v", e.wait)
+}
+
+// retryAfter reads a Retry-After in seconds; one second when absent or
+// unreadable (the node sends whole seconds).
+func retryAfter(v string) time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+		return time.Duration(min(n, 60)) * time.Second
+	}
+	return time.Second
+}
+
 type counters struct {
-	chats, messages, errors, desksLost atomic.Int64
+	chats, messages, errors, desksLost, refused atomic.Int64
 
 	mu    sync.Mutex
 	steps map[string]int64
@@ -503,6 +541,17 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 	resp, err := http.Post(base+"/chat/api/start", "application/json", bytes.NewReader(body))
 	if err != nil {
 		return step("start", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		// A refused start has no token: dialing with none would fail as
+		// "bad handshake" (401), which is how the node's chat-start limit
+		// (429) showed in the runs before this check.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			return &refusedError{wait: retryAfter(resp.Header.Get("Retry-After"))}
+		}
+		return step("start", fmt.Errorf("status %d", resp.StatusCode))
 	}
 	var st struct {
 		Token string `json:"token"`
