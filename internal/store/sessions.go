@@ -155,3 +155,30 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 	}
 	return wrap("revoke API key "+id, err)
 }
+
+// TouchSessions records the activity of many sessions (id → time) in one
+// transaction, as TouchSession does for one: never backwards, never on a
+// revoked session.
+func (s *Store) TouchSessions(ctx context.Context, touches map[string]time.Time) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	if s.dialect == Postgres {
+		ids, ats := make([]string, 0, len(touches)), make([]time.Time, 0, len(touches))
+		for id, at := range touches {
+			ids, ats = append(ids, id), append(ats, ts(at))
+		}
+		_, err := s.q.exec(ctx, `UPDATE sessions AS s SET last_seen_at = t.at
+			FROM unnest($1::text[], $2::timestamptz[]) AS t (id, at)
+			WHERE s.id = t.id AND s.revoked_at IS NULL AND s.last_seen_at < t.at`, ids, ats)
+		return wrap("touch sessions", err)
+	}
+	return s.WithTx(ctx, func(tx *Store) error {
+		for id, at := range touches {
+			if err := tx.TouchSession(ctx, id, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
