@@ -210,12 +210,15 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	}
 	tctx, stopTraffic := context.WithTimeout(ctx, cfg.duration)
 	defer stopTraffic()
+	// The traffic is timed from here: starting 10 000 agent goroutines can
+	// keep this one off the CPU for seconds on a starved client, and timing
+	// from after that made full runs look cut short.
+	t1 := time.Now()
 	var awg sync.WaitGroup
 	for _, a := range agents {
 		awg.Add(1)
 		go func() { defer awg.Done(); a.work(tctx, tg.offerTimeoutOr(), &lat, &stats) }()
 	}
-	t1 := time.Now()
 	var cwg sync.WaitGroup
 	for i := range cfg.customers {
 		cwg.Add(1)
@@ -388,12 +391,21 @@ func answerPings(ws *websocket.Conn) {
 type agent struct {
 	ws     *websocket.Conn
 	n      int
-	frames chan []byte // from listen, once the desk is up; closed when the socket is
+	frames chan received // from listen, once the desk is up; closed when the socket is
+}
+
+// received is a frame and when it came off the socket.
+type received struct {
+	b  []byte
+	at time.Time
 }
 
 // listen reads the socket from the moment the desk is up, so the client
 // answers the server's pings while it waits for the others to connect (a
-// desk that does not is closed when its lease runs out).
+// desk that does not is closed when its lease runs out). It stamps each
+// frame as it is read: offer-to-desktop ends when the offer reaches the
+// desk, not when the agent's worker (another goroutine of this starved
+// client) gets to it.
 func (a *agent) listen() {
 	defer close(a.frames)
 	for {
@@ -401,7 +413,7 @@ func (a *agent) listen() {
 		if err != nil {
 			return
 		}
-		a.frames <- b
+		a.frames <- received{b: b, at: time.Now()}
 	}
 }
 
@@ -458,7 +470,7 @@ func connectAgent(ctx context.Context, base, login, password string) (*agent, er
 			return nil, fmt.Errorf("hello %s: %w", login, err)
 		}
 		if f.Type == "snapshot" {
-			a.frames = make(chan []byte, 256)
+			a.frames = make(chan received, 256)
 			go a.listen()
 			return a, nil
 		}
@@ -471,21 +483,28 @@ func (a *agent) send(typ string, data any) error {
 }
 
 func (a *agent) read() (agentdesk.Frame, error) {
+	f, _, err := a.readAt()
+	return f, err
+}
+
+// readAt is read, with the time the frame came off the socket.
+func (a *agent) readAt() (agentdesk.Frame, time.Time, error) {
 	var f agentdesk.Frame
-	var b []byte
+	var r received
 	var err error
 	if a.frames != nil {
 		var ok bool
-		if b, ok = <-a.frames; !ok {
+		if r, ok = <-a.frames; !ok {
 			err = io.ErrUnexpectedEOF
 		}
 	} else {
-		_, b, err = a.ws.ReadMessage()
+		_, r.b, err = a.ws.ReadMessage()
+		r.at = time.Now()
 	}
 	if err != nil {
-		return f, err
+		return f, r.at, err
 	}
-	return f, json.Unmarshal(b, &f)
+	return f, r.at, json.Unmarshal(r.b, &f)
 }
 
 // work answers the desk like a quick agent: accept every offer, answer
@@ -502,7 +521,7 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		return
 	}
 	for ctx.Err() == nil {
-		f, err := a.read()
+		f, at, err := a.readAt()
 		if err != nil {
 			lost()
 			return
@@ -517,7 +536,7 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		_ = json.Unmarshal(f.Data, &d)
 		switch f.Type {
 		case "offer":
-			lat.add(time.Since(d.ExpiresAt.Add(-offerTimeout)))
+			lat.add(at.Sub(d.ExpiresAt.Add(-offerTimeout)))
 			err = a.send("offer.accept", map[string]string{"contact_id": d.Contact})
 		case "chat.message":
 			if d.From == "customer" {
