@@ -51,6 +51,9 @@ type report struct {
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
 	serverOffers         float64
 	serverP50, serverP99 float64
+	// serverWork: the node's CPU seconds, bytes allocated and collections
+	// over the traffic, with -url (zero: not measured).
+	serverWork memory
 }
 
 func (r report) print(w io.Writer) {
@@ -70,6 +73,11 @@ func (r report) print(w io.Writer) {
 	if r.serverOffers > 0 {
 		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
 			r.serverOffers, time.Duration(r.serverP50*float64(time.Second)), time.Duration(r.serverP99*float64(time.Second)))
+	}
+	if sw := r.serverWork; sw.CPU > 0 && r.chats > 0 {
+		n := float64(r.chats)
+		fmt.Fprintf(w, "server work over the traffic: %.2f s CPU (%.1f ms per chat), %.0f MB allocated (%.0f KB per chat), %.0f collections\n",
+			sw.CPU, 1000*sw.CPU/n, sw.Allocated/1e6, sw.Allocated/1024/n, sw.GCs)
 	}
 	if r.traffic > 0 && r.traffic < r.cfg.duration-time.Second {
 		fmt.Fprintf(w, "WARNING: the traffic ran %v of %v: the run's time bound cut it short\n", r.traffic.Round(time.Second), r.cfg.duration)
@@ -99,6 +107,9 @@ type target struct {
 	// offerTimeout.
 	offer time.Duration
 	mem   func() (memory, error)
+	// work reads the node's CPU time, allocations and collections so far
+	// (no forced collection); nil: not measured.
+	work func() (memory, error)
 	// delivery reads the node's offer delivery histogram; nil: none.
 	delivery func() (buckets, error)
 	stop     func()
@@ -208,6 +219,10 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	if tg.delivery != nil {
 		deliveredBefore, _ = tg.delivery()
 	}
+	var workBefore memory
+	if tg.work != nil {
+		workBefore, _ = tg.work()
+	}
 	tctx, stopTraffic := context.WithTimeout(ctx, cfg.duration)
 	defer stopTraffic()
 	// The traffic is timed from here: starting 10 000 agent goroutines can
@@ -247,6 +262,11 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		a.ws.Close()
 	}
 	awg.Wait()
+	if tg.work != nil {
+		if after, err := tg.work(); err == nil && workBefore.CPU > 0 {
+			rep.serverWork = memory{CPU: after.CPU - workBefore.CPU, Allocated: after.Allocated - workBefore.Allocated, GCs: after.GCs - workBefore.GCs}
+		}
+	}
 	if tg.delivery != nil {
 		if after, err := tg.delivery(); err == nil {
 			var q []float64
