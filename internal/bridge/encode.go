@@ -118,14 +118,16 @@ func (e *snapEncoder) delta(s acd.Snapshot) (snapDelta, error) {
 func (e *snapEncoder) reset() { e.agents = nil }
 
 // assemble rebuilds a snapshot from its head and its agents' parts, in the
-// router's order (acd.AgentSnapshot.Ord). A head saved whole (before the
-// agents were saved apart) has no parts and keeps its own agents.
+// router's order (acd.AgentSnapshot.Ord). A head saved whole has its agents
+// in it (a list, never null: acd.Router.Snapshot) and keeps them, whatever
+// parts there are: a node of an earlier version, which knows nothing of
+// parts, may have saved it after a newer one left parts behind.
 func assemble(head []byte, parts map[string][]byte) (acd.Snapshot, error) {
 	var s acd.Snapshot
 	if err := json.Unmarshal(head, &s); err != nil {
 		return s, err
 	}
-	if len(parts) == 0 {
+	if s.Agents != nil || len(parts) == 0 {
 		return s, nil
 	}
 	s.Agents = make([]acd.AgentSnapshot, 0, len(parts))

@@ -77,11 +77,19 @@ func TestSnapEncoderDelta(t *testing.T) {
 	check("logged out", s, nil, []string{"a0", "a1"})
 	e.reset()
 	check("after a reset", s, []string{"a2", "a3", "a4"}, nil)
-	// A head saved whole, before agents were saved apart, keeps its agents.
+	// A head saved whole (before agents were saved apart, or by an older
+	// node after a newer one) keeps its agents, whatever parts are left.
 	whole, _ := json.Marshal(s)
-	back, err := assemble(whole, nil)
-	if got, _ := json.Marshal(back); err != nil || !bytes.Equal(got, whole) {
-		t.Fatalf("whole head: got %s, %v", got, err)
+	for _, ps := range []map[string][]byte{nil, parts} {
+		back, err := assemble(whole, ps)
+		if got, _ := json.Marshal(back); err != nil || !bytes.Equal(got, whole) {
+			t.Fatalf("whole head with %d parts: got %s, %v", len(ps), got, err)
+		}
+	}
+	s.Agents = []acd.AgentSnapshot{}
+	whole, _ = json.Marshal(s)
+	if back, err := assemble(whole, parts); err != nil || len(back.Agents) != 0 {
+		t.Fatalf("whole head with no agents and %d stale parts: got %d agents, %v", len(parts), len(back.Agents), err)
 	}
 }
 
