@@ -173,21 +173,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	now := s.o.Now()
 	switch {
 	case strings.HasPrefix(token, sessionPrefix):
-		sess, err := s.store.SessionByTokenHash(ctx, hashToken(token))
+		sess, a, err := s.store.SessionAgentByTokenHash(ctx, hashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return Principal{}, ErrInvalidToken
 		}
 		if err != nil {
 			return Principal{}, fmt.Errorf("authenticate: %w", err)
 		}
-		if !s.live(sess, now) {
-			return Principal{}, ErrInvalidToken
-		}
-		a, err := s.store.Agent(ctx, sess.AgentID)
-		if err != nil {
-			return Principal{}, fmt.Errorf("authenticate: %w", err)
-		}
-		if a.Disabled {
+		if !s.live(sess, now) || a.Disabled {
 			return Principal{}, ErrInvalidToken
 		}
 		s.touch(ctx, sess, now)

@@ -320,6 +320,12 @@ func TestSessionsAndAPIKeys(t *testing.T) {
 		if err != nil || got.ID != x.ID || got.RevokedAt != nil || !got.ExpiresAt.Equal(t0.Add(12*time.Hour)) {
 			t.Fatalf("by hash: got %+v, %v", got, err)
 		}
+		gs, ga, err := s.SessionAgentByTokenHash(ctx, "hash1")
+		if err != nil || gs != got || ga.ID != a.ID || ga.Login != "zhao.lei" || ga.Role != store.RoleAgent || ga.Disabled {
+			t.Fatalf("session and agent by hash: got %+v, %+v, %v", gs, ga, err)
+		}
+		_, _, err = s.SessionAgentByTokenHash(ctx, "nope")
+		wantErr(t, err, store.ErrNotFound)
 		_, err = s.CreateSession(ctx, store.Session{TokenHash: "hash1", AgentID: a.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0})
 		wantErr(t, err, store.ErrConflict)
 		_, err = s.CreateSession(ctx, store.Session{TokenHash: "hash2", AgentID: "ghost", CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0})

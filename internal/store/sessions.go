@@ -182,3 +182,20 @@ func (s *Store) TouchSessions(ctx context.Context, touches map[string]time.Time)
 		return nil
 	})
 }
+
+// SessionAgentByTokenHash returns the session whose token hashes to hash
+// and its agent, in one query: the sign-in check that every desk repeats
+// each minute (10 000 desks: about 170 a second) reads once, not twice.
+func (s *Store) SessionAgentByTokenHash(ctx context.Context, hash string) (Session, Agent, error) {
+	var x Session
+	var a Agent
+	err := s.q.queryRow(ctx, `SELECT s.id, s.token_hash, s.agent_id, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at, s.remote_addr, s.user_agent,
+		a.id, a.login, a.display_name, a.role, a.password_hash, a.disabled, a.created_at, a.updated_at
+		FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = $1`, hash).Scan(
+		&x.ID, &x.TokenHash, &x.AgentID, &x.CreatedAt, &x.LastSeenAt, &x.ExpiresAt, &x.RevokedAt, &x.RemoteAddr, &x.UserAgent,
+		&a.ID, &a.Login, &a.DisplayName, &a.Role, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &a.UpdatedAt)
+	x.CreatedAt, x.LastSeenAt, x.ExpiresAt = x.CreatedAt.UTC(), x.LastSeenAt.UTC(), x.ExpiresAt.UTC()
+	x.RevokedAt = utcPtr(x.RevokedAt)
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	return x, a, wrap("session by token", err)
+}
