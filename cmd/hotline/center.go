@@ -234,7 +234,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
-		Softphone: softphone, HoldCall: d.voice.hold,
+		Softphone: softphone, HoldCall: d.voice.hold, Calls: d.voice.calls(),
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
@@ -292,13 +292,15 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		// answered leg is bridged to the caller by the flow's transfer.
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
-			Queuer:  phones.Queuer(core.bridge.Queuer(bridge.Holder{Channel: acd.Voice, Ring: phones.Ring})),
+			Queuer: phones.Queuer(core.bridge.Queuer(bridge.Holder{Channel: acd.Voice, Ring: phones.Ring,
+				Consulter: d.voice.srv})),
 			Tickets: ivrticket.New(d.tickets.service),
 			PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 			Logger: d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
-		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End}
+		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End,
+			ConsultLeft: core.engine.CancelConsult, ConsultTakeOver: core.engine.CompleteConsult}
 		if cfg.Phones.Record {
 			agents.Recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
 		}

@@ -103,32 +103,9 @@ func (p *Phones) Forget(contactID string) {
 // the voice channel (bridge.Holder.Ring): ctx ending withdraws the ring,
 // an error rejects the offer.
 func (p *Phones) Ring(ctx context.Context, contactID, agentID string) error {
-	kind := p.o.DefaultKind
-	if p.o.Settings != nil {
-		k, err := p.o.Settings.PhoneKind(ctx, agentID)
-		if err != nil {
-			return fmt.Errorf("phone kind of agent %s: %w", agentID, err)
-		}
-		if k != "" {
-			kind = k
-		}
-	}
-	p.mu.Lock()
-	r := p.ringers[kind]
-	call, ok := p.calls[contactID]
-	p.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("ring %s: %w", contactID, ErrUnknownCall)
-	}
-	if r == nil {
-		return fmt.Errorf("ring agent %s: no %q phones: %w", agentID, kind, ErrNoPhone)
-	}
-	leg, err := r.Ring(ctx, agentID, call)
+	leg, kind, err := p.ring(ctx, contactID, agentID, "")
 	if err != nil {
-		return fmt.Errorf("ring agent %s (%s): %w", agentID, kind, err)
-	}
-	if leg == nil {
-		return fmt.Errorf("ring agent %s (%s): ringer returned no leg: %w", agentID, kind, ErrNoPhone)
+		return err
 	}
 	p.mu.Lock()
 	_, still := p.calls[contactID]
@@ -150,6 +127,55 @@ func (p *Phones) Ring(ctx context.Context, contactID, agentID string) error {
 	}
 	p.log.Info("agent leg answered", "contact_id", contactID, "agent_id", agentID, "kind", kind, "codec", leg.Codec().String())
 	return nil
+}
+
+// RingLeg rings the agent's phone for an expected call, saying the role
+// the leg will have (CallInfo.Role), and returns the answered leg itself, not kept for Take: a second agent joining a call
+// already bridged (a consultation, a supervisor listening). ctx ending
+// withdraws the ring; the caller of RingLeg owns the leg.
+func (p *Phones) RingLeg(ctx context.Context, contactID, agentID, role string) (Leg, error) {
+	leg, _, err := p.ring(ctx, contactID, agentID, role)
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		_ = leg.Hangup(context.WithoutCancel(ctx), "withdrawn")
+		return nil, ctx.Err()
+	}
+	return leg, nil
+}
+
+// ring rings the agent's phone of their kind for an expected call.
+func (p *Phones) ring(ctx context.Context, contactID, agentID, role string) (Leg, string, error) {
+	kind := p.o.DefaultKind
+	if p.o.Settings != nil {
+		k, err := p.o.Settings.PhoneKind(ctx, agentID)
+		if err != nil {
+			return nil, "", fmt.Errorf("phone kind of agent %s: %w", agentID, err)
+		}
+		if k != "" {
+			kind = k
+		}
+	}
+	p.mu.Lock()
+	r := p.ringers[kind]
+	call, ok := p.calls[contactID]
+	p.mu.Unlock()
+	if !ok {
+		return nil, "", fmt.Errorf("ring %s: %w", contactID, ErrUnknownCall)
+	}
+	if r == nil {
+		return nil, "", fmt.Errorf("ring agent %s: no %q phones: %w", agentID, kind, ErrNoPhone)
+	}
+	call.Role = role
+	leg, err := r.Ring(ctx, agentID, call)
+	if err != nil {
+		return nil, "", fmt.Errorf("ring agent %s (%s): %w", agentID, kind, err)
+	}
+	if leg == nil {
+		return nil, "", fmt.Errorf("ring agent %s (%s): ringer returned no leg: %w", agentID, kind, ErrNoPhone)
+	}
+	return leg, kind, nil
 }
 
 // Take hands the answered leg of a contact to the voice channel, once.
