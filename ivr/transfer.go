@@ -31,6 +31,12 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
+		// Outside the queue's opening calendar the customer may leave a
+		// message, as when the longest wait is reached.
+		if errors.Is(err, acd.ErrQueueClosed) && n.Message != "" {
+			ru.log.Info("ivr queue closed", "node", n.Name, "queue", n.Queue)
+			return n.Message, nil
+		}
 		ru.log.Warn("ivr enqueue failed", "node", n.Name, "queue", n.Queue, "err", err)
 		ru.queueFailed = true
 		return n.Error, nil

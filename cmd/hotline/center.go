@@ -63,14 +63,15 @@ func acdConfig(cfg config.Config) acd.Config {
 
 // acdQueues reads the queue definitions from the store, with the routing
 // settings administration gives them (admin.LoadQueues).
-func acdQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
-	return admin.LoadQueues(ctx, st)
+func acdQueues(ctx context.Context, st *store.Store, cals *calendar.Set) ([]acd.Queue, error) {
+	return admin.LoadQueues(ctx, st, cals)
 }
 
 // newCenter builds the engine: from the saved snapshot when there is one (a
 // restart keeps every waiting chat and callback in its place), else empty.
-func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger) (*center, error) {
-	queues, err := acdQueues(ctx, st)
+// cals answers the queues' opening calendars (nil: always open).
+func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *event.Bus, cals *calendar.Set, log *slog.Logger) (*center, error) {
+	queues, err := acdQueues(ctx, st, cals)
 	if err != nil {
 		return nil, fmt.Errorf("acd: %w", err)
 	}
@@ -187,7 +188,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err := admin.InstallActiveFlows(ctx, d.store, d.flows); err != nil {
 		d.log.Error("the activated flow set does not load; the configured flows serve", "err", err)
 	}
-	core, err := newCenter(ctx, cfg, d.store, d.bus, d.log)
+	core, err := newCenter(ctx, cfg, d.store, d.bus, d.calendars, d.log)
 	if err != nil {
 		return err
 	}

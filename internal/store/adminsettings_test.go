@@ -133,3 +133,26 @@ func TestAnnouncementRows(t *testing.T) {
 		}
 	})
 }
+
+func TestAgentWorkRows(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ag, err := s.CreateAgent(ctx, store.Agent{Login: "w1", DisplayName: "W", Role: store.RoleAgent, PasswordHash: "x", CreatedAt: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, err := s.AgentWork(ctx, ag.ID); err != nil || w.Site != "" || w.Capacity != nil || w.WrapUpSeconds != nil {
+			t.Fatalf("default work: %+v %v", w, err)
+		}
+		wrapUp := 45
+		set := store.AgentWork{Site: "hz", Capacity: &store.WorkCapacity{Voice: 1, Chat: 4}, WrapUpSeconds: &wrapUp}
+		if err := s.SetAgentWork(ctx, ag.ID, set); err != nil {
+			t.Fatal(err)
+		}
+		if w, err := s.AgentWork(ctx, ag.ID); err != nil || w.Site != "hz" || *w.Capacity != *set.Capacity || *w.WrapUpSeconds != 45 {
+			t.Fatalf("work: %+v %v", w, err)
+		}
+		wantErr(t, s.SetAgentWork(ctx, "nobody", store.AgentWork{}), store.ErrNotFound)
+		_, err = s.AgentWork(ctx, "nobody")
+		wantErr(t, err, store.ErrNotFound)
+	})
+}
