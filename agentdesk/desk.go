@@ -198,7 +198,11 @@ func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
 				return h.board()
 			}
 			snap := h.deskSnapshot(d.p)
-			snap.MyGroups, snap.TicketForm, snap.Dispatch = groups, *g.o.TicketForm, d.p.Can(auth.PermTicketsAdmin)
+			form := g.o.TicketFormNow
+			if form == nil {
+				form = func() TicketForm { return *g.o.TicketForm }
+			}
+			snap.MyGroups, snap.TicketForm, snap.Dispatch = groups, form(), d.p.Can(auth.PermTicketsAdmin)
 			return snap
 		})
 	})

@@ -124,6 +124,9 @@ type Options struct {
 	// TicketForm is what the desk's ticket form offers (TicketFormFrom
 	// the ticket settings); default: the common categories, no groups.
 	TicketForm *TicketForm
+	// TicketFormNow, when set, answers the form's choices at each desk
+	// opening instead of TicketForm (administration changes them).
+	TicketFormNow func() TicketForm
 	// Softphone answers the desk pages' WebRTC offers: with it the desk
 	// is the agent's phone (Gateway.Ring, the phone.* commands); nil: no
 	// desk phones.

@@ -188,6 +188,17 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err := admin.InstallActiveFlows(ctx, d.store, d.flows); err != nil {
 		d.log.Error("the activated flow set does not load; the configured flows serve", "err", err)
 	}
+	// Ticket settings saved through administration win over the file's.
+	if ts, err := admin.StoredTicketSettings(ctx, d.store); err != nil {
+		return fmt.Errorf("administered ticket settings: %w", err)
+	} else if ts != nil {
+		if err := d.tickets.Apply(ctx, ts); err != nil {
+			d.log.Error("the administered ticket settings do not apply; the settings file's serve", "err", err)
+		}
+	}
+	if d.admin != nil {
+		d.admin.SetTickets(d.tickets)
+	}
 	core, err := newCenter(ctx, cfg, d.store, d.bus, d.calendars, d.log)
 	if err != nil {
 		return err
@@ -258,12 +269,13 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		ChatStartsPerAddress: cfg.Desk.ChatStartsPerAddress,
 		ChatStartBurst:       cfg.Desk.ChatStartBurst,
 		TicketForm:           &ticketForm,
+		TicketFormNow:        d.tickets.form,
 		TicketGroups: func(agentID string) []string {
 			a, err := d.store.Agent(context.Background(), agentID)
 			if err != nil {
 				return nil
 			}
-			return d.tickets.settings.Directory.GroupsOf(a.Login)
+			return d.tickets.directory().GroupsOf(a.Login)
 		},
 		OfferDelivered: d.offerDelivered,
 		Logger:         d.log.With("component", "agentdesk"),

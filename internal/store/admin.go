@@ -16,10 +16,11 @@ const (
 	VersionedQueues    Versioned = "queues"
 	VersionedCustomers Versioned = "customers"
 	VersionedCalendars Versioned = "calendars"
+	VersionedSettings  Versioned = "admin_settings"
 )
 
 func (t Versioned) valid() bool {
-	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers || t == VersionedCalendars
+	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers || t == VersionedCalendars || t == VersionedSettings
 }
 
 // Version returns the version of row id of table t.

@@ -156,3 +156,34 @@ func TestAgentWorkRows(t *testing.T) {
 		wantErr(t, err, store.ErrNotFound)
 	})
 }
+
+func TestSettingsRows(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		_, err := s.Settings(ctx, "tickets")
+		wantErr(t, err, store.ErrNotFound)
+		x, err := s.CreateSettings(ctx, "tickets", `{"rules":[]}`, t0)
+		if err != nil || x.Version != 1 || x.Body != `{"rules":[]}` || !x.CreatedAt.Equal(t0) {
+			t.Fatalf("create: %+v %v", x, err)
+		}
+		_, err = s.CreateSettings(ctx, "tickets", `{}`, t0)
+		wantErr(t, err, store.ErrConflict)
+		err = s.WithTx(ctx, func(tx *store.Store) error {
+			if _, err := tx.BumpVersion(ctx, store.VersionedSettings, "tickets", 1, t0.Add(time.Hour)); err != nil {
+				return err
+			}
+			return tx.SetSettingsBody(ctx, "tickets", `{"categories":["x"]}`, t0.Add(time.Hour))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.BumpVersion(ctx, store.VersionedSettings, "tickets", 1, t0)
+		wantErr(t, err, store.ErrStale)
+		if x, err := s.Settings(ctx, "tickets"); err != nil || x.Version != 2 || x.Body != `{"categories":["x"]}` {
+			t.Fatalf("after the edit: %+v %v", x, err)
+		}
+		if err := s.DeleteSettings(ctx, "tickets"); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.DeleteSettings(ctx, "tickets"), store.ErrNotFound)
+	})
+}

@@ -22,6 +22,8 @@ const words = {
     open: '开放', closed: '关闭', 'f.site': '职场', 'f.capacity': '接待上限（语音/在线）', 'f.capacity.ph': '空：默认，如 1/3',
     'f.wrap_up': '话后整理（秒，空：默认）', 'f.weight': '优先级（权重）', 'f.selection': '分配策略', 'f.steps': '逐级放宽（JSON）',
     'f.calendar': '开放日历（空：全天）', 'f.join_empty': '无坐席时仍排队',
+    'tab.tickets': '工单设置', 'f.source': '来源', 'tickets.file': '恢复为配置文件', administered: '管理界面保存', file: '配置文件',
+    'tickets.hint': '班组（组长、成员工号）、工单类别、派单规则、SLA 时限与升级、通知模板（JSON，时长如 "4h"）。保存后立即生效，优先于配置文件。',
   },
   en: {
     app: 'Hotline administration', 'tab.agents': 'Agents', 'tab.skills': 'Skills', 'tab.queues': 'Queues', 'tab.customers': 'Customers', 'tab.audit': 'Audit',
@@ -39,6 +41,8 @@ const words = {
     open: 'open', closed: 'closed', 'f.site': 'Site', 'f.capacity': 'Capacity (voice/chat)', 'f.capacity.ph': 'empty: default, e.g. 1/3',
     'f.wrap_up': 'Wrap-up (s, empty: default)', 'f.weight': 'Priority (weight)', 'f.selection': 'Agent selection', 'f.steps': 'Routing steps (JSON)',
     'f.calendar': 'Opening calendar (empty: always)', 'f.join_empty': 'Queue while nobody is logged in',
+    'tab.tickets': 'Ticket settings', 'f.source': 'Source', 'tickets.file': 'Back to the settings file', administered: 'saved here', file: 'the settings file',
+    'tickets.hint': 'Groups (lead and member logins), categories, dispatch rules, SLA targets and escalation, notification templates (JSON; durations like "4h"). Saved settings apply at once and win over the settings file.',
   },
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
@@ -369,8 +373,41 @@ async function announce(ev) {
   } catch (err) { showErrors(f, err); }
 }
 
+async function loadTicketSettings() {
+  const { data, etag } = await api('GET', '/api/v1/admin/ticket-settings');
+  const f = $('ticket-form');
+  A.etags.tickets = etag; A.ticketSource = data.source;
+  $('ticket-source').textContent = w(data.source);
+  f.settings.value = JSON.stringify(data.settings, null, 2);
+  f.tofile.disabled = data.source !== 'administered';
+  showErrors(f, null);
+}
+
+async function saveTicketSettings(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  let body;
+  try { body = JSON.parse(f.settings.value); } catch (err) {
+    showErrors(f, { body: { error: { field: 'body', message: String(err.message || err) } } }); return;
+  }
+  try {
+    await api('PUT', '/api/v1/admin/ticket-settings', body, A.etags.tickets ? { 'If-Match': A.etags.tickets } : {});
+    toast(w('saved')); loadTicketSettings();
+  } catch (err) {
+    if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); loadTicketSettings(); return; }
+    showErrors(f, err);
+  }
+}
+
+async function resetTicketSettings() {
+  try {
+    await api('DELETE', '/api/v1/admin/ticket-settings', undefined, A.etags.tickets ? { 'If-Match': A.etags.tickets } : {});
+    toast(w('saved')); loadTicketSettings();
+  } catch (err) { showErrors($('ticket-form'), err); }
+}
+
 const loaders = { agents: loadAgents, skills: loadSkills, queues: loadQueues, customers: () => loadCustomers(''),
-  calendars: loadCalendars, flows: loadFlows, announcements: loadAnnouncements, audit: loadAudit };
+  calendars: loadCalendars, flows: loadFlows, announcements: loadAnnouncements, tickets: loadTicketSettings, audit: loadAudit };
 
 function show(tab) {
   A.tab = tab;
@@ -383,7 +420,7 @@ async function start() {
   translate();
   $('btn-lang').onclick = () => toggleLang(translate);
   for (const b of document.querySelectorAll('#tabs [data-tab]')) b.onclick = () => show(b.dataset.tab);
-  // Keyboard: Alt+1…8 switch tabs.
+  // Keyboard: Alt+1…9 switch tabs.
   document.addEventListener('keydown', (ev) => {
     const tabs = [...document.querySelectorAll('#tabs [data-tab]')];
     const i = Number(ev.key) - 1;
@@ -403,6 +440,8 @@ async function start() {
   $('flow-upload').onsubmit = uploadFlows;
   $('flow-upload').rollback.onclick = rollbackFlows;
   $('announcement-form').onsubmit = announce;
+  $('ticket-form').onsubmit = saveTicketSettings;
+  $('ticket-form').tofile.onclick = resetTicketSettings;
   const me = await whoAmI();
   if (!me) { showLogin($('login'), () => begin()); return; }
   begin(me);
