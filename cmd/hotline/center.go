@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -166,6 +167,26 @@ type coreDeps struct {
 	log            *slog.Logger
 }
 
+// ivrNotices answers the flows' outage notices from administration's
+// announcements: for the caller's number, or the number a chat customer
+// typed (a claim, but a notice shows nothing private).
+func (d coreDeps) ivrNotices() func(context.Context, ivr.Contact) []string {
+	if d.admin == nil {
+		return nil
+	}
+	now := time.Now
+	if d.clock != nil {
+		now = d.clock.Now
+	}
+	return func(_ context.Context, c ivr.Contact) []string {
+		number := c.ANI
+		if p, ok := c.Vars["phone"].(string); ok && strings.HasPrefix(number, "web:") {
+			number = p
+		}
+		return d.admin.IVRNotices(now(), number)
+	}
+}
+
 // runCore builds the ACD engine and the desk gateway once the schema is
 // current, serves them until ctx ends, and stops them in order: the
 // gateway first (its sessions may still call the engine), the ticket loops,
@@ -198,6 +219,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	if d.admin != nil {
 		d.admin.SetTickets(d.tickets)
+		if err := d.admin.LoadNotices(ctx); err != nil {
+			return fmt.Errorf("ivr notices: %w", err)
+		}
 	}
 	core, err := newCenter(ctx, cfg, d.store, d.bus, d.calendars, d.log)
 	if err != nil {
@@ -270,6 +294,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		ChatStartBurst:       cfg.Desk.ChatStartBurst,
 		TicketForm:           &ticketForm,
 		TicketFormNow:        d.tickets.form,
+		IVRNotices:           d.ivrNotices(),
 		TicketGroups: func(agentID string) []string {
 			a, err := d.store.Agent(context.Background(), agentID)
 			if err != nil {
@@ -309,7 +334,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			Tickets: ivrticket.New(d.tickets.service),
 			PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
-			Logger: d.log.With("component", "ivr", "channel", "voice")})
+			Notices: d.ivrNotices(),
+			Logger:  d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
 		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End}
 		if cfg.Phones.Record {

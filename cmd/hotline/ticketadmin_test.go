@@ -90,3 +90,48 @@ func TestTicketSettingsThroughAdmin(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, r.stderr)
 	}
 }
+
+// An announcement with an IVR notice is shown to a chat customer of the
+// affected numbers as the main flow starts (voice plays the recorded
+// notice: ivr's TestOutageNoticeAtTheStartOfMain), not to others.
+func TestOutageNoticeReachesTheChat(t *testing.T) {
+	r := start(t, "--data-dir", t.TempDir(), "--ivr-always-open")
+	waitReady(t, r.base)
+	const notice = "城北宽带故障，预计12:00恢复"
+	req, _ := http.NewRequest("POST", r.base+"/api/v1/admin/announcements",
+		strings.NewReader(`{"text":"`+notice+`","severity":"outage","ivr":{"areas":["1390000"]}}`))
+	req.Header.Set("Authorization", "Bearer "+r.login(t, "admin"))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("announce: %d", resp.StatusCode)
+	}
+	sees := func(phone string) bool {
+		cust, greeting := openChat(t, r, phone)
+		defer cust.Close()
+		if strings.Contains(greeting, notice) {
+			return true
+		}
+		// The notice comes first, before the welcome, when it comes.
+		for _, f := range cust.Drain() {
+			if strings.Contains(string(f.Data), notice) {
+				return true
+			}
+		}
+		return false
+	}
+	if !sees("13900001234") {
+		t.Fatal("the affected customer's chat did not show the notice")
+	}
+	if sees("13800001234") {
+		t.Fatal("another customer's chat showed the notice")
+	}
+	client.CloseIdleConnections()
+	if code := r.stop(); code != 0 {
+		t.Fatalf("exit %d: %s", code, r.stderr)
+	}
+}

@@ -69,6 +69,7 @@ type API struct {
 	flowMu  sync.Mutex // one flow set activation at a time
 	desk    atomic.Pointer[deskBox]
 	tickets atomic.Pointer[ticketsBox]
+	notices atomic.Pointer[[]ivrNotice] // the live IVR notices (notices.go)
 }
 
 type routingBox struct{ r Routing }

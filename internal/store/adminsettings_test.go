@@ -87,8 +87,8 @@ func TestAnnouncementRows(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
 		ann := mustAgent(t, s, "ann", store.RoleAgent)
 		exp := t0.Add(time.Hour)
-		a, err := s.CreateAnnouncement(ctx, store.Announcement{Text: "outage", Severity: "outage", CreatedBy: "x", CreatedAt: t0})
-		if err != nil || a.ID == "" || a.ExpiresAt != nil || !a.Live(t0) {
+		a, err := s.CreateAnnouncement(ctx, store.Announcement{Text: "outage", Severity: "outage", CreatedBy: "x", CreatedAt: t0, IVR: `{"areas":["020"]}`})
+		if err != nil || a.ID == "" || a.ExpiresAt != nil || !a.Live(t0) || a.IVR != `{"areas":["020"]}` {
 			t.Fatalf("create: %+v %v", a, err)
 		}
 		b, err := s.CreateAnnouncement(ctx, store.Announcement{Text: "huddle", Team: "north", Severity: "info", CreatedBy: "x", CreatedAt: t0, ExpiresAt: &exp})

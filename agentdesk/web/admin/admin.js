@@ -22,6 +22,7 @@ const words = {
     open: '开放', closed: '关闭', 'f.site': '职场', 'f.capacity': '接待上限（语音/在线）', 'f.capacity.ph': '空：默认，如 1/3',
     'f.wrap_up': '话后整理（秒，空：默认）', 'f.weight': '优先级（权重）', 'f.selection': '分配策略', 'f.steps': '逐级放宽（JSON）',
     'f.calendar': '开放日历（空：全天）', 'f.join_empty': '无坐席时仍排队',
+    'f.ivr': '同时作为IVR公告（来电开头播放，在线客服显示）', 'f.ivr_areas': '地区（号码前缀，空：全部）', 'f.ivr_products': '号码类型（空：全部）',
     'tab.tickets': '工单设置', 'f.source': '来源', 'tickets.file': '恢复为配置文件', administered: '管理界面保存', file: '配置文件',
     'tickets.hint': '班组（组长、成员工号）、工单类别、派单规则、SLA 时限与升级、通知模板（JSON，时长如 "4h"）。保存后立即生效，优先于配置文件。',
   },
@@ -41,6 +42,7 @@ const words = {
     open: 'open', closed: 'closed', 'f.site': 'Site', 'f.capacity': 'Capacity (voice/chat)', 'f.capacity.ph': 'empty: default, e.g. 1/3',
     'f.wrap_up': 'Wrap-up (s, empty: default)', 'f.weight': 'Priority (weight)', 'f.selection': 'Agent selection', 'f.steps': 'Routing steps (JSON)',
     'f.calendar': 'Opening calendar (empty: always)', 'f.join_empty': 'Queue while nobody is logged in',
+    'f.ivr': 'Also an IVR notice (played as calls start, shown in chats)', 'f.ivr_areas': 'Areas (number prefixes; empty: all)', 'f.ivr_products': 'Number kind (empty: all)',
     'tab.tickets': 'Ticket settings', 'f.source': 'Source', 'tickets.file': 'Back to the settings file', administered: 'saved here', file: 'the settings file',
     'tickets.hint': 'Groups (lead and member logins), categories, dispatch rules, SLA targets and escalation, notification templates (JSON; durations like "4h"). Saved settings apply at once and win over the settings file.',
   },
@@ -368,7 +370,9 @@ async function announce(ev) {
   ev.preventDefault();
   const f = ev.target;
   try {
-    await api('POST', '/api/v1/admin/announcements', { text: f.text.value, team: f.team.value.trim(), severity: f.severity.value }, idem());
+    const body = { text: f.text.value, team: f.team.value.trim(), severity: f.severity.value };
+    if (f.ivr.checked) body.ivr = { areas: list(f.ivr_areas.value), products: f.ivr_products.value ? [f.ivr_products.value] : [] };
+    await api('POST', '/api/v1/admin/announcements', body, idem());
     f.reset(); showErrors(f, null); toast(w('saved')); loadAnnouncements();
   } catch (err) { showErrors(f, err); }
 }
