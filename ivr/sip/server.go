@@ -76,6 +76,7 @@ type Server struct {
 	runner  atomic.Pointer[FlowRunner]
 	agents  atomic.Pointer[Agents] // agentcall.go
 	reg     atomic.Pointer[registrar]
+	trunk   atomic.Pointer[Trunk] // calls out (outbound.go)
 	// agentLegs are the answered agent SIP phones, by Call-ID (ringer.go).
 	agentLegs sync.Map
 
