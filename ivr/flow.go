@@ -137,6 +137,13 @@ type Node struct {
 	Callback string
 	Message  string
 	Overflow string
+	// QueueKeys are the keys a queued voice caller may press: key →
+	// ActionCallback (leave the line, keep the place, be called back) or
+	// ActionMessage (leave the queue for the message target).
+	QueueKeys map[string]string
+	// Hint is played after each position announcement on voice: the keys
+	// on offer.
+	Hint []Segment
 
 	// ticket
 	TicketType string

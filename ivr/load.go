@@ -295,7 +295,7 @@ var fieldsFor = map[NodeKind][]string{
 	KindCollect:  {"prompt", "var", "min", "max", "terminator", "timeout", "inter_digit_timeout", "pattern", "masked", "text", "retries", "invalid", "no_input", "exhausted", "barge_in", "next"},
 	KindBranch:   {"cases", "else"},
 	KindLookup:   {"op", "in", "next", "not_found", "unverified", "error"},
-	KindTransfer: {"queue", "skills", "priority", "comfort", "announce", "after", "callback", "message", "overflow", "error"},
+	KindTransfer: {"queue", "skills", "priority", "comfort", "announce", "after", "callback", "message", "overflow", "error", "keys", "hint"},
 	KindTicket:   {"type", "summary", "subject", "fields", "var", "prompt", "next", "error"},
 	KindSurvey:   {"prompt", "buttons", "timeout", "retries", "invalid", "no_input", "var", "next"},
 	KindSubflow:  {"flow", "next"},
@@ -445,6 +445,27 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 			n.NoInput = r.segments(val, k)
 		case "comfort":
 			n.Comfort = r.segments(val, k)
+		case "hint":
+			n.Hint = r.segments(val, k)
+		case "keys":
+			n.QueueKeys = r.strMap(val, k)
+			for key, action := range n.QueueKeys {
+				if !isKey(key) {
+					r.errf(val, "keys: key %q is not a single key 0-9, * or #", key)
+				}
+				switch action {
+				case ActionCallback:
+					if _, ok := fields["callback"]; !ok {
+						r.errf(val, "keys: %q asks for a callback but the node has no callback: target", key)
+					}
+				case ActionMessage:
+					if _, ok := fields["message"]; !ok {
+						r.errf(val, "keys: %q asks for a message but the node has no message: target", key)
+					}
+				default:
+					r.errf(val, "keys: %q: unknown action %q (want callback or message)", key, action)
+				}
+			}
 		case "next":
 			n.Next = r.str(val, k)
 		case "error":

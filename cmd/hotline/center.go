@@ -290,18 +290,21 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 		// A voice contact offered rings the agent's phone (ivr/phone); the
 		// answered leg is bridged to the caller by the flow's transfer.
+		var recorder sip.Recorder
+		if cfg.Phones.Record {
+			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
+		}
+		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring,
+			Callback: d.voice.callbacks(phones, core.engine, recorder)}
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
-			Queuer:  phones.Queuer(core.bridge.Queuer(bridge.Holder{Channel: acd.Voice, Ring: phones.Ring})),
+			Queuer:  phones.Queuer(core.bridge.Queuer(voiceHolder)),
 			Tickets: ivrticket.New(d.tickets.service),
 			PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 			Logger: d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
-		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End}
-		if cfg.Phones.Record {
-			agents.Recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
-		}
+		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End, Recorder: recorder}
 		d.voice.attachAgents(agents)
 		d.voice.attach(runner)
 	}

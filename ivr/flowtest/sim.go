@@ -214,7 +214,7 @@ func (s *sim) input(st step) (ivr.Input, error) {
 	case "agent-left":
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueAgentLeft}}, nil
 	case "max-wait":
-		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: arg(w, 1)}}, nil
+		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: arg(w, 1), Kept: arg(w, 2) == "kept"}}, nil
 	case "lost":
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueLost}}, nil
 	}
@@ -275,6 +275,19 @@ func (s *sim) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueHandl
 type simHandle sim
 
 func (h *simHandle) Events() <-chan ivr.QueueEvent { return nil }
+
+// KeepAsCallback is matched against a "> callback NUMBER" line; with
+// "queue nocallback" the queue refuses.
+func (h *simHandle) KeepAsCallback(_ context.Context, number string) error {
+	s := (*sim)(h)
+	if err := s.expect("callback " + number); err != nil {
+		return err
+	}
+	if s.c.noCallback {
+		return fmt.Errorf("callback to %s: %w", number, ivr.ErrUnavailable)
+	}
+	return nil
+}
 
 func (h *simHandle) Cancel(context.Context, acd.LeaveReason) error {
 	h.cancels++

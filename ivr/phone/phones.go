@@ -103,32 +103,15 @@ func (p *Phones) Forget(contactID string) {
 // the voice channel (bridge.Holder.Ring): ctx ending withdraws the ring,
 // an error rejects the offer.
 func (p *Phones) Ring(ctx context.Context, contactID, agentID string) error {
-	kind := p.o.DefaultKind
-	if p.o.Settings != nil {
-		k, err := p.o.Settings.PhoneKind(ctx, agentID)
-		if err != nil {
-			return fmt.Errorf("phone kind of agent %s: %w", agentID, err)
-		}
-		if k != "" {
-			kind = k
-		}
-	}
 	p.mu.Lock()
-	r := p.ringers[kind]
 	call, ok := p.calls[contactID]
 	p.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("ring %s: %w", contactID, ErrUnknownCall)
 	}
-	if r == nil {
-		return fmt.Errorf("ring agent %s: no %q phones: %w", agentID, kind, ErrNoPhone)
-	}
-	leg, err := r.Ring(ctx, agentID, call)
+	leg, kind, err := p.ring(ctx, agentID, call)
 	if err != nil {
-		return fmt.Errorf("ring agent %s (%s): %w", agentID, kind, err)
-	}
-	if leg == nil {
-		return fmt.Errorf("ring agent %s (%s): ringer returned no leg: %w", agentID, kind, ErrNoPhone)
+		return err
 	}
 	p.mu.Lock()
 	_, still := p.calls[contactID]
@@ -150,6 +133,42 @@ func (p *Phones) Ring(ctx context.Context, contactID, agentID string) error {
 	}
 	p.log.Info("agent leg answered", "contact_id", contactID, "agent_id", agentID, "kind", kind, "codec", leg.Codec().String())
 	return nil
+}
+
+// RingAgent rings the agent's phone of their kind for a call that is not
+// waiting on a caller's line (a callback: the agent first, then the
+// customer) and returns the answered leg to the caller of RingAgent.
+func (p *Phones) RingAgent(ctx context.Context, agentID string, call CallInfo) (Leg, error) {
+	leg, _, err := p.ring(ctx, agentID, call)
+	return leg, err
+}
+
+// ring rings the agent's phone of their kind and returns the answered leg.
+func (p *Phones) ring(ctx context.Context, agentID string, call CallInfo) (Leg, string, error) {
+	kind := p.o.DefaultKind
+	if p.o.Settings != nil {
+		k, err := p.o.Settings.PhoneKind(ctx, agentID)
+		if err != nil {
+			return nil, "", fmt.Errorf("phone kind of agent %s: %w", agentID, err)
+		}
+		if k != "" {
+			kind = k
+		}
+	}
+	p.mu.Lock()
+	r := p.ringers[kind]
+	p.mu.Unlock()
+	if r == nil {
+		return nil, kind, fmt.Errorf("ring agent %s: no %q phones: %w", agentID, kind, ErrNoPhone)
+	}
+	leg, err := r.Ring(ctx, agentID, call)
+	if err != nil {
+		return nil, kind, fmt.Errorf("ring agent %s (%s): %w", agentID, kind, err)
+	}
+	if leg == nil {
+		return nil, kind, fmt.Errorf("ring agent %s (%s): ringer returned no leg: %w", agentID, kind, ErrNoPhone)
+	}
+	return leg, kind, nil
 }
 
 // Take hands the answered leg of a contact to the voice channel, once.

@@ -109,6 +109,9 @@ func (s *Server) SetTrunk(t *Trunk) error {
 	return nil
 }
 
+// Trunked says whether calls out are configured.
+func (s *Server) Trunked() bool { return s.trunk.Load() != nil }
+
 // CheckNumber says whether the trunk's dial plan allows a number: nil, or
 // an error wrapping ErrNoTrunk or ErrForbiddenNumber. The desk asks before
 // ringing the agent, so a refused number never rings anybody.

@@ -97,6 +97,7 @@ type Server struct {
 	calls  map[string]*call // by dialog id
 	closed bool
 	wg     sync.WaitGroup // calls being set up or running
+	out    sync.WaitGroup // callbacks relaying (callback.go); added to under mu while !closed
 	idle   chan struct{}  // signalled when a call ends
 }
 
@@ -331,6 +332,7 @@ func (s *Server) drain() {
 	s.mu.Unlock()
 	s.stop()
 	s.wg.Wait()
+	s.out.Wait()
 }
 
 // enter counts a call being set up; false once the server has closed.
