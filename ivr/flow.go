@@ -28,6 +28,7 @@ const (
 	KindHangup   NodeKind = "hangup"
 	KindReturn   NodeKind = "return"
 	KindAnswer   NodeKind = "answer"
+	KindRecord   NodeKind = "record"
 )
 
 // Library is a validated set of flows with their prompts and calendars. It
@@ -161,6 +162,8 @@ type Node struct {
 	To string
 	// answer: the variable holding the customer's question
 	Question string
+	// record: the longest voice message taken
+	Limit time.Duration
 }
 
 // Segment is one element of a prompt list: a prompt id, or a say piece

@@ -305,6 +305,7 @@ var fieldsFor = map[NodeKind][]string{
 	KindHangup:   {"prompt"},
 	KindReturn:   {},
 	KindAnswer:   {"question", "prompt", "buttons", "timeout", "retries", "invalid", "no_input", "next", "not_found", "else", "error"},
+	KindRecord:   {"prompt", "var", "limit", "next", "error"},
 }
 
 var requiredFor = map[NodeKind][]string{
@@ -314,6 +315,7 @@ var requiredFor = map[NodeKind][]string{
 	KindBranch:   {"cases", "else"},
 	KindLookup:   {"op", "next", "error"},
 	KindTransfer: {"queue", "error"},
+	KindRecord:   {"next", "error"},
 	KindTicket:   {"type", "next", "error"},
 	KindSurvey:   {"prompt", "next"},
 	KindSubflow:  {"flow", "next"},
@@ -511,6 +513,11 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 			n.InterDigit = r.dur(val, k)
 		case "announce":
 			n.Announce = r.dur(val, k)
+		case "limit":
+			n.Limit = r.dur(val, k)
+			if n.Limit <= 0 || n.Limit > 10*time.Minute {
+				r.errf(val, "limit: want more than 0 and at most 10m")
+			}
 		case "retries":
 			n.Retries = r.intv(val, k)
 			if n.Retries < 1 {
@@ -594,6 +601,12 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 	}
 	if n.Kind == KindTicket && n.Var == "" {
 		n.Var = "ticket_no"
+	}
+	if n.Kind == KindRecord && n.Var == "" {
+		n.Var = "recording"
+	}
+	if n.Kind == KindRecord && n.Limit == 0 {
+		n.Limit = 2 * time.Minute
 	}
 	if n.Kind == KindSurvey && n.Var == "" {
 		n.Var = "survey"

@@ -306,6 +306,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		d.flows.onReload(runner.Reload)
 		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End, Recorder: recorder}
 		d.voice.attachAgents(agents)
+		d.voice.srv.AttachVoicemail(callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log})
 		d.voice.attach(runner)
 	}
 	if d.admin != nil {

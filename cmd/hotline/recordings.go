@@ -94,7 +94,7 @@ func recordingRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail
 		}
 		out := []item{}
 		for _, x := range recs {
-			if p.Can(auth.PermSupervise) || x.AgentID == p.AgentID {
+			if p.Can(auth.PermSupervise) || x.AgentID == p.AgentID || x.AgentID == "" {
 				out = append(out, item{ID: x.ID, AgentID: x.AgentID, StartedAt: x.StartedAt, DurationMS: x.Duration.Milliseconds()})
 			}
 		}
@@ -112,7 +112,9 @@ func recordingRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail
 			return
 		}
 		p, _ := auth.PrincipalFrom(r.Context())
-		if !p.Can(auth.PermSupervise) && x.AgentID != p.AgentID {
+		// A voice message (no agent) belongs to the ticket it was filed
+		// with, which any desk agent may work.
+		if !p.Can(auth.PermSupervise) && x.AgentID != p.AgentID && x.AgentID != "" {
 			httpapi.WriteError(w, http.StatusForbidden, "forbidden", "only supervisors and the call's agent play a recording")
 			return
 		}

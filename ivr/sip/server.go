@@ -77,6 +77,8 @@ type Server struct {
 	agents  atomic.Pointer[Agents] // agentcall.go
 	reg     atomic.Pointer[registrar]
 	trunk   atomic.Pointer[Trunk] // calls out (outbound.go)
+	// voicemail stores the record node's messages (voicemail.go).
+	voicemail atomic.Pointer[Voicemail]
 	// agentLegs are the answered agent SIP phones, by Call-ID (ringer.go).
 	agentLegs sync.Map
 
