@@ -292,7 +292,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		// answered leg is bridged to the caller by the flow's transfer.
 		var recorder sip.Recorder
 		if cfg.Phones.Record {
-			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
+			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log,
+				queues: recordQueues(cfg.Phones.RecordQueues), engine: core.engine}
 		}
 		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring,
 			Callback: d.voice.callbacks(phones, core.engine, recorder)}
@@ -330,6 +331,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 	})
 	wg.Go(func() { d.tickets.run(gwCtx, d.log) })
+	if r := cfg.Phones.RecordRetention; r > 0 {
+		wg.Go(func() { runRecordingRetention(gwCtx, d.store, cfg.DataDir, r, time.Hour, time.Now, d.log) })
+	}
 	// The transcript writer outlives the gateway, so the last messages of
 	// a drain are stored.
 	trCtx, stopTranscripts := context.WithCancel(context.WithoutCancel(ctx))
