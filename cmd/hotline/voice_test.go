@@ -44,6 +44,7 @@ func TestPhoneCallsWithSIPp(t *testing.T) {
 			{"menu with SIP INFO", "menu_info.xml", "10000"},
 			{"fault report", "fault_report.xml", "10000"},
 			{"hang up mid-prompt", "hangup_mid_prompt.xml", "10000"},
+			{"late offer", "late_offer.xml", "10000"},
 			{"CANCEL before answer", "cancel.xml", "10000"},
 			{"unknown number", "not_found.xml", "12345"},
 			{"unsupported codec", "codec_488.xml", "10000"},
@@ -68,7 +69,7 @@ func TestPhoneCallsWithSIPp(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	// 13 INFO keys in the fault report (4, 1, ten digits, #) and one in
 	// the menu.
-	for _, want := range []string{`hotline_sip_call_attempts_total{code="200"} 4`, `hotline_sip_call_attempts_total{code="404"} 1`,
+	for _, want := range []string{`hotline_sip_call_attempts_total{code="200"} 5`, `hotline_sip_call_attempts_total{code="404"} 1`,
 		`hotline_sip_call_attempts_total{code="487"} 1`, `hotline_sip_call_attempts_total{code="488"} 1`,
 		`hotline_dtmf_digits_total{method="rfc4733"} 1`, `hotline_dtmf_digits_total{method="info"} 14`, `hotline_sip_calls_in_progress 0`} {
 		if !strings.Contains(string(body), want) {
@@ -112,8 +113,8 @@ func TestPhoneCallsWithSIPp(t *testing.T) {
 	if n := count("ivr.ticket_created", "fault_ticket"); n != 1 {
 		t.Errorf("fault tickets created by the IVR %d, want 1", n)
 	}
-	if n := count("ivr.abandoned_in_ivr", "welcome"); n != 1 {
-		t.Errorf("calls abandoned during the welcome %d, want 1", n)
+	if n := count("ivr.abandoned_in_ivr", "welcome"); n != 2 {
+		t.Errorf("calls abandoned during the welcome %d, want 2 (mid-prompt, late offer)", n)
 	}
 }
 

@@ -213,6 +213,28 @@ func BenchmarkPublish(b *testing.B) {
 	}
 }
 
+// BenchmarkPublishParallel: many publishers at once (calls emitting their
+// IVR events), four subscribers that keep up. The CPU per event is what
+// counts (go test -run X -bench PublishParallel -cpu 2 ./internal/event).
+func BenchmarkPublishParallel(b *testing.B) {
+	bus := event.NewBus(event.Options{})
+	defer bus.Close()
+	for i := range 4 {
+		sub := bus.Subscribe(fmt.Sprint("s", i), 1024, event.WaitUpTo(time.Second), nil)
+		go func() {
+			for range sub.C() {
+			}
+		}()
+	}
+	b.ReportAllocs()
+	b.SetParallelism(64)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			bus.Publish(ctx, event.Event{Type: "ivr.node_entered", ContactID: "c1", At: time.Unix(0, 0)})
+		}
+	})
+}
+
 // A subscriber that stops reading under WaitUpTo slows only the publishers
 // of the events it wants: while one publisher waits on it, another
 // publisher's events that it filters out are delivered, and subscribers

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,10 +38,120 @@ type sqlQuerier struct {
 		QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 		QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 	}
+	// cache keeps statements prepared across transactions; txs, in a
+	// transaction, its statements.
+	cache *stmtCache
+	txs   *txStmts
+}
+
+// Statements stay prepared: database/sql and the SQLite driver otherwise
+// parse a statement's SQL on every run, and the contact records'
+// projection spent 5 % of the server's CPU per call doing that
+// (cmd/hotline-voicebench profile, docs/voice.md).
+//
+// stmtCache holds a statement per SQL text, prepared on the pool: database/sql
+// prepares it once per connection it runs on and keeps it there. It is
+// filled only outside transactions: preparing on the pool from inside one
+// could wait for the very connection the transaction holds (a pool of one).
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// maxCachedStmts bounds the cache; SQL built from a query's options (a
+// search with optional filters) beyond it runs unprepared.
+const maxCachedStmts = 256
+
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[q]
+}
+
+// get returns q prepared on the pool, preparing it first if need be (nil:
+// the cache is full or preparing failed). Not from inside a transaction.
+func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
+	c.mu.Lock()
+	st, ok := c.m[q]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.Unlock()
+	if ok || full {
+		return st
+	}
+	// Prepared without the lock held: it waits for a free connection.
+	p, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[q]; ok {
+		_ = p.Close()
+		return st
+	}
+	c.m[q] = p
+	return p
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q, st := range c.m {
+		_ = st.Close()
+		delete(c.m, q)
+	}
+}
+
+// txStmts keeps a transaction's statements, by text, until it ends
+// (database/sql closes them at commit or rollback): the pool's statement
+// bound to the transaction's connection, or one prepared in it.
+type txStmts struct {
+	tx *sql.Tx
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func newTxStmts(tx *sql.Tx) *txStmts { return &txStmts{tx: tx, m: map[string]*sql.Stmt{}} }
+
+func (t *txStmts) get(ctx context.Context, q string, cache *stmtCache) *sql.Stmt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if st, ok := t.m[q]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if pooled := cache.lookup(q); pooled != nil {
+		st = t.tx.StmtContext(ctx, pooled)
+	} else if p, err := t.tx.PrepareContext(ctx, q); err == nil {
+		st = p
+	}
+	t.m[q] = st
+	return st
+}
+
+// stmt is q prepared, or nil: no cache (PostgreSQL's pgx keeps its own),
+// or q is not one statement (a prepared statement runs only the first).
+func (s sqlQuerier) stmt(ctx context.Context, q string) *sql.Stmt {
+	if s.cache == nil || strings.Contains(strings.TrimRight(strings.TrimSpace(q), ";"), ";") {
+		return nil
+	}
+	if s.txs != nil {
+		return s.txs.get(ctx, q, s.cache)
+	}
+	return s.cache.get(ctx, q)
 }
 
 func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := s.db.ExecContext(ctx, q, args...)
+	var res sql.Result
+	var err error
+	if st := s.stmt(ctx, q); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = s.db.ExecContext(ctx, q, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -47,7 +159,13 @@ func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, err
 }
 
 func (s sqlQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
-	r, err := s.db.QueryContext(ctx, q, args...)
+	var r *sql.Rows
+	var err error
+	if st := s.stmt(ctx, q); st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = s.db.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +173,9 @@ func (s sqlQuerier) query(ctx context.Context, q string, args ...any) (rows, err
 }
 
 func (s sqlQuerier) queryRow(ctx context.Context, q string, args ...any) row {
+	if st := s.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return s.db.QueryRowContext(ctx, q, args...)
 }
 

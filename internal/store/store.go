@@ -145,7 +145,7 @@ func openSQLite(ctx context.Context, o Options) (*Store, error) {
 		lock.release()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, classify(err))
 	}
-	return &Store{dialect: SQLite, q: sqlQuerier{db}, db: db, dirLock: lock}, nil
+	return &Store{dialect: SQLite, q: sqlQuerier{db: db, cache: newStmtCache(db)}, db: db, dirLock: lock}, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*Store, error) {
@@ -193,6 +193,9 @@ func (s *Store) Close() error {
 		return errors.New("close store: called inside a transaction")
 	}
 	var err error
+	if q, ok := s.q.(sqlQuerier); ok && q.cache != nil {
+		q.cache.close()
+	}
 	if s.db != nil {
 		err = s.db.Close()
 	}
@@ -218,7 +221,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 		if err != nil {
 			return wrap("begin", err)
 		}
-		txs := &Store{dialect: s.dialect, q: sqlQuerier{tx}, inTx: true, log: s.log}
+		txs := &Store{dialect: s.dialect, q: sqlQuerier{db: tx, cache: s.q.(sqlQuerier).cache, txs: newTxStmts(tx)}, inTx: true, log: s.log}
 		if err := fn(txs); err != nil {
 			_ = tx.Rollback()
 			return err

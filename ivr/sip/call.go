@@ -31,11 +31,20 @@ type call struct {
 	cancel context.CancelFunc
 
 	// session is the RFC 4028 session interval, 0: no session timer;
-	// refreshed carries each refresh's interval to watch.
-	session   time.Duration
-	refreshed chan time.Duration
+	// weRefresh: we send the refreshes (the caller asked refresher=uas);
+	// peerUpdate: the caller's INVITE allowed UPDATE. refreshed carries
+	// each refresh the caller sent to watch.
+	session    time.Duration
+	weRefresh  bool
+	peerUpdate bool
+	refreshed  chan sessionTimer
 
-	mu        sync.Mutex // guards offer, version, by
+	// late: the INVITE had no SDP (late offer); the leg opens with the
+	// answer its ACK carries (ackSDP), until then leg is nil.
+	late   bool
+	ackSDP []byte
+
+	mu        sync.Mutex // guards offer, version, by, ackSDP; leg while it may be nil (late offer)
 	offer     Offer
 	sessionID uint64
 	version   uint64
@@ -46,9 +55,41 @@ type call struct {
 
 func newCall(s *Server, dlg *sipgo.DialogServerSession, leg Leg, o Offer, rtp netip.AddrPort, contact *sip.ContactHeader) *call {
 	c := &call{s: s, dlg: dlg, leg: leg, offer: o, rtp: rtp, contactHdr: contact, version: 1,
-		sessionID: uint64(time.Now().UnixNano()), refreshed: make(chan time.Duration, 1)}
+		sessionID: uint64(time.Now().UnixNano()), refreshed: make(chan sessionTimer, 1)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
+}
+
+// keepAnswer keeps the SDP answer of a late offer's ACK (the first one
+// with a body: a retransmitted ACK repeats it).
+func (c *call) keepAnswer(body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ackSDP == nil && len(body) > 0 {
+		c.ackSDP = body
+	}
+}
+
+func (c *call) ackAnswer() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ackSDP
+}
+
+// setLeg gives a late offer's call its media, before its flow starts.
+func (c *call) setLeg(l Leg, answer Offer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.leg, c.offer = l, answer
+}
+
+// media is the call's leg for the SIP handlers, nil while a late offer
+// waits for its answer. The flow's goroutine starts after the leg is set
+// and reads c.leg directly.
+func (c *call) media() Leg {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.leg
 }
 
 // update applies a re-INVITE's offer and returns the new answer.
@@ -94,38 +135,70 @@ func (c *call) endedBy() string {
 	return c.by
 }
 
-// refresh restarts the session timer of a call that runs one, with the
-// request's interval d or, 0, the current one; it returns the interval
-// now running (0: none).
-func (c *call) refresh(d time.Duration) time.Duration {
+// sessionTimer is a session timer's interval (0: none) and refresher.
+type sessionTimer struct {
+	d         time.Duration
+	weRefresh bool
+}
+
+// refresh restarts the session timer of a call that runs one, on a
+// refresh the caller sent with interval d and role weRefresh or, d 0, the
+// current ones; it returns the timer now running (d 0: none).
+func (c *call) refresh(d time.Duration, weRefresh bool) sessionTimer {
 	if c.session == 0 {
-		return 0
+		return sessionTimer{}
 	}
+	st := sessionTimer{d, weRefresh}
 	if d == 0 {
-		d = c.session
+		st = sessionTimer{c.session, c.weRefresh}
 	}
 	select {
 	case <-c.refreshed: // an unread refresh is superseded
 	default:
 	}
-	c.refreshed <- d
-	return d
+	c.refreshed <- st
+	return st
 }
 
 // watch ends the call when its media dies or its session timer expires,
-// until the call ends.
+// and sends our refreshes when we are the refresher, until the call ends.
 func (c *call) watch() {
-	var expired <-chan time.Time
-	if c.session > 0 {
-		expired = c.s.o.Clock.After(expiryWait(c.session))
+	var expired, due <-chan time.Time
+	arm := func(st sessionTimer) {
+		expired, due = nil, nil
+		if st.d > 0 {
+			expired = c.s.o.Clock.After(expiryWait(st.d))
+			if st.weRefresh {
+				due = c.s.o.Clock.After(refreshWait(st.d))
+			}
+		}
 	}
+	cur := sessionTimer{c.session, c.weRefresh}
+	arm(cur)
 	for {
 		select {
 		case <-c.leg.Dead():
 			c.hangup("rtp timeout")
 			return
-		case d := <-c.refreshed:
-			expired = c.s.o.Clock.After(expiryWait(d))
+		case st := <-c.refreshed:
+			cur = st
+			arm(st)
+		case <-due:
+			due = nil
+			d, we, fatal, err := c.sendRefresh(cur.d)
+			switch {
+			case fatal:
+				c.s.log.Info("sip session refresh failed", "contact_id", c.contact.ID, "err", err)
+				c.hangup("session refresh failed")
+				return
+			case err != nil:
+				// Not fatal (RFC 4028 10): the session ends at expiry
+				// unless the caller refreshes meanwhile.
+				c.s.log.Info("sip session refresh refused", "contact_id", c.contact.ID, "err", err)
+			default:
+				cur = sessionTimer{d, we}
+				arm(cur)
+			}
 		case <-expired:
 			c.hangup("session expired")
 			return

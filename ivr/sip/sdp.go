@@ -214,3 +214,59 @@ func Answer(o Offer, local netip.AddrPort, sessionID, version uint64) []byte {
 	}
 	return b
 }
+
+// lateDTMF is the telephone-event payload type of our late offer.
+const lateDTMF = 101
+
+// LateOffer is our SDP offer in the 200 to an INVITE without SDP (RFC 3261
+// 13.2.1, RFC 3264 5): PCMU and PCMA, telephone-event, 20 ms, sendrecv.
+func LateOffer(local netip.AddrPort, sessionID, version uint64) []byte {
+	ipv := "IP4"
+	if local.Addr().Is6() {
+		ipv = "IP6"
+	}
+	ip := local.Addr().String()
+	dtmf := strconv.Itoa(lateDTMF)
+	s := sdp.SessionDescription{
+		Origin: sdp.Origin{Username: "hotline", SessionID: sessionID, SessionVersion: version,
+			NetworkType: "IN", AddressType: ipv, UnicastAddress: ip},
+		SessionName:           "hotline",
+		ConnectionInformation: &sdp.ConnectionInformation{NetworkType: "IN", AddressType: ipv, Address: &sdp.Address{Address: ip}},
+		TimeDescriptions:      []sdp.TimeDescription{{Timing: sdp.Timing{}}},
+		MediaDescriptions: []*sdp.MediaDescription{{
+			MediaName: sdp.MediaName{Media: "audio", Port: sdp.RangedPort{Value: int(local.Port())},
+				Protos: []string{"RTP", "AVP"}, Formats: []string{"0", "8", dtmf}},
+			Attributes: []sdp.Attribute{
+				sdp.NewAttribute("rtpmap", "0 PCMU/8000"),
+				sdp.NewAttribute("rtpmap", "8 PCMA/8000"),
+				sdp.NewAttribute("rtpmap", dtmf+" telephone-event/8000"),
+				sdp.NewAttribute("fmtp", dtmf+" 0-16"),
+				sdp.NewAttribute("ptime", "20"),
+				sdp.NewPropertyAttribute(string(SendRecv)),
+			},
+		}},
+	}
+	b, err := s.Marshal()
+	if err != nil {
+		panic(fmt.Sprintf("sdp offer: %v", err))
+	}
+	return b
+}
+
+// parseAnswer reads the caller's answer (in its ACK) to our late offer: the
+// codec it chose of ours, and telephone-event if it kept it. The events it
+// sends us carry our offer's payload type (RFC 3264 6.1: the answerer
+// sends with the offerer's numbering).
+func parseAnswer(body []byte) (Offer, error) {
+	if len(body) == 0 {
+		return Offer{}, fmt.Errorf("%w: no SDP answer in the ACK", ErrNotAcceptable)
+	}
+	a, err := ParseOffer(body)
+	if err != nil {
+		return Offer{}, err
+	}
+	if a.DTMFPayloadType != 0 {
+		a.DTMFPayloadType = lateDTMF
+	}
+	return a, nil
+}

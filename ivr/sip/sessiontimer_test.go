@@ -99,7 +99,48 @@ func TestSessionTimer(t *testing.T) {
 	u.send(sip.NewResponseFromRequest(req, 200, "OK", nil).String())
 	waitFlow(t, ts.runner)
 
-	t.Run("refresher uas: no timer", func(t *testing.T) {
+	t.Run("refresher uas: we send UPDATEs", func(t *testing.T) {
+		v := newUAC(t, ts.Addr("udp"))
+		v.send(v.request("INVITE", "10000", callerSDP, "Supported: timer", "Session-Expires: 120;refresher=uas", "Allow: INVITE, ACK, BYE, CANCEL, UPDATE"))
+		res := v.expect(200)
+		v.ack("10000")
+		if h := res.GetHeader("Session-Expires"); h == nil || h.Value() != "120;refresher=uas" || res.GetHeader("Require") == nil {
+			t.Fatalf("answer without us as the refresher:\n%s", res.String())
+		}
+		<-started
+		for i := range 2 {
+			if d := clk.next(t); d != 88*time.Second {
+				t.Fatalf("expiry armed at %v, want 88s", d)
+			}
+			if d := clk.next(t); d != 60*time.Second {
+				t.Fatalf("refresh armed at %v, want 60s (half of 120 s)", d)
+			}
+			clk.fireLast()
+			req, ok := v.read().(*sip.Request)
+			if !ok || req.Method != sip.UPDATE {
+				t.Fatalf("refresh %d: want our UPDATE, got %v", i, req)
+			}
+			if h := req.GetHeader("Session-Expires"); h == nil || h.Value() != "120;refresher=uac" || req.Contact() == nil {
+				t.Fatalf("our UPDATE:\n%s", req.String())
+			}
+			if i == 0 {
+				ok := sip.NewResponseFromRequest(req, 200, "OK", nil)
+				ok.AppendHeader(sip.NewHeader("Session-Expires", "120;refresher=uac"))
+				v.send(ok.String())
+				continue
+			}
+			// The caller lost the dialog: we hang up (RFC 4028 10).
+			v.send(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil).String())
+		}
+		req, ok := v.read().(*sip.Request)
+		if !ok || req.Method != sip.BYE {
+			t.Fatalf("want our BYE after the refresh failed, got %v", req)
+		}
+		v.send(sip.NewResponseFromRequest(req, 200, "OK", nil).String())
+		waitFlow(t, ts.runner)
+	})
+
+	t.Run("refresher uas without UPDATE: no timer", func(t *testing.T) {
 		v := newUAC(t, ts.Addr("udp"))
 		v.send(v.request("INVITE", "10000", callerSDP, "Supported: timer", "Session-Expires: 120;refresher=uas"))
 		res := v.expect(200)

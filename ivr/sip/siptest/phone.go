@@ -4,11 +4,13 @@
 package siptest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -84,11 +86,18 @@ func NewPhone(t testing.TB, server string, answer int) *Phone {
 		defer close(served)
 		_ = srv.ServeUDP(conn)
 	}()
+	// Stopped in the order the server's Serve stops (ivr/sip awaitSipgo):
+	// the listener and its reader first, then sipgo's handlers of what it
+	// read, then the UA's connection pool. Closing the UA first let a
+	// handler still running (the ringer's ACK of a failure answer) find no
+	// transaction and open a new UDP connection to answer on, whose reader
+	// outlived the test (TestRingSIPPhone, about half the runs).
 	t.Cleanup(func() {
 		p.RTP.Close()
-		ua.Close()
 		conn.Close()
 		<-served
+		awaitHandlers()
+		ua.Close()
 	})
 	return p
 }
@@ -169,6 +178,27 @@ func (p *Phone) Hangup() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return d.Bye(ctx)
+}
+
+// awaitHandlers waits, for at most a second, until sipgo has handled every
+// message its readers handed over: it runs each on a goroutine of its own
+// and gives no way to wait for them, so they are found by where they were
+// started (the same as ivr/sip's awaitSipgo, which this package cannot
+// import).
+func awaitHandlers() {
+	deadline := time.Now().Add(time.Second)
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n == len(buf) && len(buf) < 64<<20 {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if !bytes.Contains(buf[:n], []byte("created by github.com/emiago/sipgo/sip.(*TransactionLayer).handleMessage")) || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func newTag() string {
