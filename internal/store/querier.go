@@ -51,8 +51,9 @@ type sqlQuerier struct {
 //
 // stmtCache holds a statement per SQL text, prepared on the pool: database/sql
 // prepares it once per connection it runs on and keeps it there. It is
-// filled only outside transactions: preparing on the pool from inside one
-// could wait for the very connection the transaction holds (a pool of one).
+// filled outside transactions: preparing on the pool from inside one could
+// wait for the very connection the transaction holds (a pool of one), so
+// what a transaction missed is added once it has ended (WithTx).
 type stmtCache struct {
 	db *sql.DB
 	mu sync.Mutex
@@ -109,9 +110,10 @@ func (c *stmtCache) close() {
 // (database/sql closes them at commit or rollback): the pool's statement
 // bound to the transaction's connection, or one prepared in it.
 type txStmts struct {
-	tx *sql.Tx
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	tx     *sql.Tx
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	missed []string // prepared here, not yet in the pool's cache
 }
 
 func newTxStmts(tx *sql.Tx) *txStmts { return &txStmts{tx: tx, m: map[string]*sql.Stmt{}} }
@@ -127,9 +129,22 @@ func (t *txStmts) get(ctx context.Context, q string, cache *stmtCache) *sql.Stmt
 		st = t.tx.StmtContext(ctx, pooled)
 	} else if p, err := t.tx.PrepareContext(ctx, q); err == nil {
 		st = p
+		t.missed = append(t.missed, q)
 	}
 	t.m[q] = st
 	return st
+}
+
+// fill adds what the ended transaction prepared for itself to the pool's
+// cache, so the next transactions bind it instead of parsing it again.
+func (t *txStmts) fill(ctx context.Context, cache *stmtCache) {
+	t.mu.Lock()
+	missed := t.missed
+	t.missed = nil
+	t.mu.Unlock()
+	for _, q := range missed {
+		cache.get(ctx, q)
+	}
 }
 
 // stmt is q prepared, or nil: no cache (PostgreSQL's pgx keeps its own),

@@ -221,12 +221,16 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 		if err != nil {
 			return wrap("begin", err)
 		}
-		txs := &Store{dialect: s.dialect, q: sqlQuerier{db: tx, cache: s.q.(sqlQuerier).cache, txs: newTxStmts(tx)}, inTx: true, log: s.log}
+		cache, stmts := s.q.(sqlQuerier).cache, newTxStmts(tx)
+		txs := &Store{dialect: s.dialect, q: sqlQuerier{db: tx, cache: cache, txs: stmts}, inTx: true, log: s.log}
 		if err := fn(txs); err != nil {
 			_ = tx.Rollback()
+			stmts.fill(ctx, cache)
 			return err
 		}
-		return wrap("commit", tx.Commit())
+		err = tx.Commit()
+		stmts.fill(ctx, cache)
+		return wrap("commit", err)
 	default:
 		tx, err := s.pool.Begin(ctx)
 		if err != nil {
