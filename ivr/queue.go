@@ -31,7 +31,9 @@ type QueueRequest struct {
 // QueueHandle follows one queued contact.
 type QueueHandle interface {
 	// Events delivers position updates and then exactly one of
-	// QueueConnected (later QueueAgentLeft), QueueMaxWait or QueueLost.
+	// QueueConnected (later QueueAgentLeft), QueueMaxWait or QueueLost. A
+	// voice contact transferred by its agent gets QueueTransferred, then
+	// positions and QueueConnected again.
 	// The runner passes it to Channel.Receive.
 	Events() <-chan QueueEvent
 	// Cancel withdraws the contact, saying why: the caller hung up
@@ -51,6 +53,11 @@ const (
 	QueueAgentLeft                           // the agent ended their leg, the customer is still here
 	QueueMaxWait                             // max wait reached: Action says what the queue wants
 	QueueLost                                // no agent can take it (none logged in, queue closed)
+	// QueueTransferred: the connected agent transferred the contact to a
+	// queue or another agent; the agent's leg ends and the customer waits
+	// for the next QueueConnected. Sent only to channels with a ring step
+	// (voice); a chat's transport owner follows transfers itself.
+	QueueTransferred
 )
 
 // Max-wait actions a queue may ask for.

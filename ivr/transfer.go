@@ -153,11 +153,29 @@ func (ru *run) talk(ctx context.Context, n *Node, h QueueHandle, leave func(erro
 		if err != nil {
 			return leave(err)
 		}
-		if in.Kind == InputQueue && (in.Queue.Kind == QueueAgentLeft || in.Queue.Kind == QueueLost) {
+		if in.Kind != InputQueue {
+			continue
+		}
+		switch ev := in.Queue; ev.Kind {
+		case QueueAgentLeft, QueueLost:
 			if n.After == "" {
 				return "", errEnd
 			}
 			return n.After, nil
+		case QueueConnected:
+			// After a transfer (QueueTransferred) the next agent answered:
+			// the channel connects the customer to them.
+			ru.emit(AgentConnected{Header: ru.head(), Queue: n.Queue, AgentID: ev.Agent})
+			if err := ru.ch.Transfer(ctx, ev.Agent); err != nil {
+				return leave(err)
+			}
+		case QueueMaxWait:
+			// A transfer to a queue starts a new wait with its maximum.
+			target := map[string]string{ActionCallback: n.Callback, ActionMessage: n.Message, ActionOverflow: n.Overflow}[ev.Action]
+			if target == "" {
+				target = n.Error
+			}
+			return target, nil
 		}
 	}
 }

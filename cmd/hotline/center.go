@@ -234,7 +234,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
-		Softphone: softphone, HoldCall: d.voice.hold,
+		Softphone: softphone, HoldCall: d.voice.hold, Calls: d.voice.calls(),
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
@@ -295,7 +295,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log,
 				queues: recordQueues(cfg.Phones.RecordQueues), engine: core.engine}
 		}
-		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring,
+		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring, Consulter: d.voice.srv,
 			Callback: d.voice.callbacks(phones, core.engine, recorder)}
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
@@ -305,7 +305,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 			Logger: d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
-		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End, Recorder: recorder}
+		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End,
+			ConsultLeft: core.engine.CancelConsult, ConsultTakeOver: core.engine.CompleteConsult, Recorder: recorder}
 		d.voice.attachAgents(agents)
 		d.voice.srv.AttachVoicemail(callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log})
 		d.voice.attach(runner)

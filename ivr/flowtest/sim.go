@@ -218,6 +218,8 @@ func (s *sim) input(st step) (ivr.Input, error) {
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ev}, nil
 	case "connected":
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueConnected, Agent: arg(w, 1)}}, nil
+	case "transferred":
+		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueTransferred, Agent: arg(w, 1)}}, nil
 	case "agent-left":
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueAgentLeft}}, nil
 	case "max-wait":

@@ -15,6 +15,14 @@ var (
 	ErrUnknownUser = errors.New("sip: unknown sip user")
 	// ErrNotBridged: the call is not bridged to an agent leg.
 	ErrNotBridged = errors.New("sip: call not bridged to an agent")
+	// ErrOnCall: the agent is on the call already.
+	ErrOnCall = errors.New("sip: already on the call")
+	// ErrNotOnCall: the supervisor is not on the call.
+	ErrNotOnCall = errors.New("sip: not on the call")
+	// ErrNoConsult: the call has no answered consultation.
+	ErrNoConsult = errors.New("sip: no consultation on the call")
+	// ErrBadMode: a supervisor mode other than listen, whisper, barge.
+	ErrBadMode = errors.New("sip: bad monitor mode")
 )
 
 // Calls out (outbound.go).
