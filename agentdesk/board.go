@@ -222,6 +222,15 @@ func (d *deskClient) handleBoard(f Frame) (any, *Error) {
 		ctx, cancel := context.WithTimeout(d.g.ctx, 10*time.Second)
 		defer cancel()
 		return d.supervise(ctx, f)
+	case "sup.monitor", "sup.monitor_mode":
+		ctx, cancel := context.WithTimeout(d.g.ctx, 10*time.Second)
+		defer cancel()
+		return d.monitor(ctx, f)
+	case "phone.answer", "phone.decline", "phone.hangup", "phone.mute", "phone.ice":
+		// The supervisor's own phone on the board (sup.monitor).
+		ctx, cancel := context.WithTimeout(d.g.ctx, 10*time.Second)
+		defer cancel()
+		return d.phoneCommand(ctx, f)
 	}
 	return nil, failf(CodeUnknownType, "unknown command "+f.Type)
 }

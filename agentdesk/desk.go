@@ -606,6 +606,14 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		return nil, nil
 	case "sup.force_state", "sup.logout", "sup.move", "sup.skills":
 		return d.supervise(ctx, f)
+	case "sup.monitor", "sup.monitor_mode":
+		return d.monitor(ctx, f)
+	case "call.transfer":
+		return d.callTransfer(ctx, f)
+	case "call.hold", "call.mute", "call.dtmf", "call.hangup":
+		return d.callControl(f)
+	case "call.consult", "call.consult_complete", "call.consult_cancel", "call.conference":
+		return d.callConsult(ctx, f)
 	case "phone.answer", "phone.decline", "phone.hangup", "phone.mute", "phone.hold", "phone.dtmf", "phone.ice":
 		return d.phoneCommand(ctx, f)
 	}
@@ -643,13 +651,13 @@ type transferAgent struct {
 	Name string `json:"name"`
 }
 
-// transferTargets lists where the agent's chat may go: the queues of its
+// transferTargets lists where the agent's chat or call may go: the queues of its
 // channel (but the one it came from is there too: a re-queue) and the
 // agents ready now, other than the agent, whose desk is connected.
 func (d *deskClient) transferTargets(ctx context.Context, contact string) (any, *Error) {
-	channel := acd.Chat
-	if err := d.onChat(contact, func(_ *hub, ch *chat) *Error { return ownChat(ch, d.p.AgentID) }); err != nil {
-		return nil, err
+	channel, cerr := d.contactChannel(contact)
+	if cerr != nil {
+		return nil, cerr
 	}
 	e := d.g.o.ACD
 	qs, err := e.Queues(ctx)

@@ -138,6 +138,31 @@ type Options struct {
 	// takes them off it (the voice channel's Server.Hold); the desk's
 	// phone.hold calls it. Nil: hold only silences both sides.
 	HoldCall func(contactID string, on bool) error
+	// Calls is the voice channel's control of bridged calls (ivr/sip's
+	// Server): the desk's call.* commands act on the agent's call through
+	// it, whatever the agent's phone. Nil: call.hold, call.mute,
+	// call.dtmf and call.hangup answer unavailable.
+	Calls CallControl
+}
+
+// CallControl acts on a bridged voice call by its contact id. Errors for a
+// call that has ended or is not bridged (yet) are the implementation's;
+// the desk answers them as conflict.
+type CallControl interface {
+	Hold(contactID string, on bool) error
+	Mute(contactID string, on bool) error
+	SendDTMF(contactID, digits string) error
+	HangupAgent(contactID string) error
+	// Conference makes the call's answered consultation a three-way
+	// conference.
+	Conference(contactID string) error
+	// Bridged says whether the call is bridged to an agent now (nil).
+	Bridged(contactID string) error
+	// Monitor rings the supervisor's phone (the role is the mode) and
+	// joins the answered leg in mode: listen, whisper or barge.
+	Monitor(ctx context.Context, contactID, supervisorID, mode string) error
+	// SetMonitorMode switches a supervisor on the call to another mode.
+	SetMonitorMode(contactID, supervisorID, mode string) error
 }
 
 func (o *Options) defaults() error {

@@ -352,6 +352,30 @@ func (h *hub) onACD(ev acd.Event) {
 				why, c.leftWhy = c.leftWhy, ""
 			}
 			h.emit(c.cust, "chat.agent_left", map[string]string{"reason": why})
+		} else if c == nil && ev.Agent != "" && h.agent(ev.Agent).chats[ev.Contact] {
+			// A call the agent transferred: it is no longer theirs. A
+			// completed consultation is the consulted agent's now.
+			delete(h.agent(ev.Agent).chats, ev.Contact)
+			h.toAgent(ev.Agent, "contact.ended", map[string]string{"contact_id": ev.Contact, "reason": "transferred"})
+			if ev.Reason == "consult" && ev.Target != "" {
+				h.agent(ev.Target).chats[ev.Contact] = true
+				h.toAgent(ev.Target, "contact.started", map[string]string{"contact_id": ev.Contact, "channel": ev.Channel.String(), "queue": ev.Queue})
+			}
+		}
+	case acd.EventConsultStarted, acd.EventConsultEnded:
+		// A consultation of a call: both agents' desks follow it.
+		state := "talking"
+		if ev.Kind == acd.EventConsultEnded {
+			state = "ended"
+		}
+		if b := h.agent(ev.Target); b.offer != nil && b.offer.Contact == ev.Contact {
+			b.offer = nil
+			h.toAgent(ev.Target, "offer.ended", map[string]string{"contact_id": ev.Contact, "reason": "consult_" + state})
+		}
+		if c == nil {
+			data := map[string]string{"contact_id": ev.Contact, "agent_id": ev.Agent, "consult_agent_id": ev.Target, "state": state, "reason": ev.Reason}
+			h.toAgent(ev.Agent, "call.consult", data)
+			h.toAgent(ev.Target, "call.consult", data)
 		}
 	case acd.EventWrapUpStarted:
 		a := h.agent(ev.Agent)

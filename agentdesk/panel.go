@@ -91,6 +91,13 @@ func (d *deskClient) customerPanel(ctx context.Context, contact string) (any, *E
 		claimed = c.customerNumber()
 		provedPhone, provedAccount = c.verifiedPhone, c.verifiedAccount
 	})
+	if err == nil && !found {
+		var e *Error
+		found, allowed, e = d.voicePanel(contact, sup, &panel, &provedPhone)
+		if e != nil {
+			return nil, e
+		}
+	}
 	switch {
 	case err != nil:
 		return nil, failf(CodeUnavailable, err.Error())
@@ -228,4 +235,42 @@ func (d *deskClient) addTickets(ctx context.Context, panel *customerPanel, phone
 		}
 	}
 	return nil
+}
+
+// voicePanel fills the panel of a voice contact from what the flow queued
+// it with (the contact bridge keeps it while the call lasts): the caller's
+// number, which the network gave (verified "ani" unless the flow proved
+// more), and the flow's variables with the IVR path (ivr_path). It
+// answers for the agent holding the call or its offer, or a supervisor.
+func (d *deskClient) voicePanel(contact string, sup bool, panel *customerPanel, provedPhone *string) (found, allowed bool, _ *Error) {
+	b := d.g.o.Bridge
+	if b == nil {
+		return false, false, nil
+	}
+	req, ok := b.Request(contact)
+	if !ok || req.Channel != ivr.Voice {
+		return false, false, nil
+	}
+	me := d.p.AgentID
+	if err := d.g.do(func(h *hub) {
+		a := h.agents[me]
+		allowed = sup || (a != nil && (a.chats[contact] || (a.offer != nil && a.offer.Contact == contact)))
+	}); err != nil {
+		return true, false, failf(CodeUnavailable, err.Error())
+	}
+	verified := req.Context["verified_by"]
+	if verified == "" || verified == string(ivr.VerifiedNone) {
+		verified = string(ivr.VerifiedANI)
+	}
+	vars := make(map[string]string, len(req.Context))
+	for k, v := range req.Context {
+		vars[k] = v
+		if !sup && idNumber.MatchString(v) {
+			vars[k] = MaskID(v)
+		}
+	}
+	info := CustomerInfo{Phone: req.ANI, Name: req.Context["customer_name"]}
+	*panel = customerPanel{Contact: contact, Customer: info, Vars: vars, Verified: verified, Contacts: []pastContact{}, Tickets: []pastTicket{}}
+	*provedPhone = req.ANI
+	return true, allowed, nil
 }

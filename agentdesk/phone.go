@@ -55,6 +55,7 @@ type phoneView struct {
 	Contact string `json:"contact_id"`
 	Caller  string `json:"caller,omitempty"`
 	Queue   string `json:"queue,omitempty"`
+	Role    string `json:"role,omitempty"` // consult, listen, whisper, barge: a second leg on a live call
 	State   string `json:"state"`
 	Codec   string `json:"codec,omitempty"`
 	Muted   bool   `json:"muted,omitempty"`
@@ -62,7 +63,7 @@ type phoneView struct {
 }
 
 func (pc *phoneCall) view() *phoneView {
-	v := &phoneView{CallID: pc.id, Contact: pc.info.ContactID, Caller: MaskPhone(pc.info.Caller), Queue: pc.info.Queue, State: pc.state}
+	v := &phoneView{CallID: pc.id, Contact: pc.info.ContactID, Caller: MaskPhone(pc.info.Caller), Queue: pc.info.Queue, Role: pc.info.Role, State: pc.state}
 	if pc.call != nil {
 		v.Codec, v.Muted, v.Held = pc.call.Codec().String(), pc.call.Muted(), pc.call.Held()
 	}
@@ -85,7 +86,7 @@ func (g *Gateway) Ring(ctx context.Context, agentID string, call phone.CallInfo)
 	pc := &phoneCall{id: newID(8), agent: agentID, info: call, state: phoneRinging, result: make(chan phoneResult, 1)}
 	var refused error
 	err := g.do(func(h *hub) {
-		s := h.agentDesk(agentID)
+		s := h.phoneDesk(agentID)
 		switch {
 		case s == nil || s.conn == nil:
 			refused = ErrNoDesk
@@ -116,7 +117,7 @@ func (g *Gateway) Ring(ctx context.Context, agentID string, call phone.CallInfo)
 	_ = g.do(func(h *hub) {
 		if h.phones[agentID] == pc {
 			delete(h.phones, agentID)
-			h.toAgent(agentID, "phone.ended", phoneEnded{CallID: pc.id, Contact: call.ContactID, Reason: "withdrawn"})
+			h.toPhone(agentID, "phone.ended", phoneEnded{CallID: pc.id, Contact: call.ContactID, Reason: "withdrawn"})
 		}
 		up = pc.call
 	})
@@ -302,7 +303,7 @@ func (g *Gateway) watchPhone(pc *phoneCall, call *webphone.Call) {
 		_ = g.do(func(h *hub) {
 			if h.phones[pc.agent] == pc {
 				pc.state = phoneTalking
-				h.toAgent(pc.agent, "phone.connected", pc.view())
+				h.toPhone(pc.agent, "phone.connected", pc.view())
 			}
 		})
 		pc.result <- phoneResult{call: call}
@@ -321,7 +322,7 @@ func (g *Gateway) watchPhone(pc *phoneCall, call *webphone.Call) {
 	_ = g.do(func(h *hub) {
 		if h.phones[pc.agent] == pc {
 			delete(h.phones, pc.agent)
-			h.toAgent(pc.agent, "phone.ended", phoneEnded{CallID: pc.id, Contact: pc.info.ContactID, Reason: call.Reason()})
+			h.toPhone(pc.agent, "phone.ended", phoneEnded{CallID: pc.id, Contact: pc.info.ContactID, Reason: call.Reason()})
 		}
 	})
 }
@@ -339,7 +340,7 @@ func (d *deskClient) phoneDecline(callID string, explicit bool) *Error {
 		}
 		delete(h.phones, me)
 		pc.result <- phoneResult{err: ErrDeclined}
-		h.toAgent(me, "phone.ended", phoneEnded{CallID: pc.id, Contact: pc.info.ContactID, Reason: "declined"})
+		h.toPhone(me, "phone.ended", phoneEnded{CallID: pc.id, Contact: pc.info.ContactID, Reason: "declined"})
 	}); err != nil {
 		return failf(CodeUnavailable, err.Error())
 	}
@@ -381,4 +382,24 @@ func (h *hub) myPhone(agentID, callID string, states ...string) (*phoneCall, *Er
 		}
 	}
 	return nil, failf(CodeConflict, "the call is "+pc.state)
+}
+
+// phoneDesk is the session an agent's phone rings on: the desk page, or
+// the board page of a supervisor who has no desk open (a supervisor
+// listening to a call from the board).
+func (h *hub) phoneDesk(agentID string) *session {
+	if s := h.agentDesk(agentID); s != nil && s.conn != nil {
+		return s
+	}
+	if s := h.byKey[agentID+"/"+viewBoard]; s != nil && s.conn != nil {
+		return s
+	}
+	return h.agentDesk(agentID)
+}
+
+// toPhone sends a phone.* frame to the agent's phone session.
+func (h *hub) toPhone(agentID, typ string, data any) {
+	if s := h.phoneDesk(agentID); s != nil {
+		h.emit(s, typ, data)
+	}
 }

@@ -31,7 +31,9 @@ type QueueRequest struct {
 // QueueHandle follows one queued contact.
 type QueueHandle interface {
 	// Events delivers position updates and then exactly one of
-	// QueueConnected (later QueueAgentLeft), QueueMaxWait or QueueLost.
+	// QueueConnected (later QueueAgentLeft), QueueMaxWait or QueueLost. A
+	// voice contact transferred by its agent gets QueueTransferred, then
+	// positions and QueueConnected again.
 	// The runner passes it to Channel.Receive.
 	Events() <-chan QueueEvent
 	// Cancel withdraws the contact, saying why: the caller hung up
@@ -51,6 +53,11 @@ const (
 	QueueAgentLeft                           // the agent ended their leg, the customer is still here
 	QueueMaxWait                             // max wait reached: Action says what the queue wants
 	QueueLost                                // no agent can take it (none logged in, queue closed)
+	// QueueTransferred: the connected agent transferred the contact to a
+	// queue or another agent; the agent's leg ends and the customer waits
+	// for the next QueueConnected. Sent only to channels with a ring step
+	// (voice); a chat's transport owner follows transfers itself.
+	QueueTransferred
 )
 
 // Max-wait actions a queue may ask for.
@@ -67,4 +74,20 @@ type QueueEvent struct {
 	ExpectedWait time.Duration // 0 = unknown
 	Agent        string        // QueueConnected: the agent's id
 	Action       string        // QueueMaxWait
+	// Kept: with Action callback, the ACD kept the contact as a callback
+	// (it is still waiting); the run keeps it (CallbackHandle) or leaves.
+	Kept bool
+}
+
+// CallbackHandle is a QueueHandle whose contact may leave the line and keep
+// its place: when an agent is reserved, the center rings the agent and then
+// calls the customer back (voice). The contact channel's queue handles
+// implement it when the center can call out (a trunk with a dial plan).
+type CallbackHandle interface {
+	QueueHandle
+	// KeepAsCallback makes the contact a callback to number. On success
+	// the contact stays in the ACD after the run ends: the run must not
+	// Cancel the handle. An error (no trunk, a number the dial plan
+	// refuses, a contact no longer waiting) leaves everything as it was.
+	KeepAsCallback(ctx context.Context, number string) error
 }

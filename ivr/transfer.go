@@ -69,7 +69,11 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 		in, err := ru.ch.Receive(ctx, announce, h.Events())
 		if errors.Is(err, ErrTimeout) {
 			if last.Position > 0 {
-				if _, err := ru.ch.Play(ctx, ru.position(last)); err != nil {
+				u := ru.position(last)
+				if ru.kind == Voice && len(n.Hint) > 0 {
+					u.Items = append(u.Items, ru.utter(n.Hint, false, nil).Items...)
+				}
+				if _, err := ru.ch.Play(ctx, u); err != nil {
 					return leave(err)
 				}
 			}
@@ -79,8 +83,25 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 		if err != nil {
 			return leave(err)
 		}
+		if in.Kind == InputDigits && ru.kind == Voice {
+			switch n.QueueKeys[in.Digits] {
+			case ActionCallback:
+				if ru.keepAsCallback(ctx, n, h) {
+					return n.Callback, nil
+				}
+			case ActionMessage:
+				// The caller leaves the queue for a message: to the KPIs
+				// an abandon, as any customer who leaves before an agent.
+				ru.log.Info("ivr caller leaves the queue for a message", "node", n.Name, "queue", n.Queue)
+				if cerr := h.Cancel(context.WithoutCancel(ctx), acd.LeaveHangup); cerr != nil {
+					ru.log.Debug("ivr queue cancel", "queue", n.Queue, "err", cerr)
+				}
+				return n.Message, nil
+			}
+			continue
+		}
 		if in.Kind != InputQueue {
-			continue // keys and text while queued are not for the IVR
+			continue // other keys and text while queued are not for the IVR
 		}
 		ev := in.Queue
 		switch ev.Kind {
@@ -98,6 +119,16 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 			}
 			return ru.talk(ctx, n, h, leave)
 		case QueueMaxWait:
+			if ev.Action == ActionCallback && ev.Kept {
+				// The ACD made the contact a callback: the channel keeps
+				// it as one, or it leaves the queue here.
+				if n.Callback != "" && ru.keepAsCallback(ctx, n, h) {
+					return n.Callback, nil
+				}
+				if cerr := h.Cancel(context.WithoutCancel(ctx), acd.LeaveTeardown); cerr != nil {
+					ru.log.Debug("ivr queue cancel", "queue", n.Queue, "err", cerr)
+				}
+			}
 			target := map[string]string{ActionCallback: n.Callback, ActionMessage: n.Message, ActionOverflow: n.Overflow}[ev.Action]
 			if target == "" {
 				target = n.Error
@@ -128,11 +159,29 @@ func (ru *run) talk(ctx context.Context, n *Node, h QueueHandle, leave func(erro
 		if err != nil {
 			return leave(err)
 		}
-		if in.Kind == InputQueue && (in.Queue.Kind == QueueAgentLeft || in.Queue.Kind == QueueLost) {
+		if in.Kind != InputQueue {
+			continue
+		}
+		switch ev := in.Queue; ev.Kind {
+		case QueueAgentLeft, QueueLost:
 			if n.After == "" {
 				return "", errEnd
 			}
 			return n.After, nil
+		case QueueConnected:
+			// After a transfer (QueueTransferred) the next agent answered:
+			// the channel connects the customer to them.
+			ru.emit(AgentConnected{Header: ru.head(), Queue: n.Queue, AgentID: ev.Agent})
+			if err := ru.ch.Transfer(ctx, ev.Agent); err != nil {
+				return leave(err)
+			}
+		case QueueMaxWait:
+			// A transfer to a queue starts a new wait with its maximum.
+			target := map[string]string{ActionCallback: n.Callback, ActionMessage: n.Message, ActionOverflow: n.Overflow}[ev.Action]
+			if target == "" {
+				target = n.Error
+			}
+			return target, nil
 		}
 	}
 }
@@ -162,4 +211,22 @@ func (ru *run) agentContext() map[string]string {
 		out[PathVar] = strings.Join(ru.path, PathSep)
 	}
 	return out
+}
+
+// keepAsCallback asks the queue to keep the contact as a callback to the
+// caller's number. True: done, the run goes on at the callback target
+// without leaving the queue (callback_kept is true there).
+func (ru *run) keepAsCallback(ctx context.Context, n *Node, h QueueHandle) bool {
+	cb, ok := h.(CallbackHandle)
+	if !ok {
+		ru.log.Info("ivr callback not offered by this channel", "node", n.Name, "queue", n.Queue)
+		return false
+	}
+	if err := cb.KeepAsCallback(ctx, ru.queueANI()); err != nil {
+		ru.log.Info("ivr callback refused", "node", n.Name, "queue", n.Queue, "err", err)
+		return false
+	}
+	ru.setVar("callback_kept", true, false)
+	// The ACD's callback_requested event records it for the KPIs.
+	return true
 }

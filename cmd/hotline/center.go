@@ -270,7 +270,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	}
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
-		Softphone: softphone, HoldCall: d.voice.hold,
+		Softphone: softphone, HoldCall: d.voice.hold, Calls: d.voice.calls(),
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
@@ -328,20 +328,26 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 		// A voice contact offered rings the agent's phone (ivr/phone); the
 		// answered leg is bridged to the caller by the flow's transfer.
+		var recorder sip.Recorder
+		if cfg.Phones.Record {
+			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log,
+				queues: recordQueues(cfg.Phones.RecordQueues), engine: core.engine}
+		}
+		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring, Consulter: d.voice.srv,
+			Callback: d.voice.callbacks(phones, core.engine, recorder)}
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
-			Queuer:  phones.Queuer(core.bridge.Queuer(bridge.Holder{Channel: acd.Voice, Ring: phones.Ring})),
+			Queuer:  phones.Queuer(core.bridge.Queuer(voiceHolder)),
 			Tickets: ivrticket.New(d.tickets.service),
 			PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
 			Notices: d.ivrNotices(),
 			Logger:  d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
-		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End}
-		if cfg.Phones.Record {
-			agents.Recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
-		}
+		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End,
+			ConsultLeft: core.engine.CancelConsult, ConsultTakeOver: core.engine.CompleteConsult, Recorder: recorder}
 		d.voice.attachAgents(agents)
+		d.voice.srv.AttachVoicemail(callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log})
 		d.voice.attach(runner)
 	}
 	if d.admin != nil {
@@ -365,6 +371,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 	})
 	wg.Go(func() { d.tickets.run(gwCtx, d.log) })
+	if r := cfg.Phones.RecordRetention; r > 0 {
+		wg.Go(func() { runRecordingRetention(gwCtx, d.store, cfg.DataDir, r, time.Hour, time.Now, d.log) })
+	}
 	// The transcript writer outlives the gateway, so the last messages of
 	// a drain are stored.
 	trCtx, stopTranscripts := context.WithCancel(context.WithoutCancel(ctx))

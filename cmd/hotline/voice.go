@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/internal/config"
 	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr"
@@ -80,6 +81,12 @@ func newVoice(cfg config.Config, flows *flowSet, reg prometheus.Registerer, log 
 		pacer.Wait()
 		return nil, err
 	}
+	if err := setTrunk(srv, s.Trunk); err != nil {
+		_ = srv.Close()
+		stopPacer()
+		pacer.Wait()
+		return nil, err
+	}
 	return &voice{srv: srv, pacer: pacer, stopPacer: stopPacer}, nil
 }
 
@@ -111,6 +118,15 @@ func (v *voice) hold(contactID string, on bool) error {
 		return fmt.Errorf("no voice channel")
 	}
 	return v.srv.Hold(contactID, on)
+}
+
+// calls is the desk's control of bridged calls (nil without a voice
+// channel).
+func (v *voice) calls() agentdesk.CallControl {
+	if v == nil {
+		return nil
+	}
+	return v.srv
 }
 
 // attach starts taking calls with the voice runner.

@@ -22,6 +22,7 @@ const (
 	ActionCustomerExport = "customer.export" // customer data left the system (CSV, contact record)
 	ActionContactView    = "contact.view"    // a contact record (with transcript) was read
 	ActionTicketsExport  = "tickets.export"  // a ticket list was exported as CSV
+	ActionCallMonitor    = "call.monitor"    // a supervisor listened, whispered or barged in on a live call
 )
 
 // Subject kinds.

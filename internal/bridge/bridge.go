@@ -33,6 +33,31 @@ type Holder struct {
 	// node (Handle.Keep): a drain leaves them in the ACD's snapshot
 	// instead of losing them.
 	Survives bool
+	// Callback, if set, lets the channel's contacts leave the line and
+	// keep their place (Handle.KeepAsCallback): it checks and records the
+	// number to call back and returns the Holder that takes the contact
+	// over (its ring step rings the agent, then dials the customer). Nil:
+	// no callbacks.
+	Callback func(ctx context.Context, contactID, number string) (Holder, error)
+	// Consulter, if set, joins a consulted agent's leg to the contact's
+	// call (voice): the Bridge rings it when the ACD offers the
+	// consultation and tells it when the consultation ends. Nil: a
+	// consultation is the desks' business only (chat).
+	Consulter Consulter
+}
+
+// Consulter is how a channel follows a consultation (warm transfer) the
+// ACD runs on one of its contacts.
+type Consulter interface {
+	// Consult rings the consulted agent's leg and joins it to the call;
+	// nil once joined (the Bridge then accepts the consultation, the
+	// first agent and the consulted one talk). ctx ends when the
+	// consultation offer does. An error rejects the consultation.
+	Consult(ctx context.Context, contactID, agentID string) error
+	// EndConsult: the consultation ended. Completed: the consulted agent
+	// keeps the customer and the first agent's leg goes; otherwise the
+	// consulted agent's leg goes. It must not block for long.
+	EndConsult(contactID string, completed bool)
 }
 
 // Options are the Bridge's dependencies.
@@ -59,6 +84,7 @@ type Bridge struct {
 	dirty    map[string]bool    // queues whose positions may have moved
 	orphans  map[string]time.Time
 	rings    map[string]*ringStep // ring steps under way, by contact
+	consults map[string]*ringStep // consultation rings under way, by contact
 	wake     chan struct{}
 	changed  chan struct{} // a contact came or went: the Saver saves soon
 	ctx      context.Context
@@ -86,7 +112,7 @@ func New(o Options) (*Bridge, error) {
 		o.Location = time.UTC
 	}
 	return &Bridge{o: o, log: o.Logger, held: map[string]*Handle{}, dirty: map[string]bool{}, orphans: map[string]time.Time{},
-		rings: map[string]*ringStep{}, today: map[string]DayCount{}, wake: make(chan struct{}, 1), changed: make(chan struct{}, 1),
+		rings: map[string]*ringStep{}, consults: map[string]*ringStep{}, today: map[string]DayCount{}, wake: make(chan struct{}, 1), changed: make(chan struct{}, 1),
 		ctx: context.Background()}, nil
 }
 
@@ -99,9 +125,11 @@ type Handle struct {
 	events  chan ivr.QueueEvent
 
 	// guarded by b.mu
+	req       ivr.QueueRequest // what the channel queued it with (Bridge.Request)
 	queue     string
 	position  int
 	connected bool // QueueConnected was sent
+	callback  bool // the ACD holds the contact as a callback
 	keep      json.RawMessage
 	done      bool
 }
@@ -139,6 +167,38 @@ func (h *Handle) Cancel(ctx context.Context, why acd.LeaveReason) error {
 	return nil
 }
 
+// KeepAsCallback makes the contact a callback to number (ivr.CallbackHandle):
+// the ACD keeps its place without the caller on the line, and the Holder's
+// Callback takes it over. A contact the ACD already made a callback (its
+// queue's maximum wait) only changes hands.
+func (h *Handle) KeepAsCallback(ctx context.Context, number string) error {
+	if h.holder.Callback == nil {
+		return fmt.Errorf("callback for %s: %w", h.contact, ErrNoCallbacks)
+	}
+	b := h.b
+	b.mu.Lock()
+	already, done := h.callback, h.done
+	b.mu.Unlock()
+	if done {
+		return fmt.Errorf("callback for %s: %w", h.contact, acd.ErrUnknownContact)
+	}
+	next, err := h.holder.Callback(ctx, h.contact, number)
+	if err != nil {
+		return fmt.Errorf("callback for %s: %w", h.contact, err)
+	}
+	if !already {
+		if err := b.o.Engine.RequestCallback(ctx, h.contact); err != nil {
+			return fmt.Errorf("callback for %s: %w", h.contact, err)
+		}
+	}
+	nh := b.Hold(h.contact, next)
+	b.mu.Lock()
+	nh.queue, nh.callback = h.queue, true
+	h.done = true
+	b.mu.Unlock()
+	return nil
+}
+
 // push sends a queue event without blocking: position updates beyond half
 // the buffer are dropped (a newer one follows), the few outcome events
 // always fit. Call with b.mu held.
@@ -172,6 +232,9 @@ func (q queuer) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueHan
 // Enqueue queues a contact for a channel and returns its Handle.
 func (b *Bridge) Enqueue(ctx context.Context, holder Holder, req ivr.QueueRequest) (*Handle, error) {
 	h := b.Hold(req.ContactID, holder)
+	b.mu.Lock()
+	h.req = req
+	b.mu.Unlock()
 	spec := acd.ContactSpec{ID: req.ContactID, Queue: req.Queue, Channel: holder.Channel, Customer: req.ANI, Tier: req.Tier}
 	err := b.o.Engine.Enqueue(ctx, spec)
 	if errors.Is(err, acd.ErrUnknownTier) {
@@ -235,6 +298,20 @@ func (b *Bridge) Accept(ctx context.Context, agentID, contactID string) error {
 	return b.o.Engine.Connected(ctx, contactID)
 }
 
+// Request returns what the channel queued a contact it holds with: the
+// caller's number, tier and the flow's variables for the agent's screen
+// (ivr.QueueRequest.Context, with the IVR path). False: no channel holds
+// it, or it was restored without them.
+func (b *Bridge) Request(contactID string) (ivr.QueueRequest, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.held[contactID]
+	if h == nil || h.req.ContactID == "" {
+		return ivr.QueueRequest{}, false
+	}
+	return h.req, true
+}
+
 // Kept returns what each held contact's channel asked to keep over a
 // restart (Handle.Keep).
 func (b *Bridge) Kept() map[string]json.RawMessage {
@@ -286,9 +363,27 @@ func (b *Bridge) apply(ev *acd.Event) {
 			delete(b.rings, ev.Contact)
 		}
 	}
+	switch ev.Kind {
+	case acd.EventConsultStarted, acd.EventConsultEnded, acd.EventTransferred, acd.EventEnded, acd.EventAbandoned, acd.EventLost:
+		// The consultation offer a consult ring was for has ended.
+		if rs := b.consults[ev.Contact]; rs != nil {
+			rs.cancel()
+			delete(b.consults, ev.Contact)
+		}
+	}
 	h := b.held[ev.Contact]
 	if h == nil {
 		return
+	}
+	if cs := h.holder.Consulter; cs != nil {
+		switch {
+		case ev.Kind == acd.EventOffered && ev.Reason == "consult":
+			b.consultRing(h, ev.Agent)
+		case ev.Kind == acd.EventConsultEnded:
+			b.goEndConsult(cs, ev.Contact, false)
+		case ev.Kind == acd.EventTransferred && ev.Reason == "consult":
+			b.goEndConsult(cs, ev.Contact, true)
+		}
 	}
 	switch ev.Kind {
 	case acd.EventQueued:
@@ -303,6 +398,15 @@ func (b *Bridge) apply(ev *acd.Event) {
 			h.connected = true
 			h.push(ivr.QueueEvent{Kind: ivr.QueueConnected, Agent: ev.Agent})
 		}
+	case acd.EventTransferred:
+		// A voice contact leaves its agent for a queue or another agent:
+		// the channel drops the agent's leg and connects the next answer.
+		// A completed consultation (reason "consult") hands the customer
+		// over with no new answer: the channel moved the media already.
+		if h.connected && h.holder.Ring != nil && ev.Agent != "" && ev.Reason != "consult" {
+			h.connected = false
+			h.push(ivr.QueueEvent{Kind: ivr.QueueTransferred, Agent: ev.Target})
+		}
 	case acd.EventEnded:
 		h.push(ivr.QueueEvent{Kind: ivr.QueueAgentLeft})
 		delete(b.held, ev.Contact)
@@ -310,6 +414,14 @@ func (b *Bridge) apply(ev *acd.Event) {
 	case acd.EventAbandoned:
 		delete(b.held, ev.Contact)
 		h.done = true
+	case acd.EventCallbackRequested:
+		first := !h.callback
+		h.callback = true
+		if first && ev.Actor == acd.ActorSystem && h.holder.Callback != nil {
+			// The queue's maximum wait made it a callback: the caller's
+			// flow keeps it as one (KeepAsCallback) or leaves.
+			h.push(ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: ivr.ActionCallback, Kept: true})
+		}
 	case acd.EventLost:
 		qe := ivr.QueueEvent{Kind: ivr.QueueLost}
 		if ev.Action == acd.Ticket || ev.Action == acd.Voicemail {
@@ -370,6 +482,65 @@ func (b *Bridge) ring(h *Handle, agentID string) {
 	}()
 }
 
+// consultRing rings the consulted agent's leg; answered, the consultation
+// is accepted in the ACD, else rejected. Call with b.mu held.
+func (b *Bridge) consultRing(h *Handle, agentID string) {
+	if b.stopping {
+		return
+	}
+	if rs := b.consults[h.contact]; rs != nil {
+		rs.cancel()
+	}
+	ctx, cancel := context.WithCancel(b.ctx)
+	rs := &ringStep{cancel: cancel}
+	b.consults[h.contact] = rs
+	contact, cs := h.contact, h.holder.Consulter
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		defer cancel()
+		err := cs.Consult(ctx, contact, agentID)
+		b.mu.Lock()
+		current := b.consults[contact] == rs && ctx.Err() == nil
+		if b.consults[contact] == rs {
+			delete(b.consults, contact)
+		}
+		b.mu.Unlock()
+		e, bg := b.o.Engine, context.WithoutCancel(ctx)
+		if !current {
+			if err == nil {
+				cs.EndConsult(contact, false) // joined just as the offer ended
+			}
+			return
+		}
+		if err != nil {
+			b.log.Info("consulted agent's leg not answered", "contact_id", contact, "agent_id", agentID, "err", err)
+			if rerr := e.Reject(bg, agentID, contact); rerr != nil && !errors.Is(rerr, acd.ErrNoOffer) {
+				b.log.Warn("reject consultation after ring", "contact_id", contact, "err", rerr)
+			}
+			return
+		}
+		// (The desk may have accepted already.)
+		if aerr := e.Accept(bg, agentID, contact); aerr != nil && !errors.Is(aerr, acd.ErrNoOffer) {
+			b.log.Warn("accept consultation after ring", "contact_id", contact, "err", aerr)
+			cs.EndConsult(contact, false)
+		}
+	}()
+}
+
+// goEndConsult tells the channel a consultation ended, off the Bridge's
+// lock. Call with b.mu held.
+func (b *Bridge) goEndConsult(cs Consulter, contact string, completed bool) {
+	if b.stopping {
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		cs.EndConsult(contact, completed)
+	}()
+}
+
 // Run tells waiting contacts their places, settles restored contacts left
 // without a channel, and waits for ring steps, until ctx ends.
 func (b *Bridge) Run(ctx context.Context) error {
@@ -380,6 +551,9 @@ func (b *Bridge) Run(ctx context.Context) error {
 		b.mu.Lock()
 		b.stopping = true
 		for _, rs := range b.rings {
+			rs.cancel()
+		}
+		for _, rs := range b.consults {
 			rs.cancel()
 		}
 		b.mu.Unlock()

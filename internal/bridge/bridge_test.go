@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -414,6 +415,173 @@ func TestToday(t *testing.T) {
 		}
 		if got := x.b.Today(midnight)["Q"]; got != (DayCount{}) {
 			t.Fatalf("after midnight: got %+v, want zeros", got)
+		}
+	})
+}
+
+// A connected voice contact the agent transfers is told so (its channel
+// drops the agent's leg), rings the next agent and is connected again; a
+// chat's transfer sends nothing (its transport owner follows it).
+func TestVoiceTransferReconnects(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Voice))
+		ctx := context.Background()
+		rang := make(chan string, 4)
+		voice := Holder{Channel: acd.Voice, Ring: func(ctx context.Context, contact, agent string) error {
+			rang <- agent
+			return nil // answered at once
+		}}
+		for _, id := range []string{"A", "B", "C"} {
+			x.must(x.e.Login(ctx, acd.AgentSpec{ID: id, Skills: map[string]int{"x": 5}}))
+		}
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(voice), "v1", "")
+		synctest.Wait()
+		if a := <-rang; a != "A" {
+			t.Fatalf("rang %s, want A", a)
+		}
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != "A" {
+			t.Fatalf("got %+v, want connected to A", ev)
+		}
+		// Blind transfer to agent B.
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.TransferToAgent(ctx, "v1", "B"))
+		if ev := next(t, h); ev.Kind != ivr.QueueTransferred || ev.Agent != "B" {
+			t.Fatalf("got %+v, want transferred to B", ev)
+		}
+		if a := <-rang; a != "B" {
+			t.Fatalf("rang %s, want B", a)
+		}
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != "B" {
+			t.Fatalf("got %+v, want connected to B", ev)
+		}
+		// Blind transfer to the queue: the next agent ready takes it.
+		x.must(x.e.SetReady(ctx, "C"))
+		x.must(x.e.TransferToQueue(ctx, "v1", "Q"))
+		if ev := next(t, h); ev.Kind != ivr.QueueTransferred {
+			t.Fatalf("got %+v, want transferred", ev)
+		}
+		synctest.Wait()
+		a := <-rang
+		if a == "B" {
+			t.Fatal("rang B, who transferred it")
+		}
+		for ev := next(t, h); ev.Kind != ivr.QueueConnected || ev.Agent != a; ev = next(t, h) {
+			if ev.Kind != ivr.QueuePosition {
+				t.Fatalf("got %+v, want positions then connected to %s", ev, a)
+			}
+		}
+	})
+}
+
+func TestChatTransferSendsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Chat))
+		ctx := context.Background()
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "A", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.Login(ctx, acd.AgentSpec{ID: "B", Skills: map[string]int{"x": 5}}))
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(chat), "c1", "")
+		synctest.Wait()
+		x.must(x.b.Accept(ctx, "A", "c1"))
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected {
+			t.Fatalf("got %+v, want connected", ev)
+		}
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.TransferToAgent(ctx, "c1", "B"))
+		x.must(x.b.Accept(ctx, "B", "c1"))
+		synctest.Wait()
+		select {
+		case ev := <-h.Events():
+			t.Fatalf("chat transfer sent %+v, want nothing", ev)
+		default:
+		}
+	})
+}
+
+type consulter struct {
+	rang   chan string
+	answer chan error
+	ended  chan string
+}
+
+func (c consulter) Consult(ctx context.Context, contact, agent string) error {
+	c.rang <- agent
+	select {
+	case err := <-c.answer:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c consulter) EndConsult(contact string, completed bool) {
+	c.ended <- fmt.Sprint(contact, " ", completed)
+}
+
+// A consultation on a voice contact rings the consulted agent's leg: the
+// answer accepts it, completion and cancellation reach the channel, and a
+// leg not answered rejects it.
+func TestVoiceConsultation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		x := newRig(t, router(t, acd.Voice))
+		ctx := context.Background()
+		cs := consulter{rang: make(chan string, 4), answer: make(chan error, 4), ended: make(chan string, 4)}
+		voice := Holder{Channel: acd.Voice, Ring: func(context.Context, string, string) error { return nil }, Consulter: cs}
+		for _, id := range []string{"A", "B"} {
+			x.must(x.e.Login(ctx, acd.AgentSpec{ID: id, Skills: map[string]int{"x": 5}}))
+		}
+		x.must(x.e.SetReady(ctx, "A"))
+		h := enqueue(x, x.b.Queuer(voice), "v1", "")
+		synctest.Wait()
+		if ev := next(t, h); ev.Kind != ivr.QueueConnected {
+			t.Fatalf("got %+v, want connected", ev)
+		}
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.Consult(ctx, "v1", "B"))
+		synctest.Wait()
+		if a := <-cs.rang; a != "B" {
+			t.Fatalf("consult rang %s, want B", a)
+		}
+		cs.answer <- nil
+		synctest.Wait()
+		if _, ok := x.find(acd.EventConsultStarted, "v1"); !ok {
+			t.Fatal("answered consultation not started in the ACD")
+		}
+		x.must(x.e.CancelConsult(ctx, "v1"))
+		synctest.Wait()
+		if got := <-cs.ended; got != "v1 false" {
+			t.Fatalf("cancelled: EndConsult(%s), want v1 false", got)
+		}
+		// Not answered: rejected, the consultation ends.
+		x.must(x.e.Consult(ctx, "v1", "B"))
+		synctest.Wait()
+		<-cs.rang
+		cs.answer <- errors.New("busy")
+		synctest.Wait()
+		if e, ok := x.find(acd.EventRejected, "v1"); !ok || e.Reason != "consult" {
+			t.Fatalf("unanswered consultation: got %+v, want rejected", e)
+		}
+		<-cs.ended
+		// Answered and completed: the consulted agent keeps the caller.
+		x.must(x.e.SetReady(ctx, "B"))
+		x.must(x.e.Consult(ctx, "v1", "B"))
+		synctest.Wait()
+		<-cs.rang
+		cs.answer <- nil
+		synctest.Wait()
+		x.must(x.e.CompleteConsult(ctx, "v1"))
+		synctest.Wait()
+		if got := <-cs.ended; got != "v1 true" {
+			t.Fatalf("completed: EndConsult(%s), want v1 true", got)
+		}
+		select {
+		case ev := <-h.Events():
+			t.Fatalf("the completed consultation sent %+v to the flow, want nothing", ev)
+		default:
+		}
+		if st, _ := x.e.Contact(ctx, "v1"); st.Agent != "B" {
+			t.Fatalf("after completion the contact is with %q, want B", st.Agent)
 		}
 	})
 }

@@ -51,3 +51,19 @@ func samplesFor(d time.Duration) int { return int(d * SampleRate / time.Second) 
 
 // durationOf is the play time of n 8 kHz samples.
 func durationOf(n int) time.Duration { return time.Duration(n) * time.Second / SampleRate }
+
+// encode turns one linear sample into the codec's byte.
+func (c Codec) encode(s int16) byte {
+	if c == PCMA {
+		return g711.EncodeAlawFrame(s)
+	}
+	return g711.EncodeUlawFrame(s)
+}
+
+// Encode turns linear samples into G.711 bytes of codec appended to dst.
+func Encode(dst []byte, codec Codec, pcm []int16) []byte {
+	for _, s := range pcm {
+		dst = append(dst, codec.encode(s))
+	}
+	return dst
+}

@@ -18,6 +18,10 @@ type CallInfo struct {
 	ContactID string // the contact being offered
 	Caller    string // the caller's number (ANI), as the IVR saw it
 	Queue     string // the queue the contact waited in
+	// Role is why a second leg joins a call already bridged: "consult"
+	// (a consulted agent), "listen", "whisper" or "barge" (a supervisor
+	// who asked for it: the desk may answer by itself). "" for an offer.
+	Role string
 }
 
 // Leg is an answered agent phone: G.711 audio both ways in 20 ms frames.

@@ -103,32 +103,9 @@ func (p *Phones) Forget(contactID string) {
 // the voice channel (bridge.Holder.Ring): ctx ending withdraws the ring,
 // an error rejects the offer.
 func (p *Phones) Ring(ctx context.Context, contactID, agentID string) error {
-	kind := p.o.DefaultKind
-	if p.o.Settings != nil {
-		k, err := p.o.Settings.PhoneKind(ctx, agentID)
-		if err != nil {
-			return fmt.Errorf("phone kind of agent %s: %w", agentID, err)
-		}
-		if k != "" {
-			kind = k
-		}
-	}
-	p.mu.Lock()
-	r := p.ringers[kind]
-	call, ok := p.calls[contactID]
-	p.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("ring %s: %w", contactID, ErrUnknownCall)
-	}
-	if r == nil {
-		return fmt.Errorf("ring agent %s: no %q phones: %w", agentID, kind, ErrNoPhone)
-	}
-	leg, err := r.Ring(ctx, agentID, call)
+	leg, kind, err := p.ring(ctx, contactID, agentID, "")
 	if err != nil {
-		return fmt.Errorf("ring agent %s (%s): %w", agentID, kind, err)
-	}
-	if leg == nil {
-		return fmt.Errorf("ring agent %s (%s): ringer returned no leg: %w", agentID, kind, ErrNoPhone)
+		return err
 	}
 	p.mu.Lock()
 	_, still := p.calls[contactID]
@@ -152,6 +129,55 @@ func (p *Phones) Ring(ctx context.Context, contactID, agentID string) error {
 	return nil
 }
 
+// RingLeg rings the agent's phone for an expected call, saying the role
+// the leg will have (CallInfo.Role), and returns the answered leg itself, not kept for Take: a second agent joining a call
+// already bridged (a consultation, a supervisor listening). ctx ending
+// withdraws the ring; the caller of RingLeg owns the leg.
+func (p *Phones) RingLeg(ctx context.Context, contactID, agentID, role string) (Leg, error) {
+	leg, _, err := p.ring(ctx, contactID, agentID, role)
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		_ = leg.Hangup(context.WithoutCancel(ctx), "withdrawn")
+		return nil, ctx.Err()
+	}
+	return leg, nil
+}
+
+// ring rings the agent's phone of their kind for an expected call.
+func (p *Phones) ring(ctx context.Context, contactID, agentID, role string) (Leg, string, error) {
+	kind := p.o.DefaultKind
+	if p.o.Settings != nil {
+		k, err := p.o.Settings.PhoneKind(ctx, agentID)
+		if err != nil {
+			return nil, "", fmt.Errorf("phone kind of agent %s: %w", agentID, err)
+		}
+		if k != "" {
+			kind = k
+		}
+	}
+	p.mu.Lock()
+	r := p.ringers[kind]
+	call, ok := p.calls[contactID]
+	p.mu.Unlock()
+	if !ok {
+		return nil, "", fmt.Errorf("ring %s: %w", contactID, ErrUnknownCall)
+	}
+	if r == nil {
+		return nil, "", fmt.Errorf("ring agent %s: no %q phones: %w", agentID, kind, ErrNoPhone)
+	}
+	call.Role = role
+	leg, err := r.Ring(ctx, agentID, call)
+	if err != nil {
+		return nil, "", fmt.Errorf("ring agent %s (%s): %w", agentID, kind, err)
+	}
+	if leg == nil {
+		return nil, "", fmt.Errorf("ring agent %s (%s): ringer returned no leg: %w", agentID, kind, ErrNoPhone)
+	}
+	return leg, kind, nil
+}
+
 // Take hands the answered leg of a contact to the voice channel, once.
 func (p *Phones) Take(contactID string) (Leg, bool) {
 	p.mu.Lock()
@@ -164,4 +190,24 @@ func (p *Phones) Take(contactID string) (Leg, bool) {
 // IsRingError says err is one of the reasons a ring ends unanswered.
 func IsRingError(err error) bool {
 	return errors.Is(err, ErrNoPhone) || errors.Is(err, ErrBusy) || errors.Is(err, ErrDeclined) || errors.Is(err, ErrNoAnswer)
+}
+
+// RingAgent rings the agent's phone for a call that waits on no caller's
+// line (an ACD callback: the agent first, then the customer) and returns
+// the answered leg to the caller of RingAgent.
+func (p *Phones) RingAgent(ctx context.Context, agentID string, call CallInfo) (Leg, error) {
+	p.mu.Lock()
+	_, had := p.calls[call.ContactID]
+	if !had {
+		p.calls[call.ContactID] = call
+	}
+	p.mu.Unlock()
+	if !had {
+		defer func() {
+			p.mu.Lock()
+			delete(p.calls, call.ContactID)
+			p.mu.Unlock()
+		}()
+	}
+	return p.RingLeg(ctx, call.ContactID, agentID, "")
 }

@@ -18,6 +18,14 @@ type Agents struct {
 	// up (acd.Engine.End); the queue then reports the agent gone and the
 	// flow goes on (the survey). Nil: the call's flow is told directly.
 	AgentLeft func(ctx context.Context, contactID string) error
+	// ConsultLeft ends the consultation in the ACD when the consulted
+	// agent's phone hangs up (acd.Engine.CancelConsult); the first agent
+	// keeps the caller.
+	ConsultLeft func(ctx context.Context, contactID string) error
+	// ConsultTakeOver hands the caller to the consulted agent when the
+	// first agent hangs up during an answered consultation or conference
+	// (acd.Engine.CompleteConsult). Nil: the contact ends as AgentLeft.
+	ConsultTakeOver func(ctx context.Context, contactID string) error
 	// Recorder, if set, records bridged calls.
 	Recorder Recorder
 }
@@ -65,7 +73,20 @@ type agentBridge struct {
 	toAgent  *media.Stream // caller audio, in the agent's codec
 	rec      Recording
 	held     atomic.Bool
+	muted    atomic.Bool   // the caller hears silence instead of the agent
 	gone     chan struct{} // closed when the agent leg ended by itself
+
+	tonesMu sync.Mutex
+	tones   [][]byte // DTMF frames (the agent leg's codec) still to play to the caller
+
+	// Conference (conference.go): while mixing, the relay goroutines hand
+	// their frames to the mixer instead of to the other side.
+	mixing   atomic.Bool
+	agentIn  chan []byte // the agent's frames, for the mixer
+	callerIn chan []byte // the caller's frames (agent leg's codec), for the mixer
+	partyMu  sync.Mutex  // guards parties, mixerOn
+	parties  []*party
+	mixerOn  bool
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -86,13 +107,19 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 	if !ok {
 		return false
 	}
+	return c.bridgeLeg(ctx, a, agentID, leg)
+}
+
+// bridgeLeg bridges the caller to an answered agent leg.
+func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg phone.Leg) bool {
 	rl, ok := c.leg.(relayLeg)
 	if !ok {
 		_ = leg.Hangup(ctx, "caller has no media relay")
 		return false
 	}
 	b := &agentBridge{leg: leg, agentID: agentID, rl: rl, toCaller: media.NewStream(rl.Codec(), 0),
-		toAgent: media.NewStream(leg.Codec(), 0), gone: make(chan struct{})}
+		toAgent: media.NewStream(leg.Codec(), 0), gone: make(chan struct{}),
+		agentIn: make(chan []byte, mixQueue), callerIn: make(chan []byte, mixQueue)}
 	if a.Recorder != nil {
 		rec, err := a.Recorder.Record(ctx, c.contact.ID, agentID)
 		if err != nil {
@@ -115,9 +142,14 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 			if err != nil {
 				return
 			}
+			if b.mixing.Load() {
+				offer(b.agentIn, buf[:n])
+				continue
+			}
 			if b.held.Load() {
 				continue // the caller hears hold music, not the agent
 			}
+			b.agentFrame(buf[:n])
 			b.toCaller.Write(leg.Codec(), buf[:n])
 			if b.rec != nil {
 				b.rec.Agent(leg.Codec(), buf[:n])
@@ -130,6 +162,10 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 		for {
 			if err := b.toAgent.ReadFrame(bctx, frame); err != nil {
 				return
+			}
+			if b.mixing.Load() {
+				offer(b.callerIn, frame)
+				continue
 			}
 			if b.held.Load() {
 				continue // on hold the agent does not hear the caller
@@ -146,6 +182,20 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 		defer b.wg.Done()
 		select {
 		case <-leg.Done():
+			if bctx.Err() != nil {
+				return // endBridge hung it up (transfer, contact ended)
+			}
+			if b.consultAnswered() && a.ConsultTakeOver != nil {
+				// The first agent left a consultation or conference: the
+				// consulted agent keeps the caller (the ACD completes the
+				// consultation; its event moves the media, EndConsult).
+				c.s.log.Info("agent left the consultation", "contact_id", c.contact.ID, "agent_id", agentID)
+				if err := a.ConsultTakeOver(context.WithoutCancel(bctx), c.contact.ID); err == nil {
+					return
+				} else {
+					c.s.log.Warn("complete consultation after the agent left", "contact_id", c.contact.ID, "err", err)
+				}
+			}
 			close(b.gone)
 			c.s.log.Info("agent hung up", "contact_id", c.contact.ID, "agent_id", agentID)
 			if a.AgentLeft != nil {
@@ -161,6 +211,25 @@ func (c *call) bridge(ctx context.Context, agentID string) bool {
 	return true
 }
 
+// agentFrame makes the agent's frame what the caller hears: a queued DTMF
+// tone frame in its place, silence while muted.
+func (b *agentBridge) agentFrame(f []byte) {
+	b.tonesMu.Lock()
+	if len(b.tones) > 0 {
+		copy(f, b.tones[0])
+		b.tones = b.tones[1:]
+		b.tonesMu.Unlock()
+		return
+	}
+	b.tonesMu.Unlock()
+	if b.muted.Load() {
+		s := b.leg.Codec().Silence()
+		for i := range f {
+			f[i] = s
+		}
+	}
+}
+
 // endBridge hangs the agent leg up (if still up) and stops the relay.
 func (c *call) endBridge(reason string) {
 	c.mu.Lock()
@@ -174,6 +243,9 @@ func (c *call) endBridge(reason string) {
 	b.cancel()
 	c.holdMusic(b, false)
 	_ = b.leg.Hangup(context.Background(), reason)
+	for _, p := range b.dropParties() {
+		_ = p.leg.Hangup(context.Background(), "call ended")
+	}
 	b.wg.Wait()
 	if b.rec != nil {
 		if err := b.rec.Close(); err != nil {
@@ -208,6 +280,48 @@ func (s *Server) Hold(contactID string, on bool) error {
 	}
 	c.holdMusic(b, on)
 	return nil
+}
+
+// Mute silences the agent toward the caller of a bridged call (the agent
+// still hears the caller), or lifts it: the desk's control for any kind of
+// agent phone.
+func (s *Server) Mute(contactID string, on bool) error {
+	b, err := s.bridgeOf(contactID)
+	if err != nil {
+		return err
+	}
+	b.muted.Store(on)
+	return nil
+}
+
+// SendDTMF plays digits' tones to the caller of a bridged call, in place
+// of the agent's audio (media.DTMFFrames: 100 ms a key, 60 ms gaps).
+// Invalid digits: an error wrapping media.ErrBadDigit.
+func (s *Server) SendDTMF(contactID, digits string) error {
+	b, err := s.bridgeOf(contactID)
+	if err != nil {
+		return err
+	}
+	fs, err := media.DTMFFrames(digits, b.leg.Codec())
+	if err != nil {
+		return err
+	}
+	b.tonesMu.Lock()
+	b.tones = append(b.tones, fs...)
+	b.tonesMu.Unlock()
+	return nil
+}
+
+func (s *Server) bridgeOf(contactID string) (*agentBridge, error) {
+	c := s.byContact(contactID)
+	if c == nil {
+		return nil, ErrNoCall
+	}
+	b := c.bridged()
+	if b == nil {
+		return nil, ErrNotBridged
+	}
+	return b, nil
 }
 
 // HangupAgent ends the agent's side of a bridged call from the desk; the

@@ -39,6 +39,10 @@ type call struct {
 	peerUpdate bool
 	refreshed  chan sessionTimer
 
+	// ctl carries work that must run on the flow's goroutine while it
+	// waits in Receive (moving the bridge to a consulted agent).
+	ctl chan func()
+
 	// late: the INVITE had no SDP (late offer); the leg opens with the
 	// answer its ACK carries (ackSDP), until then leg is nil.
 	late   bool
@@ -55,7 +59,7 @@ type call struct {
 
 func newCall(s *Server, dlg *sipgo.DialogServerSession, leg Leg, o Offer, rtp netip.AddrPort, contact *sip.ContactHeader) *call {
 	c := &call{s: s, dlg: dlg, leg: leg, offer: o, rtp: rtp, contactHdr: contact, version: 1,
-		sessionID: uint64(time.Now().UnixNano()), refreshed: make(chan sessionTimer, 1)}
+		sessionID: uint64(time.Now().UnixNano()), refreshed: make(chan sessionTimer, 1), ctl: make(chan func(), 4)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c
 }
@@ -271,10 +275,18 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 		if !ok {
 			ev = ivr.QueueEvent{Kind: ivr.QueueLost}
 		}
-		if b != nil && (ev.Kind == ivr.QueueAgentLeft || ev.Kind == ivr.QueueLost) {
+		switch {
+		case b != nil && (ev.Kind == ivr.QueueAgentLeft || ev.Kind == ivr.QueueLost):
 			c.endBridge("contact ended")
+		case ev.Kind == ivr.QueueTransferred:
+			// The agent transferred the caller: their leg ends, the
+			// caller hears hold music until the next agent answers.
+			c.endBridge("transferred")
 		}
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ev}, nil
+	case f := <-c.ctl:
+		f()
+		return c.Receive(ctx, deadline, queue)
 	case <-agentGone:
 		c.endBridge("agent hung up")
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueAgentLeft}}, nil
@@ -292,6 +304,9 @@ func (c *call) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr
 // accepted, no agent leg) keeps the caller on hold music while the agent
 // has it, and the flow goes on when the agent ends it.
 func (c *call) Transfer(ctx context.Context, agentID string) error {
+	if c.bridged() != nil {
+		c.endBridge("transferred") // a transfer whose QueueTransferred was lost
+	}
 	if c.bridge(ctx, agentID) {
 		return nil
 	}
