@@ -53,6 +53,9 @@ func sameAgent(a, b acd.AgentSnapshot) bool {
 	if (a.Skills == nil) != (b.Skills == nil) || (a.WrapUps == nil) != (b.WrapUps == nil) {
 		return false
 	}
+	if (a.WrapUp == nil) != (b.WrapUp == nil) || (a.WrapUp != nil && *a.WrapUp != *b.WrapUp) {
+		return false
+	}
 	// Every other field (TestSameAgentKnowsEveryField fails when one is
 	// added and not compared here).
 	return a.ID == b.ID && a.Ord == b.Ord && a.Capacity == b.Capacity && a.Ready == b.Ready &&

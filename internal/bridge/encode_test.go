@@ -118,6 +118,9 @@ func TestSameAgentKnowsEveryField(t *testing.T) {
 			c.WrapUps = []acd.WrapUpState{{Contact: "c"}}
 		case reflect.Array:
 			c.LogoutBy[0] += "x"
+		case reflect.Pointer:
+			d := time.Minute
+			c.WrapUp = &d // base has none
 		case reflect.Struct:
 			switch x := f.Addr().Interface().(type) {
 			case *time.Time:
