@@ -14,6 +14,9 @@ type AgentSpec struct {
 	Skills map[string]int
 	// Capacity overrides Config.Capacity when set.
 	Capacity *Capacity
+	// WrapUp, when set, is this agent's after-contact work time (0: none),
+	// over the queue's and the center's.
+	WrapUp *time.Duration
 }
 
 // agent is one logged-in (or logging-out) agent.
@@ -22,6 +25,7 @@ type agent struct {
 	ord      uint64
 	skills   map[string]int
 	capacity Capacity
+	wrapUp   *time.Duration // the agent's own wrap-up time, if any
 	members  []*membership
 
 	ready      bool      // the agent's wish: take work
@@ -228,8 +232,11 @@ func (r *Router) Login(now time.Time, spec AgentSpec) error {
 		}
 		capy = *spec.Capacity
 	}
+	if spec.WrapUp != nil && (*spec.WrapUp < 0 || *spec.WrapUp > maxDuration) {
+		return fmt.Errorf("login %s: %w: wrap-up %v outside [0, %v]", spec.ID, ErrInvalidArgument, *spec.WrapUp, maxDuration)
+	}
 	a := &agent{id: spec.ID, ord: r.nextOrd(), skills: maps.Clone(spec.Skills), capacity: capy,
-		reason: "login", state: LoggedOut}
+		wrapUp: spec.WrapUp, reason: "login", state: LoggedOut}
 	if a.skills == nil {
 		a.skills = map[string]int{}
 	}
@@ -444,12 +451,52 @@ func (r *Router) SetSkills(now time.Time, supervisor, agentID string, skills map
 	return nil
 }
 
+// SetWork changes a logged-in agent's capacity (nil: Config.Capacity) and
+// own wrap-up time (nil: none of its own) for administration. A capacity
+// below what the agent holds now is refused (ErrInvalidArgument): the
+// agent gets it at the next login. Open wrap-ups keep their end; the next
+// contacts follow the new settings.
+func (r *Router) SetWork(now time.Time, supervisor, agentID string, capacity *Capacity, wrapUp *time.Duration) error {
+	r.tick(now)
+	a, err := r.agent(agentID)
+	if err != nil {
+		return err
+	}
+	capy := r.cfg.Capacity
+	if capacity != nil {
+		capy = *capacity
+	}
+	if err := capy.validate("capacity"); err != nil {
+		return fmt.Errorf("set work %s: %w: %v", agentID, ErrInvalidArgument, err)
+	}
+	if wrapUp != nil && (*wrapUp < 0 || *wrapUp > maxDuration) {
+		return fmt.Errorf("set work %s: %w: wrap-up %v outside [0, %v]", agentID, ErrInvalidArgument, *wrapUp, maxDuration)
+	}
+	if a.voice > capy.Voice || a.chat > capy.Chat {
+		return fmt.Errorf("set work %s: %w: holds %d voice and %d chat contacts", agentID, ErrInvalidArgument, a.voice, a.chat)
+	}
+	r.unlist(a)
+	a.capacity, a.wrapUp = capy, wrapUp
+	a.dirty = true
+	r.settle(a, ActorSupervisor, supervisor, "capacity")
+	return nil
+}
+
 // startWrapUp opens after-contact work for a contact the agent finished.
+// Its length is the agent's own wrap-up time, else the queue's, else the
+// center's.
 func (r *Router) startWrapUp(a *agent, c *contact) {
-	if r.cfg.WrapUp <= 0 {
+	d := r.cfg.WrapUp
+	switch {
+	case a.wrapUp != nil:
+		d = *a.wrapUp
+	case c.queue != nil && c.queue.cfg.WrapUp != nil:
+		d = *c.queue.cfg.WrapUp
+	}
+	if d <= 0 {
 		return
 	}
-	w := wrap{contact: c.id, channel: c.channel, start: r.now, end: r.now + int64(r.cfg.WrapUp), gen: r.nextGen()}
+	w := wrap{contact: c.id, channel: c.channel, start: r.now, end: r.now + int64(d), gen: r.nextGen()}
 	if c.queue != nil {
 		w.queue = c.queue.cfg.ID
 	}
@@ -508,7 +555,9 @@ func (r *Router) ExtendWrapUp(now time.Time, agentID, contactID string, d time.D
 		return time.Time{}, fmt.Errorf("%w: agent %s contact %s", ErrNoWrapUp, agentID, contactID)
 	}
 	w := &a.wraps[i]
-	w.end = min(w.end+int64(d), w.start+int64(r.cfg.WrapUpCap))
+	// A wrap-up that began longer than the cap (an agent's or a queue's
+	// own time) is not shortened by an extension.
+	w.end = min(w.end+int64(d), max(w.start+int64(r.cfg.WrapUpCap), w.end))
 	w.gen = r.nextGen()
 	r.timers.push(timer{at: w.end, kind: timerWrapUp, id: w.contact, gen: w.gen, a: a})
 	return time.Unix(0, w.end).UTC(), nil

@@ -97,6 +97,15 @@ type Queue struct {
 	// Otherwise such contacts are lost with reason "no_agents", unless the
 	// queue can overflow.
 	JoinEmpty bool
+	// WrapUp, when set, is the after-contact work time of contacts served
+	// from this queue instead of Config.WrapUp (0: none). An agent's own
+	// wrap-up time (AgentSpec.WrapUp) wins over it.
+	WrapUp *time.Duration
+	// Open, when set, says whether the queue takes new contacts at a time
+	// (its opening calendar): Enqueue outside it fails with ErrQueueClosed.
+	// Contacts already in the queue, and contacts moved or overflowing into
+	// it, are not affected. It must be pure and fast (no I/O).
+	Open func(time.Time) bool
 }
 
 // Validate checks the center-wide rules. The error is a *ConfigError.
@@ -186,6 +195,9 @@ func (q Queue) validate(f string, ids map[string]int) error {
 	}
 	if q.OnMaxWait > Ticket {
 		return bad("on_max_wait", "unknown action %d", q.OnMaxWait)
+	}
+	if q.WrapUp != nil && (*q.WrapUp < 0 || *q.WrapUp > maxDuration) {
+		return bad("wrap_up", "%v outside [0, %v]", *q.WrapUp, maxDuration)
 	}
 	if err := checkTarget(q.ID, q.OverflowTo, ids); err != nil {
 		return bad("overflow_to", "%v", err)

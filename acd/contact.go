@@ -112,6 +112,9 @@ func (r *Router) Enqueue(now time.Time, spec ContactSpec) error {
 	if spec.Channel != q.cfg.Channel {
 		return fmt.Errorf("%w: %s contact, %s queue %s", ErrChannelMismatch, spec.Channel, q.cfg.Channel, q.cfg.ID)
 	}
+	if q.cfg.Open != nil && !q.cfg.Open(now) {
+		return fmt.Errorf("%w: %s", ErrQueueClosed, q.cfg.ID)
+	}
 	prio, ok := r.cfg.TierPriority[spec.Tier]
 	if !ok && spec.Tier != "" {
 		return fmt.Errorf("%w %q", ErrUnknownTier, spec.Tier)

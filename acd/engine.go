@@ -327,6 +327,11 @@ func (e *Engine) SetSkills(ctx context.Context, supervisor, agentID string, skil
 	return e.do(ctx, func(r *Router, now time.Time) error { return r.SetSkills(now, supervisor, agentID, skills) })
 }
 
+// SetWork changes a logged-in agent's capacity and own wrap-up time.
+func (e *Engine) SetWork(ctx context.Context, supervisor, agentID string, capy *Capacity, wrapUp *time.Duration) error {
+	return e.do(ctx, func(r *Router, now time.Time) error { return r.SetWork(now, supervisor, agentID, capy, wrapUp) })
+}
+
 // MoveContact is a supervisor moving a waiting contact to another queue.
 func (e *Engine) MoveContact(ctx context.Context, supervisor, contactID, queueID string) error {
 	return e.do(ctx, func(r *Router, now time.Time) error { return r.MoveContact(now, supervisor, contactID, queueID) })

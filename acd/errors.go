@@ -19,6 +19,7 @@ var (
 	ErrNoOffer           = errors.New("no such offer pending")
 	ErrAgentUnavailable  = errors.New("agent is not available for this channel")
 	ErrNoAgents          = errors.New("no agent logged in for queue")
+	ErrQueueClosed       = errors.New("queue closed by its opening calendar")
 	ErrNoWrapUp          = errors.New("no wrap-up open for contact")
 	ErrInvalidArgument   = errors.New("invalid argument")
 	ErrSnapshot          = errors.New("invalid snapshot")

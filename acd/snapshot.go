@@ -30,6 +30,7 @@ type AgentSnapshot struct {
 	Ord        uint64         `json:"ord"`
 	Skills     map[string]int `json:"skills"` // shared with the Router: read only
 	Capacity   Capacity       `json:"capacity"`
+	WrapUp     *time.Duration `json:"wrap_up_ns,omitempty"`
 	Ready      bool           `json:"ready"`
 	Reason     string         `json:"reason,omitempty"`
 	LoggingOut bool           `json:"logging_out,omitempty"`
@@ -113,7 +114,7 @@ func (r *Router) Snapshot() Snapshot {
 	for _, a := range r.sortedAgents() {
 		// An agent's skills map is never changed in place (a skill change
 		// replaces it), so the snapshot shares it instead of copying it.
-		as := AgentSnapshot{ID: a.id, Ord: a.ord, Skills: a.skills, Capacity: a.capacity, Ready: a.ready,
+		as := AgentSnapshot{ID: a.id, Ord: a.ord, Skills: a.skills, Capacity: a.capacity, WrapUp: a.wrapUp, Ready: a.ready,
 			Reason: a.reason, LoggingOut: a.loggingOut, LogoutBy: a.logoutBy, State: a.state, StateWhy: a.shownReason,
 			StateSince: unixTime(a.stateSince), IdleSince: unixTime(a.idleSince), LastOffer: a.lastOffer,
 			Handled: a.handled, WorkTime: time.Duration(a.workTime), HoldTime: time.Duration(a.holdTime)}
@@ -185,7 +186,10 @@ func Restore(cfg Config, queues []Queue, s Snapshot) (*Router, error) {
 		if err := as.Capacity.validate("capacity"); err != nil {
 			return nil, fmt.Errorf("%w: agent %s: %w", ErrSnapshot, as.ID, err)
 		}
-		a := &agent{id: as.ID, ord: as.Ord, skills: maps.Clone(as.Skills), capacity: as.Capacity, ready: as.Ready,
+		if as.WrapUp != nil && (*as.WrapUp < 0 || *as.WrapUp > maxDuration) {
+			return nil, fmt.Errorf("%w: agent %s: wrap-up %v", ErrSnapshot, as.ID, *as.WrapUp)
+		}
+		a := &agent{id: as.ID, ord: as.Ord, skills: maps.Clone(as.Skills), capacity: as.Capacity, wrapUp: as.WrapUp, ready: as.Ready,
 			reason: as.Reason, loggingOut: as.LoggingOut, logoutBy: as.LogoutBy, state: as.State, shownReason: as.StateWhy,
 			stateSince: nanos(as.StateSince), idleSince: nanos(as.IdleSince), lastOffer: as.LastOffer,
 			handled: as.Handled, workTime: int64(as.WorkTime), holdTime: int64(as.HoldTime)}

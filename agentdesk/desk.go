@@ -9,6 +9,7 @@ import (
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/event"
+	"github.com/hotline10000/hotline/internal/store"
 )
 
 // deskClient is an agent's or supervisor's socket.
@@ -197,7 +198,11 @@ func (d *deskClient) hello(c *conn, f Frame) (*session, *Error) {
 				return h.board()
 			}
 			snap := h.deskSnapshot(d.p)
-			snap.MyGroups, snap.TicketForm, snap.Dispatch = groups, *g.o.TicketForm, d.p.Can(auth.PermTicketsAdmin)
+			form := g.o.TicketFormNow
+			if form == nil {
+				form = func() TicketForm { return *g.o.TicketForm }
+			}
+			snap.MyGroups, snap.TicketForm, snap.Dispatch = groups, form(), d.p.Can(auth.PermTicketsAdmin)
 			return snap
 		})
 	})
@@ -230,6 +235,18 @@ func (d *deskClient) login(ctx context.Context) (*acd.AgentStatus, *Error) {
 			if slices.Contains(known, s.Skill) {
 				spec.Skills[s.Skill] = s.Proficiency
 			}
+		}
+		// The capacity and wrap-up time administration gave the agent.
+		work, err := d.g.o.Store.AgentWork(ctx, d.p.AgentID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, failf(CodeUnavailable, "agent work settings: "+err.Error())
+		}
+		if c := work.Capacity; c != nil {
+			spec.Capacity = &acd.Capacity{Voice: c.Voice, Chat: c.Chat, VoiceBlocksChat: c.VoiceBlocksChat}
+		}
+		if work.WrapUpSeconds != nil {
+			w := time.Duration(*work.WrapUpSeconds) * time.Second
+			spec.WrapUp = &w
 		}
 	}
 	if err := e.Login(ctx, spec); err != nil && !errors.Is(err, acd.ErrIllegalTransition) {

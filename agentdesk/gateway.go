@@ -57,7 +57,10 @@ type Options struct {
 	// this gateway, so it can relay the conversation once an agent accepts.
 	Flows      *ivr.Library
 	IVRBackend ivr.Backend // self-service lookups of chat flows; nil takes their error branch
-	IVRSink    ivr.Sink    // the chat runs' IVR events (KPIs); nil drops them
+	// IVRNotices are the outage notices a chat shows as the main flow
+	// starts (ivr.Config.Notices); nil: none.
+	IVRNotices func(ctx context.Context, c ivr.Contact) []string
+	IVRSink    ivr.Sink // the chat runs' IVR events (KPIs); nil drops them
 	// SMS sends chat customers' one-time codes (the ticket desk's SMS
 	// adapter); nil: chats cannot prove a number by code.
 	SMS ticket.Notifier
@@ -124,6 +127,9 @@ type Options struct {
 	// TicketForm is what the desk's ticket form offers (TicketFormFrom
 	// the ticket settings); default: the common categories, no groups.
 	TicketForm *TicketForm
+	// TicketFormNow, when set, answers the form's choices at each desk
+	// opening instead of TicketForm (administration changes them).
+	TicketFormNow func() TicketForm
 	// Softphone answers the desk pages' WebRTC offers: with it the desk
 	// is the agent's phone (Gateway.Ring, the phone.* commands); nil: no
 	// desk phones.
@@ -297,7 +303,7 @@ func New(o Options) (*Gateway, error) {
 		g.bridge, g.ownBridge = b, true
 	}
 	cfg := ivr.Config{Clock: o.Clock, Sink: o.IVRSink, Backend: o.IVRBackend,
-		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, PINGuard: o.PINGuard, Logger: o.Logger}
+		Queuer: chatQueuer{g}, Tickets: chatTickets{g: g, next: o.IVRTickets}, PINGuard: o.PINGuard, Notices: o.IVRNotices, Logger: o.Logger}
 	if o.Knowledge != nil {
 		cfg.Answers = kbAnswers{kb: o.Knowledge, clock: o.Clock}
 	}

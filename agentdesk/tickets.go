@@ -47,6 +47,9 @@ func TicketFormFrom(s ticket.Settings) TicketForm {
 		add(&f.Groups, e.MoveTo)
 	}
 	add(&f.Categories, s.ServiceCategory)
+	for _, c := range s.Categories {
+		add(&f.Categories, c)
+	}
 	for _, c := range commonCategories {
 		add(&f.Categories, c)
 	}

@@ -56,6 +56,8 @@ func (ru *run) exec(ctx context.Context, n *Node) (string, error) {
 		return ru.transfer(ctx, n)
 	case KindTicket:
 		return ru.ticket(ctx, n)
+	case KindRecord:
+		return ru.record(ctx, n)
 	case KindSubflow:
 		sub := ru.lib.flows[n.Flow]
 		if len(ru.stack) >= 32 {

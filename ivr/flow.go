@@ -28,6 +28,7 @@ const (
 	KindHangup   NodeKind = "hangup"
 	KindReturn   NodeKind = "return"
 	KindAnswer   NodeKind = "answer"
+	KindRecord   NodeKind = "record"
 )
 
 // Library is a validated set of flows with their prompts and calendars. It
@@ -137,6 +138,13 @@ type Node struct {
 	Callback string
 	Message  string
 	Overflow string
+	// QueueKeys are the keys a queued voice caller may press: key →
+	// ActionCallback (leave the line, keep the place, be called back) or
+	// ActionMessage (leave the queue for the message target).
+	QueueKeys map[string]string
+	// Hint is played after each position announcement on voice: the keys
+	// on offer.
+	Hint []Segment
 
 	// ticket
 	TicketType string
@@ -154,6 +162,8 @@ type Node struct {
 	To string
 	// answer: the variable holding the customer's question
 	Question string
+	// record: the longest voice message taken
+	Limit time.Duration
 }
 
 // Segment is one element of a prompt list: a prompt id, or a say piece

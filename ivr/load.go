@@ -295,7 +295,7 @@ var fieldsFor = map[NodeKind][]string{
 	KindCollect:  {"prompt", "var", "min", "max", "terminator", "timeout", "inter_digit_timeout", "pattern", "masked", "text", "retries", "invalid", "no_input", "exhausted", "barge_in", "next"},
 	KindBranch:   {"cases", "else"},
 	KindLookup:   {"op", "in", "next", "not_found", "unverified", "error"},
-	KindTransfer: {"queue", "skills", "priority", "comfort", "announce", "after", "callback", "message", "overflow", "error"},
+	KindTransfer: {"queue", "skills", "priority", "comfort", "announce", "after", "callback", "message", "overflow", "error", "keys", "hint"},
 	KindTicket:   {"type", "summary", "subject", "fields", "var", "prompt", "next", "error"},
 	KindSurvey:   {"prompt", "buttons", "timeout", "retries", "invalid", "no_input", "var", "next"},
 	KindSubflow:  {"flow", "next"},
@@ -305,6 +305,7 @@ var fieldsFor = map[NodeKind][]string{
 	KindHangup:   {"prompt"},
 	KindReturn:   {},
 	KindAnswer:   {"question", "prompt", "buttons", "timeout", "retries", "invalid", "no_input", "next", "not_found", "else", "error"},
+	KindRecord:   {"prompt", "var", "limit", "next", "error"},
 }
 
 var requiredFor = map[NodeKind][]string{
@@ -314,6 +315,7 @@ var requiredFor = map[NodeKind][]string{
 	KindBranch:   {"cases", "else"},
 	KindLookup:   {"op", "next", "error"},
 	KindTransfer: {"queue", "error"},
+	KindRecord:   {"next", "error"},
 	KindTicket:   {"type", "next", "error"},
 	KindSurvey:   {"prompt", "next"},
 	KindSubflow:  {"flow", "next"},
@@ -445,6 +447,27 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 			n.NoInput = r.segments(val, k)
 		case "comfort":
 			n.Comfort = r.segments(val, k)
+		case "hint":
+			n.Hint = r.segments(val, k)
+		case "keys":
+			n.QueueKeys = r.strMap(val, k)
+			for key, action := range n.QueueKeys {
+				if !isKey(key) {
+					r.errf(val, "keys: key %q is not a single key 0-9, * or #", key)
+				}
+				switch action {
+				case ActionCallback:
+					if _, ok := fields["callback"]; !ok {
+						r.errf(val, "keys: %q asks for a callback but the node has no callback: target", key)
+					}
+				case ActionMessage:
+					if _, ok := fields["message"]; !ok {
+						r.errf(val, "keys: %q asks for a message but the node has no message: target", key)
+					}
+				default:
+					r.errf(val, "keys: %q: unknown action %q (want callback or message)", key, action)
+				}
+			}
 		case "next":
 			n.Next = r.str(val, k)
 		case "error":
@@ -490,6 +513,11 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 			n.InterDigit = r.dur(val, k)
 		case "announce":
 			n.Announce = r.dur(val, k)
+		case "limit":
+			n.Limit = r.dur(val, k)
+			if n.Limit <= 0 || n.Limit > 10*time.Minute {
+				r.errf(val, "limit: want more than 0 and at most 10m")
+			}
 		case "retries":
 			n.Retries = r.intv(val, k)
 			if n.Retries < 1 {
@@ -573,6 +601,12 @@ func parseNode(r *reader, name string, line int, v *yaml.Node) *Node {
 	}
 	if n.Kind == KindTicket && n.Var == "" {
 		n.Var = "ticket_no"
+	}
+	if n.Kind == KindRecord && n.Var == "" {
+		n.Var = "recording"
+	}
+	if n.Kind == KindRecord && n.Limit == 0 {
+		n.Limit = 2 * time.Minute
 	}
 	if n.Kind == KindSurvey && n.Var == "" {
 		n.Var = "survey"

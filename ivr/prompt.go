@@ -231,11 +231,14 @@ type Utterance struct {
 	Article *Article
 }
 
-// Item is a prompt id, or a say piece (Say set) with its value.
+// Item is a prompt id, or a say piece (Say set) with its value. Text,
+// when set, is what chat shows instead of the prompt's chat wording (an
+// administrator's notice); voice plays the prompt.
 type Item struct {
 	Prompt string
 	Say    SayKind
 	Value  string
+	Text   string
 }
 
 // Choice is one option of a menu, shown in chat as a button.
@@ -276,9 +279,12 @@ func (u Utterance) Text() string {
 	prevSay := false
 	for _, it := range u.Items {
 		var piece string
-		if it.Say != "" {
+		switch {
+		case it.Text != "":
+			piece = it.Text
+		case it.Say != "":
 			piece = chatSay(zh, it.Say, it.Value)
-		} else {
+		default:
 			piece, _ = u.Prompts.ChatText(u.Lang, it.Prompt)
 		}
 		if piece == "" {

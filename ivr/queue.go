@@ -74,4 +74,20 @@ type QueueEvent struct {
 	ExpectedWait time.Duration // 0 = unknown
 	Agent        string        // QueueConnected: the agent's id
 	Action       string        // QueueMaxWait
+	// Kept: with Action callback, the ACD kept the contact as a callback
+	// (it is still waiting); the run keeps it (CallbackHandle) or leaves.
+	Kept bool
+}
+
+// CallbackHandle is a QueueHandle whose contact may leave the line and keep
+// its place: when an agent is reserved, the center rings the agent and then
+// calls the customer back (voice). The contact channel's queue handles
+// implement it when the center can call out (a trunk with a dial plan).
+type CallbackHandle interface {
+	QueueHandle
+	// KeepAsCallback makes the contact a callback to number. On success
+	// the contact stays in the ACD after the run ends: the run must not
+	// Cancel the handle. An error (no trunk, a number the dial plan
+	// refuses, a contact no longer waiting) leaves everything as it was.
+	KeepAsCallback(ctx context.Context, number string) error
 }

@@ -27,7 +27,12 @@ type Config struct {
 	PINGuard PINGuard
 	// Answers finds public knowledge-base articles for the answer node;
 	// nil sends it to its else branch.
-	Answers  Answers
+	Answers Answers
+	// Notices returns the texts of the outage notices for a contact, asked
+	// once as the main flow starts (administration's announcements with an
+	// IVR notice). Voice plays the recorded notice.outage prompt, chat
+	// shows the texts. Nil: none. It must not block (no I/O).
+	Notices  func(ctx context.Context, c Contact) []string
 	Logger   *slog.Logger
 	MaxSteps int // nodes one run may execute; default 10000
 }
@@ -157,7 +162,15 @@ func (r *Runner) Run(ctx context.Context, c Contact, ch Channel) (Result, error)
 	}
 	ru.vars["verified_by"] = string(ru.verified)
 	ru.emit(Started{Header: ru.head(), ANI: c.ANI, Entry: c.Entry, Lang: lang})
-	outcome, err := ru.loop(ctx, start)
+	var (
+		outcome Outcome
+		err     error
+	)
+	if f.Name == "main" && c.Start == "" && ru.notice(ctx) {
+		outcome = ru.callerLeft()
+	} else {
+		outcome, err = ru.loop(ctx, start)
+	}
 	last := ""
 	if ru.node != nil {
 		last = ru.node.Name
@@ -165,6 +178,38 @@ func (r *Runner) Run(ctx context.Context, c Contact, ch Channel) (Result, error)
 	ru.emit(Ended{Header: ru.head(), Node: last, Outcome: outcome, AgentRequested: ru.agentRequested})
 	return Result{Outcome: outcome, AgentRequested: ru.agentRequested, LastNode: last, Vars: ru.visibleVars()}, err
 }
+
+// notice plays the outage notices meant for the contact before the main
+// flow's first node; it reports whether the customer left meanwhile.
+func (ru *run) notice(ctx context.Context) (left bool) {
+	if ru.r.cfg.Notices == nil {
+		return false
+	}
+	texts := ru.r.cfg.Notices(ctx, ru.c)
+	if len(texts) == 0 {
+		return false
+	}
+	u := Utterance{Lang: ru.lang, Prompts: ru.lib.prompts}
+	if ru.kind == Voice {
+		// No speech synthesis: the recorded general notice, once.
+		u.Items = []Item{{Prompt: noticePrompt}}
+	} else {
+		for _, t := range texts {
+			u.Items = append(u.Items, Item{Prompt: noticePrompt, Text: t})
+		}
+	}
+	ru.log.Info("ivr outage notice", "notices", len(texts))
+	if _, err := ru.ch.Play(ctx, u); err != nil {
+		if errors.Is(err, ErrHangup) {
+			return true
+		}
+		ru.log.Warn("ivr outage notice not played", "err", err)
+	}
+	return false
+}
+
+// noticePrompt is the recorded outage notice voice callers hear.
+const noticePrompt = "notice.outage"
 
 type frame struct {
 	flow *Flow

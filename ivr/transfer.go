@@ -31,6 +31,12 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
+		// Outside the queue's opening calendar the customer may leave a
+		// message, as when the longest wait is reached.
+		if errors.Is(err, acd.ErrQueueClosed) && n.Message != "" {
+			ru.log.Info("ivr queue closed", "node", n.Name, "queue", n.Queue)
+			return n.Message, nil
+		}
 		ru.log.Warn("ivr enqueue failed", "node", n.Name, "queue", n.Queue, "err", err)
 		ru.queueFailed = true
 		return n.Error, nil
@@ -63,7 +69,11 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 		in, err := ru.ch.Receive(ctx, announce, h.Events())
 		if errors.Is(err, ErrTimeout) {
 			if last.Position > 0 {
-				if _, err := ru.ch.Play(ctx, ru.position(last)); err != nil {
+				u := ru.position(last)
+				if ru.kind == Voice && len(n.Hint) > 0 {
+					u.Items = append(u.Items, ru.utter(n.Hint, false, nil).Items...)
+				}
+				if _, err := ru.ch.Play(ctx, u); err != nil {
 					return leave(err)
 				}
 			}
@@ -73,8 +83,25 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 		if err != nil {
 			return leave(err)
 		}
+		if in.Kind == InputDigits && ru.kind == Voice {
+			switch n.QueueKeys[in.Digits] {
+			case ActionCallback:
+				if ru.keepAsCallback(ctx, n, h) {
+					return n.Callback, nil
+				}
+			case ActionMessage:
+				// The caller leaves the queue for a message: to the KPIs
+				// an abandon, as any customer who leaves before an agent.
+				ru.log.Info("ivr caller leaves the queue for a message", "node", n.Name, "queue", n.Queue)
+				if cerr := h.Cancel(context.WithoutCancel(ctx), acd.LeaveHangup); cerr != nil {
+					ru.log.Debug("ivr queue cancel", "queue", n.Queue, "err", cerr)
+				}
+				return n.Message, nil
+			}
+			continue
+		}
 		if in.Kind != InputQueue {
-			continue // keys and text while queued are not for the IVR
+			continue // other keys and text while queued are not for the IVR
 		}
 		ev := in.Queue
 		switch ev.Kind {
@@ -92,6 +119,16 @@ func (ru *run) transfer(ctx context.Context, n *Node) (string, error) {
 			}
 			return ru.talk(ctx, n, h, leave)
 		case QueueMaxWait:
+			if ev.Action == ActionCallback && ev.Kept {
+				// The ACD made the contact a callback: the channel keeps
+				// it as one, or it leaves the queue here.
+				if n.Callback != "" && ru.keepAsCallback(ctx, n, h) {
+					return n.Callback, nil
+				}
+				if cerr := h.Cancel(context.WithoutCancel(ctx), acd.LeaveTeardown); cerr != nil {
+					ru.log.Debug("ivr queue cancel", "queue", n.Queue, "err", cerr)
+				}
+			}
 			target := map[string]string{ActionCallback: n.Callback, ActionMessage: n.Message, ActionOverflow: n.Overflow}[ev.Action]
 			if target == "" {
 				target = n.Error
@@ -174,4 +211,22 @@ func (ru *run) agentContext() map[string]string {
 		out[PathVar] = strings.Join(ru.path, PathSep)
 	}
 	return out
+}
+
+// keepAsCallback asks the queue to keep the contact as a callback to the
+// caller's number. True: done, the run goes on at the callback target
+// without leaving the queue (callback_kept is true there).
+func (ru *run) keepAsCallback(ctx context.Context, n *Node, h QueueHandle) bool {
+	cb, ok := h.(CallbackHandle)
+	if !ok {
+		ru.log.Info("ivr callback not offered by this channel", "node", n.Name, "queue", n.Queue)
+		return false
+	}
+	if err := cb.KeepAsCallback(ctx, ru.queueANI()); err != nil {
+		ru.log.Info("ivr callback refused", "node", n.Name, "queue", n.Queue, "err", err)
+		return false
+	}
+	ru.setVar("callback_kept", true, false)
+	// The ACD's callback_requested event records it for the KPIs.
+	return true
 }

@@ -154,6 +154,7 @@ func (n *Node) allSegments() []Segment {
 	s = append(s, n.Prompt...)
 	s = append(s, n.Invalid...)
 	s = append(s, n.NoInput...)
+	s = append(s, n.Hint...)
 	return append(s, n.Comfort...)
 }
 

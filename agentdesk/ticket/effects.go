@@ -64,7 +64,7 @@ func (e *effects) enqueue(ticket int64, why string, m Message) {
 
 // customer notifies the ticket's customer by SMS (and e-mail when known).
 func (e *effects) customer(t *Ticket, tmpl string, n note) error {
-	subject, body, err := render(t.Customer.Language, tmpl, t, n, e.s.loc)
+	subject, body, err := render(e.s.policy().tmpl, t.Customer.Language, tmpl, t, n, e.s.loc)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (e *effects) staff(t *Ticket, who, tmpl string, n note) error {
 	if !ok {
 		return nil
 	}
-	subject, body, err := render(a.Language, tmpl, t, n, e.s.loc)
+	subject, body, err := render(e.s.policy().tmpl, a.Language, tmpl, t, n, e.s.loc)
 	if err != nil {
 		return err
 	}

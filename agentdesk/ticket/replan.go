@@ -60,7 +60,7 @@ func (s *Service) replan(ctx context.Context, id int64) (bool, error) {
 		if t.SLA.FirstResponse > 0 && t.SLA.FirstResponseAt.IsZero() {
 			t.SLA.FirstResponseDue = cal.Add(t.CreatedAt, t.SLA.FirstResponse)
 		}
-		s.cfg.SLA.plan(t, cal)
+		s.policy().sla.plan(t, cal)
 		a, b := before, t.SLA
 		if a.FirstResponseDue.Equal(b.FirstResponseDue) && a.ResolutionDue.Equal(b.ResolutionDue) &&
 			a.NextDue.Equal(b.NextDue) && a.Deadline.Equal(b.Deadline) {

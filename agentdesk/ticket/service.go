@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync/atomic"
+	"text/template"
 	"time"
 )
 
@@ -20,6 +22,7 @@ type Config struct {
 	Directory Directory           // staff addresses and group leads; nil = no staff notifications
 	Targets   Targets             // the groups and staff tickets may be dispatched to; nil = any name
 	Webhooks  []Webhook           // subscribers to ticket events
+	Templates Templates           // notification template overrides
 	// ServiceCategory is the complaint category meaning "about the hotline's
 	// own service" (KPI SQ06). Default "hotline_service".
 	ServiceCategory string
@@ -41,6 +44,50 @@ type Service struct {
 	cfg   Config
 	loc   *time.Location
 	log   *slog.Logger
+	// pol is what administration may change while the desk runs (SetPolicy):
+	// the dispatch rules, the SLA targets and escalation, the templates.
+	pol atomic.Pointer[policy]
+}
+
+// policy is one version of the desk's changeable settings.
+type policy struct {
+	rules []Rule
+	sla   SLAConfig
+	tmpl  map[string]*template.Template
+}
+
+func (s *Service) policy() *policy { return s.pol.Load() }
+
+// Templates overrides notification templates: language ("zh", "en") →
+// template name ("created", "resolved", …) → text/template source.
+type Templates map[string]map[string]string
+
+// SetPolicy replaces the dispatch rules, SLA policies and escalation chain
+// and the notification template overrides while the desk runs, after
+// validating them as Config does; on an error nothing changes. Tickets
+// already open keep their targets and deadlines (ReplanCalendar works them
+// out again); new tickets and the next timers follow the new settings.
+func (s *Service) SetPolicy(rules []Rule, sla SLAConfig, templates Templates) error {
+	p, err := newPolicy(rules, sla, templates, s.cfg.Calendars)
+	if err != nil {
+		return err
+	}
+	s.pol.Store(p)
+	return nil
+}
+
+func newPolicy(rules []Rule, sla SLAConfig, templates Templates, calendars map[string]Calendar) (*policy, error) {
+	if err := sla.Validate(calendars); err != nil {
+		return nil, err
+	}
+	if err := validateRules(rules); err != nil {
+		return nil, err
+	}
+	tmpl, err := parseTemplates(templates)
+	if err != nil {
+		return nil, err
+	}
+	return &policy{rules: slices.Clone(rules), sla: sla, tmpl: tmpl}, nil
 }
 
 // NewService validates cfg and returns a Service.
@@ -71,7 +118,13 @@ func NewService(repo Repository, clock Clock, cfg Config) (*Service, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{repo: repo, clock: clock, cfg: cfg, loc: loc, log: log}, nil
+	srv := &Service{repo: repo, clock: clock, cfg: cfg, loc: loc, log: log}
+	p, err := newPolicy(cfg.Rules, cfg.SLA, cfg.Templates, cfg.Calendars)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: %w", err)
+	}
+	srv.pol.Store(p)
+	return srv, nil
 }
 
 // calendar returns the calendar a ticket's SLA is measured in.
@@ -176,8 +229,9 @@ func (s *Service) create(ctx context.Context, tx Tx, fx *effects, d Draft, key, 
 	t := d.ticket()
 	t.Status, t.Version, t.CreatedBy, t.CreatedAt, t.UpdatedAt = New, 1, fx.actor.ID, now, now
 	t.IdempotencyKey, t.Number = key, number
-	policy, _ := s.cfg.SLA.policyFor(t)
-	s.cfg.SLA.start(t, s.calendar(policy.Calendar), now)
+	pol := s.policy()
+	policy, _ := pol.sla.policyFor(t)
+	pol.sla.start(t, s.calendar(policy.Calendar), now)
 
 	created := t.Clone()
 	routed, how := false, ""
@@ -185,7 +239,7 @@ func (s *Service) create(ctx context.Context, tx Tx, fx *effects, d Draft, key, 
 	case d.Group != "":
 		t.Group, t.Assignee, routed, how = d.Group, d.Assignee, true, "chosen at creation"
 	default:
-		if r, ok := route(s.cfg.Rules, t); ok {
+		if r, ok := route(pol.rules, t); ok {
 			t.Group, t.Assignee, routed, how = r.Group, r.Assignee, true, "rule "+r.Name
 			if t.Assignee != "" && s.cfg.Targets != nil {
 				// Rules name people as the settings file does (a login);
@@ -209,7 +263,7 @@ func (s *Service) create(ctx context.Context, tx Tx, fx *effects, d Draft, key, 
 		if t.Assignee != "" {
 			t.Status, action = Assigned, Dispatch
 		}
-		s.cfg.SLA.move(t, New, s.calendar(t.SLA.Calendar), now)
+		pol.sla.move(t, New, s.calendar(t.SLA.Calendar), now)
 	}
 	if err := tx.Create(ctx, t); err != nil {
 		return nil, err
@@ -399,7 +453,7 @@ func (s *Service) do(ctx context.Context, actor Actor, id int64, cmd Command) (*
 			return err
 		}
 		cal := s.calendar(t.SLA.Calendar)
-		s.cfg.SLA.move(t, before.Status, cal, now)
+		s.policy().sla.move(t, before.Status, cal, now)
 		t.UpdatedAt, t.Version = now, t.Version+1
 		note := cmd.Reason
 		switch cmd.Action {
@@ -546,7 +600,7 @@ func (s *Service) annotate(ctx context.Context, actor Actor, id int64, kind Note
 		evKind := EventCommented
 		switch kind {
 		case Reply:
-			s.cfg.SLA.respond(t, s.calendar(t.SLA.Calendar), now)
+			s.policy().sla.respond(t, s.calendar(t.SLA.Calendar), now)
 			if err := fx.customer(t, "reply", note{Text: body}); err != nil {
 				return err
 			}

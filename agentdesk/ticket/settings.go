@@ -19,6 +19,8 @@ type Settings struct {
 	Rules           []Rule          `yaml:"rules" doc:"Automatic dispatch: first match of type/category/region/tier sends a new ticket to a group (or person)."`
 	SLA             SLAConfig       `yaml:"sla" doc:"Policies (type x priority x tier: first_response, resolution), warn_at fractions, escalation chain."`
 	Directory       StaticDirectory `yaml:"directory" doc:"Staff phone/e-mail/language for notifications, each group's lead and members."`
+	Categories      []string        `yaml:"categories" doc:"Ticket categories the desk's form offers, besides those the rules name."`
+	Templates       Templates       `yaml:"templates" doc:"Notification template overrides: language -> template name -> text/template source."`
 	Timers          struct {
 		Every time.Duration `yaml:"every" doc:"How often the SLA timer loop scans for due timers."`
 		Batch int           `yaml:"batch" doc:"Tickets handled per scan before scanning again."`
@@ -82,7 +84,10 @@ func (s Settings) Config(calendars map[string]Calendar, webhooks []Webhook) (Con
 	if err := validateRules(s.Rules); err != nil {
 		return c, fmt.Errorf("tickets.%w", err)
 	}
-	c.SLA, c.Rules, c.Calendars, c.Webhooks = s.SLA, s.Rules, calendars, webhooks
+	if _, err := parseTemplates(s.Templates); err != nil {
+		return c, fmt.Errorf("tickets.%w", err)
+	}
+	c.SLA, c.Rules, c.Calendars, c.Webhooks, c.Templates = s.SLA, s.Rules, calendars, webhooks, s.Templates
 	c.Directory, c.ServiceCategory, c.VisitAfter, c.SurveySMS = s.Directory, s.ServiceCategory, s.VisitAfter, s.SurveySMS
 	return c, nil
 }

@@ -3,6 +3,7 @@ package ticket
 import (
 	"embed"
 	"fmt"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -57,7 +58,7 @@ func language(l string) string {
 }
 
 // render fills template name for t in lang. Times show in loc.
-func render(lang, name string, t *Ticket, n note, loc *time.Location) (subject, body string, err error) {
+func render(templates map[string]*template.Template, lang, name string, t *Ticket, n note, loc *time.Location) (subject, body string, err error) {
 	lang = language(lang)
 	n.Number, n.Subject, n.Group, n.Status = t.Number, t.Subject, t.Group, statusNames[lang][t.Status]
 	if n.Resolution == "" {
@@ -83,6 +84,60 @@ func render(lang, name string, t *Ticket, n note, loc *time.Location) (subject, 
 		return "", "", fmt.Errorf("render %s/subject: %w", lang, err)
 	}
 	return b.String(), body, nil
+}
+
+// parseTemplates returns the built-in templates with the overrides in o
+// (language → name → text/template source). Every override must name a
+// language and a template that exist and render a sample ticket; errors
+// name the override as templates.<lang>.<name>.
+func parseTemplates(o Templates) (map[string]*template.Template, error) {
+	if len(o) == 0 {
+		return templates, nil
+	}
+	out := make(map[string]*template.Template, len(templates))
+	for lang, t := range templates {
+		out[lang] = t
+	}
+	sample := &Ticket{Number: "20261129-0001", Subject: "sample", Group: "g", Type: Fault, Priority: Normal, Status: InProgress}
+	for _, lang := range sortedKeys(o) {
+		base, ok := templates[lang]
+		if !ok {
+			return nil, fmt.Errorf("templates.%s: unknown language (zh or en)", lang)
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("templates.%s: %w", lang, err)
+		}
+		for _, name := range sortedKeys(o[lang]) {
+			at := fmt.Sprintf("templates.%s.%s", lang, name)
+			if base.Lookup(name) == nil {
+				return nil, fmt.Errorf("%s: unknown template", at)
+			}
+			src := o[lang][name]
+			if strings.TrimSpace(src) == "" || len(src) > 2000 {
+				return nil, fmt.Errorf("%s: 1–2000 characters", at)
+			}
+			if _, err := t.New(name).Parse(src); err != nil {
+				return nil, fmt.Errorf("%s: %v", at, err)
+			}
+		}
+		out[lang] = t
+		for _, name := range sortedKeys(o[lang]) {
+			if _, _, err := render(out, lang, name, sample, note{}, time.UTC); err != nil {
+				return nil, fmt.Errorf("templates.%s.%s: %v", lang, name, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func dueText(t time.Time, loc *time.Location) string {

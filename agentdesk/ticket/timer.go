@@ -72,19 +72,20 @@ func (s *Service) fire(ctx context.Context, id int64, now time.Time) error {
 		}
 		start := t.Clone()
 		cal := s.calendar(t.SLA.Calendar)
-		for _, tm := range s.cfg.SLA.timers(t, cal) {
+		pol := s.policy() // one version of the settings for the whole firing
+		for _, tm := range pol.sla.timers(t, cal) {
 			if tm.at.After(now) {
 				break
 			}
 			before := t.Clone()
 			t.SLA.Fired = append(t.SLA.Fired, tm.key)
-			if err := s.apply(fx, t, tm); err != nil {
+			if err := s.apply(fx, t, tm, pol); err != nil {
 				return err
 			}
-			s.cfg.SLA.plan(t, cal)
+			pol.sla.plan(t, cal)
 			fx.record(before, t, "sla:"+tm.key, "")
 		}
-		s.cfg.SLA.plan(t, cal)
+		pol.sla.plan(t, cal)
 		if len(fx.history) == 0 && t.SLA.NextDue.Equal(start.SLA.NextDue) {
 			return nil
 		}
@@ -101,7 +102,7 @@ func (s *Service) fire(ctx context.Context, id int64, now time.Time) error {
 }
 
 // apply performs what timer tm does to t.
-func (s *Service) apply(fx *effects, t *Ticket, tm timer) error {
+func (s *Service) apply(fx *effects, t *Ticket, tm timer, pol *policy) error {
 	ev := eventOf("", t, fx.now, s.cfg.ServiceCategory)
 	n := note{}
 	clock := func(first bool) {
@@ -136,7 +137,7 @@ func (s *Service) apply(fx *effects, t *Ticket, tm timer) error {
 		}
 		return fx.lead(t, t.Group, "breach", n)
 	case escalate:
-		step := s.cfg.SLA.Escalation[tm.step]
+		step := pol.sla.Escalation[tm.step]
 		n.Step = tm.step + 1
 		if step.NotifyLead {
 			if err := fx.lead(t, t.Group, "escalated", n); err != nil {

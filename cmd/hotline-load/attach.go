@@ -101,6 +101,7 @@ func attach(base, debug, password string, offer time.Duration) func(context.Cont
 		}
 		return &target{base: base, login: loadLogin, password: password, offer: offer,
 			mem:      mem,
+			work:     func() (memory, error) { return metrics(ctx, base) },
 			delivery: func() (buckets, error) { return deliveryBuckets(ctx, base) }, stop: func() {}}, nil
 	}
 }
@@ -160,6 +161,12 @@ func metrics(ctx context.Context, base string) (memory, error) {
 			m.Goroutines = int(f)
 		case "process_resident_memory_bytes":
 			m.RSS = uint64(f)
+		case "process_cpu_seconds_total":
+			m.CPU = f
+		case "go_memstats_alloc_bytes_total":
+			m.Allocated = f
+		case "go_gc_duration_seconds_count":
+			m.GCs = f
 		default:
 			continue
 		}

@@ -46,10 +46,14 @@ type report struct {
 	errorsBy         map[string]int64 // chat errors by the step that failed
 	desksLost        int64            // agents whose desk failed during the traffic
 	connectErrors    int
+	refused          int64 // chat starts the node refused with 429 (paced, retried)
 	// serverOffers, serverP50, serverP99: the node's own offer delivery
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
 	serverOffers         float64
 	serverP50, serverP99 float64
+	// serverWork: the node's CPU seconds, bytes allocated and collections
+	// over the traffic, with -url (zero: not measured).
+	serverWork memory
 }
 
 func (r report) print(w io.Writer) {
@@ -70,6 +74,11 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
 			r.serverOffers, time.Duration(r.serverP50*float64(time.Second)), time.Duration(r.serverP99*float64(time.Second)))
 	}
+	if sw := r.serverWork; sw.CPU > 0 && r.chats > 0 {
+		n := float64(r.chats)
+		fmt.Fprintf(w, "server work over the traffic: %.2f s CPU (%.1f ms per chat), %.0f MB allocated (%.0f KB per chat), %.0f collections\n",
+			sw.CPU, 1000*sw.CPU/n, sw.Allocated/1e6, sw.Allocated/1024/n, sw.GCs)
+	}
 	if r.traffic > 0 && r.traffic < r.cfg.duration-time.Second {
 		fmt.Fprintf(w, "WARNING: the traffic ran %v of %v: the run's time bound cut it short\n", r.traffic.Round(time.Second), r.cfg.duration)
 	}
@@ -84,6 +93,7 @@ func (r report) print(w io.Writer) {
 			}
 			fmt.Fprintf(w, "chat errors by step: %s\n", strings.Join(parts, ", "))
 		}
+		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d\n", r.refused)
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
 }
@@ -97,6 +107,9 @@ type target struct {
 	// offerTimeout.
 	offer time.Duration
 	mem   func() (memory, error)
+	// work reads the node's CPU time, allocations and collections so far
+	// (no forced collection); nil: not measured.
+	work func() (memory, error)
 	// delivery reads the node's offer delivery histogram; nil: none.
 	delivery func() (buckets, error)
 	stop     func()
@@ -206,21 +219,34 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	if tg.delivery != nil {
 		deliveredBefore, _ = tg.delivery()
 	}
+	var workBefore memory
+	if tg.work != nil {
+		workBefore, _ = tg.work()
+	}
 	tctx, stopTraffic := context.WithTimeout(ctx, cfg.duration)
 	defer stopTraffic()
+	// The traffic is timed from here: starting 10 000 agent goroutines can
+	// keep this one off the CPU for seconds on a starved client, and timing
+	// from after that made full runs look cut short.
+	t1 := time.Now()
 	var awg sync.WaitGroup
 	for _, a := range agents {
 		awg.Add(1)
 		go func() { defer awg.Done(); a.work(tctx, tg.offerTimeoutOr(), &lat, &stats) }()
 	}
-	t1 := time.Now()
 	var cwg sync.WaitGroup
 	for i := range cfg.customers {
 		cwg.Add(1)
 		go func() {
 			defer cwg.Done()
 			for tctx.Err() == nil {
-				if err := chatOnce(tctx, base, cfg.messages, i, &stats); err != nil && tctx.Err() == nil {
+				err := chatOnce(tctx, base, cfg.messages, i, &stats)
+				if re := (*refusedError)(nil); errors.As(err, &re) {
+					stats.refused.Add(1)
+					pause(tctx, re.wait)
+					continue
+				}
+				if err != nil && tctx.Err() == nil {
 					stats.failed(err)
 					if stats.errors.Add(1) <= 3 {
 						fmt.Fprintln(os.Stderr, "chat:", err)
@@ -236,6 +262,11 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		a.ws.Close()
 	}
 	awg.Wait()
+	if tg.work != nil {
+		if after, err := tg.work(); err == nil && workBefore.CPU > 0 {
+			rep.serverWork = memory{CPU: after.CPU - workBefore.CPU, Allocated: after.Allocated - workBefore.Allocated, GCs: after.GCs - workBefore.GCs}
+		}
+	}
 	if tg.delivery != nil {
 		if after, err := tg.delivery(); err == nil {
 			var q []float64
@@ -247,11 +278,41 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	rep.latencies = lat.all()
 	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
 	rep.errorsBy, rep.desksLost = stats.byStep(), stats.desksLost.Load()
+	rep.refused = stats.refused.Load()
 	return rep, nil
 }
 
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// refusedError is a chat start the node refused with 429 (its chat-start
+// limits, agentdesk.Options.ChatStarts and desk.chat_starts_per_address):
+// the customer waits as told (Retry-After) and tries again. It is counted
+// apart from the errors: the node pacing new chats is not a failure.
+type refusedError struct{ wait time.Duration }
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("start refused (429), retry after %v", e.wait)
+}
+
+// retryAfter reads a Retry-After in seconds; one second when absent or
+// unreadable (the node sends whole seconds).
+func retryAfter(v string) time.Duration {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+		return time.Duration(min(n, 60)) * time.Second
+	}
+	return time.Second
+}
+
 type counters struct {
-	chats, messages, errors, desksLost atomic.Int64
+	chats, messages, errors, desksLost, refused atomic.Int64
 
 	mu    sync.Mutex
 	steps map[string]int64
@@ -350,12 +411,21 @@ func answerPings(ws *websocket.Conn) {
 type agent struct {
 	ws     *websocket.Conn
 	n      int
-	frames chan []byte // from listen, once the desk is up; closed when the socket is
+	frames chan received // from listen, once the desk is up; closed when the socket is
+}
+
+// received is a frame and when it came off the socket.
+type received struct {
+	b  []byte
+	at time.Time
 }
 
 // listen reads the socket from the moment the desk is up, so the client
 // answers the server's pings while it waits for the others to connect (a
-// desk that does not is closed when its lease runs out).
+// desk that does not is closed when its lease runs out). It stamps each
+// frame as it is read: offer-to-desktop ends when the offer reaches the
+// desk, not when the agent's worker (another goroutine of this starved
+// client) gets to it.
 func (a *agent) listen() {
 	defer close(a.frames)
 	for {
@@ -363,7 +433,7 @@ func (a *agent) listen() {
 		if err != nil {
 			return
 		}
-		a.frames <- b
+		a.frames <- received{b: b, at: time.Now()}
 	}
 }
 
@@ -420,7 +490,7 @@ func connectAgent(ctx context.Context, base, login, password string) (*agent, er
 			return nil, fmt.Errorf("hello %s: %w", login, err)
 		}
 		if f.Type == "snapshot" {
-			a.frames = make(chan []byte, 256)
+			a.frames = make(chan received, 256)
 			go a.listen()
 			return a, nil
 		}
@@ -433,21 +503,28 @@ func (a *agent) send(typ string, data any) error {
 }
 
 func (a *agent) read() (agentdesk.Frame, error) {
+	f, _, err := a.readAt()
+	return f, err
+}
+
+// readAt is read, with the time the frame came off the socket.
+func (a *agent) readAt() (agentdesk.Frame, time.Time, error) {
 	var f agentdesk.Frame
-	var b []byte
+	var r received
 	var err error
 	if a.frames != nil {
 		var ok bool
-		if b, ok = <-a.frames; !ok {
+		if r, ok = <-a.frames; !ok {
 			err = io.ErrUnexpectedEOF
 		}
 	} else {
-		_, b, err = a.ws.ReadMessage()
+		_, r.b, err = a.ws.ReadMessage()
+		r.at = time.Now()
 	}
 	if err != nil {
-		return f, err
+		return f, r.at, err
 	}
-	return f, json.Unmarshal(b, &f)
+	return f, r.at, json.Unmarshal(r.b, &f)
 }
 
 // work answers the desk like a quick agent: accept every offer, answer
@@ -464,7 +541,7 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		return
 	}
 	for ctx.Err() == nil {
-		f, err := a.read()
+		f, at, err := a.readAt()
 		if err != nil {
 			lost()
 			return
@@ -479,7 +556,7 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		_ = json.Unmarshal(f.Data, &d)
 		switch f.Type {
 		case "offer":
-			lat.add(time.Since(d.ExpiresAt.Add(-offerTimeout)))
+			lat.add(at.Sub(d.ExpiresAt.Add(-offerTimeout)))
 			err = a.send("offer.accept", map[string]string{"contact_id": d.Contact})
 		case "chat.message":
 			if d.From == "customer" {
@@ -503,6 +580,17 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 	resp, err := http.Post(base+"/chat/api/start", "application/json", bytes.NewReader(body))
 	if err != nil {
 		return step("start", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		// A refused start has no token: dialing with none would fail as
+		// "bad handshake" (401), which is how the node's chat-start limit
+		// (429) showed in the runs before this check.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			return &refusedError{wait: retryAfter(resp.Header.Get("Retry-After"))}
+		}
+		return step("start", fmt.Errorf("status %d", resp.StatusCode))
 	}
 	var st struct {
 		Token string `json:"token"`

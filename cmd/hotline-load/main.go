@@ -24,6 +24,7 @@ import (
 	neturl "net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -59,6 +60,7 @@ func main() {
 	password := flag.String("password", "", "the seeded load agents' password (with -url)")
 	debug := flag.String("debug-url", "", "with -url: the node's debug.addr (http://127.0.0.1:PORT); memory is read after a forced collection")
 	offer := flag.Duration("offer-timeout", 15*time.Second, "the center's acd offer timeout (with -url): an offer was made at its expiry minus this")
+	cpuProfile := flag.String("cpuprofile", "", "write the load tool's own CPU profile to this file (the client's share of the machine)")
 	flag.Parse()
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "hotline-load:", err)
@@ -83,6 +85,18 @@ func main() {
 			}
 		}
 		start = attach(*url, *debug, *password, *offer)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-load: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	rep, err := run(ctx, cfg, start)
 	if err != nil {

@@ -66,6 +66,11 @@ type memory struct {
 	Stack      uint64 `json:"stack_inuse"`
 	Goroutines int    `json:"goroutines"`
 	RSS        uint64 `json:"rss"`
+	// From a node's /metrics (-url) only: its CPU time, bytes allocated
+	// and collections so far, for the work per chat over the traffic.
+	CPU       float64 `json:"-"`
+	Allocated float64 `json:"-"`
+	GCs       float64 `json:"-"`
 }
 
 // rss reads the resident set size from /proc (Linux); 0 elsewhere.

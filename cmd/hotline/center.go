@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,14 +64,15 @@ func acdConfig(cfg config.Config) acd.Config {
 
 // acdQueues reads the queue definitions from the store, with the routing
 // settings administration gives them (admin.LoadQueues).
-func acdQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
-	return admin.LoadQueues(ctx, st)
+func acdQueues(ctx context.Context, st *store.Store, cals *calendar.Set) ([]acd.Queue, error) {
+	return admin.LoadQueues(ctx, st, cals)
 }
 
 // newCenter builds the engine: from the saved snapshot when there is one (a
 // restart keeps every waiting chat and callback in its place), else empty.
-func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *event.Bus, log *slog.Logger) (*center, error) {
-	queues, err := acdQueues(ctx, st)
+// cals answers the queues' opening calendars (nil: always open).
+func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *event.Bus, cals *calendar.Set, log *slog.Logger) (*center, error) {
+	queues, err := acdQueues(ctx, st, cals)
 	if err != nil {
 		return nil, fmt.Errorf("acd: %w", err)
 	}
@@ -165,6 +167,26 @@ type coreDeps struct {
 	log            *slog.Logger
 }
 
+// ivrNotices answers the flows' outage notices from administration's
+// announcements: for the caller's number, or the number a chat customer
+// typed (a claim, but a notice shows nothing private).
+func (d coreDeps) ivrNotices() func(context.Context, ivr.Contact) []string {
+	if d.admin == nil {
+		return nil
+	}
+	now := time.Now
+	if d.clock != nil {
+		now = d.clock.Now
+	}
+	return func(_ context.Context, c ivr.Contact) []string {
+		number := c.ANI
+		if p, ok := c.Vars["phone"].(string); ok && strings.HasPrefix(number, "web:") {
+			number = p
+		}
+		return d.admin.IVRNotices(now(), number)
+	}
+}
+
 // runCore builds the ACD engine and the desk gateway once the schema is
 // current, serves them until ctx ends, and stops them in order: the
 // gateway first (its sessions may still call the engine), the ticket loops,
@@ -187,7 +209,21 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err := admin.InstallActiveFlows(ctx, d.store, d.flows); err != nil {
 		d.log.Error("the activated flow set does not load; the configured flows serve", "err", err)
 	}
-	core, err := newCenter(ctx, cfg, d.store, d.bus, d.log)
+	// Ticket settings saved through administration win over the file's.
+	if ts, err := admin.StoredTicketSettings(ctx, d.store); err != nil {
+		return fmt.Errorf("administered ticket settings: %w", err)
+	} else if ts != nil {
+		if err := d.tickets.Apply(ctx, ts); err != nil {
+			d.log.Error("the administered ticket settings do not apply; the settings file's serve", "err", err)
+		}
+	}
+	if d.admin != nil {
+		d.admin.SetTickets(d.tickets)
+		if err := d.admin.LoadNotices(ctx); err != nil {
+			return fmt.Errorf("ivr notices: %w", err)
+		}
+	}
+	core, err := newCenter(ctx, cfg, d.store, d.bus, d.calendars, d.log)
 	if err != nil {
 		return err
 	}
@@ -257,12 +293,14 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		ChatStartsPerAddress: cfg.Desk.ChatStartsPerAddress,
 		ChatStartBurst:       cfg.Desk.ChatStartBurst,
 		TicketForm:           &ticketForm,
+		TicketFormNow:        d.tickets.form,
+		IVRNotices:           d.ivrNotices(),
 		TicketGroups: func(agentID string) []string {
 			a, err := d.store.Agent(context.Background(), agentID)
 			if err != nil {
 				return nil
 			}
-			return d.tickets.settings.Directory.GroupsOf(a.Login)
+			return d.tickets.directory().GroupsOf(a.Login)
 		},
 		OfferDelivered: d.offerDelivered,
 		Logger:         d.log.With("component", "agentdesk"),
@@ -290,21 +328,26 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 		// A voice contact offered rings the agent's phone (ivr/phone); the
 		// answered leg is bridged to the caller by the flow's transfer.
+		var recorder sip.Recorder
+		if cfg.Phones.Record {
+			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log,
+				queues: recordQueues(cfg.Phones.RecordQueues), engine: core.engine}
+		}
+		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring, Consulter: d.voice.srv,
+			Callback: d.voice.callbacks(phones, core.engine, recorder)}
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
-			Queuer: phones.Queuer(core.bridge.Queuer(bridge.Holder{Channel: acd.Voice, Ring: phones.Ring,
-				Consulter: d.voice.srv})),
+			Queuer:  phones.Queuer(core.bridge.Queuer(voiceHolder)),
 			Tickets: ivrticket.New(d.tickets.service),
 			PINGuard: storeaccounts.NewPINGuard(d.store, time.Now, storeaccounts.PINLimits{Max: cfg.IVR.PINMaxFailures,
 				Window: cfg.IVR.PINWindow, Lock: cfg.IVR.PINLock}),
-			Logger: d.log.With("component", "ivr", "channel", "voice")})
+			Notices: d.ivrNotices(),
+			Logger:  d.log.With("component", "ivr", "channel", "voice")})
 		d.flows.onReload(runner.Reload)
 		agents := sip.Agents{Phones: phones, AgentLeft: core.engine.End,
-			ConsultLeft: core.engine.CancelConsult, ConsultTakeOver: core.engine.CompleteConsult}
-		if cfg.Phones.Record {
-			agents.Recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log}
-		}
+			ConsultLeft: core.engine.CancelConsult, ConsultTakeOver: core.engine.CompleteConsult, Recorder: recorder}
 		d.voice.attachAgents(agents)
+		d.voice.srv.AttachVoicemail(callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log})
 		d.voice.attach(runner)
 	}
 	if d.admin != nil {
@@ -328,6 +371,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 	})
 	wg.Go(func() { d.tickets.run(gwCtx, d.log) })
+	if r := cfg.Phones.RecordRetention; r > 0 {
+		wg.Go(func() { runRecordingRetention(gwCtx, d.store, cfg.DataDir, r, time.Hour, time.Now, d.log) })
+	}
 	// The transcript writer outlives the gateway, so the last messages of
 	// a drain are stored.
 	trCtx, stopTranscripts := context.WithCancel(context.WithoutCancel(ctx))

@@ -31,7 +31,7 @@ func TestCenterSurvivesRestart(t *testing.T) {
 
 	bus := event.NewBus(event.Options{})
 	seen := bus.Subscribe("test", 100, event.Drop, nil)
-	c, err := newCenter(ctx, cfg, st, bus, log)
+	c, err := newCenter(ctx, cfg, st, bus, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestCenterSurvivesRestart(t *testing.T) {
 		t.Fatalf("bus got %v, want acd events ending with acd.queued", types)
 	}
 
-	c2, err := newCenter(ctx, cfg, st, event.NewBus(event.Options{}), log)
+	c2, err := newCenter(ctx, cfg, st, event.NewBus(event.Options{}), nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestCenterRejectsStaleSnapshot(t *testing.T) {
 	if err := st.SaveSnapshot(ctx, acdSnapshot, bad, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newCenter(ctx, config.Default(), st, event.NewBus(event.Options{}), slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := newCenter(ctx, config.Default(), st, event.NewBus(event.Options{}), nil, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("stale snapshot stopped the center: %v", err)
 	}
 	if _, _, err := st.LoadSnapshot(ctx, acdSnapshot+".rejected"); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/httpapi"
@@ -30,9 +31,19 @@ type callRecorder struct {
 	store   *store.Store
 	dataDir string
 	log     *slog.Logger
+	// queues, when set, are the only queues whose calls are recorded
+	// (phones.record_queues); engine tells a contact's queue.
+	queues map[string]bool
+	engine *acd.Engine
 }
 
 func (c callRecorder) Record(ctx context.Context, contactID, agentID string) (sip.Recording, error) {
+	if len(c.queues) > 0 && agentID != "" && c.engine != nil {
+		st, err := c.engine.Contact(ctx, contactID)
+		if err == nil && !c.queues[st.Queue] {
+			return nil, nil // this queue's calls are not recorded
+		}
+	}
 	now := time.Now().UTC()
 	rel := filepath.Join("recordings", now.Format("2006/01/02"), filepath.Base(contactID)+"-"+now.Format("150405.000")+".wav")
 	path := filepath.Join(c.dataDir, rel)
@@ -94,7 +105,7 @@ func recordingRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail
 		}
 		out := []item{}
 		for _, x := range recs {
-			if p.Can(auth.PermSupervise) || x.AgentID == p.AgentID {
+			if p.Can(auth.PermSupervise) || x.AgentID == p.AgentID || x.AgentID == "" {
 				out = append(out, item{ID: x.ID, AgentID: x.AgentID, StartedAt: x.StartedAt, DurationMS: x.Duration.Milliseconds()})
 			}
 		}
@@ -112,7 +123,9 @@ func recordingRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail
 			return
 		}
 		p, _ := auth.PrincipalFrom(r.Context())
-		if !p.Can(auth.PermSupervise) && x.AgentID != p.AgentID {
+		// A voice message (no agent) belongs to the ticket it was filed
+		// with, which any desk agent may work.
+		if !p.Can(auth.PermSupervise) && x.AgentID != p.AgentID && x.AgentID != "" {
 			httpapi.WriteError(w, http.StatusForbidden, "forbidden", "only supervisors and the call's agent play a recording")
 			return
 		}
@@ -135,4 +148,16 @@ func recordingRoutes(mux *http.ServeMux, a *auth.Service, st *store.Store, trail
 		w.Header().Set("Content-Type", "audio/wav")
 		http.ServeContent(w, r, filepath.Base(x.Path), x.StartedAt, f)
 	})))
+}
+
+// recordQueues is the set of phones.record_queues; nil: every queue.
+func recordQueues(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
 }

@@ -309,6 +309,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	stopSweep()
 	stopCore() // stops the desk gateway, the ticket loops, then the ACD (saving its state)
 	<-coreDone
+	// Sign-in activity still waiting for its batch.
+	authSvc.Flush(shutdownCtx)
 	bus.Close() // the recorders write what is buffered, then return
 	if dbg != nil {
 		dbg.stop()

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/hotline10000/hotline/agentdesk/ticket/notify"
 	"github.com/hotline10000/hotline/agentdesk/ticket/rest"
 	"github.com/hotline10000/hotline/agentdesk/ticket/ticketstore"
+	"github.com/hotline10000/hotline/internal/admin"
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/calendar"
@@ -74,8 +78,12 @@ func loadTicketsFile(cfg config.Config) (ticketsFile, string, error) {
 type desk struct {
 	service  *ticket.Service
 	courier  *ticket.Courier
-	settings ticketsFile
+	settings ticketsFile // as the file (or the demo, or the defaults) has them
 	api      http.Handler
+	// live is the directory, groups and form as administered now (the
+	// file's until administration saves ticket settings).
+	live      atomic.Pointer[ticketLive]
+	calendars map[string]ticket.Calendar
 }
 
 func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, cals *calendar.Set, log *slog.Logger, trail *audit.Log, clientAddr func(*http.Request) string) (*desk, error) {
@@ -98,7 +106,9 @@ func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, cals *calendar.
 		return nil, fmt.Errorf("tickets.settings_file (%s): %w", source, err)
 	}
 	tcfg.Logger = log
-	staff := ticketStaff{st: st, dir: f.Directory, groups: agentdesk.TicketFormFrom(f.Settings).Groups}
+	d := &desk{settings: f, calendars: calendars}
+	d.live.Store(newTicketLive(f.Settings))
+	staff := ticketStaff{st: st, cur: &d.live}
 	tcfg.Directory, tcfg.Targets = staff, staff
 	tcfg.Publish = func(e ticket.Event) {
 		_, _ = bus.Publish(context.Background(), event.Event{Type: event.Type(e.Kind), At: e.At, ContactID: e.Contact, Actor: e.Actor, Data: e})
@@ -109,13 +119,70 @@ func newDesk(cfg config.Config, st *store.Store, bus *event.Bus, cals *calendar.
 	if err != nil {
 		return nil, fmt.Errorf("tickets: %w", err)
 	}
-	groupsOf := func(_ context.Context, p auth.Principal) []string { return f.Directory.GroupsOf(p.Login) }
-	return &desk{
-		service:  svc,
-		courier:  ticket.NewCourier(repo, ticket.SystemClock{}, f.Notify.Router(), f.Courier()),
-		settings: f,
-		api:      rest.New(svc, rest.FromAuth(groupsOf), rest.Options{Logger: log, Audit: trail, ClientAddr: clientAddr}),
-	}, nil
+	groupsOf := func(_ context.Context, p auth.Principal) []string { return d.directory().GroupsOf(p.Login) }
+	d.service = svc
+	d.courier = ticket.NewCourier(repo, ticket.SystemClock{}, f.Notify.Router(), f.Courier())
+	d.api = rest.New(svc, rest.FromAuth(groupsOf), rest.Options{Logger: log, Audit: trail, ClientAddr: clientAddr})
+	return d, nil
+}
+
+// directory is the ticket directory as administered now.
+func (d *desk) directory() ticket.StaticDirectory { return d.live.Load().dir }
+
+// form is what the desk's ticket form offers now.
+func (d *desk) form() agentdesk.TicketForm { return d.live.Load().form }
+
+// FileSettings implements admin.TicketDesk: the administered keys as the
+// settings file has them.
+func (d *desk) FileSettings() admin.TicketSettings {
+	f := d.settings.Settings
+	out := admin.TicketSettings{Categories: f.Categories, Rules: f.Rules, SLA: f.SLA, Templates: f.Templates}
+	names := map[string]bool{}
+	for g := range f.Directory.Leads {
+		names[g] = true
+	}
+	for g := range f.Directory.Members {
+		names[g] = true
+	}
+	for _, g := range slices.Sorted(maps.Keys(names)) {
+		out.Groups = append(out.Groups, admin.TicketGroup{Name: g, Lead: f.Directory.Leads[g], Members: f.Directory.Members[g]})
+	}
+	return out
+}
+
+// merged is the file's settings with the administered keys of s.
+func (d *desk) merged(s admin.TicketSettings) ticket.Settings {
+	f := d.settings.Settings
+	f.Rules, f.SLA, f.Templates, f.Categories = s.Rules, s.SLA, s.Templates, s.Categories
+	f.Directory.Leads, f.Directory.Members = map[string]string{}, map[string][]string{}
+	for _, g := range s.Groups {
+		if g.Lead != "" {
+			f.Directory.Leads[g.Name] = g.Lead
+		}
+		f.Directory.Members[g.Name] = g.Members
+	}
+	return f
+}
+
+// Check implements admin.TicketDesk: the validation of the settings file.
+func (d *desk) Check(s admin.TicketSettings) error {
+	_, err := d.merged(s).Config(d.calendars, nil)
+	return err
+}
+
+// Apply implements admin.TicketDesk: the rules, SLA targets, escalation
+// and templates reach the ticket service, the groups the dispatch targets,
+// the REST API's pools and the desk's form, at once. nil: the file's.
+func (d *desk) Apply(_ context.Context, s *admin.TicketSettings) error {
+	f := d.settings.Settings
+	if s != nil {
+		f = d.merged(*s)
+	}
+	if err := d.service.SetPolicy(f.Rules, f.SLA, f.Templates); err != nil {
+		return err
+	}
+	d.live.Store(newTicketLive(f))
+	return nil
 }
 
 // routes mounts the ticket API: staff routes behind the tickets

@@ -81,6 +81,12 @@ func newVoice(cfg config.Config, flows *flowSet, reg prometheus.Registerer, log 
 		pacer.Wait()
 		return nil, err
 	}
+	if err := setTrunk(srv, s.Trunk); err != nil {
+		_ = srv.Close()
+		stopPacer()
+		pacer.Wait()
+		return nil, err
+	}
 	return &voice{srv: srv, pacer: pacer, stopPacer: stopPacer}, nil
 }
 

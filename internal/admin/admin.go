@@ -68,6 +68,8 @@ type API struct {
 	calMu   sync.Mutex // orders installations of the calendars
 	flowMu  sync.Mutex // one flow set activation at a time
 	desk    atomic.Pointer[deskBox]
+	tickets atomic.Pointer[ticketsBox]
+	notices atomic.Pointer[[]ivrNotice] // the live IVR notices (notices.go)
 }
 
 type routingBox struct{ r Routing }
@@ -125,6 +127,7 @@ func (a *API) Routes(mux *http.ServeMux, authz *auth.Service) {
 	a.flowRoutes(mux, h)
 	a.announcementRoutes(mux, h)
 	a.phoneRoutes(mux, h)
+	a.ticketRoutes(mux, h)
 }
 
 type handle = func(perm auth.Permission, fn func(w http.ResponseWriter, r *http.Request) error) http.Handler

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -26,9 +27,19 @@ type AgentView struct {
 	Disabled    bool         `json:"disabled"`
 	Teams       []string     `json:"teams"`
 	Skills      []SkillLevel `json:"skills"`
-	Version     int64        `json:"version"`
-	CreatedAt   time.Time    `json:"created_at"`
-	UpdatedAt   time.Time    `json:"updated_at"`
+	// Site is where the agent works (a free name, e.g. a city office).
+	Site string `json:"site"`
+	// Capacity is how many contacts the agent holds at once; null: the
+	// center's (acd.chat_capacity, one call).
+	Capacity *store.WorkCapacity `json:"capacity"`
+	// WrapUpSeconds is the agent's own after-contact work time, over the
+	// queue's and the center's; null: none of its own.
+	WrapUpSeconds *int      `json:"wrap_up_seconds"`
+	Version       int64     `json:"version"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	// Warnings are accepted changes that could not be applied yet.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // SkillLevel is one skill of an agent with its proficiency (1–10).
@@ -64,6 +75,11 @@ func (a *API) viewOf(ctx context.Context, st *store.Store, ag store.Agent) (Agen
 	for _, s := range skills {
 		v.Skills = append(v.Skills, SkillLevel{Skill: s.Skill, Proficiency: s.Proficiency})
 	}
+	work, err := st.AgentWork(ctx, ag.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Site, v.Capacity, v.WrapUpSeconds = work.Site, work.Capacity, work.WrapUpSeconds
 	return v, nil
 }
 
@@ -110,7 +126,52 @@ type agentInput struct {
 	Disabled    *bool         `json:"disabled"`
 	Teams       *[]string     `json:"teams"`
 	Skills      *[]SkillLevel `json:"skills"`
+	Site        *string       `json:"site"`
+	// Capacity and WrapUpSeconds: null puts back the default.
+	Capacity      optional[store.WorkCapacity] `json:"capacity"`
+	WrapUpSeconds optional[int]                `json:"wrap_up_seconds"`
 }
+
+// optional is a JSON field that may be absent (unchanged), null (back to
+// the default) or a value.
+type optional[T any] struct {
+	Set bool
+	Val *T
+}
+
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set, o.Val = true, nil
+	if string(b) == "null" {
+		return nil
+	}
+	o.Val = new(T)
+	return json.Unmarshal(b, o.Val)
+}
+
+// work applies the work fields of in to w.
+func (in agentInput) work(w store.AgentWork) store.AgentWork {
+	if in.Site != nil {
+		w.Site = *in.Site
+	}
+	if in.Capacity.Set {
+		w.Capacity = in.Capacity.Val
+	}
+	if in.WrapUpSeconds.Set {
+		w.WrapUpSeconds = in.WrapUpSeconds.Val
+	}
+	return w
+}
+
+func (in agentInput) changesWork() bool {
+	return in.Site != nil || in.Capacity.Set || in.WrapUpSeconds.Set
+}
+
+// Limits of an agent's work settings (the ACD's own: one call at a time,
+// at most 16 chats).
+const (
+	maxChatCapacity = 16
+	maxWrapUp       = 86400
+)
 
 func validLogin(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
@@ -168,6 +229,20 @@ func (a *API) validateAgent(ctx context.Context, in agentInput, create bool) err
 			}
 			seen[t] = true
 		}
+	}
+	if in.Site != nil && (utf8.RuneCountInString(*in.Site) > 64 || strings.TrimSpace(*in.Site) != *in.Site) {
+		return badField("site", "at most 64 characters without surrounding spaces")
+	}
+	if c := in.Capacity.Val; c != nil {
+		switch {
+		case c.Voice < 0 || c.Voice > 1:
+			return badField("capacity.voice", "0 or 1")
+		case c.Chat < 0 || c.Chat > maxChatCapacity:
+			return badField("capacity.chat", "from 0 to %d", maxChatCapacity)
+		}
+	}
+	if w := in.WrapUpSeconds.Val; w != nil && (*w < 0 || *w > maxWrapUp) {
+		return badField("wrap_up_seconds", "from 0 (none) to %d, or null for the queue's or the center's", maxWrapUp)
 	}
 	if in.Skills != nil {
 		known, err := a.o.Store.Skills(ctx)
@@ -243,6 +318,11 @@ func (a *API) createAgent(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		if in.changesWork() {
+			if err := tx.SetAgentWork(ctx, ag.ID, in.work(store.AgentWork{})); err != nil {
+				return err
+			}
+		}
 		if v, err = a.agentView(ctx, tx, ag.ID); err != nil {
 			return err
 		}
@@ -257,13 +337,14 @@ func (a *API) createAgent(w http.ResponseWriter, r *http.Request) error {
 }
 
 // mayEdit says whether the principal may make edit in to agent id: an
-// admin anything; a supervisor only the skills of an agent sharing a team.
+// admin anything; a supervisor only the skills, capacity and wrap-up time
+// of an agent sharing a team.
 func (a *API) mayEdit(ctx context.Context, p auth.Principal, id string, in agentInput) error {
 	if p.Can(auth.PermAgentsManage) {
 		return nil
 	}
-	if in.Login != nil || in.DisplayName != nil || in.Role != nil || in.Password != nil || in.Disabled != nil || in.Teams != nil {
-		return fmt.Errorf("%w: a supervisor may change only the skills of agents in their teams", ErrForbidden)
+	if in.Login != nil || in.DisplayName != nil || in.Role != nil || in.Password != nil || in.Disabled != nil || in.Teams != nil || in.Site != nil {
+		return fmt.Errorf("%w: a supervisor may change only the skills, capacity and wrap-up time of agents in their teams", ErrForbidden)
 	}
 	if p.AgentID == "" {
 		return fmt.Errorf("%w: only an administrator", ErrForbidden)
@@ -335,6 +416,15 @@ func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		if in.changesWork() {
+			w, err := tx.AgentWork(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetAgentWork(ctx, id, in.work(w)); err != nil {
+				return err
+			}
+		}
 		if after, err = a.agentView(ctx, tx, id); err != nil {
 			return err
 		}
@@ -350,6 +440,9 @@ func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Skills != nil {
 		a.applySkills(ctx, p, after)
+	}
+	if in.Capacity.Set || in.WrapUpSeconds.Set {
+		after.Warnings = a.applyWork(ctx, p, after)
 	}
 	w.Header().Set("ETag", etag(after.Version))
 	return writeJSON(w, http.StatusOK, after)
@@ -378,6 +471,46 @@ func (a *API) applySkills(ctx context.Context, p auth.Principal, v AgentView) {
 	if err := rt.SetSkills(ctx, by, v.ID, skills); err != nil && !errors.Is(err, acd.ErrUnknownAgent) {
 		a.o.Logger.Warn("skills not applied to the acd", "agent_id", v.ID, "skills", slices.Sorted(maps.Keys(skills)), "err", err)
 	}
+}
+
+// WorkRouter is the part of the running ACD that agents' capacities and
+// wrap-up times reach (*acd.Engine).
+type WorkRouter interface {
+	SetWork(ctx context.Context, by, agentID string, capy *acd.Capacity, wrapUp *time.Duration) error
+}
+
+// AgentWorkSpec fills a login's capacity and wrap-up time from the agent's
+// stored work settings.
+func AgentWorkSpec(w store.AgentWork, spec *acd.AgentSpec) {
+	if c := w.Capacity; c != nil {
+		spec.Capacity = &acd.Capacity{Voice: c.Voice, Chat: c.Chat, VoiceBlocksChat: c.VoiceBlocksChat}
+	}
+	if w.WrapUpSeconds != nil {
+		d := time.Duration(*w.WrapUpSeconds) * time.Second
+		spec.WrapUp = &d
+	}
+}
+
+// applyWork gives a logged-in agent its new capacity and wrap-up time at
+// once; an agent holding more than the new capacity allows gets it at the
+// next login (said in the returned warnings).
+func (a *API) applyWork(ctx context.Context, p auth.Principal, v AgentView) []string {
+	wr, ok := a.router().(WorkRouter)
+	if !ok {
+		return nil
+	}
+	var spec acd.AgentSpec
+	AgentWorkSpec(store.AgentWork{Capacity: v.Capacity, WrapUpSeconds: v.WrapUpSeconds}, &spec)
+	by, _ := audit.Actor(p)
+	err := wr.SetWork(ctx, by, v.ID, spec.Capacity, spec.WrapUp)
+	switch {
+	case err == nil || errors.Is(err, acd.ErrUnknownAgent):
+		return nil
+	case errors.Is(err, acd.ErrInvalidArgument):
+		return []string{"the agent holds more contacts than the new capacity allows: it applies at the agent's next login"}
+	}
+	a.o.Logger.Warn("work settings not applied to the acd", "agent_id", v.ID, "err", err)
+	return []string{"not applied to routing yet: it applies at the agent's next login"}
 }
 
 func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {

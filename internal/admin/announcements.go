@@ -2,8 +2,10 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -49,6 +51,20 @@ type AnnouncementView struct {
 	Pending     []string   `json:"pending,omitempty"`  // one announcement: logins still to acknowledge
 	Recipients  int        `json:"recipients"`         // enabled agents it is meant for
 	Warnings    []string   `json:"warnings,omitempty"` // e.g. a team nobody is in
+	// IVR, when set, makes the announcement an IVR notice too.
+	IVR *IVRNotice `json:"ivr,omitempty"`
+}
+
+// IVRNotice says which customers hear an announcement at the start of the
+// main flow (voice: the recorded outage notice; chat: its text). Empty
+// lists match everyone.
+type IVRNotice struct {
+	// Areas are number prefixes the customer's number starts with: an area
+	// code ("020", "0755") or a mobile number block ("139", "1380013").
+	Areas []string `json:"areas"`
+	// Products are the kinds of number the notice is for: "mobile"
+	// (1[3-9] and nine digits), "landline" (any other number).
+	Products []string `json:"products"`
 }
 
 func (v AnnouncementView) etagVersion() int64 { return 1 }
@@ -65,6 +81,32 @@ type announcementInput struct {
 	Team      string     `json:"team"`
 	Severity  string     `json:"severity"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	IVR       *IVRNotice `json:"ivr"`
+}
+
+var areaPrefix = regexp.MustCompile(`^[0-9]{1,12}$`)
+
+func validIVRNotice(n *IVRNotice) error {
+	if len(n.Areas) > 100 || len(n.Products) > 2 {
+		return badField("ivr", "at most 100 areas and the 2 products")
+	}
+	for i, a := range n.Areas {
+		if !areaPrefix.MatchString(a) {
+			return badField(fmt.Sprintf("ivr.areas[%d]", i), "1–12 digits: an area code or a number block")
+		}
+	}
+	for i, p := range n.Products {
+		if p != "mobile" && p != "landline" {
+			return badField(fmt.Sprintf("ivr.products[%d]", i), "mobile or landline")
+		}
+	}
+	if n.Areas == nil {
+		n.Areas = []string{}
+	}
+	if n.Products == nil {
+		n.Products = []string{}
+	}
+	return nil
 }
 
 func (a *API) announcementRoutes(mux *http.ServeMux, h handle) {
@@ -142,6 +184,12 @@ func (a *API) announcementView(ctx context.Context, st *store.Store, id string) 
 func (a *API) announcementViewOf(ctx context.Context, st *store.Store, an store.Announcement, detail bool) (AnnouncementView, error) {
 	v := AnnouncementView{ID: an.ID, Text: an.Text, Team: an.Team, Severity: an.Severity, CreatedBy: an.CreatedBy,
 		CreatedAt: an.CreatedAt, ExpiresAt: an.ExpiresAt, WithdrawnAt: an.WithdrawnAt, Live: an.Live(a.o.Now())}
+	if an.IVR != "" {
+		v.IVR = &IVRNotice{}
+		if err := json.Unmarshal([]byte(an.IVR), v.IVR); err != nil {
+			return v, fmt.Errorf("announcement %s ivr notice: %w", an.ID, err)
+		}
+	}
 	acks, err := st.AnnouncementAcks(ctx, an.ID)
 	if err != nil {
 		return v, err
@@ -240,6 +288,17 @@ func (a *API) createAnnouncement(w http.ResponseWriter, r *http.Request) error {
 	if in.Severity == "" {
 		in.Severity = "info"
 	}
+	ivrJSON := ""
+	if in.IVR != nil {
+		// Customers hear it: an administrator's decision.
+		if !p.Can(auth.PermConfigure) {
+			return &fieldError{Field: "ivr", Status: http.StatusForbidden, Code: "forbidden", Message: "only an administrator sends a notice to customers"}
+		}
+		if err := validIVRNotice(in.IVR); err != nil {
+			return err
+		}
+		ivrJSON = string(raw(in.IVR))
+	}
 	if err := a.mayAnnounce(ctx, p, in.Team); err != nil {
 		return err
 	}
@@ -253,7 +312,7 @@ func (a *API) createAnnouncement(w http.ResponseWriter, r *http.Request) error {
 	var to []store.Agent
 	err = a.o.Store.WithTx(ctx, func(tx *store.Store) error {
 		an, err := tx.CreateAnnouncement(ctx, store.Announcement{Text: in.Text, Team: in.Team, Severity: in.Severity,
-			CreatedBy: actor(r), CreatedAt: now, ExpiresAt: in.ExpiresAt})
+			CreatedBy: actor(r), CreatedAt: now, ExpiresAt: in.ExpiresAt, IVR: ivrJSON})
 		if err != nil {
 			return err
 		}
@@ -274,6 +333,9 @@ func (a *API) createAnnouncement(w http.ResponseWriter, r *http.Request) error {
 	if d := a.deskOrNil(); d != nil {
 		d.Announce(Notice{ID: view.ID, Text: view.Text, Team: view.Team, Severity: view.Severity,
 			CreatedAt: view.CreatedAt, ExpiresAt: view.ExpiresAt}, agentIDs(in.Team, to))
+	}
+	if in.IVR != nil {
+		a.reloadNotices(ctx)
 	}
 	return writeJSON(w, http.StatusCreated, view)
 }
@@ -323,6 +385,9 @@ func (a *API) withdrawAnnouncement(w http.ResponseWriter, r *http.Request) error
 	}
 	if d := a.deskOrNil(); d != nil {
 		d.Withdraw(id, agentIDs(an.Team, to))
+	}
+	if an.IVR != "" {
+		a.reloadNotices(ctx)
 	}
 	return writeJSON(w, http.StatusOK, view)
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -219,6 +221,16 @@ func (a *API) deleteCalendar(w http.ResponseWriter, r *http.Request) error {
 	err = a.o.Store.WithTx(ctx, func(tx *store.Store) error {
 		if _, err := tx.BumpVersion(ctx, store.VersionedCalendars, name, want, a.o.Now()); err != nil {
 			return err
+		}
+		// A queue's opening calendar stays while the queue names it.
+		routings, err := tx.QueueRoutings(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range slices.Sorted(maps.Keys(routings)) {
+			if rt, err := ParseRouting(routings[id]); err == nil && rt.Calendar == name {
+				return &fieldError{Field: "name", Status: http.StatusConflict, Code: "conflict", Message: "queue " + id + " opens by this calendar"}
+			}
 		}
 		before, err := a.calendarView(ctx, tx, name)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/store"
 )
 
@@ -42,6 +43,12 @@ type QueueRouting struct {
 	// JoinEmpty keeps contacts waiting while no eligible agent is logged in.
 	JoinEmpty bool        `json:"join_empty"`
 	Steps     []QueueStep `json:"steps"`
+	// WrapUpSeconds, when set, is the after-contact work time of contacts
+	// served from this queue (0: none) instead of acd.wrap_up.
+	WrapUpSeconds *int `json:"wrap_up_seconds,omitempty"`
+	// Calendar names an administered calendar: outside its open hours the
+	// queue takes no new contacts (the flow's message target, else error).
+	Calendar string `json:"calendar,omitempty"`
 }
 
 // QueueStep relaxes a queue's requirements after a wait, or overflows.
@@ -108,7 +115,9 @@ func ParseRouting(s string) (QueueRouting, error) {
 }
 
 // ACDQueue is the router's form of a stored queue and its routing settings.
-func ACDQueue(q store.Queue, rt QueueRouting) (acd.Queue, error) {
+// cals answers the queue's opening calendar (nil: always open); a calendar
+// it does not have (deleted) leaves the queue open.
+func ACDQueue(q store.Queue, rt QueueRouting, cals *calendar.Set) (acd.Queue, error) {
 	aq := acd.Queue{ID: q.ID, Channel: acd.Voice, SLThreshold: q.SLThreshold, SLTarget: float64(q.SLTargetPercent) / 100,
 		MaxWait: q.MaxWait, Weight: rt.Weight, OverflowTo: rt.OverflowTo, JoinEmpty: rt.JoinEmpty,
 		// A customer who waited the longest allowed leaves a message that
@@ -130,6 +139,16 @@ func ACDQueue(q store.Queue, rt QueueRouting) (acd.Queue, error) {
 	for _, s := range q.Skills {
 		aq.Skills = append(aq.Skills, acd.Requirement{Skill: s.Skill, Min: s.MinProficiency})
 	}
+	if rt.WrapUpSeconds != nil {
+		d := time.Duration(*rt.WrapUpSeconds) * time.Second
+		aq.WrapUp = &d
+	}
+	if name := rt.Calendar; name != "" && cals != nil {
+		aq.Open = func(t time.Time) bool {
+			c, ok := cals.Get(name)
+			return !ok || c.IsOpen(t)
+		}
+	}
 	for _, st := range rt.Steps {
 		s := acd.Step{After: time.Duration(st.AfterSeconds) * time.Second, MinProficiency: st.MinProficiency, OverflowTo: st.OverflowTo}
 		for _, r := range st.AddSkills {
@@ -140,8 +159,9 @@ func ACDQueue(q store.Queue, rt QueueRouting) (acd.Queue, error) {
 	return aq, nil
 }
 
-// LoadQueues reads every queue for the router (the node's start).
-func LoadQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
+// LoadQueues reads every queue for the router (the node's start); cals is
+// the node's administered calendars (opening calendars; nil: always open).
+func LoadQueues(ctx context.Context, st *store.Store, cals *calendar.Set) ([]acd.Queue, error) {
 	qs, err := st.Queues(ctx)
 	if err != nil {
 		return nil, err
@@ -156,7 +176,7 @@ func LoadQueues(ctx context.Context, st *store.Store) ([]acd.Queue, error) {
 		if err != nil {
 			return nil, fmt.Errorf("queue %s: %w", q.ID, err)
 		}
-		aq, err := ACDQueue(q, rt)
+		aq, err := ACDQueue(q, rt, cals)
 		if err != nil {
 			return nil, fmt.Errorf("queue %s: %w", q.ID, err)
 		}
@@ -274,7 +294,17 @@ func (a *API) validateQueue(ctx context.Context, in queueInput, others []acd.Que
 			}
 		}
 	}
-	aq, err := ACDQueue(q, in.QueueRouting)
+	switch {
+	case in.WrapUpSeconds != nil && (*in.WrapUpSeconds < 0 || *in.WrapUpSeconds > 86400):
+		return q, acd.Queue{}, badField("wrap_up_seconds", "from 0 (none) to 86400, or absent for the center's")
+	case in.Calendar != "":
+		if _, err := a.o.Store.Calendar(ctx, in.Calendar); errors.Is(err, store.ErrNotFound) {
+			return q, acd.Queue{}, badField("calendar", "unknown calendar %q (create it under /api/v1/admin/calendars first)", in.Calendar)
+		} else if err != nil {
+			return q, acd.Queue{}, err
+		}
+	}
+	aq, err := ACDQueue(q, in.QueueRouting, a.o.Calendars)
 	if err != nil {
 		return q, aq, err
 	}
@@ -355,7 +385,7 @@ func overflowCycle(queues []acd.Queue, id string) []string {
 
 // othersThan returns the router's form of every stored queue but id.
 func othersThan(ctx context.Context, st *store.Store, id string) ([]acd.Queue, error) {
-	all, err := LoadQueues(ctx, st)
+	all, err := LoadQueues(ctx, st, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,12 @@ type Holder struct {
 	// node (Handle.Keep): a drain leaves them in the ACD's snapshot
 	// instead of losing them.
 	Survives bool
+	// Callback, if set, lets the channel's contacts leave the line and
+	// keep their place (Handle.KeepAsCallback): it checks and records the
+	// number to call back and returns the Holder that takes the contact
+	// over (its ring step rings the agent, then dials the customer). Nil:
+	// no callbacks.
+	Callback func(ctx context.Context, contactID, number string) (Holder, error)
 	// Consulter, if set, joins a consulted agent's leg to the contact's
 	// call (voice): the Bridge rings it when the ACD offers the
 	// consultation and tells it when the consultation ends. Nil: a
@@ -123,6 +129,7 @@ type Handle struct {
 	queue     string
 	position  int
 	connected bool // QueueConnected was sent
+	callback  bool // the ACD holds the contact as a callback
 	keep      json.RawMessage
 	done      bool
 }
@@ -157,6 +164,38 @@ func (h *Handle) Cancel(ctx context.Context, why acd.LeaveReason) error {
 		return fmt.Errorf("leave %s: %w", h.contact, err)
 	}
 	h.b.forget(h.contact, h)
+	return nil
+}
+
+// KeepAsCallback makes the contact a callback to number (ivr.CallbackHandle):
+// the ACD keeps its place without the caller on the line, and the Holder's
+// Callback takes it over. A contact the ACD already made a callback (its
+// queue's maximum wait) only changes hands.
+func (h *Handle) KeepAsCallback(ctx context.Context, number string) error {
+	if h.holder.Callback == nil {
+		return fmt.Errorf("callback for %s: %w", h.contact, ErrNoCallbacks)
+	}
+	b := h.b
+	b.mu.Lock()
+	already, done := h.callback, h.done
+	b.mu.Unlock()
+	if done {
+		return fmt.Errorf("callback for %s: %w", h.contact, acd.ErrUnknownContact)
+	}
+	next, err := h.holder.Callback(ctx, h.contact, number)
+	if err != nil {
+		return fmt.Errorf("callback for %s: %w", h.contact, err)
+	}
+	if !already {
+		if err := b.o.Engine.RequestCallback(ctx, h.contact); err != nil {
+			return fmt.Errorf("callback for %s: %w", h.contact, err)
+		}
+	}
+	nh := b.Hold(h.contact, next)
+	b.mu.Lock()
+	nh.queue, nh.callback = h.queue, true
+	h.done = true
+	b.mu.Unlock()
 	return nil
 }
 
@@ -375,6 +414,14 @@ func (b *Bridge) apply(ev *acd.Event) {
 	case acd.EventAbandoned:
 		delete(b.held, ev.Contact)
 		h.done = true
+	case acd.EventCallbackRequested:
+		first := !h.callback
+		h.callback = true
+		if first && ev.Actor == acd.ActorSystem && h.holder.Callback != nil {
+			// The queue's maximum wait made it a callback: the caller's
+			// flow keeps it as one (KeepAsCallback) or leaves.
+			h.push(ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: ivr.ActionCallback, Kept: true})
+		}
 	case acd.EventLost:
 		qe := ivr.QueueEvent{Kind: ivr.QueueLost}
 		if ev.Action == acd.Ticket || ev.Action == acd.Voicemail {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -12,11 +14,22 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/hotline10000/hotline/internal/pgtest"
+
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/ivr"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m) // TestSaverOnStore runs on both backends
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 // rig is an engine and a bridge running in a synctest bubble: time is
 // virtual, so grace periods and saves run without sleeping.
@@ -320,8 +333,36 @@ func TestRestoredContacts(t *testing.T) {
 
 // memStore is a SnapshotStore in memory.
 type memStore struct {
-	mu   sync.Mutex
-	data map[string][]byte
+	mu    sync.Mutex
+	data  map[string][]byte
+	parts map[string]map[string][]byte
+}
+
+func (m *memStore) SaveSnapshotDelta(_ context.Context, name string, head []byte, put map[string][]byte, gone []string, replace bool, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.data[name] = append([]byte(nil), head...)
+	if m.parts == nil {
+		m.parts = map[string]map[string][]byte{}
+	}
+	ps := m.parts[name]
+	if ps == nil || replace {
+		ps = map[string][]byte{}
+		m.parts[name] = ps
+	}
+	for _, k := range gone {
+		delete(ps, k)
+	}
+	for k, v := range put {
+		ps[k] = append([]byte(nil), v...)
+	}
+	return nil
+}
+
+func (m *memStore) SnapshotParts(_ context.Context, name string) (map[string][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.parts[name]), nil
 }
 
 var errNone = errors.New("no snapshot")
@@ -330,6 +371,7 @@ func (m *memStore) SaveSnapshot(_ context.Context, name string, data []byte, _ t
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.data[name] = append([]byte(nil), data...)
+	delete(m.parts, name)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/hotline10000/hotline/acd"
@@ -61,16 +62,20 @@ func NewFeed(bus *event.Bus, name string, size int, sink acd.Sink) *Feed {
 // event the engine published has been delivered.
 func (f *Feed) Run(ctx context.Context) {
 	defer f.sub.Close()
-	batch := make([]acd.Event, 0, feedBatch)
+	// The events are gathered in scratch and handed over in a slice of
+	// their own size (the sink keeps it): a fresh feedBatch-sized slice
+	// per delivery, mostly for one or two events, was over a third of the
+	// node's allocations under chat traffic at 10 000 desks.
+	scratch := make([]acd.Event, 0, feedBatch)
 	for {
 		select {
 		case e, ok := <-f.sub.C():
 			if !ok {
 				return
 			}
-			batch = f.fill(append(batch[:0], e.Data.(acd.Event)))
-			f.deliver(batch)
-			batch = make([]acd.Event, 0, feedBatch) // the batch is the sink's to keep
+			scratch = f.fill(append(scratch[:0], e.Data.(acd.Event)))
+			f.deliver(slices.Clone(scratch))
+			clear(scratch) // drop references to the delivered events' data
 		case <-ctx.Done():
 			f.sub.Close()
 			var rest []acd.Event

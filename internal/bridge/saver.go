@@ -25,10 +25,18 @@ const (
 // once.
 const saveSoon = 500 * time.Millisecond
 
-// SnapshotStore keeps named snapshots; internal/store implements it.
+// SnapshotStore keeps named snapshots; internal/store implements it. The
+// ACD's is kept in parts (a head and one part per agent: SaveSnapshotDelta),
+// so a save writes only the agents that changed.
 type SnapshotStore interface {
 	SaveSnapshot(ctx context.Context, name string, data []byte, at time.Time) error
 	LoadSnapshot(ctx context.Context, name string) ([]byte, time.Time, error)
+	// SaveSnapshotDelta replaces name's head, writes the parts in put and
+	// removes those in gone, in one transaction; replace drops every
+	// other part first.
+	SaveSnapshotDelta(ctx context.Context, name string, head []byte, put map[string][]byte, gone []string, replace bool, at time.Time) error
+	// SnapshotParts returns name's parts by key (none when saved whole).
+	SnapshotParts(ctx context.Context, name string) (map[string][]byte, error)
 }
 
 // Loaded is the state a node starts from.
@@ -57,13 +65,22 @@ func Load(ctx context.Context, st SnapshotStore, notFound error, cfg acd.Config,
 	case err != nil:
 		return Loaded{}, err
 	}
-	var snap acd.Snapshot
-	err = json.Unmarshal(data, &snap)
+	parts, err := st.SnapshotParts(ctx, SnapshotName)
+	if err != nil {
+		return Loaded{}, err
+	}
+	snap, err := assemble(data, parts)
 	var r *acd.Router
 	if err == nil {
 		r, err = acd.Restore(cfg, queues, snap)
 	}
 	if err != nil {
+		if len(parts) > 0 {
+			// Kept aside whole: the parts go with the next save.
+			if whole, merr := json.Marshal(snap); merr == nil {
+				data = whole
+			}
+		}
 		log.Error("acd snapshot does not fit the configuration; starting with empty queues",
 			"saved_at", at, "err", err, "kept_as", SnapshotName+rejectedName)
 		if serr := st.SaveSnapshot(ctx, SnapshotName+rejectedName, data, at); serr != nil {
@@ -104,8 +121,9 @@ type Saver struct {
 	every time.Duration
 	log   *slog.Logger
 
-	mu  sync.Mutex  // one Save at a time: they share enc
-	enc snapEncoder // re-encodes only the agents that changed
+	mu    sync.Mutex  // one Save at a time: they share enc
+	enc   snapEncoder // re-encodes only the agents that changed
+	saved bool        // the store holds every agent enc has seen
 }
 
 // NewSaver returns a Saver of b's engine and channels, saving every
@@ -156,13 +174,18 @@ func (s *Saver) Save(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	data, err := s.enc.encode(snap)
+	if !s.saved {
+		s.enc.reset() // the first save (or the one after a failure) writes every agent
+	}
+	d, err := s.enc.delta(snap)
 	if err != nil {
 		return err
 	}
-	if err := s.st.SaveSnapshot(ctx, SnapshotName, data, snap.At); err != nil {
+	if err := s.st.SaveSnapshotDelta(ctx, SnapshotName, d.head, d.put, d.gone, !s.saved, snap.At); err != nil {
+		s.saved = false
 		return err
 	}
+	s.saved = true
 	kd, err := json.Marshal(kept)
 	if err != nil {
 		return err

@@ -108,6 +108,7 @@ type Config struct {
 		RingDelay        time.Duration `yaml:"ring_delay" doc:"How long the hotline rings (180) before it answers; 0 answers at once."`
 		RTPTimeout       time.Duration `yaml:"rtp_timeout" doc:"A call whose caller sends no RTP for this long is hung up (BYE): a dead phone or a lost network."`
 		DrainTimeout     time.Duration `yaml:"drain_timeout" doc:"On shutdown, how long live calls may go on (new calls get 503) before the rest are hung up with BYE."`
+		Trunk            Trunk         `yaml:"trunk"`
 	} `yaml:"sip"`
 
 	// Phones are the agents' phones (ivr/phone, issue 12).
@@ -118,6 +119,8 @@ type Config struct {
 		RegisterLock     time.Duration `yaml:"register_lock" doc:"How long a source address stays locked out after too many wrong SIP credentials."`
 		Record           bool          `yaml:"record" doc:"Record every bridged call to a stereo WAV (caller left, agent right) under the data directory's recordings/, linked to its contact; played by supervisors and the call's agent, each play audited."`
 		MaxExpires       time.Duration `yaml:"max_expires" doc:"Longest SIP phone registration granted; phones asking for more get this."`
+		RecordQueues     []string      `yaml:"record_queues" doc:"With phones.record on, the queues whose calls are recorded (queue ids); empty: every queue. Voice messages are always kept."`
+		RecordRetention  time.Duration `yaml:"record_retention" doc:"How long call recordings and voice messages are kept; older ones (file and row) are purged hourly. 0 keeps them forever."`
 	} `yaml:"phones"`
 
 	Softphone struct {
@@ -207,6 +210,9 @@ func Default() Config {
 	c.SIP.RetryAfter = 10 * time.Second
 	c.SIP.RTPTimeout = 30 * time.Second
 	c.SIP.DrainTimeout = 30 * time.Second
+	c.SIP.Trunk.Transport = "udp"
+	c.SIP.Trunk.DialPlan = []string{`1[3-9]\d{9}`, `[2-8]\d{7}`} // mainland mobiles and local 8-digit numbers
+	c.SIP.Trunk.RingTimeout = 45 * time.Second
 	c.Phones.DefaultKind = "browser"
 	c.Phones.Realm = "hotline"
 	c.Phones.RegisterFailures = 5
@@ -384,6 +390,9 @@ func (c *Config) Validate() error {
 	if k := c.Phones.DefaultKind; k != "browser" && k != "sip" {
 		bad("phones.default_kind", k, "must be browser or sip")
 	}
+	if c.Phones.RecordRetention < 0 {
+		bad("phones.record_retention", c.Phones.RecordRetention.String(), "must not be negative (0 keeps recordings forever)")
+	}
 	if c.Phones.Realm == "" {
 		bad("phones.realm", "", "must not be empty")
 	}
@@ -469,6 +478,7 @@ func (c *Config) validateSIP(bad func(key, value, reason string)) {
 	if s.MaxCPUPercent < 0 || s.MaxCPUPercent > 100 {
 		bad("sip.max_cpu_percent", fmt.Sprint(s.MaxCPUPercent), "must be 0 (off) to 100")
 	}
+	c.validateTrunk(bad)
 	if s.InvitesPerSource < 1 {
 		bad("sip.invites_per_source", fmt.Sprint(s.InvitesPerSource), "must be at least 1")
 	}
@@ -502,3 +512,40 @@ func loopbackAddr(addr string) bool {
 
 // meiliIndexUID is what Meilisearch accepts as an index uid.
 var meiliIndexUID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,400}$`)
+
+func (c *Config) validateTrunk(bad func(key, value, reason string)) {
+	t := &c.SIP.Trunk
+	if t.Transport != "udp" && t.Transport != "tcp" {
+		bad("sip.trunk.transport", t.Transport, "want udp or tcp")
+	}
+	for _, p := range t.DialPlan {
+		if _, err := regexp.Compile(p); err != nil {
+			bad("sip.trunk.dial_plan", p, "not a regular expression: "+err.Error())
+		}
+	}
+	if t.RingTimeout <= 0 {
+		bad("sip.trunk.ring_timeout", t.RingTimeout.String(), "must be positive")
+	}
+	if t.Proxy == "" {
+		return
+	}
+	if h, port, err := net.SplitHostPort(t.Proxy); err != nil || h == "" || port == "" {
+		bad("sip.trunk.proxy", t.Proxy, "want host:port")
+	}
+	if t.From == "" {
+		bad("sip.trunk.from", t.From, "the calling number is required with sip.trunk.proxy")
+	}
+}
+
+// Trunk is where calls out go: ACD callbacks and ticket return visits
+// (issue 12). The keys are sip.trunk.*.
+type Trunk struct {
+	Proxy       string        `yaml:"proxy" doc:"Outbound proxy of calls out (ACD callbacks, ticket return visits): the carrier's or SBC's SIP host:port; every INVITE out goes there. Empty: no calls out."`
+	Transport   string        `yaml:"transport" doc:"Transport toward the trunk: udp or tcp."`
+	Domain      string        `yaml:"domain" doc:"Host of the called number's SIP URI and of our From; empty: the proxy's host."`
+	User        string        `yaml:"user" doc:"Digest user name the trunk challenges calls out for (401/407); empty: the from number."`
+	Password    string        `yaml:"password" doc:"Digest password of the trunk account." secret:"true"`
+	From        string        `yaml:"from" doc:"Our calling number on calls out (the From user the customer sees). Required with a proxy."`
+	DialPlan    []string      `yaml:"dial_plan" doc:"Numbers calls out may reach: Go regular expressions, each matched against the whole number (spaces, dashes and +86 removed). Any other number is refused, and only the system and signed-in agents originate: no toll fraud through the IVR or an unknown peer. In the environment and on the command line the list is comma-separated, so write {7}|{8}-style alternatives there instead of {7,8}; an empty list refuses every number."`
+	RingTimeout time.Duration `yaml:"ring_timeout" doc:"How long a called customer's phone may ring before the call out gives up."`
+}

@@ -92,6 +92,10 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "unknown kb backend", env: map[string]string{"HOTLINE_KNOWLEDGE_BACKEND": "solr"}, want: []string{"knowledge.backend", "meilisearch"}},
 		{name: "meilisearch without url", args: []string{"--knowledge-backend", "meilisearch"}, want: []string{"knowledge.meili_url"}},
 		{name: "bad report address", args: []string{"--kpi-report-to", "boss@example.cn,not an address"}, want: []string{"kpi.report_to", `"not an address"`}},
+		{name: "trunk without from", args: []string{"--sip-trunk-proxy", "192.0.2.9:5060"}, want: []string{"sip.trunk.from"}},
+		{name: "trunk proxy without port", file: "sip:\n  trunk:\n    proxy: carrier.example\n    from: \"02110000\"\n", want: []string{"sip.trunk.proxy", `"carrier.example"`}},
+		{name: "bad dial plan", env: map[string]string{"HOTLINE_SIP_TRUNK_DIAL_PLAN": "1[3-9"}, want: []string{"sip.trunk.dial_plan", `"1[3-9"`}},
+		{name: "bad trunk transport", args: []string{"--sip-trunk-transport", "tls"}, want: []string{"sip.trunk.transport"}},
 		{name: "bad meili index", args: []string{"--knowledge-backend", "meilisearch", "--knowledge-meili-url", "http://127.0.0.1:7700", "--knowledge-meili-index", "a b"}, want: []string{"knowledge.meili_index"}},
 		{name: "answer match over 100", args: []string{"--knowledge-answer-min-match", "101"}, want: []string{"knowledge.answer_min_match", "percent"}},
 	}

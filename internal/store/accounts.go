@@ -52,8 +52,19 @@ func (s *Store) SetServicePasswordHash(ctx context.Context, account, hash string
 	return wrap("set service password", err)
 }
 
-// SaveSnapshot stores data (JSON) under name, replacing what was there.
+// SaveSnapshot stores data (JSON) under name, replacing what was there,
+// parts saved with an earlier SaveSnapshotDelta included.
 func (s *Store) SaveSnapshot(ctx context.Context, name string, data []byte, at time.Time) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		if err := tx.saveHead(ctx, name, data, at); err != nil {
+			return err
+		}
+		_, err := tx.q.exec(ctx, `DELETE FROM snapshot_parts WHERE name = $1`, name)
+		return wrap("save snapshot "+name, err)
+	})
+}
+
+func (s *Store) saveHead(ctx context.Context, name string, data []byte, at time.Time) error {
 	q := `INSERT INTO snapshots (name, data, saved_at) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at`
 	if s.dialect == Postgres {

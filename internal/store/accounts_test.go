@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 
@@ -52,5 +53,61 @@ func TestSnapshots(t *testing.T) {
 			t.Fatalf("snapshot: %s at %v, %v", data, at, err)
 		}
 		wantErr(t, s.SaveSnapshot(ctx, "", []byte(`{}`), t0), store.ErrInvalid)
+	})
+}
+
+// A snapshot kept in parts: the head and the changed parts go in one
+// save; Replace drops what an earlier process left; a whole save drops the
+// parts.
+func TestSnapshotParts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		got := func() map[string]string {
+			t.Helper()
+			ps, err := s.SnapshotParts(ctx, "acd")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]string{}
+			for k, v := range ps {
+				out[k] = string(v)
+			}
+			return out
+		}
+		type delta struct {
+			Head    []byte
+			Put     map[string][]byte
+			Gone    []string
+			Replace bool
+		}
+		save := func(d delta) {
+			t.Helper()
+			if err := s.SaveSnapshotDelta(ctx, "acd", d.Head, d.Put, d.Gone, d.Replace, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ps := got(); len(ps) != 0 {
+			t.Fatalf("parts of an unsaved snapshot: got %v, want none", ps)
+		}
+		save(delta{Head: []byte(`{"seq":1}`), Put: map[string][]byte{"a": []byte(`{"id":"a"}`), "b": []byte(`{"id":"b"}`)}, Replace: true})
+		save(delta{Head: []byte(`{"seq":2}`), Put: map[string][]byte{"b": []byte(`{"id":"b","n":2}`), "c": []byte(`{"id":"c"}`)}, Gone: []string{"a"}})
+		if ps, want := got(), map[string]string{"b": `{"id":"b","n":2}`, "c": `{"id":"c"}`}; !maps.Equal(ps, want) {
+			t.Fatalf("after a delta: got %v, want %v", ps, want)
+		}
+		data, _, err := s.LoadSnapshot(ctx, "acd")
+		var head map[string]any
+		if err != nil || json.Unmarshal(data, &head) != nil || head["seq"] != 2.0 {
+			t.Fatalf("head: got %s, %v; want seq 2", data, err)
+		}
+		save(delta{Head: []byte(`{"seq":3}`), Put: map[string][]byte{"d": []byte(`{"id":"d"}`)}, Replace: true})
+		if ps, want := got(), map[string]string{"d": `{"id":"d"}`}; !maps.Equal(ps, want) {
+			t.Fatalf("after a replace: got %v, want %v", ps, want)
+		}
+		if err := s.SaveSnapshot(ctx, "acd", []byte(`{"seq":4}`), t0); err != nil {
+			t.Fatal(err)
+		}
+		if ps := got(); len(ps) != 0 {
+			t.Fatalf("after a whole save: got parts %v, want none", ps)
+		}
+		wantErr(t, s.SaveSnapshotDelta(ctx, "", []byte(`{}`), nil, nil, false, t0), store.ErrInvalid)
 	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -15,10 +16,11 @@ const (
 	VersionedQueues    Versioned = "queues"
 	VersionedCustomers Versioned = "customers"
 	VersionedCalendars Versioned = "calendars"
+	VersionedSettings  Versioned = "admin_settings"
 )
 
 func (t Versioned) valid() bool {
-	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers || t == VersionedCalendars
+	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers || t == VersionedCalendars || t == VersionedSettings
 }
 
 // Version returns the version of row id of table t.
@@ -179,6 +181,47 @@ func (s *Store) SetQueueRouting(ctx context.Context, id, routing string) error {
 		err = ErrNotFound
 	}
 	return wrap("set queue routing "+id, err)
+}
+
+// AgentWork is an agent's work settings beyond skills and teams, kept as a
+// JSON object in agents.work. Nil fields mean the center's defaults.
+type AgentWork struct {
+	Site          string        `json:"site,omitempty"`
+	Capacity      *WorkCapacity `json:"capacity,omitempty"`
+	WrapUpSeconds *int          `json:"wrap_up_seconds,omitempty"`
+}
+
+// WorkCapacity is how much work an agent holds at once.
+type WorkCapacity struct {
+	Voice           int  `json:"voice"`
+	Chat            int  `json:"chat"`
+	VoiceBlocksChat bool `json:"voice_blocks_chat"`
+}
+
+// AgentWork returns an agent's work settings.
+func (s *Store) AgentWork(ctx context.Context, id string) (AgentWork, error) {
+	var v string
+	var w AgentWork
+	if err := s.q.queryRow(ctx, `SELECT work FROM agents WHERE id = $1`, id).Scan(&v); err != nil {
+		return w, wrap("agent work "+id, err)
+	}
+	if err := json.Unmarshal([]byte(v), &w); err != nil {
+		return w, fmt.Errorf("agent work %s: %w", id, err)
+	}
+	return w, nil
+}
+
+// SetAgentWork stores an agent's work settings.
+func (s *Store) SetAgentWork(ctx context.Context, id string, w AgentWork) error {
+	b, err := json.Marshal(w)
+	if err != nil {
+		return fmt.Errorf("set agent work %s: %w", id, err)
+	}
+	n, err := s.q.exec(ctx, `UPDATE agents SET work = $2 WHERE id = $1`, id, string(b))
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("set agent work "+id, err)
 }
 
 // DeleteQueue deletes a queue and its skills.

@@ -87,8 +87,8 @@ func TestAnnouncementRows(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
 		ann := mustAgent(t, s, "ann", store.RoleAgent)
 		exp := t0.Add(time.Hour)
-		a, err := s.CreateAnnouncement(ctx, store.Announcement{Text: "outage", Severity: "outage", CreatedBy: "x", CreatedAt: t0})
-		if err != nil || a.ID == "" || a.ExpiresAt != nil || !a.Live(t0) {
+		a, err := s.CreateAnnouncement(ctx, store.Announcement{Text: "outage", Severity: "outage", CreatedBy: "x", CreatedAt: t0, IVR: `{"areas":["020"]}`})
+		if err != nil || a.ID == "" || a.ExpiresAt != nil || !a.Live(t0) || a.IVR != `{"areas":["020"]}` {
 			t.Fatalf("create: %+v %v", a, err)
 		}
 		b, err := s.CreateAnnouncement(ctx, store.Announcement{Text: "huddle", Team: "north", Severity: "info", CreatedBy: "x", CreatedAt: t0, ExpiresAt: &exp})
@@ -131,5 +131,59 @@ func TestAnnouncementRows(t *testing.T) {
 		if older, err := s.Announcements(ctx, b.ID, 10); err != nil || len(older) != 1 || older[0].ID != a.ID {
 			t.Fatalf("before b: %+v %v", older, err)
 		}
+	})
+}
+
+func TestAgentWorkRows(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ag, err := s.CreateAgent(ctx, store.Agent{Login: "w1", DisplayName: "W", Role: store.RoleAgent, PasswordHash: "x", CreatedAt: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, err := s.AgentWork(ctx, ag.ID); err != nil || w.Site != "" || w.Capacity != nil || w.WrapUpSeconds != nil {
+			t.Fatalf("default work: %+v %v", w, err)
+		}
+		wrapUp := 45
+		set := store.AgentWork{Site: "hz", Capacity: &store.WorkCapacity{Voice: 1, Chat: 4}, WrapUpSeconds: &wrapUp}
+		if err := s.SetAgentWork(ctx, ag.ID, set); err != nil {
+			t.Fatal(err)
+		}
+		if w, err := s.AgentWork(ctx, ag.ID); err != nil || w.Site != "hz" || *w.Capacity != *set.Capacity || *w.WrapUpSeconds != 45 {
+			t.Fatalf("work: %+v %v", w, err)
+		}
+		wantErr(t, s.SetAgentWork(ctx, "nobody", store.AgentWork{}), store.ErrNotFound)
+		_, err = s.AgentWork(ctx, "nobody")
+		wantErr(t, err, store.ErrNotFound)
+	})
+}
+
+func TestSettingsRows(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		_, err := s.Settings(ctx, "tickets")
+		wantErr(t, err, store.ErrNotFound)
+		x, err := s.CreateSettings(ctx, "tickets", `{"rules":[]}`, t0)
+		if err != nil || x.Version != 1 || x.Body != `{"rules":[]}` || !x.CreatedAt.Equal(t0) {
+			t.Fatalf("create: %+v %v", x, err)
+		}
+		_, err = s.CreateSettings(ctx, "tickets", `{}`, t0)
+		wantErr(t, err, store.ErrConflict)
+		err = s.WithTx(ctx, func(tx *store.Store) error {
+			if _, err := tx.BumpVersion(ctx, store.VersionedSettings, "tickets", 1, t0.Add(time.Hour)); err != nil {
+				return err
+			}
+			return tx.SetSettingsBody(ctx, "tickets", `{"categories":["x"]}`, t0.Add(time.Hour))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.BumpVersion(ctx, store.VersionedSettings, "tickets", 1, t0)
+		wantErr(t, err, store.ErrStale)
+		if x, err := s.Settings(ctx, "tickets"); err != nil || x.Version != 2 || x.Body != `{"categories":["x"]}` {
+			t.Fatalf("after the edit: %+v %v", x, err)
+		}
+		if err := s.DeleteSettings(ctx, "tickets"); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.DeleteSettings(ctx, "tickets"), store.ErrNotFound)
 	})
 }

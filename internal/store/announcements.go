@@ -16,6 +16,9 @@ type Announcement struct {
 	CreatedAt   time.Time
 	ExpiresAt   *time.Time // nil: until withdrawn
 	WithdrawnAt *time.Time
+	// IVR is the IVR notice it carries, as JSON package admin reads and
+	// writes ("": none, the desk only).
+	IVR string
 }
 
 // Live reports whether a is shown at now: neither withdrawn nor expired.
@@ -29,11 +32,11 @@ type AnnouncementAck struct {
 	AckedAt time.Time
 }
 
-const announcementCols = `id, text, team, severity, created_by, created_at, expires_at, withdrawn_at`
+const announcementCols = `id, text, team, severity, created_by, created_at, expires_at, withdrawn_at, ivr`
 
 func scanAnnouncement(r row) (Announcement, error) {
 	var a Announcement
-	err := r.Scan(&a.ID, &a.Text, &a.Team, &a.Severity, &a.CreatedBy, &a.CreatedAt, &a.ExpiresAt, &a.WithdrawnAt)
+	err := r.Scan(&a.ID, &a.Text, &a.Team, &a.Severity, &a.CreatedBy, &a.CreatedAt, &a.ExpiresAt, &a.WithdrawnAt, &a.IVR)
 	a.CreatedAt, a.ExpiresAt, a.WithdrawnAt = a.CreatedAt.UTC(), utcPtr(a.ExpiresAt), utcPtr(a.WithdrawnAt)
 	return a, err
 }
@@ -41,8 +44,8 @@ func scanAnnouncement(r row) (Announcement, error) {
 // CreateAnnouncement stores a (its ID is made) and returns it as stored.
 func (s *Store) CreateAnnouncement(ctx context.Context, a Announcement) (Announcement, error) {
 	a.ID = newUUID()
-	_, err := s.q.exec(ctx, `INSERT INTO announcements (`+announcementCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
-		a.ID, a.Text, a.Team, a.Severity, a.CreatedBy, ts(a.CreatedAt), tsPtr(a.ExpiresAt))
+	_, err := s.q.exec(ctx, `INSERT INTO announcements (`+announcementCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)`,
+		a.ID, a.Text, a.Team, a.Severity, a.CreatedBy, ts(a.CreatedAt), tsPtr(a.ExpiresAt), a.IVR)
 	if err != nil {
 		return a, wrap("create announcement", err)
 	}

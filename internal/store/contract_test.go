@@ -320,6 +320,12 @@ func TestSessionsAndAPIKeys(t *testing.T) {
 		if err != nil || got.ID != x.ID || got.RevokedAt != nil || !got.ExpiresAt.Equal(t0.Add(12*time.Hour)) {
 			t.Fatalf("by hash: got %+v, %v", got, err)
 		}
+		gs, ga, err := s.SessionAgentByTokenHash(ctx, "hash1")
+		if err != nil || gs != got || ga.ID != a.ID || ga.Login != "zhao.lei" || ga.Role != store.RoleAgent || ga.Disabled {
+			t.Fatalf("session and agent by hash: got %+v, %+v, %v", gs, ga, err)
+		}
+		_, _, err = s.SessionAgentByTokenHash(ctx, "nope")
+		wantErr(t, err, store.ErrNotFound)
 		_, err = s.CreateSession(ctx, store.Session{TokenHash: "hash1", AgentID: a.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0})
 		wantErr(t, err, store.ErrConflict)
 		_, err = s.CreateSession(ctx, store.Session{TokenHash: "hash2", AgentID: "ghost", CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0})
@@ -333,6 +339,23 @@ func TestSessionsAndAPIKeys(t *testing.T) {
 		got, _ = s.Session(ctx, x.ID)
 		if !got.LastSeenAt.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("last seen: got %v, want %v", got.LastSeenAt, t0.Add(time.Minute))
+		}
+		// Many at once (auth batches its touches): forward only, unknown
+		// ids ignored.
+		y, err := s.CreateSession(ctx, store.Session{TokenHash: "hash3", AgentID: a.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(12 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.TouchSessions(ctx, map[string]time.Time{x.ID: t0.Add(30 * time.Second), y.ID: t0.Add(2 * time.Minute), "ghost": t0}); err != nil {
+			t.Fatal(err)
+		}
+		gx, _ := s.Session(ctx, x.ID)
+		gy, _ := s.Session(ctx, y.ID)
+		if !gx.LastSeenAt.Equal(t0.Add(time.Minute)) || !gy.LastSeenAt.Equal(t0.Add(2*time.Minute)) {
+			t.Fatalf("batched touches: last seen %v and %v, want %v and %v", gx.LastSeenAt, gy.LastSeenAt, t0.Add(time.Minute), t0.Add(2*time.Minute))
+		}
+		if err := s.RevokeSession(ctx, y.ID, t0.Add(2*time.Minute)); err != nil {
+			t.Fatal(err)
 		}
 		live, err := s.AgentSessions(ctx, a.ID, t0)
 		if err != nil || len(live) != 1 {
@@ -357,8 +380,8 @@ func TestSessionsAndAPIKeys(t *testing.T) {
 		if n, err := s.RevokeAgentSessions(ctx, a.ID, t0.Add(time.Minute)); err != nil || n != 3 {
 			t.Fatalf("revoke all: got %d, %v; want 3", n, err)
 		}
-		if n, err := s.DeleteSessionsBefore(ctx, t0.Add(24*time.Hour)); err != nil || n != 4 {
-			t.Fatalf("delete old: got %d, %v; want 4", n, err)
+		if n, err := s.DeleteSessionsBefore(ctx, t0.Add(24*time.Hour)); err != nil || n != 5 {
+			t.Fatalf("delete old: got %d, %v; want 5", n, err)
 		}
 
 		k, err := s.CreateAPIKey(ctx, store.APIKey{Name: "eoms", KeyHash: "kh", Role: "integration", CreatedBy: a.ID, CreatedAt: t0})

@@ -27,6 +27,7 @@ type Case struct {
 	down       map[string]bool      // back-end ops that fail; "*" = all
 	ticketDown bool
 	queueDown  bool
+	noCallback bool // the queue refuses callbacks
 	verified   ivr.Verification
 	vars       map[string]any // initial variables (what the chat form gave)
 	code       string         // the one-time code the SMS carries
@@ -164,6 +165,7 @@ func Parse(file, src string) ([]*Case, error) {
 			}
 		case "queue":
 			c.queueDown = arg == "down"
+			c.noCallback = arg == "nocallback"
 		case "article":
 			// article ID WORD TITLE: a public article found by questions
 			// holding WORD; `article down`: the knowledge base fails.

@@ -29,6 +29,7 @@ type sim struct {
 	queued   bool
 	carry    time.Duration // rest of a "< wait" cut short by a timeout
 	cancels  int
+	gone     bool // the caller hung up while leaving a voice message
 	tickets  int
 	smsTo    string // the number the last code went to
 }
@@ -116,6 +117,9 @@ func match(want, got string) bool {
 func (s *sim) Kind() ivr.ChannelKind { return s.kind }
 
 func (s *sim) Play(ctx context.Context, u ivr.Utterance) (ivr.Input, error) {
+	if s.gone {
+		return ivr.Input{}, ivr.ErrHangup
+	}
 	text := u.String()
 	if u.Article != nil {
 		text += " article(" + u.Article.ID + ")"
@@ -142,6 +146,9 @@ func (s *sim) Play(ctx context.Context, u ivr.Utterance) (ivr.Input, error) {
 }
 
 func (s *sim) Receive(ctx context.Context, deadline time.Time, queue <-chan ivr.QueueEvent) (ivr.Input, error) {
+	if s.gone {
+		return ivr.Input{}, ivr.ErrHangup
+	}
 	for {
 		if s.failed() {
 			return ivr.Input{}, errScript
@@ -216,7 +223,7 @@ func (s *sim) input(st step) (ivr.Input, error) {
 	case "agent-left":
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueAgentLeft}}, nil
 	case "max-wait":
-		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: arg(w, 1)}}, nil
+		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueMaxWait, Action: arg(w, 1), Kept: arg(w, 2) == "kept"}}, nil
 	case "lost":
 		return ivr.Input{Kind: ivr.InputQueue, Queue: ivr.QueueEvent{Kind: ivr.QueueLost}}, nil
 	}
@@ -277,6 +284,19 @@ func (s *sim) Enqueue(ctx context.Context, req ivr.QueueRequest) (ivr.QueueHandl
 type simHandle sim
 
 func (h *simHandle) Events() <-chan ivr.QueueEvent { return nil }
+
+// KeepAsCallback is matched against a "> callback NUMBER" line; with
+// "queue nocallback" the queue refuses.
+func (h *simHandle) KeepAsCallback(_ context.Context, number string) error {
+	s := (*sim)(h)
+	if err := s.expect("callback " + number); err != nil {
+		return err
+	}
+	if s.c.noCallback {
+		return fmt.Errorf("callback to %s: %w", number, ivr.ErrUnavailable)
+	}
+	return nil
+}
 
 func (h *simHandle) Cancel(context.Context, acd.LeaveReason) error {
 	h.cancels++
@@ -445,4 +465,21 @@ func (s *sim) Answer(ctx context.Context, question, lang string, limit int) ([]i
 		}
 	}
 	return out, nil
+}
+
+// RecordMessage plays the prompt, is matched against a "> record" line and
+// returns the id "voicemail-1"; a "< hangup" right after it is the caller
+// hanging up once the message is spoken (it is kept).
+func (s *sim) RecordMessage(ctx context.Context, u ivr.Utterance, limit time.Duration) (string, error) {
+	if _, err := s.Play(ctx, u); err != nil {
+		return "", err
+	}
+	if err := s.expect("record"); err != nil {
+		return "", err
+	}
+	if st, ok := s.peek(); ok && st.dir == '<' && st.text() == "hangup" {
+		s.pos++
+		s.gone = true
+	}
+	return "voicemail-1", nil
 }

@@ -191,3 +191,23 @@ func (p *Phones) Take(contactID string) (Leg, bool) {
 func IsRingError(err error) bool {
 	return errors.Is(err, ErrNoPhone) || errors.Is(err, ErrBusy) || errors.Is(err, ErrDeclined) || errors.Is(err, ErrNoAnswer)
 }
+
+// RingAgent rings the agent's phone for a call that waits on no caller's
+// line (an ACD callback: the agent first, then the customer) and returns
+// the answered leg to the caller of RingAgent.
+func (p *Phones) RingAgent(ctx context.Context, agentID string, call CallInfo) (Leg, error) {
+	p.mu.Lock()
+	_, had := p.calls[call.ContactID]
+	if !had {
+		p.calls[call.ContactID] = call
+	}
+	p.mu.Unlock()
+	if !had {
+		defer func() {
+			p.mu.Lock()
+			delete(p.calls, call.ContactID)
+			p.mu.Unlock()
+		}()
+	}
+	return p.RingLeg(ctx, call.ContactID, agentID, "")
+}

@@ -24,3 +24,16 @@ var (
 	// ErrBadMode: a supervisor mode other than listen, whisper, barge.
 	ErrBadMode = errors.New("sip: bad monitor mode")
 )
+
+// Calls out (outbound.go).
+var (
+	// ErrForbiddenNumber: the dial plan does not allow the number.
+	ErrForbiddenNumber = errors.New("sip: number not allowed by the dial plan")
+	// ErrNoTrunk: no trunk is configured for calls out.
+	ErrNoTrunk = errors.New("sip: no trunk configured")
+	// ErrOriginRefused: only the system and authenticated agents originate.
+	ErrOriginRefused = errors.New("sip: call out refused for this originator")
+	// ErrCustomerUnreachable: the called number was busy, declined, did not
+	// answer or the trunk refused the call.
+	ErrCustomerUnreachable = errors.New("sip: the called number did not answer")
+)

@@ -76,6 +76,9 @@ type Server struct {
 	runner  atomic.Pointer[FlowRunner]
 	agents  atomic.Pointer[Agents] // agentcall.go
 	reg     atomic.Pointer[registrar]
+	trunk   atomic.Pointer[Trunk] // calls out (outbound.go)
+	// voicemail stores the record node's messages (voicemail.go).
+	voicemail atomic.Pointer[Voicemail]
 	// agentLegs are the answered agent SIP phones, by Call-ID (ringer.go).
 	agentLegs sync.Map
 
@@ -96,6 +99,7 @@ type Server struct {
 	calls  map[string]*call // by dialog id
 	closed bool
 	wg     sync.WaitGroup // calls being set up or running
+	out    sync.WaitGroup // callbacks relaying (callback.go); added to under mu while !closed
 	idle   chan struct{}  // signalled when a call ends
 }
 
@@ -330,6 +334,7 @@ func (s *Server) drain() {
 	s.mu.Unlock()
 	s.stop()
 	s.wg.Wait()
+	s.out.Wait()
 }
 
 // enter counts a call being set up; false once the server has closed.

@@ -19,7 +19,12 @@ const words = {
     'f.holidays': '节假日', 'f.workdays': '调休上班日（日期:按星期）', 'calendar.edit': '新建或修改日历', preview: '预览', 'f.version': '版本', 'f.flows': '流程',
     'f.note': '说明', 'f.tests': '流程测试', 'flows.upload': '上传流程集（zip）', upload: '上传', rollback: '回滚', activate: '启用', active: '使用中',
     configured: '配置的流程', 'f.text': '内容', 'f.team': '班组（空：全体坐席）', 'f.severity': '级别', 'f.acked': '已确认', announce: '发布公告', withdraw: '撤回',
-    open: '开放', closed: '关闭',
+    open: '开放', closed: '关闭', 'f.site': '职场', 'f.capacity': '接待上限（语音/在线）', 'f.capacity.ph': '空：默认，如 1/3',
+    'f.wrap_up': '话后整理（秒，空：默认）', 'f.weight': '优先级（权重）', 'f.selection': '分配策略', 'f.steps': '逐级放宽（JSON）',
+    'f.calendar': '开放日历（空：全天）', 'f.join_empty': '无坐席时仍排队',
+    'f.ivr': '同时作为IVR公告（来电开头播放，在线客服显示）', 'f.ivr_areas': '地区（号码前缀，空：全部）', 'f.ivr_products': '号码类型（空：全部）',
+    'tab.tickets': '工单设置', 'f.source': '来源', 'tickets.file': '恢复为配置文件', administered: '管理界面保存', file: '配置文件',
+    'tickets.hint': '班组（组长、成员工号）、工单类别、派单规则、SLA 时限与升级、通知模板（JSON，时长如 "4h"）。保存后立即生效，优先于配置文件。',
   },
   en: {
     app: 'Hotline administration', 'tab.agents': 'Agents', 'tab.skills': 'Skills', 'tab.queues': 'Queues', 'tab.customers': 'Customers', 'tab.audit': 'Audit',
@@ -34,7 +39,12 @@ const words = {
     'f.holidays': 'Holidays', 'f.workdays': 'Make-up working days (date:like)', 'calendar.edit': 'Create or change a calendar', preview: 'Preview', 'f.version': 'Version', 'f.flows': 'Flows',
     'f.note': 'Note', 'f.tests': 'Flow tests', 'flows.upload': 'Upload a flow set (zip)', upload: 'Upload', rollback: 'Roll back', activate: 'Activate', active: 'serving',
     configured: 'the configured flows', 'f.text': 'Text', 'f.team': 'Team (empty: every agent)', 'f.severity': 'Severity', 'f.acked': 'Acknowledged', announce: 'Announce', withdraw: 'Withdraw',
-    open: 'open', closed: 'closed',
+    open: 'open', closed: 'closed', 'f.site': 'Site', 'f.capacity': 'Capacity (voice/chat)', 'f.capacity.ph': 'empty: default, e.g. 1/3',
+    'f.wrap_up': 'Wrap-up (s, empty: default)', 'f.weight': 'Priority (weight)', 'f.selection': 'Agent selection', 'f.steps': 'Routing steps (JSON)',
+    'f.calendar': 'Opening calendar (empty: always)', 'f.join_empty': 'Queue while nobody is logged in',
+    'f.ivr': 'Also an IVR notice (played as calls start, shown in chats)', 'f.ivr_areas': 'Areas (number prefixes; empty: all)', 'f.ivr_products': 'Number kind (empty: all)',
+    'tab.tickets': 'Ticket settings', 'f.source': 'Source', 'tickets.file': 'Back to the settings file', administered: 'saved here', file: 'the settings file',
+    'tickets.hint': 'Groups (lead and member logins), categories, dispatch rules, SLA targets and escalation, notification templates (JSON; durations like "4h"). Saved settings apply at once and win over the settings file.',
   },
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
@@ -104,17 +114,33 @@ function editAgent(a) {
   f.hidden = false; f.dataset.id = a.id; A.etags['agent:' + a.id] = '"' + a.version + '"';
   f.skills.value = levels(a.skills, 'proficiency'); f.teams.value = a.teams.join(', ');
   f.display_name.value = a.display_name; f.disabled.checked = a.disabled;
+  f.site.value = a.site || '';
+  f.capacity.value = a.capacity ? `${a.capacity.voice}/${a.capacity.chat}` : '';
+  f.wrap_up_seconds.value = a.wrap_up_seconds == null ? '' : a.wrap_up_seconds;
+  f.querySelector('.warn').textContent = '';
   f.skills.focus();
 }
+
+// capacityOf reads "voice/chat" ("" is the center's default).
+function capacityOf(text) {
+  const t = text.trim();
+  if (!t) return null;
+  const [voice, chat] = t.split('/').map((x) => Number(x.trim()));
+  return { voice, chat, voice_blocks_chat: true };
+}
+const secondsOrNull = (v) => (String(v).trim() === '' ? null : Number(v));
 
 async function saveAgent(ev) {
   ev.preventDefault();
   const f = ev.target, id = f.dataset.id;
-  const body = { skills: parseLevels(f.skills.value, 'proficiency') };
-  if (A.role === 'admin') Object.assign(body, { teams: list(f.teams.value), display_name: f.display_name.value, disabled: f.disabled.checked });
+  const body = { skills: parseLevels(f.skills.value, 'proficiency'), capacity: capacityOf(f.capacity.value),
+    wrap_up_seconds: secondsOrNull(f.wrap_up_seconds.value) };
+  if (A.role === 'admin') Object.assign(body, { teams: list(f.teams.value), display_name: f.display_name.value, disabled: f.disabled.checked, site: f.site.value.trim() });
   try {
-    await api('PATCH', '/api/v1/admin/agents/' + encodeURIComponent(id), body, { 'If-Match': A.etags['agent:' + id] });
-    f.hidden = true; toast(w('saved')); loadAgents();
+    const { data } = await api('PATCH', '/api/v1/admin/agents/' + encodeURIComponent(id), body, { 'If-Match': A.etags['agent:' + id] });
+    const warn = (data.warnings || []).join(' ');
+    f.querySelector('.warn').textContent = warn;
+    f.hidden = !warn; toast(w('saved')); loadAgents();
   } catch (err) {
     if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); f.hidden = true; loadAgents(); return; }
     showErrors(f, err);
@@ -144,7 +170,9 @@ async function saveSkill(ev) {
 async function loadQueues() {
   const { data } = await api('GET', '/api/v1/admin/queues?limit=500');
   const body = $('queues'); body.replaceChildren();
+  A.queues = {};
   for (const q of data.queues) {
+    A.queues[q.id] = q;
     body.append(row(q.id, q.name, q.channel, levels(q.skills, 'min_proficiency'), `${q.sl_target_percent}% / ${q.sl_threshold_seconds}s`, q.max_wait_seconds,
       (() => { const td = document.createElement('td'); td.append(button(w('edit'), () => editQueue(q))); return td; })()));
   }
@@ -156,6 +184,9 @@ function editQueue(q) {
   for (const k of ['id', 'name', 'channel', 'sl_threshold_seconds', 'sl_target_percent', 'max_wait_seconds', 'overflow_to']) f.elements[k].value = q[k] || '';
   f.on_max_wait.value = q.on_max_wait || 'ticket';
   f.skills.value = levels(q.skills, 'min_proficiency');
+  f.weight.value = q.weight || 0; f.selection.value = q.selection || 'best_proficiency'; f.join_empty.checked = !!q.join_empty;
+  f.steps.value = (q.steps || []).length ? JSON.stringify(q.steps) : '';
+  f.wrap_up_seconds.value = q.wrap_up_seconds == null ? '' : q.wrap_up_seconds; f.calendar.value = q.calendar || '';
   f.name.focus();
 }
 
@@ -164,7 +195,13 @@ async function saveQueue(ev) {
   const f = ev.target, id = f.id.value.trim();
   const body = { id, name: f.name.value, channel: f.channel.value, skills: parseLevels(f.skills.value, 'min_proficiency'),
     sl_threshold_seconds: Number(f.sl_threshold_seconds.value), sl_target_percent: Number(f.sl_target_percent.value),
-    max_wait_seconds: Number(f.max_wait_seconds.value), on_max_wait: f.on_max_wait.value, overflow_to: f.overflow_to.value.trim() };
+    max_wait_seconds: Number(f.max_wait_seconds.value), on_max_wait: f.on_max_wait.value, overflow_to: f.overflow_to.value.trim(),
+    weight: Number(f.weight.value || 0), selection: f.selection.value, join_empty: f.join_empty.checked, calendar: f.calendar.value.trim() };
+  const wrap = secondsOrNull(f.wrap_up_seconds.value);
+  if (wrap != null) body.wrap_up_seconds = wrap;
+  try { body.steps = f.steps.value.trim() ? JSON.parse(f.steps.value) : []; } catch (err) {
+    showErrors(f, { body: { error: { field: 'steps', message: String(err.message || err) } } }); return;
+  }
   const existing = f.dataset.id === id;
   try {
     const { data } = existing
@@ -333,13 +370,48 @@ async function announce(ev) {
   ev.preventDefault();
   const f = ev.target;
   try {
-    await api('POST', '/api/v1/admin/announcements', { text: f.text.value, team: f.team.value.trim(), severity: f.severity.value }, idem());
+    const body = { text: f.text.value, team: f.team.value.trim(), severity: f.severity.value };
+    if (f.ivr.checked) body.ivr = { areas: list(f.ivr_areas.value), products: f.ivr_products.value ? [f.ivr_products.value] : [] };
+    await api('POST', '/api/v1/admin/announcements', body, idem());
     f.reset(); showErrors(f, null); toast(w('saved')); loadAnnouncements();
   } catch (err) { showErrors(f, err); }
 }
 
+async function loadTicketSettings() {
+  const { data, etag } = await api('GET', '/api/v1/admin/ticket-settings');
+  const f = $('ticket-form');
+  A.etags.tickets = etag; A.ticketSource = data.source;
+  $('ticket-source').textContent = w(data.source);
+  f.settings.value = JSON.stringify(data.settings, null, 2);
+  f.tofile.disabled = data.source !== 'administered';
+  showErrors(f, null);
+}
+
+async function saveTicketSettings(ev) {
+  ev.preventDefault();
+  const f = ev.target;
+  let body;
+  try { body = JSON.parse(f.settings.value); } catch (err) {
+    showErrors(f, { body: { error: { field: 'body', message: String(err.message || err) } } }); return;
+  }
+  try {
+    await api('PUT', '/api/v1/admin/ticket-settings', body, A.etags.tickets ? { 'If-Match': A.etags.tickets } : {});
+    toast(w('saved')); loadTicketSettings();
+  } catch (err) {
+    if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); loadTicketSettings(); return; }
+    showErrors(f, err);
+  }
+}
+
+async function resetTicketSettings() {
+  try {
+    await api('DELETE', '/api/v1/admin/ticket-settings', undefined, A.etags.tickets ? { 'If-Match': A.etags.tickets } : {});
+    toast(w('saved')); loadTicketSettings();
+  } catch (err) { showErrors($('ticket-form'), err); }
+}
+
 const loaders = { agents: loadAgents, skills: loadSkills, queues: loadQueues, customers: () => loadCustomers(''),
-  calendars: loadCalendars, flows: loadFlows, announcements: loadAnnouncements, audit: loadAudit };
+  calendars: loadCalendars, flows: loadFlows, announcements: loadAnnouncements, tickets: loadTicketSettings, audit: loadAudit };
 
 function show(tab) {
   A.tab = tab;
@@ -352,7 +424,7 @@ async function start() {
   translate();
   $('btn-lang').onclick = () => toggleLang(translate);
   for (const b of document.querySelectorAll('#tabs [data-tab]')) b.onclick = () => show(b.dataset.tab);
-  // Keyboard: Alt+1…8 switch tabs.
+  // Keyboard: Alt+1…9 switch tabs.
   document.addEventListener('keydown', (ev) => {
     const tabs = [...document.querySelectorAll('#tabs [data-tab]')];
     const i = Number(ev.key) - 1;
@@ -372,6 +444,8 @@ async function start() {
   $('flow-upload').onsubmit = uploadFlows;
   $('flow-upload').rollback.onclick = rollbackFlows;
   $('announcement-form').onsubmit = announce;
+  $('ticket-form').onsubmit = saveTicketSettings;
+  $('ticket-form').tofile.onclick = resetTicketSettings;
   const me = await whoAmI();
   if (!me) { showLogin($('login'), () => begin()); return; }
   begin(me);
