@@ -31,39 +31,9 @@ import (
 func TestCallRingsAgentSIPPhoneThroughServe(t *testing.T) {
 	r := start(t, "--data-dir", t.TempDir(), "--ivr-always-open")
 	waitReady(t, r.base)
-	m := regexp.MustCompile(`msg=listening sip=(\S+) transport=udp`).FindStringSubmatch(r.stderr.String())
-	if m == nil {
-		t.Fatalf("no SIP listener logged: %s", r.stderr)
-	}
-	sipAddr := m[1]
-	admin := r.login(t, "admin")
-	call := func(method, path, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+admin)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
-	_, list := call("GET", "/api/v1/admin/agents?limit=100", "")
-	agentID := ""
-	for _, a := range list["agents"].([]any) {
-		if a := a.(map[string]any); a["login"] == "wang.fang" {
-			agentID = a["id"].(string)
-		}
-	}
-	if code, out := call("PUT", "/api/v1/admin/agents/"+agentID+"/phone", `{"kind":"sip","sip_user":"8001","sip_password":"desk-phone-8001"}`); code != 200 {
-		t.Fatalf("set phone: %d %v", code, out)
-	}
-	phone := siptest.NewPhone(t, sipAddr, 200)
-	if res := phone.Register("8001", "desk-phone-8001", 300); res.StatusCode != 200 {
-		t.Fatalf("register: %d", res.StatusCode)
-	}
+	sipAddr := sipUDPAddr(t, r)
+	call := adminCaller(t, r)
+	phone := giveSIPPhone(t, call, sipAddr, "wang.fang", "8001", "desk-phone-8001")
 
 	const wait = 10 * time.Second
 	agent, _, err := deskttest.Dial(context.Background(), r.base, "/ws/desk", agentdesk.DeskProtocol, r.login(t, "wang.fang"))
@@ -207,4 +177,57 @@ func TestCallRingsAgentSIPPhoneThroughServe(t *testing.T) {
 	if err := phone.Hangup(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sipUDPAddr is the UDP address the server logged it listens on for SIP.
+func sipUDPAddr(t *testing.T, r *running) string {
+	t.Helper()
+	m := regexp.MustCompile(`msg=listening sip=(\S+) transport=udp`).FindStringSubmatch(r.stderr.String())
+	if m == nil {
+		t.Fatalf("no SIP listener logged: %s", r.stderr)
+	}
+	return m[1]
+}
+
+// adminCaller calls the server's API as the demo admin and decodes the
+// JSON answer.
+func adminCaller(t *testing.T, r *running) func(method, path, body string) (int, map[string]any) {
+	admin := r.login(t, "admin")
+	return func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+}
+
+// giveSIPPhone sets the agent's phone to a SIP phone with user and
+// password through the administration API and registers a test phone
+// with them at sipAddr.
+func giveSIPPhone(t *testing.T, call func(method, path, body string) (int, map[string]any), sipAddr, login, user, password string) *siptest.Phone {
+	t.Helper()
+	_, list := call("GET", "/api/v1/admin/agents?limit=100", "")
+	agentID := ""
+	for _, a := range list["agents"].([]any) {
+		if a := a.(map[string]any); a["login"] == login {
+			agentID = a["id"].(string)
+		}
+	}
+	body := `{"kind":"sip","sip_user":"` + user + `","sip_password":"` + password + `"}`
+	if code, out := call("PUT", "/api/v1/admin/agents/"+agentID+"/phone", body); code != 200 {
+		t.Fatalf("set phone: %d %v", code, out)
+	}
+	phone := siptest.NewPhone(t, sipAddr, 200)
+	if res := phone.Register(user, password, 300); res.StatusCode != 200 {
+		t.Fatalf("register: %d", res.StatusCode)
+	}
+	return phone
 }

@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,42 +33,12 @@ func TestCallbackThroughTrunk(t *testing.T) {
 	r := start(t, "--data-dir", t.TempDir(), "--ivr-always-open", "--sip-trunk-proxy", trunk.Addr,
 		"--sip-trunk-from", "02110000", "--sip-trunk-user", "hotline", "--sip-trunk-password", "trunk-secret")
 	waitReady(t, r.base)
-	m := regexp.MustCompile(`msg=listening sip=(\S+) transport=udp`).FindStringSubmatch(r.stderr.String())
-	if m == nil {
-		t.Fatalf("no SIP listener logged: %s", r.stderr)
-	}
-	sipAddr := m[1]
+	sipAddr := sipUDPAddr(t, r)
 	if strings.Contains(r.stderr.String(), "trunk-secret") {
 		t.Fatal("the trunk password is in the log")
 	}
-	admin := r.login(t, "admin")
-	call := func(method, path, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+admin)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
-	_, list := call("GET", "/api/v1/admin/agents?limit=100", "")
-	agentID := ""
-	for _, a := range list["agents"].([]any) {
-		if a := a.(map[string]any); a["login"] == "wang.fang" {
-			agentID = a["id"].(string)
-		}
-	}
-	if code, out := call("PUT", "/api/v1/admin/agents/"+agentID+"/phone", `{"kind":"sip","sip_user":"8002","sip_password":"desk-phone-8002"}`); code != 200 {
-		t.Fatalf("set phone: %d %v", code, out)
-	}
-	phone := siptest.NewPhone(t, sipAddr, 200)
-	if res := phone.Register("8002", "desk-phone-8002", 300); res.StatusCode != 200 {
-		t.Fatalf("register: %d", res.StatusCode)
-	}
+	call := adminCaller(t, r)
+	phone := giveSIPPhone(t, call, sipAddr, "wang.fang", "8002", "desk-phone-8002")
 
 	const wait = 10 * time.Second
 	// The agent signs in and stays not ready: the queue is staffed, the
