@@ -70,6 +70,10 @@ type API struct {
 	desk    atomic.Pointer[deskBox]
 	tickets atomic.Pointer[ticketsBox]
 	notices atomic.Pointer[[]ivrNotice] // the live IVR notices (notices.go)
+	// noticeMu orders loads of the notices; noticeStamp is the store's
+	// announcements stamp of the last load.
+	noticeMu    sync.Mutex
+	noticeStamp string
 }
 
 type routingBox struct{ r Routing }

@@ -123,6 +123,11 @@ type Config struct {
 		RecordRetention  time.Duration `yaml:"record_retention" doc:"How long call recordings and voice messages are kept; older ones (file and row) are purged hourly. 0 keeps them forever."`
 	} `yaml:"phones"`
 
+	// Admin tunes administration (internal/admin, issue 15).
+	Admin struct {
+		NoticeRefresh time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
+	} `yaml:"admin"`
+
 	Softphone struct {
 		Enabled   bool     `yaml:"enabled" doc:"The desk page is the agent's phone (WebRTC, G.711; docs/desk-protocol.md, Desk phone): voice calls ring on the desk of agents whose phone is the desk. false: desks are no phones."`
 		IPs       []string `yaml:"ips" doc:"Local addresses offered to the browsers as ICE host candidates; empty: every address of every interface up, loopback excluded (list 127.0.0.1 for browsers on this host)."`
@@ -219,6 +224,7 @@ func Default() Config {
 	c.Phones.RegisterLock = 5 * time.Minute
 	c.Phones.MaxExpires = 2 * time.Hour
 	c.Phones.Record = true
+	c.Admin.NoticeRefresh = 5 * time.Second
 	c.Softphone.Enabled = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
@@ -389,6 +395,9 @@ func (c *Config) Validate() error {
 	c.validateSIP(bad)
 	if k := c.Phones.DefaultKind; k != "browser" && k != "sip" {
 		bad("phones.default_kind", k, "must be browser or sip")
+	}
+	if c.Admin.NoticeRefresh < 0 {
+		bad("admin.notice_refresh", c.Admin.NoticeRefresh.String(), "must not be negative (0: no periodic check)")
 	}
 	if c.Phones.RecordRetention < 0 {
 		bad("phones.record_retention", c.Phones.RecordRetention.String(), "must not be negative (0 keeps recordings forever)")
