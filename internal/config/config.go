@@ -119,7 +119,7 @@ type Config struct {
 		RegisterLock     time.Duration `yaml:"register_lock" doc:"How long a source address stays locked out after too many wrong SIP credentials."`
 		Record           bool          `yaml:"record" doc:"Record every bridged call to a stereo WAV (caller left, agent right) under the data directory's recordings/, linked to its contact; played by supervisors and the call's agent, each play audited."`
 		MaxExpires       time.Duration `yaml:"max_expires" doc:"Longest SIP phone registration granted; phones asking for more get this."`
-		RecordQueues     []string      `yaml:"record_queues" doc:"With phones.record on, the queues whose calls are recorded (queue ids); empty: every queue. Voice messages are always kept."`
+		RecordQueues     []string      `yaml:"record_queues" doc:"With phones.record on, the queues whose calls are recorded (queue ids); empty: every queue. The default of queues without their own record field (administration); voice messages are always kept."`
 		RecordRetention  time.Duration `yaml:"record_retention" doc:"How long call recordings and voice messages are kept; older ones (file and row) are purged hourly. 0 keeps them forever."`
 	} `yaml:"phones"`
 
