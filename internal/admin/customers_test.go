@@ -160,6 +160,12 @@ func TestCustomerNumbers(t *testing.T) {
 		if c, err := e.st.CustomerByANI(t.Context(), "13900000001"); err != nil || c.ID != id {
 			t.Fatalf("the IVR's lookup by a further number: %+v %v", c, err)
 		}
+		// A CSV row whose phone is a customer's further number is refused at
+		// its line, naming the number's role (docs/administration.md).
+		if c := e.csv("root", "phone,account,name,tier,blacklisted,do_not_call\n13900000001,,,,,\n"); c.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(string(c.raw), `"line":2`) || !strings.Contains(string(c.raw), `numbers[1]`) {
+			t.Fatalf("CSV row with a further number: %d %s", c.status, c.raw)
+		}
 		au := e.must(e.do("root", "GET", "/api/v1/admin/audit?action=admin.customer.update&subject_id="+id, nil), http.StatusOK)
 		if !strings.Contains(string(au.raw), `"13900000001"`) {
 			t.Fatalf("the audit record lacks the new numbers: %s", au.raw)
