@@ -6,6 +6,11 @@
 //
 //	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s
 //	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s -mode ticker
+//	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s -batch=false
+//
+// -batch=false makes the Pacer send one sendto per packet instead of each
+// slot's packets in one io_uring batch (its default where io_uring works;
+// the first output line says which ran).
 //
 // -mode ticker is the baseline the Pacer replaces: one goroutine and one
 // time.Ticker per stream, the way diago's RTP writer paces.
@@ -52,6 +57,7 @@ func main() {
 	dur := flag.Duration("dur", 10*time.Second, "measured duration (after ramp-up)")
 	ptime := flag.Duration("ptime", 20*time.Millisecond, "packet time")
 	mode := flag.String("mode", "pacer", "pacer (media.Pacer) or ticker (a time.Ticker per leg)")
+	batch := flag.Bool("batch", true, "pacer: send each slot's packets in io_uring batches (false: one sendto per packet)")
 	receivers := flag.Int("receivers", 4, "receiving sockets (goroutines)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run here")
 	role := flag.String("role", "send", "send (the legs; starts the receiver) or receive (the child process)")
@@ -73,13 +79,13 @@ func main() {
 	if *legs < 1 || *legs > 20000 || *dur <= 0 || *dur > 10*time.Minute {
 		log.Fatal("rtpjitter: -legs 1..20000, -dur up to 10m")
 	}
-	if err := run(*legs, *dur, *ptime, *mode, *receivers); err != nil {
+	if err := run(*legs, *dur, *ptime, *mode, *receivers, *batch); err != nil {
 		log.Print(err)
 		os.Exit(1)
 	}
 }
 
-func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
+func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int, batch bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), dur+time.Minute)
 	defer cancel()
 
@@ -94,7 +100,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 	runtime.ReadMemStats(&before)
 
 	clip := media.NewClipPCM("load", make([]int16, int(dur.Seconds()+5)*media.SampleRate))
-	pacer := media.NewPacer(ctx)
+	pacer := media.NewPacerWith(ctx, media.PacerOptions{PlainSends: !batch})
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var closers []func()
@@ -162,7 +168,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 	pacer.Wait()
 
 	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("mode=%s legs=%d ptime=%v dur=%v GOMAXPROCS=%d loadavg=%s", mode, nLegs, ptime, dur, runtime.GOMAXPROCS(0), load)
+	fmt.Printf("mode=%s batched=%v legs=%d ptime=%v dur=%v GOMAXPROCS=%d loadavg=%s", mode, mode == "pacer" && pacer.Batched(), nLegs, ptime, dur, runtime.GOMAXPROCS(0), load)
 	expected := float64(nLegs) * wall.Seconds() / ptime.Seconds()
 	fmt.Printf("packets received=%d expected=%d (%.2f%%) out-of-order/lost=%d\n", res.Packets, int64(expected), 100*float64(res.Packets)/expected, res.Gaps)
 	fmt.Printf("interval jitter |Δ-ptime|: p50=%v p99=%v p99.9=%v max=%v\n", res.P50, res.P99, res.P999, res.Max)
