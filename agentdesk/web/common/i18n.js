@@ -28,6 +28,7 @@ const dict = {
     'transfer.target': '转接目标', 'transfer.pick': '选择转接目标…', 'transfer.agents': '空闲坐席', 'transfer.nobody': '暂无空闲坐席', 'transfer.waiting': '排队', 'transfer.free': '空闲', 'ticket.by_rules': '按分派规则', 'ticket.no_group': '您不属于任何工单组',
     'b.waiting_list': '排队中的客户', 'b.position': '位置', 'b.customer': '客户', 'b.wait': '已等待', 'b.moved': '已移至', 'b.nobody_waiting': '无人排队', 'b.anonymous': '访客', 'b.callback': '回呼',
     'b.queues': '队列', 'b.agents': '坐席', 'b.queue': '队列', 'b.waiting': '排队', 'b.longest': '最长等待', 'b.staffed': '签入', 'b.available': '空闲', 'b.answered': '今日接通', 'b.abandoned': '今日放弃', 'b.agent': '坐席', 'b.state': '状态', 'b.in_state': '持续', 'b.contacts': '当前会话', 'b.actions': '操作', 'b.kpis': '监控指标', 'b.interval': '本时段', 'b.target': '目标', 'b.no_data': '无数据', 'b.force_ready': '置就绪', 'b.force_nr': '置小休', 'b.logout': '强制签出', 'b.move': '移动会话', 'b.move_to': '到队列', 'b.skills': '技能', 'b.set_skills': '设置技能', 'b.offline': '离线', 'b.updated': '更新于',
+    'b.calls': '通话监听', 'b.listen': '监听', 'b.whisper': '耳语', 'b.barge': '强插', 'b.monitor_ringing': '正在接入通话，本页话机将自动接听…',
   },
   en: {
     'tier.diamond': 'Diamond', 'tier.gold': 'Gold', 'tier.silver': 'Silver', 'tier.standard': 'Standard', 'channel.chat': 'Chat', 'channel.voice': 'Phone',
@@ -54,6 +55,7 @@ const dict = {
     'transfer.target': 'Transfer to', 'transfer.pick': 'Choose where to transfer…', 'transfer.agents': 'Agents ready', 'transfer.nobody': 'No agent ready', 'transfer.waiting': 'waiting', 'transfer.free': 'free', 'ticket.by_rules': 'By dispatch rules', 'ticket.no_group': 'You are in no ticket group',
     'b.waiting_list': 'Customers waiting', 'b.position': 'Place', 'b.customer': 'Customer', 'b.wait': 'Waiting for', 'b.moved': 'Moved to', 'b.nobody_waiting': 'Nobody is waiting', 'b.anonymous': 'Visitor', 'b.callback': 'callback',
     'b.queues': 'Queues', 'b.agents': 'Agents', 'b.queue': 'Queue', 'b.waiting': 'Waiting', 'b.longest': 'Longest wait', 'b.staffed': 'Staffed', 'b.available': 'Available', 'b.answered': 'Answered today', 'b.abandoned': 'Abandoned today', 'b.agent': 'Agent', 'b.state': 'State', 'b.in_state': 'Time in state', 'b.contacts': 'Contacts', 'b.actions': 'Actions', 'b.kpis': 'Monitoring KPIs', 'b.interval': 'this interval', 'b.target': 'target', 'b.no_data': 'no data', 'b.force_ready': 'Set ready', 'b.force_nr': 'Set not ready', 'b.logout': 'Log out', 'b.move': 'Move contact', 'b.move_to': 'to queue', 'b.skills': 'Skills', 'b.set_skills': 'Set skills', 'b.offline': 'offline', 'b.updated': 'Updated',
+    'b.calls': 'Live calls', 'b.listen': 'Listen', 'b.whisper': 'Whisper', 'b.barge': 'Barge in', 'b.monitor_ringing': 'Joining the call: this page\'s phone answers by itself…',
   },
 };
 
