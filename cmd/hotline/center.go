@@ -311,6 +311,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
 	// The agents' phones: a voice offer rings the agent's phone of their
 	// kind (ivr/phone); each kind registers its Ringer here.
+	var cbs *callbacks // calls back to customers, with a trunk
 	phones := phone.New(phone.Options{Settings: d.store, DefaultKind: cfg.Phones.DefaultKind, Logger: d.log.With("component", "phones")})
 	if softphone != nil {
 		// The desk page is a phone (softphone.enabled).
@@ -333,8 +334,13 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log,
 				queues: recordQueues(cfg.Phones.RecordQueues), engine: core.engine}
 		}
-		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring, Consulter: d.voice.srv,
-			Callback: d.voice.callbacks(phones, core.engine, recorder)}
+		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring, Consulter: d.voice.srv}
+		if cbs = d.voice.callbacks(cfg.SIP.Trunk, d.store, phones, core, recorder); cbs != nil {
+			voiceHolder.Callback = cbs.holder
+			cbs.voice = voiceHolder
+			cbs.resume(ctx, d.log)
+			core.addSink(acd.SinkFunc(cbs.follow))
+		}
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 			Queuer:  phones.Queuer(core.bridge.Queuer(voiceHolder)),
@@ -371,6 +377,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 	})
 	wg.Go(func() { d.tickets.run(gwCtx, d.log) })
+	if cbs != nil {
+		wg.Go(func() { cbs.cb.Run(gwCtx) })
+	}
 	if r := cfg.Phones.RecordRetention; r > 0 {
 		wg.Go(func() { runRecordingRetention(gwCtx, d.store, cfg.DataDir, r, time.Hour, time.Now, d.log) })
 	}
