@@ -268,9 +268,18 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err != nil {
 		return err
 	}
+	var cbs *callbacks // calls back to customers and return visits, with a trunk
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
 		Softphone: softphone, HoldCall: d.voice.hold, Calls: d.voice.calls(),
+		// A ticket's return visit calls out through the trunk (set up
+		// below with the agents' phones).
+		CallOut: func(ctx context.Context, agentID, contactID, number string, ended func(string)) error {
+			if cbs == nil {
+				return sip.ErrNoTrunk
+			}
+			return cbs.cb.Visit(ctx, agentID, contactID, number, ended)
+		},
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
@@ -311,7 +320,6 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	core.addSink(acd.SinkFunc(gw.DeliverACD))
 	// The agents' phones: a voice offer rings the agent's phone of their
 	// kind (ivr/phone); each kind registers its Ringer here.
-	var cbs *callbacks // calls back to customers, with a trunk
 	phones := phone.New(phone.Options{Settings: d.store, DefaultKind: cfg.Phones.DefaultKind, Logger: d.log.With("component", "phones")})
 	if softphone != nil {
 		// The desk page is a phone (softphone.enabled).

@@ -449,15 +449,81 @@ func (cb *Callbacks) Ring(ctx context.Context, contactID, agentID string) error 
 	}
 	go func() {
 		defer cb.s.out.Done()
-		cb.relay(contactID, agentLeg, custLeg, rec)
+		by := cb.relay(contactID, agentLeg, custLeg, rec)
+		if cb.o.End != nil {
+			if err := cb.o.End(context.Background(), contactID); err != nil {
+				cb.s.log.Warn("end callback contact", "contact_id", contactID, "err", err, "by", by)
+			}
+		}
+	}()
+	return nil
+}
+
+// Visit calls a customer for an agent (a ticket's return visit): the
+// agent's phone rings first (CallInfo.Role "visit"), then the number is
+// dialled through the trunk as that agent (OriginAgent: the caller of
+// Visit has authenticated the agent; the dial plan applies, and a number
+// outside it is refused before anything rings) and the two are relayed,
+// recorded like any call as contactID, until either hangs up. It returns
+// once both answered; then ended, if set, is told who hung up. Errors wrap
+// ErrNoTrunk, ErrForbiddenNumber, ErrOriginRefused, the ring's (the agent
+// did not answer) or the dial's (ErrCustomerUnreachable…).
+func (cb *Callbacks) Visit(ctx context.Context, agentID, contactID, number string, ended func(by string)) error {
+	bg := context.WithoutCancel(ctx)
+	origin := Origin{Kind: OriginAgent, Agent: agentID, Contact: contactID}
+	if err := origin.check(); err != nil {
+		return fmt.Errorf("visit %s: %w", contactID, err)
+	}
+	if err := cb.s.CheckNumber(number); err != nil {
+		return fmt.Errorf("visit %s to %s: %w", contactID, maskNumber(Normalize(number)), err)
+	}
+	number = Normalize(number)
+	if cb.o.Phones == nil {
+		return fmt.Errorf("visit %s: no agent phones: %w", contactID, phone.ErrNoPhone)
+	}
+	agentLeg, err := cb.o.Phones.RingAgent(ctx, agentID, phone.CallInfo{ContactID: contactID, Caller: number, Role: "visit"})
+	if err != nil {
+		return fmt.Errorf("visit %s: %w", contactID, err)
+	}
+	cb.s.log.Info("return visit: agent answered, calling the customer", "contact_id", contactID, "agent_id", agentID)
+	custLeg, err := cb.s.Dial(ctx, origin, number)
+	if err != nil {
+		_ = agentLeg.Hangup(bg, "customer not reached")
+		return fmt.Errorf("visit %s: %w", contactID, err)
+	}
+	cb.s.mu.Lock()
+	if cb.s.closed || ctx.Err() != nil {
+		cb.s.mu.Unlock()
+		_ = custLeg.Hangup(bg, "node stopping")
+		_ = agentLeg.Hangup(bg, "node stopping")
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return ErrClosed
+	}
+	cb.s.out.Add(1)
+	cb.s.mu.Unlock()
+	var rec Recording
+	if cb.o.Recorder != nil {
+		if rec, err = cb.o.Recorder.Record(bg, contactID, agentID); err != nil {
+			cb.s.log.Warn("return visit not recorded", "contact_id", contactID, "err", err)
+			rec = nil
+		}
+	}
+	go func() {
+		defer cb.s.out.Done()
+		by := cb.relay(contactID, agentLeg, custLeg, rec)
+		if ended != nil {
+			ended(by)
+		}
 	}()
 	return nil
 }
 
 // relay copies audio between the agent and the customer (transcoding
-// when their laws differ) until either hangs up or the node stops, then
-// ends the contact.
-func (cb *Callbacks) relay(contactID string, agent, customer phone.Leg, rec Recording) {
+// when their laws differ) until either hangs up or the node stops, and
+// says who ended the call.
+func (cb *Callbacks) relay(contactID string, agent, customer phone.Leg, rec Recording) string {
 	ctx, cancel := context.WithCancel(cb.s.callCtx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -502,10 +568,6 @@ func (cb *Callbacks) relay(contactID string, agent, customer phone.Leg, rec Reco
 			cb.s.log.Warn("callback recording", "contact_id", contactID, "err", err)
 		}
 	}
-	cb.s.log.Info("callback ended", "contact_id", contactID, "by", by)
-	if cb.o.End != nil {
-		if err := cb.o.End(context.Background(), contactID); err != nil {
-			cb.s.log.Warn("end callback contact", "contact_id", contactID, "err", err)
-		}
-	}
+	cb.s.log.Info("call out ended", "contact_id", contactID, "by", by)
+	return by
 }

@@ -472,3 +472,93 @@ func TestCallbackDroppedWaitsForAgents(t *testing.T) {
 		t.Fatal("not queued again when an agent came")
 	}
 }
+
+// visitRecorder records which contact and agent a call was recorded for,
+// and the frames of each side.
+type visitRecorder struct {
+	mu             sync.Mutex
+	contact, agent string
+	caller, agentN int
+	closed         bool
+}
+
+func (r *visitRecorder) Record(_ context.Context, contactID, agentID string) (Recording, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.contact, r.agent = contactID, agentID
+	return r, nil
+}
+
+func (r *visitRecorder) Caller(media.Codec, []byte) { r.mu.Lock(); r.caller++; r.mu.Unlock() }
+func (r *visitRecorder) Agent(media.Codec, []byte)  { r.mu.Lock(); r.agentN++; r.mu.Unlock() }
+func (r *visitRecorder) Close() error               { r.mu.Lock(); r.closed = true; r.mu.Unlock(); return nil }
+
+// A return visit: the agent's phone rings first with the role "visit",
+// then the customer is dialled through the trunk (digest) as that agent;
+// audio flows and is recorded as the visit's contact; the customer's
+// hang-up ends the agent's leg and the caller of Visit is told. A number
+// outside the dial plan, or no agent, rings nothing and sends nothing.
+func TestVisitCallsCustomerForAgent(t *testing.T) {
+	rec := &visitRecorder{}
+	_, tr, cb, agent, a, rang := startCallbacksWith(t, func(o *CallbackOptions) { o.Recorder = rec })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := cb.Visit(ctx, "a1", "visit-1", "0085212345678", nil); !errors.Is(err, ErrForbiddenNumber) {
+		t.Fatalf("outside the plan: got %v, want ErrForbiddenNumber", err)
+	}
+	if err := cb.Visit(ctx, "", "visit-1", "13800138000", nil); !errors.Is(err, ErrOriginRefused) {
+		t.Fatalf("no agent: got %v, want ErrOriginRefused", err)
+	}
+	select {
+	case c := <-rang:
+		t.Fatalf("a refused visit rang the agent: %+v", c)
+	case inv := <-tr.Invites:
+		t.Fatalf("a refused visit called %s", inv.Recipient.User)
+	default:
+	}
+
+	ended := make(chan string, 1)
+	if err := cb.Visit(ctx, "a1", "visit-1", "138-0013-8000", func(by string) { ended <- by }); err != nil {
+		t.Fatalf("visit: %v", err)
+	}
+	if c := <-rang; c.ContactID != "visit-1" || c.Caller != "13800138000" || c.Role != "visit" {
+		t.Fatalf("agent's phone showed %+v, want the visit's number with role visit", c)
+	}
+	inv := <-tr.Invites
+	if inv.Recipient.User != "13800138000" {
+		t.Fatalf("dialled %s", inv.Recipient.User)
+	}
+	if h := inv.GetHeader("X-Hotline-Contact"); h == nil || h.Value() != "visit-1" {
+		t.Fatalf("X-Hotline-Contact: %v", h)
+	}
+	agent.says <- make([]byte, phone.FrameSize)
+	_ = tr.RTP.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 1500)
+	if _, _, err := tr.RTP.ReadFrom(buf); err != nil {
+		t.Fatalf("the customer heard nothing: %v", err)
+	}
+	if err := tr.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case by := <-ended:
+		if by != "customer hung up" {
+			t.Fatalf("ended by %q", by)
+		}
+	case <-ctx.Done():
+		t.Fatal("the visit never ended")
+	}
+	if got := agent.hungUpFor(); got != "customer hung up" {
+		t.Fatalf("agent leg: hung up for %q", got)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.contact != "visit-1" || rec.agent != "a1" || rec.agentN == 0 || !rec.closed {
+		t.Fatalf("recording %+v, want visit-1 by a1 with the agent's audio, closed", rec)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.ended) != 0 || len(a.lost) != 0 {
+		t.Fatalf("a visit told the ACD: ended %v lost %v", a.ended, a.lost)
+	}
+}

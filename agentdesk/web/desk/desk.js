@@ -90,6 +90,7 @@ function onFrame(f) {
     case 'wrapup.ended': S.wraps.delete(d.contact_id); renderWraps(); break;
     case 'contact.started': toast(label('channel', d.channel) + ' ' + d.contact_id); phoneFrame(f); break;
     case 'contact.ended': case 'call.consult': case 'call.monitor': phoneFrame(f); break;
+    case 'ticket.call': toast(t('ticket.call_' + d.state) + (d.reason ? ' · ' + d.reason : '')); break;
     case 'phone.ring': case 'phone.connected': case 'phone.ended': phoneFrame(f); renderOffer(); break;
   }
 }
@@ -317,8 +318,11 @@ async function refreshMine() {
         if (step === 'resolve') command.resolution = prompt(t('ticket.resolution'), '') || t('ticket.resolved_default');
         S.sock.cmd('ticket.act', { id: x.id, command }).then(refreshMine, (e) => toast(errText(e)));
       };
+      // A return visit: the agent's phone rings first, then the customer's.
+      const call = () => S.sock.cmd('ticket.call', { id: x.id }).then(() => toast(t('ticket.call_ringing')), (e) => toast(errText(e)));
       return el('li', { 'data-ticket': x.number }, el('span', { text: x.number + ' ' + x.subject + ' · ' + t('status.' + x.status) }),
-        step ? el('button', { text: t('ticket.' + step), 'data-i18n': 'ticket.' + step, onclick: act }) : null);
+        step ? el('button', { text: t('ticket.' + step), 'data-i18n': 'ticket.' + step, onclick: act }) : null,
+        x.customer && x.customer.phone ? el('button', { class: 'call-customer', text: t('ticket.call'), 'data-i18n': 'ticket.call', onclick: call }) : null);
     }));
   } catch (e) { toast(errText(e)); }
 }

@@ -23,7 +23,7 @@ const words = {
     note: '转接备注', transfer: '盲转', consult: '咨询转接', conference: '三方通话', complete: '完成转接', cancel: '取消咨询', pick_agent: '咨询转接请选择一位坐席',
     'consult.ringing': '正在呼叫坐席', 'consult.talking': '与坐席咨询中（客户听保持音乐）', 'consult.conference': '三方通话中', 'consult.ended': '咨询已结束', consulting: '咨询来电',
     transferred: '已转接', listen: '监听', whisper: '耳语', barge: '强插', 'monitor.ringing': '正在接入通话…', 'monitor.joined': '已接入', 'monitor.failed': '未能接入通话',
-    'role.listen': '监听中', 'role.whisper': '耳语中（仅坐席可听见）', 'role.barge': '强插中（三方通话）', 'role.consult': '同事咨询', leave: '离开',
+    'role.listen': '监听中', 'role.whisper': '耳语中（仅坐席可听见）', 'role.barge': '强插中（三方通话）', 'role.consult': '同事咨询', 'role.visit': '回访电话', visit_ringing: '回访电话：接听后呼叫客户', leave: '离开',
   },
   en: {
     title: 'Incoming call', from: 'Caller', queue: 'Queue', answer: 'Answer (Alt+A)', decline: 'Decline (Alt+R)', hangup: 'Hang up (Alt+H)', hold: 'Hold', unhold: 'Resume', mute: 'Mute', unmute: 'Unmute',
@@ -35,7 +35,7 @@ const words = {
     note: 'Note for the next agent', transfer: 'Blind transfer', consult: 'Consult', conference: 'Conference', complete: 'Complete transfer', cancel: 'Cancel consultation', pick_agent: 'Choose an agent to consult',
     'consult.ringing': 'Calling the agent', 'consult.talking': 'Consulting (the caller hears hold music)', 'consult.conference': 'Three-way conference', 'consult.ended': 'Consultation ended', consulting: 'Consultation call',
     transferred: 'Transferred', listen: 'Listen', whisper: 'Whisper', barge: 'Barge in', 'monitor.ringing': 'Joining the call…', 'monitor.joined': 'Joined', 'monitor.failed': 'Could not join the call',
-    'role.listen': 'Listening', 'role.whisper': 'Whispering (only the agent hears you)', 'role.barge': 'Barged in (three-way)', 'role.consult': 'A colleague consults you', leave: 'Leave',
+    'role.listen': 'Listening', 'role.whisper': 'Whispering (only the agent hears you)', 'role.barge': 'Barged in (three-way)', 'role.consult': 'A colleague consults you', 'role.visit': 'Return-visit call', visit_ringing: 'Return visit: answer, then the customer is called', leave: 'Leave',
   },
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
@@ -226,7 +226,7 @@ function render() {
   const ringing = c.state === 'ringing' || c.state === 'answering';
   const monitoring = MONITOR_ROLES.includes(c.role);
   $('phone').className = 'card phone ' + c.state + (c.role ? ' role-' + c.role : '');
-  $('phone-title').textContent = ringing ? (c.role === 'consult' ? w('consulting') : monitoring ? w('monitor.ringing') : w('title')) : c.role ? w('role.' + c.role) : w('connected');
+  $('phone-title').textContent = ringing ? (c.role === 'consult' ? w('consulting') : c.role === 'visit' ? w('visit_ringing') : monitoring ? w('monitor.ringing') : w('title')) : c.role ? w('role.' + c.role) : w('connected');
   $('phone-caller').textContent = c.caller || c.contact_id;
   $('phone-queue').textContent = c.queue ? w('queue') + ' ' + c.queue : '';
   $('phone-status').textContent = P.answering ? w('connecting') : P.micDenied && ringing ? w('mic_denied') : [P.held ? w('held') : '', P.muted ? w('muted') : ''].filter(Boolean).join(' · ');
