@@ -55,7 +55,7 @@ func TestBaresipAgentPhone(t *testing.T) {
 	writeWarble(t, filepath.Join(dir, "mic.wav"), 90*time.Second)
 	ctrl := freePort(t)
 	cfg := strings.Join([]string{
-		"poll_method epoll", "sip_listen 127.0.0.1:" + freePort(t), "net_interface 127.0.0.1",
+		"poll_method epoll", "sip_listen 127.0.0.1:" + freeSIPPort(t), "net_interface 127.0.0.1",
 		"audio_player aubridge,nil", "audio_alert aubridge,nil", "audio_source aufile," + filepath.Join(dir, "mic.wav"),
 		"audio_buffer 20-160", "jitter_buffer_delay 5-10", "rtcp_mux no",
 		"module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so", "module aubridge.so", "module sndfile.so",
