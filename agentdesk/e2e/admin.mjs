@@ -156,11 +156,14 @@ try {
 
   step('the administrator upgrades 冯雪 (13300000004) from standard to diamond');
   await tab(admin, 'customers');
+  // The tab lists every customer first; search once that list is in, so
+  // its answer cannot land after the search's.
+  await admin.waitForFunction(() => document.querySelectorAll('#customers tr').length > 1);
   await admin.fill('#customer-search input[name=q]', '13300000004');
   await admin.click('#customer-search button[type=submit]');
+  await admin.waitForFunction(() => document.querySelectorAll('#customers tr').length === 1); // the search finds the one customer
   const custRow = admin.locator('#customers tr', { hasText: '13300000004' });
   await custRow.waitFor();
-  assert.equal(await admin.locator('#customers tr').count(), 1, 'the search finds the one customer');
   assert.equal(await custRow.locator('select').inputValue(), 'standard');
   await custRow.locator('select').selectOption('diamond');
   await admin.locator('#toast', { hasText: '已保存' }).waitFor();
