@@ -174,7 +174,7 @@ func (h *hub) startChat(info CustomerInfo) (token, contact string) {
 	c.info = info
 	ani := "web:" + s.id[:8]
 	vars := map[string]any{}
-	phone := strings.NewReplacer(" ", "", "-", "").Replace(info.Phone)
+	phone := phoneSpacing.Replace(info.Phone)
 	for k, v := range map[string]string{"customer_name": info.Name, "phone": phone, "topic": info.Topic} {
 		if v != "" {
 			vars[k] = v
