@@ -28,6 +28,8 @@ type hub struct {
 	nextSweep  time.Time // when the leases are next checked
 	pings      pingWheel // when each socket is next pinged
 	pingDue    []*conn   // scratch of pingIfDue
+	keeps      []*chat   // chats with messages not kept yet (keepSoon)
+	keptAt     time.Time // when they were last kept
 
 	// lastDays are the KPI engine's queue counts (Options.QueueDays).
 	lastDays map[string]bridge.DayCount
@@ -91,7 +93,9 @@ func (h *hub) loop(ctx context.Context) {
 		case q := <-g.queueIn:
 			h.queueMoved(q.contact, q.ev)
 		case <-pingTick:
-			h.pingIfDue(g.o.Clock.Now())
+			now := g.o.Clock.Now()
+			h.pingIfDue(now)
+			h.keepPending(now, false)
 			pingTick = g.o.Clock.After(h.pings.slot)
 		case <-sweep:
 			h.sweepIfDue()
@@ -125,6 +129,7 @@ func (h *hub) sweepIfDue() {
 }
 
 func (h *hub) shutdown() {
+	h.keepPending(time.Time{}, true) // the last save after the gateway stopped carries them
 	for c := range h.conns {
 		c.close(CloseShutdown, "server shutting down")
 	}
@@ -197,6 +202,7 @@ func (h *hub) agentDesk(agentID string) *session { return h.byKey[agentID+"/desk
 func (h *hub) sweep(now time.Time) {
 	g := h.g
 	h.pingIfDue(now)
+	h.keepPending(now, false)
 	for _, s := range h.sessions {
 		if s.conn != nil {
 			if now.Sub(time.Unix(0, s.conn.seen.Load())) > g.o.Lease {
