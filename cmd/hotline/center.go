@@ -370,6 +370,15 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if r := cfg.Phones.RecordRetention; r > 0 {
 		wg.Go(func() { runRecordingRetention(gwCtx, d.store, cfg.DataDir, r, time.Hour, time.Now, d.log) })
 	}
+	// Announcements created or withdrawn on another node sharing the store
+	// reach this node's IVR notices within one admin.notice_refresh.
+	if every := cfg.Admin.NoticeRefresh; d.admin != nil && every > 0 {
+		wg.Go(func() {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			d.admin.WatchNotices(gwCtx, t.C)
+		})
+	}
 	// The transcript writer outlives the gateway, so the last messages of
 	// a drain are stored.
 	trCtx, stopTranscripts := context.WithCancel(context.WithoutCancel(ctx))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/admin"
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/httpapi"
@@ -32,15 +33,35 @@ type callRecorder struct {
 	dataDir string
 	log     *slog.Logger
 	// queues, when set, are the only queues whose calls are recorded
-	// (phones.record_queues); engine tells a contact's queue.
+	// (phones.record_queues): the default of queues whose own record
+	// setting is unset (administration); engine tells a contact's queue.
 	queues map[string]bool
 	engine *acd.Engine
 }
 
+// recorded reports whether calls of queue are recorded: the queue's own
+// setting, else phones.record_queues. Read from the store per recorded
+// call, so a change made on any node applies to the next call.
+func (c callRecorder) recorded(ctx context.Context, queue string) bool {
+	def := len(c.queues) == 0 || c.queues[queue]
+	raw, err := c.store.QueueRouting(ctx, queue)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			c.log.Warn("queue's record setting unread; phones.record_queues applies", "queue", queue, "err", err)
+		}
+		return def
+	}
+	rt, err := admin.ParseRouting(raw)
+	if err != nil {
+		return def
+	}
+	return rt.Recorded(def)
+}
+
 func (c callRecorder) Record(ctx context.Context, contactID, agentID string) (sip.Recording, error) {
-	if len(c.queues) > 0 && agentID != "" && c.engine != nil {
+	if agentID != "" && c.engine != nil {
 		st, err := c.engine.Contact(ctx, contactID)
-		if err == nil && !c.queues[st.Queue] {
+		if err == nil && !c.recorded(ctx, st.Queue) {
 			return nil, nil // this queue's calls are not recorded
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/hotline10000/hotline/internal/audit"
 	"github.com/hotline10000/hotline/internal/auth"
+	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/internal/store/storetest"
 	"github.com/hotline10000/hotline/ivr/media"
 )
@@ -87,5 +89,34 @@ func TestRecordingPlayback(t *testing.T) {
 	plays, err := trail.List(ctx, audit.Query{Action: actionRecordingPlay})
 	if err != nil || len(plays.Records) != 2 {
 		t.Fatalf("audited plays: %+v, %v; want 2", plays, err)
+	}
+}
+
+// Whether a queue's calls are recorded: the queue's own record field
+// (administration), else phones.record_queues (empty: every queue).
+func TestQueueRecordSetting(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.SQLite(t)
+	for id, routing := range map[string]string{"plain": "{}", "on": `{"record":true}`, "off": `{"record":false}`} {
+		if err := st.UpsertQueue(ctx, store.Queue{ID: id, Name: id, Channel: store.Voice, SLThreshold: 20 * time.Second, SLTargetPercent: 80}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetQueueRouting(ctx, id, routing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		setting []string // phones.record_queues
+		queue   string
+		want    bool
+	}{
+		{nil, "plain", true}, {nil, "on", true}, {nil, "off", false}, {nil, "no-such-queue", true},
+		{[]string{"plain"}, "plain", true}, {[]string{"other"}, "plain", false},
+		{[]string{"other"}, "on", true}, {[]string{"off"}, "off", false},
+	} {
+		r := callRecorder{store: st, queues: recordQueues(c.setting), log: slog.New(slog.DiscardHandler)}
+		if got := r.recorded(ctx, c.queue); got != c.want {
+			t.Errorf("record_queues %v, queue %s: recorded %v, want %v", c.setting, c.queue, got, c.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,13 +42,39 @@ func TestTicketSettingsThroughAdmin(t *testing.T) {
 	if code, out := call(r, r.login(t, "admin"), "PUT", "/api/v1/admin/ticket-settings", strings.Replace(settings, `"wang.fang"`, `"no.such.agent"`, 1)); code != 400 {
 		t.Fatalf("unknown member: %d %v", code, out)
 	}
+	draft := `{"type":"fault","category":"broadband","subject":"宽带断了","customer":{"phone":"13300000004"},"channel":"phone"}`
+	agent := r.login(t, "wang.fang")
+	// A ticket opened under the file's SLA targets (faults: 1h / 8h).
+	code, before := call(r, agent, "POST", "/api/v1/tickets", draft)
+	if code != 201 {
+		t.Fatalf("create before the change: %d %v", code, before)
+	}
+	slaOf := func(tk map[string]any) map[string]any { s, _ := tk["sla"].(map[string]any); return s }
+	if sla := slaOf(before); sla["policy"] != "faults" || sla["resolution_target"] != float64(8*3600) || sla["resolution_due"] == nil {
+		t.Fatalf("the file's SLA: %v", before)
+	}
 	if code, out := call(r, r.login(t, "admin"), "PUT", "/api/v1/admin/ticket-settings", settings); code != 201 {
 		t.Fatalf("PUT ticket settings: %d %v", code, out)
 	}
-	draft := `{"type":"fault","category":"broadband","subject":"宽带断了","customer":{"phone":"13300000004"},"channel":"phone"}`
-	agent := r.login(t, "wang.fang")
-	if code, created := call(r, agent, "POST", "/api/v1/tickets", draft); code != 201 || created["group"] != "broadband-desk" {
+	code, created := call(r, agent, "POST", "/api/v1/tickets", draft)
+	if code != 201 || created["group"] != "broadband-desk" {
 		t.Fatalf("create after the change: %d %v", code, created)
+	}
+	// New SLA targets are for new tickets; an open ticket keeps the targets
+	// and deadlines it was given (docs/administration.md).
+	if sla := slaOf(created); sla["policy"] != "default" || sla["first_response_target"] != float64(2*3600) || sla["resolution_target"] != float64(12*3600) {
+		t.Fatalf("a new ticket's SLA after the change: %v", sla)
+	}
+	code, again := call(r, agent, "GET", fmt.Sprintf("/api/v1/tickets/%v", before["id"]), "")
+	if tk, _ := again["ticket"].(map[string]any); code != 200 || tk == nil {
+		t.Fatalf("read the open ticket: %d %v", code, again)
+	} else {
+		b, a := slaOf(before), slaOf(tk)
+		for _, k := range []string{"policy", "first_response_target", "resolution_target", "first_response_due", "resolution_due"} {
+			if a[k] != b[k] {
+				t.Errorf("open ticket's sla.%s: %v after the change, %v before", k, a[k], b[k])
+			}
+		}
 	}
 	if code, out := call(r, agent, "GET", "/api/v1/pools/broadband-desk", ""); code != 200 {
 		t.Fatalf("the new group's member reads its pool: %d %v", code, out)

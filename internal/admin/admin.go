@@ -70,6 +70,10 @@ type API struct {
 	desk    atomic.Pointer[deskBox]
 	tickets atomic.Pointer[ticketsBox]
 	notices atomic.Pointer[[]ivrNotice] // the live IVR notices (notices.go)
+	// noticeMu orders loads of the notices; noticeStamp is the store's
+	// announcements stamp of the last load.
+	noticeMu    sync.Mutex
+	noticeStamp string
 }
 
 type routingBox struct{ r Routing }
@@ -178,7 +182,10 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) error {
 			if strings.HasPrefix(fe.Message, "body larger") {
 				status = http.StatusRequestEntityTooLarge
 			}
-			return &fieldError{Field: fe.Field, Message: fe.Message, Status: status, Code: "invalid_request"}
+			// encoding/json names a field of an embedded struct with the
+			// struct's Go name ("QueueRouting.weight"); the request has none.
+			field := strings.ReplaceAll(fe.Field, "QueueRouting.", "")
+			return &fieldError{Field: field, Message: fe.Message, Status: status, Code: "invalid_request"}
 		}
 		return &fieldError{Message: err.Error(), Code: "invalid_request"}
 	}

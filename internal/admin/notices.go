@@ -17,8 +17,17 @@ type ivrNotice struct {
 }
 
 // LoadNotices reads the live IVR notices from the store into the API's
-// board (the node's start; creating or withdrawing one reloads it).
+// board (the node's start; creating or withdrawing one reloads it, and
+// WatchNotices reloads it when another node changed them).
 func (a *API) LoadNotices(ctx context.Context) error {
+	// Loads are serialised so that a later load's board is never replaced
+	// by an earlier, slower one's.
+	a.noticeMu.Lock()
+	defer a.noticeMu.Unlock()
+	stamp, err := a.o.Store.AnnouncementsStamp(ctx)
+	if err != nil {
+		return err
+	}
 	live, err := a.o.Store.LiveAnnouncements(ctx, a.o.Now())
 	if err != nil {
 		return err
@@ -36,7 +45,48 @@ func (a *API) LoadNotices(ctx context.Context) error {
 		out = append(out, n)
 	}
 	a.notices.Store(&out)
+	// The stamp read before the rows: a change made in between is loaded
+	// now and once more at the next look, never missed.
+	a.noticeStamp = stamp
 	return nil
+}
+
+// RefreshNotices reloads the IVR notices when the announcements changed
+// since the last load (by this node or another sharing the store), at the
+// cost of one small query when they did not. It reports whether it
+// reloaded.
+func (a *API) RefreshNotices(ctx context.Context) (bool, error) {
+	stamp, err := a.o.Store.AnnouncementsStamp(ctx)
+	if err != nil {
+		return false, err
+	}
+	a.noticeMu.Lock()
+	same := stamp == a.noticeStamp
+	a.noticeMu.Unlock()
+	if same {
+		return false, nil
+	}
+	return true, a.LoadNotices(ctx)
+}
+
+// WatchNotices refreshes the IVR notices at every tick until ctx ends, so
+// that every node sharing a store plays a notice created or withdrawn on
+// any of them within one tick (admin.notice_refresh). Nodes have no
+// cross-node event bus; a stamp compared per tick costs one query per
+// node, whatever the traffic.
+func (a *API) WatchNotices(ctx context.Context, tick <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			if changed, err := a.RefreshNotices(ctx); err != nil && ctx.Err() == nil {
+				a.o.Logger.Warn("ivr notices not refreshed", "err", err)
+			} else if changed {
+				a.o.Logger.Info("ivr notices reloaded: the announcements changed")
+			}
+		}
+	}
 }
 
 func (a *API) reloadNotices(ctx context.Context) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hotline10000/hotline/internal/admin"
 )
 
 // An announcement with an IVR notice reaches the IVR's notice board for
@@ -64,6 +66,47 @@ func TestIVRNotices(t *testing.T) {
 		e.must(e.do("root", "POST", "/api/v1/admin/announcements/"+gz.body["id"].(string)+"/withdraw", nil), http.StatusOK)
 		if got := e.api.IVRNotices(t0, "02088880000"); got != nil {
 			t.Fatalf("after the withdrawal: %v", got)
+		}
+	})
+}
+
+// Two nodes on one store: a notice created or withdrawn on one reaches the
+// other's board at its next look (WatchNotices' tick), which costs one
+// query and reloads nothing when nothing changed.
+func TestIVRNoticesReachEveryNode(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.api.SetDesk(&fakeDesk{})
+		other := admin.New(admin.Options{Store: e.st, Now: func() time.Time { return t0 }})
+		if err := other.LoadNotices(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if changed, err := other.RefreshNotices(ctx); err != nil || changed {
+			t.Fatalf("nothing changed: reloaded %v, %v", changed, err)
+		}
+		tick := make(chan time.Time) // unbuffered: a send returns once the watcher took the previous tick in full
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); other.WatchNotices(wctx, tick) }()
+		defer func() { cancel(); <-done }()
+		look := func() { tick <- t0; tick <- t0 }
+
+		gz := e.must(e.do("root", "POST", "/api/v1/admin/announcements", map[string]any{"text": "广州城北宽带故障", "severity": "outage",
+			"ivr": map[string]any{"areas": []string{"020"}}}), http.StatusCreated)
+		if got := e.api.IVRNotices(t0, "02088880000"); len(got) != 1 {
+			t.Fatalf("the creating node: %v", got)
+		}
+		look()
+		if got := other.IVRNotices(t0, "02088880000"); !slices.Equal(got, []string{"广州城北宽带故障"}) {
+			t.Fatalf("the other node after a look: %q", got)
+		}
+		e.must(e.do("root", "POST", "/api/v1/admin/announcements/"+gz.body["id"].(string)+"/withdraw", nil), http.StatusOK)
+		look()
+		if got := other.IVRNotices(t0, "02088880000"); got != nil {
+			t.Fatalf("the other node after the withdrawal: %q", got)
+		}
+		if changed, err := e.api.RefreshNotices(ctx); err != nil || changed {
+			t.Fatalf("the creating node reloaded already: %v %v", changed, err)
 		}
 	})
 }

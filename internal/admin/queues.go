@@ -49,6 +49,19 @@ type QueueRouting struct {
 	// Calendar names an administered calendar: outside its open hours the
 	// queue takes no new contacts (the flow's message target, else error).
 	Calendar string `json:"calendar,omitempty"`
+	// Record, when set, says whether the queue's calls are recorded,
+	// instead of phones.record_queues (which stays the default of queues
+	// without it). phones.record off records nothing whatever this says.
+	Record *bool `json:"record,omitempty"`
+}
+
+// Recorded reports whether calls of the queue are recorded: its own
+// setting, else def (phones.record_queues' answer for the queue).
+func (r QueueRouting) Recorded(def bool) bool {
+	if r.Record != nil {
+		return *r.Record
+	}
+	return def
 }
 
 // QueueStep relaxes a queue's requirements after a wait, or overflows.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
+	"github.com/hotline10000/hotline/internal/admin"
 )
 
 func (x *routerACD) SetWork(_ context.Context, by, agentID string, capy *acd.Capacity, wrapUp *time.Duration) error {
@@ -161,6 +162,42 @@ func TestAgentWork(t *testing.T) {
 		tr := e.must(e.do("root", "GET", "/api/v1/admin/audit?subject_kind=agent&subject_id="+ann, nil), http.StatusOK)
 		if !strings.Contains(string(tr.raw), `"wrap_up_seconds":20`) {
 			t.Fatalf("the audit trail does not show the change: %s", tr.raw)
+		}
+	})
+}
+
+// A queue's recording switch is a queue field: absent (the default,
+// phones.record_queues), true or false; it round-trips, a replacement
+// without it hands the queue back to the default, and a wrong type names
+// the field.
+func TestQueueRecordField(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		a := e.must(e.do("root", "POST", "/api/v1/admin/queues", queueBody("promo")), http.StatusCreated)
+		if _, set := a.body["record"]; set {
+			t.Fatalf("created without record: %s", a.raw)
+		}
+		a = e.must(e.do("root", "PUT", "/api/v1/admin/queues/promo", queueBody("promo", func(m map[string]any) { m["record"] = false })), http.StatusOK)
+		if a.body["record"] != false {
+			t.Fatalf("record false: %s", a.raw)
+		}
+		raw, err := e.st.QueueRouting(context.Background(), "promo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt, err := admin.ParseRouting(raw)
+		if err != nil || rt.Recorded(true) {
+			t.Fatalf("stored %q: recorded %v, want false whatever the default (%v)", raw, rt.Recorded(true), err)
+		}
+		got := e.must(e.do("root", "GET", "/api/v1/admin/queues/promo", nil), http.StatusOK)
+		if got.body["record"] != false {
+			t.Fatalf("read back: %s", got.raw)
+		}
+		a = e.must(e.do("root", "PUT", "/api/v1/admin/queues/promo", queueBody("promo")), http.StatusOK)
+		if _, set := a.body["record"]; set {
+			t.Fatalf("replaced without record: %s", a.raw)
+		}
+		if bad := e.do("root", "PUT", "/api/v1/admin/queues/promo", queueBody("promo", func(m map[string]any) { m["record"] = "yes" })); bad.status != http.StatusBadRequest || bad.errField() != "record" {
+			t.Fatalf("record \"yes\": %d %q %s", bad.status, bad.errField(), bad.raw)
 		}
 	})
 }

@@ -119,9 +119,14 @@ type Config struct {
 		RegisterLock     time.Duration `yaml:"register_lock" doc:"How long a source address stays locked out after too many wrong SIP credentials."`
 		Record           bool          `yaml:"record" doc:"Record every bridged call to a stereo WAV (caller left, agent right) under the data directory's recordings/, linked to its contact; played by supervisors and the call's agent, each play audited."`
 		MaxExpires       time.Duration `yaml:"max_expires" doc:"Longest SIP phone registration granted; phones asking for more get this."`
-		RecordQueues     []string      `yaml:"record_queues" doc:"With phones.record on, the queues whose calls are recorded (queue ids); empty: every queue. Voice messages are always kept."`
+		RecordQueues     []string      `yaml:"record_queues" doc:"With phones.record on, the queues whose calls are recorded (queue ids); empty: every queue. The default of queues without their own record field (administration); voice messages are always kept."`
 		RecordRetention  time.Duration `yaml:"record_retention" doc:"How long call recordings and voice messages are kept; older ones (file and row) are purged hourly. 0 keeps them forever."`
 	} `yaml:"phones"`
+
+	// Admin tunes administration (internal/admin, issue 15).
+	Admin struct {
+		NoticeRefresh time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
+	} `yaml:"admin"`
 
 	Softphone struct {
 		Enabled   bool     `yaml:"enabled" doc:"The desk page is the agent's phone (WebRTC, G.711; docs/desk-protocol.md, Desk phone): voice calls ring on the desk of agents whose phone is the desk. false: desks are no phones."`
@@ -219,6 +224,7 @@ func Default() Config {
 	c.Phones.RegisterLock = 5 * time.Minute
 	c.Phones.MaxExpires = 2 * time.Hour
 	c.Phones.Record = true
+	c.Admin.NoticeRefresh = 5 * time.Second
 	c.Softphone.Enabled = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
@@ -389,6 +395,9 @@ func (c *Config) Validate() error {
 	c.validateSIP(bad)
 	if k := c.Phones.DefaultKind; k != "browser" && k != "sip" {
 		bad("phones.default_kind", k, "must be browser or sip")
+	}
+	if c.Admin.NoticeRefresh < 0 {
+		bad("admin.notice_refresh", c.Admin.NoticeRefresh.String(), "must not be negative (0: no periodic check)")
 	}
 	if c.Phones.RecordRetention < 0 {
 		bad("phones.record_retention", c.Phones.RecordRetention.String(), "must not be negative (0 keeps recordings forever)")

@@ -87,6 +87,16 @@ func TestAnnouncementRows(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
 		ann := mustAgent(t, s, "ann", store.RoleAgent)
 		exp := t0.Add(time.Hour)
+		stamps := map[string]bool{}
+		stamp := func(what string) {
+			t.Helper()
+			st, err := s.AnnouncementsStamp(ctx)
+			if err != nil || stamps[st] {
+				t.Fatalf("stamp after %s: %q %v (seen: %v)", what, st, err, stamps)
+			}
+			stamps[st] = true
+		}
+		stamp("nothing")
 		a, err := s.CreateAnnouncement(ctx, store.Announcement{Text: "outage", Severity: "outage", CreatedBy: "x", CreatedAt: t0, IVR: `{"areas":["020"]}`})
 		if err != nil || a.ID == "" || a.ExpiresAt != nil || !a.Live(t0) || a.IVR != `{"areas":["020"]}` {
 			t.Fatalf("create: %+v %v", a, err)
@@ -97,6 +107,7 @@ func TestAnnouncementRows(t *testing.T) {
 		}
 		_, err = s.CreateAnnouncement(ctx, store.Announcement{Text: "x", Severity: "panic", CreatedBy: "x", CreatedAt: t0})
 		wantErr(t, err, store.ErrInvalid)
+		stamp("two creations")
 		if live, err := s.LiveAnnouncements(ctx, t0.Add(2*time.Hour)); err != nil || len(live) != 1 || live[0].ID != a.ID {
 			t.Fatalf("live after the expiry: %+v %v", live, err)
 		}
@@ -116,6 +127,7 @@ func TestAnnouncementRows(t *testing.T) {
 		if err := s.WithdrawAnnouncement(ctx, b.ID, t0.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
+		stamp("a withdrawal")
 		if err := s.WithdrawAnnouncement(ctx, b.ID, t0.Add(3*time.Minute)); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -123,4 +124,19 @@ func (s *Store) AckedAnnouncements(ctx context.Context, agentID string) (map[str
 		m[id] = true
 	}
 	return m, nil
+}
+
+// AnnouncementsStamp says cheaply whether the announcements changed: it
+// differs after every creation and withdrawal. Rows are never deleted and a
+// withdrawal is never undone, so (rows, withdrawn rows, newest id) only
+// grows. Nodes sharing a store compare it to reload their IVR notices.
+func (s *Store) AnnouncementsStamp(ctx context.Context) (string, error) {
+	var n, withdrawn int64
+	var newest string
+	err := s.q.queryRow(ctx, `SELECT count(*), count(withdrawn_at), COALESCE(max(id), '') FROM announcements`).
+		Scan(&n, &withdrawn, &newest)
+	if err != nil {
+		return "", wrap("announcements stamp", err)
+	}
+	return fmt.Sprintf("%d/%d/%s", n, withdrawn, newest), nil
 }

@@ -22,6 +22,7 @@ const words = {
     open: '开放', closed: '关闭', 'f.site': '职场', 'f.capacity': '接待上限（语音/在线）', 'f.capacity.ph': '空：默认，如 1/3',
     'f.wrap_up': '话后整理（秒，空：默认）', 'f.weight': '优先级（权重）', 'f.selection': '分配策略', 'f.steps': '逐级放宽（JSON）',
     'f.calendar': '开放日历（空：全天）', 'f.join_empty': '无坐席时仍排队',
+    'f.record': '通话录音', 'record.default': '默认（phones.record_queues）', 'record.on': '录音', 'record.off': '不录音',
     'f.ivr': '同时作为IVR公告（来电开头播放，在线客服显示）', 'f.ivr_areas': '地区（号码前缀，空：全部）', 'f.ivr_products': '号码类型（空：全部）',
     'tab.tickets': '工单设置', 'f.source': '来源', 'tickets.file': '恢复为配置文件', administered: '管理界面保存', file: '配置文件',
     'tickets.hint': '班组（组长、成员工号）、工单类别、派单规则、SLA 时限与升级、通知模板（JSON，时长如 "4h"）。保存后立即生效，优先于配置文件。',
@@ -42,6 +43,7 @@ const words = {
     open: 'open', closed: 'closed', 'f.site': 'Site', 'f.capacity': 'Capacity (voice/chat)', 'f.capacity.ph': 'empty: default, e.g. 1/3',
     'f.wrap_up': 'Wrap-up (s, empty: default)', 'f.weight': 'Priority (weight)', 'f.selection': 'Agent selection', 'f.steps': 'Routing steps (JSON)',
     'f.calendar': 'Opening calendar (empty: always)', 'f.join_empty': 'Queue while nobody is logged in',
+    'f.record': 'Call recording', 'record.default': 'default (phones.record_queues)', 'record.on': 'record', 'record.off': 'do not record',
     'f.ivr': 'Also an IVR notice (played as calls start, shown in chats)', 'f.ivr_areas': 'Areas (number prefixes; empty: all)', 'f.ivr_products': 'Number kind (empty: all)',
     'tab.tickets': 'Ticket settings', 'f.source': 'Source', 'tickets.file': 'Back to the settings file', administered: 'saved here', file: 'the settings file',
     'tickets.hint': 'Groups (lead and member logins), categories, dispatch rules, SLA targets and escalation, notification templates (JSON; durations like "4h"). Saved settings apply at once and win over the settings file.',
@@ -187,6 +189,7 @@ function editQueue(q) {
   f.weight.value = q.weight || 0; f.selection.value = q.selection || 'best_proficiency'; f.join_empty.checked = !!q.join_empty;
   f.steps.value = (q.steps || []).length ? JSON.stringify(q.steps) : '';
   f.wrap_up_seconds.value = q.wrap_up_seconds == null ? '' : q.wrap_up_seconds; f.calendar.value = q.calendar || '';
+  f.record.value = q.record == null ? '' : String(q.record);
   f.name.focus();
 }
 
@@ -199,6 +202,7 @@ async function saveQueue(ev) {
     weight: Number(f.weight.value || 0), selection: f.selection.value, join_empty: f.join_empty.checked, calendar: f.calendar.value.trim() };
   const wrap = secondsOrNull(f.wrap_up_seconds.value);
   if (wrap != null) body.wrap_up_seconds = wrap;
+  if (f.record.value) body.record = f.record.value === 'true';
   try { body.steps = f.steps.value.trim() ? JSON.parse(f.steps.value) : []; } catch (err) {
     showErrors(f, { body: { error: { field: 'steps', message: String(err.message || err) } } }); return;
   }
