@@ -163,7 +163,7 @@ type Config struct {
 	} `yaml:"log"`
 
 	Runtime struct {
-		GCPercent int `yaml:"gc_percent" doc:"The Go collector's GOGC: the heap may grow this many percent past the live data before a collection. Above Go's 100 a node collects less often (each collection scans every desk socket's goroutine and takes CPU from offers on their way); memory above the live heap grows in proportion. 0: Go's default. The GOGC environment variable, when set, wins."`
+		GCPercent int `yaml:"gc_percent" doc:"The Go collector's GOGC: the heap may grow this many percent past the live data before a collection. Above Go's 100 a node collects less often (each collection scans every desk socket's goroutine and takes CPU from offers on their way), and holds more memory above its live heap, in proportion. 0 (the default): Go's 100. The GOGC environment variable, when set, wins."`
 	} `yaml:"runtime"`
 
 	Debug struct {
@@ -204,7 +204,6 @@ func Default() Config {
 	c.Center.TimeZone = "Asia/Shanghai"
 	c.Desk.ChatStartsPerAddress = 30
 	c.Desk.ChatStartBurst = 10
-	c.Runtime.GCPercent = 200
 	c.Desk.TranscriptRetention = 180 * 24 * time.Hour
 	c.IVR.PINMaxFailures = 5
 	c.IVR.PINWindow = 15 * time.Minute
