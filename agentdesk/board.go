@@ -253,6 +253,11 @@ func (d *deskClient) supervise(ctx context.Context, f Frame) (any, *Error) {
 		return nil, err
 	}
 	me := d.p.AgentID
+	if f.Type != "sup.move" {
+		if e := d.mayActOn(ctx, in.Agent); e != nil {
+			return nil, e
+		}
+	}
 	switch f.Type {
 	case "sup.force_state":
 		var st acd.AgentState

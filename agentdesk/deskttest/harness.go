@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,9 @@ var Accounts = []Account{
 	{Login: "bob", Name: "Bob 王", Role: auth.RoleAgent},
 	{Login: "sam", Name: "Sam 张", Role: auth.RoleSupervisor},
 }
+
+// Team is the team of every account of Accounts.
+const Team = "floor-1"
 
 // Account is one login of the test center.
 type Account struct {
@@ -255,6 +259,13 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 		accounts[a.Login] = a
 		if err := st.SetAgentSkills(ctx, ag.ID, []store.AgentSkill{{Skill: "general", Proficiency: 5}}); err != nil {
 			return fail(err)
+		}
+		// sam supervises alice and bob: a supervisor acts on the agents
+		// of their own teams.
+		if i := slices.IndexFunc(Accounts, func(x Account) bool { return x.Login == a.Login }); i >= 0 {
+			if err := st.SetAgentTeams(ctx, ag.ID, []string{Team}); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	cfg := acd.DefaultConfig()

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -545,6 +547,54 @@ func TestQueueAppliedLive(t *testing.T) {
 		}
 		if got := e.must(e.do("root", "GET", "/api/v1/admin/queues/promo", nil), http.StatusOK); got.body["channel"] != "chat" || got.header.Get("ETag") != `"1"` {
 			t.Fatalf("refused change stored: %s", got.raw)
+		}
+	})
+}
+
+// Role boundaries on every route the package registers (read from its
+// source, so a new route is covered the day it is added): no credentials
+// get 401; an agent 403 on every administration route; a supervisor 403 on
+// every route that needs the administrator's permissions (configure,
+// agents.manage). What a supervisor may do is limited to their teams by
+// the resources' own tests (agents, announcements).
+func TestEveryRouteRoleBoundaries(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type route struct{ perm, method, path string }
+	var routes []route
+	re := regexp.MustCompile(`mux\.Handle\("([A-Z]+) ([^"]+)", h\(auth\.(Perm[A-Za-z]+)`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			routes = append(routes, route{perm: m[3], method: m[1], path: regexp.MustCompile(`\{[a-z]+\}`).ReplaceAllString(m[2], "x")})
+		}
+	}
+	if len(routes) < 40 {
+		t.Fatalf("found %d routes in the source: the pattern no longer matches how routes are registered", len(routes))
+	}
+	eachBackend(t, func(t *testing.T, e *env) {
+		for _, r := range routes {
+			if a := e.do("", r.method, r.path, map[string]any{}); a.status != http.StatusUnauthorized {
+				t.Errorf("anonymous %s %s: %d, want 401", r.method, r.path, a.status)
+			}
+			if r.perm != "PermDesk" {
+				if a := e.do("ann", r.method, r.path, map[string]any{}); a.status != http.StatusForbidden {
+					t.Errorf("agent %s %s: %d, want 403", r.method, r.path, a.status)
+				}
+			}
+			if r.perm == "PermConfigure" || r.perm == "PermAgentsManage" {
+				if a := e.do("sup.north", r.method, r.path, map[string]any{}); a.status != http.StatusForbidden {
+					t.Errorf("supervisor %s %s: %d, want 403", r.method, r.path, a.status)
+				}
+			}
 		}
 	})
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/hotline10000/hotline/internal/store"
 )
 
+// DemoTeam is the team of the demo's agents and their supervisor.
+const DemoTeam = "floor-1"
+
 // Account is a seeded login with its one-time password.
 type Account struct {
 	Login    string
@@ -158,6 +161,13 @@ func Seed(ctx context.Context, st *store.Store, a *auth.Service, now time.Time) 
 			}
 			if err := tx.SetAgentSkills(ctx, ag.ID, s.skills); err != nil {
 				return err
+			}
+			// One team, led by sun.li: a supervisor acts on the agents
+			// of their own teams (the board, administration).
+			if s.role != auth.RoleAdmin {
+				if err := tx.SetAgentTeams(ctx, ag.ID, []string{DemoTeam}); err != nil {
+					return err
+				}
 			}
 			seeded.Accounts = append(seeded.Accounts, Account{Login: s.login, Name: s.name, Role: s.role, Password: pw})
 		}

@@ -23,6 +23,7 @@ const words = {
     'f.wrap_up': '话后整理（秒，空：默认）', 'f.weight': '优先级（权重）', 'f.selection': '分配策略', 'f.steps': '逐级放宽（JSON）',
     'f.calendar': '开放日历（空：全天）', 'f.join_empty': '无坐席时仍排队',
     'f.record': '通话录音', 'record.default': '默认（phones.record_queues）', 'record.on': '录音', 'record.off': '不录音',
+    'tier.standard': '普通', 'tier.silver': '银卡', 'tier.gold': '金卡', 'tier.diamond': '钻石',
     'f.ivr': '同时作为IVR公告（来电开头播放，在线客服显示）', 'f.ivr_areas': '地区（号码前缀，空：全部）', 'f.ivr_products': '号码类型（空：全部）',
     'tab.tickets': '工单设置', 'f.source': '来源', 'tickets.file': '恢复为配置文件', administered: '管理界面保存', file: '配置文件',
     'tickets.hint': '班组（组长、成员工号）、工单类别、派单规则、SLA 时限与升级、通知模板（JSON，时长如 "4h"）。保存后立即生效，优先于配置文件。',
@@ -44,12 +45,23 @@ const words = {
     'f.wrap_up': 'Wrap-up (s, empty: default)', 'f.weight': 'Priority (weight)', 'f.selection': 'Agent selection', 'f.steps': 'Routing steps (JSON)',
     'f.calendar': 'Opening calendar (empty: always)', 'f.join_empty': 'Queue while nobody is logged in',
     'f.record': 'Call recording', 'record.default': 'default (phones.record_queues)', 'record.on': 'record', 'record.off': 'do not record',
+    'tier.standard': 'Standard', 'tier.silver': 'Silver', 'tier.gold': 'Gold', 'tier.diamond': 'Diamond',
     'f.ivr': 'Also an IVR notice (played as calls start, shown in chats)', 'f.ivr_areas': 'Areas (number prefixes; empty: all)', 'f.ivr_products': 'Number kind (empty: all)',
     'tab.tickets': 'Ticket settings', 'f.source': 'Source', 'tickets.file': 'Back to the settings file', administered: 'saved here', file: 'the settings file',
     'tickets.hint': 'Groups (lead and member logins), categories, dispatch rules, SLA targets and escalation, notification templates (JSON; durations like "4h"). Saved settings apply at once and win over the settings file.',
   },
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
+
+// The API's warnings are fixed English sentences; the page says the known
+// ones in Mandarin too (an unknown one is shown as sent).
+const warningsZh = {
+  'no enabled agent has the skills this queue requires: contacts will wait for nobody': '没有在用坐席具备本队列要求的技能：客户将无人接待',
+  'no enabled agent is in this team: nobody sees it': '该班组没有在用坐席：无人能看到这条公告',
+  'the agent holds more contacts than the new capacity allows: it applies at the agent\'s next login': '坐席当前接待数超过新的上限：下次登录时生效',
+  'not applied to routing yet: it applies at the agent\'s next login': '尚未应用到路由：坐席下次登录时生效',
+};
+const warningText = (list) => (list || []).map((x) => (currentLang() === 'en' ? x : warningsZh[x] || x)).join(' ');
 const $ = (id) => document.getElementById(id);
 const A = { tab: 'agents', etags: {} };
 window.hotlineAdmin = A;
@@ -140,7 +152,7 @@ async function saveAgent(ev) {
   if (A.role === 'admin') Object.assign(body, { teams: list(f.teams.value), display_name: f.display_name.value, disabled: f.disabled.checked, site: f.site.value.trim() });
   try {
     const { data } = await api('PATCH', '/api/v1/admin/agents/' + encodeURIComponent(id), body, { 'If-Match': A.etags['agent:' + id] });
-    const warn = (data.warnings || []).join(' ');
+    const warn = warningText(data.warnings);
     f.querySelector('.warn').textContent = warn;
     f.hidden = !warn; toast(w('saved')); loadAgents();
   } catch (err) {
@@ -211,7 +223,7 @@ async function saveQueue(ev) {
     const { data } = existing
       ? await api('PUT', '/api/v1/admin/queues/' + encodeURIComponent(id), body, { 'If-Match': A.etags['queue:' + id] })
       : await api('POST', '/api/v1/admin/queues', body, idem());
-    f.querySelector('.warn').textContent = (data.warnings || []).join(' ');
+    f.querySelector('.warn').textContent = warningText(data.warnings);
     showErrors(f, null); delete f.dataset.id; toast(w('saved')); loadQueues();
   } catch (err) {
     if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); loadQueues(); return; }
@@ -224,7 +236,7 @@ async function loadCustomers(q) {
   const body = $('customers'); body.replaceChildren();
   for (const c of data.customers) {
     const sel = document.createElement('select');
-    for (const t of ['standard', 'silver', 'gold', 'diamond']) { const o = document.createElement('option'); o.value = o.textContent = t; sel.append(o); }
+    for (const t of ['standard', 'silver', 'gold', 'diamond']) { const o = document.createElement('option'); o.value = t; o.textContent = w('tier.' + t); sel.append(o); }
     sel.value = c.tier;
     sel.onchange = async () => {
       try { await api('PATCH', '/api/v1/admin/customers/' + c.id, { tier: sel.value }, { 'If-Match': '"' + c.version + '"' }); toast(w('saved')); } catch (err) { toast(err.status === 409 ? w('stale') : JSON.stringify(err.body)); }
