@@ -58,4 +58,16 @@ func TestPingsSpreadOverTheHeartbeat(t *testing.T) {
 	if n := len(w.take(now.Add(time.Hour), open, nil)); n != 0 {
 		t.Fatalf("%d pings again at the same time, want none", n)
 	}
+	// After the jump each socket keeps its phase: the next heartbeat's
+	// pings are spread as before, not all in the first slot.
+	now = now.Add(time.Hour)
+	biggest, total := 0, 0
+	for end := now.Add(heartbeat); now.Before(end); {
+		now = now.Add(w.slot)
+		got := w.take(now, open, nil)
+		biggest, total = max(biggest, len(got)), total+len(got)
+	}
+	if want := 1000 * int(w.slot) / int(time.Second); biggest > 2*want || total != len(conns)-1 {
+		t.Fatalf("after the jump: %d pings in a heartbeat, up to %d in one slot, want %d spread (about %d a slot)", total, biggest, len(conns)-1, want)
+	}
 }

@@ -268,7 +268,13 @@ func (w *pingWheel) take(now time.Time, open map[*conn]bool, out []*conn) []*con
 				continue
 			}
 			out = append(out, c)
-			next := max(n+w.every, last+1)
+			// The next heartbeat at the same phase after now: a hub held
+			// up longer than a heartbeat must not leave every socket it
+			// caught up with in one slot for good.
+			next := n + w.every
+			if next <= last {
+				next += ((last-next)/w.every + 1) * w.every
+			}
 			w.due[next] = append(w.due[next], c)
 		}
 		delete(w.due, n)
