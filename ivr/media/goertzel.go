@@ -81,7 +81,13 @@ func detectKey(x *[toneBlock]float64) byte {
 	for _, s := range x {
 		energy += s * s
 	}
-	if energy == 0 {
+	// No bin can hold more than N times the block's energy
+	// (Cauchy-Schwarz), and a key needs two bins of minTonePower: a quiet
+	// block (silence, line noise, a caller listening to a prompt) is
+	// decided without the eight passes, which are most of the receive
+	// side's CPU per packet (BenchmarkReceiveAudio). The factor 2 keeps
+	// float rounding away from the edge.
+	if toneBlock*energy < minTonePower/2 {
 		return 0
 	}
 	var rows, cols [4]float64

@@ -63,7 +63,16 @@ type Leg struct {
 	shard        *shard
 	phase, index int
 
-	sendBuf []byte // used only by the pacer's shard goroutine
+	// Used only by the pacer's shard goroutine: the packet being sent,
+	// where to, and its message header for the shard's io_uring.
+	sendBuf []byte
+	sendTo  netip.AddrPort
+	sm      sendMsg
+	// The socket's descriptor and family for sends through the ring (-1:
+	// not a socket, written through Conn). The descriptor stays valid
+	// while the leg is on the pacer: Close takes it off and waits for the
+	// slot being sent (Pacer.remove) before closing the socket.
+	fd, family int
 
 	// A bridged call's audio (relay.go): the caller's RTP copied to
 	// listen, feed's audio sent when nothing plays.
@@ -133,6 +142,10 @@ func NewLeg(cfg LegConfig) (*Leg, error) {
 		lastTS:   rand.Uint32(),
 		ssrc:     rand.Uint32(),
 		index:    -1,
+		fd:       -1,
+	}
+	if fd, family, ok := rawSocket(cfg.Conn); ok {
+		l.fd, l.family = fd, family
 	}
 	l.lastRx.Store(cfg.Pacer.now().UnixNano())
 	go l.readLoop()
@@ -301,13 +314,21 @@ func (l *Leg) Close() error {
 	return err
 }
 
-// send is called by the pacer in the leg's slots: the next frame of the
-// playing clip, or silence.
+// send is the next packet written at once (tests, benchmarks).
 func (l *Leg) send(now time.Time, tick uint64) {
+	if l.frame(now, tick) {
+		l.writeFrame()
+	}
+}
+
+// frame is called by the pacer in the leg's slots: it puts the next frame
+// of the playing clip, or silence, in l.sendBuf and its destination in
+// l.sendTo, and reports whether there is a packet to send.
+func (l *Leg) frame(now time.Time, tick uint64) bool {
 	l.mu.Lock()
 	if l.hold {
 		l.mu.Unlock()
-		return
+		return false
 	}
 	if d := l.cfg.Inactivity; d > 0 && now.UnixNano()-l.lastRx.Load() > int64(d) {
 		l.markDead()
@@ -348,10 +369,13 @@ func (l *Leg) send(now time.Time, tick uint64) {
 	}
 	remote := l.remote
 	l.mu.Unlock()
-	if !remote.IsValid() {
-		return
-	}
-	if err := l.write(l.sendBuf, remote); err == nil {
+	l.sendTo = remote
+	return remote.IsValid()
+}
+
+// writeFrame sends the packet frame prepared with one system call.
+func (l *Leg) writeFrame() {
+	if err := l.write(l.sendBuf, l.sendTo); err == nil {
 		l.sent.Add(1)
 	}
 }

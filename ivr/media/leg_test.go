@@ -32,7 +32,7 @@ func newFixture(t *testing.T, cfg LegConfig) *legFixture {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	f := &legFixture{ctx: ctx, net: newMemNet()}
-	f.pacer = newPacer(ctx, 2, time.Now)
+	f.pacer = newPacer(ctx, 2, time.Now, true)
 	f.caller = f.net.conn(callerAddr.String())
 	cfg.Conn = f.net.conn(legAddr.String())
 	cfg.Pacer = f.pacer

@@ -23,7 +23,7 @@ func TestPacerCatchesUp(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			var offset atomic.Int64 // the clock jumps: the pacer finds itself late
-			p := newPacer(ctx, 1, func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
+			p := newPacer(ctx, 1, func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }, true)
 			n := newMemNet()
 			caller := n.conn(callerAddr.String())
 			leg, err := NewLeg(LegConfig{Conn: n.conn(legAddr.String()), Remote: callerAddr, Codec: PCMU, Pacer: p})
@@ -73,7 +73,7 @@ func (c *discardConn) ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error)
 // excluded): header, frame copy from the clip, counters.
 func BenchmarkLegSend(b *testing.B) {
 	ctx, cancel := context.WithCancel(b.Context())
-	p := newPacer(ctx, 1, time.Now)
+	p := newPacer(ctx, 1, time.Now, true)
 	c := &discardConn{memConn{in: make(chan memPacket), closed: make(chan struct{})}}
 	leg, err := NewLeg(LegConfig{Conn: c, Remote: callerAddr, Codec: PCMA, Pacer: p})
 	if err != nil {

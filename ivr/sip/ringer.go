@@ -185,24 +185,51 @@ func (l *sipLeg) Codec() media.Codec { return l.codec }
 func (l *sipLeg) readLoop() {
 	defer close(l.read)
 	buf := make([]byte, 1500)
+	// Frames go out through l.frames in buffers reused round-robin: at
+	// most cap(l.frames) are queued and ReadFrame copies one out at a
+	// time, so a ring one longer than that is never overwritten while
+	// still queued or being copied (a fresh slice per packet was an
+	// allocation per packet on every bridged call).
+	ring := make([][]byte, cap(l.frames)+2)
+	for i := range ring {
+		ring[i] = make([]byte, 0, 2*phone.FrameSize)
+	}
+	next := 0
 	var pkt rtp.Packet
 	latched := false
+	u, isUDP := l.conn.(*net.UDPConn)
 	for {
-		n, from, err := l.conn.ReadFrom(buf)
+		var (
+			n    int
+			from netip.AddrPort
+			err  error
+		)
+		if isUDP {
+			n, from, err = u.ReadFromUDPAddrPort(buf)
+		} else {
+			var a net.Addr
+			n, a, err = l.conn.ReadFrom(buf)
+			if ua, ok := a.(*net.UDPAddr); ok {
+				from = ua.AddrPort()
+			}
+		}
 		if err != nil {
 			return
 		}
 		if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != uint8(l.codec) {
 			continue
 		}
-		if ua, ok := from.(*net.UDPAddr); ok && !latched {
+		if from.IsValid() && !latched {
 			// Symmetric RTP: answer where the phone sends from.
-			a := netip.AddrPortFrom(ua.AddrPort().Addr().Unmap(), ua.AddrPort().Port())
+			a := netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 			l.remote.Store(&a)
 			latched = true
 		}
+		f := append(ring[next][:0], pkt.Payload...)
 		select {
-		case l.frames <- append([]byte(nil), pkt.Payload...):
+		case l.frames <- f:
+			ring[next] = f
+			next = (next + 1) % len(ring)
 		default: // nobody reads fast enough: drop, the newest follow
 		}
 	}
@@ -233,6 +260,10 @@ func (l *sipLeg) WriteFrame(frame []byte) error {
 		return err
 	}
 	pkt := append(l.out[:n], frame...)
+	if u, ok := l.conn.(*net.UDPConn); ok {
+		_, err = u.WriteToUDPAddrPort(pkt, *l.remote.Load())
+		return err
+	}
 	_, err = l.conn.WriteTo(pkt, net.UDPAddrFromAddrPort(*l.remote.Load()))
 	return err
 }

@@ -6,6 +6,11 @@
 //
 //	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s
 //	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s -mode ticker
+//	go run ./ivr/media/cmd/rtpjitter -legs 3000 -dur 10s -batch=false
+//
+// -batch=false makes the Pacer send one sendto per packet instead of each
+// slot's packets in one io_uring batch (its default where io_uring works;
+// the first output line says which ran).
 //
 // -mode ticker is the baseline the Pacer replaces: one goroutine and one
 // time.Ticker per stream, the way diago's RTP writer paces.
@@ -41,8 +46,10 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
 
 	"github.com/hotline10000/hotline/ivr/media"
 )
@@ -52,12 +59,14 @@ func main() {
 	dur := flag.Duration("dur", 10*time.Second, "measured duration (after ramp-up)")
 	ptime := flag.Duration("ptime", 20*time.Millisecond, "packet time")
 	mode := flag.String("mode", "pacer", "pacer (media.Pacer) or ticker (a time.Ticker per leg)")
+	batch := flag.Bool("batch", true, "pacer: send each slot's packets in io_uring batches (false: one sendto per packet)")
+	rxPoll := flag.Duration("rxpoll", time.Millisecond, "receiver: drain its sockets this often without epoll (0: block in epoll as before)")
 	receivers := flag.Int("receivers", 4, "receiving sockets (goroutines)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run here")
 	role := flag.String("role", "send", "send (the legs; starts the receiver) or receive (the child process)")
 	flag.Parse()
 	if *role == "receive" {
-		if err := receive(*receivers, *ptime); err != nil {
+		if err := receive(*receivers, *ptime, *rxPoll); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -73,17 +82,17 @@ func main() {
 	if *legs < 1 || *legs > 20000 || *dur <= 0 || *dur > 10*time.Minute {
 		log.Fatal("rtpjitter: -legs 1..20000, -dur up to 10m")
 	}
-	if err := run(*legs, *dur, *ptime, *mode, *receivers); err != nil {
+	if err := run(*legs, *dur, *ptime, *mode, *receivers, *batch, *rxPoll); err != nil {
 		log.Print(err)
 		os.Exit(1)
 	}
 }
 
-func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
+func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int, batch bool, rxPoll time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), dur+time.Minute)
 	defer cancel()
 
-	rx, err := startReceiver(ctx, nRecv, ptime)
+	rx, err := startReceiver(ctx, nRecv, ptime, rxPoll)
 	if err != nil {
 		return err
 	}
@@ -94,7 +103,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 	runtime.ReadMemStats(&before)
 
 	clip := media.NewClipPCM("load", make([]int16, int(dur.Seconds()+5)*media.SampleRate))
-	pacer := media.NewPacer(ctx)
+	pacer := media.NewPacerWith(ctx, media.PacerOptions{PlainSends: !batch})
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var closers []func()
@@ -162,7 +171,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int) error {
 	pacer.Wait()
 
 	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("mode=%s legs=%d ptime=%v dur=%v GOMAXPROCS=%d loadavg=%s", mode, nLegs, ptime, dur, runtime.GOMAXPROCS(0), load)
+	fmt.Printf("mode=%s batched=%v legs=%d ptime=%v dur=%v GOMAXPROCS=%d loadavg=%s", mode, mode == "pacer" && pacer.Batched(), nLegs, ptime, dur, runtime.GOMAXPROCS(0), load)
 	expected := float64(nLegs) * wall.Seconds() / ptime.Seconds()
 	fmt.Printf("packets received=%d expected=%d (%.2f%%) out-of-order/lost=%d\n", res.Packets, int64(expected), 100*float64(res.Packets)/expected, res.Gaps)
 	fmt.Printf("interval jitter |Δ-ptime|: p50=%v p99=%v p99.9=%v max=%v\n", res.P50, res.P99, res.P999, res.Max)
@@ -217,12 +226,12 @@ type child struct {
 	addrs []netip.AddrPort
 }
 
-func startReceiver(ctx context.Context, n int, ptime time.Duration) (*child, error) {
+func startReceiver(ctx context.Context, n int, ptime, rxPoll time.Duration) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, self, "-role", "receive", "-receivers", strconv.Itoa(n), "-ptime", ptime.String())
+	cmd := exec.CommandContext(ctx, self, "-role", "receive", "-receivers", strconv.Itoa(n), "-ptime", ptime.String(), "-rxpoll", rxPoll.String())
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -255,8 +264,16 @@ func (c *child) close() {
 
 // receive is the child process: it prints its addresses, then answers
 // commands until its stdin ends.
-func receive(n int, ptime time.Duration) error {
-	r, err := newReceiver(n, ptime)
+func receive(n int, ptime, rxPoll time.Duration) error {
+	var (
+		r   *receiver
+		err error
+	)
+	if rxPoll > 0 {
+		r, err = newPollReceiver(n, ptime, rxPoll)
+	} else {
+		r, err = newReceiver(n, ptime)
+	}
 	if err != nil {
 		return err
 	}
@@ -273,6 +290,11 @@ func receive(n int, ptime time.Duration) error {
 			r.reset()
 			cpu0 = cpuTime()
 		case "result":
+			if rxPoll > 0 {
+				// What is queued in the sockets was sent in the window:
+				// let the pollers read it.
+				time.Sleep(3*rxPoll + 50*time.Millisecond)
+			}
 			res := r.result()
 			res.CPU = cpuTime() - cpu0
 			if err := enc.Encode(res); err != nil {
@@ -287,6 +309,8 @@ func receive(n int, ptime time.Duration) error {
 // deviation of each interval from the packet time in a 10 µs histogram.
 type receiver struct {
 	conns []*net.UDPConn
+	fds   []int         // the poll receiver's sockets
+	stop  chan struct{} // ends the poll receiver
 	addrs []netip.AddrPort
 	ptime time.Duration
 	wg    sync.WaitGroup
@@ -338,46 +362,136 @@ func (r *receiver) read(c *net.UDPConn) {
 		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
 		msgs[i].OOB = make([]byte, 128)
 	}
-	local := map[uint32]stream{}
-	var hist []int // buckets of this batch, folded in under one lock
+	var a accumulator
 	for {
 		n, err := pc.ReadBatch(msgs, 0)
 		if err != nil {
 			return
 		}
-		hist = hist[:0]
 		for _, m := range msgs[:n] {
-			buf := m.Buffers[0][:m.N]
-			now := kernelTime(m.OOB[:m.NN])
-			if now.IsZero() {
-				now = time.Now()
-			}
-			if len(buf) < 12 {
-				continue
-			}
-			seq := binary.BigEndian.Uint16(buf[2:])
-			ssrc := binary.BigEndian.Uint32(buf[8:])
-			r.pkts.Add(1)
-			prev, ok := local[ssrc]
-			local[ssrc] = stream{now, seq}
-			if !ok {
-				continue
-			}
-			if seq != prev.seq+1 {
-				r.gaps.Add(1)
-				continue
-			}
-			d := now.Sub(prev.at) - r.ptime
-			if d < 0 {
-				d = -d
-			}
-			hist = append(hist, min(int(d/bucket), len(r.hist)-1))
+			a.packet(r, m.Buffers[0][:m.N], m.OOB[:m.NN])
 		}
-		r.mu.Lock()
-		for _, h := range hist {
-			r.hist[h]++
+		a.fold(r)
+	}
+}
+
+// accumulator is one reading goroutine's state.
+type accumulator struct {
+	local map[uint32]stream
+	hist  []int // buckets of this batch, folded in under one lock
+}
+
+func (a *accumulator) packet(r *receiver, buf, oob []byte) {
+	if a.local == nil {
+		a.local = map[uint32]stream{}
+	}
+	now := kernelTime(oob)
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if len(buf) < 12 {
+		return
+	}
+	seq := binary.BigEndian.Uint16(buf[2:])
+	ssrc := binary.BigEndian.Uint32(buf[8:])
+	r.pkts.Add(1)
+	prev, ok := a.local[ssrc]
+	a.local[ssrc] = stream{now, seq}
+	if !ok {
+		return
+	}
+	if seq != prev.seq+1 {
+		r.gaps.Add(1)
+		return
+	}
+	d := now.Sub(prev.at) - r.ptime
+	if d < 0 {
+		d = -d
+	}
+	a.hist = append(a.hist, min(int(d/bucket), len(r.hist)-1))
+}
+
+func (a *accumulator) fold(r *receiver) {
+	r.mu.Lock()
+	for _, h := range a.hist {
+		r.hist[h]++
+	}
+	r.mu.Unlock()
+	a.hist = a.hist[:0]
+}
+
+// newPollReceiver is the receiver without epoll: its sockets are plain
+// descriptors, each drained with non-blocking recvmmsg every poll. A
+// socket some goroutine waits on in epoll makes every datagram queued to it
+// wake that waiter, and on loopback the sender's sendto pays for the
+// wake-up; the phones of a real deployment are other machines. The
+// kernel's receive timestamps do not depend on when the datagrams are
+// read.
+func newPollReceiver(n int, ptime, poll time.Duration) (*receiver, error) {
+	r := &receiver{ptime: ptime, hist: make([]uint64, 100000), stop: make(chan struct{})}
+	for range n {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return nil, err
 		}
-		r.mu.Unlock()
+		r.fds = append(r.fds, fd)
+		if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			return nil, err
+		}
+		// Room for a stalled reader (a busy machine): 16 MiB if allowed.
+		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20) != nil {
+			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+		}
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+			return nil, err
+		}
+		sa, err := unix.Getsockname(fd)
+		if err != nil {
+			return nil, err
+		}
+		r.addrs = append(r.addrs, netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(sa.(*unix.SockaddrInet4).Port)))
+		r.wg.Add(1)
+		go r.poll(fd, poll)
+	}
+	return r, nil
+}
+
+func (r *receiver) poll(fd int, every time.Duration) {
+	defer r.wg.Done()
+	const batch = 64
+	bufs := make([][]byte, batch)
+	oobs := make([][]byte, batch)
+	iovs := make([]unix.Iovec, batch)
+	hdrs := make([]unix.Mmsghdr, batch)
+	for i := range hdrs {
+		bufs[i], oobs[i] = make([]byte, 1500), make([]byte, 128)
+		iovs[i].Base = &bufs[i][0]
+		iovs[i].SetLen(len(bufs[i]))
+		hdrs[i].Hdr.Iov = &iovs[i]
+		hdrs[i].Hdr.SetIovlen(1)
+	}
+	var a accumulator
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-time.After(every):
+		}
+		for {
+			for i := range hdrs {
+				hdrs[i].Hdr.Control = &oobs[i][0]
+				hdrs[i].Hdr.SetControllen(len(oobs[i]))
+			}
+			n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&hdrs[0])), batch, unix.MSG_DONTWAIT, 0, 0)
+			if errno != 0 || n == 0 {
+				break
+			}
+			for i := range int(n) {
+				h := &hdrs[i]
+				a.packet(r, bufs[i][:h.Len], oobs[i][:h.Hdr.Controllen])
+			}
+			a.fold(r)
+		}
 	}
 }
 
@@ -422,7 +536,13 @@ func (r *receiver) close() {
 	for _, c := range r.conns {
 		c.Close()
 	}
+	if r.stop != nil {
+		close(r.stop)
+	}
 	r.wg.Wait()
+	for _, fd := range r.fds {
+		unix.Close(fd)
+	}
 }
 
 // enableTimestamps asks the kernel to stamp each datagram as it is queued
