@@ -201,11 +201,24 @@ func run(c config) error {
 		fmt.Printf("server memory: rss %d MiB before, peak %d MiB; %.1f KiB per concurrent call (~%.0f at once), %.0f KiB per sustained CPS\n",
 			mem0>>20, hwm>>20, float64(hwm-mem0)/1024/concurrent, concurrent, float64(hwm-mem0)/1024/float64(c.rate))
 	}
+	var attempts float64
 	for _, l := range strings.Split(metrics, "\n") {
-		if strings.HasPrefix(l, "hotline_sip_call_attempts_total") || strings.HasPrefix(l, "hotline_rtp_packets_total") {
+		if strings.HasPrefix(l, "hotline_sip_call_attempts_total") || strings.HasPrefix(l, "hotline_sip_calls_unconfirmed_total") ||
+			strings.HasPrefix(l, "hotline_rtp_packets_total") {
 			fmt.Println(l)
 		}
+		if v, ok := strings.CutPrefix(l, "hotline_sip_call_attempts_total{"); ok {
+			if _, n, ok := strings.Cut(v, "} "); ok {
+				f, _ := strconv.ParseFloat(n, 64)
+				attempts += f
+			}
+		}
 	}
+	// The server counts each INVITE's final response when it sends it;
+	// SIPp counts a call successful once its BYE is answered. A 200 whose
+	// ACK never arrives shows as hotline_sip_calls_unconfirmed_total 32 s
+	// (64*T1) later, after this run has been read.
+	fmt.Printf("server: %.0f INVITEs answered (all codes) for SIPp's %s calls\n", attempts, row["TotalCallCreated"])
 	if sippErr != nil {
 		return fmt.Errorf("sipp: %v\n%s", sippErr, tail(out, 3000))
 	}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func TestPhoneCallWithBaresip(t *testing.T) {
 	writeMic(t, filepath.Join(dir, "mic.wav"), 60*time.Second, 9*time.Second, '9')
 	ctrl := freePort(t)
 	cfg := strings.Join([]string{
-		"poll_method epoll", "sip_listen 127.0.0.1:" + freePort(t), "net_interface 127.0.0.1",
+		"poll_method epoll", "sip_listen 127.0.0.1:" + freeSIPPort(t), "net_interface 127.0.0.1",
 		"audio_player aubridge,nil", "audio_alert aubridge,nil", "audio_source aufile," + filepath.Join(dir, "mic.wav"),
 		"audio_buffer 20-160", "jitter_buffer_delay 5-10", "rtcp_mux no",
 		"module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so", "module aubridge.so", "module sndfile.so",
@@ -143,6 +144,29 @@ func TestPhoneCallWithBaresip(t *testing.T) {
 	if want, got := rms(welcome.PCM()[:n]), rms(pcm[:n]); got < want/3 {
 		t.Errorf("first %v received at rms %.0f, the welcome prompt is %.0f", welcome.Duration(), got, want)
 	}
+}
+
+// freeSIPPort is a loopback port free for both UDP and TCP, as baresip's
+// sip_listen binds both. freePort checks TCP only: its UDP twin was taken
+// (by other RTP sockets on a busy machine) in one run, and baresip failed
+// to start with "Address already in use".
+func freeSIPPort(t *testing.T) string {
+	t.Helper()
+	for range 100 {
+		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := u.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		u.Close()
+		if err == nil {
+			l.Close()
+			return strconv.Itoa(port)
+		}
+	}
+	t.Fatal("no port free for both UDP and TCP")
+	return ""
 }
 
 // writeMic writes the caller's microphone: 8 kHz 16-bit mono silence of

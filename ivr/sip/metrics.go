@@ -9,9 +9,11 @@ import (
 // Metrics are the voice series in /metrics.
 type Metrics struct {
 	inProgress prometheus.Gauge
-	attempts   *prometheus.CounterVec // by final response code to the INVITE
-	rtp        *prometheus.CounterVec // sent, received, lost
-	dtmf       *prometheus.CounterVec // by method
+	// unconfirmed: calls answered (200 sent) whose ACK never came.
+	unconfirmed prometheus.Counter
+	attempts    *prometheus.CounterVec // by final response code to the INVITE
+	rtp         *prometheus.CounterVec // sent, received, lost
+	dtmf        *prometheus.CounterVec // by method
 }
 
 // NewMetrics registers the voice series on reg (nil: unregistered, for
@@ -20,14 +22,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hotline_sip_calls_in_progress", Help: "Answered calls not yet ended."}),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_sip_call_attempts_total",
-			Help: "INVITEs that started a call, by the final response code sent (200, 404, 486, 487, 488, 503...)."}, []string{"code"}),
+			Help: "INVITEs that started a call, by the final response code sent (200, 404, 486, 487, 488, 503...), counted when it is sent."}, []string{"code"}),
+		unconfirmed: prometheus.NewCounter(prometheus.CounterOpts{Name: "hotline_sip_calls_unconfirmed_total",
+			Help: "Calls answered (counted as 200) whose ACK never came: after 64*T1 (32 s) of 200 retransmissions we hang up with BYE."}),
 		rtp: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_rtp_packets_total",
 			Help: "RTP packets of ended calls: sent, received, and lost (sequence gaps) from callers."}, []string{"direction"}),
 		dtmf: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_dtmf_digits_total",
 			Help: "DTMF keys received, by method: rfc4733, info or inband."}, []string{"method"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.inProgress, m.attempts, m.rtp, m.dtmf)
+		reg.MustRegister(m.inProgress, m.unconfirmed, m.attempts, m.rtp, m.dtmf)
 	}
 	return m
 }

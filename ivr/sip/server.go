@@ -63,6 +63,9 @@ type Options struct {
 	CPUTimes CPUTimes
 }
 
+// sipReadBuffer is the receive buffer asked for the SIP UDP socket.
+const sipReadBuffer = 4 << 20
+
 // Server is the hotline's SIP user agent server.
 type Server struct {
 	o   Options
@@ -178,6 +181,15 @@ func (s *Server) listen() error {
 		c, err := net.ListenPacket("udp", a)
 		if err != nil {
 			return fmt.Errorf("sip.udp_addr: %w", err)
+		}
+		if u, ok := c.(*net.UDPConn); ok {
+			// Best effort (the kernel caps it at net.core.rmem_max): a
+			// burst of requests waits in the queue instead of being
+			// dropped. With the default 208 KiB, an overloaded run at
+			// 2 000 calls/s lost ACKs and BYEs there (UDP
+			// RcvbufErrors), and each lost ACK cost 200
+			// retransmissions for 32 s.
+			_ = u.SetReadBuffer(sipReadBuffer)
 		}
 		s.udp = append(s.udp, c)
 		s.ports["udp"] = c.LocalAddr().(*net.UDPAddr).Port
@@ -465,7 +477,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.refuse(tx, req, 422, "Session Interval Too Small", minSEHeader())
 		return
 	}
-	dlg, err := s.dialogs.ReadInvite(req, tx)
+	// The 200 counts as the attempt's final response when it goes out,
+	// not when the ACK confirms the dialog (up to 64*T1 = 32 s later):
+	// read as a SIPp run ended, the counter missed every call still
+	// waiting for its ACK (hotline-voicebench: 18 856 of 20 000).
+	atx := &answerTx{ServerTransaction: tx, m: s.m}
+	dlg, err := s.dialogs.ReadInvite(req, atx)
 	if err != nil {
 		s.refuse(tx, req, 400, "Bad Request")
 		return
@@ -548,21 +565,30 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		// Only a CANCEL that came before our 200 makes the attempt a 487.
 		// The dialog's context also ends when the caller's BYE overtakes
 		// its ACK (handlers run concurrently; under overload the ACK's
-		// goroutine can start after the BYE's): that call was answered,
-		// and counting it as 487 made 415 of 8 000 answered calls
-		// cancelled ones at 1 000 calls/s (cmd/hotline-voicebench).
-		if errors.Is(err, sip.ErrTransactionCanceled) || errors.Is(tx.Err(), sip.ErrTransactionCanceled) {
-			s.m.attempt(487)
-		} else if dlg.Context().Err() != nil {
-			s.m.attempt(200) // the caller hung up before its ACK reached us
-		} else {
-			s.m.attempt(200)
+		// goroutine can start after the BYE's): that call was answered
+		// (its 200 counted when sent), and counting it as 487 made 415
+		// of 8 000 answered calls cancelled ones at 1 000 calls/s
+		// (cmd/hotline-voicebench).
+		switch {
+		case !atx.answered.Load():
+			if errors.Is(err, sip.ErrTransactionCanceled) || errors.Is(tx.Err(), sip.ErrTransactionCanceled) {
+				s.m.attempt(487)
+			} else {
+				// The transaction died before our answer: nothing went out.
+				s.log.Info("sip call not answered", "contact_id", c.contact.ID, "err", err)
+			}
+		case dlg.Context().Err() != nil:
+			// The caller hung up before its ACK reached us.
+		default:
+			// Our 200 went out for 64*T1 and no ACK came: lost in the
+			// network (or in our socket's receive queue under overload),
+			// or a caller that gave up.
+			s.m.unconfirmed.Inc()
 			s.log.Info("sip call not confirmed", "contact_id", c.contact.ID, "err", err)
 			_ = dlg.Bye(context.Background())
 		}
 		return
 	}
-	s.m.attempt(200)
 	if late {
 		// The dialog is confirmed: the ACK's answer was kept before that.
 		answer, err := parseAnswer(c.ackAnswer())
@@ -616,6 +642,30 @@ func (s *Server) run(c *call, runner FlowRunner) {
 	_ = c.leg.Close()
 	s.log.Info("sip call ended", "contact_id", c.contact.ID, "number", c.contact.Entry, "flow", c.contact.Flow,
 		"outcome", res.Outcome, "by", c.endedBy())
+}
+
+// answerTx is an INVITE's server transaction that counts the attempt as
+// 200 when the first 2xx is handed to the transport (sipgo's
+// DialogServerSession.WriteResponse sends it, then waits for the ACK).
+// It counts just before the send so that whoever receives the 200 sees
+// it counted; a transaction already ended (CANCEL, 487 sent) is not.
+type answerTx struct {
+	sip.ServerTransaction
+	m        *Metrics
+	answered atomic.Bool
+}
+
+func (t *answerTx) Respond(res *sip.Response) error {
+	if res.IsSuccess() && !t.answered.Load() {
+		select {
+		case <-t.Done():
+		default:
+			if t.answered.CompareAndSwap(false, true) {
+				t.m.attempt(200)
+			}
+		}
+	}
+	return t.ServerTransaction.Respond(res)
 }
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {

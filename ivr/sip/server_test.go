@@ -650,3 +650,64 @@ func TestCallerIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerCountedWhenSent: the 200 counts as the attempt's final
+// response as soon as it is sent, before the caller's ACK. It was counted
+// once the ACK confirmed the dialog (or 32 s later without one), so a
+// scrape as a load run ended missed every call still waiting for its ACK:
+// hotline-voicebench showed code="200" 18 856 while SIPp had 20 000
+// calls answered.
+func TestAnswerCountedWhenSent(t *testing.T) {
+	ts := startServer(t, Options{}, func(ctx context.Context, ch ivr.Channel) error {
+		_, err := ch.Receive(ctx, time.Time{}, nil)
+		return err
+	})
+	u := newUAC(t, ts.Addr("udp"))
+	u.send(u.request("INVITE", "10000", callerSDP))
+	u.expect(200)
+	if got := ts.attempts("200"); got != 1 {
+		t.Errorf("200 attempts %v after our 200 reached the caller, want 1", got)
+	}
+	u.ack("10000")
+	u.send(u.request("BYE", "10000", ""))
+	for { // skip our 200's retransmissions
+		if res := u.final(); res.CSeq().MethodName == sip.BYE {
+			break
+		}
+	}
+	// (The BYE may overtake the ACK: then no flow runs; either way the
+	// call was answered once.)
+	ts.stop()
+	if got, un := ts.attempts("200"), testutil.ToFloat64(ts.m.unconfirmed); got != 1 || un != 0 {
+		t.Errorf("200 attempts %v, unconfirmed %v; want 1 and 0", got, un)
+	}
+}
+
+// TestAnswerNeverAcked: a caller that never ACKs our 200 is counted once
+// as 200 and once as unconfirmed, gets our BYE, and runs no flow. SIP's
+// timers are shortened (T1 5 ms: 64*T1 is 320 ms) for this test only.
+func TestAnswerNeverAcked(t *testing.T) {
+	t1, t2, t4 := sip.T1, sip.T2, sip.T4
+	sip.SetTimers(5*time.Millisecond, 40*time.Millisecond, 50*time.Millisecond)
+	t.Cleanup(func() { sip.SetTimers(t1, t2, t4) }) // after the server's own cleanup
+	ts := startServer(t, Options{}, func(ctx context.Context, ch ivr.Channel) error {
+		t.Error("a call never ACKed ran its flow")
+		return nil
+	})
+	u := newUAC(t, ts.Addr("udp"))
+	u.send(u.request("INVITE", "10000", callerSDP))
+	u.expect(200)
+	for { // our 200's retransmissions, then our BYE
+		m := u.read()
+		if req, ok := m.(*sip.Request); ok {
+			if req.Method != sip.BYE {
+				t.Fatalf("got %s, want BYE", req.Method)
+			}
+			break
+		}
+	}
+	ts.stop()
+	if got, un := ts.attempts("200"), testutil.ToFloat64(ts.m.unconfirmed); got != 1 || un != 1 {
+		t.Errorf("200 attempts %v, unconfirmed %v; want 1 and 1", got, un)
+	}
+}
