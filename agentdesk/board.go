@@ -57,8 +57,11 @@ type boardAgent struct {
 	Reason   string    `json:"reason,omitempty"`
 	Since    time.Time `json:"since"`
 	Contacts []string  `json:"contacts"`
-	Offer    string    `json:"offer,omitempty"`
-	Offline  bool      `json:"offline,omitempty"`
+	// Calls are the contacts that are calls (not chats): the board offers
+	// listen, whisper and barge on them.
+	Calls   []string `json:"calls,omitempty"`
+	Offer   string   `json:"offer,omitempty"`
+	Offline bool     `json:"offline,omitempty"`
 }
 
 const boardEvery = time.Second
@@ -188,8 +191,12 @@ func (h *hub) board() boardData {
 			Contacts: []string{}, Offline: a.offline}
 		for c := range a.chats {
 			ba.Contacts = append(ba.Contacts, c)
+			if h.chats[c] == nil {
+				ba.Calls = append(ba.Calls, c)
+			}
 		}
 		sort.Strings(ba.Contacts)
+		sort.Strings(ba.Calls)
 		if a.offer != nil {
 			ba.Offer = a.offer.Contact
 		}

@@ -418,3 +418,33 @@ func TestVoicePanelShowsIVRPath(t *testing.T) {
 		t.Fatalf("audit %+v, %v; want the panel view recorded", page, err)
 	}
 }
+
+// The board names an agent's contacts that are calls (listen, whisper and
+// barge apply to them), apart from the chats.
+func TestBoardListsCalls(t *testing.T) {
+	s := phoneCenter(t)
+	alice := dialDesk(t, s, "alice", "")
+	board := dialDesk(t, s, "sam", "board")
+	do(t, alice, "state.ready", nil)
+	connectedCall(t, s, alice, "call-1")
+	var b struct {
+		Agents []struct {
+			ID       string   `json:"agent_id"`
+			Contacts []string `json:"contacts"`
+			Calls    []string `json:"calls"`
+		} `json:"agents"`
+	}
+	if err := json.Unmarshal(do(t, board, "board.get", nil), &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range b.Agents {
+		if a.ID != s.Accounts["alice"].ID {
+			continue
+		}
+		if fmt.Sprint(a.Calls) != "[call-1]" || fmt.Sprint(a.Contacts) != "[call-1]" {
+			t.Fatalf("alice on the board: contacts %v, calls %v; want call-1 in both", a.Contacts, a.Calls)
+		}
+		return
+	}
+	t.Fatalf("alice is not on the board: %+v", b.Agents)
+}

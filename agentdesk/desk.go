@@ -581,6 +581,8 @@ func (d *deskClient) handle(s *session, c *conn, f Frame) (any, *Error) {
 		return nil, nil
 	case "ticket.create", "ticket.pool", "ticket.mine", "ticket.act", "ticket.get":
 		return d.ticketCommand(ctx, f)
+	case "ticket.call":
+		return d.ticketCall(ctx, f)
 	case "kb.search", "kb.article", "kb.suggest", "kb.send":
 		return d.kbCommand(ctx, f)
 	case "activity":

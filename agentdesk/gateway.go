@@ -143,6 +143,11 @@ type Options struct {
 	// it, whatever the agent's phone. Nil: call.hold, call.mute,
 	// call.dtmf and call.hangup answer unavailable.
 	Calls CallControl
+	// CallOut calls a customer for an agent, the agent's phone first (a
+	// ticket's return visit: ivr/sip Callbacks.Visit through the trunk):
+	// nil once both answered; ended is told who hung up. Nil: ticket.call
+	// answers unavailable.
+	CallOut func(ctx context.Context, agentID, contactID, number string, ended func(by string)) error
 }
 
 // CallControl acts on a bridged voice call by its contact id. Errors for a

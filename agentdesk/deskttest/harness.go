@@ -114,6 +114,8 @@ type Options struct {
 	HoldCall func(contactID string, on bool) error
 	// Calls is the gateway's (agentdesk.Options.Calls).
 	Calls agentdesk.CallControl
+	// CallOut is the gateway's (agentdesk.Options.CallOut).
+	CallOut func(ctx context.Context, agentID, contactID, number string, ended func(by string)) error
 }
 
 // Server is a running test center.
@@ -355,7 +357,7 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	if kb != nil {
 		kbDesk = kb
 	}
-	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Bridge: calls, Softphone: o.Softphone, HoldCall: o.HoldCall, Calls: o.Calls, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
+	gw, err = agentdesk.New(agentdesk.Options{Auth: au, ACD: engine, Bridge: calls, Softphone: o.Softphone, HoldCall: o.HoldCall, Calls: o.Calls, CallOut: o.CallOut, Store: st, Tickets: tickets, Flows: lib, Audit: trail,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(st, clk.Now), au.Hasher()), SMS: o.SMS,
 		Clock: clk, Logger: log, OfferTimeout: o.OfferTimeout, WrapUp: o.WrapUp, Lease: o.Lease, ChatLease: o.ChatLease, Replay: o.Replay,
 		IdleLogout: o.IdleLogout, OfferDelivered: o.OfferDelivered,

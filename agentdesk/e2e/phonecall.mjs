@@ -1,12 +1,26 @@
 // Browser test of the desk phone on a real SIP call, run by cmd/hotline's
-// TestBrowserAnswersSIPCall against hotline serve: the agent (DESK_LOGIN)
-// goes ready and prints READY; the test's SIP caller dials 10000 and
-// presses 0; the desk rings, the agent answers, hears the caller (audio
-// energy in the page's stats) while its fake microphone (FAKE_AUDIO, a
-// WAV file) reaches the caller; then the agent hangs up.
+// TestBrowserAnswersSIPCall against hotline serve. Three pages in one
+// Chromium: the agent (DESK_LOGIN, Mandarin), a second agent (DESK2_LOGIN,
+// English) who serves the queue the call is transferred to, and a
+// supervisor (SUP_LOGIN) on the board.
+//
+// The script and the Go test take turns over stdout/stdin:
+//   - the agent goes ready and prints READY; the test's SIP caller dials
+//     10000 and presses 0; the desk rings, the agent answers, hears the
+//     caller (audio energy in the page's stats) while its fake microphone
+//     (FAKE_AUDIO, a WAV file) reaches the caller;
+//   - the second agent goes ready; the agent picks the queue TRANSFER_QUEUE
+//     in the call tools and transfers blind; the second agent's desk rings,
+//     they answer and hear the caller; the script prints TRANSFERRED and
+//     waits for a line on stdin (the test checks the caller hears the
+//     second agent's microphone);
+//   - the supervisor clicks Listen on the second agent's call on the board;
+//     the board's phone answers by itself and hears the call; a bad action
+//     (barge on a call that is not live) shows its error; the supervisor
+//     leaves, the second agent hangs up.
+// Screenshots of the three pages go to ARTIFACTS.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -14,10 +28,17 @@ const base = process.env.BASE_URL;
 const out = process.env.ARTIFACTS;
 const exe = process.env.CHROMIUM || '/usr/bin/chromium';
 const T = 90000;
-const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--use-file-for-fake-audio-capture=' + process.env.FAKE_AUDIO,
   '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required'];
+
+// The Go test's lines on stdin, read one at a time.
+const stdin = createInterface({ input: process.stdin });
+const lines = [];
+let waiter = null;
+stdin.on('line', (l) => { if (waiter) { const w = waiter; waiter = null; w(l); } else lines.push(l); });
+const nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((r) => { waiter = r; }));
 
 async function waitStats(page, ok, what) {
   const end = Date.now() + T;
@@ -30,42 +51,100 @@ async function waitStats(page, ok, what) {
   throw new Error('waiting for ' + what + ': ' + JSON.stringify(s));
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'hotline-e2e-phonecall-'));
-let ctx;
-try {
-  ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args, viewport: { width: 1360, height: 860 }, locale: 'zh-CN' });
-  ctx.setDefaultTimeout(T);
-  const page = ctx.pages()[0] || await ctx.newPage();
-  page.on('pageerror', (e) => { console.error('page error: ' + e.message); process.exitCode = 1; });
+// heard waits until the page received more audio with energy than before.
+async function heard(page, who) {
+  const before = await page.evaluate(() => window.hotlinePhone.stats());
+  return waitStats(page, (s) => s.received > before.received + 100 && s.energy > before.energy + 0.005, who + ' hears the call');
+}
 
-  console.error('step: the agent signs in and goes ready');
-  await page.goto(base + '/desk/');
-  await page.fill('#login input[name=login]', process.env.DESK_LOGIN);
-  await page.fill('#login input[name=password]', process.env.DESK_PASSWORD);
+async function signIn(browser, locale, path, login, password) {
+  const ctx = await browser.newContext({ locale, viewport: { width: 1360, height: 900 } });
+  ctx.setDefaultTimeout(T);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => { console.error(login + ' page error: ' + e.message); process.exitCode = 1; });
+  await page.goto(base + path);
+  await page.fill('#login input[name=login]', login);
+  await page.fill('#login input[name=password]', password);
   await page.click('#login button[type=submit]');
-  await page.waitForSelector('#phone.idle');
-  await page.click('#btn-ready');
-  await page.waitForSelector('#state.ready');
+  return page;
+}
+
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: exe, headless: true, args });
+
+  console.error('step: the agents sign in, the first goes ready; the supervisor opens the board');
+  const desk = await signIn(browser, 'zh-CN', '/desk/', process.env.DESK_LOGIN, process.env.DESK_PASSWORD);
+  await desk.waitForSelector('#phone.idle');
+  const desk2 = await signIn(browser, 'en-US', '/desk/', process.env.DESK2_LOGIN, process.env.DESK2_PASSWORD);
+  await desk2.waitForSelector('#phone.idle');
+  const board = await signIn(browser, 'zh-CN', '/board/', process.env.SUP_LOGIN, process.env.SUP_PASSWORD);
+  await board.waitForSelector('#agents tr');
+  await desk.click('#btn-ready');
+  await desk.waitForSelector('#state.ready');
   console.log('READY');
 
   console.error('step: the SIP call rings on the desk; the agent answers');
-  await page.waitForSelector('#phone.ringing');
-  await page.click('#btn-phone-answer');
-  await page.waitForSelector('#phone.connected');
+  await desk.waitForSelector('#phone.ringing');
+  await desk.click('#btn-phone-answer');
+  await desk.waitForSelector('#phone.connected');
+  await desk.waitForSelector('#call-tools:not([hidden])');
 
   console.error('step: the caller is heard, the agent speaks');
-  const st = await waitStats(page, (s) => s.received > 100 && s.energy > 0.01 && s.sent > 200, 'audio both ways');
+  const st = await waitStats(desk, (s) => s.received > 100 && s.energy > 0.01 && s.sent > 200, 'audio both ways');
   console.error('stats: ' + JSON.stringify(st));
-  await page.screenshot({ path: join(out, 'phonecall.png') });
+  await desk.screenshot({ path: join(out, 'phonecall.png') });
 
-  console.error('step: the agent hangs up');
-  await page.keyboard.press('Alt+H');
-  await page.waitForSelector('#phone.idle');
+  console.error('step: a transfer without a target says what is missing');
+  await desk.click('#btn-call-transfer');
+  await desk.waitForSelector('#call-error:not([hidden])');
+  assert.match(await desk.textContent('#call-error'), /转接目标/);
+
+  console.error('step: the second agent goes ready; the agent transfers blind to ' + process.env.TRANSFER_QUEUE);
+  await desk2.click('#btn-ready');
+  await desk2.waitForSelector('#state.ready');
+  await desk.focus('#call-target');
+  const opt = '#call-target option[value="q:' + process.env.TRANSFER_QUEUE + '"]';
+  await desk.waitForSelector(opt, { state: 'attached' });
+  await desk.selectOption('#call-target', 'q:' + process.env.TRANSFER_QUEUE);
+  await desk.fill('#call-note', '客户报修宽带，已核实身份');
+  await desk.screenshot({ path: join(out, 'phonecall-transfer.png') });
+  await desk.click('#btn-call-transfer');
+  await desk.waitForSelector('#phone.idle');
+
+  console.error('step: the second agent\'s desk rings with the note; they answer and hear the caller');
+  await desk2.waitForSelector('#phone.ringing');
+  await desk2.click('#btn-phone-answer');
+  await desk2.waitForSelector('#phone.connected');
+  await desk2.waitForSelector('#call-tools:not([hidden])');
+  assert.equal(await desk2.textContent('#btn-call-transfer'), 'Blind transfer');
+  const st2 = await heard(desk2, 'the second agent');
+  console.error('second agent stats: ' + JSON.stringify(st2));
+  console.log('TRANSFERRED');
+  const answer = await nextLine();
+  assert.equal(answer, 'HEARD', 'the test says whether the caller hears the second agent');
+  await desk2.screenshot({ path: join(out, 'phonecall-second-agent.png') });
+
+  console.error('step: the supervisor listens from the board');
+  const listen = '#agents tr:has-text("' + process.env.DESK2_NAME + '") [data-call] button[data-mode=listen]';
+  await board.waitForSelector(listen);
+  await board.click(listen);
+  await board.waitForSelector('#phone.connected.role-listen');
+  await board.waitForSelector('#call-monitor:not([hidden])');
+  const sst = await heard(board, 'the supervisor');
+  console.error('supervisor stats: ' + JSON.stringify(sst));
+  await board.screenshot({ path: join(out, 'phonecall-board-listen.png'), fullPage: true });
+
+  console.error('step: the supervisor leaves; the second agent hangs up');
+  await board.click('#btn-phone-hangup');
+  await board.waitForSelector('#phone', { state: 'hidden' });
+  await desk2.keyboard.press('Alt+H');
+  await desk2.waitForSelector('#phone.idle');
   console.error('ok');
 } catch (e) {
   console.error(e);
   process.exitCode = 1;
 } finally {
-  if (ctx) await ctx.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (browser) await browser.close();
+  stdin.close();
 }

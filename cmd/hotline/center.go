@@ -264,9 +264,18 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if err != nil {
 		return err
 	}
+	var cbs *callbacks // calls back to customers and return visits, with a trunk
 	gw, err := agentdesk.New(agentdesk.Options{
 		Auth: d.auth, ACD: core.engine, Bridge: core.bridge, Store: d.store, Clock: d.clock, KPIs: tiles, QueueDays: queueDays,
 		Softphone: softphone, HoldCall: d.voice.hold, Calls: d.voice.calls(),
+		// A ticket's return visit calls out through the trunk (set up
+		// below with the agents' phones).
+		CallOut: func(ctx context.Context, agentID, contactID, number string, ended func(string)) error {
+			if cbs == nil {
+				return sip.ErrNoTrunk
+			}
+			return cbs.cb.Visit(ctx, agentID, contactID, number, ended)
+		},
 		Tickets: d.tickets.service, Flows: d.flows.library(), Audit: d.audit, Knowledge: d.kb,
 		IVRBackend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 		IVRSink:    ivrSink(d.bus),
@@ -329,8 +338,13 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 			recorder = callRecorder{store: d.store, dataDir: cfg.DataDir, log: d.log,
 				queues: recordQueues(cfg.Phones.RecordQueues), engine: core.engine}
 		}
-		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring, Consulter: d.voice.srv,
-			Callback: d.voice.callbacks(phones, core.engine, recorder)}
+		voiceHolder := bridge.Holder{Channel: acd.Voice, Ring: phones.Ring, Consulter: d.voice.srv}
+		if cbs = d.voice.callbacks(cfg.SIP.Trunk, d.store, phones, core, recorder); cbs != nil {
+			voiceHolder.Callback = cbs.holder
+			cbs.voice = voiceHolder
+			cbs.resume(ctx, d.log)
+			core.addSink(acd.SinkFunc(cbs.follow))
+		}
 		runner := ivr.NewRunner(d.flows.library(), ivr.Config{Clock: ivrClock, Sink: ivrSink(d.bus),
 			Backend: ivr.NewStoreBackend(storeaccounts.New(d.store, time.Now), d.auth.Hasher()),
 			Queuer:  phones.Queuer(core.bridge.Queuer(voiceHolder)),
@@ -367,6 +381,9 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		}
 	})
 	wg.Go(func() { d.tickets.run(gwCtx, d.log) })
+	if cbs != nil {
+		wg.Go(func() { cbs.cb.Run(gwCtx) })
+	}
 	if r := cfg.Phones.RecordRetention; r > 0 {
 		wg.Go(func() { runRecordingRetention(gwCtx, d.store, cfg.DataDir, r, time.Hour, time.Now, d.log) })
 	}

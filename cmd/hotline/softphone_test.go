@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -29,8 +30,14 @@ import (
 // the desk rings, the agent answers in the browser and the call is
 // bridged. The caller plays a 1 kHz tone, which the page hears (audio
 // energy in its stats); the page's microphone is Chromium's fake capture
-// of a warble (1500/2000 Hz) written here, which the caller hears. The
-// agent hangs up from the desk; the caller hangs up.
+// of a warble (1500/2000 Hz) written here, which the caller hears. Then
+// the agent transfers the call blind, with the desk's call tools, to the
+// fault-voice queue, which li.qiang (a second page) serves: li.qiang's
+// desk rings, li.qiang answers, and the caller hears li.qiang's
+// microphone (more warble frames after the transfer than before). The
+// supervisor sun.li listens from the board (its page's phone answers by
+// itself and hears the call), leaves; li.qiang hangs up; the caller hangs
+// up.
 func TestBrowserAnswersSIPCall(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join(e2eDir, "phonecall.mjs"))
 	needBrowser(t)
@@ -52,14 +59,19 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
 
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Dir = filepath.Dir(script)
 	cmd.Env = append(os.Environ(), "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_PASSWORD="+r.password(t, "wang.fang"),
-		"ARTIFACTS="+out, "CHROMIUM=/usr/bin/chromium", "FAKE_AUDIO="+warble)
+		"DESK2_LOGIN=li.qiang", "DESK2_NAME=李强", "DESK2_PASSWORD="+r.password(t, "li.qiang"), "SUP_LOGIN=sun.li", "SUP_PASSWORD="+r.password(t, "sun.li"),
+		"TRANSFER_QUEUE=fault-voice", "ARTIFACTS="+out, "CHROMIUM=/usr/bin/chromium", "FAKE_AUDIO="+warble)
 	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,25 +81,51 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The script says READY once the agent is ready; then the call comes.
-	ready := make(chan struct{})
+	// The script's turns: READY (the agent is ready: the call comes),
+	// TRANSFERRED (the second agent talks to the caller: this test checks
+	// the caller hears them and answers HEARD).
+	said := make(chan string, 4)
 	scriptDone := make(chan struct{})
 	go func() {
 		defer close(scriptDone)
 		lines := bufio.NewScanner(stdout)
-		once := sync.Once{}
 		for lines.Scan() {
 			logMu.Lock()
 			log.WriteString(lines.Text() + "\n")
 			logMu.Unlock()
-			if lines.Text() == "READY" {
-				once.Do(func() { close(ready) })
+			select {
+			case said <- lines.Text():
+			default:
 			}
 		}
 	}()
-	select {
-	case <-ready:
-	case <-scriptDone:
+	await := func(word string) bool {
+		for {
+			select {
+			case l := <-said:
+				if l == word {
+					return true
+				}
+			case <-scriptDone:
+				return false
+			case <-ctx.Done():
+				return false
+			}
+		}
+	}
+	finish := func() {
+		<-scriptDone
+		err := cmd.Wait()
+		logMu.Lock()
+		t.Logf("phonecall.mjs:\n%s", log.String())
+		logMu.Unlock()
+		if err != nil {
+			t.Fatalf("browser test failed: %v\nserver log:\n%s", err, tail(r.stderr.String(), 4000))
+		}
+	}
+	if !await("READY") {
+		finish()
+		t.Fatal("the script ended before the agent was ready")
 	}
 
 	caller := dialSIP(t, m[1])
@@ -103,22 +141,40 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("the desk never rang: %s", tail(r.stderr.String(), 3000))
 		case <-scriptDone:
+			finish()
 			t.Fatalf("the page gave up before the desk rang")
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	<-scriptDone
-	err = cmd.Wait()
-	caller.hangup()
-	logMu.Lock()
-	t.Logf("phonecall.mjs:\n%s", log.String())
-	logMu.Unlock()
-	if err != nil {
-		t.Fatalf("browser test failed: %v\nserver log:\n%s", err, tail(r.stderr.String(), 4000))
+	if !await("TRANSFERRED") {
+		caller.hangup()
+		finish()
+		t.Fatal("the script ended before the transfer")
 	}
-	t.Logf("the caller heard %d frames, %d of them the agent's warble", caller.frames.Load(), caller.warble.Load())
-	if caller.warble.Load() < 10 {
-		t.Errorf("the caller heard the agent's microphone in %d frames, want at least 10", caller.warble.Load())
+	firstAgent := caller.warble.Load()
+	t.Logf("before the transfer the caller heard %d frames of the agent's warble", firstAgent)
+	if firstAgent < 10 {
+		t.Errorf("the caller heard the first agent's microphone in %d frames, want at least 10", firstAgent)
+	}
+	// Read until the caller has heard the second agent (bounded by ctx).
+	for caller.warble.Load() < firstAgent+10 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the caller never heard the second agent: %d warble frames, %d before the transfer", caller.warble.Load(), firstAgent)
+		case <-scriptDone:
+			finish()
+			t.Fatal("the script ended while the caller listened")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if _, err := io.WriteString(stdin, "HEARD\n"); err != nil {
+		t.Fatalf("tell the script: %v", err)
+	}
+	finish()
+	caller.hangup()
+	t.Logf("the caller heard %d frames, %d of them the agents' warble (%d before the transfer)", caller.frames.Load(), caller.warble.Load(), firstAgent)
+	if !regexp.MustCompile(`msg="leg joined the call" .*mode=listen`).MatchString(r.stderr.String()) {
+		t.Errorf("no supervisor's leg joined the call to listen (server log)")
 	}
 }
 

@@ -222,6 +222,8 @@ func Default() Config {
 	c.SIP.Trunk.Transport = "udp"
 	c.SIP.Trunk.DialPlan = []string{`1[3-9]\d{9}`, `[2-8]\d{7}`} // mainland mobiles and local 8-digit numbers
 	c.SIP.Trunk.RingTimeout = 45 * time.Second
+	c.SIP.Trunk.CallbackAttempts = 3
+	c.SIP.Trunk.CallbackRetryInterval = 10 * time.Minute
 	c.Phones.DefaultKind = "browser"
 	c.Phones.Realm = "hotline"
 	c.Phones.RegisterFailures = 5
@@ -539,6 +541,12 @@ func (c *Config) validateTrunk(bad func(key, value, reason string)) {
 			bad("sip.trunk.dial_plan", p, "not a regular expression: "+err.Error())
 		}
 	}
+	if t.CallbackAttempts < 1 || t.CallbackAttempts > 10 {
+		bad("sip.trunk.callback_attempts", fmt.Sprint(t.CallbackAttempts), "want 1 to 10")
+	}
+	if t.CallbackRetryInterval < time.Minute {
+		bad("sip.trunk.callback_retry_interval", t.CallbackRetryInterval.String(), "must be at least 1m")
+	}
 	if t.RingTimeout <= 0 {
 		bad("sip.trunk.ring_timeout", t.RingTimeout.String(), "must be positive")
 	}
@@ -564,4 +572,8 @@ type Trunk struct {
 	From        string        `yaml:"from" doc:"Our calling number on calls out (the From user the customer sees). Required with a proxy."`
 	DialPlan    []string      `yaml:"dial_plan" doc:"Numbers calls out may reach: Go regular expressions, each matched against the whole number (spaces, dashes and +86 removed). Any other number is refused, and only the system and signed-in agents originate: no toll fraud through the IVR or an unknown peer. In the environment and on the command line the list is comma-separated, so write {7}|{8}-style alternatives there instead of {7,8}; an empty list refuses every number."`
 	RingTimeout time.Duration `yaml:"ring_timeout" doc:"How long a called customer's phone may ring before the call out gives up."`
+	// Callbacks owed are kept in the store over a restart; these say how
+	// often a customer who does not answer is called.
+	CallbackAttempts      int           `yaml:"callback_attempts" doc:"How many times an ACD callback calls a customer who does not answer (busy, no answer, unreachable), each attempt queued again in the callback's queue; 1: no retry."`
+	CallbackRetryInterval time.Duration `yaml:"callback_retry_interval" doc:"How long after an attempt the customer did not answer the next attempt of a callback is queued."`
 }

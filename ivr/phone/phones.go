@@ -194,7 +194,8 @@ func IsRingError(err error) bool {
 
 // RingAgent rings the agent's phone for a call that waits on no caller's
 // line (an ACD callback: the agent first, then the customer) and returns
-// the answered leg to the caller of RingAgent.
+// the answered leg to the caller of RingAgent; call.Role is the role the
+// phone shows ("visit": an agent calling a customer).
 func (p *Phones) RingAgent(ctx context.Context, agentID string, call CallInfo) (Leg, error) {
 	p.mu.Lock()
 	_, had := p.calls[call.ContactID]
@@ -209,5 +210,5 @@ func (p *Phones) RingAgent(ctx context.Context, agentID string, call CallInfo) (
 			p.mu.Unlock()
 		}()
 	}
-	return p.RingLeg(ctx, call.ContactID, agentID, "")
+	return p.RingLeg(ctx, call.ContactID, agentID, call.Role)
 }

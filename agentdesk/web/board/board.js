@@ -1,8 +1,12 @@
-// Supervisor board: queues and agents pushed live, supervisor actions.
+// Supervisor board: queues and agents pushed live, supervisor actions,
+// and listen, whisper or barge on an agent's live call (sup.monitor): the
+// supervisor's leg rings on this page's softphone (/desk/phone.js), which
+// answers it by itself.
 'use strict';
 import { HotlineSocket, wsURL, el, clock } from '/common/proto.js';
 import { t, reason, applyI18n, toggleLang, currentLang } from '/common/i18n.js';
 import { whoAmI, showLogin } from '/common/login.js';
+import { initPhone, phoneFrame, renderPhone } from '/desk/phone.js';
 
 const $ = (id) => document.getElementById(id);
 const B = { sock: null, data: null };
@@ -17,7 +21,7 @@ const errText = (e) => (e && (e.code + ': ' + (e.message || ''))) || String(e);
 
 async function start() {
   applyI18n();
-  $('btn-lang').onclick = () => toggleLang(() => render(true));
+  $('btn-lang').onclick = () => toggleLang(() => { render(true); renderPhone(); });
   if (!(await whoAmI())) { showLogin($('login'), connect); return; }
   connect();
 }
@@ -27,6 +31,7 @@ function connect() {
   B.sock = new HotlineSocket(wsURL('/ws/desk'), 'hotline.desk.v1', {
     view: 'board',
     onFrame: (f) => {
+      if (f.type.startsWith('phone.') || f.type === 'call.monitor') { phoneFrame(f); return; }
       if (f.type !== 'snapshot' && f.type !== 'board') return;
       // Waits are shown as server now − entry time, so they run on between
       // pushes; skew is the server's clock ahead of this one.
@@ -36,6 +41,7 @@ function connect() {
     onFatal: (code, reason) => toast(reason || String(code)),
   });
   B.sock.connect();
+  initPhone(B.sock, toast, { autoAnswer: true });
   setInterval(render, 1000);
 }
 
@@ -51,6 +57,16 @@ function editSkills(a) {
 }
 
 function act(type, data) { B.sock.cmd(type, data).catch((e) => toast(errText(e))); }
+
+// monitorCell lists an agent's live calls with listen, whisper and barge.
+function monitorCell(a) {
+  const calls = a.calls || [];
+  if (!calls.length) return el('td', { class: 'muted', text: '—' });
+  return el('td', {}, ...calls.map((c) => el('div', { class: 'row monitor', 'data-call': c },
+    el('span', { class: 'muted', text: c }),
+    ...['listen', 'whisper', 'barge'].map((m) => el('button', { type: 'button', 'data-mode': m, text: t('b.' + m),
+      onclick: () => B.sock.cmd('sup.monitor', { contact_id: c, mode: m }).then(() => toast(t('b.monitor_ringing')), (e) => toast(errText(e))) })))));
+}
 
 const serverNow = () => Date.now() + (B.skew || 0);
 const waited = (since) => (since ? Math.max(0, serverNow() - new Date(since)) : 0);
@@ -103,11 +119,12 @@ function render(fresh) {
   }
   $('waiting').replaceChildren(...rows);
   $('no-waiting').hidden = rows.length > 0;
-  $('agents').replaceChildren(...as.map((a) => el('tr', { class: a.offline ? 'offline' : '' },
+  $('agents').replaceChildren(...as.map((a) => el('tr', { class: a.offline ? 'offline' : '', 'data-agent': a.agent_id },
     el('td', { text: (a.name || a.agent_id) + (a.offline ? ' (' + t('b.offline') + ')' : '') }),
     el('td', {}, el('span', { class: 'pill ' + a.state, text: t('state.' + a.state) + (a.state === 'not_ready' && a.reason ? ' · ' + reason(a.reason) : '') })),
     el('td', { class: 'num', 'data-since': a.since, text: clock(Date.now() - new Date(a.since)) }),
     el('td', { text: (a.contacts || []).join(', ') + (a.offer ? ' → ' + a.offer : '') }),
+    monitorCell(a),
     el('td', {}, el('div', { class: 'row' },
       el('button', { text: t('b.force_ready'), onclick: () => act('sup.force_state', { agent_id: a.agent_id, state: 'ready' }) }),
       el('button', { text: t('b.force_nr'), onclick: () => act('sup.force_state', { agent_id: a.agent_id, state: 'not_ready', reason: 'supervisor' }) }),

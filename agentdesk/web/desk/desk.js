@@ -7,7 +7,7 @@ import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { articleCard } from '/common/article.js';
 import { showAnnouncement, withdrawAnnouncement, loadAnnouncements } from '/desk/announce.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
-import { initPhone, phoneFrame, phoneSnapshot, phoneRinging } from '/desk/phone.js';
+import { initPhone, phoneFrame, phoneSnapshot, phoneRinging, renderPhone } from '/desk/phone.js';
 
 const $ = (id) => document.getElementById(id);
 const S = { sock: null, me: null, state: null, offer: null, chats: new Map(), wraps: new Map(), selected: '', reasons: [], codes: [], idleMs: 0, lastInput: Date.now(),
@@ -88,7 +88,9 @@ function onFrame(f) {
     case 'chat.ended': { const c = S.chats.get(d.contact_id); if (c) endChat(c, d.reason); break; }
     case 'wrapup.started': S.wraps.set(d.contact_id, d); renderWraps(); break;
     case 'wrapup.ended': S.wraps.delete(d.contact_id); renderWraps(); break;
-    case 'contact.started': toast(d.channel + ' ' + d.contact_id); break;
+    case 'contact.started': toast(label('channel', d.channel) + ' ' + d.contact_id); phoneFrame(f); break;
+    case 'contact.ended': case 'call.consult': case 'call.monitor': phoneFrame(f); break;
+    case 'ticket.call': toast(t('ticket.call_' + d.state) + (d.reason ? ' · ' + d.reason : '')); break;
     case 'phone.ring': case 'phone.connected': case 'phone.ended': phoneFrame(f); renderOffer(); break;
   }
 }
@@ -110,7 +112,7 @@ function renderAll() {
   $('agent-name').textContent = S.me ? S.me.name : '';
   const r = $('reason');
   r.replaceChildren(...S.reasons.map((x) => el('option', { value: x, text: reason(x) })));
-  renderState(); renderOffer(); renderWraps();
+  renderState(); renderOffer(); renderWraps(); renderPhone();
   for (const c of S.chats.values()) renderChatHead(c);
   if (S.selected) select(S.selected); // the customer panel, in the new language
 }
@@ -316,8 +318,11 @@ async function refreshMine() {
         if (step === 'resolve') command.resolution = prompt(t('ticket.resolution'), '') || t('ticket.resolved_default');
         S.sock.cmd('ticket.act', { id: x.id, command }).then(refreshMine, (e) => toast(errText(e)));
       };
+      // A return visit: the agent's phone rings first, then the customer's.
+      const call = () => S.sock.cmd('ticket.call', { id: x.id }).then(() => toast(t('ticket.call_ringing')), (e) => toast(errText(e)));
       return el('li', { 'data-ticket': x.number }, el('span', { text: x.number + ' ' + x.subject + ' · ' + t('status.' + x.status) }),
-        step ? el('button', { text: t('ticket.' + step), 'data-i18n': 'ticket.' + step, onclick: act }) : null);
+        step ? el('button', { text: t('ticket.' + step), 'data-i18n': 'ticket.' + step, onclick: act }) : null,
+        x.customer && x.customer.phone ? el('button', { class: 'call-customer', text: t('ticket.call'), 'data-i18n': 'ticket.call', onclick: call }) : null);
     }));
   } catch (e) { toast(errText(e)); }
 }
