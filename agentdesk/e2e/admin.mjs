@@ -168,6 +168,19 @@ try {
     const s = document.querySelector('#customers tr select');
     return s && s.value === 'diamond' && document.querySelectorAll('#customers tr').length === 1;
   });
+
+  step('gives her a further number and do-not-call; a bad number is named next to its field');
+  await admin.locator('#customers tr', { hasText: '13300000004' }).locator('button').click();
+  const cf = admin.locator('#customer-form');
+  assert.equal(await cf.locator('select[name=tier]').inputValue(), 'diamond');
+  await cf.locator('input[name=numbers]').fill('0571-88');
+  await cf.locator('button[type=submit]').click();
+  await cf.locator('.err[data-for="numbers"]', { hasText: 'numbers[0]' }).waitFor();
+  await cf.locator('input[name=numbers]').fill('057188001234');
+  await cf.locator('input[name=do_not_call]').check();
+  await cf.locator('button[type=submit]').click();
+  await admin.locator('#customers tr', { hasText: '057188001234' }).filter({ hasText: '免打扰' }).waitFor();
+  assert.equal(await admin.locator('#customers tr select').inputValue(), 'diamond', 'the tier stays');
   await admin.screenshot({ path: join(out, 'admin-customers.png'), fullPage: true });
 
   step('the next chat from that number proves it by SMS code and asks for an agent');

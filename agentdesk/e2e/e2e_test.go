@@ -1,5 +1,8 @@
 // Package e2e runs the desk's browser tests: Debian's Chromium driven by
-// playwright-core (npm) against a real in-process server.
+// playwright-core (npm) against a real in-process server. Scripts that
+// need the whole node run from cmd/hotline's tests instead: restart.mjs
+// (a killed node) and admin.mjs (the administration page, whose API is
+// wired to the running ACD, flows and customers only there).
 package e2e
 
 import (

@@ -22,26 +22,33 @@ import (
 
 // CustomerView is a customer as administration shows it.
 type CustomerView struct {
-	ID          string    `json:"id"`
-	Phone       string    `json:"phone"`
-	Account     string    `json:"account"`
-	Name        string    `json:"name"`
-	Tier        string    `json:"tier"`
-	Blacklisted bool      `json:"blacklisted"`
-	DoNotCall   bool      `json:"do_not_call"`
-	Version     int64     `json:"version"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"`
+	Phone       string `json:"phone"`
+	Account     string `json:"account"`
+	Name        string `json:"name"`
+	Tier        string `json:"tier"`
+	Blacklisted bool   `json:"blacklisted"`
+	DoNotCall   bool   `json:"do_not_call"`
+	// Numbers are the customer's further contact numbers (a landline, a
+	// second mobile): the IVR and the desk know the customer by them too.
+	Numbers   []string  `json:"numbers"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 type customerInput struct {
-	Phone       *string `json:"phone"`
-	Account     *string `json:"account"`
-	Name        *string `json:"name"`
-	Tier        *string `json:"tier"`
-	Blacklisted *bool   `json:"blacklisted"`
-	DoNotCall   *bool   `json:"do_not_call"`
+	Phone       *string   `json:"phone"`
+	Account     *string   `json:"account"`
+	Name        *string   `json:"name"`
+	Tier        *string   `json:"tier"`
+	Blacklisted *bool     `json:"blacklisted"`
+	DoNotCall   *bool     `json:"do_not_call"`
+	Numbers     *[]string `json:"numbers"`
 }
+
+// maxNumbers bounds a customer's further contact numbers.
+const maxNumbers = 10
 
 func (a *API) customerRoutes(mux *http.ServeMux, h handle) {
 	mux.Handle("GET /api/v1/admin/customers", h(auth.PermConfigure, a.listCustomers))
@@ -93,6 +100,21 @@ func checkCustomer(in customerInput, create bool) *fieldError {
 			return badField("tier", "one of %s", strings.Join(tiers, ", "))
 		}
 	}
+	if in.Numbers != nil {
+		if len(*in.Numbers) > maxNumbers {
+			return badField("numbers", "at most %d further numbers", maxNumbers)
+		}
+		for i, n := range *in.Numbers {
+			if !validPhone(n) {
+				return badField(fmt.Sprintf("numbers[%d]", i), "5–20 digits, optionally after '+'")
+			}
+			for j := range i {
+				if (*in.Numbers)[j] == n {
+					return badField(fmt.Sprintf("numbers[%d]", i), "the same number as numbers[%d]", j)
+				}
+			}
+		}
+	}
 	if create && (in.Phone == nil || *in.Phone == "") && (in.Account == nil || *in.Account == "") {
 		return badField("phone", "a phone number or an account is required")
 	}
@@ -115,6 +137,12 @@ func (a *API) customerViewOf(ctx context.Context, st *store.Store, c store.Custo
 		return v, err
 	}
 	v.Blacklisted, v.DoNotCall = f.Blacklisted, f.DoNotCall
+	if v.Numbers, err = st.CustomerNumbers(ctx, c.ID); err != nil {
+		return v, err
+	}
+	if v.Numbers == nil {
+		v.Numbers = []string{}
+	}
 	v.Version, err = st.Version(ctx, store.VersionedCustomers, c.ID)
 	return v, err
 }
@@ -208,10 +236,18 @@ func (a *API) createIn(ctx context.Context, tx *store.Store, in customerInput) (
 	if in.Tier != nil {
 		tier = store.Tier(*in.Tier)
 	}
+	if err := numbersFree(ctx, tx, "", str(in.Phone), in.Numbers); err != nil {
+		return CustomerView{}, err
+	}
 	c, err := tx.CreateCustomer(ctx, store.Customer{ANI: str(in.Phone), Account: str(in.Account), Name: str(in.Name),
 		Tier: tier, CreatedAt: a.o.Now()})
 	if err != nil {
 		return CustomerView{}, uniqueClash(err)
+	}
+	if in.Numbers != nil {
+		if err := tx.SetCustomerNumbers(ctx, c.ID, *in.Numbers); err != nil {
+			return CustomerView{}, err
+		}
 	}
 	if in.Blacklisted != nil || in.DoNotCall != nil {
 		f := store.CustomerFlags{Blacklisted: in.Blacklisted != nil && *in.Blacklisted, DoNotCall: in.DoNotCall != nil && *in.DoNotCall}
@@ -249,7 +285,53 @@ func (a *API) updateIn(ctx context.Context, tx *store.Store, id string, cur Cust
 	if phone == "" && account == "" {
 		return badField("phone", "a customer keeps a phone number or an account")
 	}
+	numbers := in.Numbers
+	if numbers == nil {
+		numbers = &cur.Numbers
+	}
+	if err := numbersFree(ctx, tx, id, phone, numbers); err != nil {
+		return err
+	}
+	if in.Numbers != nil {
+		if err := tx.SetCustomerNumbers(ctx, id, *in.Numbers); err != nil {
+			return err
+		}
+	}
 	return uniqueClash(tx.UpdateCustomer(ctx, id, u, a.o.Now()))
+}
+
+// numbersFree checks that a customer's phone and further numbers (nil: not
+// given) as they are to be belong to no other customer (id; "" for a new
+// one), in either role: a number names one customer.
+func numbersFree(ctx context.Context, tx *store.Store, id, phone string, numbers *[]string) error {
+	taken := func(n string) (bool, error) {
+		owner, err := tx.NumberOwner(ctx, n)
+		return owner != "" && owner != id, err
+	}
+	if phone != "" {
+		if t, err := taken(phone); err != nil || t {
+			if err == nil {
+				err = &fieldError{Field: "phone", Status: http.StatusConflict, Code: "already_exists", Message: "another customer has this number"}
+			}
+			return err
+		}
+	}
+	if numbers == nil {
+		return nil
+	}
+	for i, n := range *numbers {
+		field := fmt.Sprintf("numbers[%d]", i)
+		if n == phone {
+			return badField(field, "the customer's own phone: list further numbers only")
+		}
+		if t, err := taken(n); err != nil || t {
+			if err == nil {
+				err = &fieldError{Field: field, Status: http.StatusConflict, Code: "already_exists", Message: "another customer has this number"}
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request) error {

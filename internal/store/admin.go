@@ -285,15 +285,54 @@ func (s *Store) UpdateCustomer(ctx context.Context, id string, u CustomerUpdate,
 }
 
 // CustomersPaged lists customers by id after after whose calling number,
-// account or name contains search ("" for all), at most limit.
+// further contact number, account or name contains search ("" for all), at most limit.
 func (s *Store) CustomersPaged(ctx context.Context, after, search string, limit int) ([]Customer, error) {
 	pos := "strpos"
 	if s.dialect == SQLite {
 		pos = "instr"
 	}
 	r, err := s.q.query(ctx, `SELECT `+customerCols+` FROM customers WHERE id > $1
-		AND ($2 = '' OR `+pos+`(COALESCE(ani, ''), $2) > 0 OR `+pos+`(COALESCE(account, ''), $2) > 0 OR `+pos+`(name, $2) > 0)
+		AND ($2 = '' OR `+pos+`(COALESCE(ani, ''), $2) > 0 OR `+pos+`(COALESCE(account, ''), $2) > 0 OR `+pos+`(name, $2) > 0
+			OR EXISTS (SELECT 1 FROM customer_numbers n WHERE n.customer_id = customers.id AND `+pos+`(n.number, $2) > 0))
 		ORDER BY id LIMIT $3`, after, search, limit)
 	out, err := collect(r, err, func(r rows) (Customer, error) { return scanCustomer(r) })
 	return out, wrap("customers page", err)
+}
+
+// CustomerNumbers returns a customer's further contact numbers, in the
+// order they were set.
+func (s *Store) CustomerNumbers(ctx context.Context, id string) ([]string, error) {
+	r, err := s.q.query(ctx, `SELECT number FROM customer_numbers WHERE customer_id = $1 ORDER BY position`, id)
+	out, err := collect(r, err, func(r rows) (string, error) {
+		var n string
+		return n, r.Scan(&n)
+	})
+	return out, wrap("customer numbers "+id, err)
+}
+
+// SetCustomerNumbers replaces a customer's further contact numbers:
+// ErrConflict when one is already another customer's further number
+// (NumberOwner tells who has a number in any role).
+func (s *Store) SetCustomerNumbers(ctx context.Context, id string, numbers []string) error {
+	if _, err := s.q.exec(ctx, `DELETE FROM customer_numbers WHERE customer_id = $1`, id); err != nil {
+		return wrap("set customer numbers "+id, err)
+	}
+	for i, n := range numbers {
+		if _, err := s.q.exec(ctx, `INSERT INTO customer_numbers (number, customer_id, position) VALUES ($1, $2, $3)`, n, id, i); err != nil {
+			return wrap("set customer numbers "+id+": "+n, err)
+		}
+	}
+	return nil
+}
+
+// NumberOwner returns the customer whose own number (ani) or further
+// contact number is number ("" when nobody's).
+func (s *Store) NumberOwner(ctx context.Context, number string) (string, error) {
+	var id string
+	err := s.q.queryRow(ctx, `SELECT id FROM customers WHERE ani = $1
+		UNION ALL SELECT customer_id FROM customer_numbers WHERE number = $1 LIMIT 1`, number).Scan(&id)
+	if classify(err) == ErrNotFound {
+		return "", nil
+	}
+	return id, wrap("owner of a number", err)
 }

@@ -73,8 +73,12 @@ func (s *Store) Customer(ctx context.Context, id string) (Customer, error) {
 }
 
 // CustomerByANI returns the customer whose calling number is ani.
+// The number may be the customer's own (ani) or one of their further
+// contact numbers (CustomerNumbers).
 func (s *Store) CustomerByANI(ctx context.Context, ani string) (Customer, error) {
-	c, err := scanCustomer(s.q.queryRow(ctx, `SELECT `+customerCols+` FROM customers WHERE ani = $1`, ani))
+	c, err := scanCustomer(s.q.queryRow(ctx, `SELECT `+customerCols+` FROM customers
+		WHERE ani = $1 OR id = (SELECT customer_id FROM customer_numbers WHERE number = $1)
+		ORDER BY CASE WHEN ani = $1 THEN 0 ELSE 1 END LIMIT 1`, ani))
 	return c, wrap("customer by ANI", err)
 }
 

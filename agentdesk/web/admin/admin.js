@@ -24,6 +24,7 @@ const words = {
     'f.calendar': '开放日历（空：全天）', 'f.join_empty': '无坐席时仍排队',
     'f.record': '通话录音', 'record.default': '默认（phones.record_queues）', 'record.on': '录音', 'record.off': '不录音',
     'tier.standard': '普通', 'tier.silver': '银卡', 'tier.gold': '金卡', 'tier.diamond': '钻石',
+    'f.numbers': '其他联系号码', 'customer.edit': '新建或修改客户（改电话、号码、标记）',
     'f.ivr': '同时作为IVR公告（来电开头播放，在线客服显示）', 'f.ivr_areas': '地区（号码前缀，空：全部）', 'f.ivr_products': '号码类型（空：全部）',
     'tab.tickets': '工单设置', 'f.source': '来源', 'tickets.file': '恢复为配置文件', administered: '管理界面保存', file: '配置文件',
     'tickets.hint': '班组（组长、成员工号）、工单类别、派单规则、SLA 时限与升级、通知模板（JSON，时长如 "4h"）。保存后立即生效，优先于配置文件。',
@@ -46,6 +47,7 @@ const words = {
     'f.calendar': 'Opening calendar (empty: always)', 'f.join_empty': 'Queue while nobody is logged in',
     'f.record': 'Call recording', 'record.default': 'default (phones.record_queues)', 'record.on': 'record', 'record.off': 'do not record',
     'tier.standard': 'Standard', 'tier.silver': 'Silver', 'tier.gold': 'Gold', 'tier.diamond': 'Diamond',
+    'f.numbers': 'Further numbers', 'customer.edit': 'Create or change a customer (phone, numbers, flags)',
     'f.ivr': 'Also an IVR notice (played as calls start, shown in chats)', 'f.ivr_areas': 'Areas (number prefixes; empty: all)', 'f.ivr_products': 'Number kind (empty: all)',
     'tab.tickets': 'Ticket settings', 'f.source': 'Source', 'tickets.file': 'Back to the settings file', administered: 'saved here', file: 'the settings file',
     'tickets.hint': 'Groups (lead and member logins), categories, dispatch rules, SLA targets and escalation, notification templates (JSON; durations like "4h"). Saved settings apply at once and win over the settings file.',
@@ -97,7 +99,8 @@ async function api(method, path, body, headers) {
 // showErrors puts an API error next to the field it names ("" for the form).
 function showErrors(form, err) {
   for (const n of form.querySelectorAll('.err[data-for]')) n.textContent = '';
-  const e = err && err.body && err.body.error;
+  if (!err) return; // cleared: no error to show
+  const e = err.body && err.body.error;
   if (!e) { toast(String(err)); return; }
   const base = (e.field || '').replace(/\[.*$/, '');
   const slot = form.querySelector(`.err[data-for="${CSS.escape(base)}"]`) || form.querySelector('.err[data-for=""]');
@@ -243,7 +246,34 @@ async function loadCustomers(q) {
       loadCustomers(q);
     };
     const td = document.createElement('td'); td.append(sel);
-    body.append(row(c.phone, c.account, c.name, td, [c.blacklisted && w('blacklisted'), c.do_not_call && w('dnc')].filter(Boolean).join(', ')));
+    const edit = document.createElement('td'); edit.append(button(w('edit'), () => editCustomer(c)));
+    body.append(row(c.phone, (c.numbers || []).join(', '), c.account, c.name, td,
+      [c.blacklisted && w('blacklisted'), c.do_not_call && w('dnc')].filter(Boolean).join(', '), edit));
+  }
+}
+
+function editCustomer(c) {
+  const f = $('customer-form');
+  f.dataset.id = c.id; A.etags['customer:' + c.id] = '"' + c.version + '"';
+  f.phone.value = c.phone || ''; f.numbers.value = (c.numbers || []).join(', '); f.account.value = c.account || '';
+  f.name.value = c.name || ''; f.tier.value = c.tier; f.blacklisted.checked = !!c.blacklisted; f.do_not_call.checked = !!c.do_not_call;
+  showErrors(f, null); f.phone.focus();
+}
+
+async function saveCustomer(ev) {
+  ev.preventDefault();
+  const f = ev.target, id = f.dataset.id;
+  const body = { phone: f.phone.value.trim(), numbers: list(f.numbers.value), account: f.account.value.trim(), name: f.name.value,
+    tier: f.tier.value, blacklisted: f.blacklisted.checked, do_not_call: f.do_not_call.checked };
+  try {
+    const { data } = id
+      ? await api('PATCH', '/api/v1/admin/customers/' + encodeURIComponent(id), body, { 'If-Match': A.etags['customer:' + id] })
+      : await api('POST', '/api/v1/admin/customers', body, idem());
+    f.reset(); delete f.dataset.id; showErrors(f, null); toast(w('saved'));
+    loadCustomers(data.phone || data.account || '');
+  } catch (err) {
+    if (err.status === 409 && err.body && err.body.error.field === 'If-Match') { toast(w('stale')); loadCustomers(''); return; }
+    showErrors(f, err);
   }
 }
 
@@ -454,6 +484,8 @@ async function start() {
   $('queue-form').cancel.onclick = () => { $('queue-form').reset(); delete $('queue-form').dataset.id; };
   $('customer-search').onsubmit = (ev) => { ev.preventDefault(); loadCustomers(ev.target.q.value.trim()); };
   $('customer-import').onsubmit = importCSV;
+  $('customer-form').onsubmit = saveCustomer;
+  $('customer-form').cancel.onclick = () => { $('customer-form').reset(); delete $('customer-form').dataset.id; showErrors($('customer-form'), null); };
   $('calendar-form').onsubmit = saveCalendar;
   $('calendar-form').preview.onclick = previewCalendar;
   $('calendar-form').cancel.onclick = () => { $('calendar-form').reset(); delete $('calendar-form').dataset.id; };
