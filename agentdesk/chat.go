@@ -26,6 +26,7 @@ type chat struct {
 	cust      *session
 	ch        *ivr.ChatChannel // nil for a chat restored after a restart: its flow did not survive
 	handle    *bridge.Handle
+	keepDue   bool // messages came since it was last kept (hub.keepSoon)
 	info      CustomerInfo
 	vars      map[string]string // what the flow collected, for the agent's screen
 	queue     string
@@ -135,7 +136,7 @@ func (h *hub) addMessage(c *chat, m Message) Message {
 	}
 	m.At = h.g.o.Clock.Now().UTC()
 	c.msgs = append(c.msgs, m)
-	h.keep(c)
+	h.keepSoon(c)
 	if t := h.g.o.Transcripts; t != nil {
 		t.Keep(store.TranscriptMessage{ContactID: c.id, Seq: m.N, Sender: store.SenderKind(m.From), SenderID: m.Agent,
 			Text: m.Text, At: m.At})
@@ -174,7 +175,7 @@ func (h *hub) startChat(info CustomerInfo) (token, contact string) {
 	c.info = info
 	ani := "web:" + s.id[:8]
 	vars := map[string]any{}
-	phone := strings.NewReplacer(" ", "", "-", "").Replace(info.Phone)
+	phone := phoneSpacing.Replace(info.Phone)
 	for k, v := range map[string]string{"customer_name": info.Name, "phone": phone, "topic": info.Topic} {
 		if v != "" {
 			vars[k] = v

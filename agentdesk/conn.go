@@ -38,10 +38,9 @@ type conn struct {
 	code     int
 	reason   string
 
-	seen     atomic.Int64 // unix nanos of the last frame or pong from the client
-	pingedAt time.Time    // hub only: when the hub last asked for a ping
-	rate     *rate.Limiter
-	strikes  int // frames refused by the rate limit in a row (reader only)
+	seen    atomic.Int64 // unix nanos of the last frame or pong from the client
+	rate    *rate.Limiter
+	strikes int // frames refused by the rate limit in a row (reader only)
 }
 
 const writeWait = 5 * time.Second
@@ -55,7 +54,7 @@ type outFrame struct {
 
 func newConn(ws *websocket.Conn, tasks *sync.WaitGroup, queue int, perSecond float64, burst int, now time.Time) *conn {
 	c := &conn{ws: ws, tasks: tasks, limit: queue, closing: make(chan struct{}), readDone: make(chan struct{}),
-		rate: rate.NewLimiter(rate.Limit(perSecond), burst), pingedAt: now}
+		rate: rate.NewLimiter(rate.Limit(perSecond), burst)}
 	c.seen.Store(now.UnixNano())
 	return c
 }

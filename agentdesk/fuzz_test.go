@@ -50,6 +50,8 @@ func TestDecodeFrame(t *testing.T) {
 		{`{"id":"1"}`, false, "", ""},
 		{`{"type":"` + string(make([]byte, 41)) + `"}`, false, "", ""},
 		{`{"type":"a"}{"type":"b"}`, false, "", ""},
+		{`{"type":"a"}]`, false, "", ""},
+		{"{\"type\":\"a\"} \n", true, "a", ""},
 		{`not json`, false, "", ""},
 	}
 	for _, tc := range cases {

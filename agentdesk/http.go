@@ -259,7 +259,7 @@ func (s startRequest) info() (CustomerInfo, *Error) {
 		return info, failf(CodeInvalid, "phone: at most 20 characters")
 	}
 	if info.Phone != "" {
-		info.ANI = strings.NewReplacer(" ", "", "-", "").Replace(info.Phone)
+		info.ANI = phoneSpacing.Replace(info.Phone)
 	}
 	return info, nil
 }

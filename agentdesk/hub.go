@@ -26,6 +26,10 @@ type hub struct {
 	lastAt     time.Time // when lastQueues was read
 	lastKPIs   any       // the KPI tiles read with lastQueues
 	nextSweep  time.Time // when the leases are next checked
+	pings      pingWheel // when each socket is next pinged
+	pingDue    []*conn   // scratch of pingIfDue
+	keeps      []*chat   // chats with messages not kept yet (keepSoon)
+	keptAt     time.Time // when they were last kept
 
 	// lastDays are the KPI engine's queue counts (Options.QueueDays).
 	lastDays map[string]bridge.DayCount
@@ -56,7 +60,7 @@ type queueDay struct {
 func newHub(g *Gateway) *hub {
 	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
 		agents: map[string]*agentView{}, chats: map[string]*chat{}, phones: map[string]*phoneCall{},
-		boards: map[*session]bool{}}
+		boards: map[*session]bool{}, pings: newPingWheel(g.o.Heartbeat, g.o.Clock.Now())}
 }
 
 const sweepEvery = time.Second
@@ -66,6 +70,7 @@ func (h *hub) loop(ctx context.Context) {
 	g.goTask(func() { g.refreshBoards(ctx) })
 	h.nextSweep = g.o.Clock.Now().Add(sweepEvery)
 	sweep := g.o.Clock.After(sweepEvery)
+	pingTick := g.o.Clock.After(h.pings.slot)
 	for {
 		select {
 		case <-ctx.Done():
@@ -87,6 +92,11 @@ func (h *hub) loop(ctx context.Context) {
 			}
 		case q := <-g.queueIn:
 			h.queueMoved(q.contact, q.ev)
+		case <-pingTick:
+			now := g.o.Clock.Now()
+			h.pingIfDue(now)
+			h.keepPending(now, false)
+			pingTick = g.o.Clock.After(h.pings.slot)
 		case <-sweep:
 			h.sweepIfDue()
 			sweep = g.o.Clock.After(max(h.nextSweep.Sub(g.o.Clock.Now()), time.Millisecond))
@@ -119,6 +129,7 @@ func (h *hub) sweepIfDue() {
 }
 
 func (h *hub) shutdown() {
+	h.keepPending(time.Time{}, true) // the last save after the gateway stopped carries them
 	for c := range h.conns {
 		c.close(CloseShutdown, "server shutting down")
 	}
@@ -190,7 +201,8 @@ func (h *hub) agentDesk(agentID string) *session { return h.byKey[agentID+"/desk
 // on an absent agent; a customer gone past the chat lease has left.
 func (h *hub) sweep(now time.Time) {
 	g := h.g
-	h.pingConns(now)
+	h.pingIfDue(now)
+	h.keepPending(now, false)
 	for _, s := range h.sessions {
 		if s.conn != nil {
 			if now.Sub(time.Unix(0, s.conn.seen.Load())) > g.o.Lease {

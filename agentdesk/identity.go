@@ -171,13 +171,18 @@ func (c *chat) verifiedBy() string {
 	return string(c.verified)
 }
 
+// phoneSpacing drops the spaces and dashes people type in a number. It is
+// built once: a Replacer built per call cost 6 KB each time (a chat's
+// number is cleaned at every offer and answer).
+var phoneSpacing = strings.NewReplacer(" ", "", "-", "")
+
 // customerNumber is the customer's number as the center knows it: the
 // proved one, else the number the form claimed (for its tier only).
 func (c *chat) customerNumber() string {
 	if c.verifiedPhone != "" {
 		return c.verifiedPhone
 	}
-	return strings.NewReplacer(" ", "", "-", "").Replace(c.info.Phone)
+	return phoneSpacing.Replace(c.info.Phone)
 }
 
 // agentInfo is the pre-chat form as an agent may see it: the claimed
@@ -186,7 +191,7 @@ func (c *chat) agentInfo() CustomerInfo {
 	info := c.info
 	info.ANI = ""
 	if c.verifiedBy() == string(ivr.VerifiedNone) {
-		info.Phone = MaskPhone(strings.NewReplacer(" ", "", "-", "").Replace(info.Phone))
+		info.Phone = MaskPhone(phoneSpacing.Replace(info.Phone))
 	}
 	return info
 }

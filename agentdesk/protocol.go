@@ -45,12 +45,11 @@ func DecodeFrame(b []byte) (Frame, error) {
 	if len(b) > MaxFrame {
 		return f, fmt.Errorf("frame of %d bytes exceeds %d", len(b), MaxFrame)
 	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	if err := d.Decode(&f); err != nil {
+	// Unmarshal, not a Decoder: it refuses trailing data as well, without
+	// the Decoder's copy of the frame (a tenth of the node's allocations
+	// under chat traffic).
+	if err := json.Unmarshal(b, &f); err != nil {
 		return Frame{}, fmt.Errorf("frame: %w", err)
-	}
-	if d.More() {
-		return Frame{}, fmt.Errorf("frame: trailing data")
 	}
 	switch {
 	case f.Type == "" || len(f.Type) > 40:

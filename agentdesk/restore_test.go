@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotline10000/hotline/acd"
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
+	"github.com/hotline10000/hotline/ivr/phone/webphone"
 )
 
 type dayView struct {
@@ -190,5 +193,56 @@ func TestRestoredConnectedChat(t *testing.T) {
 	do(t, cust, "chat.send", map[string]string{"msg_id": "c1", "text": "好的"})
 	if m := wantMessage(t, alice, "customer"); m.Text != "好的" {
 		t.Fatalf("agent got %+v", m)
+	}
+}
+
+// TestChatKeptOncePerInterval: a chat's new messages are kept for the
+// restart (the contact bridge's Kept, saved with the ACD snapshot) at the
+// hub's next keep, once for all the messages of keepEvery, not once per
+// message: marshalling the chat and its transcript at every message was a
+// third of the hub's CPU under chat traffic. After the interval every
+// message is there.
+func TestChatKeptOncePerInterval(t *testing.T) {
+	ep, err := webphone.New(webphone.Config{IPs: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := deskttest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	s := deskttest.New(t, deskttest.Options{Clock: clk, Softphone: ep, OfferTimeout: time.Hour, Lease: time.Hour})
+	alice := dialDesk(t, s, "alice", "")
+	do(t, alice, "state.ready", nil)
+	st := startChat(t, s, map[string]string{"name": "李四"})
+	cust := dialChat(t, s, st.Token)
+	if _, err := cust.Hello("", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	do(t, cust, "chat.send", map[string]string{"msg_id": "0", "text": "0"})
+	if _, err := alice.Want("offer", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	kept := func() string {
+		t.Helper()
+		if err := s.Gateway.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		return string(s.Bridge.Kept()[st.Contact])
+	}
+	step(t, s, clk, alice)
+	before := kept()
+	if before == "" || !strings.Contains(before, `"text":"0"`) {
+		t.Fatalf("queued chat kept as %q, want its transcript", before)
+	}
+	for i := range 3 {
+		do(t, cust, "chat.send", map[string]string{"msg_id": fmt.Sprint("m", i), "text": fmt.Sprint("later ", i)})
+	}
+	if got := kept(); got != before {
+		t.Fatalf("kept again within the interval: %s", got)
+	}
+	step(t, s, clk, alice)
+	got := kept()
+	for i := range 3 {
+		if !strings.Contains(got, fmt.Sprint(`"text":"later `, i, `"`)) {
+			t.Fatalf("after the interval the kept chat lacks message %d: %s", i, got)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package agentdesk
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -30,6 +31,7 @@ func (g *Gateway) serveConn(ws *websocket.Conn, cl client) {
 	ws.SetPongHandler(func(string) error { c.seen.Store(g.o.Clock.Now().UnixNano()); return nil })
 	err := g.do(func(h *hub) {
 		h.conns[c] = true
+		h.pings.add(c, g.o.Clock.Now())
 		g.goTask(func() {
 			g.read(c, cl)
 			_ = g.do(func(h *hub) { delete(h.conns, c) })
@@ -211,14 +213,92 @@ func (h *hub) attach(s *session, c *conn, re string, hd helloData, snapshot func
 	c.put(encode(Frame{Type: "snapshot", Seq: 0, At: h.g.o.Clock.Now().UTC(), Data: raw(snapshot())}), true)
 }
 
-// pingConns asks every socket not pinged for a heartbeat to send a ping:
-// the sweep does it, so an idle socket needs no timer or goroutine of its own.
-func (h *hub) pingConns(now time.Time) {
-	every := h.g.o.Heartbeat
-	for c := range h.conns {
-		if now.Sub(c.pingedAt) >= every {
-			c.pingedAt = now
-			c.ping()
+// pingWheel spreads the sockets' heartbeat pings over the heartbeat
+// interval: each socket is pinged every Heartbeat at a phase of its own (its
+// connection time), in slots of pingSlot. A ping starts the socket's writer
+// goroutine; the sweep used to ping, once a second, every socket due, so at
+// 10 000 desks about a thousand writers started at once each second and an
+// offer decided then waited behind them for a CPU (docs/desk-protocol.md,
+// "Measured"). Only the hub touches it.
+type pingWheel struct {
+	slot  time.Duration
+	every int64             // slots in a heartbeat
+	due   map[int64][]*conn // slot number → sockets to ping then
+	done  int64             // the last slot pinged
+}
+
+// maxPingSlots bounds the slots per heartbeat (the hub wakes once per slot).
+const maxPingSlots = 500
+
+func newPingWheel(heartbeat time.Duration, now time.Time) pingWheel {
+	slot := max(heartbeat/maxPingSlots, 10*time.Millisecond)
+	w := pingWheel{slot: slot, every: max(int64(heartbeat/slot), 1), due: map[int64][]*conn{}}
+	w.done = w.slotOf(now)
+	return w
+}
+
+func (w *pingWheel) slotOf(t time.Time) int64 { return t.UnixNano() / int64(w.slot) }
+
+// add schedules c's first ping a heartbeat from now.
+func (w *pingWheel) add(c *conn, now time.Time) {
+	n := w.slotOf(now) + w.every
+	w.due[n] = append(w.due[n], c)
+}
+
+// pingIfDue pings the sockets whose turn came by now.
+func (h *hub) pingIfDue(now time.Time) {
+	h.pingDue = h.pings.take(now, h.conns, h.pingDue[:0])
+	for _, c := range h.pingDue {
+		c.ping()
+	}
+	clear(h.pingDue)
+}
+
+// take appends to out the open sockets (in open) of every slot up to now,
+// and schedules their next ping a heartbeat after their slot, which keeps
+// each socket's phase; closed sockets are dropped.
+func (w *pingWheel) take(now time.Time, open map[*conn]bool, out []*conn) []*conn {
+	last := w.slotOf(now)
+	if last <= w.done {
+		return out
+	}
+	visit := func(n int64) {
+		for _, c := range w.due[n] {
+			if !open[c] {
+				continue
+			}
+			out = append(out, c)
+			// The next heartbeat at the same phase after now: a hub held
+			// up longer than a heartbeat must not leave every socket it
+			// caught up with in one slot for good.
+			next := n + w.every
+			if next <= last {
+				next += ((last-next)/w.every + 1) * w.every
+			}
+			w.due[next] = append(w.due[next], c)
+		}
+		delete(w.due, n)
+	}
+	if last-w.done <= int64(len(w.due))+w.every {
+		for n := w.done + 1; n <= last; n++ {
+			if _, ok := w.due[n]; ok {
+				visit(n)
+			}
+		}
+	} else {
+		// A long jump of the clock (a test's virtual clock): visit the
+		// slots that exist rather than every slot passed.
+		var passed []int64
+		for n := range w.due {
+			if n <= last {
+				passed = append(passed, n)
+			}
+		}
+		slices.Sort(passed)
+		for _, n := range passed {
+			visit(n)
 		}
 	}
+	w.done = last
+	return out
 }

@@ -60,7 +60,7 @@ func TestPhoneCallWithBaresip(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-f", dir, "-t", "120")
-	var out strings.Builder
+	var out syncBuffer // written by exec's copying goroutine while the test reads it
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -36,11 +36,11 @@ const acdSnapshot = bridge.SnapshotName
 // center is the routing core of a node: the ACD engine, restored from the
 // store's last snapshot, the contact bridge between it and the channels,
 // and the engine's events published on the bus, from which every consumer
-// reads them (bridge.Publisher, bridge.Feed).
+// reads them (bridge.Publisher); the contact bridge and the desk gateway
+// get the same events from the engine's sink directly.
 type center struct {
 	engine   *acd.Engine
 	bridge   *bridge.Bridge
-	feed     *bridge.Feed
 	saver    *bridge.Saver
 	restored bridge.Loaded
 	log      *slog.Logger
@@ -81,10 +81,16 @@ func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *eve
 		return nil, fmt.Errorf("acd: %w", err)
 	}
 	c := &center{log: log, restored: loaded}
-	// One path: the engine publishes on the bus; the bridge and the desk
-	// gateway follow the bus like every other consumer, without loss.
-	c.engine = acd.NewEngine(loaded.Router, acd.SystemClock(), bridge.Publisher(bus))
-	c.feed = bridge.NewFeed(bus, "acd-feed", 8192, acd.SinkFunc(func(evs []acd.Event) {
+	// One sink, on the engine's delivery goroutine, in the engine's order:
+	// each batch goes on the bus (the event log, contact records, KPIs,
+	// Prometheus) and then, the same events, to the contact bridge and the
+	// desk gateway. They used to follow the bus through a bridge.Feed, one
+	// more goroutine hand-over on every offer's way to the agent's socket
+	// (docs/desk-protocol.md, "Measured"); this path cannot drop either:
+	// a gateway that falls behind delays delivery, never routing decisions.
+	publish := bridge.Publisher(bus)
+	c.engine = acd.NewEngine(loaded.Router, acd.SystemClock(), acd.SinkFunc(func(evs []acd.Event) {
+		publish.Deliver(evs)
 		c.bridge.Deliver(evs)
 		c.mu.Lock()
 		sinks := c.sinks
@@ -117,14 +123,6 @@ func (c *center) addSink(s acd.Sink) {
 // engine has stopped.
 func (c *center) run(ctx context.Context) {
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	// The feed outlives the engine: it delivers every event the engine
-	// published, the last ones of the shutdown included.
-	feedCtx, stopFeed := context.WithCancel(context.WithoutCancel(ctx))
-	feedDone := make(chan struct{})
-	go func() {
-		defer close(feedDone)
-		c.feed.Run(feedCtx)
-	}()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = c.engine.Run(engineCtx) })
 	wg.Go(func() { _ = c.bridge.Run(engineCtx) })
@@ -134,8 +132,6 @@ func (c *center) run(ctx context.Context) {
 	c.saver.Run(ctx)
 	stopEngine()
 	wg.Wait()
-	stopFeed()
-	<-feedDone
 	// The engine answers Snapshot after Run returned: this save holds
 	// every command it took.
 	if err := c.saver.Save(context.Background()); err != nil {

@@ -39,6 +39,7 @@ import (
 // http.shutdown_timeout), writes every buffered event to the log and closes
 // the store. Every goroutine it starts is waited for before it returns.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) error {
+	setGCPercent(cfg.Runtime.GCPercent, log)
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -9,14 +9,16 @@ import (
 	"github.com/hotline10000/hotline/internal/event"
 )
 
-// The ACD's events reach every consumer by one path: the engine's sink
-// (Publisher) puts each event on the bus, in the engine's order, and every
-// consumer reads them from there — the event log and the contact records
-// (WaitUpTo), the KPI engine and Prometheus, and, through a Feed with the
-// bus's Lossless policy, the contact Bridge and the desk gateway (agents'
-// offers, the supervisor board). The board and the KPIs therefore count
-// the same events in the same order; a consumer that drops under WaitUpTo
-// counts its drops (hotline_events_dropped_total), the Feed never drops.
+// The ACD's events go out through the engine's sink: Publisher puts each
+// event on the bus, in the engine's order, where the event log and the
+// contact records (WaitUpTo), the KPI engine and Prometheus read them; the
+// same sink then hands the same batch to the contact Bridge and the desk
+// gateway (cmd/hotline's center), so the board and the KPIs count the same
+// events in the same order. A consumer that drops under WaitUpTo counts its
+// drops (hotline_events_dropped_total). A Feed follows the bus without loss
+// for a consumer that cannot sit on the engine's delivery goroutine; the
+// node's bridge and gateway no longer go through one (one goroutine
+// hand-over less on every offer's way to the desk).
 
 // Publisher is the engine's sink: it publishes every event on the bus
 // under its declared type (acd.Type* constants, docs/events.md), one at a

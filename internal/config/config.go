@@ -162,6 +162,10 @@ type Config struct {
 		Format string `yaml:"format" doc:"text or json."`
 	} `yaml:"log"`
 
+	Runtime struct {
+		GCPercent int `yaml:"gc_percent" doc:"The Go collector's GOGC: the heap may grow this many percent past the live data before a collection. Above Go's 100 a node collects less often (each collection scans every desk socket's goroutine and takes CPU from offers on their way), and holds more memory above its live heap, in proportion. 0 (the default): Go's 100. The GOGC environment variable, when set, wins."`
+	} `yaml:"runtime"`
+
 	Debug struct {
 		Addr string `yaml:"addr" doc:"Listen address of the profiling listener (/debug/pprof/: CPU, heap, goroutines, mutex and block profiles), on a loopback address only (127.0.0.1:6060, [::1]:6060, localhost:6060); empty: off. It has no authentication, so it never listens beyond the host."`
 	} `yaml:"debug"`
@@ -369,6 +373,9 @@ func (c *Config) Validate() error {
 		bad("acd.chat_capacity", fmt.Sprint(c.ACD.ChatCapacity), "must be between 0 and 20")
 	}
 	positive("acd.snapshot_interval", c.ACD.SnapshotInterval)
+	if c.Runtime.GCPercent < 0 || c.Runtime.GCPercent > 1000 {
+		bad("runtime.gc_percent", fmt.Sprint(c.Runtime.GCPercent), "must be between 0 and 1000")
+	}
 	if _, err := time.LoadLocation(c.Center.TimeZone); err != nil || c.Center.TimeZone == "" {
 		bad("center.time_zone", c.Center.TimeZone, "want an IANA time zone such as Asia/Shanghai")
 	}
