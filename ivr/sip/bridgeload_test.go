@@ -447,7 +447,7 @@ func newRTPHarness(ctx context.Context, k int) (*rtpHarness, error) {
 				return nil, err
 			}
 			c.SetReadBuffer(4 << 20)
-			if err := setTimestamps(c); err != nil {
+			if err := media.EnableRecvTimestamps(c); err != nil {
 				h.close()
 				return nil, err
 			}
@@ -553,7 +553,7 @@ func (h *rtpHarness) read(c *net.UDPConn, st *rtpStats) {
 			if len(b) < 12 {
 				continue
 			}
-			at := kernelStamp(m.OOB[:m.NN])
+			at := media.RecvTimestamp(m.OOB[:m.NN])
 			if at.IsZero() {
 				at = time.Now()
 			}
@@ -651,34 +651,6 @@ func (h *rtpHarness) close() {
 		c.Close()
 	}
 	h.wg.Wait()
-}
-
-// setTimestamps asks for SO_TIMESTAMPNS receive stamps (socket(7)).
-func setTimestamps(c *net.UDPConn) error {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
-	}); err != nil {
-		return err
-	}
-	return serr
-}
-
-func kernelStamp(oob []byte) time.Time {
-	msgs, err := syscall.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}
-	}
-	for _, m := range msgs {
-		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
-			return time.Unix(int64(binary.NativeEndian.Uint64(m.Data[0:8])), int64(binary.NativeEndian.Uint64(m.Data[8:16])))
-		}
-	}
-	return time.Time{}
 }
 
 func processCPU() time.Duration {

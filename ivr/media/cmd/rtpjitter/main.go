@@ -341,7 +341,7 @@ func newReceiver(n int, ptime time.Duration) (*receiver, error) {
 			return nil, err
 		}
 		c.SetReadBuffer(4 << 20)
-		if err := enableTimestamps(c); err != nil {
+		if err := media.EnableRecvTimestamps(c); err != nil {
 			return nil, err
 		}
 		r.conns = append(r.conns, c)
@@ -385,7 +385,7 @@ func (a *accumulator) packet(r *receiver, buf, oob []byte) {
 	if a.local == nil {
 		a.local = map[uint32]stream{}
 	}
-	now := kernelTime(oob)
+	now := media.RecvTimestamp(oob)
 	if now.IsZero() {
 		now = time.Now()
 	}
@@ -543,37 +543,4 @@ func (r *receiver) close() {
 	for _, fd := range r.fds {
 		unix.Close(fd)
 	}
-}
-
-// enableTimestamps asks the kernel to stamp each datagram as it is queued
-// to the socket (SO_TIMESTAMPNS, socket(7)). On loopback that happens in
-// the sender's sendto, so the stamps measure the sender's pacing and not
-// how late this process got the CPU to read — the machine is shared.
-func enableTimestamps(c *net.UDPConn) error {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
-	}); err != nil {
-		return err
-	}
-	return serr
-}
-
-func kernelTime(oob []byte) time.Time {
-	msgs, err := syscall.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}
-	}
-	for _, m := range msgs {
-		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
-			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
-			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
-			return time.Unix(sec, nsec)
-		}
-	}
-	return time.Time{}
 }
