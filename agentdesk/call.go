@@ -188,9 +188,10 @@ type callMonitor struct {
 
 // monitor is sup.monitor and sup.monitor_mode: a supervisor listens to,
 // whispers to the agent of, or barges into a live call, with their own
-// phone (the board's or the desk's softphone). Every action is written to
-// the audit trail first; a call that has ended is a conflict naming the
-// contact.
+// phone (the board's or the desk's softphone). A supervisor may monitor
+// the calls of their own teams' agents only (mayMonitor), an administrator
+// any. Every action is written to the audit trail first; a call that has
+// ended is a conflict naming the contact.
 func (d *deskClient) monitor(ctx context.Context, f Frame) (any, *Error) {
 	if !d.p.Can(auth.PermSupervise) {
 		return nil, failf(CodeForbidden, "only supervisors may do this")
@@ -214,6 +215,9 @@ func (d *deskClient) monitor(ctx context.Context, f Frame) (any, *Error) {
 	}
 	if err := calls.Bridged(in.Contact); err != nil {
 		return nil, failf(CodeConflict, "contact_id: the call has ended or is not with an agent")
+	}
+	if e := d.mayMonitor(ctx, in.Contact); e != nil {
+		return nil, e
 	}
 	if trail := d.g.o.Audit; trail != nil {
 		rec := audit.Record{Action: audit.ActionCallMonitor, SubjectKind: audit.KindContact, SubjectID: in.Contact}

@@ -304,6 +304,8 @@ func TestSupervisorMonitorFromBoard(t *testing.T) {
 	board := dialDesk(t, s, "sam", "board")
 	alice := dialDesk(t, s, "alice", "")
 	samID := s.Accounts["sam"].ID
+	do(t, alice, "state.ready", nil)
+	connectedCall(t, s, alice, "call-1")
 
 	_, err = board.Do("sup.monitor", map[string]string{"contact_id": "call-1", "mode": "spy"}, wait)
 	wantCode(t, err, "invalid")
