@@ -216,6 +216,21 @@ func (d *deskClient) phoneCommand(ctx context.Context, f Frame) (any, *Error) {
 		if e != nil {
 			return nil, e
 		}
+		// On the agent's own leg of a bridged call the voice channel sends
+		// the keys the way the caller's phone takes them (RFC 4733 events
+		// or tones); otherwise (a consultation, not bridged yet) the page's
+		// leg plays the tones in the agent's audio.
+		var info phone.CallInfo
+		_ = g.do(func(h *hub) {
+			if pc := h.phones[me]; pc != nil && pc.id == in.CallID {
+				info = pc.info
+			}
+		})
+		if calls := g.o.Calls; calls != nil && info.Role == "" && info.ContactID != "" {
+			if err := calls.SendDTMF(info.ContactID, in.Digits); err == nil {
+				return nil, nil
+			}
+		}
 		if err := call.SendDTMF(in.Digits); err != nil {
 			return nil, failf(CodeInvalid, "digits: "+err.Error())
 		}

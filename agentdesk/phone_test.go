@@ -344,3 +344,73 @@ func TestDeskPhoneWithdrawn(t *testing.T) {
 	_, err := desk.Do("phone.answer", map[string]string{"call_id": ring.CallID, "sdp": "v=0"}, wait)
 	wantCode(t, err, agentdesk.CodeNotFound)
 }
+
+// The desk phone's keypad on the agent's own bridged call goes through the
+// voice channel (which sends the keys as the caller's phone takes them:
+// RFC 4733 events or tones); when the voice channel has no such call the
+// page's leg plays the tones itself.
+func TestDeskPhoneKeysGoThroughTheVoiceChannel(t *testing.T) {
+	ep, err := webphone.New(webphone.Config{IPs: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := &fakeCalls{did: make(chan string, 8), gone: map[string]bool{}}
+	s := deskttest.New(t, deskttest.Options{Softphone: ep, OfferTimeout: time.Minute, Calls: calls})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	desk := dialDesk(t, s, "alice", "")
+	do(t, desk, "state.ready", nil)
+	legs, h := queueCall(t, s, "call-1", "13900001234")
+	defer h.Cancel(context.Background(), acd.LeaveHangup)
+	var ring ringing
+	if _, err := desk.Want("phone.ring", &ring, wait); err != nil {
+		t.Fatal(err)
+	}
+	peer := answer(t, ctx, desk, ring.CallID, webphonetest.PCMU)
+	var r legResult
+	select {
+	case r = <-legs:
+	case <-ctx.Done():
+		t.Fatal("the ring step never returned")
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if _, err := desk.Want("phone.connected", nil, wait); err != nil {
+		t.Fatal(err)
+	}
+	do(t, desk, "phone.dtmf", map[string]any{"call_id": ring.CallID, "digits": "1#"})
+	if got := <-calls.did; got != "call-1 dtmf 1#" {
+		t.Fatalf("voice channel did %q, want call-1 dtmf 1#", got)
+	}
+	// The voice channel has no such call: the page's leg plays the tones
+	// (the agent's frames carry 697 + 1209 Hz).
+	calls.mu.Lock()
+	calls.gone["call-1"] = true
+	calls.mu.Unlock()
+	do(t, desk, "phone.dtmf", map[string]any{"call_id": ring.CallID, "digits": "1"})
+	buf := make([]byte, 160)
+	mic := bytes.Repeat([]byte{0x24}, 160)
+	for i := 0; ; i++ {
+		if i == 200 {
+			t.Fatal("no tone from the page's leg")
+		}
+		// The tones take the place of the browser's frames: it talks.
+		if err := peer.Send(mic); err != nil {
+			t.Fatal(err)
+		}
+		rctx, rcancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		n, err := r.leg.ReadFrame(rctx, buf)
+		rcancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pcm := media.Decode(nil, media.PCMU, buf[:n])
+		if media.ToneLevel(pcm, 697) > 0.15 && media.ToneLevel(pcm, 1209) > 0.15 {
+			break
+		}
+	}
+}

@@ -17,6 +17,9 @@ var (
 	// ErrBadDigit wraps every DTMF decoding error (RFC 4733 payloads, SIP
 	// INFO bodies).
 	ErrBadDigit = errors.New("bad dtmf")
+	// ErrNoEvents is returned by Leg.SendDigits when the caller
+	// negotiated no telephone-event payload: send the tones in-band.
+	ErrNoEvents = errors.New("media: no telephone-event negotiated")
 	// ErrUnsupportedType is returned by ParseINFO for a content type that
 	// carries no digit (the signalling answers 415).
 	ErrUnsupportedType = errors.New("unsupported dtmf content type")

@@ -95,6 +95,7 @@ type Leg struct {
 	tick0   uint64
 	started bool // a packet was sent since start or hold
 	ssrc    uint32
+	keys    []outEvent // keys being sent as telephone events (events.go)
 }
 
 type playback struct {
@@ -333,6 +334,7 @@ func (l *Leg) frame(now time.Time, tick uint64) bool {
 	if d := l.cfg.Inactivity; d > 0 && now.UnixNano()-l.lastRx.Load() > int64(d) {
 		l.markDead()
 	}
+	l.sendBuf = l.sendBuf[:cap(l.sendBuf)] // an event packet was shorter
 	marker := !l.started
 	if marker {
 		// A new talk spurt: timestamps go on from the last frame sent
@@ -366,6 +368,9 @@ func (l *Leg) frame(now time.Time, tick uint64) bool {
 	}
 	for i := filled; i < len(frame); i++ {
 		frame[i] = l.cfg.Codec.silence()
+	}
+	if len(l.keys) > 0 {
+		l.eventFrame(h) // the audio is taken all the same: it keeps its pace
 	}
 	remote := l.remote
 	l.mu.Unlock()

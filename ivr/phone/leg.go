@@ -64,3 +64,10 @@ type RingerFunc func(ctx context.Context, agentID string, call CallInfo) (Leg, e
 func (f RingerFunc) Ring(ctx context.Context, agentID string, call CallInfo) (Leg, error) {
 	return f(ctx, agentID, call)
 }
+
+// Keypad is a Leg that tells the keys pressed on the phone itself (a SIP
+// desk phone's RFC 4733 events or SIP INFO): the bridge sends them on to
+// the caller the way the caller's phone takes keys.
+type Keypad interface {
+	Keys() <-chan media.Digit
+}

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -55,6 +56,15 @@ type relayLeg interface {
 	// toCaller's audio whenever nothing plays; nil, nil stops it.
 	Relay(toCaller, fromCaller *media.Stream)
 }
+
+// eventSender is a caller's leg that can send keys as RFC 4733 events
+// (media.Leg.SendDigits): media.ErrNoEvents when the caller negotiated
+// none.
+type eventSender interface {
+	SendDigits(keys string) error
+}
+
+func (r *rtpLeg) SendDigits(keys string) error { return r.l.SendDigits(keys) }
 
 func (r *rtpLeg) Codec() media.Codec { return r.l.Codec() }
 
@@ -206,6 +216,26 @@ func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg pho
 		case <-bctx.Done():
 		}
 	}()
+	if kp, ok := leg.(phone.Keypad); ok {
+		// Keys pressed on the agent's phone itself reach the caller.
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			for {
+				select {
+				case d := <-kp.Keys():
+					if b.held.Load() {
+						continue // the caller hears music, not the agent
+					}
+					if err := b.sendKeys(string(d.Key)); err != nil {
+						c.s.log.Debug("agent phone key not sent", "contact_id", c.contact.ID, "err", err)
+					}
+				case <-bctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	c.s.log.Info("caller bridged to agent", "contact_id", c.contact.ID, "agent_id", agentID,
 		"caller_codec", rl.Codec().String(), "agent_codec", leg.Codec().String())
 	return true
@@ -294,15 +324,29 @@ func (s *Server) Mute(contactID string, on bool) error {
 	return nil
 }
 
-// SendDTMF plays digits' tones to the caller of a bridged call, in place
-// of the agent's audio (media.DTMFFrames: 100 ms a key, 60 ms gaps).
-// Invalid digits: an error wrapping media.ErrBadDigit.
+// SendDTMF sends digits to the caller of a bridged call the way the
+// caller's phone takes keys (sendKeys). Invalid digits: an error wrapping
+// media.ErrBadDigit.
 func (s *Server) SendDTMF(contactID, digits string) error {
 	b, err := s.bridgeOf(contactID)
 	if err != nil {
 		return err
 	}
-	fs, err := media.DTMFFrames(digits, b.leg.Codec())
+	return b.sendKeys(digits)
+}
+
+// sendKeys sends keys to the caller: as RFC 4733 events when the caller
+// negotiated telephone-event, else as tones in place of the agent's audio
+// (media.DTMFFrames: 100 ms a key, 60 ms gaps) — the two ways a caller's
+// phone may take them (a caller offering INFO only also hears tones).
+func (b *agentBridge) sendKeys(keys string) error {
+	if es, ok := b.rl.(eventSender); ok {
+		err := es.SendDigits(keys)
+		if !errors.Is(err, media.ErrNoEvents) {
+			return err
+		}
+	}
+	fs, err := media.DTMFFrames(keys, b.leg.Codec())
 	if err != nil {
 		return err
 	}

@@ -126,6 +126,8 @@ type agentFixture struct {
 	rtp    *net.UDPConn
 	remote *net.UDPAddr // the server's RTP address
 	id     string       // contact id
+	// callerDTMF: the caller offers telephone-event 101 (RFC 4733).
+	callerDTMF bool
 }
 
 // startBridged calls the server from a real UDP caller speaking callerCodec
@@ -208,6 +210,10 @@ func (f *agentFixture) call(t *testing.T, callerCodec media.Codec, bridged bool)
 	port := f.rtp.LocalAddr().(*net.UDPAddr).Port
 	sdp := fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
 		"m=audio %d RTP/AVP %d\r\na=sendrecv\r\n", port, callerCodec)
+	if f.callerDTMF {
+		sdp = fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+			"m=audio %d RTP/AVP %d 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n", port, callerCodec)
+	}
 	f.caller = newUAC(t, f.srv.Addr("udp"))
 	f.caller.send(f.caller.request("INVITE", "10000", sdp))
 	res := f.caller.expect(200)

@@ -106,6 +106,9 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.inDialog(req)
 	if c == nil {
+		if s.agentInfo(req, tx) { // a key on an agent's phone (ringer.go)
+			return
+		}
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}

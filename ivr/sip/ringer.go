@@ -102,7 +102,7 @@ func (r *Ringer) Ring(ctx context.Context, agentID string, call phone.CallInfo) 
 	if ans.PayloadType == ptPCMA {
 		codec = media.PCMA
 	}
-	l := newSIPLeg(s, dlg, conn, ans.Remote, codec)
+	l := newSIPLeg(s, dlg, conn, ans.Remote, codec, ans.DTMFPayloadType)
 	if ctx.Err() != nil {
 		// Withdrawn while the phone answered: this leg is nobody's.
 		_ = l.Hangup(context.WithoutCancel(ctx), "offer ended")
@@ -135,7 +135,8 @@ func numberOr(n, def string) string {
 	return n
 }
 
-// offerSDP is our offer to an agent phone: PCMU and PCMA, 20 ms.
+// offerSDP is our offer to an agent phone: PCMU and PCMA, 20 ms, and
+// telephone-event (RFC 4733) for the keys pressed on the phone.
 func offerSDP(local netip.AddrPort) []byte {
 	ipv := "IP4"
 	if local.Addr().Is6() {
@@ -144,18 +145,26 @@ func offerSDP(local netip.AddrPort) []byte {
 	ip := local.Addr().String()
 	id := time.Now().UnixNano()
 	return fmt.Appendf(nil, "v=0\r\no=hotline %d 1 IN %s %s\r\ns=hotline\r\nc=IN %s %s\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		id, ipv, ip, ipv, ip, local.Port())
+		"m=audio %d RTP/AVP 0 8 %d\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"+
+		"a=rtpmap:%[7]d telephone-event/8000\r\na=fmtp:%[7]d 0-16\r\na=ptime:20\r\na=sendrecv\r\n",
+		id, ipv, ip, ipv, ip, local.Port(), agentDTMF)
 }
+
+// agentDTMF is the telephone-event payload type we offer agent phones.
+const agentDTMF = 101
 
 // sipLeg is an answered agent SIP phone: RTP straight to and from the
 // phone. Frames toward the phone go out as the caller's arrive (no
-// pacer: the caller's RTP already keeps time).
+// pacer: the caller's RTP already keeps time). The keys pressed on the
+// phone (its RFC 4733 events, or SIP INFO in its dialog) come out of Keys
+// for the bridge to send on to the caller.
 type sipLeg struct {
 	s      *Server
 	dlg    *sipgo.DialogClientSession
 	conn   net.PacketConn
 	codec  media.Codec
+	dtmfPT uint8 // the phone's telephone-event payload type; 0: none
+	keys   chan media.Digit
 	remote atomic.Pointer[netip.AddrPort]
 	frames chan []byte
 	done   chan struct{}
@@ -170,8 +179,12 @@ type sipLeg struct {
 	bySip atomic.Bool // the phone hung up (its BYE): no BYE back
 }
 
-func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, remote netip.AddrPort, codec media.Codec) *sipLeg {
-	l := &sipLeg{s: s, dlg: dlg, conn: conn, codec: codec, frames: make(chan []byte, 16), done: make(chan struct{}),
+func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, remote netip.AddrPort, codec media.Codec, dtmfPT uint8) *sipLeg {
+	if dtmfPT == uint8(codec) {
+		dtmfPT = 0
+	}
+	l := &sipLeg{s: s, dlg: dlg, conn: conn, codec: codec, dtmfPT: dtmfPT, keys: make(chan media.Digit, 32),
+		frames: make(chan []byte, 16), done: make(chan struct{}),
 		read: make(chan struct{}), seq: uint16(time.Now().UnixNano()), ssrc: uint32(time.Now().UnixNano() >> 7),
 		out: make([]byte, 12+phone.FrameSize*2)}
 	l.remote.Store(&remote)
@@ -181,6 +194,19 @@ func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, r
 }
 
 func (l *sipLeg) Codec() media.Codec { return l.codec }
+
+// Keys delivers the keys pressed on the phone (phone.Keypad).
+func (l *sipLeg) Keys() <-chan media.Digit { return l.keys }
+
+// key hands on a key pressed on the phone; dropped when nobody reads
+// (no bridge yet, or 32 keys behind).
+func (l *sipLeg) key(d media.Digit) {
+	select {
+	case l.keys <- d:
+	default:
+		l.s.log.Debug("agent phone key dropped", "key", string(d.Key))
+	}
+}
 
 func (l *sipLeg) readLoop() {
 	defer close(l.read)
@@ -195,7 +221,10 @@ func (l *sipLeg) readLoop() {
 		ring[i] = make([]byte, 0, 2*phone.FrameSize)
 	}
 	next := 0
-	var pkt rtp.Packet
+	var (
+		pkt    rtp.Packet
+		events media.EventDecoder
+	)
 	latched := false
 	u, isUDP := l.conn.(*net.UDPConn)
 	for {
@@ -216,8 +245,19 @@ func (l *sipLeg) readLoop() {
 		if err != nil {
 			return
 		}
-		if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != uint8(l.codec) {
+		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
+		}
+		if l.dtmfPT != 0 && pkt.PayloadType == l.dtmfPT {
+			// A key on the phone (RFC 4733); malformed events are dropped.
+			_ = events.Packet(pkt.Timestamp, pkt.Payload, time.Now(), l.key)
+			continue
+		}
+		if pkt.PayloadType != uint8(l.codec) {
+			continue
+		}
+		if l.dtmfPT != 0 {
+			events.Idle(time.Now(), l.key)
 		}
 		if from.IsValid() && !latched {
 			// Symmetric RTP: answer where the phone sends from.
@@ -292,6 +332,37 @@ func (l *sipLeg) end(ctx context.Context, bye bool) {
 }
 
 func (l *sipLeg) Done() <-chan struct{} { return l.done }
+
+// agentInfo takes a SIP INFO from an agent's phone (a key pressed,
+// application/dtmf-relay or application/dtmf); false: no such leg.
+func (s *Server) agentInfo(req *sip.Request, tx sip.ServerTransaction) bool {
+	id := req.CallID()
+	if id == nil {
+		return false
+	}
+	v, ok := s.agentLegs.Load(id.Value())
+	if !ok {
+		return false
+	}
+	l := v.(*sipLeg)
+	if err := l.dlg.ReadRequest(req, tx); err != nil {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return true
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	d, err := media.ParseINFO(ct, req.Body())
+	if err != nil {
+		s.log.Debug("agent phone INFO refused", "err", err)
+		respond(tx, req, 415, "Unsupported Media Type", sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		return true
+	}
+	l.key(d)
+	respond(tx, req, 200, "OK")
+	return true
+}
 
 // agentBye takes a BYE from an agent's phone; false: no such leg.
 func (s *Server) agentBye(req *sip.Request, tx sip.ServerTransaction) bool {

@@ -27,7 +27,8 @@ type Phone struct {
 	dialog *sipgo.DialogUA
 	port   int
 	server string
-	// RTP is the phone's media socket (PCMA in its answers).
+	// RTP is the phone's media socket (PCMA and telephone-event 101 in
+	// its answers).
 	RTP *net.UDPConn
 	// Invites delivers each INVITE the phone gets; Canceled a ring ended
 	// by CANCEL; Byes a BYE from the far end.
@@ -132,7 +133,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		p.Canceled <- struct{}{}
 	case 200:
 		port := p.RTP.LocalAddr().(*net.UDPAddr).Port
-		sdp := fmt.Sprintf("v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n", port)
+		sdp := fmt.Sprintf("v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"+
+			"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n", port)
 		_ = d.RespondSDP([]byte(sdp))
 	default:
 		_ = d.Respond(answer, "Not Now", nil)
@@ -178,6 +180,26 @@ func (p *Phone) Hangup() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return d.Bye(ctx)
+}
+
+// Info sends an INFO in the answered call's dialog (a key pressed:
+// application/dtmf-relay "Signal=5") and returns the final answer's code.
+func (p *Phone) Info(contentType, body string) (int, error) {
+	d := p.dialogNow()
+	if d == nil {
+		return 0, fmt.Errorf("siptest: no call for the INFO")
+	}
+	req := sip.NewRequest(sip.INFO, d.InviteRequest.Contact().Address)
+	req.SetTransport(d.InviteRequest.Transport())
+	req.AppendHeader(sip.NewHeader("Content-Type", contentType))
+	req.SetBody([]byte(body))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := d.Do(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	return res.StatusCode, nil
 }
 
 // awaitHandlers waits, for at most a second, until sipgo has handled every
