@@ -15,9 +15,21 @@
 //     waits for a line on stdin (the test checks the caller hears the
 //     second agent's microphone);
 //   - the supervisor clicks Listen on the second agent's call on the board;
-//     the board's phone answers by itself and hears the call; a bad action
-//     (barge on a call that is not live) shows its error; the supervisor
-//     leaves, the second agent hangs up.
+//     the board's phone answers by itself and hears the call; the
+//     supervisor leaves;
+//   - the first agent goes ready; the second consults them (Consult): the
+//     first agent's desk rings, they answer and hear the second; Cancel
+//     ends it; Consult again, answered, Conference: the script prints
+//     CONFERENCE (the test checks the caller hears the agents again after
+//     the hold music and answers HEARD); Complete transfer: the second
+//     agent's phone goes idle, the first keeps the caller (COMPLETED,
+//     HEARD);
+//   - QUIET: the test's caller goes silent (OK); the agent mutes; the
+//     supervisor clicks Whisper on the agent's call: the agent hears the
+//     supervisor; WHISPER: the test checks the caller does not
+//     (NOT-HEARD); the supervisor switches to Barge on the board's card:
+//     BARGE, the test checks the caller hears the supervisor (HEARD); the
+//     supervisor leaves, the agent hangs up.
 // Screenshots of the three pages go to ARTIFACTS.
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
@@ -55,6 +67,30 @@ async function waitStats(page, ok, what) {
 async function heard(page, who) {
   const before = await page.evaluate(() => window.hotlinePhone.stats());
   return waitStats(page, (s) => s.received > before.received + 100 && s.energy > before.energy + 0.005, who + ' hears the call');
+}
+
+// silent waits until the page hears nothing: its audio energy stays put
+// over 20 packets.
+async function silent(page, who) {
+  let prev = await page.evaluate(() => window.hotlinePhone.stats());
+  const end = Date.now() + T;
+  while (Date.now() < end) {
+    await page.waitForTimeout(500);
+    const s = await page.evaluate(() => window.hotlinePhone.stats());
+    if (s.received > prev.received + 20 && s.energy - prev.energy < 0.0005) return s;
+    if (s.received > prev.received + 20) prev = s;
+  }
+  throw new Error(who + ' never went quiet');
+}
+
+// goReady makes the agent ready from wrap-up (or waits until they are).
+async function goReady(page) {
+  await page.waitForFunction(() => {
+    if (document.querySelector('#state.ready')) return true;
+    const b = document.querySelector('#btn-ready');
+    if (b && !b.disabled) b.click();
+    return false;
+  }, null, { polling: 500, timeout: T });
 }
 
 async function signIn(browser, locale, path, login, password) {
@@ -135,11 +171,89 @@ try {
   console.error('supervisor stats: ' + JSON.stringify(sst));
   await board.screenshot({ path: join(out, 'phonecall-board-listen.png'), fullPage: true });
 
-  console.error('step: the supervisor leaves; the second agent hangs up');
+  console.error('step: the supervisor leaves');
   await board.click('#btn-phone-hangup');
   await board.waitForSelector('#phone', { state: 'hidden' });
-  await desk2.keyboard.press('Alt+H');
+
+  console.error('step: the first agent goes ready again; the second consults them, then cancels');
+  await goReady(desk);
+  const agentOpt = '#call-target option[value^="a:"]:not([disabled])';
+  const pickAgent = async () => {
+    // The targets load on focus; the ready agent shows once the list is in.
+    for (let i = 0; i < 40; i++) {
+      await desk2.focus('#btn-call-consult');
+      await desk2.focus('#call-target');
+      if (await desk2.$(agentOpt)) break;
+      await desk2.waitForTimeout(500);
+    }
+    const v = await desk2.$eval(agentOpt, (o) => o.value);
+    await desk2.selectOption('#call-target', v);
+  };
+  await pickAgent();
+  await desk2.click('#btn-call-consult');
+  await desk2.waitForSelector('#call-consult:not([hidden])');
+  await desk.waitForSelector('#phone.ringing.role-consult');
+  await desk.click('#btn-phone-answer');
+  await desk.waitForSelector('#phone.connected.role-consult');
+  await desk2.waitForSelector('#btn-call-conference:not([disabled])');
+  const cst = await heard(desk, 'the consulted agent');
+  console.error('consulted agent stats: ' + JSON.stringify(cst));
+  await desk2.screenshot({ path: join(out, 'phonecall-consult.png') });
+  await desk2.click('#btn-call-cancel');
+  await desk.waitForSelector('#phone.idle');
+  await desk2.waitForSelector('#call-tools:not([hidden])');
+  assert.equal(await desk2.isHidden('#call-consult'), true, 'the consultation tools go away after cancel');
+
+  console.error('step: the second agent consults again, makes it a conference, then completes the transfer');
+  await goReady(desk);
+  await pickAgent();
+  await desk2.click('#btn-call-consult');
+  await desk.waitForSelector('#phone.ringing.role-consult');
+  await desk.click('#btn-phone-answer');
+  await desk.waitForSelector('#phone.connected.role-consult');
+  await desk2.waitForSelector('#btn-call-conference:not([disabled])');
+  await desk2.click('#btn-call-conference');
+  await desk2.waitForSelector('#btn-call-conference[disabled]');
+  assert.match(await desk2.textContent('#call-consult-status'), new RegExp('Three-way conference · ' + process.env.DESK_NAME));
+  await desk2.screenshot({ path: join(out, 'phonecall-conference.png') });
+  console.log('CONFERENCE');
+  assert.equal(await nextLine(), 'HEARD', 'the caller hears the conference');
+  await desk2.click('#btn-call-complete');
   await desk2.waitForSelector('#phone.idle');
+  await desk.waitForSelector('#phone.connected');
+  console.log('COMPLETED');
+  assert.equal(await nextLine(), 'HEARD', 'the caller hears the agent who took the call');
+  await desk.screenshot({ path: join(out, 'phonecall-completed.png') });
+
+  console.error('step: the caller and the agent go quiet; the supervisor whispers from the board');
+  console.log('QUIET');
+  assert.equal(await nextLine(), 'OK');
+  await desk.click('#btn-phone-mute');
+  await silent(desk, 'the agent');
+  const agentRow = '#agents tr:has-text("' + process.env.DESK_NAME + '") [data-call] ';
+  await board.waitForSelector(agentRow + 'button[data-mode=whisper]');
+  await board.click(agentRow + 'button[data-mode=whisper]');
+  await board.waitForSelector('#phone.connected.role-whisper');
+  await board.waitForSelector('#btn-monitor-whisper.primary');
+  const wst = await heard(desk, 'the agent hears the whisper');
+  console.error('agent stats while whispered to: ' + JSON.stringify(wst));
+  await board.screenshot({ path: join(out, 'phonecall-board-whisper.png'), fullPage: true });
+  console.log('WHISPER');
+  assert.equal(await nextLine(), 'NOT-HEARD', 'the caller does not hear the whisper');
+
+  console.error('step: the supervisor barges in');
+  await board.click('#btn-monitor-barge');
+  await board.waitForSelector('#phone.connected.role-barge');
+  await board.waitForSelector('#btn-monitor-barge.primary');
+  await board.screenshot({ path: join(out, 'phonecall-board-barge.png'), fullPage: true });
+  console.log('BARGE');
+  assert.equal(await nextLine(), 'HEARD', 'the caller hears the supervisor barge in');
+
+  console.error('step: the supervisor leaves; the agent hangs up');
+  await board.click('#btn-phone-hangup');
+  await board.waitForSelector('#phone', { state: 'hidden' });
+  await desk.keyboard.press('Alt+H');
+  await desk.waitForSelector('#phone.idle');
   console.error('ok');
 } catch (e) {
   console.error(e);

@@ -36,8 +36,14 @@ import (
 // desk rings, li.qiang answers, and the caller hears li.qiang's
 // microphone (more warble frames after the transfer than before). The
 // supervisor sun.li listens from the board (its page's phone answers by
-// itself and hears the call), leaves; li.qiang hangs up; the caller hangs
-// up.
+// itself and hears the call), leaves. li.qiang consults wang.fang with the
+// desk's buttons (Consult; wang.fang answers and hears him), cancels,
+// consults again, makes it a conference (the caller hears the agents
+// again), completes the transfer (the caller hears wang.fang). The caller
+// goes quiet and wang.fang mutes; sun.li whispers (Whisper on the board):
+// wang.fang hears the supervisor, the caller does not (no warble in 50
+// frames); sun.li barges in (the board card's Barge): the caller hears
+// the supervisor. sun.li leaves, wang.fang hangs up, the caller hangs up.
 func TestBrowserAnswersSIPCall(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join(e2eDir, "phonecall.mjs"))
 	needBrowser(t)
@@ -64,7 +70,7 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(), "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_PASSWORD="+r.password(t, "wang.fang"),
+	cmd.Env = append(os.Environ(), "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_NAME=王芳", "DESK_PASSWORD="+r.password(t, "wang.fang"),
 		"DESK2_LOGIN=li.qiang", "DESK2_NAME=李强", "DESK2_PASSWORD="+r.password(t, "li.qiang"), "SUP_LOGIN=sun.li", "SUP_PASSWORD="+r.password(t, "sun.li"),
 		"TRANSFER_QUEUE=fault-voice", "ARTIFACTS="+out, "CHROMIUM=/usr/bin/chromium", "FAKE_AUDIO="+warble)
 	stdout, err := cmd.StdoutPipe()
@@ -167,9 +173,76 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	if _, err := io.WriteString(stdin, "HEARD\n"); err != nil {
-		t.Fatalf("tell the script: %v", err)
+	tell := func(word string) {
+		if _, err := io.WriteString(stdin, word+"\n"); err != nil {
+			t.Fatalf("tell the script: %v", err)
+		}
 	}
+	// hears reads until the caller heard n more warble frames.
+	hears := func(n int64, what string) {
+		from := caller.warble.Load()
+		for caller.warble.Load() < from+n {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("the caller never heard %s: %d warble frames", what, caller.warble.Load()-from)
+			case <-scriptDone:
+				finish()
+				t.Fatalf("the script ended while the caller listened for %s", what)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	tell("HEARD")
+
+	// The consultation: the caller hears hold music while the agents talk,
+	// both agents once it is a conference, the consulted agent once the
+	// transfer is complete.
+	for _, turn := range []struct{ word, what string }{{"CONFERENCE", "the conference"}, {"COMPLETED", "the agent who took the call"}} {
+		if !await(turn.word) {
+			caller.hangup()
+			finish()
+			t.Fatalf("the script ended before %s", turn.word)
+		}
+		hears(10, turn.what)
+		tell("HEARD")
+	}
+	// Whisper and barge: the caller goes quiet and the agent mutes, so the
+	// only warble left is the supervisor's microphone.
+	if !await("QUIET") {
+		caller.hangup()
+		finish()
+		t.Fatal("the script ended before the whisper")
+	}
+	caller.quiet.Store(true)
+	tell("OK")
+	if !await("WHISPER") {
+		caller.hangup()
+		finish()
+		t.Fatal("the script ended before the whisper was heard by the agent")
+	}
+	// The agent hears the supervisor now; over the next 50 frames (1 s)
+	// the caller must not.
+	w0, f0 := caller.warble.Load(), caller.frames.Load()
+	for caller.frames.Load() < f0+50 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the caller stopped hearing anything during the whisper")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if heardWhisper := caller.warble.Load() - w0; heardWhisper > 2 {
+		t.Errorf("the caller heard the supervisor's whisper in %d of 50 frames", heardWhisper)
+		tell("HEARD")
+	} else {
+		tell("NOT-HEARD")
+	}
+	if !await("BARGE") {
+		caller.hangup()
+		finish()
+		t.Fatal("the script ended before the barge")
+	}
+	hears(10, "the supervisor barge in")
+	tell("HEARD")
 	finish()
 	caller.hangup()
 	t.Logf("the caller heard %d frames, %d of them the agents' warble (%d before the transfer)", caller.frames.Load(), caller.warble.Load(), firstAgent)
@@ -227,6 +300,7 @@ type sipCaller struct {
 	wg     sync.WaitGroup
 	frames atomic.Int64 // RTP frames received
 	warble atomic.Int64 // frames whose power is the agent's warble
+	quiet  atomic.Bool  // send silence instead of the tone
 }
 
 func dialSIP(t *testing.T, server string) *sipCaller {
@@ -362,6 +436,9 @@ func (c *sipCaller) talk() {
 		frame := make([]byte, 160)
 		for n := range frame {
 			frame[n] = g711.EncodeUlawFrame(int16(8000 * math.Sin(2*math.Pi*1000*float64(i*160+n)/8000)))
+			if c.quiet.Load() {
+				frame[n] = g711.EncodeUlawFrame(0)
+			}
 		}
 		c.mu.Lock()
 		c.seq++

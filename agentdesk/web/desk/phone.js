@@ -260,7 +260,8 @@ function renderTools() {
   $('btn-call-cancel').textContent = w('cancel');
   if (consulting) {
     const st = cs.conference ? 'consult.conference' : cs.state === 'talking' ? 'consult.talking' : 'consult.ringing';
-    $('call-consult-status').textContent = w(st) + (cs.consult_agent_id ? ' · ' + cs.consult_agent_id : '');
+    const who = cs.consult_name || cs.consult_agent_id;
+    $('call-consult-status').textContent = w(st) + (who ? ' · ' + who : '');
     $('btn-call-conference').disabled = cs.state !== 'talking' || !!cs.conference;
     $('btn-call-complete').disabled = cs.state !== 'talking';
   }
@@ -334,8 +335,11 @@ async function transfer() {
 async function consult() {
   const v = $('call-target').value;
   if (!v.startsWith('a:')) { P.err = w('pick_agent'); render(); return; }
+  const opt = $('call-target').selectedOptions[0];
   if (await callCmd('call.consult', { agent_id: v.slice(2) })) {
-    P.consult = { state: 'ringing', consult_agent_id: v.slice(2) };
+    // The agent's name from the targets list, for the status line (the
+    // frames name the agent by id).
+    P.consult = { state: 'ringing', consult_agent_id: v.slice(2), consult_name: opt ? opt.textContent : '' };
     render();
   }
 }
