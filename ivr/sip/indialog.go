@@ -37,6 +37,9 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.inDialog(req)
 	if c == nil {
+		if s.agentReInvite(req, tx) { // an agent's phone or the trunk (ringer.go)
+			return
+		}
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -89,6 +92,9 @@ func (s *Server) updateCall(c *call, req *sip.Request, tx sip.ServerTransaction)
 func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.inDialog(req)
 	if c == nil {
+		if s.agentReInvite(req, tx) { // an agent's phone or the trunk (ringer.go)
+			return
+		}
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}

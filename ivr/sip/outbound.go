@@ -217,7 +217,7 @@ func (s *Server) Dial(ctx context.Context, o Origin, number string) (phone.Leg, 
 		codec = media.PCMA
 	}
 	s.log.Info("call out answered", "origin", o.Kind, "agent_id", o.Agent, "contact_id", o.Contact, "number", maskNumber(n), "codec", codec.String())
-	return newSIPLeg(s, dlg, conn, ans.Remote, codec, 0), nil
+	return newSIPLeg(s, dlg, conn, ans.Remote, codec, 0, rtpAddr, hdrs[1].(*sip.ContactHeader)), nil
 }
 
 func resolve(ctx context.Context, host string) (netip.Addr, error) {

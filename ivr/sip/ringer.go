@@ -102,7 +102,7 @@ func (r *Ringer) Ring(ctx context.Context, agentID string, call phone.CallInfo) 
 	if ans.PayloadType == ptPCMA {
 		codec = media.PCMA
 	}
-	l := newSIPLeg(s, dlg, conn, ans.Remote, codec, ans.DTMFPayloadType)
+	l := newSIPLeg(s, dlg, conn, ans.Remote, codec, ans.DTMFPayloadType, rtpAddr, s.contact(local, "hotline", b.transport))
 	if ctx.Err() != nil {
 		// Withdrawn while the phone answered: this leg is nobody's.
 		_ = l.Hangup(context.WithoutCancel(ctx), "offer ended")
@@ -165,6 +165,12 @@ type sipLeg struct {
 	codec  media.Codec
 	dtmfPT uint8 // the phone's telephone-event payload type; 0: none
 	keys   chan media.Digit
+	// local is our RTP address and contactHdr our Contact in the dialog,
+	// for the answers to the phone's re-INVITEs; sdpVersion counts them.
+	local      netip.AddrPort
+	contactHdr *sip.ContactHeader
+	sdpVersion atomic.Uint64
+	phoneHeld  atomic.Bool // the phone's last offer held the call
 	remote atomic.Pointer[netip.AddrPort]
 	frames chan []byte
 	done   chan struct{}
@@ -179,11 +185,12 @@ type sipLeg struct {
 	bySip atomic.Bool // the phone hung up (its BYE): no BYE back
 }
 
-func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, remote netip.AddrPort, codec media.Codec, dtmfPT uint8) *sipLeg {
+func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, remote netip.AddrPort, codec media.Codec, dtmfPT uint8,
+	local netip.AddrPort, contact *sip.ContactHeader) *sipLeg {
 	if dtmfPT == uint8(codec) {
 		dtmfPT = 0
 	}
-	l := &sipLeg{s: s, dlg: dlg, conn: conn, codec: codec, dtmfPT: dtmfPT, keys: make(chan media.Digit, 32),
+	l := &sipLeg{s: s, dlg: dlg, conn: conn, codec: codec, dtmfPT: dtmfPT, keys: make(chan media.Digit, 32), local: local, contactHdr: contact,
 		frames: make(chan []byte, 16), done: make(chan struct{}),
 		read: make(chan struct{}), seq: uint16(time.Now().UnixNano()), ssrc: uint32(time.Now().UnixNano() >> 7),
 		out: make([]byte, 12+phone.FrameSize*2)}
@@ -333,18 +340,110 @@ func (l *sipLeg) end(ctx context.Context, bye bool) {
 
 func (l *sipLeg) Done() <-chan struct{} { return l.done }
 
-// agentInfo takes a SIP INFO from an agent's phone (a key pressed,
-// application/dtmf-relay or application/dtmf); false: no such leg.
-func (s *Server) agentInfo(req *sip.Request, tx sip.ServerTransaction) bool {
+// agentLeg is the agent phone's (or the trunk's) leg of req's dialog.
+func (s *Server) agentLeg(req *sip.Request) *sipLeg {
 	id := req.CallID()
 	if id == nil {
-		return false
+		return nil
 	}
 	v, ok := s.agentLegs.Load(id.Value())
 	if !ok {
+		return nil
+	}
+	return v.(*sipLeg)
+}
+
+// agentReInvite answers a re-INVITE or an UPDATE from an agent's phone
+// (or the trunk) in its dialog (RFC 3261 14.2, RFC 3311): the phone's own
+// hold button, a moved address, a session refresh. An offer of the leg's
+// codec is answered with our address and the RTP follows the offer; the
+// phone's hold (sendonly, inactive) puts the caller of the bridged call on
+// hold with music, as the desk's hold does, and its resume takes them off.
+// An offer we cannot take (no codec of ours, another codec than the
+// call's) is 488 and the call keeps its media; a refresh without SDP is
+// 200. False: no such leg.
+func (s *Server) agentReInvite(req *sip.Request, tx sip.ServerTransaction) bool {
+	l := s.agentLeg(req)
+	if l == nil {
 		return false
 	}
-	l := v.(*sipLeg)
+	if err := l.dlg.ReadRequest(req, tx); err != nil {
+		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
+		return true
+	}
+	current := Offer{PayloadType: uint8(l.codec), DTMFPayloadType: l.dtmfPT, PTime: phone.FrameDuration, Direction: SendRecv}
+	var answer []byte
+	switch {
+	case len(req.Body()) > 0:
+		o, err := ParseOffer(req.Body())
+		if err == nil && o.PayloadType != uint8(l.codec) {
+			err = fmt.Errorf("%w: the call's codec is %s", ErrNotAcceptable, l.codec)
+		}
+		if err != nil {
+			s.log.Debug("agent phone's offer refused", "err", err)
+			respond(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `304 hotline "`+warningText(err)+`"`))
+			return true
+		}
+		if o.Remote.Addr().IsValid() && !o.Remote.Addr().IsUnspecified() {
+			a := netip.AddrPortFrom(o.Remote.Addr().Unmap(), o.Remote.Port())
+			l.remote.Store(&a)
+		}
+		o.PTime = phone.FrameDuration // the relay's frames are 20 ms
+		answer = Answer(o, l.local, l.sdpSession(), l.sdpVersion.Add(1))
+		l.phoneHold(o.Hold)
+	case req.Method == sip.INVITE:
+		// No offer: ours in the 200, its answer in the ACK (RFC 3261 14.2).
+		answer = Answer(current, l.local, l.sdpSession(), l.sdpVersion.Add(1))
+	}
+	var res *sip.Response
+	if answer != nil {
+		res = sip.NewSDPResponseFromRequest(req, answer)
+	} else {
+		res = sip.NewResponseFromRequest(req, 200, "OK", nil)
+	}
+	if l.contactHdr != nil {
+		res.AppendHeader(l.contactHdr)
+	}
+	_ = tx.Respond(res)
+	return true
+}
+
+// sdpSession is the o= session id of our answers to the phone.
+func (l *sipLeg) sdpSession() uint64 {
+	return uint64(l.ssrc)
+}
+
+// phoneHold follows the hold button of the phone of a bridged call's
+// agent: the caller hears music meanwhile (Server.Hold). Only a change of
+// the phone's direction counts (a session refresh repeats it, and must
+// not undo the desk's hold). A consulted agent's or a supervisor's phone
+// holds nothing.
+func (l *sipLeg) phoneHold(on bool) {
+	if l.phoneHeld.Swap(on) == on {
+		return
+	}
+	h := l.dlg.InviteRequest.GetHeader("X-Hotline-Contact")
+	if h == nil {
+		return
+	}
+	b, err := l.s.bridgeOf(h.Value())
+	if err != nil || b.leg != phone.Leg(l) {
+		return
+	}
+	if err := l.s.Hold(h.Value(), on); err != nil {
+		l.s.log.Debug("hold from the agent's phone", "contact_id", h.Value(), "err", err)
+		return
+	}
+	l.s.log.Info("agent phone hold", "contact_id", h.Value(), "on", on)
+}
+
+// agentInfo takes a SIP INFO from an agent's phone (a key pressed,
+// application/dtmf-relay or application/dtmf); false: no such leg.
+func (s *Server) agentInfo(req *sip.Request, tx sip.ServerTransaction) bool {
+	l := s.agentLeg(req)
+	if l == nil {
+		return false
+	}
 	if err := l.dlg.ReadRequest(req, tx); err != nil {
 		respond(tx, req, 500, "Server Internal Error", sip.NewHeader("Retry-After", "1"))
 		return true

@@ -185,21 +185,41 @@ func (p *Phone) Hangup() error {
 // Info sends an INFO in the answered call's dialog (a key pressed:
 // application/dtmf-relay "Signal=5") and returns the final answer's code.
 func (p *Phone) Info(contentType, body string) (int, error) {
-	d := p.dialogNow()
-	if d == nil {
-		return 0, fmt.Errorf("siptest: no call for the INFO")
-	}
-	req := sip.NewRequest(sip.INFO, d.InviteRequest.Contact().Address)
-	req.SetTransport(d.InviteRequest.Transport())
-	req.AppendHeader(sip.NewHeader("Content-Type", contentType))
-	req.SetBody([]byte(body))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	res, err := d.Do(ctx, req)
+	res, err := p.Request(sip.INFO, contentType, body)
 	if err != nil {
 		return 0, err
 	}
 	return res.StatusCode, nil
+}
+
+// Request sends a request in the answered call's dialog (INFO, a
+// re-INVITE with a new offer or none, UPDATE) and returns the final
+// answer; a re-INVITE's 2xx is acknowledged.
+func (p *Phone) Request(method sip.RequestMethod, contentType, body string) (*sip.Response, error) {
+	d := p.dialogNow()
+	if d == nil {
+		return nil, fmt.Errorf("siptest: no call for the %s", method)
+	}
+	req := sip.NewRequest(method, d.InviteRequest.Contact().Address)
+	req.SetTransport(d.InviteRequest.Transport())
+	if body != "" {
+		req.AppendHeader(sip.NewHeader("Content-Type", contentType))
+		req.SetBody([]byte(body))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := d.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if method == sip.INVITE && res.IsSuccess() {
+		// The dialog fills in From, To, Call-ID and the re-INVITE's CSeq.
+		ack := sip.NewRequest(sip.ACK, req.Recipient)
+		if err := d.WriteRequest(ack); err != nil {
+			return res, fmt.Errorf("siptest: ack: %w", err)
+		}
+	}
+	return res, nil
 }
 
 // awaitHandlers waits, for at most a second, until sipgo has handled every
