@@ -171,11 +171,11 @@ type sipLeg struct {
 	contactHdr *sip.ContactHeader
 	sdpVersion atomic.Uint64
 	phoneHeld  atomic.Bool // the phone's last offer held the call
-	remote atomic.Pointer[netip.AddrPort]
-	frames chan []byte
-	done   chan struct{}
-	read   chan struct{} // closed when the reader returns
-	once   sync.Once
+	remote     atomic.Pointer[netip.AddrPort]
+	frames     chan []byte
+	done       chan struct{}
+	read       chan struct{} // closed when the reader returns
+	once       sync.Once
 
 	// used by WriteFrame's one goroutine
 	seq   uint16
