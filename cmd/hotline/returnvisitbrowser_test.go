@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"io"
 	"math"
 	"net"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/hotline10000/hotline/agentdesk"
 	"github.com/hotline10000/hotline/agentdesk/deskttest"
+	"github.com/hotline10000/hotline/internal/store"
 	"github.com/hotline10000/hotline/ivr/sip/siptest"
 )
 
@@ -31,7 +33,9 @@ import (
 // she answers in the browser, then the trunk is called for the ticket's
 // number. The customer (the trunk's RTP socket, this test) hears her
 // microphone (Chromium's fake capture of a warble) and talks back with a
-// 1 kHz tone, which her page hears; she hangs up.
+// 1 kHz tone, which her page hears; she hangs up. The call's recording is
+// 8 kHz stereo, as long as the store says, the customer on the left and
+// the agent on the right.
 func TestBrowserReturnVisit(t *testing.T) {
 	script, _ := filepath.Abs(filepath.Join(e2eDir, "returnvisit.mjs"))
 	needBrowser(t)
@@ -40,7 +44,8 @@ func TestBrowserReturnVisit(t *testing.T) {
 		t.Fatal(err)
 	}
 	trunk := siptest.NewTrunk(t, "hotline", "trunk-secret")
-	r := start(t, "--data-dir", t.TempDir(), "--ivr-always-open", "--softphone-ips", "127.0.0.1", "--sip-trunk-proxy", trunk.Addr,
+	dir := t.TempDir()
+	r := start(t, "--data-dir", dir, "--ivr-always-open", "--softphone-ips", "127.0.0.1", "--sip-trunk-proxy", trunk.Addr,
 		"--sip-trunk-from", "02110000", "--sip-trunk-user", "hotline", "--sip-trunk-password", "trunk-secret")
 	waitReady(t, r.base)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
@@ -196,7 +201,80 @@ func TestBrowserReturnVisit(t *testing.T) {
 		t.Fatalf("tell the script: %v", err)
 	}
 	finish()
-	if !regexp.MustCompile(`msg="call out answered"`).MatchString(r.stderr.String()) {
-		t.Errorf("no return visit answered in the server log")
+	stopTalk()
+	<-talked
+	m := regexp.MustCompile(`msg="call out answered" .*contact_id=(visit-\S+)`).FindStringSubmatch(r.stderr.String())
+	if m == nil {
+		t.Fatalf("no return visit answered in the server log")
 	}
+	if code := r.stop(); code != 0 {
+		t.Fatalf("serve exited with %d: %s", code, tail(r.stderr.String(), 2000))
+	}
+
+	// The recording (issue 12, "Proof"): stereo 8 kHz, as long as the
+	// store says and at least the 2 s the page listened, the customer's
+	// 1 kHz tone on the left, the agent's warble on the right.
+	st, err := store.Open(context.Background(), store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	recs, err := st.ContactRecordings(context.Background(), m[1])
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("recordings of %s: %+v, %v; want one", m[1], recs, err)
+	}
+	wav, err := os.ReadFile(filepath.Join(dir, recs[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wav) < 44 || string(wav[:4]) != "RIFF" || binary.LittleEndian.Uint16(wav[22:]) != 2 || binary.LittleEndian.Uint32(wav[24:]) != 8000 {
+		t.Fatalf("recording %s is not 8 kHz stereo: % x", recs[0].Path, wav[:min(len(wav), 44)])
+	}
+	samples := (len(wav) - 44) / 4
+	length := time.Duration(samples) * time.Second / 8000
+	if length < 2*time.Second || (length-recs[0].Duration).Abs() > 100*time.Millisecond {
+		t.Errorf("recording of %v, the store says %v; want at least 2s and the same", length, recs[0].Duration)
+	}
+	channel := func(ch int) []int16 {
+		out := make([]int16, samples)
+		for i := range out {
+			out[i] = int16(binary.LittleEndian.Uint16(wav[44+4*i+2*ch:]))
+		}
+		return out
+	}
+	left, right := channel(0), channel(1)
+	if n := blocksWith(left, 1000); n < 10 {
+		t.Errorf("the customer's tone in %d blocks of the left channel, want at least 10", n)
+	}
+	if n := blocksWith(right, 1500) + blocksWith(right, 2000); n < 10 {
+		t.Errorf("the agent's warble in %d blocks of the right channel, want at least 10", n)
+	}
+	if n := blocksWith(left, 1500) + blocksWith(left, 2000); n > 0 {
+		t.Errorf("the agent's warble in %d blocks of the customer's (left) channel", n)
+	}
+}
+
+// blocksWith counts the 20 ms blocks of pcm whose power is mostly at freq.
+func blocksWith(pcm []int16, freq float64) int {
+	n := 0
+	for i := 0; i+160 <= len(pcm); i += 160 {
+		b := pcm[i : i+160]
+		var total float64
+		for _, v := range b {
+			total += float64(v) * float64(v)
+		}
+		if total < 1e6 {
+			continue
+		}
+		k := 2 * math.Cos(2*math.Pi*freq/8000)
+		var s1, s2 float64
+		for _, v := range b {
+			s := float64(v) + k*s1 - s2
+			s2, s1 = s1, s
+		}
+		if s1*s1+s2*s2-k*s1*s2 > total*float64(len(b))/4 {
+			n++
+		}
+	}
+	return n
 }
