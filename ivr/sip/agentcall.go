@@ -143,6 +143,10 @@ func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg pho
 	c.agent = b
 	c.mu.Unlock()
 	rl.Relay(b.toCaller, b.toAgent)
+	kp, keypad := leg.(phone.Keypad)
+	if keypad {
+		b.wg.Add(1) // with the three below, before any of them can end
+	}
 	b.wg.Add(3)
 	go func() { // agent -> caller, at the agent's pace
 		defer b.wg.Done()
@@ -216,9 +220,8 @@ func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg pho
 		case <-bctx.Done():
 		}
 	}()
-	if kp, ok := leg.(phone.Keypad); ok {
+	if keypad {
 		// Keys pressed on the agent's phone itself reach the caller.
-		b.wg.Add(1)
 		go func() {
 			defer b.wg.Done()
 			for {

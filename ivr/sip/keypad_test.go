@@ -110,7 +110,6 @@ func TestSIPPhoneKeysReachTheCaller(t *testing.T) {
 			keys, inband := "", ""
 			var dec media.EventDecoder
 			buf := make([]byte, 1500)
-			lastTone := byte(0)
 			deadline := time.Now().Add(10 * time.Second) // bounds a broken test only
 			for len(keys)+len(inband) < 3 {
 				_ = f.rtp.SetReadDeadline(deadline)
@@ -129,11 +128,13 @@ func TestSIPPhoneKeysReachTheCaller(t *testing.T) {
 						t.Fatal(err)
 					}
 				case uint8(media.PCMU):
+					// A key is its run of tone frames; the relay may slip a
+					// silent frame into the run, and the keys sent differ
+					// one from the next, so a repeat is the same key.
 					k := toneKey(media.Decode(nil, media.PCMU, pkt.Payload))
-					if k != 0 && k != lastTone {
+					if k != 0 && (inband == "" || inband[len(inband)-1] != k) {
 						inband += string(k)
 					}
-					lastTone = k
 				}
 				if before == 0 && len(keys)+len(inband) == 1 {
 					if code, err := p.Info("application/dtmf-relay", "Signal=9\r\nDuration=160\r\n"); err != nil || code != 200 {
