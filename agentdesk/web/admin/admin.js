@@ -13,7 +13,7 @@ const words = {
     'f.sl_target': '服务水平目标（%）', 'f.max_wait': '最长等待（秒）', 'f.on_max_wait': '超时处理', 'f.overflow_to': '溢出队列',
     'f.phone': '电话', 'f.account': '账号', 'f.tier': '客户等级', 'f.flags': '标记', 'f.at': '时间', 'f.actor': '操作人', 'f.action': '操作',
     'f.subject': '对象', 'f.change': '变更', 'agent.edit': '编辑坐席', 'agent.new': '新建坐席', 'queue.edit': '新建或修改队列',
-    save: '保存', cancel: '取消', create: '创建', edit: '编辑', find: '查找', search: '电话、账号或姓名', export: '导出 CSV', import: '导入 CSV',
+    save: '保存', cancel: '取消', create: '创建', edit: '编辑', delete: '删除', deleted: '已删除', find: '查找', search: '电话、账号或姓名', export: '导出 CSV', import: '导入 CSV',
     saved: '已保存', stale: '已被他人修改，已重新载入，请再试一次', imported: '已导入', blacklisted: '黑名单', dnc: '免打扰',
     'tab.calendars': '日历', 'tab.flows': '流程', 'tab.announcements': '公告', 'f.time_zone': '时区', 'f.weekly': '每周工作时间（每行：星期 时段, 时段）',
     'f.holidays': '节假日', 'f.workdays': '调休上班日（日期:按星期）', 'calendar.edit': '新建或修改日历', preview: '预览', 'f.version': '版本', 'f.flows': '流程',
@@ -36,7 +36,7 @@ const words = {
     'f.sl_target': 'SL target (%)', 'f.max_wait': 'Max wait (s)', 'f.on_max_wait': 'At max wait', 'f.overflow_to': 'Overflow queue',
     'f.phone': 'Phone', 'f.account': 'Account', 'f.tier': 'Tier', 'f.flags': 'Flags', 'f.at': 'When', 'f.actor': 'Who', 'f.action': 'Action',
     'f.subject': 'Subject', 'f.change': 'Change', 'agent.edit': 'Edit agent', 'agent.new': 'New agent', 'queue.edit': 'Create or change a queue',
-    save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', find: 'Find', search: 'phone, account or name', export: 'Export CSV', import: 'Import CSV',
+    save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete', deleted: 'Deleted', find: 'Find', search: 'phone, account or name', export: 'Export CSV', import: 'Import CSV',
     saved: 'Saved', stale: 'Changed by someone else: reloaded, please try again', imported: 'Imported', blacklisted: 'blacklist', dnc: 'do not call',
     'tab.calendars': 'Calendars', 'tab.flows': 'Flows', 'tab.announcements': 'Announcements', 'f.time_zone': 'Time zone', 'f.weekly': 'Weekly hours (a line each: day period, period)',
     'f.holidays': 'Holidays', 'f.workdays': 'Make-up working days (date:like)', 'calendar.edit': 'Create or change a calendar', preview: 'Preview', 'f.version': 'Version', 'f.flows': 'Flows',
@@ -175,13 +175,52 @@ async function newAgent(ev) {
 async function loadSkills() {
   const { data } = await api('GET', '/api/v1/admin/skills');
   const body = $('skills'); body.replaceChildren();
-  for (const s of data.skills) body.append(row(s.name, s.description));
+  for (const s of data.skills) {
+    body.append(row(s.name, s.description, (() => {
+      const td = document.createElement('td');
+      td.append(button(w('edit'), () => editSkill(s)), ' ', button(w('delete'), () => deleteSkill(s)));
+      return td;
+    })()));
+  }
 }
+
+// editSkill fills the form with a skill and keeps its ETag: saving sends it
+// as If-Match, so an edit that lost to someone else's is refused (409).
+function editSkill(s) {
+  const f = $('skill-form');
+  f.dataset.id = s.name; A.etags['skill:' + s.name] = '"' + s.version + '"';
+  f.name.value = s.name; f.description.value = s.description;
+  showErrors(f, null);
+  f.description.focus();
+}
+
+const staleReload = (err, reload) => {
+  if (err.status === 409 && err.body && err.body.error && err.body.error.field === 'If-Match') { toast(w('stale')); reload(); return true; }
+  return false;
+};
 
 async function saveSkill(ev) {
   ev.preventDefault();
-  const f = ev.target;
-  try { await api('PUT', '/api/v1/admin/skills/' + encodeURIComponent(f.name.value.trim()), { description: f.description.value }); f.reset(); toast(w('saved')); loadSkills(); } catch (err) { showErrors(f, err); }
+  const f = ev.target, name = f.name.value.trim();
+  const h = f.dataset.id === name ? { 'If-Match': A.etags['skill:' + name] } : {};
+  try {
+    await api('PUT', '/api/v1/admin/skills/' + encodeURIComponent(name), { description: f.description.value }, h);
+    showErrors(f, null); delete f.dataset.id; f.reset(); toast(w('saved')); loadSkills();
+  } catch (err) {
+    if (staleReload(err, loadSkills)) { delete f.dataset.id; return; }
+    showErrors(f, err);
+  }
+}
+
+async function deleteSkill(s) {
+  const f = $('skill-form');
+  try {
+    await api('DELETE', '/api/v1/admin/skills/' + encodeURIComponent(s.name), undefined, { 'If-Match': '"' + s.version + '"' });
+    showErrors(f, null); toast(w('deleted')); loadSkills();
+  } catch (err) {
+    if (staleReload(err, loadSkills)) return;
+    showErrors(f, err); // in use: named next to the name field
+  }
 }
 
 async function loadQueues() {
