@@ -55,15 +55,19 @@ const words = {
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
 
-// The API's warnings are fixed English sentences; the page says the known
-// ones in Mandarin too (an unknown one is shown as sent).
+// The API's warnings carry a stable code, the field and an English message
+// (docs/administration.md, "Warnings"); the page says them in Mandarin by
+// code (an unknown code is shown with the message as sent).
 const warningsZh = {
-  'no enabled agent has the skills this queue requires: contacts will wait for nobody': '没有在用坐席具备本队列要求的技能：客户将无人接待',
-  'no enabled agent is in this team: nobody sees it': '该班组没有在用坐席：无人能看到这条公告',
-  'the agent holds more contacts than the new capacity allows: it applies at the agent\'s next login': '坐席当前接待数超过新的上限：下次登录时生效',
-  'not applied to routing yet: it applies at the agent\'s next login': '尚未应用到路由：坐席下次登录时生效',
+  no_agent_has_skills: '没有在用坐席具备本队列要求的技能：客户将无人接待',
+  team_has_no_agents: '该班组没有在用坐席：无人能看到这条公告',
+  capacity_at_next_login: '坐席当前接待数超过新的上限：下次登录时生效',
+  not_applied_to_routing: '尚未应用到路由：坐席下次登录时生效',
 };
-const warningText = (list) => (list || []).map((x) => (currentLang() === 'en' ? x : warningsZh[x] || x)).join(' ');
+const warningText = (list) => (list || []).map((x) => {
+  const text = currentLang() === 'en' ? x.message : warningsZh[x.code] || x.message;
+  return (x.field ? x.field + ': ' : '') + text;
+}).join(' ');
 const $ = (id) => document.getElementById(id);
 const A = { tab: 'agents', etags: {} };
 window.hotlineAdmin = A;
@@ -457,8 +461,10 @@ async function announce(ev) {
   try {
     const body = { text: f.text.value, team: f.team.value.trim(), severity: f.severity.value };
     if (f.ivr.checked) body.ivr = { areas: list(f.ivr_areas.value), products: f.ivr_products.value ? [f.ivr_products.value] : [] };
-    await api('POST', '/api/v1/admin/announcements', body, idem());
-    f.reset(); showErrors(f, null); toast(w('saved')); loadAnnouncements();
+    const { data } = await api('POST', '/api/v1/admin/announcements', body, idem());
+    f.reset(); showErrors(f, null); loadAnnouncements();
+    const warn = warningText(data.warnings);
+    toast(warn ? w('saved') + ' — ' + warn : w('saved'));
   } catch (err) { showErrors(f, err); }
 }
 
