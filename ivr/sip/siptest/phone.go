@@ -39,6 +39,11 @@ type Phone struct {
 	mu     sync.Mutex
 	answer int // 200, a failure code, or 0: ring until CANCEL
 	dlg    *sipgo.DialogServerSession
+	// ans is the last dialog answered 200, set once its answer is out
+	// (the test's requests in it must not race with the answer being
+	// written); answered is signalled then.
+	ans      *sipgo.DialogServerSession
+	answered chan struct{}
 }
 
 // NewPhone starts a phone answering INVITEs with answer (200 answers, 0
@@ -64,7 +69,7 @@ func NewPhone(t testing.TB, server string, answer int) *Phone {
 		t.Fatal(err)
 	}
 	p := &Phone{t: t, client: client, port: port, server: server, answer: answer,
-		Invites: make(chan *sip.Request, 8), Canceled: make(chan struct{}, 8), Byes: make(chan struct{}, 8)}
+		Invites: make(chan *sip.Request, 8), Canceled: make(chan struct{}, 8), Byes: make(chan struct{}, 8), answered: make(chan struct{}, 1)}
 	p.dialog = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "phone", Host: "127.0.0.1", Port: port}}}
 	if p.RTP, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
 		t.Fatal(err)
@@ -136,6 +141,13 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		sdp := fmt.Sprintf("v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"+
 			"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n", port)
 		_ = d.RespondSDP([]byte(sdp))
+		p.mu.Lock()
+		p.ans = d
+		p.mu.Unlock()
+		select {
+		case p.answered <- struct{}{}:
+		default:
+		}
 	default:
 		_ = d.Respond(answer, "Not Now", nil)
 	}
@@ -171,9 +183,28 @@ func (p *Phone) Register(user, password string, expires int) *sip.Response {
 	return res
 }
 
+// answeredDialog is the call the phone answered last, once its answer is
+// out (waiting for that for at most 5 s); nil: none.
+func (p *Phone) answeredDialog() *sipgo.DialogServerSession {
+	deadline := time.After(5 * time.Second)
+	for {
+		p.mu.Lock()
+		d, cur := p.ans, p.dlg
+		p.mu.Unlock()
+		if d != nil && d == cur {
+			return d
+		}
+		select {
+		case <-p.answered:
+		case <-deadline:
+			return nil
+		}
+	}
+}
+
 // Hangup sends BYE on the answered call.
 func (p *Phone) Hangup() error {
-	d := p.dialogNow()
+	d := p.answeredDialog()
 	if d == nil {
 		return fmt.Errorf("siptest: no call to hang up")
 	}
@@ -196,7 +227,7 @@ func (p *Phone) Info(contentType, body string) (int, error) {
 // re-INVITE with a new offer or none, UPDATE) and returns the final
 // answer; a re-INVITE's 2xx is acknowledged.
 func (p *Phone) Request(method sip.RequestMethod, contentType, body string) (*sip.Response, error) {
-	d := p.dialogNow()
+	d := p.answeredDialog()
 	if d == nil {
 		return nil, fmt.Errorf("siptest: no call for the %s", method)
 	}
