@@ -41,7 +41,7 @@ func abs(x int) int {
 
 func TestStreamLimitAndTranscode(t *testing.T) {
 	s := NewStream(PCMA, 40*time.Millisecond) // 320 bytes
-	s.SetPlayout(0)                            // Fill gives what is there (TestStreamPlayout)
+	s.SetPlayout(0)                           // Fill gives what is there (TestStreamPlayout)
 	ulaw := bytes.Repeat([]byte{g711.EncodeUlawFrame(1000)}, 160)
 	for range 3 {
 		s.Write(PCMU, ulaw)
