@@ -37,8 +37,9 @@ import (
 //	go test -run TestBridgedCallsLoad -count=1 -v ./ivr/sip \
 //	    -bridged.calls 1000 -bridged.hold 10s
 var (
-	bridgedCalls = flag.Int("bridged.calls", 12, "bridged calls (TestBridgedCallsLoad)")
-	bridgedHold  = flag.Duration("bridged.hold", 0, "measure jitter for this long once every call is bridged (0: smoke run, until audio flowed)")
+	bridgedCalls  = flag.Int("bridged.calls", 12, "bridged calls (TestBridgedCallsLoad)")
+	bridgedHold   = flag.Duration("bridged.hold", 0, "measure jitter for this long once every call is bridged (0: smoke run, until audio flowed)")
+	bridgedPollRx = flag.Bool("bridged.pollrx", true, "the pacer reads the legs' sockets (false: a reader goroutine per leg, as before session 7)")
 )
 
 // TestBridgedCallsLoad bridges N callers to N agents' registered SIP
@@ -80,7 +81,7 @@ func TestBridgedCallsLoad(t *testing.T) {
 	}()
 
 	// The server, its registrar, and a flow that rings agent i for call i.
-	pacer := media.NewPacer(ctx)
+	pacer := media.NewPacerWith(ctx, media.PacerOptions{ReaderGoroutines: !*bridgedPollRx})
 	m, err := NewRTPMedia(pacer, nil)
 	if err != nil {
 		t.Fatal(err)
