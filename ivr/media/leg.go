@@ -443,7 +443,7 @@ type rxState struct {
 	events  eventDecoder
 	tones   toneDetector
 	emit    func(Digit) // l.deliver, made once
-	rfc4733 bool // the caller speaks RFC 4733: trust it, stop listening for tones
+	rfc4733 bool        // the caller speaks RFC 4733: trust it, stop listening for tones
 	haveSeq bool
 	lastSeq uint16
 }
