@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"golang.org/x/net/ipv4"
 
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/media"
@@ -406,30 +404,8 @@ func (p *loadPhones) offerToRing(f *loadFlow) []time.Duration {
 	return d
 }
 
-// rtpHarness is the simulated phones' media: a few shared sockets per
-// side, every stream sent each 20 ms (spread over 4 slots of 5 ms) with
-// sendmmsg, every packet received with recvmmsg and its kernel timestamp.
-type rtpHarness struct {
-	callers, agents []*net.UDPConn
-	wg              sync.WaitGroup
-
-	mu      sync.Mutex
-	streams []*simStream
-
-	measuring atomic.Bool
-	rx        [2]rtpStats // 0: at the callers, 1: at the agents
-}
-
-type simStream struct {
-	from   *ipv4.PacketConn
-	to     *net.UDPAddr
-	pt     uint8
-	seq    uint16
-	ts     uint32
-	ssrc   uint32
-	packet []byte
-}
-
+// rtpStats are one side's receive figures (the harness is in
+// bridgeload_child_test.go).
 type rtpStats struct {
 	mu      sync.Mutex
 	hist    []uint64 // 10 µs buckets
@@ -452,153 +428,34 @@ type rtpResult struct {
 
 const jitterBucket = 10 * time.Microsecond
 
-func newRTPHarness(ctx context.Context, k int) (*rtpHarness, error) {
-	h := &rtpHarness{}
-	for side := range 2 {
-		h.rx[side] = rtpStats{hist: make([]uint64, 100000), last: map[uint32]rxLast{}, seen: map[uint32]int{}}
-		for range k {
-			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-			if err != nil {
-				h.close()
-				return nil, err
-			}
-			c.SetReadBuffer(4 << 20)
-			if err := media.EnableRecvTimestamps(c); err != nil {
-				h.close()
-				return nil, err
-			}
-			if side == 0 {
-				h.callers = append(h.callers, c)
-			} else {
-				h.agents = append(h.agents, c)
-			}
-			h.wg.Add(1)
-			go h.read(c, &h.rx[side])
-		}
+// packet counts one datagram received at kernel time at; st.mu is held.
+func (st *rtpStats) packet(b []byte, at time.Time, measuring bool) {
+	if len(b) < 12 {
+		return
 	}
-	h.wg.Add(1)
-	go h.send(ctx)
-	return h, nil
-}
-
-func (h *rtpHarness) callerSock(i int) netip.AddrPort {
-	return h.callers[i%len(h.callers)].LocalAddr().(*net.UDPAddr).AddrPort()
-}
-
-func (h *rtpHarness) agentSock(i int) netip.AddrPort {
-	return h.agents[i%len(h.agents)].LocalAddr().(*net.UDPAddr).AddrPort()
-}
-
-func (h *rtpHarness) addStream(i int, caller bool, to netip.AddrPort, pt uint8) {
-	socks := h.agents
-	if caller {
-		socks = h.callers
+	seq, ssrc := binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[8:])
+	prev, ok := st.last[ssrc]
+	st.last[ssrc] = rxLast{at, seq}
+	if !measuring {
+		return
 	}
-	st := &simStream{from: ipv4.NewPacketConn(socks[i%len(socks)]), to: net.UDPAddrFromAddrPort(to), pt: pt,
-		seq: uint16(rand.Uint32()), ts: rand.Uint32(), ssrc: rand.Uint32(), packet: make([]byte, 12+160)}
-	for j := 12; j < len(st.packet); j++ {
-		st.packet[j] = 0x55 // A-law and µ-law near-silence, not the idle byte
+	st.packets++
+	st.seen[ssrc]++
+	if silent(b) {
+		st.silent++
 	}
-	h.mu.Lock()
-	h.streams = append(h.streams, st)
-	h.mu.Unlock()
-}
-
-// send sends every stream's packet each 20 ms: stream j in slot j%4.
-func (h *rtpHarness) send(ctx context.Context) {
-	defer h.wg.Done()
-	const slot = 5 * time.Millisecond
-	next := time.Now()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	batches := map[*ipv4.PacketConn][]ipv4.Message{}
-	for tick := 0; ; tick++ {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		h.mu.Lock()
-		for j := tick % 4; j < len(h.streams); j += 4 {
-			st := h.streams[j]
-			p := st.packet
-			p[0], p[1] = 0x80, st.pt
-			binary.BigEndian.PutUint16(p[2:], st.seq)
-			binary.BigEndian.PutUint32(p[4:], st.ts)
-			binary.BigEndian.PutUint32(p[8:], st.ssrc)
-			st.seq++
-			st.ts += 160
-			batches[st.from] = append(batches[st.from], ipv4.Message{Buffers: [][]byte{p}, Addr: st.to})
-		}
-		h.mu.Unlock()
-		for c, msgs := range batches {
-			for len(msgs) > 0 {
-				k, err := c.WriteBatch(msgs, 0)
-				if err != nil || k == 0 {
-					break
-				}
-				msgs = msgs[k:]
-			}
-			batches[c] = batches[c][:0]
-		}
-		next = next.Add(slot)
-		if late := time.Since(next); late > 100*time.Millisecond {
-			next = time.Now() // far behind: do not burst to catch up
-		}
-		timer.Reset(time.Until(next))
+	if !ok {
+		return
 	}
-}
-
-func (h *rtpHarness) read(c *net.UDPConn, st *rtpStats) {
-	defer h.wg.Done()
-	pc := ipv4.NewPacketConn(c)
-	msgs := make([]ipv4.Message, 64)
-	for i := range msgs {
-		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
-		msgs[i].OOB = make([]byte, 128)
+	if seq != prev.seq+1 {
+		st.gaps++
+		return
 	}
-	for {
-		k, err := pc.ReadBatch(msgs, 0)
-		if err != nil {
-			return
-		}
-		measuring := h.measuring.Load()
-		st.mu.Lock()
-		for _, m := range msgs[:k] {
-			b := m.Buffers[0][:m.N]
-			if len(b) < 12 {
-				continue
-			}
-			at := media.RecvTimestamp(m.OOB[:m.NN])
-			if at.IsZero() {
-				at = time.Now()
-			}
-			seq, ssrc := binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[8:])
-			prev, ok := st.last[ssrc]
-			st.last[ssrc] = rxLast{at, seq}
-			if !measuring {
-				continue
-			}
-			st.packets++
-			st.seen[ssrc]++
-			if silent(b) {
-				st.silent++
-			}
-			if !ok {
-				continue
-			}
-			if seq != prev.seq+1 {
-				st.gaps++
-				continue
-			}
-			d := at.Sub(prev.at) - 20*time.Millisecond
-			if d < 0 {
-				d = -d
-			}
-			st.hist[min(int(d/jitterBucket), len(st.hist)-1)]++
-		}
-		st.mu.Unlock()
+	d := at.Sub(prev.at) - 20*time.Millisecond
+	if d < 0 {
+		d = -d
 	}
+	st.hist[min(int(d/jitterBucket), len(st.hist)-1)]++
 }
 
 func (h *rtpHarness) measure(on bool) { h.measuring.Store(on) }
@@ -665,11 +522,16 @@ func (h *rtpHarness) result(callers bool) rtpResult {
 	return r
 }
 
-func (h *rtpHarness) close() {
-	for _, c := range append(slices.Clone(h.callers), h.agents...) {
-		c.Close()
-	}
-	h.wg.Wait()
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // silent reports whether an RTP packet's payload is all the silence byte
@@ -690,16 +552,4 @@ func silent(b []byte) bool {
 		}
 	}
 	return len(b) > 12
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	return strings.Join(f[:min(3, len(f))], " ")
 }
