@@ -507,10 +507,15 @@ func (l *Leg) receive(b []byte, from netip.AddrPort, now time.Time) {
 		}
 	case pkt.PayloadType == ptAudio:
 		rx.events.idle(now, rx.emit)
-		if s := l.listen.Load(); s != nil {
+		s := l.listen.Load()
+		if s != nil {
 			s.Write(l.cfg.Codec, pkt.Payload)
 		}
-		if rx.rfc4733 || l.cfg.NoInband {
+		// While the audio is relayed (a bridged call) the caller's tones
+		// are audio for the other party, who hears them, not keys for
+		// the IVR; detecting them was a seventh of a relayed packet's
+		// CPU (TestBridgedCallsLoad profile). RFC 4733 keys still count.
+		if rx.rfc4733 || l.cfg.NoInband || s != nil {
 			return
 		}
 		rx.pcm = rx.pcm[:0]

@@ -176,53 +176,70 @@ func (l *Leg) writeFD(b []byte, to netip.AddrPort) error {
 
 // recvAll reads the queued datagrams of polled legs through the ring:
 // recvPerSlot non-blocking RECVMSG entries per leg, a batch in one
-// io_uring_enter; a leg that filled them all is drained plainly. It
-// returns an error when the ring failed (the caller then reads plainly).
+// io_uring_enter; the legs that filled all their entries (a burst, or a
+// peer sending faster than our packet time) go again in a next round,
+// up to maxDrain datagrams a leg. It returns an error when the ring
+// failed (the caller then reads plainly).
 func (r *uring) recvAll(legs []*Leg, now time.Time) error {
 	per := max(int(r.entries)/recvPerSlot, 1)
-	for len(legs) > 0 {
-		n := min(len(legs), per)
-		batch := legs[:n]
-		legs = legs[n:]
-		tail := *r.sqTail
-		for i, l := range batch {
-			for k := range recvPerSlot {
-				h := l.rxm.prepare(k)
-				idx := tail & r.sqMask
-				*(*uringSQE)(unsafe.Add(r.sqes, uintptr(idx)*uringSQESize)) = uringSQE{
-					opcode:   uringOpRecvmsg,
-					fd:       int32(l.fd),
-					addr:     uint64(uintptr(unsafe.Pointer(h))),
-					len:      1,
-					opFlags:  recvFlags,
-					userData: uint64(i*recvPerSlot + k),
+	for round := 0; len(legs) > 0 && round < maxDrain/recvPerSlot; round++ {
+		more := r.more[:0]
+		for len(legs) > 0 {
+			n := min(len(legs), per)
+			batch := legs[:n]
+			legs = legs[n:]
+			if err := r.recvBatch(batch); err != nil {
+				return err
+			}
+			for _, l := range batch {
+				got := 0
+				for k := range recvPerSlot {
+					if l.handle(l.rxm.res[k], k, now) {
+						got++
+					}
 				}
-				*(*uint32)(unsafe.Add(r.sqArray, uintptr(idx)*4)) = idx
-				tail++
-			}
-		}
-		atomic.StoreUint32(r.sqTail, tail)
-		err := r.enter(uint32(n*recvPerSlot), func(ud uint64, res int32) {
-			if i := int(ud / recvPerSlot); i < len(batch) {
-				batch[i].rxm.res[ud%recvPerSlot] = res
-			}
-		})
-		for _, l := range batch {
-			got := 0
-			for k := range recvPerSlot {
-				if l.handle(l.rxm.res[k], k, now) {
-					got++
+				if got == recvPerSlot {
+					more = append(more, l)
 				}
 			}
-			if got == recvPerSlot {
-				l.recvPlain(now) // more were queued: a burst, or packets faster than ours
-			}
 		}
-		if err != nil {
-			return err
+		// The next round's legs: r.more is a scratch list, never read
+		// while being appended to (legs was the previous one).
+		r.more, r.spare = r.spare[:0], more
+		legs = more
+	}
+	clear(r.more)
+	clear(r.spare)
+	return nil
+}
+
+// recvBatch submits recvPerSlot RECVMSG entries for each leg of batch
+// (at most entries/recvPerSlot legs) and waits for their completions in
+// the legs' res.
+func (r *uring) recvBatch(batch []*Leg) error {
+	tail := *r.sqTail
+	for i, l := range batch {
+		for k := range recvPerSlot {
+			h := l.rxm.prepare(k)
+			idx := tail & r.sqMask
+			*(*uringSQE)(unsafe.Add(r.sqes, uintptr(idx)*uringSQESize)) = uringSQE{
+				opcode:   uringOpRecvmsg,
+				fd:       int32(l.fd),
+				addr:     uint64(uintptr(unsafe.Pointer(h))),
+				len:      1,
+				opFlags:  recvFlags,
+				userData: uint64(i*recvPerSlot + k),
+			}
+			*(*uint32)(unsafe.Add(r.sqArray, uintptr(idx)*4)) = idx
+			tail++
 		}
 	}
-	return nil
+	atomic.StoreUint32(r.sqTail, tail)
+	return r.enter(uint32(len(batch)*recvPerSlot), func(ud uint64, res int32) {
+		if i := int(ud / recvPerSlot); i < len(batch) {
+			batch[i].rxm.res[ud%recvPerSlot] = res
+		}
+	})
 }
 
 var (

@@ -48,6 +48,8 @@ type uring struct {
 	cqes           unsafe.Pointer // [cq entries]uringCQE
 
 	inFlight int // submitted, not yet reaped
+
+	more, spare []*Leg // recvAll's rounds (scratch, owned by the shard's goroutine)
 }
 
 // The kernel's ABI (include/uapi/linux/io_uring.h).
