@@ -81,7 +81,7 @@ type Leg struct {
 	// The receive side's state (readLoop or the shard's poll).
 	rx rxState
 	// polled: the pacer's shard reads the socket in the leg's slots
-	// (recv.go); no reader goroutine. Then fd is the leg's own
+	// (recv_linux.go); no reader goroutine. Then fd is the leg's own
 	// descriptor (Conn was closed, out of the runtime's poller).
 	polled bool
 	rxm    recvMsgs
