@@ -9,11 +9,11 @@ import (
 	"github.com/pion/rtp"
 )
 
-// Telephone events both ways outside a Leg's own reader: keys a bridged
-// agent's SIP phone sends (EventDecoder, for ivr/sip's agent legs) and keys
-// sent to a caller that negotiated telephone-event (Leg.SendDigits), so a
-// key pressed on one side reaches the other in the method its phone
-// speaks (RFC 4733).
+// Telephone events beyond a Leg's own reader: keys sent to a caller that
+// negotiated telephone-event (Leg.SendDigits), so a key pressed on an
+// agent's phone reaches the caller in the method the caller's phone speaks
+// (RFC 4733), and the decoder for RTP read outside a Leg (EventDecoder:
+// the keypad tests' callers).
 
 // EventDecoder turns a stream of telephone-event payloads into digits, one
 // per event (RFC 4733 2.5.1: the event's timestamp names it, its end packet
