@@ -58,7 +58,7 @@ func runHeld(c config) error {
 		// listen: the inactivity timeout must not hang them up.
 		extra = append(extra, "--sip-rtp-timeout", "10m")
 	}
-	srv, err := startServer(ctx, c, dir, false, extra...)
+	srv, err := startServer(ctx, c, dir, c.profile != "", extra...)
 	if err != nil {
 		return err
 	}
@@ -101,8 +101,20 @@ func runHeld(c config) error {
 	rx.reset()
 	w0 := time.Now()
 	rss, _ := memory(srv.pid)
+	var profile chan error
+	if c.profile != "" {
+		profile = make(chan error, 1)
+		go func() {
+			profile <- fetch(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", srv.debugPort, max(1, int(c.measure.Seconds()))), c.profile)
+		}()
+	}
 	time.Sleep(c.measure)
 	res := rx.result()
+	if profile != nil {
+		if err := <-profile; err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+		}
+	}
 	wall := time.Since(w0)
 	cpu1, _ := cpuTime(srv.pid)
 	self1 := selfCPU()

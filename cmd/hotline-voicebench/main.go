@@ -203,6 +203,7 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
+	io0, _ := ioCounters(pid)
 	var profile chan error
 	expected := time.Duration(c.calls)*time.Second/time.Duration(c.rate) + c.hold
 	if c.profile != "" {
@@ -234,6 +235,7 @@ func run(c config) error {
 		return err
 	}
 	hwm, _ := peak(pid)
+	io1, _ := ioCounters(pid)
 	if profile != nil {
 		if err := <-profile; err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
@@ -255,6 +257,11 @@ func run(c config) error {
 	fmt.Printf("setup INVITE->200: %s\n", setup)
 	fmt.Printf("server cpu: %.2f ms per call (%.0f%% of one core over the run)\n",
 		float64((cpu1-cpu0).Microseconds())/1000/float64(c.calls), 100*(cpu1-cpu0).Seconds()/wall.Seconds())
+	// Not disturbed by the machine's load, unlike the CPU time: what the
+	// server's system calls wrote (the SQLite WAL, logs, RTP and SIP).
+	fmt.Printf("server i/o: %.1f write system calls, %.1f KiB written, %.1f read system calls per call\n",
+		float64(io1["syscw"]-io0["syscw"])/float64(c.calls), float64(io1["wchar"]-io0["wchar"])/1024/float64(c.calls),
+		float64(io1["syscr"]-io0["syscr"])/float64(c.calls))
 	fmt.Printf("sipp cpu: %.2f ms per call (%.0f%% of one core over the run)\n",
 		float64(sippCPU.Microseconds())/1000/float64(c.calls), 100*sippCPU.Seconds()/wall.Seconds())
 	if mem0 > 0 && hwm > mem0 {
@@ -344,6 +351,21 @@ func cpuTime(pid int) (time.Duration, error) {
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	const hz = 100 // USER_HZ on Linux
 	return time.Duration(ut+st) * time.Second / hz, nil
+}
+
+// ioCounters is /proc/PID/io (rchar, wchar, syscr, syscw, …).
+func ioCounters(pid int) (map[string]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]int64{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ": "); ok {
+			m[k], _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return m, nil
 }
 
 func memory(pid int) (int64, error) { return status(pid, "VmRSS:") }
