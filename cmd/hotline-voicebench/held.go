@@ -646,25 +646,20 @@ func (r *rtpReceiver) poll(fd int) {
 				if at.IsZero() {
 					at = time.Now()
 				}
-				seq, ts, ssrc := binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint32(b[8:])
+				ssrc := binary.BigEndian.Uint32(b[8:])
+				cur := rtpStream{at: at, seq: binary.BigEndian.Uint16(b[2:]), ts: binary.BigEndian.Uint32(b[4:]), epoch: epoch}
 				prev, ok := local[ssrc]
-				local[ssrc] = rtpStream{at: at, seq: seq, ts: ts, epoch: epoch}
+				local[ssrc] = cur
 				r.packets.Add(1)
 				if !ok || prev.epoch != epoch {
 					// A new stream, or its interval would straddle the reset.
 					newStreams = append(newStreams, ssrc)
 					continue
 				}
-				if seq != prev.seq+1 {
+				d, ok := sendJitter(prev, cur)
+				if !ok {
 					r.gaps.Add(1)
 					continue
-				}
-				// The interval the timestamps promise (8 kHz) against the
-				// one the datagrams arrived at.
-				want := time.Duration(ts-prev.ts) * time.Second / 8000
-				d := at.Sub(prev.at) - want
-				if d < 0 {
-					d = -d
 				}
 				hist = append(hist, min(int(d/jitterBucket), 99999))
 			}
@@ -684,6 +679,24 @@ func (r *rtpReceiver) poll(fd int) {
 			hist, newStreams = hist[:0], newStreams[:0]
 		}
 	}
+}
+
+// sendJitter is how far the interval between two packets of a stream, as
+// received, strays from the one their RTP timestamps promise (8 kHz):
+// |Δarrival − Δtimestamp|. A sender that paces late, or late then catches
+// up, shows here; a pause with the timestamps moving on (a talk spurt
+// after silence) does not. Not consecutive packets (lost, reordered): no
+// interval.
+func sendJitter(prev, cur rtpStream) (time.Duration, bool) {
+	if cur.seq != prev.seq+1 {
+		return 0, false
+	}
+	want := time.Duration(int32(cur.ts-prev.ts)) * time.Second / 8000
+	d := cur.at.Sub(prev.at) - want
+	if d < 0 {
+		d = -d
+	}
+	return d, true
 }
 
 // recvStamp is the kernel's receive stamp (SCM_TIMESTAMPNS) in a control
