@@ -10,6 +10,11 @@
 //	go build -o /tmp/hotline-voicebench ./cmd/hotline-voicebench
 //	nice -n 10 /tmp/hotline-voicebench -hotline /tmp/hotline -rate 2000 -calls 20000 -hold 500ms
 //
+// With -held N it measures instead the RTP send-interval jitter of N
+// concurrent real SIP calls held in the IVR (held.go):
+//
+//	nice -n 10 /tmp/hotline-voicebench -hotline /tmp/hotline -held 3000 -held-rate 200 -measure 10s
+//
 // Every run is bounded: at most maxCalls calls and SIPp's own -timeout.
 // Traffic stays on 127.0.0.1.
 package main
