@@ -15,7 +15,7 @@ import (
 // no writer running starts one, which drains the queue and ends: 10 000 idle
 // desks cost one goroutine each, not two, and their write buffers come from
 // the upgrader's shared pool only while a write is under way. Enqueue never
-// blocks; a full queue closes the socket as a slow consumer (the session
+// blocks; a full queue cuts the socket as a slow consumer (the session
 // stays and resumes from its replay buffer).
 type conn struct {
 	ws    *websocket.Conn
@@ -77,7 +77,7 @@ func (c *conn) add(f outFrame, force bool) bool {
 	c.mu.Lock()
 	if !force && len(c.pending) >= c.limit {
 		c.mu.Unlock()
-		c.close(CloseSlowConsumer, "slow consumer: send queue full")
+		c.cut()
 		return false
 	}
 	c.pending = append(c.pending, f)
@@ -122,6 +122,20 @@ func (c *conn) close(code int, reason string) {
 		c.kick()
 		c.mu.Unlock()
 	})
+}
+
+// cut ends a slow consumer's socket at once: the TCP connection is closed,
+// which also fails the write its writer is blocked in. Its queue is full
+// because the client does not read, so a close frame (4008) would only
+// wait behind the frames it does not take, and the writer, the queued
+// frames and the socket would be held until the write deadline (writeWait)
+// ran out. The session stays; the client resumes from its replay buffer.
+func (c *conn) cut() {
+	c.mu.Lock()
+	c.finished, c.pending = true, nil
+	c.mu.Unlock()
+	c.close(CloseSlowConsumer, "slow consumer: send queue full")
+	c.ws.Close()
 }
 
 func (c *conn) closed() bool {
