@@ -46,7 +46,8 @@ type report struct {
 	errorsBy         map[string]int64 // chat errors by the step that failed
 	desksLost        int64            // agents whose desk failed during the traffic
 	connectErrors    int
-	refused          int64 // chat starts the node refused with 429 (paced, retried)
+	refused          int64            // chat starts the node refused with 429 (paced, retried)
+	refusedBy        map[string]int64 // the same by the limit the node named
 	// serverOffers, serverP50, serverP99: the node's own offer delivery
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
 	serverOffers         float64
@@ -93,9 +94,22 @@ func (r report) print(w io.Writer) {
 			}
 			fmt.Fprintf(w, "chat errors by step: %s\n", strings.Join(parts, ", "))
 		}
-		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d\n", r.refused)
+		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d%s\n", r.refused, byLimit(r.refusedBy))
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
+}
+
+// byLimit spells the refusals by limit: " (desk.chat_starts_per_second 12)".
+func byLimit(m map[string]int64) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // target is a running server to load: its URL and its memory gauge.
@@ -242,7 +256,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 			for tctx.Err() == nil {
 				err := chatOnce(tctx, base, cfg.messages, i, &stats)
 				if re := (*refusedError)(nil); errors.As(err, &re) {
-					stats.refused.Add(1)
+					stats.refusedBy(re.limit)
 					pause(tctx, re.wait)
 					continue
 				}
@@ -278,7 +292,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	rep.latencies = lat.all()
 	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
 	rep.errorsBy, rep.desksLost = stats.byStep(), stats.desksLost.Load()
-	rep.refused = stats.refused.Load()
+	rep.refused, rep.refusedBy = stats.refused.Load(), stats.refusedByLimit()
 	return rep, nil
 }
 
@@ -296,7 +310,10 @@ func pause(ctx context.Context, d time.Duration) {
 // limits, agentdesk.Options.ChatStarts and desk.chat_starts_per_address):
 // the customer waits as told (Retry-After) and tries again. It is counted
 // apart from the errors: the node pacing new chats is not a failure.
-type refusedError struct{ wait time.Duration }
+type refusedError struct {
+	wait  time.Duration
+	limit string // the setting that refused it (the 429 body's "limit"); empty from older nodes
+}
 
 func (e *refusedError) Error() string {
 	return fmt.Sprintf("start refused (429), retry after %v", e.wait)
@@ -314,8 +331,29 @@ func retryAfter(v string) time.Duration {
 type counters struct {
 	chats, messages, errors, desksLost, refused atomic.Int64
 
-	mu    sync.Mutex
-	steps map[string]int64
+	mu      sync.Mutex
+	steps   map[string]int64
+	limited map[string]int64 // refused starts by the limit the node named
+}
+
+// refusedBy counts a refused start under the limit that refused it.
+func (c *counters) refusedBy(limit string) {
+	c.refused.Add(1)
+	if limit == "" {
+		limit = "unnamed"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.limited == nil {
+		c.limited = map[string]int64{}
+	}
+	c.limited[limit]++
+}
+
+func (c *counters) refusedByLimit() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.limited)
 }
 
 // stepError names the step of a chat that failed, so the report can say
@@ -585,10 +623,14 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 		// A refused start has no token: dialing with none would fail as
 		// "bad handshake" (401), which is how the node's chat-start limit
 		// (429) showed in the runs before this check.
+		var refusal struct {
+			Limit string `json:"limit"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&refusal)
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusTooManyRequests {
-			return &refusedError{wait: retryAfter(resp.Header.Get("Retry-After"))}
+			return &refusedError{wait: retryAfter(resp.Header.Get("Retry-After")), limit: refusal.Limit}
 		}
 		return step("start", fmt.Errorf("status %d", resp.StatusCode))
 	}
