@@ -38,16 +38,19 @@ type report struct {
 	idleStackPerConn float64
 	idleRSSPerConn   float64
 	goroutines       int
-	latencies        []time.Duration
-	chats            int64
-	messages         int64
-	traffic          time.Duration
-	errors           int64
-	errorsBy         map[string]int64 // chat errors by the step that failed
-	desksLost        int64            // agents whose desk failed during the traffic
-	connectErrors    int
-	refused          int64            // chat starts the node refused with 429 (paced, retried)
-	refusedBy        map[string]int64 // the same by the limit the node named
+	latencies        []time.Duration // offer decided → the frame returned to the client's reader
+	// kernelLatencies: offer decided → the kernel's receive stamp of the
+	// frame (stampConn), free of the client's own wait for a CPU.
+	kernelLatencies []time.Duration
+	chats           int64
+	messages        int64
+	traffic         time.Duration
+	errors          int64
+	errorsBy        map[string]int64 // chat errors by the step that failed
+	desksLost       int64            // agents whose desk failed during the traffic
+	connectErrors   int
+	refused         int64            // chat starts the node refused with 429 (paced, retried)
+	refusedBy       map[string]int64 // the same by the limit the node named
 	// serverOffers, serverP50, serverP99: the node's own offer delivery
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
 	serverOffers         float64
@@ -64,12 +67,11 @@ func (r report) print(w io.Writer) {
 		r.idleHeapPerConn/1024, r.idleStackPerConn/1024, r.idleRSSPerConn/1024, r.goroutines)
 	fmt.Fprintf(w, "desks connected %d of %d (failed %d)\n", r.cfg.agents-r.connectErrors, r.cfg.agents, r.connectErrors)
 	if len(r.latencies) > 0 {
-		slices.Sort(r.latencies)
-		p := func(q float64) time.Duration {
-			return r.latencies[min(len(r.latencies)-1, int(q*float64(len(r.latencies))))]
-		}
-		fmt.Fprintf(w, "offer-to-desktop latency over %d offers: p50 %v, p99 %v, max %v\n", len(r.latencies),
-			p(.50).Round(10*time.Microsecond), p(.99).Round(10*time.Microsecond), r.latencies[len(r.latencies)-1].Round(10*time.Microsecond))
+		fmt.Fprintf(w, "offer-to-desktop latency over %d offers, as the client's reader got the frame: %s\n", len(r.latencies), percentiles(r.latencies))
+	}
+	if len(r.kernelLatencies) > 0 {
+		fmt.Fprintf(w, "offer-to-desktop latency over %d offers, by the kernel's receive stamp (SO_TIMESTAMPNS; without the client's wait for a CPU): %s\n",
+			len(r.kernelLatencies), percentiles(r.kernelLatencies))
 	}
 	if r.serverOffers > 0 {
 		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
@@ -97,6 +99,14 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d%s\n", r.refused, byLimit(r.refusedBy))
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
+}
+
+// percentiles sorts d and spells its p50, p99 and max.
+func percentiles(d []time.Duration) string {
+	slices.Sort(d)
+	p := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
+	return fmt.Sprintf("p50 %v, p99 %v, max %v", p(.50).Round(10*time.Microsecond), p(.99).Round(10*time.Microsecond),
+		d[len(d)-1].Round(10*time.Microsecond))
 }
 
 // byLimit spells the refusals by limit: " (desk.chat_starts_per_second 12)".
@@ -226,7 +236,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 
 	// Traffic: every agent works its desk; customers chat until the end.
 	var (
-		lat   latencies
+		lat   offerLatencies
 		stats counters
 	)
 	var deliveredBefore buckets
@@ -289,7 +299,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 			}
 		}
 	}
-	rep.latencies = lat.all()
+	rep.latencies, rep.kernelLatencies = lat.user.all(), lat.kernel.all()
 	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
 	rep.errorsBy, rep.desksLost = stats.byStep(), stats.desksLost.Load()
 	rep.refused, rep.refusedBy = stats.refused.Load(), stats.refusedByLimit()
@@ -397,6 +407,9 @@ func (c *counters) byStep() map[string]int64 {
 	return maps.Clone(c.steps)
 }
 
+// offerLatencies are the offers' latencies seen two ways.
+type offerLatencies struct{ user, kernel latencies }
+
 type latencies struct {
 	mu sync.Mutex
 	d  []time.Duration
@@ -420,7 +433,7 @@ func mem(probe string) (memory, error) {
 }
 
 var dialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024,
-	NetDialContext: (&net.Dialer{}).DialContext}
+	NetDialContext: dialStamped}
 
 // pongWait bounds the client's answer to the node's ping. gorilla's
 // default ping handler gives the pong one second: a load client starved of
@@ -452,10 +465,12 @@ type agent struct {
 	frames chan received // from listen, once the desk is up; closed when the socket is
 }
 
-// received is a frame and when it came off the socket.
+// received is a frame and when it came off the socket: at is when the
+// reader had it, kernel the kernel's receive stamp (zero: none).
 type received struct {
-	b  []byte
-	at time.Time
+	b      []byte
+	at     time.Time
+	kernel time.Time
 }
 
 // listen reads the socket from the moment the desk is up, so the client
@@ -471,7 +486,7 @@ func (a *agent) listen() {
 		if err != nil {
 			return
 		}
-		a.frames <- received{b: b, at: time.Now()}
+		a.frames <- received{b: b, at: time.Now(), kernel: kernelStamp(a.ws.UnderlyingConn())}
 	}
 }
 
@@ -545,8 +560,8 @@ func (a *agent) read() (agentdesk.Frame, error) {
 	return f, err
 }
 
-// readAt is read, with the time the frame came off the socket.
-func (a *agent) readAt() (agentdesk.Frame, time.Time, error) {
+// readAt is read, with when the frame came off the socket.
+func (a *agent) readAt() (agentdesk.Frame, received, error) {
 	var f agentdesk.Frame
 	var r received
 	var err error
@@ -557,18 +572,18 @@ func (a *agent) readAt() (agentdesk.Frame, time.Time, error) {
 		}
 	} else {
 		_, r.b, err = a.ws.ReadMessage()
-		r.at = time.Now()
+		r.at, r.kernel = time.Now(), kernelStamp(a.ws.UnderlyingConn())
 	}
 	if err != nil {
-		return f, r.at, err
+		return f, r, err
 	}
-	return f, r.at, json.Unmarshal(r.b, &f)
+	return f, r, json.Unmarshal(r.b, &f)
 }
 
 // work answers the desk like a quick agent: accept every offer, answer
 // every customer message, end the chat when the customer leaves, finish
 // wrap-up at once.
-func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *latencies, stats *counters) {
+func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offerLatencies, stats *counters) {
 	lost := func() {
 		if ctx.Err() == nil {
 			stats.desksLost.Add(1)
@@ -579,7 +594,7 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		return
 	}
 	for ctx.Err() == nil {
-		f, at, err := a.readAt()
+		f, got, err := a.readAt()
 		if err != nil {
 			lost()
 			return
@@ -594,7 +609,11 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		_ = json.Unmarshal(f.Data, &d)
 		switch f.Type {
 		case "offer":
-			lat.add(at.Sub(d.ExpiresAt.Add(-offerTimeout)))
+			decided := d.ExpiresAt.Add(-offerTimeout)
+			lat.user.add(got.at.Sub(decided))
+			if !got.kernel.IsZero() {
+				lat.kernel.add(got.kernel.Sub(decided))
+			}
 			err = a.send("offer.accept", map[string]string{"contact_id": d.Contact})
 		case "chat.message":
 			if d.From == "customer" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ func TestLoadSmoke(t *testing.T) {
 	if rep.chats == 0 || rep.messages < 4*rep.chats || len(rep.latencies) < int(rep.chats) || rep.errors > 1+rep.chats/100 {
 		t.Fatalf("got %d chats, %d messages, %d offers, %d errors; want chats with 4 messages each, an offer each, errors under 1%%",
 			rep.chats, rep.messages, len(rep.latencies), rep.errors)
+	}
+	if runtime.GOOS == "linux" && len(rep.kernelLatencies) == 0 {
+		t.Fatalf("%d offers, none with the kernel's receive stamp", len(rep.latencies))
 	}
 	var b strings.Builder
 	rep.print(&b)
