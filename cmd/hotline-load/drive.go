@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -55,6 +56,8 @@ type report struct {
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
 	serverOffers         float64
 	serverP50, serverP99 float64
+	// node: the Go runtime's figures over the traffic, with -url.
+	node nodeFigures
 	// serverWork: the node's CPU seconds, bytes allocated and collections
 	// over the traffic, with -url (zero: not measured).
 	serverWork memory
@@ -76,6 +79,12 @@ func (r report) print(w io.Writer) {
 	if r.serverOffers > 0 {
 		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
 			r.serverOffers, time.Duration(r.serverP50*float64(time.Second)), time.Duration(r.serverP99*float64(time.Second)))
+	}
+	if n := r.node; n.schedCount > 0 {
+		fmt.Fprintf(w, "node scheduler latency (runnable to running, every goroutine; runtime/metrics buckets) over %.0f waits: p50 <= %v, p99 <= %v, p99.9 <= %v\n",
+			n.schedCount, seconds(n.schedP50), seconds(n.schedP99), seconds(n.schedP999))
+		fmt.Fprintf(w, "node GC over the traffic: %.0f stop-the-world pauses (max <= %v), GC CPU %.2f s of %.2f s (assists %.2f s)\n",
+			n.pauses, seconds(n.pauseMax), n.gcCPU, n.cpu, n.assistCPU)
 	}
 	if sw := r.serverWork; sw.CPU > 0 && r.chats > 0 {
 		n := float64(r.chats)
@@ -99,6 +108,52 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d%s\n", r.refused, byLimit(r.refusedBy))
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
+}
+
+// nodeFigures are the node's own figures between two scrapes.
+type nodeFigures struct {
+	offers, offerP50, offerP99    float64
+	schedCount                    float64
+	schedP50, schedP99, schedP999 float64
+	pauses, pauseMax              float64
+	gcCPU, assistCPU, cpu         float64
+}
+
+func nodeFiguresOf(before, after scrape) nodeFigures {
+	var n nodeFigures
+	if q := quantilesOf(after.hist[metricDelivery], before.hist[metricDelivery], &n.offers, .50, .99); q != nil {
+		n.offerP50, n.offerP99 = q[0], q[1]
+	}
+	if q := quantilesOf(after.hist[metricSched], before.hist[metricSched], &n.schedCount, .50, .99, .999); q != nil {
+		n.schedP50, n.schedP99, n.schedP999 = q[0], q[1], q[2]
+	}
+	if q := quantilesOf(after.hist[metricGCPauses], before.hist[metricGCPauses], &n.pauses, 1); q != nil {
+		n.pauseMax = q[0]
+	}
+	d := func(name string) float64 { return after.values[name] - before.values[name] }
+	n.gcCPU, n.assistCPU, n.cpu = d(metricGCCPU), d(metricAssistCPU), d(metricProcessCPU)
+	return n
+}
+
+// quantilesOf is after.quantiles(before, qs...) with the count put in
+// *count; nil when the node has no such histogram.
+func quantilesOf(after, before buckets, count *float64, qs ...float64) []float64 {
+	if len(after) == 0 {
+		return nil
+	}
+	var q []float64
+	if *count, q = after.quantiles(before, qs...); len(q) != len(qs) {
+		return nil
+	}
+	return q
+}
+
+// seconds spells a histogram bound given in seconds.
+func seconds(s float64) string {
+	if math.IsInf(s, 1) {
+		return "+Inf"
+	}
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
 }
 
 // percentiles sorts d and spells its p50, p99 and max.
@@ -134,9 +189,10 @@ type target struct {
 	// work reads the node's CPU time, allocations and collections so far
 	// (no forced collection); nil: not measured.
 	work func() (memory, error)
-	// delivery reads the node's offer delivery histogram; nil: none.
-	delivery func() (buckets, error)
-	stop     func()
+	// scrape reads the node's /metrics (the offer delivery histogram, the
+	// Go runtime's scheduler and GC figures); nil: none.
+	scrape func() (scrape, error)
+	stop   func()
 }
 
 // spawn starts the server as a child process (this binary, "serve").
@@ -239,9 +295,9 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		lat   offerLatencies
 		stats counters
 	)
-	var deliveredBefore buckets
-	if tg.delivery != nil {
-		deliveredBefore, _ = tg.delivery()
+	var scrapeBefore scrape
+	if tg.scrape != nil {
+		scrapeBefore, _ = tg.scrape()
 	}
 	var workBefore memory
 	if tg.work != nil {
@@ -291,12 +347,10 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 			rep.serverWork = memory{CPU: after.CPU - workBefore.CPU, Allocated: after.Allocated - workBefore.Allocated, GCs: after.GCs - workBefore.GCs}
 		}
 	}
-	if tg.delivery != nil {
-		if after, err := tg.delivery(); err == nil {
-			var q []float64
-			if rep.serverOffers, q = after.quantiles(deliveredBefore, .50, .99); len(q) == 2 {
-				rep.serverP50, rep.serverP99 = q[0], q[1]
-			}
+	if tg.scrape != nil && scrapeBefore.hist != nil {
+		if after, err := tg.scrape(); err == nil {
+			rep.node = nodeFiguresOf(scrapeBefore, after)
+			rep.serverOffers, rep.serverP50, rep.serverP99 = rep.node.offers, rep.node.offerP50, rep.node.offerP99
 		}
 	}
 	rep.latencies, rep.kernelLatencies = lat.user.all(), lat.kernel.all()
