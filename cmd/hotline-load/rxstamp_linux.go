@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -21,11 +23,31 @@ import (
 // microseconds of the node's write. The Go runtime reads with read(2),
 // which drops control messages, so Read calls recvmsg itself on the raw
 // socket, waiting in the runtime's poller like any read (deadlines hold).
+//
+// For TCP the stamp is the one of the last segment a read copies: a read
+// that ran past the end of a frame into later ones would give the frame a
+// later segment's time (a starved client finds several frames waiting, and
+// gorilla reads ahead into its buffer). So Read follows the node's
+// WebSocket framing (RFC 6455 5.2; the node's frames are unmasked) and
+// never reads past the end of a frame: the read that ends a frame carries
+// the time of the segment holding its last byte (the node writes each
+// frame in one write, one segment on loopback). Segments that waited
+// unread are coalesced by the kernel's TCP receive queue, which keeps the
+// latest stamp: for a client that fell behind, the stamp is an upper
+// bound of when its frame arrived, never earlier than the truth.
 type stampConn struct {
 	*net.TCPConn
 	rc   syscall.RawConn
 	oob  []byte
 	last atomic.Int64 // unix nanos of the last read's kernel stamp; 0: none yet
+
+	// framing is false until the HTTP response of the handshake has been
+	// read (tail: its last bytes so far); then the frame being read: its
+	// header so far, and the payload left.
+	framing bool
+	tail    []byte
+	hdr     []byte
+	left    uint64
 }
 
 // dialStamped dials TCP and turns on the kernel's receive stamps; where
@@ -56,6 +78,7 @@ func (c *stampConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	p = p[:min(uint64(len(p)), c.want())]
 	var n, oobn int
 	var rerr error
 	err := c.rc.Read(func(fd uintptr) bool {
@@ -79,7 +102,78 @@ func (c *stampConn) Read(p []byte) (int, error) {
 		ns = at.UnixNano()
 	}
 	c.last.Store(ns)
+	c.consumed(p[:n])
 	return n, nil
+}
+
+// want is how many bytes may be read without passing the end of the
+// current frame (or of its header, whose length is known only as it is
+// read).
+func (c *stampConn) want() uint64 {
+	if !c.framing {
+		return math.MaxUint64 // the node sends nothing after its 101 until the client's hello
+	}
+	if c.left > 0 {
+		return c.left
+	}
+	if len(c.hdr) < 2 {
+		return uint64(2 - len(c.hdr))
+	}
+	return uint64(headerLen(c.hdr) - len(c.hdr))
+}
+
+// consumed follows the framing over the bytes b just read.
+func (c *stampConn) consumed(b []byte) {
+	for !c.framing && len(b) > 0 {
+		c.tail = append(c.tail, b[0])
+		b = b[1:]
+		if len(c.tail) > 4 {
+			c.tail = c.tail[1:]
+		}
+		c.framing = string(c.tail) == "\r\n\r\n"
+	}
+	for len(b) > 0 {
+		if c.left > 0 {
+			k := min(uint64(len(b)), c.left)
+			c.left -= k
+			b = b[k:]
+			continue
+		}
+		c.hdr = append(c.hdr, b[0])
+		b = b[1:]
+		if len(c.hdr) < 2 || len(c.hdr) < headerLen(c.hdr) {
+			continue
+		}
+		c.left = payloadLen(c.hdr)
+		c.hdr = c.hdr[:0]
+	}
+}
+
+// headerLen is the length of a frame header given its first two bytes.
+func headerLen(h []byte) int {
+	n := 2
+	switch h[1] & 0x7f {
+	case 126:
+		n += 2
+	case 127:
+		n += 8
+	}
+	if h[1]&0x80 != 0 {
+		n += 4 // masked: never from a server, counted all the same
+	}
+	return n
+}
+
+// payloadLen reads the payload length of a complete header.
+func payloadLen(h []byte) uint64 {
+	switch l := h[1] & 0x7f; l {
+	case 126:
+		return uint64(binary.BigEndian.Uint16(h[2:4]))
+	case 127:
+		return binary.BigEndian.Uint64(h[2:10])
+	default:
+		return uint64(l)
+	}
 }
 
 // stamp is the kernel's receive time of the last bytes read (zero: none):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,5 +63,57 @@ func TestKernelStamp(t *testing.T) {
 	srv.Close()
 	if n, err := c.Read(make([]byte, 4)); n != 0 || err != io.EOF {
 		t.Fatalf("after the peer closed: %d %v, want EOF", n, err)
+	}
+}
+
+// TestStampReadsStopAtFrameEnds: after the handshake's HTTP response, no
+// read runs past the end of a frame of the node's (any header length), so
+// the read that ends a frame is stamped with its own segment's time (a 1 KB
+// read took the frames after it too, and their later time). Segments the
+// kernel coalesced while the client did not read share the latest one's
+// stamp all the same: the stamp is an upper bound of a frame's arrival.
+func TestStampReadsStopAtFrameEnds(t *testing.T) {
+	frame := func(n int) []byte {
+		h := []byte{0x81}
+		switch {
+		case n < 126:
+			h = append(h, byte(n))
+		case n <= 0xffff:
+			h = append(h, 126, byte(n>>8), byte(n))
+		default:
+			h = append(h, 127, 0, 0, 0, 0, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		}
+		return append(h, strings.Repeat("x", n)...)
+	}
+	var stream []byte
+	stream = append(stream, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"...)
+	handshake := len(stream)
+	var ends []int // where each frame ends in stream
+	for _, n := range []int{5, 300, 70000, 0, 125, 126} {
+		stream = append(stream, frame(n)...)
+		ends = append(ends, len(stream))
+	}
+	c := &stampConn{}
+	if w := c.want(); w < uint64(handshake) {
+		t.Fatalf("the handshake may be read %d bytes at a time", w)
+	}
+	c.consumed(stream[:handshake])
+	at := handshake
+	for at < len(stream) {
+		w := int(min(c.want(), 1024)) // gorilla's buffer
+		if w <= 0 {
+			t.Fatalf("no read allowed at %d", at)
+		}
+		next := at + w
+		for _, e := range ends {
+			if at < e && next > e {
+				t.Fatalf("a read from %d of %d bytes runs past the frame ending at %d", at, w, e)
+			}
+		}
+		c.consumed(stream[at:next])
+		at = next
+	}
+	if c.left != 0 || len(c.hdr) != 0 {
+		t.Fatalf("after the last frame: %d left, header %v", c.left, c.hdr)
 	}
 }
