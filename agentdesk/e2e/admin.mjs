@@ -93,6 +93,23 @@ try {
   await admin.click('#skill-form button[type=submit]');
   await admin.locator('#skills tr', { hasText: 'promo' }).waitFor();
 
+  step('edits the skill while someone else changes it: the page sends If-Match, is told and reloads; the edit again succeeds');
+  const sf = admin.locator('#skill-form');
+  await admin.locator('#skills tr', { hasText: 'promo' }).getByRole('button', { name: '编辑' }).click();
+  assert.equal(await sf.locator('input[name=description]').inputValue(), '双十一促销 Promotion');
+  const byOther = await admin.evaluate(async () => (await fetch('/api/v1/admin/skills/promo', {
+    method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ description: '促销 (someone else)' }),
+  })).status);
+  assert.equal(byOther, 200, 'the other change');
+  await sf.locator('input[name=description]').fill('双十一促销 Promotion 2026');
+  await sf.locator('button[type=submit]').click();
+  await admin.locator('#toast', { hasText: '已被他人修改' }).waitFor();
+  await admin.locator('#skills tr', { hasText: 'someone else' }).waitFor();
+  await admin.locator('#skills tr', { hasText: 'promo' }).getByRole('button', { name: '编辑' }).click();
+  await sf.locator('input[name=description]').fill('双十一促销 Promotion 2026');
+  await sf.locator('button[type=submit]').click();
+  await admin.locator('#skills tr', { hasText: 'Promotion 2026' }).waitFor();
+
   step('adds the chat queue promo-chat requiring it: warned that no agent has the skill yet');
   await tab(admin, 'queues');
   const qf = admin.locator('#queue-form');

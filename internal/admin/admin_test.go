@@ -427,8 +427,8 @@ func TestQueueCreateReplaceStaleAndInvalid(t *testing.T) {
 		if a.header.Get("ETag") != `"1"` || a.body["on_max_wait"] != nil && a.body["on_max_wait"] != "" {
 			t.Fatalf("created: %s %s", a.header.Get("ETag"), a.raw)
 		}
-		if w, _ := a.body["warnings"].([]any); len(w) != 1 {
-			t.Fatalf("a queue nobody can serve is not warned about: %s", a.raw)
+		if got := a.warnings(); got != "no_agent_has_skills@skills" {
+			t.Fatalf("a queue nobody can serve is not warned about (%q): %s", got, a.raw)
 		}
 		e.must(e.do("root", "POST", "/api/v1/admin/queues", queueBody("promo"), "Idempotency-Key", "q-1"), http.StatusOK)
 		if d := e.do("root", "POST", "/api/v1/admin/queues", queueBody("promo")); d.status != http.StatusConflict || d.errField() != "id" {

@@ -39,7 +39,7 @@ type AgentView struct {
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 	// Warnings are accepted changes that could not be applied yet.
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // SkillLevel is one skill of an agent with its proficiency (1–10).
@@ -442,7 +442,11 @@ func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) error {
 		a.applySkills(ctx, p, after)
 	}
 	if in.Capacity.Set || in.WrapUpSeconds.Set {
-		after.Warnings = a.applyWork(ctx, p, after)
+		field := "capacity"
+		if !in.Capacity.Set {
+			field = "wrap_up_seconds"
+		}
+		after.Warnings = a.applyWork(ctx, p, after, field)
 	}
 	w.Header().Set("ETag", etag(after.Version))
 	return writeJSON(w, http.StatusOK, after)
@@ -494,7 +498,7 @@ func AgentWorkSpec(w store.AgentWork, spec *acd.AgentSpec) {
 // applyWork gives a logged-in agent its new capacity and wrap-up time at
 // once; an agent holding more than the new capacity allows gets it at the
 // next login (said in the returned warnings).
-func (a *API) applyWork(ctx context.Context, p auth.Principal, v AgentView) []string {
+func (a *API) applyWork(ctx context.Context, p auth.Principal, v AgentView, field string) []Warning {
 	wr, ok := a.router().(WorkRouter)
 	if !ok {
 		return nil
@@ -507,10 +511,11 @@ func (a *API) applyWork(ctx context.Context, p auth.Principal, v AgentView) []st
 	case err == nil || errors.Is(err, acd.ErrUnknownAgent):
 		return nil
 	case errors.Is(err, acd.ErrInvalidArgument):
-		return []string{"the agent holds more contacts than the new capacity allows: it applies at the agent's next login"}
+		return []Warning{{Code: WarnCapacityAtNextLogin, Field: "capacity",
+			Message: "the agent holds more contacts than the new capacity allows: it applies at the agent's next login"}}
 	}
 	a.o.Logger.Warn("work settings not applied to the acd", "agent_id", v.ID, "err", err)
-	return []string{"not applied to routing yet: it applies at the agent's next login"}
+	return []Warning{{Code: WarnNotAppliedToRouting, Field: field, Message: "not applied to routing yet: it applies at the agent's next login"}}
 }
 
 func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {

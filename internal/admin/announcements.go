@@ -50,7 +50,7 @@ type AnnouncementView struct {
 	Acks        []AckView  `json:"acks,omitempty"`     // one announcement: who and when
 	Pending     []string   `json:"pending,omitempty"`  // one announcement: logins still to acknowledge
 	Recipients  int        `json:"recipients"`         // enabled agents it is meant for
-	Warnings    []string   `json:"warnings,omitempty"` // e.g. a team nobody is in
+	Warnings    []Warning  `json:"warnings,omitempty"` // e.g. a team nobody is in
 	// IVR, when set, makes the announcement an IVR notice too.
 	IVR *IVRNotice `json:"ivr,omitempty"`
 }
@@ -200,7 +200,7 @@ func (a *API) announcementViewOf(ctx context.Context, st *store.Store, an store.
 	}
 	v.Acked, v.Recipients = len(acks), len(to)
 	if v.Recipients == 0 {
-		v.Warnings = []string{"no enabled agent is in this team: nobody sees it"}
+		v.Warnings = []Warning{{Code: WarnTeamHasNoAgents, Field: "team", Message: "no enabled agent is in this team: nobody sees it"}}
 	}
 	if !detail {
 		return v, nil

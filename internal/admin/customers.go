@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hotline10000/hotline/internal/audit"
@@ -45,6 +46,7 @@ type customerInput struct {
 	Blacklisted *bool     `json:"blacklisted"`
 	DoNotCall   *bool     `json:"do_not_call"`
 	Numbers     *[]string `json:"numbers"`
+	line        int       // a CSV row's line in its file
 }
 
 // maxNumbers bounds a customer's further contact numbers.
@@ -373,7 +375,20 @@ func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 }
 
 // csvHeader is the column order of the customer CSV (import and export).
-var csvHeader = []string{"phone", "account", "name", "tier", "blacklisted", "do_not_call"}
+// An import may leave out the last column, numbers (the header before
+// further numbers were carried): customers' further numbers then stay as
+// they are.
+var csvHeader = []string{"phone", "account", "name", "tier", "blacklisted", "do_not_call", "numbers"}
+
+// csvNoNumbers is the cell that clears a customer's further numbers (an
+// empty cell keeps them, as empty cells keep tiers and flags).
+const csvNoNumbers = "-"
+
+// csvNumbers splits a numbers cell: separated by ';' (as exported), ',' or
+// spaces.
+func csvNumbers(cell string) []string {
+	return strings.FieldsFunc(cell, func(r rune) bool { return r == ';' || r == ',' || unicode.IsSpace(r) })
+}
 
 // LineError is one problem of a CSV import, by line (1 is the header).
 type LineError struct {
@@ -386,8 +401,8 @@ type LineError struct {
 const maxLineErrors = 100
 
 // ParseCustomersCSV reads a customer CSV (UTF-8, with or without a BOM;
-// the header row names the columns csvHeader lists, in that order). It
-// returns every valid row, or the problems by line.
+// the header row names the columns csvHeader lists, in that order, with or
+// without the last). It returns every valid row, or the problems by line.
 func ParseCustomersCSV(data []byte) ([]customerInput, []LineError) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
@@ -402,7 +417,14 @@ func ParseCustomersCSV(data []byte) ([]customerInput, []LineError) {
 			problems = append(problems, LineError{Line: l, Field: field, Message: fmt.Sprintf(format, args...)})
 		}
 	}
-	phones, accounts := map[string]int{}, map[string]int{}
+	// Every number of the file, phone or further, names one customer:
+	// where it was first seen.
+	type seen struct {
+		line    int
+		further bool
+	}
+	numbers, accounts := map[string]seen{}, map[string]int{}
+	columns := len(csvHeader)
 	for n := 0; ; n++ {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -423,20 +445,26 @@ func ParseCustomersCSV(data []byte) ([]customerInput, []LineError) {
 			for i := range rec {
 				rec[i] = strings.ToLower(strings.TrimSpace(rec[i]))
 			}
-			if strings.Join(rec, ",") != strings.Join(csvHeader, ",") {
+			switch strings.Join(rec, ",") {
+			case strings.Join(csvHeader, ","):
+			case strings.Join(csvHeader[:len(csvHeader)-1], ","):
+				columns-- // no numbers column: further numbers kept
+			default:
 				add(line, "", "the header must be %s", strings.Join(csvHeader, ","))
+			}
+			if len(problems) > 0 {
 				break
 			}
 			continue
 		}
-		if len(rec) != len(csvHeader) {
-			add(line, "", "%d columns, want %d", len(rec), len(csvHeader))
+		if len(rec) != columns {
+			add(line, "", "%d columns, want %d", len(rec), columns)
 			continue
 		}
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])
 		}
-		in := customerInput{Phone: &rec[0], Account: &rec[1], Name: &rec[2]}
+		in := customerInput{Phone: &rec[0], Account: &rec[1], Name: &rec[2], line: line}
 		if rec[3] != "" {
 			in.Tier = &rec[3]
 		}
@@ -454,16 +482,46 @@ func ParseCustomersCSV(data []byte) ([]customerInput, []LineError) {
 			}
 			*p = &b
 		}
+		if columns > 6 && rec[6] != "" {
+			nums := []string{}
+			if rec[6] != csvNoNumbers {
+				nums = csvNumbers(rec[6])
+			}
+			in.Numbers = &nums
+		}
 		if fe := checkCustomer(in, true); fe != nil {
 			add(line, fe.Field, "%s", fe.Message)
 			continue
 		}
 		if rec[0] != "" {
-			if first, dup := phones[rec[0]]; dup {
-				add(line, "phone", "the same phone as line %d", first)
+			if first, dup := numbers[rec[0]]; dup {
+				if first.further {
+					add(line, "phone", "line %d lists this number as a further number", first.line)
+				} else {
+					add(line, "phone", "the same phone as line %d", first.line)
+				}
 				continue
 			}
-			phones[rec[0]] = line
+			numbers[rec[0]] = seen{line: line}
+		}
+		if in.Numbers != nil {
+			dup := false
+			for i, num := range *in.Numbers {
+				if first, ok := numbers[num]; ok && !dup {
+					add(line, fmt.Sprintf("numbers[%d]", i), "the same number as line %d", first.line)
+					dup = true
+				}
+				if num == rec[0] && !dup {
+					add(line, fmt.Sprintf("numbers[%d]", i), "the customer's own phone: list further numbers only")
+					dup = true
+				}
+			}
+			if dup {
+				continue
+			}
+			for _, num := range *in.Numbers {
+				numbers[num] = seen{line: line, further: true}
+			}
 		}
 		if rec[1] != "" {
 			if first, dup := accounts[rec[1]]; dup {
@@ -503,8 +561,8 @@ func (a *API) importCustomers(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	created, updated := 0, 0
 	err = a.o.Store.WithTx(ctx, func(tx *store.Store) error {
-		for i, in := range rows {
-			line := i + 2
+		for _, in := range rows {
+			line := in.line
 			var cur store.Customer
 			var err error
 			if *in.Phone != "" {
@@ -582,7 +640,8 @@ func (a *API) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			_ = cw.Write([]string{v.Phone, v.Account, csvSafe(v.Name), v.Tier, strconv.FormatBool(v.Blacklisted), strconv.FormatBool(v.DoNotCall)})
+			_ = cw.Write([]string{v.Phone, v.Account, csvSafe(v.Name), v.Tier, strconv.FormatBool(v.Blacklisted), strconv.FormatBool(v.DoNotCall),
+				strings.Join(v.Numbers, ";")})
 			n++
 		}
 		if len(cs) < 500 {

@@ -15,6 +15,8 @@ import (
 func FuzzParseCustomersCSV(f *testing.F) {
 	f.Add([]byte("\ufeffphone,account,name,tier,blacklisted,do_not_call\r\n13300000001,,李雷,gold,,\r\n"))
 	f.Add([]byte("phone,account,name,tier,blacklisted,do_not_call\n,ACC-1,\"a, \"\"b\"\"\",diamond,true,false\n"))
+	f.Add([]byte("phone,account,name,tier,blacklisted,do_not_call,numbers\n13300000001,,,,,,057188000001;+8613900000001\n13300000002,,,,,,-\n"))
+	f.Add([]byte("phone,account,name,tier,blacklisted,do_not_call,numbers\n13300000001,,,,,,13300000001\n"))
 	f.Add([]byte("phone,account\n1,2,3\n"))
 	f.Add([]byte("phone,account,name,tier,blacklisted,do_not_call\n\"unterminated\n"))
 	f.Add([]byte("\xff\xfe"))

@@ -92,7 +92,7 @@ type QueueView struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	// Warnings are accepted settings that look wrong (a queue no agent can serve).
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // queueInput is the body of a creation (with id) and of a replacement.
@@ -406,7 +406,7 @@ func othersThan(ctx context.Context, st *store.Store, id string) ([]acd.Queue, e
 }
 
 // warnings names settings that are accepted but look wrong.
-func (a *API) queueWarnings(ctx context.Context, st *store.Store, q acd.Queue) ([]string, error) {
+func (a *API) queueWarnings(ctx context.Context, st *store.Store, q acd.Queue) ([]Warning, error) {
 	ags, err := st.Agents(ctx)
 	if err != nil {
 		return nil, err
@@ -427,7 +427,8 @@ func (a *API) queueWarnings(ctx context.Context, st *store.Store, q acd.Queue) (
 			return nil, nil
 		}
 	}
-	return []string{"no enabled agent has the skills this queue requires: contacts will wait for nobody"}, nil
+	return []Warning{{Code: WarnNoAgentHasSkills, Field: "skills",
+		Message: "no enabled agent has the skills this queue requires: contacts will wait for nobody"}}, nil
 }
 
 // fits reports whether an agent with skills qualifies for q at its most

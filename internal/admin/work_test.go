@@ -131,7 +131,7 @@ func TestAgentWork(t *testing.T) {
 		}
 		// Below what she holds: stored, applied at her next login.
 		a = e.must(e.do("root", "PATCH", path, map[string]any{"capacity": map[string]any{"voice": 1, "chat": 0}, "site": "hz"}), http.StatusOK)
-		if w, _ := a.body["warnings"].([]any); len(w) != 1 || a.body["site"] != "hz" {
+		if got := a.warnings(); got != "capacity_at_next_login@capacity" || a.body["site"] != "hz" {
 			t.Fatalf("capacity below the load: %s", a.raw)
 		}
 		w, err := e.st.AgentWork(context.Background(), ann)

@@ -17,10 +17,20 @@ const (
 	VersionedCustomers Versioned = "customers"
 	VersionedCalendars Versioned = "calendars"
 	VersionedSettings  Versioned = "admin_settings"
+	VersionedSkills    Versioned = "skills" // keyed by name
 )
 
 func (t Versioned) valid() bool {
-	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers || t == VersionedCalendars || t == VersionedSettings
+	return t == VersionedAgents || t == VersionedQueues || t == VersionedCustomers || t == VersionedCalendars ||
+		t == VersionedSettings || t == VersionedSkills
+}
+
+// key is the column that names a row of t.
+func (t Versioned) key() string {
+	if t == VersionedSkills {
+		return "name"
+	}
+	return "id"
 }
 
 // Version returns the version of row id of table t.
@@ -29,7 +39,7 @@ func (s *Store) Version(ctx context.Context, t Versioned, id string) (int64, err
 		return 0, fmt.Errorf("version of %s: %w: table", t, ErrInvalid)
 	}
 	var v int64
-	err := s.q.queryRow(ctx, `SELECT version FROM `+string(t)+` WHERE id = $1`, id).Scan(&v)
+	err := s.q.queryRow(ctx, `SELECT version FROM `+string(t)+` WHERE `+t.key()+` = $1`, id).Scan(&v)
 	return v, wrap(fmt.Sprintf("version of %s %s", t, id), err)
 }
 
@@ -45,7 +55,7 @@ func (s *Store) BumpVersion(ctx context.Context, t Versioned, id string, want in
 	op := fmt.Sprintf("bump version of %s %s", t, id)
 	var v int64
 	err := s.q.queryRow(ctx, `UPDATE `+string(t)+` SET version = version + 1, updated_at = $3
-		WHERE id = $1 AND ($2 = 0 OR version = $2) RETURNING version`, id, want, ts(now)).Scan(&v)
+		WHERE `+t.key()+` = $1 AND ($2 = 0 OR version = $2) RETURNING version`, id, want, ts(now)).Scan(&v)
 	if err == nil {
 		return v, nil
 	}

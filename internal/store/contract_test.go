@@ -86,7 +86,7 @@ func TestSkills(t *testing.T) {
 			t.Fatal(err)
 		}
 		skills, err := s.Skills(ctx)
-		if err != nil || len(skills) != 3 || skills[0] != (store.Skill{Name: "billing", Description: "bills and balances"}) {
+		if err != nil || len(skills) != 3 || skills[0] != (store.Skill{Name: "billing", Description: "bills and balances", Version: 1}) {
 			t.Fatalf("skills: got %v, %v", skills, err)
 		}
 		a := mustAgent(t, s, "wang.fang", store.RoleAgent)
@@ -105,6 +105,41 @@ func TestSkills(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(set) {
 			t.Fatalf("agent skills: got %v, want %v", got, set)
 		}
+	})
+}
+
+// Skills carry a version for administration's If-Match (migration 00077),
+// and a skill in use cannot be deleted.
+func TestSkillVersionsAndDelete(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		for _, sk := range []string{"billing", "english"} {
+			if err := s.UpsertSkill(ctx, store.Skill{Name: sk}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v, err := s.BumpVersion(ctx, store.VersionedSkills, "billing", 1, t0); err != nil || v != 2 {
+			t.Fatalf("bump billing: got %d, %v; want 2", v, err)
+		}
+		_, err := s.BumpVersion(ctx, store.VersionedSkills, "billing", 1, t0)
+		wantErr(t, err, store.ErrStale)
+		_, err = s.BumpVersion(ctx, store.VersionedSkills, "karate", 0, t0)
+		wantErr(t, err, store.ErrNotFound)
+		if v, err := s.Version(ctx, store.VersionedSkills, "billing"); err != nil || v != 2 {
+			t.Fatalf("version of billing: got %d, %v; want 2", v, err)
+		}
+		sks, err := s.Skills(ctx)
+		if err != nil || len(sks) != 2 || sks[0].Version != 2 || sks[1].Version != 1 {
+			t.Fatalf("skills: got %+v, %v", sks, err)
+		}
+		a := mustAgent(t, s, "wang.fang", store.RoleAgent)
+		if err := s.SetAgentSkills(ctx, a.ID, []store.AgentSkill{{Skill: "billing", Proficiency: 7}}); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.DeleteSkill(ctx, "billing"), store.ErrReference)
+		if err := s.DeleteSkill(ctx, "english"); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.DeleteSkill(ctx, "english"), store.ErrNotFound)
 	})
 }
 

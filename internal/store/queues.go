@@ -10,9 +10,11 @@ import (
 type Skill struct {
 	Name        string
 	Description string
+	Version     int64 // administration's ETag (VersionedSkills); set by Skills, ignored by UpsertSkill
 }
 
-// UpsertSkill creates the skill or updates its description.
+// UpsertSkill creates the skill (at version 1) or updates its description
+// (administration bumps the version first with BumpVersion).
 func (s *Store) UpsertSkill(ctx context.Context, sk Skill) error {
 	_, err := s.q.exec(ctx, `INSERT INTO skills (name, description) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET description = excluded.description`, sk.Name, sk.Description)
@@ -21,12 +23,22 @@ func (s *Store) UpsertSkill(ctx context.Context, sk Skill) error {
 
 // Skills lists every skill by name.
 func (s *Store) Skills(ctx context.Context) ([]Skill, error) {
-	r, err := s.q.query(ctx, `SELECT name, description FROM skills ORDER BY name`)
+	r, err := s.q.query(ctx, `SELECT name, description, version FROM skills ORDER BY name`)
 	out, err := collect(r, err, func(r rows) (Skill, error) {
 		var sk Skill
-		return sk, r.Scan(&sk.Name, &sk.Description)
+		return sk, r.Scan(&sk.Name, &sk.Description, &sk.Version)
 	})
 	return out, wrap("skills", err)
+}
+
+// DeleteSkill deletes a skill: ErrNotFound when there is none,
+// ErrReference while an agent has it or a queue requires it.
+func (s *Store) DeleteSkill(ctx context.Context, name string) error {
+	n, err := s.q.exec(ctx, `DELETE FROM skills WHERE name = $1`, name)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return wrap("delete skill "+name, err)
 }
 
 // Channel is how a contact reaches the center.

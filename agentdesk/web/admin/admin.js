@@ -13,7 +13,7 @@ const words = {
     'f.sl_target': '服务水平目标（%）', 'f.max_wait': '最长等待（秒）', 'f.on_max_wait': '超时处理', 'f.overflow_to': '溢出队列',
     'f.phone': '电话', 'f.account': '账号', 'f.tier': '客户等级', 'f.flags': '标记', 'f.at': '时间', 'f.actor': '操作人', 'f.action': '操作',
     'f.subject': '对象', 'f.change': '变更', 'agent.edit': '编辑坐席', 'agent.new': '新建坐席', 'queue.edit': '新建或修改队列',
-    save: '保存', cancel: '取消', create: '创建', edit: '编辑', find: '查找', search: '电话、账号或姓名', export: '导出 CSV', import: '导入 CSV',
+    save: '保存', cancel: '取消', create: '创建', edit: '编辑', delete: '删除', deleted: '已删除', find: '查找', search: '电话、账号或姓名', export: '导出 CSV', import: '导入 CSV',
     saved: '已保存', stale: '已被他人修改，已重新载入，请再试一次', imported: '已导入', blacklisted: '黑名单', dnc: '免打扰',
     'tab.calendars': '日历', 'tab.flows': '流程', 'tab.announcements': '公告', 'f.time_zone': '时区', 'f.weekly': '每周工作时间（每行：星期 时段, 时段）',
     'f.holidays': '节假日', 'f.workdays': '调休上班日（日期:按星期）', 'calendar.edit': '新建或修改日历', preview: '预览', 'f.version': '版本', 'f.flows': '流程',
@@ -36,7 +36,7 @@ const words = {
     'f.sl_target': 'SL target (%)', 'f.max_wait': 'Max wait (s)', 'f.on_max_wait': 'At max wait', 'f.overflow_to': 'Overflow queue',
     'f.phone': 'Phone', 'f.account': 'Account', 'f.tier': 'Tier', 'f.flags': 'Flags', 'f.at': 'When', 'f.actor': 'Who', 'f.action': 'Action',
     'f.subject': 'Subject', 'f.change': 'Change', 'agent.edit': 'Edit agent', 'agent.new': 'New agent', 'queue.edit': 'Create or change a queue',
-    save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', find: 'Find', search: 'phone, account or name', export: 'Export CSV', import: 'Import CSV',
+    save: 'Save', cancel: 'Cancel', create: 'Create', edit: 'Edit', delete: 'Delete', deleted: 'Deleted', find: 'Find', search: 'phone, account or name', export: 'Export CSV', import: 'Import CSV',
     saved: 'Saved', stale: 'Changed by someone else: reloaded, please try again', imported: 'Imported', blacklisted: 'blacklist', dnc: 'do not call',
     'tab.calendars': 'Calendars', 'tab.flows': 'Flows', 'tab.announcements': 'Announcements', 'f.time_zone': 'Time zone', 'f.weekly': 'Weekly hours (a line each: day period, period)',
     'f.holidays': 'Holidays', 'f.workdays': 'Make-up working days (date:like)', 'calendar.edit': 'Create or change a calendar', preview: 'Preview', 'f.version': 'Version', 'f.flows': 'Flows',
@@ -55,15 +55,19 @@ const words = {
 };
 const w = (k) => (words[currentLang()] || words.zh)[k] || words.zh[k] || k;
 
-// The API's warnings are fixed English sentences; the page says the known
-// ones in Mandarin too (an unknown one is shown as sent).
+// The API's warnings carry a stable code, the field and an English message
+// (docs/administration.md, "Warnings"); the page says them in Mandarin by
+// code (an unknown code is shown with the message as sent).
 const warningsZh = {
-  'no enabled agent has the skills this queue requires: contacts will wait for nobody': '没有在用坐席具备本队列要求的技能：客户将无人接待',
-  'no enabled agent is in this team: nobody sees it': '该班组没有在用坐席：无人能看到这条公告',
-  'the agent holds more contacts than the new capacity allows: it applies at the agent\'s next login': '坐席当前接待数超过新的上限：下次登录时生效',
-  'not applied to routing yet: it applies at the agent\'s next login': '尚未应用到路由：坐席下次登录时生效',
+  no_agent_has_skills: '没有在用坐席具备本队列要求的技能：客户将无人接待',
+  team_has_no_agents: '该班组没有在用坐席：无人能看到这条公告',
+  capacity_at_next_login: '坐席当前接待数超过新的上限：下次登录时生效',
+  not_applied_to_routing: '尚未应用到路由：坐席下次登录时生效',
 };
-const warningText = (list) => (list || []).map((x) => (currentLang() === 'en' ? x : warningsZh[x] || x)).join(' ');
+const warningText = (list) => (list || []).map((x) => {
+  const text = currentLang() === 'en' ? x.message : warningsZh[x.code] || x.message;
+  return (x.field ? x.field + ': ' : '') + text;
+}).join(' ');
 const $ = (id) => document.getElementById(id);
 const A = { tab: 'agents', etags: {} };
 window.hotlineAdmin = A;
@@ -175,13 +179,52 @@ async function newAgent(ev) {
 async function loadSkills() {
   const { data } = await api('GET', '/api/v1/admin/skills');
   const body = $('skills'); body.replaceChildren();
-  for (const s of data.skills) body.append(row(s.name, s.description));
+  for (const s of data.skills) {
+    body.append(row(s.name, s.description, (() => {
+      const td = document.createElement('td');
+      td.append(button(w('edit'), () => editSkill(s)), ' ', button(w('delete'), () => deleteSkill(s)));
+      return td;
+    })()));
+  }
 }
+
+// editSkill fills the form with a skill and keeps its ETag: saving sends it
+// as If-Match, so an edit that lost to someone else's is refused (409).
+function editSkill(s) {
+  const f = $('skill-form');
+  f.dataset.id = s.name; A.etags['skill:' + s.name] = '"' + s.version + '"';
+  f.name.value = s.name; f.description.value = s.description;
+  showErrors(f, null);
+  f.description.focus();
+}
+
+const staleReload = (err, reload) => {
+  if (err.status === 409 && err.body && err.body.error && err.body.error.field === 'If-Match') { toast(w('stale')); reload(); return true; }
+  return false;
+};
 
 async function saveSkill(ev) {
   ev.preventDefault();
-  const f = ev.target;
-  try { await api('PUT', '/api/v1/admin/skills/' + encodeURIComponent(f.name.value.trim()), { description: f.description.value }); f.reset(); toast(w('saved')); loadSkills(); } catch (err) { showErrors(f, err); }
+  const f = ev.target, name = f.name.value.trim();
+  const h = f.dataset.id === name ? { 'If-Match': A.etags['skill:' + name] } : {};
+  try {
+    await api('PUT', '/api/v1/admin/skills/' + encodeURIComponent(name), { description: f.description.value }, h);
+    showErrors(f, null); delete f.dataset.id; f.reset(); toast(w('saved')); loadSkills();
+  } catch (err) {
+    if (staleReload(err, loadSkills)) { delete f.dataset.id; return; }
+    showErrors(f, err);
+  }
+}
+
+async function deleteSkill(s) {
+  const f = $('skill-form');
+  try {
+    await api('DELETE', '/api/v1/admin/skills/' + encodeURIComponent(s.name), undefined, { 'If-Match': '"' + s.version + '"' });
+    showErrors(f, null); toast(w('deleted')); loadSkills();
+  } catch (err) {
+    if (staleReload(err, loadSkills)) return;
+    showErrors(f, err); // in use: named next to the name field
+  }
 }
 
 async function loadQueues() {
@@ -418,8 +461,10 @@ async function announce(ev) {
   try {
     const body = { text: f.text.value, team: f.team.value.trim(), severity: f.severity.value };
     if (f.ivr.checked) body.ivr = { areas: list(f.ivr_areas.value), products: f.ivr_products.value ? [f.ivr_products.value] : [] };
-    await api('POST', '/api/v1/admin/announcements', body, idem());
-    f.reset(); showErrors(f, null); toast(w('saved')); loadAnnouncements();
+    const { data } = await api('POST', '/api/v1/admin/announcements', body, idem());
+    f.reset(); showErrors(f, null); loadAnnouncements();
+    const warn = warningText(data.warnings);
+    toast(warn ? w('saved') + ' — ' + warn : w('saved'));
   } catch (err) { showErrors(f, err); }
 }
 
