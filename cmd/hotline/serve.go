@@ -186,7 +186,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	kpiapi.New(kpis, func(ctx context.Context, e event.Event) error {
 		_, err := bus.Publish(ctx, e)
 		return err
-	}, nil, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
+	}, kpiClock, cfg.HTTP.MaxBodyBytes).Routes(mux, authSvc)
 	// The desk, the chat widget and the board, with their sockets, are
 	// served once the routing core is up.
 	pages := &lateHandler{}
