@@ -177,7 +177,7 @@ async function newAgent(ev) {
 }
 
 async function loadSkills() {
-  const { data } = await api('GET', '/api/v1/admin/skills');
+  const { data } = await api('GET', '/api/v1/admin/skills?limit=500');
   const body = $('skills'); body.replaceChildren();
   for (const s of data.skills) {
     body.append(row(s.name, s.description, (() => {
@@ -364,7 +364,7 @@ function calendarBody(f) {
 }
 
 async function loadCalendars() {
-  const { data } = await api('GET', '/api/v1/admin/calendars');
+  const { data } = await api('GET', '/api/v1/admin/calendars?limit=500');
   const body = $('calendars'); body.replaceChildren();
   for (const c of data.calendars) {
     body.append(row(c.name, c.time_zone, weeklyText(c.weekly), c.holidays.join(', '),
