@@ -34,6 +34,10 @@ type LegConfig struct {
 	// Inactivity closes Dead when no RTP arrived for this long (0: never);
 	// paused while on hold.
 	Inactivity time.Duration
+	// NoInband skips in-band DTMF detection: for a leg whose audio is only
+	// relayed (an agent's phone), where tones are the agent's to send on,
+	// not keys for us (saves ~1-4 µs per packet).
+	NoInband bool
 }
 
 // Stats counts a leg's traffic.
@@ -73,6 +77,14 @@ type Leg struct {
 	// while the leg is on the pacer: Close takes it off and waits for the
 	// slot being sent (Pacer.remove) before closing the socket.
 	fd, family int
+
+	// The receive side's state (readLoop or the shard's poll).
+	rx rxState
+	// polled: the pacer's shard reads the socket in the leg's slots
+	// (recv_linux.go); no reader goroutine. Then fd is the leg's own
+	// descriptor (Conn was closed, out of the runtime's poller).
+	polled bool
+	rxm    recvMsgs
 
 	// A bridged call's audio (relay.go): the caller's RTP copied to
 	// listen, feed's audio sent when nothing plays.
@@ -144,11 +156,22 @@ func NewLeg(cfg LegConfig) (*Leg, error) {
 		index:    -1,
 		fd:       -1,
 	}
+	l.rx.emit = l.deliver
+	l.rx.pcm = make([]int16, 0, 960)
 	if fd, family, ok := rawSocket(cfg.Conn); ok {
 		l.fd, l.family = fd, family
+		if cfg.Pacer.pollReads {
+			// Read by the pacer's shard (recv_linux.go); where that
+			// cannot be set up, a reader goroutine as before.
+			l.polled = l.detach(cfg.Conn) == nil
+		}
 	}
 	l.lastRx.Store(cfg.Pacer.now().UnixNano())
-	go l.readLoop()
+	if l.polled {
+		close(l.readDone)
+	} else {
+		go l.readLoop()
+	}
 	cfg.Pacer.add(l)
 	return l, nil
 }
@@ -306,8 +329,12 @@ func (l *Leg) Stats() Stats {
 func (l *Leg) Close() error {
 	var err error
 	l.closeOnce.Do(func() {
-		l.cfg.Pacer.remove(l)
+		l.cfg.Pacer.remove(l) // a polled leg is read and written in its slots only
 		close(l.closed)
+		if l.polled {
+			err = l.closeFD()
+			return
+		}
 		err = l.cfg.Conn.Close()
 		<-l.readDone
 	})
@@ -381,6 +408,9 @@ func (l *Leg) writeFrame() {
 }
 
 func (l *Leg) write(b []byte, to netip.AddrPort) error {
+	if l.polled {
+		return l.writeFD(b, to)
+	}
 	if u, ok := l.cfg.Conn.(udpConn); ok {
 		_, err := u.WriteToUDPAddrPort(b, to)
 		return err
@@ -405,24 +435,24 @@ func (l *Leg) read(b []byte) (int, netip.AddrPort, error) {
 	return n, unmap(ua.AddrPort()), nil
 }
 
-// readLoop owns the receive side: source checks, loss counting, the
-// telephone-event decoder and the tone detector.
+// rxState is the receive side's state, owned by whoever reads the leg's
+// socket: its reader goroutine, or the pacer's shard for a polled leg.
+type rxState struct {
+	pkt     rtp.Packet
+	pcm     []int16
+	events  eventDecoder
+	tones   toneDetector
+	emit    func(Digit) // l.deliver, made once
+	rfc4733 bool        // the caller speaks RFC 4733: trust it, stop listening for tones
+	haveSeq bool
+	lastSeq uint16
+}
+
+// readLoop is the receive side of a leg that is not polled by the pacer:
+// one goroutine waiting on the socket.
 func (l *Leg) readLoop() {
 	defer close(l.readDone)
 	buf := make([]byte, 1500)
-	pcm := make([]int16, 0, 960)
-	var (
-		pkt      rtp.Packet
-		events   eventDecoder
-		tones    toneDetector
-		rfc4733  bool // the caller speaks RFC 4733: trust it, stop listening for tones
-		haveSeq  bool
-		lastSeq  uint16
-		emit     = l.deliver
-		ptDTMF   = l.cfg.DTMFPayloadType
-		ptAudio  = uint8(l.cfg.Codec)
-		dtmfUsed = ptDTMF != 0 && ptDTMF != ptAudio
-	)
 	for {
 		n, from, err := l.read(buf)
 		if err != nil {
@@ -433,52 +463,65 @@ func (l *Leg) readLoop() {
 			}
 			return
 		}
-		if err := pkt.Unmarshal(buf[:n]); err != nil || pkt.Version != 2 {
-			l.malformed.Add(1)
-			continue
-		}
-		l.mu.Lock()
-		switch {
-		case from == l.remote:
-		case l.cfg.Latching && !l.latched:
-			l.remote = from
-		default:
-			l.mu.Unlock()
-			l.foreign.Add(1)
-			continue
-		}
-		l.latched = true
+		l.receive(buf[:n], from, l.cfg.Pacer.now())
+	}
+}
+
+// receive handles one datagram from the socket: source checks, loss
+// counting, the telephone-event decoder and the tone detector.
+func (l *Leg) receive(b []byte, from netip.AddrPort, now time.Time) {
+	rx := &l.rx
+	pkt := &rx.pkt
+	if err := pkt.Unmarshal(b); err != nil || pkt.Version != 2 {
+		l.malformed.Add(1)
+		return
+	}
+	l.mu.Lock()
+	switch {
+	case from == l.remote:
+	case l.cfg.Latching && !l.latched:
+		l.remote = from
+	default:
 		l.mu.Unlock()
-		now := l.cfg.Pacer.now()
-		l.lastRx.Store(now.UnixNano())
-		l.received.Add(1)
-		if haveSeq {
-			if gap := pkt.SequenceNumber - lastSeq; gap > 1 && gap < 0x8000 {
-				l.lost.Add(uint64(gap - 1))
-			}
+		l.foreign.Add(1)
+		return
+	}
+	l.latched = true
+	l.mu.Unlock()
+	l.lastRx.Store(now.UnixNano())
+	l.received.Add(1)
+	if rx.haveSeq {
+		if gap := pkt.SequenceNumber - rx.lastSeq; gap > 1 && gap < 0x8000 {
+			l.lost.Add(uint64(gap - 1))
 		}
-		if !haveSeq || int16(pkt.SequenceNumber-lastSeq) > 0 {
-			lastSeq, haveSeq = pkt.SequenceNumber, true
+	}
+	if !rx.haveSeq || int16(pkt.SequenceNumber-rx.lastSeq) > 0 {
+		rx.lastSeq, rx.haveSeq = pkt.SequenceNumber, true
+	}
+	ptDTMF, ptAudio := l.cfg.DTMFPayloadType, uint8(l.cfg.Codec)
+	switch {
+	case ptDTMF != 0 && ptDTMF != ptAudio && pkt.PayloadType == ptDTMF:
+		rx.rfc4733 = true
+		if err := rx.events.packet(pkt.Timestamp, pkt.Payload, now, rx.emit); err != nil {
+			l.malformed.Add(1)
 		}
-		switch {
-		case dtmfUsed && pkt.PayloadType == ptDTMF:
-			rfc4733 = true
-			if err := events.packet(pkt.Timestamp, pkt.Payload, now, emit); err != nil {
-				l.malformed.Add(1)
-			}
-		case pkt.PayloadType == ptAudio:
-			events.idle(now, emit)
-			if s := l.listen.Load(); s != nil {
-				s.Write(l.cfg.Codec, pkt.Payload)
-			}
-			if rfc4733 {
-				continue
-			}
-			pcm = pcm[:0]
-			for _, b := range pkt.Payload {
-				pcm = append(pcm, l.cfg.Codec.decode(b))
-			}
-			tones.samples(pcm, emit)
+	case pkt.PayloadType == ptAudio:
+		rx.events.idle(now, rx.emit)
+		s := l.listen.Load()
+		if s != nil {
+			s.Write(l.cfg.Codec, pkt.Payload)
 		}
+		// While the audio is relayed (a bridged call) the caller's tones
+		// are audio for the other party, who hears them, not keys for
+		// the IVR; detecting them was a seventh of a relayed packet's
+		// CPU (TestBridgedCallsLoad profile). RFC 4733 keys still count.
+		if rx.rfc4733 || l.cfg.NoInband || s != nil {
+			return
+		}
+		rx.pcm = rx.pcm[:0]
+		for _, b := range pkt.Payload {
+			rx.pcm = append(rx.pcm, l.cfg.Codec.decode(b))
+		}
+		rx.tones.samples(rx.pcm, rx.emit)
 	}
 }

@@ -183,3 +183,41 @@ func TestInbandThroughLeg(t *testing.T) {
 		}
 	})
 }
+
+// While a leg relays the caller's audio (Listen: a bridged call) its
+// tones are audio for the other party, not keys: in-band detection stops,
+// the tone reaches the stream, RFC 4733 keys still count
+// (TestInbandThroughLeg: without the relay in-band keys count).
+func TestInbandNotDetectedWhileRelaying(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, LegConfig{Codec: PCMA, DTMFPayloadType: 101})
+		heard := NewStream(PCMA, 2*time.Second)
+		seq := uint16(1)
+		send := func(pcm []int16) {
+			enc := NewClipPCM("", pcm).Payload(PCMA)
+			for i := 0; i+160 <= len(enc); i += 160 {
+				f.caller.send(legAddr, rtpBytes(t, 8, seq, uint32(seq)*160, enc[i:i+160]))
+				seq++
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		f.leg.Listen(heard)
+		defer f.leg.Listen(nil)
+		send(tone('5', 960, 5000, 0))
+		send(make([]int16, 800))
+		f.caller.send(legAddr, rtpBytes(t, 101, seq, 99999, eventPayload(3, true, 800)))
+		seq++
+		time.Sleep(100 * time.Millisecond)
+		if d := <-f.leg.Digits(); d.Key != '3' || d.Method != MethodRFC4733 {
+			t.Fatalf("while relaying: digit %+v, want only the RFC 4733 3", d)
+		}
+		if b := heard.Buffered(); b < 960*time.Second/8000 {
+			t.Fatalf("the relay got %v of audio, want the tone's 120 ms and more", b)
+		}
+		select {
+		case d := <-f.leg.Digits():
+			t.Fatalf("while relaying: a further digit %+v", d)
+		default:
+		}
+	})
+}

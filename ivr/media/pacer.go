@@ -36,6 +36,9 @@ type Pacer struct {
 	rr int
 	// rings counts the shards sending through io_uring.
 	rings atomic.Int32
+	// pollReads: new legs on sockets are read by their shard in their
+	// slots (recv_linux.go), not by a goroutine each.
+	pollReads bool
 }
 
 // Batched reports whether every shard sends its slots through io_uring
@@ -53,7 +56,9 @@ type shard struct {
 	tick   uint64      // slot count since the pacer started
 	due    []*Leg      // the legs of this slot; only the shard's goroutine uses it
 	ready  []*Leg      // the due legs with a packet to send; same
+	polled []*Leg      // the due legs the shard reads; same
 	ring   *uring      // batch sender; nil: one system call per packet
+	ringRx bool        // ring also reads (ringRecvWorks)
 	rings  *atomic.Int32
 }
 
@@ -64,6 +69,10 @@ type PacerOptions struct {
 	// cmd/rtpjitter -batch=false). Without io_uring the pacer sends
 	// plainly anyway.
 	PlainSends bool
+	// ReaderGoroutines reads each leg's socket with a goroutine of its
+	// own, as before polled receiving (for comparison: cmd/rtpjitter
+	// -pollrx=false, TestBridgedCallsLoad -bridged.pollrx=false).
+	ReaderGoroutines bool
 }
 
 // NewPacer starts the scheduler; it runs until ctx ends (then Wait).
@@ -74,17 +83,18 @@ func NewPacer(ctx context.Context) *Pacer {
 // NewPacerWith is NewPacer with options.
 func NewPacerWith(ctx context.Context, o PacerOptions) *Pacer {
 	p := newPacer(ctx, runtime.GOMAXPROCS(0), time.Now, !o.PlainSends)
+	p.pollReads = !o.ReaderGoroutines
 	return p
 }
 
 func newPacer(ctx context.Context, shards int, now func() time.Time, batch bool) *Pacer {
-	p := &Pacer{done: ctx.Done(), now: now}
+	p := &Pacer{done: ctx.Done(), now: now, pollReads: true}
 	start := now()
 	for i := range max(shards, 1) {
 		s := &shard{phases: map[int]int{}, rings: &p.rings}
 		if batch {
 			if r, err := newURing(uringDefaultEntries); err == nil {
-				s.ring = r
+				s.ring, s.ringRx = r, ringRecvWorks()
 				p.rings.Add(1)
 			}
 		}
@@ -233,6 +243,35 @@ func (s *shard) step(now time.Time) {
 			l.writeFrame()
 		}
 	}
+	s.receive(due, now)
 	clear(due) // ended legs are not kept reachable
 	clear(ready)
+}
+
+// receive reads the sockets of the polled legs among due: through the
+// ring, else one non-blocking system call per datagram.
+func (s *shard) receive(due []*Leg, now time.Time) {
+	polled := s.polled[:0]
+	for _, l := range due {
+		if l.polled {
+			polled = append(polled, l)
+		}
+	}
+	s.polled = polled
+	if len(polled) == 0 {
+		return
+	}
+	defer clear(polled)
+	if s.ring != nil && s.ringRx {
+		err := s.ring.recvAll(polled, now)
+		if err == nil {
+			return
+		}
+		s.ring.close()
+		s.ring = nil
+		s.rings.Add(-1)
+	}
+	for _, l := range polled {
+		l.recvPlain(now)
+	}
 }

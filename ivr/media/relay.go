@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,13 @@ import (
 // kept). The queue is bounded: past its limit the oldest audio is dropped,
 // so a stalled consumer costs latency up to the limit, never memory.
 //
+// A Stream a Leg sends from (Feed) is also the relay's playout buffer:
+// the Pacer re-times the audio to the leg's own 20 ms grid, whatever the
+// jitter it arrived with. After running dry it starts again only once
+// the audio has waited the playout delay (one frame by default, see
+// SetPlayout) or a frame more than the delay is queued, so a frame that
+// arrives a little late does not leave a hole of silence in the next one.
+//
 // Written here rather than taken from a library: it is a few lines over
 // zaf/g711's per-byte transcoders, and the Leg's pacer must be able to
 // take a partial frame without blocking.
@@ -26,8 +34,14 @@ type Stream struct {
 	mu  sync.Mutex
 	buf []byte
 
-	ready   chan struct{} // signalled (1-buffered) after a write
-	dropped atomic.Uint64 // bytes dropped at the limit
+	closed  bool
+	playout int  // frames (Fill calls) a restart waits; see SetPlayout
+	starved bool // ran dry: waiting for the playout delay
+	waited  int  // Fill calls waited since audio came while starved
+
+	ready     chan struct{} // signalled (1-buffered) after a write
+	dropped   atomic.Uint64 // bytes dropped at the limit
+	underruns atomic.Uint64 // Fills that ran dry while playing
 }
 
 // DefaultStreamLimit bounds a Stream: audio older than this is dropped.
@@ -40,7 +54,30 @@ func NewStream(codec Codec, limit time.Duration) *Stream {
 		limit = DefaultStreamLimit
 	}
 	n := samplesFor(limit)
-	return &Stream{codec: codec, max: n, buf: make([]byte, 0, n), ready: make(chan struct{}, 1)}
+	return &Stream{codec: codec, max: n, buf: make([]byte, 0, n), ready: make(chan struct{}, 1),
+		playout: 1, starved: true}
+}
+
+// SetPlayout sets the playout delay in frames (Fill calls, each a packet
+// time of the leg sending from the Stream): after running dry the Stream
+// gives audio again once it waited that many frames, or holds that many
+// frames and one more. 0: audio plays at the first Fill after it came.
+func (s *Stream) SetPlayout(frames int) {
+	s.mu.Lock()
+	s.playout = max(frames, 0)
+	s.mu.Unlock()
+}
+
+// Close makes ReadFrame return io.EOF once less than a frame is queued,
+// and wakes a ReadFrame waiting.
+func (s *Stream) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
 }
 
 // Codec is the law the Stream holds.
@@ -73,17 +110,38 @@ func (s *Stream) Write(from Codec, p []byte) {
 }
 
 // Fill takes up to len(p) bytes of queued audio into p without waiting
-// and returns how many.
+// and returns how many: 0 while the playout delay runs after the Stream
+// ran dry (see SetPlayout).
 func (s *Stream) Fill(p []byte) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.starved {
+		switch {
+		case len(s.buf) == 0:
+			s.waited = 0
+			return 0
+		case s.waited < s.playout && len(s.buf) < (s.playout+1)*len(p):
+			s.waited++
+			return 0
+		}
+		s.starved, s.waited = false, 0
+	}
 	n := copy(p, s.buf)
 	s.buf = s.buf[:copy(s.buf, s.buf[n:])]
+	if n < len(p) {
+		s.starved = true
+		s.underruns.Add(1)
+	}
 	return n
 }
 
+// Underruns counts the Fills that found less than a frame while playing
+// (the rest of that frame went out as silence).
+func (s *Stream) Underruns() uint64 { return s.underruns.Load() }
+
 // ReadFrame waits until len(p) bytes are queued and takes them; it
-// returns ctx's error when ctx ends first.
+// returns ctx's error when ctx ends first, io.EOF once the Stream is
+// closed with less than len(p) queued.
 func (s *Stream) ReadFrame(ctx context.Context, p []byte) error {
 	for {
 		s.mu.Lock()
@@ -100,7 +158,11 @@ func (s *Stream) ReadFrame(ctx context.Context, p []byte) error {
 			}
 			return nil
 		}
+		closed := s.closed
 		s.mu.Unlock()
+		if closed {
+			return io.EOF
+		}
 		select {
 		case <-s.ready:
 		case <-ctx.Done():
@@ -113,6 +175,7 @@ func (s *Stream) ReadFrame(ctx context.Context, p []byte) error {
 func (s *Stream) Reset() {
 	s.mu.Lock()
 	s.buf = s.buf[:0]
+	s.starved, s.waited = true, 0
 	s.mu.Unlock()
 }
 

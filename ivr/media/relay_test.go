@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -40,6 +41,7 @@ func abs(x int) int {
 
 func TestStreamLimitAndTranscode(t *testing.T) {
 	s := NewStream(PCMA, 40*time.Millisecond) // 320 bytes
+	s.SetPlayout(0)                           // Fill gives what is there (TestStreamPlayout)
 	ulaw := bytes.Repeat([]byte{g711.EncodeUlawFrame(1000)}, 160)
 	for range 3 {
 		s.Write(PCMU, ulaw)
@@ -67,6 +69,71 @@ func TestStreamLimitAndTranscode(t *testing.T) {
 	out := make([]byte, 320)
 	if n := s.Fill(out); n != 320 || out[319] != 7 {
 		t.Fatalf("Fill = %d, last %d; want 320 ending in the newest byte", n, out[319])
+	}
+}
+
+// A Stream a leg sends from is a playout buffer: after running dry it
+// waits one frame (the default delay) before playing again, unless more
+// than that is queued, and counts the frames that ran dry while playing.
+func TestStreamPlayout(t *testing.T) {
+	s := NewStream(PCMU, 0)
+	frame := make([]byte, 160)
+	fill := func(want int) {
+		t.Helper()
+		if n := s.Fill(frame); n != want {
+			t.Fatalf("Fill = %d, want %d", n, want)
+		}
+	}
+	fill(0) // nothing yet
+	s.Write(PCMU, make([]byte, 160))
+	fill(0)   // the one-frame playout delay
+	fill(160) // then the frame
+	fill(0)   // dry while playing: an underrun
+	if got := s.Underruns(); got != 1 {
+		t.Fatalf("Underruns = %d, want 1", got)
+	}
+	// A frame that came while waiting plays after the delay; two frames
+	// (the delay's worth and one) play at once.
+	s.Write(PCMU, make([]byte, 320))
+	fill(160)
+	fill(160)
+	s.Write(PCMU, make([]byte, 100))
+	fill(100) // a partial frame: the rest is silence, and it ran dry
+	if got := s.Underruns(); got != 2 {
+		t.Fatalf("Underruns = %d, want 2", got)
+	}
+	// After Reset (hold) the delay applies again.
+	s.Write(PCMU, make([]byte, 160))
+	s.Reset()
+	s.Write(PCMU, make([]byte, 160))
+	fill(0)
+	fill(160)
+	// Without delay the audio plays at once.
+	s.SetPlayout(0)
+	fill(0)
+	s.Write(PCMU, make([]byte, 160))
+	fill(160)
+}
+
+// Close ends a ReadFrame waiting, and later ReadFrames once less than a
+// frame is left; queued frames are still read first.
+func TestStreamClose(t *testing.T) {
+	s := NewStream(PCMU, 0)
+	s.Write(PCMU, make([]byte, 200))
+	s.Close()
+	frame := make([]byte, 160)
+	if err := s.ReadFrame(t.Context(), frame); err != nil {
+		t.Fatalf("queued frame: %v", err)
+	}
+	if err := s.ReadFrame(t.Context(), frame); err != io.EOF {
+		t.Fatalf("after Close: got %v, want io.EOF", err)
+	}
+	w := NewStream(PCMU, 0)
+	got := make(chan error, 1)
+	go func() { got <- w.ReadFrame(context.Background(), frame) }()
+	w.Close()
+	if err := <-got; err != io.EOF {
+		t.Fatalf("waiting ReadFrame after Close: got %v, want io.EOF", err)
 	}
 }
 
@@ -117,7 +184,7 @@ func TestLegListenAndFeed(t *testing.T) {
 		f.caller.drain()
 		agent := bytes.Repeat([]byte{g711.EncodeAlawFrame(-2000)}, 160)
 		say.Write(PCMA, agent)
-		time.Sleep(40 * time.Millisecond)
+		time.Sleep(60 * time.Millisecond) // the next slot, then the one-frame playout delay
 		var got []byte
 		for _, p := range f.caller.drain() {
 			var pkt rtp.Packet

@@ -48,6 +48,8 @@ type uring struct {
 	cqes           unsafe.Pointer // [cq entries]uringCQE
 
 	inFlight int // submitted, not yet reaped
+
+	more, spare []*Leg // recvAll's rounds (scratch, owned by the shard's goroutine)
 }
 
 // The kernel's ABI (include/uapi/linux/io_uring.h).
@@ -201,7 +203,11 @@ func (r *uring) sendAll(legs []*Leg) error {
 			continue
 		}
 		atomic.StoreUint32(r.sqTail, tail) // publishes the entries to the kernel
-		if err := r.enter(uint32(queued), batch); err != nil {
+		if err := r.enter(uint32(queued), func(ud uint64, res int32) {
+			if res >= 0 && ud < uint64(len(batch)) {
+				batch[ud].sent.Add(1)
+			}
+		}); err != nil {
 			for _, l := range legs { // the rest of the slot, plainly
 				l.writeFrame()
 			}
@@ -211,10 +217,10 @@ func (r *uring) sendAll(legs []*Leg) error {
 	return nil
 }
 
-// enter submits n entries and waits for their completions. The sends are
-// non-blocking (MSG_DONTWAIT), so the kernel completes them during the
-// call.
-func (r *uring) enter(n uint32, batch []*Leg) error {
+// enter submits n entries and waits for their completions, handed to
+// done. The operations are non-blocking (MSG_DONTWAIT), so the kernel
+// completes them during the call.
+func (r *uring) enter(n uint32, done func(userData uint64, res int32)) error {
 	toSubmit := n
 	r.inFlight += int(n)
 	for r.inFlight > 0 {
@@ -225,23 +231,21 @@ func (r *uring) enter(n uint32, batch []*Leg) error {
 		case syscall.EINTR, syscall.EAGAIN, syscall.EBUSY:
 			// Interrupted or completions to reap first: reap and retry.
 		default:
-			r.reap(batch)
+			r.reap(done)
 			return fmt.Errorf("%s enter: %w", uringErr, errno)
 		}
-		r.reap(batch)
+		r.reap(done)
 	}
 	return nil
 }
 
-// reap counts the completed sends of batch.
-func (r *uring) reap(batch []*Leg) {
+// reap hands each completion to done.
+func (r *uring) reap(done func(userData uint64, res int32)) {
 	head := *r.cqHead
 	tail := atomic.LoadUint32(r.cqTail)
 	for ; head != tail; head++ {
 		c := (*uringCQE)(unsafe.Add(r.cqes, uintptr(head&r.cqMask)*uringCQESize))
-		if c.res >= 0 && c.userData < uint64(len(batch)) {
-			batch[c.userData].sent.Add(1)
-		}
+		done(c.userData, c.res)
 		r.inFlight--
 	}
 	atomic.StoreUint32(r.cqHead, head)

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"golang.org/x/net/ipv4"
 
 	"github.com/hotline10000/hotline/ivr"
 	"github.com/hotline10000/hotline/ivr/media"
@@ -37,8 +35,9 @@ import (
 //	go test -run TestBridgedCallsLoad -count=1 -v ./ivr/sip \
 //	    -bridged.calls 1000 -bridged.hold 10s
 var (
-	bridgedCalls = flag.Int("bridged.calls", 12, "bridged calls (TestBridgedCallsLoad)")
-	bridgedHold  = flag.Duration("bridged.hold", 0, "measure jitter for this long once every call is bridged (0: smoke run, until audio flowed)")
+	bridgedCalls  = flag.Int("bridged.calls", 12, "bridged calls (TestBridgedCallsLoad)")
+	bridgedHold   = flag.Duration("bridged.hold", 0, "measure jitter for this long once every call is bridged (0: smoke run, until audio flowed)")
+	bridgedPollRx = flag.Bool("bridged.pollrx", true, "the pacer reads the legs' sockets (false: a reader goroutine per leg, as before session 7)")
 )
 
 // TestBridgedCallsLoad bridges N callers to N agents' registered SIP
@@ -68,14 +67,19 @@ func TestBridgedCallsLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	rtpx, err := newRTPHarness(ctx, 4)
+	// The phones' RTP in a child process (bridgeload_child_test.go).
+	rtpx, err := startRTPChild(4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rtpx.close()
+	defer func() {
+		if err := rtpx.close(); err != nil {
+			t.Errorf("rtp child: %v", err)
+		}
+	}()
 
 	// The server, its registrar, and a flow that rings agent i for call i.
-	pacer := media.NewPacer(ctx)
+	pacer := media.NewPacerWith(ctx, media.PacerOptions{ReaderGoroutines: !*bridgedPollRx})
 	m, err := NewRTPMedia(pacer, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -150,23 +154,31 @@ func TestBridgedCallsLoad(t *testing.T) {
 	rings := ph.offerToRing(flow)
 
 	// Audio both ways on every call.
-	rtpx.measure(true)
+	if err := rtpx.measure(true); err != nil {
+		t.Fatal(err)
+	}
 	t0, c0 := time.Now(), processCPU()
 	if *bridgedHold > 0 {
 		time.Sleep(*bridgedHold)
-	} else if err := rtpx.waitFlowing(ctx, 2*n, 25, time.Minute); err != nil {
+	} else if err := rtpx.waitFlowing(2*n, 25, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	wall, cpu := time.Since(t0), processCPU()-c0
-	rtpx.measure(false)
-	toCaller, toAgent := rtpx.result(true), rtpx.result(false)
+	if err := rtpx.measure(false); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rtpx.result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toCaller, toAgent := res.ToCallers, res.ToAgents
 
 	for _, u := range callers {
 		u.send(u.request("BYE", "10000", ""))
 		u.expect(200)
 	}
-	if toCaller.streams < n || toAgent.streams < n {
-		t.Errorf("audio reached %d callers and %d agents of %d", toCaller.streams, toAgent.streams, n)
+	if toCaller.Streams < n || toAgent.Streams < n {
+		t.Errorf("audio reached %d callers and %d agents of %d", toCaller.Streams, toAgent.Streams, n)
 	}
 	pct := func(d []time.Duration, q float64) time.Duration {
 		if len(d) == 0 {
@@ -180,14 +192,15 @@ func TestBridgedCallsLoad(t *testing.T) {
 	for _, d := range []struct {
 		name string
 		r    rtpResult
-	}{{"toward callers (paced)", toCaller}, {"toward agents (forwarded)", toAgent}} {
+	}{{"toward callers", toCaller}, {"toward agents", toAgent}} {
 		expected := float64(n) * wall.Seconds() / 0.02
-		t.Logf("jitter %s: p50 %v p99 %v p99.9 %v max %v; %d packets (%.1f%% of %0.f), %d sequence gaps",
-			d.name, d.r.p50, d.r.p99, d.r.p999, d.r.max, d.r.packets, 100*float64(d.r.packets)/expected, expected, d.r.gaps)
+		t.Logf("jitter %s: p50 %v p99 %v p99.9 %v max %v; %d packets (%.1f%% of %0.f), %d sequence gaps, %.2f%% silence (nothing to relay in time)",
+			d.name, d.r.P50, d.r.P99, d.r.P999, d.r.Max, d.r.Packets, 100*float64(d.r.Packets)/expected, expected, d.r.Gaps,
+			100*float64(d.r.Silent)/float64(max(1, d.r.Packets)))
 	}
-	relayed := float64(max(1, toCaller.packets+toAgent.packets))
-	t.Logf("process (server and simulated phones) while bridged: CPU %.0f%% of a core, %.1f µs per relayed packet; pacer batched (io_uring): %v; load average %s",
-		100*cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/relayed, pacer.Batched(), loadAvg())
+	relayed := float64(max(1, toCaller.Packets+toAgent.Packets))
+	t.Logf("server process while bridged (the simulated phones' RTP in a child process; their SIP stack, idle, in this one): CPU %.0f%% of a core, %.1f µs per relayed packet; pacer batched (io_uring): %v; phones' process %.0f%% of a core; load average %s",
+		100*cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/relayed, pacer.Batched(), 100*res.CPU.Seconds()/wall.Seconds(), loadAvg())
 }
 
 // loadFlow is the voice flow of the load: ring agent i for call i (the
@@ -241,13 +254,13 @@ type loadPhones struct {
 	served chan struct{}
 	server string
 	port   int
-	rtpx   *rtpHarness
+	rtpx   *rtpProc
 	rang   []atomic.Int64 // unix nanos of each agent's INVITE
 	dlgs   sync.Map       // Call-ID -> *sipgo.DialogServerSession
 	dua    *sipgo.DialogUA
 }
 
-func newLoadPhones(t *testing.T, server string, n int, rtpx *rtpHarness) *loadPhones {
+func newLoadPhones(t *testing.T, server string, n int, rtpx *rtpProc) *loadPhones {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("bridged-load-phone"))
 	if err != nil {
@@ -391,30 +404,8 @@ func (p *loadPhones) offerToRing(f *loadFlow) []time.Duration {
 	return d
 }
 
-// rtpHarness is the simulated phones' media: a few shared sockets per
-// side, every stream sent each 20 ms (spread over 4 slots of 5 ms) with
-// sendmmsg, every packet received with recvmmsg and its kernel timestamp.
-type rtpHarness struct {
-	callers, agents []*net.UDPConn
-	wg              sync.WaitGroup
-
-	mu      sync.Mutex
-	streams []*simStream
-
-	measuring atomic.Bool
-	rx        [2]rtpStats // 0: at the callers, 1: at the agents
-}
-
-type simStream struct {
-	from   *ipv4.PacketConn
-	to     *net.UDPAddr
-	pt     uint8
-	seq    uint16
-	ts     uint32
-	ssrc   uint32
-	packet []byte
-}
-
+// rtpStats are one side's receive figures (the harness is in
+// bridgeload_child_test.go).
 type rtpStats struct {
 	mu      sync.Mutex
 	hist    []uint64 // 10 µs buckets
@@ -422,6 +413,7 @@ type rtpStats struct {
 	seen    map[uint32]int // packets per SSRC while measuring
 	packets int
 	gaps    int
+	silent  int // packets whose payload is the codec's silence (the relay had nothing)
 }
 
 type rxLast struct {
@@ -430,156 +422,40 @@ type rxLast struct {
 }
 
 type rtpResult struct {
-	packets, gaps, streams int
-	p50, p99, p999, max    time.Duration
+	Packets, Gaps, Streams, Silent int
+	P50, P99, P999, Max            time.Duration
 }
 
 const jitterBucket = 10 * time.Microsecond
 
-func newRTPHarness(ctx context.Context, k int) (*rtpHarness, error) {
-	h := &rtpHarness{}
-	for side := range 2 {
-		h.rx[side] = rtpStats{hist: make([]uint64, 100000), last: map[uint32]rxLast{}, seen: map[uint32]int{}}
-		for range k {
-			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-			if err != nil {
-				h.close()
-				return nil, err
-			}
-			c.SetReadBuffer(4 << 20)
-			if err := media.EnableRecvTimestamps(c); err != nil {
-				h.close()
-				return nil, err
-			}
-			if side == 0 {
-				h.callers = append(h.callers, c)
-			} else {
-				h.agents = append(h.agents, c)
-			}
-			h.wg.Add(1)
-			go h.read(c, &h.rx[side])
-		}
+// packet counts one datagram received at kernel time at; st.mu is held.
+func (st *rtpStats) packet(b []byte, at time.Time, measuring bool) {
+	if len(b) < 12 {
+		return
 	}
-	h.wg.Add(1)
-	go h.send(ctx)
-	return h, nil
-}
-
-func (h *rtpHarness) callerSock(i int) netip.AddrPort {
-	return h.callers[i%len(h.callers)].LocalAddr().(*net.UDPAddr).AddrPort()
-}
-
-func (h *rtpHarness) agentSock(i int) netip.AddrPort {
-	return h.agents[i%len(h.agents)].LocalAddr().(*net.UDPAddr).AddrPort()
-}
-
-func (h *rtpHarness) addStream(i int, caller bool, to netip.AddrPort, pt uint8) {
-	socks := h.agents
-	if caller {
-		socks = h.callers
+	seq, ssrc := binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[8:])
+	prev, ok := st.last[ssrc]
+	st.last[ssrc] = rxLast{at, seq}
+	if !measuring {
+		return
 	}
-	st := &simStream{from: ipv4.NewPacketConn(socks[i%len(socks)]), to: net.UDPAddrFromAddrPort(to), pt: pt,
-		seq: uint16(rand.Uint32()), ts: rand.Uint32(), ssrc: rand.Uint32(), packet: make([]byte, 12+160)}
-	for j := 12; j < len(st.packet); j++ {
-		st.packet[j] = 0x55 // A-law and µ-law near-silence, not the idle byte
+	st.packets++
+	st.seen[ssrc]++
+	if silent(b) {
+		st.silent++
 	}
-	h.mu.Lock()
-	h.streams = append(h.streams, st)
-	h.mu.Unlock()
-}
-
-// send sends every stream's packet each 20 ms: stream j in slot j%4.
-func (h *rtpHarness) send(ctx context.Context) {
-	defer h.wg.Done()
-	const slot = 5 * time.Millisecond
-	next := time.Now()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	batches := map[*ipv4.PacketConn][]ipv4.Message{}
-	for tick := 0; ; tick++ {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		h.mu.Lock()
-		for j := tick % 4; j < len(h.streams); j += 4 {
-			st := h.streams[j]
-			p := st.packet
-			p[0], p[1] = 0x80, st.pt
-			binary.BigEndian.PutUint16(p[2:], st.seq)
-			binary.BigEndian.PutUint32(p[4:], st.ts)
-			binary.BigEndian.PutUint32(p[8:], st.ssrc)
-			st.seq++
-			st.ts += 160
-			batches[st.from] = append(batches[st.from], ipv4.Message{Buffers: [][]byte{p}, Addr: st.to})
-		}
-		h.mu.Unlock()
-		for c, msgs := range batches {
-			for len(msgs) > 0 {
-				k, err := c.WriteBatch(msgs, 0)
-				if err != nil || k == 0 {
-					break
-				}
-				msgs = msgs[k:]
-			}
-			batches[c] = batches[c][:0]
-		}
-		next = next.Add(slot)
-		if late := time.Since(next); late > 100*time.Millisecond {
-			next = time.Now() // far behind: do not burst to catch up
-		}
-		timer.Reset(time.Until(next))
+	if !ok {
+		return
 	}
-}
-
-func (h *rtpHarness) read(c *net.UDPConn, st *rtpStats) {
-	defer h.wg.Done()
-	pc := ipv4.NewPacketConn(c)
-	msgs := make([]ipv4.Message, 64)
-	for i := range msgs {
-		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
-		msgs[i].OOB = make([]byte, 128)
+	if seq != prev.seq+1 {
+		st.gaps++
+		return
 	}
-	for {
-		k, err := pc.ReadBatch(msgs, 0)
-		if err != nil {
-			return
-		}
-		measuring := h.measuring.Load()
-		st.mu.Lock()
-		for _, m := range msgs[:k] {
-			b := m.Buffers[0][:m.N]
-			if len(b) < 12 {
-				continue
-			}
-			at := media.RecvTimestamp(m.OOB[:m.NN])
-			if at.IsZero() {
-				at = time.Now()
-			}
-			seq, ssrc := binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[8:])
-			prev, ok := st.last[ssrc]
-			st.last[ssrc] = rxLast{at, seq}
-			if !measuring {
-				continue
-			}
-			st.packets++
-			st.seen[ssrc]++
-			if !ok {
-				continue
-			}
-			if seq != prev.seq+1 {
-				st.gaps++
-				continue
-			}
-			d := at.Sub(prev.at) - 20*time.Millisecond
-			if d < 0 {
-				d = -d
-			}
-			st.hist[min(int(d/jitterBucket), len(st.hist)-1)]++
-		}
-		st.mu.Unlock()
+	d := at.Sub(prev.at) - 20*time.Millisecond
+	if d < 0 {
+		d = -d
 	}
+	st.hist[min(int(d/jitterBucket), len(st.hist)-1)]++
 }
 
 func (h *rtpHarness) measure(on bool) { h.measuring.Store(on) }
@@ -621,7 +497,7 @@ func (h *rtpHarness) result(callers bool) rtpResult {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	r := rtpResult{packets: st.packets, gaps: st.gaps, streams: len(st.seen)}
+	r := rtpResult{Packets: st.packets, Gaps: st.gaps, Streams: len(st.seen), Silent: st.silent}
 	var total uint64
 	for _, c := range st.hist {
 		total += c
@@ -636,21 +512,14 @@ func (h *rtpHarness) result(callers bool) rtpResult {
 		}
 		return time.Duration(len(st.hist)) * jitterBucket
 	}
-	r.p50, r.p99, r.p999 = q(.5), q(.99), q(.999)
+	r.P50, r.P99, r.P999 = q(.5), q(.99), q(.999)
 	for i := len(st.hist) - 1; i >= 0; i-- {
 		if st.hist[i] > 0 {
-			r.max = time.Duration(i+1) * jitterBucket
+			r.Max = time.Duration(i+1) * jitterBucket
 			break
 		}
 	}
 	return r
-}
-
-func (h *rtpHarness) close() {
-	for _, c := range append(slices.Clone(h.callers), h.agents...) {
-		c.Close()
-	}
-	h.wg.Wait()
 }
 
 func processCPU() time.Duration {
@@ -663,4 +532,24 @@ func loadAvg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	f := strings.Fields(string(b))
 	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+// silent reports whether an RTP packet's payload is all the silence byte
+// of its G.711 law (the phones send 0x55, never that).
+func silent(b []byte) bool {
+	var s byte
+	switch b[1] & 0x7f {
+	case uint8(media.PCMU):
+		s = media.PCMU.Silence()
+	case uint8(media.PCMA):
+		s = media.PCMA.Silence()
+	default:
+		return false
+	}
+	for _, c := range b[12:] {
+		if c != s {
+			return false
+		}
+	}
+	return len(b) > 12
 }

@@ -217,7 +217,14 @@ func (s *Server) Dial(ctx context.Context, o Origin, number string) (phone.Leg, 
 		codec = media.PCMA
 	}
 	s.log.Info("call out answered", "origin", o.Kind, "agent_id", o.Agent, "contact_id", o.Contact, "number", maskNumber(n), "codec", codec.String())
-	return newSIPLeg(s, dlg, conn, ans.Remote, codec), nil
+	l, err := newSIPLeg(s, dlg, conn, ans.Remote, codec)
+	if err != nil {
+		_ = dlg.Bye(context.WithoutCancel(ctx))
+		_ = dlg.Close()
+		_ = conn.Close()
+		return nil, fmt.Errorf("call out to %s: media: %w", maskNumber(n), err)
+	}
+	return l, nil
 }
 
 func resolve(ctx context.Context, host string) (netip.Addr, error) {

@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/pion/rtp"
 
 	"github.com/hotline10000/hotline/ivr/media"
 	"github.com/hotline10000/hotline/ivr/phone"
@@ -102,7 +98,13 @@ func (r *Ringer) Ring(ctx context.Context, agentID string, call phone.CallInfo) 
 	if ans.PayloadType == ptPCMA {
 		codec = media.PCMA
 	}
-	l := newSIPLeg(s, dlg, conn, ans.Remote, codec)
+	l, err := newSIPLeg(s, dlg, conn, ans.Remote, codec)
+	if err != nil {
+		_ = dlg.Bye(context.WithoutCancel(ctx))
+		_ = dlg.Close()
+		_ = conn.Close()
+		return nil, fmt.Errorf("agent %s phone's media: %w", agentID, err)
+	}
 	if ctx.Err() != nil {
 		// Withdrawn while the phone answered: this leg is nobody's.
 		_ = l.Hangup(context.WithoutCancel(ctx), "offer ended")
@@ -147,151 +149,6 @@ func offerSDP(local netip.AddrPort) []byte {
 		"m=audio %d RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\na=sendrecv\r\n",
 		id, ipv, ip, ipv, ip, local.Port())
 }
-
-// sipLeg is an answered agent SIP phone: RTP straight to and from the
-// phone. Frames toward the phone go out as the caller's arrive (no
-// pacer: the caller's RTP already keeps time).
-type sipLeg struct {
-	s      *Server
-	dlg    *sipgo.DialogClientSession
-	conn   net.PacketConn
-	codec  media.Codec
-	remote atomic.Pointer[netip.AddrPort]
-	frames chan []byte
-	done   chan struct{}
-	read   chan struct{} // closed when the reader returns
-	once   sync.Once
-
-	// used by WriteFrame's one goroutine
-	seq   uint16
-	ts    uint32
-	ssrc  uint32
-	out   []byte
-	bySip atomic.Bool // the phone hung up (its BYE): no BYE back
-}
-
-func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, remote netip.AddrPort, codec media.Codec) *sipLeg {
-	l := &sipLeg{s: s, dlg: dlg, conn: conn, codec: codec, frames: make(chan []byte, 16), done: make(chan struct{}),
-		read: make(chan struct{}), seq: uint16(time.Now().UnixNano()), ssrc: uint32(time.Now().UnixNano() >> 7),
-		out: make([]byte, 12+phone.FrameSize*2)}
-	l.remote.Store(&remote)
-	s.agentLegs.Store(dlg.InviteRequest.CallID().Value(), l)
-	go l.readLoop()
-	return l
-}
-
-func (l *sipLeg) Codec() media.Codec { return l.codec }
-
-func (l *sipLeg) readLoop() {
-	defer close(l.read)
-	buf := make([]byte, 1500)
-	// Frames go out through l.frames in buffers reused round-robin: at
-	// most cap(l.frames) are queued and ReadFrame copies one out at a
-	// time, so a ring one longer than that is never overwritten while
-	// still queued or being copied (a fresh slice per packet was an
-	// allocation per packet on every bridged call).
-	ring := make([][]byte, cap(l.frames)+2)
-	for i := range ring {
-		ring[i] = make([]byte, 0, 2*phone.FrameSize)
-	}
-	next := 0
-	var pkt rtp.Packet
-	latched := false
-	u, isUDP := l.conn.(*net.UDPConn)
-	for {
-		var (
-			n    int
-			from netip.AddrPort
-			err  error
-		)
-		if isUDP {
-			n, from, err = u.ReadFromUDPAddrPort(buf)
-		} else {
-			var a net.Addr
-			n, a, err = l.conn.ReadFrom(buf)
-			if ua, ok := a.(*net.UDPAddr); ok {
-				from = ua.AddrPort()
-			}
-		}
-		if err != nil {
-			return
-		}
-		if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != uint8(l.codec) {
-			continue
-		}
-		if from.IsValid() && !latched {
-			// Symmetric RTP: answer where the phone sends from.
-			a := netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-			l.remote.Store(&a)
-			latched = true
-		}
-		f := append(ring[next][:0], pkt.Payload...)
-		select {
-		case l.frames <- f:
-			ring[next] = f
-			next = (next + 1) % len(ring)
-		default: // nobody reads fast enough: drop, the newest follow
-		}
-	}
-}
-
-func (l *sipLeg) ReadFrame(ctx context.Context, buf []byte) (int, error) {
-	select {
-	case f := <-l.frames:
-		return copy(buf, f), nil
-	case <-l.done:
-		return 0, io.EOF
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
-
-func (l *sipLeg) WriteFrame(frame []byte) error {
-	select {
-	case <-l.done:
-		return io.ErrClosedPipe
-	default:
-	}
-	h := rtp.Header{Version: 2, PayloadType: uint8(l.codec), SequenceNumber: l.seq, Timestamp: l.ts, SSRC: l.ssrc}
-	l.seq++
-	l.ts += uint32(len(frame))
-	n, err := h.MarshalTo(l.out)
-	if err != nil {
-		return err
-	}
-	pkt := append(l.out[:n], frame...)
-	if u, ok := l.conn.(*net.UDPConn); ok {
-		_, err = u.WriteToUDPAddrPort(pkt, *l.remote.Load())
-		return err
-	}
-	_, err = l.conn.WriteTo(pkt, net.UDPAddrFromAddrPort(*l.remote.Load()))
-	return err
-}
-
-// Hangup sends BYE (unless the phone hung up) and releases the leg.
-func (l *sipLeg) Hangup(ctx context.Context, reason string) error {
-	l.end(ctx, !l.bySip.Load())
-	return nil
-}
-
-func (l *sipLeg) end(ctx context.Context, bye bool) {
-	l.once.Do(func() {
-		close(l.done)
-		l.s.agentLegs.Delete(l.dlg.InviteRequest.CallID().Value())
-		if bye {
-			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.s.byeTimeout)
-			if err := l.dlg.Bye(bctx); err != nil {
-				l.s.log.Debug("bye to agent phone", "err", err)
-			}
-			cancel()
-		}
-		_ = l.dlg.Close()
-		_ = l.conn.Close()
-		<-l.read
-	})
-}
-
-func (l *sipLeg) Done() <-chan struct{} { return l.done }
 
 // agentBye takes a BYE from an agent's phone; false: no such leg.
 func (s *Server) agentBye(req *sip.Request, tx sip.ServerTransaction) bool {

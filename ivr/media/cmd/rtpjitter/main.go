@@ -60,6 +60,7 @@ func main() {
 	ptime := flag.Duration("ptime", 20*time.Millisecond, "packet time")
 	mode := flag.String("mode", "pacer", "pacer (media.Pacer) or ticker (a time.Ticker per leg)")
 	batch := flag.Bool("batch", true, "pacer: send each slot's packets in io_uring batches (false: one sendto per packet)")
+	pollRx := flag.Bool("pollrx", true, "pacer: the shards read the legs' sockets in their slots (false: a reader goroutine per leg); nothing is sent to the legs here, so this adds the cost of finding each socket empty")
 	rxPoll := flag.Duration("rxpoll", time.Millisecond, "receiver: drain its sockets this often without epoll (0: block in epoll as before)")
 	receivers := flag.Int("receivers", 4, "receiving sockets (goroutines)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured run here")
@@ -82,13 +83,13 @@ func main() {
 	if *legs < 1 || *legs > 20000 || *dur <= 0 || *dur > 10*time.Minute {
 		log.Fatal("rtpjitter: -legs 1..20000, -dur up to 10m")
 	}
-	if err := run(*legs, *dur, *ptime, *mode, *receivers, *batch, *rxPoll); err != nil {
+	if err := run(*legs, *dur, *ptime, *mode, *receivers, *batch, *pollRx, *rxPoll); err != nil {
 		log.Print(err)
 		os.Exit(1)
 	}
 }
 
-func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int, batch bool, rxPoll time.Duration) error {
+func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int, batch, pollRx bool, rxPoll time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), dur+time.Minute)
 	defer cancel()
 
@@ -103,7 +104,7 @@ func run(nLegs int, dur, ptime time.Duration, mode string, nRecv int, batch bool
 	runtime.ReadMemStats(&before)
 
 	clip := media.NewClipPCM("load", make([]int16, int(dur.Seconds()+5)*media.SampleRate))
-	pacer := media.NewPacerWith(ctx, media.PacerOptions{PlainSends: !batch})
+	pacer := media.NewPacerWith(ctx, media.PacerOptions{PlainSends: !batch, ReaderGoroutines: !pollRx})
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var closers []func()
