@@ -10,6 +10,11 @@
 //	go build -o /tmp/hotline-voicebench ./cmd/hotline-voicebench
 //	nice -n 10 /tmp/hotline-voicebench -hotline /tmp/hotline -rate 2000 -calls 20000 -hold 500ms
 //
+// With -held N it measures instead the RTP send-interval jitter of N
+// concurrent real SIP calls held in the IVR (held.go):
+//
+//	nice -n 10 /tmp/hotline-voicebench -hotline /tmp/hotline -held 3000 -held-rate 200 -measure 10s
+//
 // Every run is bounded: at most maxCalls calls and SIPp's own -timeout.
 // Traffic stays on 127.0.0.1.
 package main
@@ -41,6 +46,7 @@ import (
 const (
 	maxCalls = 200000
 	maxRate  = 20000
+	maxHeld  = 20000
 )
 
 type config struct {
@@ -49,6 +55,11 @@ type config struct {
 	hold                    time.Duration
 	serverArgs              []string
 	profile                 string
+	// The held-calls mode (hold.go): -held calls set up at -held-rate,
+	// measured for -measure.
+	held, heldRate, receivers int
+	measure                   time.Duration
+	callerRTP                 bool
 }
 
 func main() {
@@ -61,7 +72,25 @@ func main() {
 	flag.DurationVar(&c.hold, "hold", 500*time.Millisecond, "how long each caller listens before its BYE")
 	server := flag.String("server-args", "", "extra `hotline serve` flags, space separated (e.g. \"--log-level warn\")")
 	flag.StringVar(&c.profile, "cpuprofile", "", "save the server's CPU profile of the run here (needs its debug listener, started by the tool)")
+	flag.IntVar(&c.held, "held", 0, fmt.Sprintf("held-calls mode: set up this many calls (≤ %d), keep them all up in the IVR hearing prompts, and measure the RTP send-interval jitter of every call at the receiver (0: the call-setup benchmark)", maxHeld))
+	flag.IntVar(&c.heldRate, "held-rate", 200, "held-calls mode: new calls per second while setting them up")
+	flag.DurationVar(&c.measure, "measure", 10*time.Second, "held-calls mode: how long to measure once every call is up (≤ 2m)")
+	flag.IntVar(&c.receivers, "receivers", 8, "held-calls mode: the receiving RTP sockets the calls' SDP spread over")
+	flag.BoolVar(&c.callerRTP, "caller-rtp", false, "held-calls mode: every caller also sends RTP (PCMU silence every 20 ms), as a phone without voice activity detection does")
 	flag.Parse()
+	if c.held != 0 {
+		if c.held < 1 || c.held > maxHeld || c.heldRate < 1 || c.heldRate > maxRate || c.measure <= 0 || c.measure > 2*time.Minute ||
+			c.receivers < 1 || c.receivers > 256 {
+			fmt.Fprintf(os.Stderr, "hotline-voicebench: -held 1..%d, -held-rate 1..%d, -measure up to 2m, -receivers 1..256\n", maxHeld, maxRate)
+			os.Exit(2)
+		}
+		c.serverArgs = strings.Fields(*server)
+		if err := runHeld(c); err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-voicebench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if c.rate < 1 || c.rate > maxRate || c.calls < 1 || c.calls > maxCalls || c.hold < 0 || c.hold > time.Minute {
 		fmt.Fprintf(os.Stderr, "hotline-voicebench: -rate 1..%d, -calls 1..%d, -hold up to 1m\n", maxRate, maxCalls)
 		os.Exit(2)
@@ -92,6 +121,69 @@ func freePort(network string) (int, error) {
 	}
 }
 
+// server is a `hotline serve` child process on loopback ports.
+type server struct {
+	cmd       *exec.Cmd
+	logs      *tailBuffer
+	base      string // its HTTP base URL
+	sipPort   int
+	debugPort int
+	pid       int
+	stop      func() // SIGTERM, then wait
+}
+
+// startServer starts the hotline binary with a fresh data directory in dir,
+// SIP (UDP) and HTTP on free loopback ports, the admission limits lifted
+// (the benchmark is the node's own limit, not the admission's), and
+// extra flags after those; it returns once /readyz answers 200.
+func startServer(ctx context.Context, c config, dir string, profile bool, extra ...string) (*server, error) {
+	sipPort, err := freePort("udp")
+	if err != nil {
+		return nil, err
+	}
+	httpPort, err := freePort("tcp")
+	if err != nil {
+		return nil, err
+	}
+	debugPort, err := freePort("tcp")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{logs: &tailBuffer{}, base: fmt.Sprintf("http://127.0.0.1:%d", httpPort), sipPort: sipPort, debugPort: debugPort}
+	args := []string{"serve", "--data-dir", dir, "--ivr-always-open",
+		"--http-addr", fmt.Sprintf("127.0.0.1:%d", httpPort),
+		"--sip-udp-addr", fmt.Sprintf("127.0.0.1:%d", sipPort), "--sip-tcp-addr", "",
+		"--sip-media-ip", "127.0.0.1",
+		"--sip-max-calls", "0", "--sip-invites-per-source", strconv.Itoa(10 * maxRate)}
+	if profile {
+		// Only when profiling: the debug listener turns on block and
+		// mutex sampling, about 3 % of the CPU per call, which a
+		// production node does not pay.
+		args = append(args, "--debug-addr", fmt.Sprintf("127.0.0.1:%d", debugPort))
+	}
+	args = append(args, extra...)
+	args = append(args, c.serverArgs...)
+	ctx, cancel := context.WithCancel(ctx)
+	s.cmd = exec.CommandContext(ctx, c.hotline, args...)
+	s.cmd.Cancel = func() error { return s.cmd.Process.Signal(syscall.SIGTERM) }
+	s.cmd.WaitDelay = 30 * time.Second
+	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	if err := s.cmd.Start(); err != nil {
+		cancel()
+		return nil, fmt.Errorf("start %s: %w", c.hotline, err)
+	}
+	s.pid = s.cmd.Process.Pid
+	s.stop = func() {
+		cancel()
+		_ = s.cmd.Wait()
+	}
+	if err := waitReady(s.base + "/readyz"); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w\n%s", err, s.logs.String())
+	}
+	return s, nil
+}
+
 func run(c config) error {
 	scenario, err := filepath.Abs(c.scenario)
 	if err != nil {
@@ -102,55 +194,21 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	sipPort, err := freePort("udp")
-	if err != nil {
-		return err
-	}
-	httpPort, err := freePort("tcp")
-	if err != nil {
-		return err
-	}
-	debugPort, err := freePort("tcp")
-	if err != nil {
-		return err
-	}
-	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	args := []string{"serve", "--data-dir", dir, "--ivr-always-open",
-		"--http-addr", fmt.Sprintf("127.0.0.1:%d", httpPort),
-		"--sip-udp-addr", fmt.Sprintf("127.0.0.1:%d", sipPort), "--sip-tcp-addr", "",
-		"--sip-media-ip", "127.0.0.1",
-		// The benchmark is the node's own limit, not the admission's.
-		"--sip-max-calls", "0", "--sip-invites-per-source", strconv.Itoa(10 * maxRate)}
-	if c.profile != "" {
-		// Only when profiling: the debug listener turns on block and
-		// mutex sampling, about 3 % of the CPU per call, which a
-		// production node does not pay.
-		args = append(args, "--debug-addr", fmt.Sprintf("127.0.0.1:%d", debugPort))
-	}
-	args = append(args, c.serverArgs...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	srv := exec.CommandContext(ctx, c.hotline, args...)
-	srv.Cancel = func() error { return srv.Process.Signal(syscall.SIGTERM) }
-	srv.WaitDelay = 30 * time.Second
-	var logs tailBuffer
-	srv.Stdout, srv.Stderr = &logs, &logs
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", c.hotline, err)
+	srv, err := startServer(ctx, c, dir, c.profile != "")
+	if err != nil {
+		return err
 	}
-	defer func() {
-		cancel()
-		_ = srv.Wait()
-	}()
-	if err := waitReady(base + "/readyz"); err != nil {
-		return fmt.Errorf("%w\n%s", err, logs.String())
-	}
-	pid := srv.Process.Pid
+	defer srv.stop()
+	sipPort, debugPort, base := srv.sipPort, srv.debugPort, srv.base
+	pid := srv.pid
 	mem0, _ := memory(pid)
 	cpu0, err := cpuTime(pid)
 	if err != nil {
 		return err
 	}
+	io0, _ := ioCounters(pid)
 	var profile chan error
 	expected := time.Duration(c.calls)*time.Second/time.Duration(c.rate) + c.hold
 	if c.profile != "" {
@@ -171,11 +229,18 @@ func run(c config) error {
 	sipp.Dir = dir
 	out, sippErr := sipp.CombinedOutput()
 	wall := time.Since(t0)
+	// The load generator's own CPU: on the same cores as the server, a
+	// saturated SIPp (one thread) caps the rate as much as the server does.
+	var sippCPU time.Duration
+	if sipp.ProcessState != nil {
+		sippCPU = sipp.ProcessState.UserTime() + sipp.ProcessState.SystemTime()
+	}
 	cpu1, err := cpuTime(pid)
 	if err != nil {
 		return err
 	}
 	hwm, _ := peak(pid)
+	io1, _ := ioCounters(pid)
 	if profile != nil {
 		if err := <-profile; err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
@@ -197,6 +262,13 @@ func run(c config) error {
 	fmt.Printf("setup INVITE->200: %s\n", setup)
 	fmt.Printf("server cpu: %.2f ms per call (%.0f%% of one core over the run)\n",
 		float64((cpu1-cpu0).Microseconds())/1000/float64(c.calls), 100*(cpu1-cpu0).Seconds()/wall.Seconds())
+	// Not disturbed by the machine's load, unlike the CPU time: what the
+	// server's system calls wrote (the SQLite WAL, logs, RTP and SIP).
+	fmt.Printf("server i/o: %.1f write system calls, %.1f KiB written, %.1f read system calls per call\n",
+		float64(io1["syscw"]-io0["syscw"])/float64(c.calls), float64(io1["wchar"]-io0["wchar"])/1024/float64(c.calls),
+		float64(io1["syscr"]-io0["syscr"])/float64(c.calls))
+	fmt.Printf("sipp cpu: %.2f ms per call (%.0f%% of one core over the run)\n",
+		float64(sippCPU.Microseconds())/1000/float64(c.calls), 100*sippCPU.Seconds()/wall.Seconds())
 	if mem0 > 0 && hwm > mem0 {
 		fmt.Printf("server memory: rss %d MiB before, peak %d MiB; %.1f KiB per concurrent call (~%.0f at once), %.0f KiB per sustained CPS\n",
 			mem0>>20, hwm>>20, float64(hwm-mem0)/1024/concurrent, concurrent, float64(hwm-mem0)/1024/float64(c.rate))
@@ -286,6 +358,21 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / hz, nil
 }
 
+// ioCounters is /proc/PID/io (rchar, wchar, syscr, syscw, …).
+func ioCounters(pid int) (map[string]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]int64{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ": "); ok {
+			m[k], _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return m, nil
+}
+
 func memory(pid int) (int64, error) { return status(pid, "VmRSS:") }
 func peak(pid int) (int64, error)   { return status(pid, "VmHWM:") }
 
@@ -367,6 +454,11 @@ func rtdQuantiles(files []string, name string) quantiles {
 			}
 		}
 	}
+	return quantilesOf(ms)
+}
+
+// quantilesOf milliseconds.
+func quantilesOf(ms []float64) quantiles {
 	if len(ms) == 0 {
 		return quantiles{}
 	}
