@@ -20,7 +20,7 @@ const (
 
 // Close codes (RFC 6455 7.4.2 leaves 4000–4999 to applications).
 const (
-	CloseSlowConsumer = 4008 // the send queue overflowed
+	CloseSlowConsumer = 4008 // the send queue overflowed (recorded only: the connection is cut, conn.cut)
 	CloseReplaced     = 4009 // the same session was opened on another socket
 	CloseLeaseExpired = 4010 // no heartbeat within the lease
 	CloseFlood        = 4029 // the rate limit was exceeded repeatedly

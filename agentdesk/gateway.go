@@ -104,7 +104,7 @@ type Options struct {
 	SendQueue  int           // frames queued per socket before it is closed as slow; default 256
 	RatePerSec float64       // commands per second per socket; default 20
 	RateBurst  int           // default 40
-	ChatStarts int           // new chats per second accepted by /chat/api/start; default 200
+	ChatStarts int           // new chats per second accepted by /chat/api/start (burst twice this); default 200 (desk.chat_starts_per_second)
 	// ChatStartsPerAddress is the new chats per minute one client address
 	// may start (a token bucket of ChatStartBurst); default 30 and 10.
 	ChatStartsPerAddress int

@@ -190,6 +190,20 @@ type startRequest struct {
 	Lang  string `json:"lang"`
 }
 
+// The limits a chat start is refused by (the "limit" of its 429 body): the
+// settings that set them, so an operator (or a load tool) sees which one.
+const (
+	LimitPerAddress = "desk.chat_starts_per_address" // one client address (Options.ChatStartsPerAddress)
+	LimitPerNode    = "desk.chat_starts_per_second"  // every customer of this node together (Options.ChatStarts)
+)
+
+// startRefused is the body of a 429 from /chat/api/start.
+type startRefused struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Limit   string `json:"limit"`
+}
+
 // startChatHTTP opens a chat and returns its token (shown once; only its
 // hash is kept).
 func (g *Gateway) startChatHTTP(w http.ResponseWriter, r *http.Request) {
@@ -213,12 +227,14 @@ func (g *Gateway) startChatHTTP(w http.ResponseWriter, r *http.Request) {
 	// every customer shares.
 	if ok, wait := g.perAddr.allow(g.o.ClientAddr(r), g.o.Clock.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-		writeJSON(w, http.StatusTooManyRequests, Error{Code: CodeRateLimited, Message: "too many new chats from your address; try again later"})
+		writeJSON(w, http.StatusTooManyRequests, startRefused{Code: CodeRateLimited, Limit: LimitPerAddress,
+			Message: "too many new chats from your address; try again later"})
 		return
 	}
 	if !g.starts.AllowN(g.o.Clock.Now(), 1) {
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusTooManyRequests, Error{Code: CodeRateLimited, Message: "too many new chats; try again"})
+		writeJSON(w, http.StatusTooManyRequests, startRefused{Code: CodeRateLimited, Limit: LimitPerNode,
+			Message: "too many new chats; try again"})
 		return
 	}
 	var req startRequest

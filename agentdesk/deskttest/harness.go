@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,6 +117,24 @@ type Options struct {
 	Calls agentdesk.CallControl
 	// CallOut is the gateway's (agentdesk.Options.CallOut).
 	CallOut func(ctx context.Context, agentID, contactID, number string, ended func(by string)) error
+	// WrapConn, when set, wraps every connection the server accepts
+	// (the server's side of each socket): a test can stall the node's
+	// writes to one client deterministically.
+	WrapConn func(net.Conn) net.Conn
+}
+
+// wrapListener hands out the accepted connections wrapped.
+type wrapListener struct {
+	net.Listener
+	wrap func(net.Conn) net.Conn
+}
+
+func (l wrapListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return l.wrap(c), nil
 }
 
 // Server is a running test center.
@@ -374,7 +393,11 @@ func Start(ctx context.Context, dir string, o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	au.Routes(mux, 1<<20)
 	gw.Routes(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	if o.WrapConn != nil {
+		srv.Listener = wrapListener{Listener: srv.Listener, wrap: o.WrapConn}
+	}
+	srv.Start()
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	engineCtx, stopEngine := context.WithCancel(context.Background())

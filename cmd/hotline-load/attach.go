@@ -100,9 +100,9 @@ func attach(base, debug, password string, offer time.Duration) func(context.Cont
 			return metrics(ctx, base)
 		}
 		return &target{base: base, login: loadLogin, password: password, offer: offer,
-			mem:      mem,
-			work:     func() (memory, error) { return metrics(ctx, base) },
-			delivery: func() (buckets, error) { return deliveryBuckets(ctx, base) }, stop: func() {}}, nil
+			mem:    mem,
+			work:   func() (memory, error) { return metrics(ctx, base) },
+			scrape: func() (scrape, error) { return readScrape(ctx, base) }, stop: func() {}}, nil
 	}
 }
 
@@ -184,35 +184,66 @@ func metrics(ctx context.Context, base string) (memory, error) {
 // buckets is a cumulative Prometheus histogram: upper bound → count.
 type buckets map[float64]float64
 
-// deliveryBuckets reads the node's hotline_desk_offer_delivery_seconds.
-func deliveryBuckets(ctx context.Context, base string) (buckets, error) {
+// scrape is one reading of the node's /metrics: its histograms (by name,
+// without _bucket) and its plain samples (counters and gauges).
+type scrape struct {
+	hist   map[string]buckets
+	values map[string]float64
+}
+
+// Figures the report takes from the node's /metrics.
+const (
+	metricDelivery   = "hotline_desk_offer_delivery_seconds"
+	metricSched      = "go_sched_latencies_seconds"       // runtime/metrics /sched/latencies
+	metricGCPauses   = "go_sched_pauses_total_gc_seconds" // /sched/pauses/total/gc
+	metricGCCPU      = "go_cpu_classes_gc_total_cpu_seconds_total"
+	metricAssistCPU  = "go_cpu_classes_gc_mark_assist_cpu_seconds_total"
+	metricProcessCPU = "process_cpu_seconds_total"
+)
+
+// readScrape reads the node's histograms and samples from /metrics.
+func readScrape(ctx context.Context, base string) (scrape, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
-		return nil, err
+		return scrape{}, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return scrape{}, err
 	}
 	defer resp.Body.Close()
-	const prefix = `hotline_desk_offer_delivery_seconds_bucket{le="`
-	out := buckets{}
-	sc := bufio.NewScanner(resp.Body)
+	return parseScrape(resp.Body)
+}
+
+func parseScrape(r io.Reader) (scrape, error) {
+	out := scrape{hist: map[string]buckets{}, values: map[string]float64{}}
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), prefix)
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, v, ok := strings.Cut(line, " ")
 		if !ok {
 			continue
 		}
-		le, v, ok := strings.Cut(rest, `"} `)
-		if !ok {
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
 			continue
 		}
-		bound, err1 := strconv.ParseFloat(le, 64)
-		n, err2 := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err1 == nil && err2 == nil {
-			out[bound] = n
+		if h, le, ok := strings.Cut(name, `_bucket{le="`); ok {
+			bound, err := strconv.ParseFloat(strings.TrimSuffix(le, `"}`), 64)
+			if err != nil {
+				continue
+			}
+			if out.hist[h] == nil {
+				out.hist[h] = buckets{}
+			}
+			out.hist[h][bound] = n
+			continue
 		}
+		out.values[name] = n
 	}
 	return out, sc.Err()
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -38,19 +39,25 @@ type report struct {
 	idleStackPerConn float64
 	idleRSSPerConn   float64
 	goroutines       int
-	latencies        []time.Duration
-	chats            int64
-	messages         int64
-	traffic          time.Duration
-	errors           int64
-	errorsBy         map[string]int64 // chat errors by the step that failed
-	desksLost        int64            // agents whose desk failed during the traffic
-	connectErrors    int
-	refused          int64 // chat starts the node refused with 429 (paced, retried)
+	latencies        []time.Duration // offer decided → the frame returned to the client's reader
+	// kernelLatencies: offer decided → the kernel's receive stamp of the
+	// frame (stampConn), free of the client's own wait for a CPU.
+	kernelLatencies []time.Duration
+	chats           int64
+	messages        int64
+	traffic         time.Duration
+	errors          int64
+	errorsBy        map[string]int64 // chat errors by the step that failed
+	desksLost       int64            // agents whose desk failed during the traffic
+	connectErrors   int
+	refused         int64            // chat starts the node refused with 429 (paced, retried)
+	refusedBy       map[string]int64 // the same by the limit the node named
 	// serverOffers, serverP50, serverP99: the node's own offer delivery
 	// (hotline_desk_offer_delivery_seconds) over the traffic, with -url.
 	serverOffers         float64
 	serverP50, serverP99 float64
+	// node: the Go runtime's figures over the traffic, with -url.
+	node nodeFigures
 	// serverWork: the node's CPU seconds, bytes allocated and collections
 	// over the traffic, with -url (zero: not measured).
 	serverWork memory
@@ -63,16 +70,21 @@ func (r report) print(w io.Writer) {
 		r.idleHeapPerConn/1024, r.idleStackPerConn/1024, r.idleRSSPerConn/1024, r.goroutines)
 	fmt.Fprintf(w, "desks connected %d of %d (failed %d)\n", r.cfg.agents-r.connectErrors, r.cfg.agents, r.connectErrors)
 	if len(r.latencies) > 0 {
-		slices.Sort(r.latencies)
-		p := func(q float64) time.Duration {
-			return r.latencies[min(len(r.latencies)-1, int(q*float64(len(r.latencies))))]
-		}
-		fmt.Fprintf(w, "offer-to-desktop latency over %d offers: p50 %v, p99 %v, max %v\n", len(r.latencies),
-			p(.50).Round(10*time.Microsecond), p(.99).Round(10*time.Microsecond), r.latencies[len(r.latencies)-1].Round(10*time.Microsecond))
+		fmt.Fprintf(w, "offer-to-desktop latency over %d offers, as the client's reader got the frame: %s\n", len(r.latencies), percentiles(r.latencies))
+	}
+	if len(r.kernelLatencies) > 0 {
+		fmt.Fprintf(w, "offer-to-desktop latency over %d offers, by the kernel's receive stamp (SO_TIMESTAMPNS; without the client's wait for a CPU): %s\n",
+			len(r.kernelLatencies), percentiles(r.kernelLatencies))
 	}
 	if r.serverOffers > 0 {
 		fmt.Fprintf(w, "server-side offer delivery (ACD decision to socket write) over %.0f offers: p50 <= %v, p99 <= %v (histogram bucket bounds)\n",
 			r.serverOffers, time.Duration(r.serverP50*float64(time.Second)), time.Duration(r.serverP99*float64(time.Second)))
+	}
+	if n := r.node; n.schedCount > 0 {
+		fmt.Fprintf(w, "node scheduler latency (runnable to running, every goroutine; runtime/metrics buckets) over %.0f waits: p50 <= %v, p99 <= %v, p99.9 <= %v\n",
+			n.schedCount, seconds(n.schedP50), seconds(n.schedP99), seconds(n.schedP999))
+		fmt.Fprintf(w, "node GC over the traffic: %.0f stop-the-world pauses (max <= %v), GC CPU %.2f s of %.2f s (assists %.2f s)\n",
+			n.pauses, seconds(n.pauseMax), n.gcCPU, n.cpu, n.assistCPU)
 	}
 	if sw := r.serverWork; sw.CPU > 0 && r.chats > 0 {
 		n := float64(r.chats)
@@ -93,9 +105,76 @@ func (r report) print(w io.Writer) {
 			}
 			fmt.Fprintf(w, "chat errors by step: %s\n", strings.Join(parts, ", "))
 		}
-		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d\n", r.refused)
+		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d%s\n", r.refused, byLimit(r.refusedBy))
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
+}
+
+// nodeFigures are the node's own figures between two scrapes.
+type nodeFigures struct {
+	offers, offerP50, offerP99    float64
+	schedCount                    float64
+	schedP50, schedP99, schedP999 float64
+	pauses, pauseMax              float64
+	gcCPU, assistCPU, cpu         float64
+}
+
+func nodeFiguresOf(before, after scrape) nodeFigures {
+	var n nodeFigures
+	if q := quantilesOf(after.hist[metricDelivery], before.hist[metricDelivery], &n.offers, .50, .99); q != nil {
+		n.offerP50, n.offerP99 = q[0], q[1]
+	}
+	if q := quantilesOf(after.hist[metricSched], before.hist[metricSched], &n.schedCount, .50, .99, .999); q != nil {
+		n.schedP50, n.schedP99, n.schedP999 = q[0], q[1], q[2]
+	}
+	if q := quantilesOf(after.hist[metricGCPauses], before.hist[metricGCPauses], &n.pauses, 1); q != nil {
+		n.pauseMax = q[0]
+	}
+	d := func(name string) float64 { return after.values[name] - before.values[name] }
+	n.gcCPU, n.assistCPU, n.cpu = d(metricGCCPU), d(metricAssistCPU), d(metricProcessCPU)
+	return n
+}
+
+// quantilesOf is after.quantiles(before, qs...) with the count put in
+// *count; nil when the node has no such histogram.
+func quantilesOf(after, before buckets, count *float64, qs ...float64) []float64 {
+	if len(after) == 0 {
+		return nil
+	}
+	var q []float64
+	if *count, q = after.quantiles(before, qs...); len(q) != len(qs) {
+		return nil
+	}
+	return q
+}
+
+// seconds spells a histogram bound given in seconds.
+func seconds(s float64) string {
+	if math.IsInf(s, 1) {
+		return "+Inf"
+	}
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
+}
+
+// percentiles sorts d and spells its p50, p99 and max.
+func percentiles(d []time.Duration) string {
+	slices.Sort(d)
+	p := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
+	return fmt.Sprintf("p50 %v, p99 %v, max %v", p(.50).Round(10*time.Microsecond), p(.99).Round(10*time.Microsecond),
+		d[len(d)-1].Round(10*time.Microsecond))
+}
+
+// byLimit spells the refusals by limit: " (desk.chat_starts_per_second 12)".
+func byLimit(m map[string]int64) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // target is a running server to load: its URL and its memory gauge.
@@ -110,9 +189,10 @@ type target struct {
 	// work reads the node's CPU time, allocations and collections so far
 	// (no forced collection); nil: not measured.
 	work func() (memory, error)
-	// delivery reads the node's offer delivery histogram; nil: none.
-	delivery func() (buckets, error)
-	stop     func()
+	// scrape reads the node's /metrics (the offer delivery histogram, the
+	// Go runtime's scheduler and GC figures); nil: none.
+	scrape func() (scrape, error)
+	stop   func()
 }
 
 // spawn starts the server as a child process (this binary, "serve").
@@ -212,12 +292,12 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 
 	// Traffic: every agent works its desk; customers chat until the end.
 	var (
-		lat   latencies
+		lat   offerLatencies
 		stats counters
 	)
-	var deliveredBefore buckets
-	if tg.delivery != nil {
-		deliveredBefore, _ = tg.delivery()
+	var scrapeBefore scrape
+	if tg.scrape != nil {
+		scrapeBefore, _ = tg.scrape()
 	}
 	var workBefore memory
 	if tg.work != nil {
@@ -242,7 +322,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 			for tctx.Err() == nil {
 				err := chatOnce(tctx, base, cfg.messages, i, &stats)
 				if re := (*refusedError)(nil); errors.As(err, &re) {
-					stats.refused.Add(1)
+					stats.refusedBy(re.limit)
 					pause(tctx, re.wait)
 					continue
 				}
@@ -267,18 +347,16 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 			rep.serverWork = memory{CPU: after.CPU - workBefore.CPU, Allocated: after.Allocated - workBefore.Allocated, GCs: after.GCs - workBefore.GCs}
 		}
 	}
-	if tg.delivery != nil {
-		if after, err := tg.delivery(); err == nil {
-			var q []float64
-			if rep.serverOffers, q = after.quantiles(deliveredBefore, .50, .99); len(q) == 2 {
-				rep.serverP50, rep.serverP99 = q[0], q[1]
-			}
+	if tg.scrape != nil && scrapeBefore.hist != nil {
+		if after, err := tg.scrape(); err == nil {
+			rep.node = nodeFiguresOf(scrapeBefore, after)
+			rep.serverOffers, rep.serverP50, rep.serverP99 = rep.node.offers, rep.node.offerP50, rep.node.offerP99
 		}
 	}
-	rep.latencies = lat.all()
+	rep.latencies, rep.kernelLatencies = lat.user.all(), lat.kernel.all()
 	rep.chats, rep.messages, rep.errors = stats.chats.Load(), stats.messages.Load(), stats.errors.Load()
 	rep.errorsBy, rep.desksLost = stats.byStep(), stats.desksLost.Load()
-	rep.refused = stats.refused.Load()
+	rep.refused, rep.refusedBy = stats.refused.Load(), stats.refusedByLimit()
 	return rep, nil
 }
 
@@ -296,7 +374,10 @@ func pause(ctx context.Context, d time.Duration) {
 // limits, agentdesk.Options.ChatStarts and desk.chat_starts_per_address):
 // the customer waits as told (Retry-After) and tries again. It is counted
 // apart from the errors: the node pacing new chats is not a failure.
-type refusedError struct{ wait time.Duration }
+type refusedError struct {
+	wait  time.Duration
+	limit string // the setting that refused it (the 429 body's "limit"); empty from older nodes
+}
 
 func (e *refusedError) Error() string {
 	return fmt.Sprintf("start refused (429), retry after %v", e.wait)
@@ -314,8 +395,29 @@ func retryAfter(v string) time.Duration {
 type counters struct {
 	chats, messages, errors, desksLost, refused atomic.Int64
 
-	mu    sync.Mutex
-	steps map[string]int64
+	mu      sync.Mutex
+	steps   map[string]int64
+	limited map[string]int64 // refused starts by the limit the node named
+}
+
+// refusedBy counts a refused start under the limit that refused it.
+func (c *counters) refusedBy(limit string) {
+	c.refused.Add(1)
+	if limit == "" {
+		limit = "unnamed"
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.limited == nil {
+		c.limited = map[string]int64{}
+	}
+	c.limited[limit]++
+}
+
+func (c *counters) refusedByLimit() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.limited)
 }
 
 // stepError names the step of a chat that failed, so the report can say
@@ -359,6 +461,9 @@ func (c *counters) byStep() map[string]int64 {
 	return maps.Clone(c.steps)
 }
 
+// offerLatencies are the offers' latencies seen two ways.
+type offerLatencies struct{ user, kernel latencies }
+
 type latencies struct {
 	mu sync.Mutex
 	d  []time.Duration
@@ -382,7 +487,7 @@ func mem(probe string) (memory, error) {
 }
 
 var dialer = websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024,
-	NetDialContext: (&net.Dialer{}).DialContext}
+	NetDialContext: dialStamped}
 
 // pongWait bounds the client's answer to the node's ping. gorilla's
 // default ping handler gives the pong one second: a load client starved of
@@ -414,10 +519,12 @@ type agent struct {
 	frames chan received // from listen, once the desk is up; closed when the socket is
 }
 
-// received is a frame and when it came off the socket.
+// received is a frame and when it came off the socket: at is when the
+// reader had it, kernel the kernel's receive stamp (zero: none).
 type received struct {
-	b  []byte
-	at time.Time
+	b      []byte
+	at     time.Time
+	kernel time.Time
 }
 
 // listen reads the socket from the moment the desk is up, so the client
@@ -433,7 +540,7 @@ func (a *agent) listen() {
 		if err != nil {
 			return
 		}
-		a.frames <- received{b: b, at: time.Now()}
+		a.frames <- received{b: b, at: time.Now(), kernel: kernelStamp(a.ws.UnderlyingConn())}
 	}
 }
 
@@ -507,8 +614,8 @@ func (a *agent) read() (agentdesk.Frame, error) {
 	return f, err
 }
 
-// readAt is read, with the time the frame came off the socket.
-func (a *agent) readAt() (agentdesk.Frame, time.Time, error) {
+// readAt is read, with when the frame came off the socket.
+func (a *agent) readAt() (agentdesk.Frame, received, error) {
 	var f agentdesk.Frame
 	var r received
 	var err error
@@ -519,18 +626,18 @@ func (a *agent) readAt() (agentdesk.Frame, time.Time, error) {
 		}
 	} else {
 		_, r.b, err = a.ws.ReadMessage()
-		r.at = time.Now()
+		r.at, r.kernel = time.Now(), kernelStamp(a.ws.UnderlyingConn())
 	}
 	if err != nil {
-		return f, r.at, err
+		return f, r, err
 	}
-	return f, r.at, json.Unmarshal(r.b, &f)
+	return f, r, json.Unmarshal(r.b, &f)
 }
 
 // work answers the desk like a quick agent: accept every offer, answer
 // every customer message, end the chat when the customer leaves, finish
 // wrap-up at once.
-func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *latencies, stats *counters) {
+func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offerLatencies, stats *counters) {
 	lost := func() {
 		if ctx.Err() == nil {
 			stats.desksLost.Add(1)
@@ -541,7 +648,7 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		return
 	}
 	for ctx.Err() == nil {
-		f, at, err := a.readAt()
+		f, got, err := a.readAt()
 		if err != nil {
 			lost()
 			return
@@ -556,7 +663,11 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *laten
 		_ = json.Unmarshal(f.Data, &d)
 		switch f.Type {
 		case "offer":
-			lat.add(at.Sub(d.ExpiresAt.Add(-offerTimeout)))
+			decided := d.ExpiresAt.Add(-offerTimeout)
+			lat.user.add(got.at.Sub(decided))
+			if !got.kernel.IsZero() {
+				lat.kernel.add(got.kernel.Sub(decided))
+			}
 			err = a.send("offer.accept", map[string]string{"contact_id": d.Contact})
 		case "chat.message":
 			if d.From == "customer" {
@@ -585,10 +696,14 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 		// A refused start has no token: dialing with none would fail as
 		// "bad handshake" (401), which is how the node's chat-start limit
 		// (429) showed in the runs before this check.
+		var refusal struct {
+			Limit string `json:"limit"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&refusal)
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusTooManyRequests {
-			return &refusedError{wait: retryAfter(resp.Header.Get("Retry-After"))}
+			return &refusedError{wait: retryAfter(resp.Header.Get("Retry-After")), limit: refusal.Limit}
 		}
 		return step("start", fmt.Errorf("status %d", resp.StatusCode))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ func TestLoadSmoke(t *testing.T) {
 	if rep.chats == 0 || rep.messages < 4*rep.chats || len(rep.latencies) < int(rep.chats) || rep.errors > 1+rep.chats/100 {
 		t.Fatalf("got %d chats, %d messages, %d offers, %d errors; want chats with 4 messages each, an offer each, errors under 1%%",
 			rep.chats, rep.messages, len(rep.latencies), rep.errors)
+	}
+	if runtime.GOOS == "linux" && len(rep.kernelLatencies) == 0 {
+		t.Fatalf("%d offers, none with the kernel's receive stamp", len(rep.latencies))
 	}
 	var b strings.Builder
 	rep.print(&b)
@@ -63,5 +67,33 @@ func TestDeliveryQuantiles(t *testing.T) {
 	}
 	if n, _ := (buckets{}).quantiles(nil, .5); n != 0 {
 		t.Fatalf("empty histogram counted %v", n)
+	}
+}
+
+// TestNodeFigures: the node's histograms and counters are read from its
+// /metrics text and taken as differences over the traffic.
+func TestNodeFigures(t *testing.T) {
+	page := func(sched0, sched1, cpu string) scrape {
+		s, err := parseScrape(strings.NewReader(`# HELP go_sched_latencies_seconds x
+# TYPE go_sched_latencies_seconds histogram
+go_sched_latencies_seconds_bucket{le="0.0009175039999999999"} ` + sched0 + `
+go_sched_latencies_seconds_bucket{le="0.010485759999999998"} ` + sched1 + `
+go_sched_latencies_seconds_bucket{le="+Inf"} ` + sched1 + `
+go_sched_latencies_seconds_sum 1
+go_sched_latencies_seconds_count ` + sched1 + `
+go_cpu_classes_gc_total_cpu_seconds_total ` + cpu + `
+process_cpu_seconds_total 10
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	n := nodeFiguresOf(page("10", "10", "1"), page("1000", "1020", "1.5"))
+	if n.schedCount != 1010 || n.schedP50 != 0.0009175039999999999 || n.schedP99 != 0.010485759999999998 {
+		t.Fatalf("scheduler: %+v", n)
+	}
+	if n.gcCPU != 0.5 || n.cpu != 0 || n.offers != 0 {
+		t.Fatalf("counters: %+v", n)
 	}
 }

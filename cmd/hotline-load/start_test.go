@@ -36,7 +36,7 @@ func TestRefusedStartIsNotDialed(t *testing.T) {
 			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(tc.status)
-			_, _ = w.Write([]byte(`{"code":"rate_limited","message":"too many new chats; try again"}`))
+			_, _ = w.Write([]byte(`{"code":"rate_limited","message":"too many new chats; try again","limit":"desk.chat_starts_per_second"}`))
 		})
 		mux.HandleFunc("/ws/chat", func(w http.ResponseWriter, r *http.Request) {
 			dials.Add(1)
@@ -56,6 +56,9 @@ func TestRefusedStartIsNotDialed(t *testing.T) {
 		if tc.wantRetry {
 			if re.wait != tc.wantWait {
 				t.Errorf("status %d Retry-After %q: got wait %v, want %v", tc.status, tc.retry, re.wait, tc.wantWait)
+			}
+			if re.limit != "desk.chat_starts_per_second" {
+				t.Errorf("status %d: got limit %q, want the one the body names", tc.status, re.limit)
 			}
 			continue
 		}

@@ -299,6 +299,7 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		ClientAddr:           clients.Key,
 		ChatStartsPerAddress: cfg.Desk.ChatStartsPerAddress,
 		ChatStartBurst:       cfg.Desk.ChatStartBurst,
+		ChatStarts:           cfg.Desk.ChatStartsPerSecond,
 		TicketForm:           &ticketForm,
 		TicketFormNow:        d.tickets.form,
 		IVRNotices:           d.ivrNotices(),

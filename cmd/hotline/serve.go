@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -58,7 +59,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		collectors.NewGoCollector(),
+		// Besides the default gauges, the scheduler's run-queue latency,
+		// the GC's pauses and its CPU (assists apart): what an offer's
+		// tail on a busy node is made of (hotline-load reports them).
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{
+			Matcher: regexp.MustCompile(`^/(sched/latencies:seconds|sched/pauses/total/gc:seconds|cpu/classes/gc/(mark/assist|total):cpu-seconds)$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
 	)

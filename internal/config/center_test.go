@@ -21,6 +21,7 @@ func TestCenterAndChatStartKeys(t *testing.T) {
 	for _, tc := range []struct{ flag, value, key string }{
 		{"--center-time-zone", "Mars/Olympus", "center.time_zone"},
 		{"--desk-chat-start-burst", "0", "desk.chat_start_burst"},
+		{"--desk-chat-starts-per-second", "0", "desk.chat_starts_per_second"},
 		{"--http-trusted-proxies", "10.0.0.0/8,nonsense", "http.trusted_proxies"},
 	} {
 		c, _, err := Load([]string{tc.flag, tc.value}, func(string) (string, bool) { return "", false })

@@ -76,6 +76,7 @@ type Config struct {
 		AllowedOrigins       []string      `yaml:"allowed_origins" doc:"Sites (scheme://host[:port]) whose pages may embed the chat widget and open /ws/chat; the desk and board accept their own origin only."`
 		ChatStartsPerAddress int           `yaml:"chat_starts_per_address" doc:"New web chats one client address may start per minute (token bucket; see http.trusted_proxies for clients behind a proxy)."`
 		ChatStartBurst       int           `yaml:"chat_start_burst" doc:"New web chats one client address may start at once before chat_starts_per_address applies."`
+		ChatStartsPerSecond  int           `yaml:"chat_starts_per_second" doc:"New web chats this node starts per second for all customers together (token bucket, burst of twice this); beyond it 429 with Retry-After."`
 		TranscriptRetention  time.Duration `yaml:"transcript_retention" doc:"How long chat transcripts are kept; older messages are purged hourly (0: kept for good)."`
 	} `yaml:"desk"`
 
@@ -204,6 +205,7 @@ func Default() Config {
 	c.Center.TimeZone = "Asia/Shanghai"
 	c.Desk.ChatStartsPerAddress = 30
 	c.Desk.ChatStartBurst = 10
+	c.Desk.ChatStartsPerSecond = 200
 	c.Desk.TranscriptRetention = 180 * 24 * time.Hour
 	c.IVR.PINMaxFailures = 5
 	c.IVR.PINWindow = 15 * time.Minute
@@ -387,6 +389,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Desk.ChatStartBurst < 1 {
 		bad("desk.chat_start_burst", fmt.Sprint(c.Desk.ChatStartBurst), "must be at least 1")
+	}
+	if c.Desk.ChatStartsPerSecond < 1 {
+		bad("desk.chat_starts_per_second", fmt.Sprint(c.Desk.ChatStartsPerSecond), "must be at least 1")
 	}
 	for _, src := range c.HTTP.FrameAncestors {
 		if src == "" || strings.ContainsAny(src, " \t;,'\"") && src != "'self'" && src != "'none'" ||
