@@ -183,9 +183,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		return err
 	}
 	adminAPI.Routes(mux, authSvc)
-	// The KPI inputs judge "in the future" by the engine's clock: on a
-	// test's shifted clock a business time past on it was refused by the
-	// wall clock (TestKPIsRebuiltAfterRestart failed 16:00–04:00 UTC).
+	// Imported KPI inputs are judged "in the future" by the KPI engine's
+	// clock (a test's shifted clock too: TestKPIsRebuiltAfterRestart
+	// failed from 00:00 to 11:00 in Shanghai against the wall clock).
 	kpiapi.New(kpis, func(ctx context.Context, e event.Event) error {
 		_, err := bus.Publish(ctx, e)
 		return err
