@@ -110,7 +110,7 @@ try {
   await sf.locator('button[type=submit]').click();
   await admin.locator('#skills tr', { hasText: 'Promotion 2026' }).waitFor();
 
-  step('adds the chat queue promo-chat requiring it: warned that no agent has the skill yet');
+  step('adds the chat queue promo-chat requiring it: warned that no agent has the skill yet and no flow leads there');
   await tab(admin, 'queues');
   const qf = admin.locator('#queue-form');
   await qf.locator('input[name=id]').fill('promo-chat');
@@ -121,6 +121,8 @@ try {
   await qf.locator('button[type=submit]').click();
   await admin.locator('#queues tr', { hasText: 'promo-chat' }).waitFor();
   await qf.locator('.warn', { hasText: '无人接待' }).waitFor(); // the API's warning, in the page's language
+  // and no flow transfers to it yet (the flow set comes below), with the field it concerns
+  await qf.locator('.warn', { hasText: 'id: 当前服务的流程没有转到本队列' }).waitFor();
   await admin.screenshot({ path: join(out, 'admin-queues.png'), fullPage: true });
 
   step('gives liu.yang the skill while signed in and ready');

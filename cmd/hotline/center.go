@@ -232,8 +232,10 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 		return fmt.Errorf("http.trusted_proxies: %w", err)
 	}
 	ticketForm := agentdesk.TicketFormFrom(d.tickets.settings.Settings)
+	// Past its buffer the writer spills to the data dir rather than lose
+	// a message the chat acknowledged (internal/transcript).
 	transcripts := transcript.NewWriter(d.store, transcript.Options{Retention: cfg.Desk.TranscriptRetention,
-		Logger: d.log.With("component", "transcript")})
+		SpillDir: cfg.DataDir, Logger: d.log.With("component", "transcript")})
 	var tiles func(context.Context) (any, error)
 	var queueDays func(context.Context) (map[string]bridge.DayCount, error)
 	if d.kpis != nil {

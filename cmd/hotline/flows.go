@@ -89,6 +89,10 @@ func (f *flowSet) library() *ivr.Library {
 	return f.lib
 }
 
+// Library is the library that serves now (admin.ServingFlows: a queue no
+// flow transfers to is warned about).
+func (f *flowSet) Library() *ivr.Library { return f.library() }
+
 // onReload registers fn to receive every library a reload installs.
 func (f *flowSet) onReload(fn func(*ivr.Library)) {
 	f.mu.Lock()

@@ -105,18 +105,31 @@ func LoadCalendars(ctx context.Context, st *store.Store, set *calendar.Set) erro
 	return nil
 }
 
+// listCalendars answers the calendars by name, paged (?after=&limit=).
 func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := page(r)
+	if err != nil {
+		return err
+	}
 	rows, err := a.o.Store.Calendars(r.Context())
 	if err != nil {
 		return err
 	}
 	out := struct {
 		Calendars []CalendarView `json:"calendars"`
+		Next      string         `json:"next,omitempty"`
 	}{Calendars: []CalendarView{}}
 	for _, row := range rows {
 		v, err := calendarViewOf(row)
 		if err != nil {
 			return err
+		}
+		if v.Name <= after {
+			continue
+		}
+		if len(out.Calendars) == limit {
+			out.Next = out.Calendars[limit-1].Name
+			break
 		}
 		out.Calendars = append(out.Calendars, v)
 	}

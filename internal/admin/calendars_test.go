@@ -91,8 +91,14 @@ func TestCalendarCreateEditPreviewAndLive(t *testing.T) {
 		}
 
 		list := e.must(e.do("sup.south", "GET", "/api/v1/admin/calendars", nil), http.StatusOK)
-		if cs, _ := list.body["calendars"].([]any); len(cs) != 1 {
+		if cs, _ := list.body["calendars"].([]any); len(cs) != 1 || list.body["next"] != nil {
 			t.Fatalf("list: %s", list.raw)
+		}
+		if a := e.must(e.do("sup.south", "GET", "/api/v1/admin/calendars?after=center", nil), http.StatusOK); len(a.body["calendars"].([]any)) != 0 {
+			t.Fatalf("the page after center: %s", a.raw)
+		}
+		if a := e.do("sup.south", "GET", "/api/v1/admin/calendars?limit=501", nil); a.status != http.StatusBadRequest || a.errField() != "limit" {
+			t.Fatalf("limit 501: %d %s", a.status, a.raw)
 		}
 		e.must(e.do("root", "DELETE", "/api/v1/admin/calendars/center", nil, "If-Match", `"2"`), http.StatusNoContent)
 		if _, ok := e.cals.Get("center"); ok {

@@ -49,6 +49,13 @@ func (a *API) getPhone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The phone is part of the agent: it carries the agent's ETag, and a
+	// change moves the agent's version.
+	v, err := a.o.Store.Version(ctx, store.VersionedAgents, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(v))
 	return writeJSON(w, http.StatusOK, phoneView(x))
 }
 
@@ -79,16 +86,22 @@ func (a *API) putPhone(w http.ResponseWriter, r *http.Request) error {
 	if in.SIPPassword != "" && in.SIPUser == "" {
 		return badField("sip_user", "required with sip_password")
 	}
-	ctx, id := r.Context(), r.PathValue("id")
-	if _, err := a.o.Store.Agent(ctx, id); err != nil {
+	want, err := ifMatch(r)
+	if err != nil {
 		return err
 	}
+	ctx, id := r.Context(), r.PathValue("id")
 	realm := a.o.SIPRealm
 	if realm == "" {
 		realm = "hotline"
 	}
 	var after store.AgentPhone
-	err := a.o.Store.WithTx(ctx, func(tx *store.Store) error {
+	var version int64
+	err = a.o.Store.WithTx(ctx, func(tx *store.Store) error {
+		var err error
+		if version, err = tx.BumpVersion(ctx, store.VersionedAgents, id, want, a.o.Now()); err != nil {
+			return err // no such agent (404), or a stale If-Match (409)
+		}
 		before, err := tx.AgentPhone(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			before, err = store.AgentPhone{AgentID: id}, nil
@@ -121,6 +134,7 @@ func (a *API) putPhone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(version))
 	return writeJSON(w, http.StatusOK, phoneView(after))
 }
 

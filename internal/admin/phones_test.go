@@ -30,7 +30,25 @@ func TestAgentPhone(t *testing.T) {
 				t.Fatalf("%v: got %d field %q, want 400 naming %s: %s", tc.body, a.status, a.errField(), tc.field, a.raw)
 			}
 		}
-		set := e.must(e.do("root", "PUT", path, map[string]any{"kind": "sip", "sip_user": "1001", "sip_password": "long-enough-pw"}), http.StatusOK)
+		// The phone is part of the agent: it carries the agent's ETag, and
+		// an edit with a stale one is refused, nothing applied.
+		tag := got.header.Get("ETag")
+		if ag := e.must(e.do("root", "GET", "/api/v1/admin/agents/"+e.ids["ann"], nil), http.StatusOK); tag == "" || ag.header.Get("ETag") != tag {
+			t.Fatalf("phone ETag %q, agent's %q", tag, ag.header.Get("ETag"))
+		}
+		if a := e.do("root", "PUT", path, map[string]any{"kind": "sip"}, "If-Match", "soon"); a.status != http.StatusBadRequest || a.errField() != "If-Match" {
+			t.Fatalf("invalid If-Match: %d %s", a.status, a.raw)
+		}
+		set := e.must(e.do("root", "PUT", path, map[string]any{"kind": "sip", "sip_user": "1001", "sip_password": "long-enough-pw"}, "If-Match", tag), http.StatusOK)
+		if set.header.Get("ETag") == tag || set.header.Get("ETag") == "" {
+			t.Fatalf("ETag after the change: %q, was %q", set.header.Get("ETag"), tag)
+		}
+		if a := e.do("root", "PUT", path, map[string]any{"kind": "browser"}, "If-Match", tag); a.status != http.StatusConflict || a.errField() != "If-Match" {
+			t.Fatalf("stale phone edit: %d %s", a.status, a.raw)
+		}
+		if a := e.do("root", "PATCH", "/api/v1/admin/agents/"+e.ids["ann"], map[string]any{"site": "hz"}, "If-Match", tag); a.status != http.StatusConflict {
+			t.Fatalf("an agent edit from before the phone change: %d %s", a.status, a.raw)
+		}
 		if set.body["sip_user"] != "1001" || set.body["has_sip_password"] != true || strings.Contains(string(set.raw), "ha1") {
 			t.Fatalf("set: %s", set.raw)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/hotline10000/hotline/internal/auth"
 	"github.com/hotline10000/hotline/internal/calendar"
 	"github.com/hotline10000/hotline/internal/store"
+	"github.com/hotline10000/hotline/ivr"
 )
 
 // QueueRouter is the part of the running ACD that queue changes reach
@@ -405,11 +406,30 @@ func othersThan(ctx context.Context, st *store.Store, id string) ([]acd.Queue, e
 	return slices.DeleteFunc(all, func(q acd.Queue) bool { return q.ID == id }), nil
 }
 
-// warnings names settings that are accepted but look wrong.
-func (a *API) queueWarnings(ctx context.Context, st *store.Store, q acd.Queue) ([]Warning, error) {
-	ags, err := st.Agents(ctx)
+// queueWarnings names settings of q that are accepted but look wrong;
+// others are the other queues.
+func (a *API) queueWarnings(ctx context.Context, st *store.Store, q acd.Queue, others []acd.Queue) ([]Warning, error) {
+	var out []Warning
+	served, err := someAgentFits(ctx, st, q)
 	if err != nil {
 		return nil, err
+	}
+	if !served {
+		out = append(out, Warning{Code: WarnNoAgentHasSkills, Field: "skills",
+			Message: "no enabled agent has the skills this queue requires: contacts will wait for nobody"})
+	}
+	if a.unreached(q.ID, others) {
+		out = append(out, Warning{Code: WarnNoFlowLeadsHere, Field: "id",
+			Message: "no flow that serves transfers to this queue and no queue overflows to it: only an agent's transfer brings contacts here"})
+	}
+	return out, nil
+}
+
+// someAgentFits reports whether an enabled agent qualifies for q.
+func someAgentFits(ctx context.Context, st *store.Store, q acd.Queue) (bool, error) {
+	ags, err := st.Agents(ctx)
+	if err != nil {
+		return false, err
 	}
 	for _, ag := range ags {
 		if ag.Disabled {
@@ -417,18 +437,56 @@ func (a *API) queueWarnings(ctx context.Context, st *store.Store, q acd.Queue) (
 		}
 		sks, err := st.AgentSkills(ctx, ag.ID)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		have := map[string]int{}
 		for _, s := range sks {
 			have[s.Skill] = s.Proficiency
 		}
 		if fits(q, have) {
-			return nil, nil
+			return true, nil
 		}
 	}
-	return []Warning{{Code: WarnNoAgentHasSkills, Field: "skills",
-		Message: "no enabled agent has the skills this queue requires: contacts will wait for nobody"}}, nil
+	return false, nil
+}
+
+// ServingFlows is a Flows that also hands out the library serving now:
+// with it, a queue no flow transfers to is warned about.
+type ServingFlows interface {
+	Library() *ivr.Library
+}
+
+// unreached reports whether nothing routes to queue id: no node of the
+// serving flows transfers to it and no other queue overflows to it (false
+// when the flows are not known).
+func (a *API) unreached(id string, others []acd.Queue) bool {
+	sf, ok := a.o.Flows.(ServingFlows)
+	if !ok {
+		return false
+	}
+	lib := sf.Library()
+	if lib == nil {
+		return false
+	}
+	for _, name := range lib.Flows() {
+		f, _ := lib.Flow(name)
+		for _, n := range f.Nodes {
+			if n.Queue == id {
+				return false
+			}
+		}
+	}
+	for _, q := range others {
+		if q.OverflowTo == id {
+			return false
+		}
+		for _, s := range q.Steps {
+			if s.OverflowTo == id {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // fits reports whether an agent with skills qualifies for q at its most
@@ -564,7 +622,7 @@ func (a *API) saveQueue(w http.ResponseWriter, r *http.Request, in queueInput, k
 		return err
 	}
 	a.refreshAgentSkills(ctx, r)
-	if after.Warnings, err = a.queueWarnings(ctx, a.o.Store, aq); err != nil {
+	if after.Warnings, err = a.queueWarnings(ctx, a.o.Store, aq, others); err != nil {
 		return err
 	}
 	w.Header().Set("ETag", etag(after.Version))

@@ -24,16 +24,31 @@ type SkillView struct {
 
 func (v SkillView) etagVersion() int64 { return v.Version }
 
+// listSkills answers the skills by name, paged like every list (?after=&limit=).
 func (a *API) listSkills(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := page(r)
+	if err != nil {
+		return err
+	}
 	sks, err := a.o.Store.Skills(r.Context())
 	if err != nil {
 		return err
 	}
-	out := make([]SkillView, 0, len(sks))
+	out := struct {
+		Skills []SkillView `json:"skills"`
+		Next   string      `json:"next,omitempty"`
+	}{Skills: []SkillView{}}
 	for _, s := range sks {
-		out = append(out, SkillView{Name: s.Name, Description: s.Description, Version: s.Version})
+		if s.Name <= after {
+			continue
+		}
+		if len(out.Skills) == limit {
+			out.Next = out.Skills[limit-1].Name
+			break
+		}
+		out.Skills = append(out.Skills, SkillView{Name: s.Name, Description: s.Description, Version: s.Version})
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"skills": out})
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // skillView reads one skill (store.ErrNotFound when there is none).

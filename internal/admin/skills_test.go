@@ -48,6 +48,18 @@ func TestSkillCreateEditStaleDeleteAndRoles(t *testing.T) {
 		if !strings.Contains(string(list.raw), `{"name":"promo","description":"Promotions 2026","version":3}`) {
 			t.Fatalf("list: %s", list.raw)
 		}
+		// Paged like every list: billing, broadband | general, promo.
+		p1 := e.must(e.do("root", "GET", "/api/v1/admin/skills?limit=2", nil), http.StatusOK)
+		if sks, _ := p1.body["skills"].([]any); len(sks) != 2 || p1.body["next"] != "broadband" {
+			t.Fatalf("first page: %s", p1.raw)
+		}
+		p2 := e.must(e.do("root", "GET", "/api/v1/admin/skills?limit=2&after=broadband", nil), http.StatusOK)
+		if sks, _ := p2.body["skills"].([]any); len(sks) != 2 || p2.body["next"] != nil || sks[1].(map[string]any)["name"] != "promo" {
+			t.Fatalf("second page: %s", p2.raw)
+		}
+		if a := e.do("root", "GET", "/api/v1/admin/skills?limit=0", nil); a.status != http.StatusBadRequest || a.errField() != "limit" {
+			t.Fatalf("limit 0: %d %s", a.status, a.raw)
+		}
 
 		for _, c := range []struct {
 			name, path string

@@ -24,8 +24,11 @@ const (
 	// WarnNotAppliedToRouting: the running ACD did not take the change; it
 	// applies at the agent's next login.
 	WarnNotAppliedToRouting = "not_applied_to_routing"
+	// WarnNoFlowLeadsHere: no node of the serving flows transfers to the
+	// queue and no queue overflows to it (queues).
+	WarnNoFlowLeadsHere = "no_flow_leads_here"
 )
 
 // warningCodes are every code the API answers (tested against the docs and
 // the page's translations).
-var warningCodes = []string{WarnNoAgentHasSkills, WarnTeamHasNoAgents, WarnCapacityAtNextLogin, WarnNotAppliedToRouting}
+var warningCodes = []string{WarnNoAgentHasSkills, WarnTeamHasNoAgents, WarnCapacityAtNextLogin, WarnNotAppliedToRouting, WarnNoFlowLeadsHere}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -64,15 +65,25 @@ func TestWriterStoresRetriesAndPurges(t *testing.T) {
 	}
 }
 
+// Without a spill, a full buffer holds Keep (the chat's goroutine) for
+// MaxWait at most; only then is a message lost, counted, and the next ones
+// at once until there is room, so a dead store cannot stall the chats.
 func TestWriterCountsWhatItCannotKeep(t *testing.T) {
-	st := storetest.SQLite(t)
-	var lost int
-	w := transcript.NewWriter(st, transcript.Options{Buffer: 1, OnLost: func(n int) { lost += n }})
-	w.Keep(store.TranscriptMessage{ContactID: "c1", Seq: 1, Sender: store.SenderBot, Text: "a", At: t0})
-	w.Keep(store.TranscriptMessage{ContactID: "c1", Seq: 2, Sender: store.SenderBot, Text: "b", At: t0})
-	if lost != 1 || w.Lost() != 1 {
-		t.Fatalf("lost: got %d, want 1 (counted, not silent)", lost)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var lost int
+		w := transcript.NewWriter(newMemStore(), transcript.Options{Buffer: 1, MaxWait: time.Second, OnLost: func(n int) { lost += n }})
+		w.Keep(msg("c1", 1))
+		start := time.Now()
+		w.Keep(msg("c1", 2)) // no writer runs: waits a second, then loses it
+		if waited := time.Since(start); waited != time.Second || lost != 1 || w.Lost() != 1 {
+			t.Fatalf("waited %v, lost %d (%d); want 1s and 1 lost, counted", waited, lost, w.Lost())
+		}
+		start = time.Now()
+		w.Keep(msg("c1", 3))
+		if waited := time.Since(start); waited != 0 || lost != 2 {
+			t.Fatalf("the next one: waited %v, lost %d; want at once, 2 lost", waited, lost)
+		}
+	})
 }
 
 // counting records the size of every write.

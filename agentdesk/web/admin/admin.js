@@ -63,6 +63,7 @@ const warningsZh = {
   team_has_no_agents: '该班组没有在用坐席：无人能看到这条公告',
   capacity_at_next_login: '坐席当前接待数超过新的上限：下次登录时生效',
   not_applied_to_routing: '尚未应用到路由：坐席下次登录时生效',
+  no_flow_leads_here: '当前服务的流程没有转到本队列，也没有队列溢出到这里：只有坐席转接能把客户带来',
 };
 const warningText = (list) => (list || []).map((x) => {
   const text = currentLang() === 'en' ? x.message : warningsZh[x.code] || x.message;
@@ -177,7 +178,7 @@ async function newAgent(ev) {
 }
 
 async function loadSkills() {
-  const { data } = await api('GET', '/api/v1/admin/skills');
+  const { data } = await api('GET', '/api/v1/admin/skills?limit=500');
   const body = $('skills'); body.replaceChildren();
   for (const s of data.skills) {
     body.append(row(s.name, s.description, (() => {
@@ -364,7 +365,7 @@ function calendarBody(f) {
 }
 
 async function loadCalendars() {
-  const { data } = await api('GET', '/api/v1/admin/calendars');
+  const { data } = await api('GET', '/api/v1/admin/calendars?limit=500');
   const body = $('calendars'); body.replaceChildren();
   for (const c of data.calendars) {
     body.append(row(c.name, c.time_zone, weeklyText(c.weekly), c.holidays.join(', '),
