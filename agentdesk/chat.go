@@ -145,7 +145,10 @@ func (h *hub) addMessage(c *chat, m Message) Message {
 }
 
 // TranscriptSink stores chat messages (transcript.Writer). Keep is called
-// on the hub goroutine and must not block.
+// on the hub goroutine, so it must return at once in normal operation;
+// transcript.Writer blocks only when its memory buffer and its spill file
+// are both full (or the spill is off), and then once, for at most its
+// MaxWait, before it counts messages as lost (docs/operations.md).
 type TranscriptSink interface {
 	Keep(m store.TranscriptMessage)
 }
