@@ -34,6 +34,7 @@ import (
 	"unsafe"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/hotline10000/hotline/ivr/media"
 	"golang.org/x/sys/unix"
 )
 
@@ -601,18 +602,7 @@ func (r *rtpReceiver) result() jitterResult {
 
 func (r *rtpReceiver) poll(fd int) {
 	defer r.wg.Done()
-	const batch = 64
-	bufs := make([][]byte, batch)
-	oobs := make([][]byte, batch)
-	iovs := make([]unix.Iovec, batch)
-	hdrs := make([]unix.Mmsghdr, batch)
-	for i := range hdrs {
-		bufs[i], oobs[i] = make([]byte, 1500), make([]byte, 128)
-		iovs[i].Base = &bufs[i][0]
-		iovs[i].SetLen(len(bufs[i]))
-		hdrs[i].Hdr.Iov = &iovs[i]
-		hdrs[i].Hdr.SetIovlen(1)
-	}
+	rb := media.NewRecvBatch(64)
 	local := map[uint32]rtpStream{}
 	var hist []int
 	var newStreams []uint32
@@ -628,21 +618,16 @@ func (r *rtpReceiver) poll(fd int) {
 		epoch := r.epoch
 		r.mu.Unlock()
 		for {
-			for i := range hdrs {
-				hdrs[i].Hdr.Control = &oobs[i][0]
-				hdrs[i].Hdr.SetControllen(len(oobs[i]))
-			}
-			n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&hdrs[0])), batch, unix.MSG_DONTWAIT, 0, 0)
-			if errno != 0 || n == 0 {
+			n := rb.Read(fd)
+			if n == 0 {
 				break
 			}
-			for i := range int(n) {
-				h := &hdrs[i]
-				b := bufs[i][:h.Len]
+			for i := range n {
+				b, oob := rb.Datagram(i)
 				if len(b) < 12 || b[0]>>6 != 2 {
 					continue
 				}
-				at := recvStamp(oobs[i][:h.Hdr.Controllen])
+				at := media.RecvTimestamp(oob)
 				if at.IsZero() {
 					at = time.Now()
 				}
@@ -697,21 +682,6 @@ func sendJitter(prev, cur rtpStream) (time.Duration, bool) {
 		d = -d
 	}
 	return d, true
-}
-
-// recvStamp is the kernel's receive stamp (SCM_TIMESTAMPNS) in a control
-// message, zero when there is none.
-func recvStamp(oob []byte) time.Time {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}
-	}
-	for _, m := range msgs {
-		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
-			return time.Unix(int64(binary.NativeEndian.Uint64(m.Data[0:8])), int64(binary.NativeEndian.Uint64(m.Data[8:16])))
-		}
-	}
-	return time.Time{}
 }
 
 // sendLoop is the callers' own RTP with -caller-rtp: every 20 ms one PCMU

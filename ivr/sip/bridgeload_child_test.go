@@ -419,18 +419,7 @@ func (h *rtpHarness) send(ctx context.Context) {
 // read drains fd every millisecond with non-blocking recvmmsg.
 func (h *rtpHarness) read(ctx context.Context, fd int, st *rtpStats) {
 	defer h.wg.Done()
-	const batch = 64
-	bufs := make([][]byte, batch)
-	oobs := make([][]byte, batch)
-	iovs := make([]unix.Iovec, batch)
-	hdrs := make([]unix.Mmsghdr, batch)
-	for i := range hdrs {
-		bufs[i], oobs[i] = make([]byte, 1500), make([]byte, 128)
-		iovs[i].Base = &bufs[i][0]
-		iovs[i].SetLen(len(bufs[i]))
-		hdrs[i].Hdr.Iov = &iovs[i]
-		hdrs[i].Hdr.SetIovlen(1)
-	}
+	rb := media.NewRecvBatch(64)
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -440,23 +429,19 @@ func (h *rtpHarness) read(ctx context.Context, fd int, st *rtpStats) {
 		case <-tick.C:
 		}
 		for {
-			for i := range hdrs {
-				hdrs[i].Hdr.Control = &oobs[i][0]
-				hdrs[i].Hdr.SetControllen(len(oobs[i]))
-			}
-			n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&hdrs[0])), batch, unix.MSG_DONTWAIT, 0, 0)
-			if errno != 0 || n == 0 {
+			n := rb.Read(fd)
+			if n == 0 {
 				break
 			}
 			measuring := h.measuring.Load()
 			st.mu.Lock()
-			for i := range int(n) {
-				m := &hdrs[i]
-				at := media.RecvTimestamp(oobs[i][:m.Hdr.Controllen])
+			for i := range n {
+				b, oob := rb.Datagram(i)
+				at := media.RecvTimestamp(oob)
 				if at.IsZero() {
 					at = time.Now()
 				}
-				st.packet(bufs[i][:m.Len], at, measuring)
+				st.packet(b, at, measuring)
 			}
 			st.mu.Unlock()
 		}

@@ -46,7 +46,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
@@ -459,18 +458,7 @@ func newPollReceiver(n int, ptime, poll time.Duration) (*receiver, error) {
 
 func (r *receiver) poll(fd int, every time.Duration) {
 	defer r.wg.Done()
-	const batch = 64
-	bufs := make([][]byte, batch)
-	oobs := make([][]byte, batch)
-	iovs := make([]unix.Iovec, batch)
-	hdrs := make([]unix.Mmsghdr, batch)
-	for i := range hdrs {
-		bufs[i], oobs[i] = make([]byte, 1500), make([]byte, 128)
-		iovs[i].Base = &bufs[i][0]
-		iovs[i].SetLen(len(bufs[i]))
-		hdrs[i].Hdr.Iov = &iovs[i]
-		hdrs[i].Hdr.SetIovlen(1)
-	}
+	rb := media.NewRecvBatch(64)
 	var a accumulator
 	for {
 		select {
@@ -479,17 +467,13 @@ func (r *receiver) poll(fd int, every time.Duration) {
 		case <-time.After(every):
 		}
 		for {
-			for i := range hdrs {
-				hdrs[i].Hdr.Control = &oobs[i][0]
-				hdrs[i].Hdr.SetControllen(len(oobs[i]))
-			}
-			n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&hdrs[0])), batch, unix.MSG_DONTWAIT, 0, 0)
-			if errno != 0 || n == 0 {
+			n := rb.Read(fd)
+			if n == 0 {
 				break
 			}
-			for i := range int(n) {
-				h := &hdrs[i]
-				a.packet(r, bufs[i][:h.Len], oobs[i][:h.Hdr.Controllen])
+			for i := range n {
+				b, oob := rb.Datagram(i)
+				a.packet(r, b, oob)
 			}
 			a.fold(r)
 		}
