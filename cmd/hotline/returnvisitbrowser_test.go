@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
-	"io"
 	"math"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -70,68 +65,11 @@ func TestBrowserReturnVisit(t *testing.T) {
 	}
 	sup.Close()
 
-	out := os.Getenv("E2E_ARTIFACTS")
-	if out == "" {
-		out = filepath.Join(e2eDir, "artifacts")
-	}
-	out, _ = filepath.Abs(out)
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, "node", script)
-	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(), "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_PASSWORD="+r.password(t, "wang.fang"),
-		"SUBJECT="+subject, "ARTIFACTS="+out, "CHROMIUM=/usr/bin/chromium", "FAKE_AUDIO="+warble)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logMu sync.Mutex
-	var log strings.Builder
-	cmd.Stderr = &lockedWriter{mu: &logMu, w: &log}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	said := make(chan string, 4)
-	scriptDone := make(chan struct{})
-	go func() {
-		defer close(scriptDone)
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() {
-			logMu.Lock()
-			log.WriteString(lines.Text() + "\n")
-			logMu.Unlock()
-			select {
-			case said <- lines.Text():
-			default:
-			}
-		}
-	}()
-	finish := func() {
-		<-scriptDone
-		err := cmd.Wait()
-		logMu.Lock()
-		t.Logf("returnvisit.mjs:\n%s", log.String())
-		logMu.Unlock()
-		if err != nil {
-			t.Fatalf("browser test failed: %v\nserver log:\n%s", err, tail(r.stderr.String(), 4000))
-		}
-	}
-	connected := false
-	for !connected {
-		select {
-		case l := <-said:
-			connected = l == "CONNECTED"
-		case <-scriptDone:
-			finish()
-			t.Fatal("the script ended before the call connected")
-		case <-ctx.Done():
-			t.Fatal("the call never connected")
-		}
+	sc := runE2EScript(ctx, t, r, script, "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_PASSWORD="+r.password(t, "wang.fang"),
+		"SUBJECT="+subject, "FAKE_AUDIO="+warble)
+	if !sc.await(ctx, "CONNECTED") {
+		sc.finish()
+		t.Fatal("the script ended before the call connected")
 	}
 
 	// The trunk was called for the ticket's customer.
@@ -197,10 +135,8 @@ func TestBrowserReturnVisit(t *testing.T) {
 		}
 	}
 	t.Logf("the customer heard the agent's warble in %d of %d frames", warbles, frames)
-	if _, err := io.WriteString(stdin, "HEARD\n"); err != nil {
-		t.Fatalf("tell the script: %v", err)
-	}
-	finish()
+	sc.tell("HEARD")
+	sc.finish()
 	stopTalk()
 	<-talked
 	m := regexp.MustCompile(`msg="call out answered" .*contact_id=(visit-\S+)`).FindStringSubmatch(r.stderr.String())

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -57,80 +54,17 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no SIP listener logged: %s", r.stderr)
 	}
-	out := os.Getenv("E2E_ARTIFACTS")
-	if out == "" {
-		out = filepath.Join(e2eDir, "artifacts")
-	}
-	out, _ = filepath.Abs(out)
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
 
-	cmd := exec.CommandContext(ctx, "node", script)
-	cmd.Dir = filepath.Dir(script)
-	cmd.Env = append(os.Environ(), "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_NAME=王芳", "DESK_PASSWORD="+r.password(t, "wang.fang"),
-		"DESK2_LOGIN=li.qiang", "DESK2_NAME=李强", "DESK2_PASSWORD="+r.password(t, "li.qiang"), "SUP_LOGIN=sun.li", "SUP_PASSWORD="+r.password(t, "sun.li"),
-		"TRANSFER_QUEUE=fault-voice", "ARTIFACTS="+out, "CHROMIUM=/usr/bin/chromium", "FAKE_AUDIO="+warble)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logMu sync.Mutex
-	var log strings.Builder
-	cmd.Stderr = &lockedWriter{mu: &logMu, w: &log}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// The script's turns: READY (the agent is ready: the call comes),
 	// TRANSFERRED (the second agent talks to the caller: this test checks
 	// the caller hears them and answers HEARD).
-	said := make(chan string, 4)
-	scriptDone := make(chan struct{})
-	go func() {
-		defer close(scriptDone)
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() {
-			logMu.Lock()
-			log.WriteString(lines.Text() + "\n")
-			logMu.Unlock()
-			select {
-			case said <- lines.Text():
-			default:
-			}
-		}
-	}()
-	await := func(word string) bool {
-		for {
-			select {
-			case l := <-said:
-				if l == word {
-					return true
-				}
-			case <-scriptDone:
-				return false
-			case <-ctx.Done():
-				return false
-			}
-		}
-	}
-	finish := func() {
-		<-scriptDone
-		err := cmd.Wait()
-		logMu.Lock()
-		t.Logf("phonecall.mjs:\n%s", log.String())
-		logMu.Unlock()
-		if err != nil {
-			t.Fatalf("browser test failed: %v\nserver log:\n%s", err, tail(r.stderr.String(), 4000))
-		}
-	}
-	if !await("READY") {
-		finish()
+	sc := runE2EScript(ctx, t, r, script, "BASE_URL="+r.base, "DESK_LOGIN=wang.fang", "DESK_NAME=王芳", "DESK_PASSWORD="+r.password(t, "wang.fang"),
+		"DESK2_LOGIN=li.qiang", "DESK2_NAME=李强", "DESK2_PASSWORD="+r.password(t, "li.qiang"), "SUP_LOGIN=sun.li", "SUP_PASSWORD="+r.password(t, "sun.li"),
+		"TRANSFER_QUEUE=fault-voice", "FAKE_AUDIO="+warble)
+	if !sc.await(ctx, "READY") {
+		sc.finish()
 		t.Fatal("the script ended before the agent was ready")
 	}
 
@@ -146,15 +80,15 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("the desk never rang: %s", tail(r.stderr.String(), 3000))
-		case <-scriptDone:
-			finish()
+		case <-sc.done:
+			sc.finish()
 			t.Fatalf("the page gave up before the desk rang")
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if !await("TRANSFERRED") {
+	if !sc.await(ctx, "TRANSFERRED") {
 		caller.hangup()
-		finish()
+		sc.finish()
 		t.Fatal("the script ended before the transfer")
 	}
 	firstAgent := caller.warble.Load()
@@ -167,15 +101,10 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("the caller never heard the second agent: %d warble frames, %d before the transfer", caller.warble.Load(), firstAgent)
-		case <-scriptDone:
-			finish()
+		case <-sc.done:
+			sc.finish()
 			t.Fatal("the script ended while the caller listened")
 		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	tell := func(word string) {
-		if _, err := io.WriteString(stdin, word+"\n"); err != nil {
-			t.Fatalf("tell the script: %v", err)
 		}
 	}
 	// hears reads until the caller heard n more warble frames.
@@ -185,39 +114,39 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 			select {
 			case <-ctx.Done():
 				t.Fatalf("the caller never heard %s: %d warble frames", what, caller.warble.Load()-from)
-			case <-scriptDone:
-				finish()
+			case <-sc.done:
+				sc.finish()
 				t.Fatalf("the script ended while the caller listened for %s", what)
 			case <-time.After(20 * time.Millisecond):
 			}
 		}
 	}
-	tell("HEARD")
+	sc.tell("HEARD")
 
 	// The consultation: the caller hears hold music while the agents talk,
 	// both agents once it is a conference, the consulted agent once the
 	// transfer is complete.
 	for _, turn := range []struct{ word, what string }{{"CONFERENCE", "the conference"}, {"COMPLETED", "the agent who took the call"}} {
-		if !await(turn.word) {
+		if !sc.await(ctx, turn.word) {
 			caller.hangup()
-			finish()
+			sc.finish()
 			t.Fatalf("the script ended before %s", turn.word)
 		}
 		hears(10, turn.what)
-		tell("HEARD")
+		sc.tell("HEARD")
 	}
 	// Whisper and barge: the caller goes quiet and the agent mutes, so the
 	// only warble left is the supervisor's microphone.
-	if !await("QUIET") {
+	if !sc.await(ctx, "QUIET") {
 		caller.hangup()
-		finish()
+		sc.finish()
 		t.Fatal("the script ended before the whisper")
 	}
 	caller.quiet.Store(true)
-	tell("OK")
-	if !await("WHISPER") {
+	sc.tell("OK")
+	if !sc.await(ctx, "WHISPER") {
 		caller.hangup()
-		finish()
+		sc.finish()
 		t.Fatal("the script ended before the whisper was heard by the agent")
 	}
 	// The agent hears the supervisor now; over the next 50 frames (1 s)
@@ -232,18 +161,18 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 	}
 	if heardWhisper := caller.warble.Load() - w0; heardWhisper > 2 {
 		t.Errorf("the caller heard the supervisor's whisper in %d of 50 frames", heardWhisper)
-		tell("HEARD")
+		sc.tell("HEARD")
 	} else {
-		tell("NOT-HEARD")
+		sc.tell("NOT-HEARD")
 	}
-	if !await("BARGE") {
+	if !sc.await(ctx, "BARGE") {
 		caller.hangup()
-		finish()
+		sc.finish()
 		t.Fatal("the script ended before the barge")
 	}
 	hears(10, "the supervisor barge in")
-	tell("HEARD")
-	finish()
+	sc.tell("HEARD")
+	sc.finish()
 	caller.hangup()
 	t.Logf("the caller heard %d frames, %d of them the agents' warble (%d before the transfer)", caller.frames.Load(), caller.warble.Load(), firstAgent)
 	if !regexp.MustCompile(`msg="leg joined the call" .*mode=listen`).MatchString(r.stderr.String()) {
