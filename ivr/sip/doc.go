@@ -11,8 +11,8 @@
 //
 // One call, in order: INVITE → admission (503 with Retry-After when
 // draining, at capacity or flooded by one source) → dialled number → flow
-// (404 otherwise) → SDP offer (488 when no PCMU/PCMA over RTP/AVP) → 100
-// Trying → optional 180 Ringing for sip.ring_delay (CANCEL ends it with
+// (404 otherwise) → SDP offer (488 when no PCMU/PCMA over RTP/AVP) → (100
+// Trying if nothing else is out within 200 ms) → optional 180 Ringing for sip.ring_delay (CANCEL ends it with
 // 487) → 200 OK with the SDP answer → ACK → the flow runs → BYE either way.
 // In-dialog re-INVITEs move the media (new address, hold/unhold); INFO
 // carries DTMF (RFC 2976 with application/dtmf-relay or application/dtmf).

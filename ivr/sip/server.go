@@ -61,6 +61,8 @@ type Options struct {
 	MaxCPU float64
 	// CPUTimes reads the machine's CPU counters; default /proc/stat.
 	CPUTimes CPUTimes
+	// after arms the 100 Trying timer (trying.go); default time.AfterFunc.
+	after afterFunc
 }
 
 // sipReadBuffer is the receive buffer asked for the SIP UDP socket.
@@ -97,6 +99,7 @@ type Server struct {
 	stop     context.CancelFunc
 
 	byeTimeout time.Duration // bounds our BYE transactions
+	after      afterFunc     // arms the 100 Trying timer (trying.go)
 
 	mu     sync.Mutex       // guards calls, closed and calls' registration in wg
 	calls  map[string]*call // by dialog id
@@ -133,6 +136,9 @@ func New(o Options) (*Server, error) {
 	if o.Media == nil {
 		return nil, errors.New("sip: Media is required")
 	}
+	if o.after == nil {
+		o.after = wallAfter
+	}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("hotline"), sipgo.WithUserAgenTLSConfig(o.TLSConfig))
 	if err != nil {
 		return nil, fmt.Errorf("sip: %w", err)
@@ -148,7 +154,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	s := &Server{o: o, log: o.Logger, m: o.Metrics, ua: ua, srv: srv, adm: newAdmission(o.MaxCalls, o.InvitesPerSource, o.MaxCPU, o.CPUTimes),
-		calls: map[string]*call{}, ports: map[string]int{}, hosts: map[string]netip.Addr{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout}
+		calls: map[string]*call{}, ports: map[string]int{}, hosts: map[string]netip.Addr{}, idle: make(chan struct{}, 1), byeTimeout: byeTimeout, after: o.after}
 	// RewriteContact: in-dialog requests (our BYE) go to where the
 	// caller's INVITE came from, which works behind NAT.
 	s.dialogs = &sipgo.DialogUA{Client: client, RewriteContact: true,
@@ -423,6 +429,10 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	// 100 Trying if no response is out within 200 ms (trying.go).
+	ttx := s.tryingTx(req, tx)
+	defer ttx.done()
+	tx = ttx
 	if to := req.To(); to != nil && to.Params != nil && to.Params.Has("tag") {
 		s.onReInvite(req, tx)
 		return
@@ -487,11 +497,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.refuse(tx, req, 400, "Bad Request")
 		return
 	}
-	// No 100 Trying: it exists to stop the caller's INVITE retransmissions
-	// when the final answer takes over 200 ms (RFC 3261 17.2.1), and ours
-	// follows within the same handler, microseconds later (or a 180 does,
-	// with a ring delay). Sent anyway, it cost as much as the 200 (a
-	// response built and a sendto): 5 % of the CPU per call.
+	// 100 Trying goes only if neither the 200 nor a 180 is out within
+	// 200 ms (tryingTx, RFC 3261 17.2.1): usually the 200 follows within
+	// this handler, microseconds later.
 	local := s.o.MediaIP
 	if !local.IsValid() {
 		towards := offer.Remote.Addr()
