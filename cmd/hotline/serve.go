@@ -252,7 +252,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail, kb: kb.svc,
 			flows: flowSet, calendars: cals, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, voice: phone, log: log,
-			offerDelivered: func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
+			offerDelivered:    func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) },
+			transcriptSpilled: func(n int) { m.transcriptSpilled.Add(float64(n)) },
+			transcriptLost:    func(n int) { m.transcriptLost.Add(float64(n)) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})
@@ -446,6 +448,10 @@ type serverMetrics struct {
 	eventLogRetries prometheus.Counter
 	eventLogWrite   prometheus.Histogram
 	offerDelivery   prometheus.Histogram
+	// Transcript messages past the memory buffer (the store was behind)
+	// and those never stored (buffer and spill full past the wait).
+	transcriptSpilled prometheus.Counter
+	transcriptLost    prometheus.Counter
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -477,7 +483,14 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 		Help:    "Time from the ACD's offer decision until the offer frame was written to the agent's desk socket.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms … 4 s
 	})
-	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogRetries, m.eventLogWrite, m.offerDelivery)
+	m.transcriptSpilled = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotline_transcript_spilled_total", Help: "Chat transcript messages that waited in the spill file because the store was behind (stored later, in order).",
+	})
+	m.transcriptLost = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotline_transcript_lost_total", Help: "Chat transcript messages not stored: the buffer and the spill were full past desk.transcript_max_wait, or they came after shutdown.",
+	})
+	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogRetries, m.eventLogWrite, m.offerDelivery,
+		m.transcriptSpilled, m.transcriptLost)
 	return m
 }
 
