@@ -72,7 +72,8 @@ func newVoice(cfg config.Config, flows *flowSet, reg prometheus.Registerer, log 
 	if err != nil {
 		stopPacer()
 		pacer.Wait()
-		return nil, err
+		// The prompt's path is within the flows directory (or built in).
+		return nil, fmt.Errorf("ivr.flows_dir (%s): %w", flows.configuredSource, err)
 	}
 	o.Media = m
 	srv, err := sip.New(o)
