@@ -21,7 +21,8 @@ const (
 )
 
 // MaxDigitDuration bounds a reported key press: the longest an RFC 4733
-// event's 16-bit duration can say at 8 kHz.
+// event's 16-bit duration can say at 8 kHz (a key held longer, sent in
+// segments, is one press reported at this duration).
 const MaxDigitDuration = 65535 * time.Second / SampleRate
 
 // eventKeys maps RFC 4733 3.2 DTMF event codes 0-15 to keys.
@@ -60,6 +61,7 @@ type eventDecoder struct {
 	have    bool   // an event is in progress and not yet reported
 	key     byte
 	dur     uint16
+	held    int // samples of the press's earlier segments (long presses)
 	lastPkt time.Time
 	recent  [8]uint32 // timestamps of reported events
 	nrecent int
@@ -79,7 +81,14 @@ func (d *eventDecoder) packet(ts uint32, payload []byte, now time.Time, emit fun
 		return nil
 	}
 	if d.have && ts != d.cur {
-		d.flush(emit) // the previous event's end packets were all lost
+		if d.dur == 0xFFFF && ts == d.cur+0xFFFF && d.key == eventKeys[ev.event] {
+			// The next segment of a key held past the 16-bit duration
+			// (8.19 s; RFC 4733 2.5.1.3): the same press goes on.
+			d.held += 0xFFFF
+			d.dur = 0
+		} else {
+			d.flush(emit) // the previous event's end packets were all lost
+		}
 	}
 	d.cur, d.have, d.key, d.lastPkt = ts, true, eventKeys[ev.event], now
 	d.dur = max(d.dur, ev.duration)
@@ -103,8 +112,8 @@ func (d *eventDecoder) flush(emit func(Digit)) {
 	}
 	d.recent[d.nrecent%len(d.recent)] = d.cur
 	d.nrecent++
-	emit(Digit{Key: d.key, Method: MethodRFC4733, Duration: durationOf(int(d.dur))})
-	d.have, d.dur = false, 0
+	emit(Digit{Key: d.key, Method: MethodRFC4733, Duration: min(durationOf(d.held+int(d.dur)), MaxDigitDuration)})
+	d.have, d.dur, d.held = false, 0, 0
 }
 
 func (d *eventDecoder) reported(ts uint32) bool {

@@ -27,6 +27,16 @@ func TestEventDecoder(t *testing.T) {
 		{"still pressed", []pkt{{1, eventPayload(4, false, 160), 0}}, 100 * time.Millisecond, ""},
 		{"flash and other events are no keys", []pkt{{1, eventPayload(16, true, 800), 0}, {2, eventPayload(200, true, 800), 0}}, 0, ""},
 		{"truncated payload", []pkt{{1, []byte{1, 0x80}, 0}}, 0, ""},
+		// Absurd durations (issue 11, bad input): none, the longest, and a
+		// key held past 8.19 s, sent in segments (RFC 4733 2.5.1.3): one
+		// press each. The segments made "44" before.
+		{"zero duration", []pkt{{1, eventPayload(3, true, 0), 0}}, 0, "3"},
+		{"longest duration", []pkt{{1, eventPayload(3, true, 0xFFFF), 0}, {1, eventPayload(3, true, 0xFFFF), 0}}, 0, "3"},
+		{"held past the 16-bit duration", []pkt{{1, eventPayload(4, false, 0xFFFF), 0}, {1 + 0xFFFF, eventPayload(4, false, 800), 0},
+			{1 + 0xFFFF, eventPayload(4, true, 1600), 0}, {1 + 0xFFFF, eventPayload(4, true, 1600), 0}}, 0, "4"},
+		{"held past it, then released unseen", []pkt{{1, eventPayload(4, false, 0xFFFF), 0}, {1 + 0xFFFF, eventPayload(4, false, 800), 0}}, time.Second, "4"},
+		{"another key where a segment would go", []pkt{{1, eventPayload(4, false, 0xFFFF), 0}, {1 + 0xFFFF, eventPayload(5, true, 800), 0}}, 0, "45"},
+		{"a new press, not a segment", []pkt{{1, eventPayload(4, false, 800), 0}, {1 + 0xFFFF, eventPayload(4, true, 800), 0}}, 0, "44"},
 		{"all keys", func() (p []pkt) {
 			for i := range 16 {
 				p = append(p, pkt{uint32(i * 1000), eventPayload(byte(i), true, 400), 0})

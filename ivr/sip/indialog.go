@@ -4,7 +4,11 @@ package sip
 // re-INVITE, UPDATE and INFO.
 
 import (
+	"errors"
+
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/hotline10000/hotline/ivr/media"
 )
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
@@ -129,8 +133,20 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if err := leg.INFO(ct, req.Body()); err != nil {
 		s.log.Debug("sip INFO refused", "contact_id", c.contact.ID, "err", err)
-		respond(tx, req, 415, "Unsupported Media Type", sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		refuseINFO(tx, req, err)
 		return
 	}
 	respond(tx, req, 200, "OK")
+}
+
+// refuseINFO answers an INFO whose key we cannot take: 415 with what we
+// accept for a body type we do not read, 400 with a Warning saying why for
+// a body of ours that is wrong (a key that is not DTMF, an absurd
+// duration). The call goes on either way.
+func refuseINFO(tx sip.ServerTransaction, req *sip.Request, err error) {
+	if errors.Is(err, media.ErrBadDigit) {
+		respond(tx, req, 400, "Bad Request", sip.NewHeader("Warning", `399 hotline "`+warningText(err)+`"`))
+		return
+	}
+	respond(tx, req, 415, "Unsupported Media Type", sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
 }

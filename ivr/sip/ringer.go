@@ -271,7 +271,7 @@ func (s *Server) agentInfo(req *sip.Request, tx sip.ServerTransaction) bool {
 	d, err := media.ParseINFO(ct, req.Body())
 	if err != nil {
 		s.log.Debug("agent phone INFO refused", "err", err)
-		respond(tx, req, 415, "Unsupported Media Type", sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		refuseINFO(tx, req, err)
 		return true
 	}
 	l.m.InjectDigit(d)
