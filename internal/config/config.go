@@ -128,7 +128,7 @@ type Config struct {
 
 	// Admin tunes administration (internal/admin, issue 15).
 	Admin struct {
-		NoticeRefresh time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
+		NoticeRefresh     time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
 		IdempotencyKeyTTL time.Duration `yaml:"idempotency_key_ttl" doc:"How long an Idempotency-Key of an administrative creation is remembered (a retry within it answers with what the first request created); older keys are swept hourly."`
 	} `yaml:"admin"`
 
