@@ -259,7 +259,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		}
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
+	wg.Go(func() {
+		sweepStore(sweepCtx, st, sweepAges{sessions: cfg.Auth.SessionMaxAge, idempotencyKeys: cfg.Admin.IdempotencyKeyTTL}, log)
+	})
 	wg.Go(func() { kb.run(sweepCtx, coreUp, cfg.Demo) })
 	// SIGHUP reloads the flows, as daemons reload their configuration.
 	hup := make(chan os.Signal, 1)
@@ -397,7 +399,9 @@ func waitForSchema(ctx context.Context, st *store.Store, log *slog.Logger) bool 
 }
 
 // sweepSessions deletes sessions that ended long ago, hourly.
-func sweepSessions(ctx context.Context, st *store.Store, maxAge time.Duration, log *slog.Logger) {
+// sweepStore forgets, once an hour, what the store keeps only for a while:
+// expired sign-in sessions and old idempotency keys.
+func sweepStore(ctx context.Context, st *store.Store, ages sweepAges, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -405,12 +409,27 @@ func sweepSessions(ctx context.Context, st *store.Store, maxAge time.Duration, l
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if n, err := st.DeleteSessionsBefore(ctx, now.Add(-maxAge)); err != nil {
-				log.Warn("sweep sessions", "err", err)
-			} else if n > 0 {
-				log.Debug("sessions swept", "count", n)
-			}
+			sweepOnce(ctx, st, now, ages, log)
 		}
+	}
+}
+
+// sweepAges are how long the swept records live.
+type sweepAges struct {
+	sessions        time.Duration // auth.session_max_age
+	idempotencyKeys time.Duration // admin.idempotency_key_ttl
+}
+
+func sweepOnce(ctx context.Context, st *store.Store, now time.Time, ages sweepAges, log *slog.Logger) {
+	if n, err := st.DeleteSessionsBefore(ctx, now.Add(-ages.sessions)); err != nil {
+		log.Warn("sweep sessions", "err", err)
+	} else if n > 0 {
+		log.Debug("sessions swept", "count", n)
+	}
+	if n, err := st.ForgetRequests(ctx, now.Add(-ages.idempotencyKeys)); err != nil {
+		log.Warn("sweep idempotency keys", "err", err)
+	} else if n > 0 {
+		log.Debug("idempotency keys swept", "count", n)
 	}
 }
 

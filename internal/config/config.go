@@ -128,7 +128,8 @@ type Config struct {
 
 	// Admin tunes administration (internal/admin, issue 15).
 	Admin struct {
-		NoticeRefresh time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
+		NoticeRefresh     time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
+		IdempotencyKeyTTL time.Duration `yaml:"idempotency_key_ttl" doc:"How long an Idempotency-Key of an administrative creation is remembered (a retry within it answers with what the first request created); older keys are swept hourly."`
 	} `yaml:"admin"`
 
 	Softphone struct {
@@ -237,6 +238,7 @@ func Default() Config {
 	c.Phones.MaxExpires = 2 * time.Hour
 	c.Phones.Record = true
 	c.Admin.NoticeRefresh = 5 * time.Second
+	c.Admin.IdempotencyKeyTTL = 24 * time.Hour
 	c.Softphone.Enabled = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
@@ -418,6 +420,7 @@ func (c *Config) Validate() error {
 	if k := c.Phones.DefaultKind; k != "browser" && k != "sip" {
 		bad("phones.default_kind", k, "must be browser or sip")
 	}
+	positive("admin.idempotency_key_ttl", c.Admin.IdempotencyKeyTTL)
 	if c.Admin.NoticeRefresh < 0 {
 		bad("admin.notice_refresh", c.Admin.NoticeRefresh.String(), "must not be negative (0: no periodic check)")
 	}
