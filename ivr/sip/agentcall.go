@@ -207,7 +207,7 @@ func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg pho
 	if keypad {
 		b.wg.Add(1) // with the ones below, before any of them can end
 	}
-	if dl, ok := leg.(directLeg); ok {
+	if dl, ok := leg.(directLeg); ok && !c.s.relayGoroutines {
 		fromCaller, fromAgent := newFramer(leg.Codec(), func(f []byte) { _ = b.fromCaller(f) }), newFramer(leg.Codec(), b.fromAgent)
 		b.taps = []*framer{fromCaller, fromAgent}
 		rl.Relay(b.toCaller, fromCaller)
@@ -356,7 +356,7 @@ func (c *call) endBridge(reason string) {
 		return
 	}
 	b.rl.Relay(nil, nil)
-	if dl, ok := b.leg.(directLeg); ok {
+	if dl, ok := b.leg.(directLeg); ok && len(b.taps) > 0 {
 		dl.tap(nil)
 	}
 	for _, f := range b.taps {

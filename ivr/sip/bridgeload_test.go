@@ -40,6 +40,7 @@ var (
 	bridgedCalls  = flag.Int("bridged.calls", 12, "bridged calls (TestBridgedCallsLoad)")
 	bridgedHold   = flag.Duration("bridged.hold", 0, "measure jitter for this long once every call is bridged (0: smoke run, until audio flowed)")
 	bridgedPollRx = flag.Bool("bridged.pollrx", true, "the pacer reads the legs' sockets (false: a reader goroutine per leg, as before session 7)")
+	bridgedRelayG = flag.Bool("bridged.relaygoroutines", false, "relay each call with two goroutines woken per frame, as before session 8 (for comparison)")
 	bridgedSettle = flag.Duration("bridged.settle", 2*time.Second, "with -bridged.hold: wait this long once every call is bridged before measuring, so the set-up's last work (its garbage, SIP transaction timers) is not in the window")
 )
 
@@ -93,6 +94,7 @@ func TestBridgedCallsLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.byeTimeout = 2 * time.Second
+	s.relayGoroutines = *bridgedRelayG
 	creds := staticCredentials{}
 	for i := range n {
 		user := strconv.Itoa(10000 + i)
