@@ -100,6 +100,10 @@ type Server struct {
 
 	byeTimeout time.Duration // bounds our BYE transactions
 	after      afterFunc     // arms the 100 Trying timer (trying.go)
+	// relayGoroutines relays every bridged call with two goroutines, as
+	// before session 8, also for SIP phone legs (for comparison:
+	// TestBridgedCallsLoad -bridged.relaygoroutines).
+	relayGoroutines bool
 
 	mu     sync.Mutex       // guards calls, closed and calls' registration in wg
 	calls  map[string]*call // by dialog id
