@@ -211,10 +211,12 @@ func waitMetric(t *testing.T, r *running, ua *baresipUA, want string, within tim
 	}
 }
 
-// freeSIPPort is a loopback port free for both UDP and TCP, as baresip's
-// sip_listen binds both. freePort checks TCP only: its UDP twin was taken
-// (by other RTP sockets on a busy machine) in one run, and baresip failed
-// to start with "Address already in use".
+// freeSIPPort is a loopback port free for UDP and TCP whose next port is
+// free for TCP: baresip's sip_listen binds UDP and TCP on it and SIP/TLS
+// on the next one (baresip 1.0 always listens for TLS, with no setting to
+// stop it). freePort checks TCP only: its UDP twin was taken (by other
+// RTP sockets on a busy machine) in one run, the TLS port in another, and
+// baresip failed to start with "Address already in use".
 func freeSIPPort(t *testing.T) string {
 	t.Helper()
 	for range 100 {
@@ -223,14 +225,19 @@ func freeSIPPort(t *testing.T) string {
 			t.Fatal(err)
 		}
 		port := u.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		free := port < 65535
+		for p := port; free && p <= port+1; p++ {
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if free = err == nil; free {
+				l.Close()
+			}
+		}
 		u.Close()
-		if err == nil {
-			l.Close()
+		if free {
 			return strconv.Itoa(port)
 		}
 	}
-	t.Fatal("no port free for both UDP and TCP")
+	t.Fatal("no port free for UDP and TCP, with the next free for TCP")
 	return ""
 }
 
