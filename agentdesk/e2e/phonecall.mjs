@@ -10,8 +10,9 @@
 //     caller (audio energy in the page's stats) while its fake microphone
 //     (FAKE_AUDIO, a WAV file) reaches the caller;
 //   - the second agent goes ready; the agent picks the queue TRANSFER_QUEUE
-//     in the call tools and transfers blind; the second agent's desk rings,
-//     they answer and hear the caller; the script prints TRANSFERRED and
+//     in the call tools and transfers blind with a note; the second agent's
+//     desk rings naming TRANSFER_QUEUE and showing the note, they answer
+//     and hear the caller; the script prints TRANSFERRED and
 //     waits for a line on stdin (the test checks the caller hears the
 //     second agent's microphone);
 //   - the supervisor clicks Listen on the second agent's call on the board;
@@ -150,17 +151,25 @@ try {
   const opt = '#call-target option[value="q:' + process.env.TRANSFER_QUEUE + '"]';
   await desk.waitForSelector(opt, { state: 'attached' });
   await desk.selectOption('#call-target', 'q:' + process.env.TRANSFER_QUEUE);
-  await desk.fill('#call-note', '客户报修宽带，已核实身份');
+  const note = '客户报修宽带，已核实身份';
+  await desk.fill('#call-note', note);
   await desk.screenshot({ path: shot('-transfer') });
   await desk.click('#btn-call-transfer');
   await desk.waitForSelector('#phone.idle');
 
   console.error('step: the second agent\'s desk rings with the note; they answer and hear the caller');
+  // The card names the queue the call waits in now, and the note.
   await desk2.waitForSelector('#phone.ringing');
+  await desk2.waitForSelector('#phone-note:not([hidden])');
+  assert.equal(await desk2.textContent('#phone-note'), 'Transferred to you: ' + note);
+  assert.equal(await desk2.textContent('#phone-queue'), 'Queue ' + process.env.TRANSFER_QUEUE);
+  await desk2.screenshot({ path: shot('-second-agent-ringing') });
   await desk2.click('#btn-phone-answer');
   await desk2.waitForSelector('#phone.connected');
   await desk2.waitForSelector('#call-tools:not([hidden])');
   assert.equal(await desk2.textContent('#btn-call-transfer'), 'Blind transfer');
+  assert.equal(await desk2.textContent('#phone-queue'), 'Queue ' + process.env.TRANSFER_QUEUE);
+  assert.equal(await desk2.isVisible('#phone-note'), true, 'the note stays during the call');
   const st2 = await heard(desk2, 'the second agent');
   console.error('second agent stats: ' + JSON.stringify(st2));
   console.log('TRANSFERRED');
