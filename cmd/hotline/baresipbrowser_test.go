@@ -103,8 +103,12 @@ func TestBrowserAnswersBaresipCall(t *testing.T) {
 	// What the caller received, whole: as long as the call, sound in most
 	// of it (prompts, hold music, the agents), the agents' warble.
 	pcm := ua.received()
+	// The call's length is taken from the dial command, before baresip
+	// set it up; on a loaded machine baresip also loses some of its
+	// playout clock (82 s recorded in a call of 88 s at load 30): a tenth
+	// is allowed; audio that stopped coming would fall short.
 	got := time.Duration(len(pcm)) * time.Second / 8000
-	if got < callLen-3*time.Second || got > callLen+time.Second {
+	if got < callLen-max(3*time.Second, callLen/10) || got > callLen+time.Second {
 		t.Errorf("baresip received %v of audio in a call of %v", got, callLen)
 	}
 	silent := 0
