@@ -84,7 +84,7 @@ func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *eve
 	// One sink, on the engine's delivery goroutine, in the engine's order:
 	// each batch goes on the bus (the event log, contact records, KPIs,
 	// Prometheus) and then, the same events, to the contact bridge and the
-	// desk gateway. They used to follow the bus through a bridge.Feed, one
+	// desk gateway. They used to follow the bus through a Feed goroutine, one
 	// more goroutine hand-over on every offer's way to the agent's socket
 	// (docs/desk-protocol.md, "Measured"); this path cannot drop either:
 	// a gateway that falls behind delays delivery, never routing decisions.
@@ -331,7 +331,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if d.voice != nil {
 		phones.Register(phone.KindSIP, d.voice.srv.AttachRegistrar(sip.RegistrarOptions{Realm: cfg.Phones.Realm,
 			Credentials: sipCredentials{store: d.store, realm: cfg.Phones.Realm}, Failures: cfg.Phones.RegisterFailures,
-			Lock: cfg.Phones.RegisterLock, MaxExpires: cfg.Phones.MaxExpires}))
+			Lock: cfg.Phones.RegisterLock, MaxExpires: cfg.Phones.MaxExpires,
+			PerSource: cfg.Phones.RegistersPerSource, Burst: cfg.Phones.RegisterBurst}))
 		// Voice runs the same flows with the same back ends as chat; its
 		// contacts queue through the contact bridge.
 		var ivrClock ivr.Clock = ivr.SystemClock{}
