@@ -317,6 +317,10 @@ func TestRegisterReplayedOverTheWire(t *testing.T) {
 	if n := testutil.ToFloat64(f.srv.m.registers.WithLabelValues("locked_out")); n != 1 {
 		t.Errorf("locked_out %v, want 1", n)
 	}
+	// The lock-out is the address's only: the phone at 127.0.0.2 refreshes.
+	if res := phone.registerAuth("1001", "s3cret", "Expires: 300"); res.StatusCode != 200 {
+		t.Fatalf("another address during the lock-out got %d, want 200", res.StatusCode)
+	}
 }
 
 // TestRegisterExpiresAndContact: how a REGISTER's Contact and Expires are
