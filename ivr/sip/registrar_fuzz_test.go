@@ -98,3 +98,37 @@ func FuzzRegister(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRegisterFlooded is what one REGISTER without credentials costs
+// the registrar: challenged (within the source's bucket) or refused (past
+// it). The response is built but not sent.
+func BenchmarkRegisterFlooded(b *testing.B) {
+	msg := "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKfuzz\r\n" +
+		"From: <sip:1001@127.0.0.1>;tag=f\r\nTo: <sip:1001@127.0.0.1>\r\nCall-ID: bench\r\nCSeq: 1 REGISTER\r\n" +
+		"Contact: <sip:1001@192.0.2.7:5060>\r\nContent-Length: 0\r\n\r\n"
+	for _, tc := range []struct {
+		name  string
+		burst int
+	}{{"challenged", 1 << 30}, {"refused", 1}} {
+		b.Run(tc.name, func(b *testing.B) {
+			now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+			s := &Server{o: Options{Now: func() time.Time { return now }, RetryAfter: 10 * time.Second},
+				log: slog.New(slog.DiscardHandler), m: NewMetrics(nil)}
+			s.reg.Store(newRegistrar(RegistrarOptions{Realm: "hotline", PerSource: 1, Burst: tc.burst,
+				Credentials: staticCredentials{}}))
+			m, err := sip.ParseMessage([]byte(msg))
+			if err != nil {
+				b.Fatal(err)
+			}
+			req := m.(*sip.Request)
+			req.SetSource("192.0.2.7:5060")
+			s.onRegister(req, &keptAnswers{}) // the one token, if any
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				tx := &keptAnswers{}
+				s.onRegister(req, tx)
+			}
+		})
+	}
+}
