@@ -14,14 +14,7 @@ import (
 // (they grew for good before) and keeps the younger ones.
 func TestSweepForgetsOldIdempotencyKeys(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, t.TempDir())
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	if _, _, err := st.ClaimRequest(ctx, "admin", "old", "queue", "q1", now.Add(-25*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -36,4 +29,20 @@ func TestSweepForgetsOldIdempotencyKeys(t *testing.T) {
 	if k, id, err := st.RequestOf(ctx, "admin", "young"); err != nil || k != "queue" || id != "q2" {
 		t.Fatalf("the 23 h old key after the sweep: %s %s %v, want kept", k, id, err)
 	}
+}
+
+// migratedStore opens the embedded store in dir with its schema current,
+// closed when the test ends.
+func migratedStore(t *testing.T, dir string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
