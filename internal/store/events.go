@@ -263,6 +263,6 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]StoredEvent, error
 // CountEvents counts the events in the log.
 func (s *Store) CountEvents(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.q.queryRow(ctx, `SELECT count(*) FROM events`).Scan(&n)
+	err := s.q.queryRow(interruptible(ctx), `SELECT count(*) FROM events`).Scan(&n)
 	return n, wrap("count events", err)
 }
