@@ -148,7 +148,11 @@ func (s *Store) insertEvents(ctx context.Context, events []event.Event, data []s
 	}
 	if p, ok := s.q.(preparer); ok {
 		// SQLite: one prepared statement, executed per row, in the
-		// caller's transaction.
+		// caller's transaction, under a context that cannot end (querier.go).
+		ctx, err := bounded(ctx)
+		if err != nil {
+			return wrap("append events", err)
+		}
 		stmt, err := p.prepare(ctx, `INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data, node)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
