@@ -290,6 +290,10 @@ type Gateway struct {
 	starts  *rate.Limiter           // new chats per second, all customers together
 	perAddr *addrLimiter            // new chats per client address
 	frames  *framePool              // runs the readers' frames (serve.go)
+	// chatTokens holds the hashes of the chat tokens the hub knows
+	// (hub.tokens), written only by the hub: a chat socket's handshake
+	// reads it instead of asking the hub, which is busy with the offers.
+	chatTokens sync.Map
 }
 
 // New validates o and returns a Gateway; Run must run for it to serve.
