@@ -62,6 +62,10 @@ type report struct {
 	// serverWork: the node's CPU seconds, bytes allocated and collections
 	// over the traffic, with -url (zero: not measured).
 	serverWork memory
+	// clientWaits, clientSched: this tool's own scheduler latency over the
+	// traffic (waits; p50, p99, p99.9 bucket bounds, -1: past the last).
+	clientWaits uint64
+	clientSched []time.Duration
 }
 
 func (r report) print(w io.Writer) {
@@ -117,6 +121,16 @@ func (r report) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d%s\n", r.refused, byLimit(r.refusedBy))
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
+	}
+	if len(r.clientSched) == 3 {
+		b := func(d time.Duration) string {
+			if d < 0 {
+				return "+Inf"
+			}
+			return d.Round(time.Microsecond).String()
+		}
+		fmt.Fprintf(w, "the load tool's own scheduler latency (its goroutines' wait for a CPU) over %d waits: p50 <= %s, p99 <= %s, p99.9 <= %s\n",
+			r.clientWaits, b(r.clientSched[0]), b(r.clientSched[1]), b(r.clientSched[2]))
 	}
 }
 
@@ -321,6 +335,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	// keep this one off the CPU for seconds on a starved client, and timing
 	// from after that made full runs look cut short.
 	t1 := time.Now()
+	schedBefore := clientSched()
 	agentThink := cfg.agentThinkTime()
 	var awg sync.WaitGroup
 	for _, a := range agents {
@@ -353,6 +368,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	}
 	cwg.Wait()
 	rep.traffic = time.Since(t1)
+	rep.clientWaits, rep.clientSched = schedQuantiles(schedBefore, clientSched(), .50, .99, .999)
 	for _, a := range agents {
 		a.ws.Close()
 	}
