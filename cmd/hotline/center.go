@@ -160,7 +160,10 @@ type coreDeps struct {
 	// offerDelivered observes the ACD-decision-to-socket time of each
 	// offer (hotline_desk_offer_delivery_seconds); nil: not measured.
 	offerDelivered func(time.Duration)
-	log            *slog.Logger
+	// transcriptSpilled and transcriptLost count the transcript writer's
+	// spilled and lost messages (nil: not counted).
+	transcriptSpilled, transcriptLost func(int)
+	log                               *slog.Logger
 }
 
 // ivrNotices answers the flows' outage notices from administration's
@@ -235,7 +238,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	// Past its buffer the writer spills to the data dir rather than lose
 	// a message the chat acknowledged (internal/transcript).
 	transcripts := transcript.NewWriter(d.store, transcript.Options{Retention: cfg.Desk.TranscriptRetention,
-		SpillDir: cfg.DataDir, Logger: d.log.With("component", "transcript")})
+		SpillDir: cfg.DataDir, SpillMax: int64(cfg.Desk.TranscriptSpillMiB) << 20, MaxWait: cfg.Desk.TranscriptMaxWait,
+		OnSpilled: d.transcriptSpilled, OnLost: d.transcriptLost, Logger: d.log.With("component", "transcript")})
 	var tiles func(context.Context) (any, error)
 	var queueDays func(context.Context) (map[string]bridge.DayCount, error)
 	if d.kpis != nil {

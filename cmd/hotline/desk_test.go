@@ -70,6 +70,12 @@ func TestChatThroughServe(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^hotline_desk_offer_delivery_seconds_count [1-9]`).Match(metrics) {
 		t.Fatalf("no offer delivery in /metrics:\n%s", metrics)
 	}
+	// The chat's transcript went to the store straight from memory.
+	for _, series := range []string{"hotline_transcript_spilled_total 0", "hotline_transcript_lost_total 0"} {
+		if !regexp.MustCompile(`(?m)^` + series + `$`).Match(metrics) {
+			t.Fatalf("want %q in /metrics:\n%s", series, metrics)
+		}
+	}
 	agent.Close()
 	cust.Close()
 	client.CloseIdleConnections()

@@ -189,14 +189,7 @@ func TestDayReportThroughTheOutbox(t *testing.T) {
 	day := time.Date(2026, 11, 22, 0, 0, 0, 0, loc)
 	now := day.AddDate(0, 0, 1).Add(10 * time.Minute)
 	clock := func() time.Time { return now }
-	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, t.TempDir())
 	acdEvent := func(id string, at time.Time, d acd.Event) event.Event {
 		d.At = at
 		return event.Event{ID: id, Type: event.Type(d.Kind.Type()), At: at, ContactID: d.Contact, Data: d}

@@ -15,14 +15,7 @@ import (
 func TestPurgeRecordings(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, store.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(t, dir)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for _, x := range []struct {
 		id   string

@@ -253,12 +253,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 		defer close(coreDone)
 		if err := runCore(coreCtx, cfg, coreDeps{store: st, bus: bus, auth: authSvc, tickets: tickets, audit: trail, kb: kb.svc,
 			flows: flowSet, calendars: cals, pages: pages, seed: seed, clock: e.clock, admin: adminAPI, kpis: kpis, voice: phone, log: log,
-			offerDelivered: func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
+			offerDelivered:    func(d time.Duration) { m.offerDelivery.Observe(d.Seconds()) },
+			transcriptSpilled: func(n int) { m.transcriptSpilled.Add(float64(n)) },
+			transcriptLost:    func(n int) { m.transcriptLost.Add(float64(n)) }}, func() { h.coreRunning.Store(true); close(coreUp) }); err != nil {
 			fatal <- err
 		}
 	})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Go(func() { sweepSessions(sweepCtx, st, cfg.Auth.SessionMaxAge, log) })
+	wg.Go(func() {
+		sweepStore(sweepCtx, st, sweepAges{sessions: cfg.Auth.SessionMaxAge, idempotencyKeys: cfg.Admin.IdempotencyKeyTTL}, log)
+	})
 	wg.Go(func() { kb.run(sweepCtx, coreUp, cfg.Demo) })
 	// SIGHUP reloads the flows, as daemons reload their configuration.
 	hup := make(chan os.Signal, 1)
@@ -396,7 +400,9 @@ func waitForSchema(ctx context.Context, st *store.Store, log *slog.Logger) bool 
 }
 
 // sweepSessions deletes sessions that ended long ago, hourly.
-func sweepSessions(ctx context.Context, st *store.Store, maxAge time.Duration, log *slog.Logger) {
+// sweepStore forgets, once an hour, what the store keeps only for a while:
+// expired sign-in sessions and old idempotency keys.
+func sweepStore(ctx context.Context, st *store.Store, ages sweepAges, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -404,12 +410,27 @@ func sweepSessions(ctx context.Context, st *store.Store, maxAge time.Duration, l
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if n, err := st.DeleteSessionsBefore(ctx, now.Add(-maxAge)); err != nil {
-				log.Warn("sweep sessions", "err", err)
-			} else if n > 0 {
-				log.Debug("sessions swept", "count", n)
-			}
+			sweepOnce(ctx, st, now, ages, log)
 		}
+	}
+}
+
+// sweepAges are how long the swept records live.
+type sweepAges struct {
+	sessions        time.Duration // auth.session_max_age
+	idempotencyKeys time.Duration // admin.idempotency_key_ttl
+}
+
+func sweepOnce(ctx context.Context, st *store.Store, now time.Time, ages sweepAges, log *slog.Logger) {
+	if n, err := st.DeleteSessionsBefore(ctx, now.Add(-ages.sessions)); err != nil {
+		log.Warn("sweep sessions", "err", err)
+	} else if n > 0 {
+		log.Debug("sessions swept", "count", n)
+	}
+	if n, err := st.ForgetRequests(ctx, now.Add(-ages.idempotencyKeys)); err != nil {
+		log.Warn("sweep idempotency keys", "err", err)
+	} else if n > 0 {
+		log.Debug("idempotency keys swept", "count", n)
 	}
 }
 
@@ -447,6 +468,10 @@ type serverMetrics struct {
 	eventLogRetries prometheus.Counter
 	eventLogWrite   prometheus.Histogram
 	offerDelivery   prometheus.Histogram
+	// Transcript messages past the memory buffer (the store was behind)
+	// and those never stored (buffer and spill full past the wait).
+	transcriptSpilled prometheus.Counter
+	transcriptLost    prometheus.Counter
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -478,7 +503,14 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 		Help:    "Time from the ACD's offer decision until the offer frame was written to the agent's desk socket.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5 ms … 4 s
 	})
-	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogRetries, m.eventLogWrite, m.offerDelivery)
+	m.transcriptSpilled = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotline_transcript_spilled_total", Help: "Chat transcript messages that waited in the spill file because the store was behind (stored later, in order).",
+	})
+	m.transcriptLost = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotline_transcript_lost_total", Help: "Chat transcript messages not stored: the buffer and the spill were full past desk.transcript_max_wait, or they came after shutdown.",
+	})
+	reg.MustRegister(m.requests, m.dropped, m.eventsLogged, m.eventsLost, m.eventLogRetries, m.eventLogWrite, m.offerDelivery,
+		m.transcriptSpilled, m.transcriptLost)
 	return m
 }
 

@@ -78,6 +78,8 @@ type Config struct {
 		ChatStartBurst       int           `yaml:"chat_start_burst" doc:"New web chats one client address may start at once before chat_starts_per_address applies."`
 		ChatStartsPerSecond  int           `yaml:"chat_starts_per_second" doc:"New web chats this node starts per second for all customers together (token bucket, burst of twice this); beyond it 429 with Retry-After."`
 		TranscriptRetention  time.Duration `yaml:"transcript_retention" doc:"How long chat transcripts are kept; older messages are purged hourly (0: kept for good)."`
+		TranscriptSpillMiB   int           `yaml:"transcript_spill_mib" doc:"Size (MiB) the transcript spill file in data_dir may grow to while the store is behind; chat messages past the memory buffer wait there and are stored in order once the store catches up (also after a restart)."`
+		TranscriptMaxWait    time.Duration `yaml:"transcript_max_wait" doc:"How long a chat message waits for room when the transcript buffer and spill are both full; past it the message is not stored (hotline_transcript_lost_total) rather than stall every chat."`
 	} `yaml:"desk"`
 
 	IVR struct {
@@ -126,7 +128,8 @@ type Config struct {
 
 	// Admin tunes administration (internal/admin, issue 15).
 	Admin struct {
-		NoticeRefresh time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
+		NoticeRefresh     time.Duration `yaml:"notice_refresh" doc:"How often the node checks whether announcements were created or withdrawn on another node sharing the database, and reloads its IVR outage notices if so (one small query each time); 0: only this node's own changes and a restart reload them (a single node)."`
+		IdempotencyKeyTTL time.Duration `yaml:"idempotency_key_ttl" doc:"How long an Idempotency-Key of an administrative creation is remembered (a retry within it answers with what the first request created); older keys are swept hourly."`
 	} `yaml:"admin"`
 
 	Softphone struct {
@@ -207,6 +210,8 @@ func Default() Config {
 	c.Desk.ChatStartBurst = 10
 	c.Desk.ChatStartsPerSecond = 200
 	c.Desk.TranscriptRetention = 180 * 24 * time.Hour
+	c.Desk.TranscriptSpillMiB = 256
+	c.Desk.TranscriptMaxWait = 10 * time.Second
 	c.IVR.PINMaxFailures = 5
 	c.IVR.PINWindow = 15 * time.Minute
 	c.IVR.PINLock = 30 * time.Minute
@@ -233,6 +238,7 @@ func Default() Config {
 	c.Phones.MaxExpires = 2 * time.Hour
 	c.Phones.Record = true
 	c.Admin.NoticeRefresh = 5 * time.Second
+	c.Admin.IdempotencyKeyTTL = 24 * time.Hour
 	c.Softphone.Enabled = true
 	c.Knowledge.Backend = "embedded"
 	c.Knowledge.MeiliIndex = "hotline_articles"
@@ -387,6 +393,10 @@ func (c *Config) Validate() error {
 	if c.Desk.TranscriptRetention < 0 {
 		bad("desk.transcript_retention", c.Desk.TranscriptRetention.String(), "must not be negative")
 	}
+	if c.Desk.TranscriptSpillMiB < 1 || c.Desk.TranscriptSpillMiB > 1<<20 {
+		bad("desk.transcript_spill_mib", fmt.Sprint(c.Desk.TranscriptSpillMiB), "must be between 1 and 1048576")
+	}
+	positive("desk.transcript_max_wait", c.Desk.TranscriptMaxWait)
 	if c.Desk.ChatStartBurst < 1 {
 		bad("desk.chat_start_burst", fmt.Sprint(c.Desk.ChatStartBurst), "must be at least 1")
 	}
@@ -410,6 +420,7 @@ func (c *Config) Validate() error {
 	if k := c.Phones.DefaultKind; k != "browser" && k != "sip" {
 		bad("phones.default_kind", k, "must be browser or sip")
 	}
+	positive("admin.idempotency_key_ttl", c.Admin.IdempotencyKeyTTL)
 	if c.Admin.NoticeRefresh < 0 {
 		bad("admin.notice_refresh", c.Admin.NoticeRefresh.String(), "must not be negative (0: no periodic check)")
 	}

@@ -79,6 +79,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "bad flag bool", args: []string{"--demo=maybe"}, want: []string{"demo"}},
 		{name: "unknown flag", args: []string{"--colour"}, want: []string{"colour"}},
 		{name: "negative duration", args: []string{"--http-shutdown-timeout=-1s"}, want: []string{"http.shutdown_timeout", "must be positive"}},
+		{name: "transcript spill of no size", args: []string{"--desk-transcript-spill-mib", "0"}, want: []string{"desk.transcript_spill_mib", "between 1 and"}},
+		{name: "transcript wait of none", env: map[string]string{"HOTLINE_DESK_TRANSCRIPT_MAX_WAIT": "0s"}, want: []string{"desk.transcript_max_wait", "must be positive"}},
 		{name: "bad addr", env: map[string]string{"HOTLINE_HTTP_ADDR": "8080"}, want: []string{"http.addr", `"8080"`}},
 		{name: "bad database scheme", env: map[string]string{"HOTLINE_DATABASE_URL": "mysql://root:pw@db/x"}, want: []string{"database.url", "postgres://"}},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, want: []string{"log.level", `"loud"`}},

@@ -584,3 +584,27 @@ func TestEventsByTimeRangeAndType(t *testing.T) {
 		}
 	})
 }
+
+// Idempotency keys are remembered for a while, then forgotten: the same key
+// after the sweep creates anew.
+func TestIdempotencyKeysForgotten(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		if _, _, err := s.ClaimRequest(ctx, "admin", "k-old", "queue", "q1", t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.ClaimRequest(ctx, "admin", "k-new", "queue", "q2", t0.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ForgetRequests(ctx, t0.Add(time.Hour)); err != nil || n != 1 {
+			t.Fatalf("forgot %d, %v; want the one older than the cut", n, err)
+		}
+		_, _, err := s.RequestOf(ctx, "admin", "k-old")
+		wantErr(t, err, store.ErrNotFound)
+		if k, id, err := s.ClaimRequest(ctx, "admin", "k-new", "queue", "q3", t0.Add(3*time.Hour)); !errors.Is(err, store.ErrConflict) || k != "queue" || id != "q2" {
+			t.Fatalf("claim of the kept key: got %s %s %v; want queue q2 and a conflict", k, id, err)
+		}
+		if _, _, err := s.ClaimRequest(ctx, "admin", "k-old", "queue", "q4", t0.Add(3*time.Hour)); err != nil {
+			t.Fatalf("claim of the forgotten key: %v", err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -99,7 +100,9 @@ func TestSlowStoreLosesNoMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := newMemStore()
 		st.hold()
-		w := transcript.NewWriter(st, transcript.Options{Buffer: 8, BatchSize: 5, Linger: -1, SpillDir: dir, MaxWait: time.Hour})
+		var hooked, hookedLost atomic.Int64
+		w := transcript.NewWriter(st, transcript.Options{Buffer: 8, BatchSize: 5, Linger: -1, SpillDir: dir, MaxWait: time.Hour,
+			OnSpilled: func(n int) { hooked.Add(int64(n)) }, OnLost: func(n int) { hookedLost.Add(int64(n)) }})
 		ctx, stop := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { w.Run(ctx); close(done) }()
@@ -114,6 +117,9 @@ func TestSlowStoreLosesNoMessage(t *testing.T) {
 		}
 		if w.Spilled() != n-8 || w.Lost() != 0 {
 			t.Fatalf("spilled %d, lost %d; want %d spilled, none lost", w.Spilled(), w.Lost(), n-8)
+		}
+		if hooked.Load() != n-8 || hookedLost.Load() != 0 {
+			t.Fatalf("OnSpilled told of %d, OnLost of %d; want %d and 0 (the node's Prometheus counters)", hooked.Load(), hookedLost.Load(), n-8)
 		}
 		st.release()
 		synctest.Wait() // the writer caught up and waits for more

@@ -60,6 +60,9 @@ type Options struct {
 	// full past MaxWait, or they came after the writer stopped. They are
 	// logged too.
 	OnLost func(n int)
+	// OnSpilled is told of each message that went to the spill file
+	// rather than memory (the store was behind); it is stored later.
+	OnSpilled func(n int)
 }
 
 // Writer stores transcript messages. Keep is safe for concurrent use and
@@ -164,6 +167,9 @@ func (w *Writer) Keep(m store.TranscriptMessage) {
 				w.losing = false
 				w.mu.Unlock()
 				w.spilled.Add(1)
+				if w.o.OnSpilled != nil {
+					w.o.OnSpilled(1)
+				}
 				w.signal()
 				return
 			}
