@@ -36,6 +36,7 @@ const offerTimeout = 60 * time.Second
 type report struct {
 	cfg              config
 	setup            time.Duration
+	readying         time.Duration // every agent going ready, before the traffic
 	idleHeapPerConn  float64
 	idleStackPerConn float64
 	idleRSSPerConn   float64
@@ -69,8 +70,8 @@ type report struct {
 }
 
 func (r report) print(w io.Writer) {
-	fmt.Fprintf(w, "agents %d, customers %d, messages per chat %d each way, traffic %v (setup %v)\n",
-		r.cfg.agents, r.cfg.customers, r.cfg.messages, r.traffic.Round(time.Millisecond), r.setup.Round(time.Millisecond))
+	fmt.Fprintf(w, "agents %d, customers %d, messages per chat %d each way, traffic %v (setup %v, then every agent ready in %v)\n",
+		r.cfg.agents, r.cfg.customers, r.cfg.messages, r.traffic.Round(time.Millisecond), r.setup.Round(time.Millisecond), r.readying.Round(time.Millisecond))
 	if r.cfg.think > 0 || r.cfg.agentThink > 0 {
 		fmt.Fprintf(w, "think time: customer %v, agent %v (mean pause before each message)\n", r.cfg.think, r.cfg.agentThink)
 	} else {
@@ -321,6 +322,27 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		lat   offerLatencies
 		stats counters
 	)
+	// Every agent goes ready before the traffic is timed and measured:
+	// 10 000 desks going ready in the same second, which no center sees,
+	// weighed on the first offers and on the node's figures per chat.
+	actx, stopAgents := context.WithCancel(ctx)
+	defer stopAgents()
+	agentThink := cfg.agentThinkTime()
+	var awg, ready sync.WaitGroup
+	ready.Add(len(agents))
+	tr := time.Now()
+	for _, a := range agents {
+		awg.Add(1)
+		go func() { defer awg.Done(); a.work(actx, tg.offerTimeoutOr(), &lat, &stats, agentThink, ready.Done) }()
+	}
+	allReady := make(chan struct{})
+	go func() { ready.Wait(); close(allReady) }()
+	select {
+	case <-allReady:
+	case <-ctx.Done():
+		return rep, fmt.Errorf("agents going ready: %w", ctx.Err())
+	}
+	rep.readying = time.Since(tr)
 	var scrapeBefore scrape
 	if tg.scrape != nil {
 		scrapeBefore, _ = tg.scrape()
@@ -331,17 +353,8 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	}
 	tctx, stopTraffic := context.WithTimeout(ctx, cfg.duration)
 	defer stopTraffic()
-	// The traffic is timed from here: starting 10 000 agent goroutines can
-	// keep this one off the CPU for seconds on a starved client, and timing
-	// from after that made full runs look cut short.
 	t1 := time.Now()
 	schedBefore := clientSched()
-	agentThink := cfg.agentThinkTime()
-	var awg sync.WaitGroup
-	for _, a := range agents {
-		awg.Add(1)
-		go func() { defer awg.Done(); a.work(tctx, tg.offerTimeoutOr(), &lat, &stats, agentThink) }()
-	}
 	var cwg sync.WaitGroup
 	for i := range cfg.customers {
 		cwg.Add(1)
@@ -369,6 +382,7 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	cwg.Wait()
 	rep.traffic = time.Since(t1)
 	rep.clientWaits, rep.clientSched = schedQuantiles(schedBefore, clientSched(), .50, .99, .999)
+	stopAgents()
 	for _, a := range agents {
 		a.ws.Close()
 	}
@@ -675,10 +689,14 @@ func (a *agent) readAt() (agentdesk.Frame, received, error) {
 	return f, r, json.Unmarshal(r.b, &f)
 }
 
-// work answers the desk like a quick agent: accept every offer, answer
-// every customer message (after a think time, if th has one), end the chat
-// when the customer leaves, finish wrap-up at once.
-func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offerLatencies, stats *counters, th *think) {
+// work answers the desk like a quick agent: go ready (readied is called
+// once the node acknowledged it, or the desk failed), accept every offer,
+// answer every customer message (after a think time, if th has one), end
+// the chat when the customer leaves, finish wrap-up at once.
+func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offerLatencies, stats *counters, th *think, readied func()) {
+	var readyOnce sync.Once
+	isReady := func() { readyOnce.Do(readied) }
+	defer isReady()
 	var lostOnce sync.Once
 	lost := func() {
 		if ctx.Err() == nil {
@@ -693,11 +711,15 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offer
 		lost()
 		return
 	}
+	readyID := "l" + strconv.Itoa(a.n) // no other sender yet
 	for ctx.Err() == nil {
 		f, got, err := a.readAt()
 		if err != nil {
 			lost()
 			return
+		}
+		if f.Re == readyID {
+			isReady()
 		}
 		var d struct {
 			Contact   string    `json:"contact_id"`
