@@ -84,7 +84,7 @@ func newCenter(ctx context.Context, cfg config.Config, st *store.Store, bus *eve
 	// One sink, on the engine's delivery goroutine, in the engine's order:
 	// each batch goes on the bus (the event log, contact records, KPIs,
 	// Prometheus) and then, the same events, to the contact bridge and the
-	// desk gateway. They used to follow the bus through a bridge.Feed, one
+	// desk gateway. They used to follow the bus through a Feed goroutine, one
 	// more goroutine hand-over on every offer's way to the agent's socket
 	// (docs/desk-protocol.md, "Measured"); this path cannot drop either:
 	// a gateway that falls behind delays delivery, never routing decisions.

@@ -4,7 +4,7 @@
 // A channel queues its contacts through the Bridge (it implements
 // ivr.Queuer for every channel) and gets back a Handle per contact. The
 // Bridge gets the engine's events from the engine's sink, right after
-// Publisher has put them on the bus (feed.go): it fans each contact's ACD events
+// Publisher has put them on the bus (publisher.go): it fans each contact's ACD events
 // out to the Handle of the channel holding it, as ivr.QueueEvents; it tells
 // waiting contacts their places and expected waits as the router computes
 // them (aged priority, not arrival order); it connects a contact when its

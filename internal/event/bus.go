@@ -24,7 +24,7 @@ var (
 	Drop = Policy{}
 	// Lossless suits the consumers that drive state from a producer's
 	// ordered events (the contact bridge and the desk gateway following
-	// the ACD, internal/bridge.Feed): Publish waits for them, bounded only
+	// the ACD): Publish waits for them, bounded only
 	// by its ctx and the subscription's Close, so they see every event the
 	// other subscribers see, in the same order. Give them a filter and a
 	// buffer that fit, keep reading until Close, and never publish an event

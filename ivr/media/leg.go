@@ -86,9 +86,10 @@ type Leg struct {
 	polled bool
 	rxm    recvMsgs
 
-	// A bridged call's audio (relay.go): the caller's RTP copied to
+	// A bridged call's audio (relay.go): the caller's RTP handed to
 	// listen, feed's audio sent when nothing plays.
-	listen, feed atomic.Pointer[Stream]
+	listen atomic.Pointer[sinkRef]
+	feed   atomic.Pointer[Stream]
 
 	// lastRx is the unix-nano time of the caller's last valid packet.
 	lastRx atomic.Int64

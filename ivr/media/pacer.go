@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,68 @@ type Pacer struct {
 	// pollReads: new legs on sockets are read by their shard in their
 	// slots (recv_linux.go), not by a goroutine each.
 	pollReads bool
+	// late counts the shards' wake-ups by how late they were (lateBounds).
+	late [len(lateBounds) + 1]atomic.Uint64
+}
+
+// lateBounds are the upper bounds of Lateness's buckets.
+var lateBounds = [...]time.Duration{time.Millisecond, 2 * time.Millisecond, 5 * time.Millisecond,
+	10 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond, maxCatchUp}
+
+// Lateness counts the shards' wake-ups since the pacer started by how late
+// each was past its slot: Counts[i] those up to Bounds[i], the last those
+// beyond maxCatchUp (slots skipped). A shard woken late sends late: this
+// tells a scheduling stall (the machine, the runtime) from a send path
+// that is slow (TestBridgedCallsLoad, cmd/rtpjitter).
+type Lateness struct {
+	Bounds []time.Duration
+	Counts []uint64
+}
+
+// Lateness returns the wake-up lateness counts so far.
+func (p *Pacer) Lateness() Lateness {
+	l := Lateness{Bounds: lateBounds[:], Counts: make([]uint64, len(p.late))}
+	for i := range p.late {
+		l.Counts[i] = p.late[i].Load()
+	}
+	return l
+}
+
+// Sub is l's counts less those of an earlier reading.
+func (l Lateness) Sub(earlier Lateness) Lateness {
+	d := Lateness{Bounds: l.Bounds, Counts: make([]uint64, len(l.Counts))}
+	for i := range l.Counts {
+		d.Counts[i] = l.Counts[i] - earlier.Counts[i]
+	}
+	return d
+}
+
+// String is e.g. "12000 wake-ups: 11950 <=1ms 40 <=2ms 10 <=5ms".
+func (l Lateness) String() string {
+	var total uint64
+	for _, c := range l.Counts {
+		total += c
+	}
+	s := fmt.Sprintf("%d wake-ups:", total)
+	for i, c := range l.Counts {
+		if c == 0 {
+			continue
+		}
+		if i < len(l.Bounds) {
+			s += fmt.Sprintf(" %d <=%v", c, l.Bounds[i])
+		} else {
+			s += fmt.Sprintf(" %d >%v", c, l.Bounds[len(l.Bounds)-1])
+		}
+	}
+	return s
+}
+
+func (p *Pacer) countLate(late time.Duration) {
+	i := 0
+	for i < len(lateBounds) && late > lateBounds[i] {
+		i++
+	}
+	p.late[i].Add(1)
 }
 
 // Batched reports whether every shard sends its slots through io_uring
@@ -104,7 +167,7 @@ func newPacer(ctx context.Context, shards int, now func() time.Time, batch bool)
 		offset := Slot * time.Duration(i) / time.Duration(max(shards, 1))
 		go func() {
 			defer p.wg.Done()
-			s.run(ctx, p.now, start.Add(offset))
+			s.run(ctx, p.now, start.Add(offset), p.countLate)
 		}()
 	}
 	return p
@@ -166,7 +229,7 @@ func (p *Pacer) remove(l *Leg) {
 	s.flight.Unlock()
 }
 
-func (s *shard) run(ctx context.Context, now func() time.Time, next time.Time) {
+func (s *shard) run(ctx context.Context, now func() time.Time, next time.Time, countLate func(time.Duration)) {
 	if s.ring != nil {
 		defer s.ring.close()
 	}
@@ -179,6 +242,7 @@ func (s *shard) run(ctx context.Context, now func() time.Time, next time.Time) {
 		case <-timer.C:
 		}
 		t := now()
+		countLate(t.Sub(next))
 		// Woken late (a busy machine): catch up on the missed slots, so
 		// every leg still sends each of its packets, late but with its
 		// right timestamp for the receiver's jitter buffer. Skipping them

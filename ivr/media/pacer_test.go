@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -87,5 +88,23 @@ func BenchmarkLegSend(b *testing.B) {
 	b.ReportAllocs()
 	for i := range b.N {
 		leg.send(now, uint64(i)*4)
+	}
+}
+
+// The pacer counts its wake-ups by lateness, so a benchmark can tell a
+// stalled shard from a slow send.
+func TestLateness(t *testing.T) {
+	var p Pacer
+	before := p.Lateness()
+	for _, late := range []time.Duration{0, 500 * time.Microsecond, time.Millisecond, 3 * time.Millisecond, 30 * time.Millisecond, 200 * time.Millisecond} {
+		p.countLate(late)
+	}
+	d := p.Lateness().Sub(before)
+	want := []uint64{3, 0, 1, 0, 0, 1, 0, 1}
+	if !slices.Equal(d.Counts, want) {
+		t.Fatalf("counts %v, want %v", d.Counts, want)
+	}
+	if got, want := d.String(), "6 wake-ups: 3 <=1ms 1 <=5ms 1 <=50ms 1 >100ms"; got != want {
+		t.Fatalf("String %q, want %q", got, want)
 	}
 }

@@ -216,9 +216,37 @@ func Decode(dst []int16, codec Codec, p []byte) []int16 {
 // Silence returns the codec's byte for a zero sample.
 func (c Codec) Silence() byte { return c.silence() }
 
+// Sink takes the audio a leg receives, one RTP payload of the leg's codec
+// at a time, on the leg's receive path: the pacer's shard for a polled
+// leg, so Write must not block (a Stream's does not). It may keep p only
+// until it returns. A bridge that hands a caller's audio straight on to
+// the agent's leg (ivr/sip) needs no goroutine woken per frame.
+type Sink interface {
+	Write(from Codec, p []byte)
+}
+
+// sinkRef holds a Sink for an atomic.Pointer.
+type sinkRef struct{ Sink }
+
 // Listen makes the leg copy the caller's audio (RTP of its codec) into s,
 // from the next packet on; nil stops it.
-func (l *Leg) Listen(s *Stream) { l.listen.Store(s) }
+func (l *Leg) Listen(s *Stream) {
+	if s == nil {
+		l.ListenTo(nil)
+		return
+	}
+	l.ListenTo(s)
+}
+
+// ListenTo makes the leg hand the caller's audio to s, from the next
+// packet on; nil stops it.
+func (l *Leg) ListenTo(s Sink) {
+	if s == nil {
+		l.listen.Store(nil)
+		return
+	}
+	l.listen.Store(&sinkRef{s})
+}
 
 // Feed makes the leg send audio from s (its own codec) whenever no Play
 // runs, silence where s runs dry; nil stops it.

@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,5 +69,78 @@ func TestStereoWAV(t *testing.T) {
 	}
 	if d := r.Duration(); d != 2*time.Second {
 		t.Fatalf("Duration %v", d)
+	}
+}
+
+// blockedFile is a file whose writes wait until release is closed (a disk
+// under writeback pressure).
+type blockedFile struct {
+	f       *os.File
+	release chan struct{}
+	writes  chan struct{} // a write started
+}
+
+func (b *blockedFile) Write(p []byte) (int, error) {
+	select {
+	case b.writes <- struct{}{}:
+	default:
+	}
+	<-b.release
+	return b.f.Write(p)
+}
+
+func (b *blockedFile) Seek(off int64, whence int) (int64, error) { return b.f.Seek(off, whence) }
+
+// Caller and Agent never wait for the disk (a bridged call hands its
+// frames in on the pacer's shards): with the disk stuck they return, and
+// the recording fails at Close once the disk fell more than maxPending
+// behind; a disk that catches up loses nothing. The old recorder wrote
+// through a 32 KiB buffer in Caller and Agent, so this test hung there.
+func TestStereoWAVNeverWaitsForTheDisk(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		seconds int
+		wantErr bool
+	}{{"caught up", 10, false}, {"too far behind", 40, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+			f, err := os.Create(filepath.Join(t.TempDir(), "call.wav"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			out := &blockedFile{f: f, release: make(chan struct{}), writes: make(chan struct{}, 1)}
+			close(out.release) // the header goes through
+			r, err := NewStereoWAV(out, func() time.Time { return now })
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.release = make(chan struct{})
+			frame := bytes.Repeat([]byte{0x55}, 160)
+			for range tc.seconds * 50 {
+				now = now.Add(20 * time.Millisecond)
+				r.Caller(PCMU, frame)
+				r.Agent(PCMA, frame)
+			}
+			<-out.writes // the writer is stuck in the disk
+			close(out.release)
+			err = r.Close()
+			if tc.wantErr {
+				if err == nil || !errors.Is(err, errBehind) {
+					t.Fatalf("Close: %v, want %v", err, errBehind)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := int64(44 + tc.seconds*8000*4); st.Size() != want {
+				t.Fatalf("file of %d bytes, want %d", st.Size(), want)
+			}
+		})
 	}
 }

@@ -52,9 +52,10 @@ func (s *Server) AttachAgents(a Agents) { s.agents.Store(&a) }
 // relayLeg is a caller's leg that can relay audio (ivr/media's leg does).
 type relayLeg interface {
 	Codec() media.Codec
-	// Relay copies the caller's audio into fromCaller and sends
-	// toCaller's audio whenever nothing plays; nil, nil stops it.
-	Relay(toCaller, fromCaller *media.Stream)
+	// Relay hands the caller's audio to fromCaller (on the leg's receive
+	// path: it must not block) and sends toCaller's audio whenever nothing
+	// plays; nil, nil stops it.
+	Relay(toCaller *media.Stream, fromCaller media.Sink)
 }
 
 // eventSender is a caller's leg that can send keys as RFC 4733 events
@@ -68,19 +69,79 @@ func (r *rtpLeg) SendDigits(keys string) error { return r.l.SendDigits(keys) }
 
 func (r *rtpLeg) Codec() media.Codec { return r.l.Codec() }
 
-func (r *rtpLeg) Relay(toCaller, fromCaller *media.Stream) {
-	r.l.Listen(fromCaller)
+func (r *rtpLeg) Relay(toCaller *media.Stream, fromCaller media.Sink) {
+	if s, ok := fromCaller.(*media.Stream); ok && s == nil {
+		fromCaller = nil
+	}
+	r.l.ListenTo(fromCaller)
 	r.l.Feed(toCaller)
 }
 
-// agentBridge is a caller bridged to an agent leg: two relay goroutines
-// and a watcher, owned by the call and stopped by stop.
+// directLeg is an agent leg whose audio the bridge moves without a
+// goroutine of its own: the leg hands what it receives to a media.Sink on
+// its receive path, and its WriteFrame never blocks. A SIP phone's leg
+// is one (a media.Leg on the pacer: its frames arrive, and go out, in
+// the pacer's slots); a browser softphone's (pion) is not.
+type directLeg interface {
+	phone.Leg
+	// tap hands the leg's received audio to s, in place of ReadFrame
+	// (which then waits for nothing); nil gives it back to ReadFrame.
+	tap(s media.Sink)
+}
+
+// framer cuts the audio a leg receives (RTP payloads of any size) into
+// the bridge's 20 ms frames of codec and hands each to emit, on that
+// leg's receive path: a caller's frames go on to the agent's phone, and
+// the phone's to the caller, in the pacer's slot that received them, with
+// no goroutine woken per frame. emit may keep the frame only until it
+// returns. stop waits for a frame being handed over, so none follows it.
+type framer struct {
+	codec media.Codec
+	emit  func(frame []byte)
+
+	mu      sync.Mutex
+	stopped bool
+	buf     [phone.FrameSize]byte
+	n       int
+}
+
+func newFramer(codec media.Codec, emit func([]byte)) *framer {
+	return &framer{codec: codec, emit: emit}
+}
+
+func (f *framer) Write(from media.Codec, p []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(p) > 0 && !f.stopped {
+		c := copy(f.buf[f.n:], p)
+		media.Transcode(f.buf[f.n:f.n+c], from, f.codec)
+		f.n += c
+		p = p[c:]
+		if f.n == len(f.buf) {
+			f.n = 0
+			f.emit(f.buf[:])
+		}
+	}
+}
+
+func (f *framer) stop() {
+	f.mu.Lock()
+	f.stopped = true
+	f.mu.Unlock()
+}
+
+// agentBridge is a caller bridged to an agent leg, owned by the call and
+// stopped by endBridge. With a directLeg the two legs' receive paths move
+// the audio (framers); with another leg, two relay goroutines do. Both
+// take the same steps per frame (fromCaller, fromAgent). A watcher
+// goroutine follows the agent leg's end.
 type agentBridge struct {
 	leg      phone.Leg
 	agentID  string
 	rl       relayLeg
 	toCaller *media.Stream // agent audio, in the caller's codec
-	toAgent  *media.Stream // caller audio, in the agent's codec
+	toAgent  *media.Stream // caller audio, in the agent's codec (relay goroutines only)
+	taps     []*framer     // the direct relay's, stopped by endBridge
 	rec      Recording
 	held     atomic.Bool
 	muted    atomic.Bool   // the caller hears silence instead of the agent
@@ -89,8 +150,8 @@ type agentBridge struct {
 	tonesMu sync.Mutex
 	tones   [][]byte // DTMF frames (the agent leg's codec) still to play to the caller
 
-	// Conference (conference.go): while mixing, the relay goroutines hand
-	// their frames to the mixer instead of to the other side.
+	// Conference (conference.go): while mixing, the relay hands its
+	// frames to the mixer instead of to the other side.
 	mixing   atomic.Bool
 	agentIn  chan []byte // the agent's frames, for the mixer
 	callerIn chan []byte // the caller's frames (agent leg's codec), for the mixer
@@ -142,56 +203,43 @@ func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg pho
 	c.mu.Lock()
 	c.agent = b
 	c.mu.Unlock()
-	rl.Relay(b.toCaller, b.toAgent)
 	kp, keypad := leg.(phone.Keypad)
 	if keypad {
-		b.wg.Add(1) // with the three below, before any of them can end
+		b.wg.Add(1) // with the ones below, before any of them can end
 	}
-	b.wg.Add(3)
-	go func() { // agent -> caller, at the agent's pace
-		defer b.wg.Done()
-		buf := make([]byte, 2*phone.FrameSize)
-		for {
-			n, err := leg.ReadFrame(bctx, buf)
-			if err != nil {
-				return
+	if dl, ok := leg.(directLeg); ok && !c.s.relayGoroutines {
+		fromCaller, fromAgent := newFramer(leg.Codec(), func(f []byte) { _ = b.fromCaller(f) }), newFramer(leg.Codec(), b.fromAgent)
+		b.taps = []*framer{fromCaller, fromAgent}
+		rl.Relay(b.toCaller, fromCaller)
+		dl.tap(fromAgent)
+	} else {
+		rl.Relay(b.toCaller, b.toAgent)
+		b.wg.Add(2)
+		go func() { // agent -> caller, at the agent's pace
+			defer b.wg.Done()
+			buf := make([]byte, 2*phone.FrameSize)
+			for {
+				n, err := leg.ReadFrame(bctx, buf)
+				if err != nil {
+					return
+				}
+				b.fromAgent(buf[:n])
 			}
-			if b.mixing.Load() {
-				offer(b.agentIn, buf[:n])
-				continue
+		}()
+		go func() { // caller -> agent, at the pace of the caller's RTP
+			defer b.wg.Done()
+			frame := make([]byte, phone.FrameSize)
+			for {
+				if err := b.toAgent.ReadFrame(bctx, frame); err != nil {
+					return
+				}
+				if b.fromCaller(frame) != nil {
+					return
+				}
 			}
-			if b.held.Load() {
-				continue // the caller hears hold music, not the agent
-			}
-			b.agentFrame(buf[:n])
-			b.toCaller.Write(leg.Codec(), buf[:n])
-			if b.rec != nil {
-				b.rec.Agent(leg.Codec(), buf[:n])
-			}
-		}
-	}()
-	go func() { // caller -> agent, at the pace of the caller's RTP
-		defer b.wg.Done()
-		frame := make([]byte, phone.FrameSize)
-		for {
-			if err := b.toAgent.ReadFrame(bctx, frame); err != nil {
-				return
-			}
-			if b.mixing.Load() {
-				offer(b.callerIn, frame)
-				continue
-			}
-			if b.held.Load() {
-				continue // on hold the agent does not hear the caller
-			}
-			if b.rec != nil {
-				b.rec.Caller(leg.Codec(), frame)
-			}
-			if err := leg.WriteFrame(frame); err != nil {
-				return
-			}
-		}
-	}()
+		}()
+	}
+	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		select {
@@ -244,6 +292,41 @@ func (c *call) bridgeLeg(ctx context.Context, a *Agents, agentID string, leg pho
 	return true
 }
 
+// fromAgent takes a frame the agent's phone sent (its codec): to the
+// mixer while mixing, nowhere on hold, else (after agentFrame) to the
+// caller and the recording.
+func (b *agentBridge) fromAgent(f []byte) {
+	if b.mixing.Load() {
+		offer(b.agentIn, f)
+		return
+	}
+	if b.held.Load() {
+		return // the caller hears hold music, not the agent
+	}
+	b.agentFrame(f)
+	b.toCaller.Write(b.leg.Codec(), f)
+	if b.rec != nil {
+		b.rec.Agent(b.leg.Codec(), f)
+	}
+}
+
+// fromCaller takes a frame of the caller's (in the agent leg's codec): to
+// the mixer while mixing, nowhere on hold, else to the recording and the
+// agent's phone (whose error it returns).
+func (b *agentBridge) fromCaller(f []byte) error {
+	if b.mixing.Load() {
+		offer(b.callerIn, f)
+		return nil
+	}
+	if b.held.Load() {
+		return nil // on hold the agent does not hear the caller
+	}
+	if b.rec != nil {
+		b.rec.Caller(b.leg.Codec(), f)
+	}
+	return b.leg.WriteFrame(f)
+}
+
 // agentFrame makes the agent's frame what the caller hears: a queued DTMF
 // tone frame in its place, silence while muted.
 func (b *agentBridge) agentFrame(f []byte) {
@@ -273,6 +356,12 @@ func (c *call) endBridge(reason string) {
 		return
 	}
 	b.rl.Relay(nil, nil)
+	if dl, ok := b.leg.(directLeg); ok && len(b.taps) > 0 {
+		dl.tap(nil)
+	}
+	for _, f := range b.taps {
+		f.stop() // no frame after this: the recording can close
+	}
 	b.cancel()
 	c.holdMusic(b, false)
 	_ = b.leg.Hangup(context.Background(), reason)

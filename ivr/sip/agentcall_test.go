@@ -384,3 +384,31 @@ func TestBridgeHold(t *testing.T) {
 	}
 	<-f.runner.survey
 }
+
+// The direct relay's framer cuts payloads of any size into 20 ms frames
+// of the agent leg's codec, keeps the remainder for the next payload, and
+// hands nothing on once stopped.
+func TestFramer(t *testing.T) {
+	var frames [][]byte
+	f := newFramer(media.PCMA, func(b []byte) { frames = append(frames, append([]byte(nil), b...)) })
+	ulaw := encode(media.PCMU, 3000)
+	alaw := []byte{ulaw}
+	media.Transcode(alaw, media.PCMU, media.PCMA)
+	for _, n := range []int{80, 240, 30, 130, 160} { // 640 bytes: 4 frames
+		f.Write(media.PCMU, bytes.Repeat([]byte{ulaw}, n))
+	}
+	if len(frames) != 4 {
+		t.Fatalf("%d frames, want 4", len(frames))
+	}
+	for i, fr := range frames {
+		if len(fr) != phone.FrameSize || bytes.Count(fr, alaw) != phone.FrameSize {
+			t.Fatalf("frame %d: %d bytes %x..., want %d of %#x", i, len(fr), fr[:4], phone.FrameSize, alaw[0])
+		}
+	}
+	f.Write(media.PCMA, bytes.Repeat(alaw, 100))
+	f.stop()
+	f.Write(media.PCMA, bytes.Repeat(alaw, 320))
+	if len(frames) != 4 {
+		t.Fatalf("%d frames after stop, want 4", len(frames))
+	}
+}

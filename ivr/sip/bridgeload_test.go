@@ -7,10 +7,12 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +40,8 @@ var (
 	bridgedCalls  = flag.Int("bridged.calls", 12, "bridged calls (TestBridgedCallsLoad)")
 	bridgedHold   = flag.Duration("bridged.hold", 0, "measure jitter for this long once every call is bridged (0: smoke run, until audio flowed)")
 	bridgedPollRx = flag.Bool("bridged.pollrx", true, "the pacer reads the legs' sockets (false: a reader goroutine per leg, as before session 7)")
+	bridgedRelayG = flag.Bool("bridged.relaygoroutines", false, "relay each call with two goroutines woken per frame, as before session 8 (for comparison)")
+	bridgedSettle = flag.Duration("bridged.settle", 2*time.Second, "with -bridged.hold: wait this long once every call is bridged before measuring, so the set-up's last work (its garbage, SIP transaction timers) is not in the window")
 )
 
 // TestBridgedCallsLoad bridges N callers to N agents' registered SIP
@@ -90,6 +94,7 @@ func TestBridgedCallsLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.byeTimeout = 2 * time.Second
+	s.relayGoroutines = *bridgedRelayG
 	creds := staticCredentials{}
 	for i := range n {
 		user := strconv.Itoa(10000 + i)
@@ -154,16 +159,19 @@ func TestBridgedCallsLoad(t *testing.T) {
 	rings := ph.offerToRing(flow)
 
 	// Audio both ways on every call.
+	if *bridgedHold > 0 && *bridgedSettle > 0 {
+		time.Sleep(*bridgedSettle)
+	}
 	if err := rtpx.measure(true); err != nil {
 		t.Fatal(err)
 	}
-	t0, c0 := time.Now(), processCPU()
+	t0, c0, late0, rt0 := time.Now(), processCPU(), pacer.Lateness(), readRuntime()
 	if *bridgedHold > 0 {
 		time.Sleep(*bridgedHold)
 	} else if err := rtpx.waitFlowing(2*n, 25, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	wall, cpu := time.Since(t0), processCPU()-c0
+	wall, cpu, late, rt := time.Since(t0), processCPU()-c0, pacer.Lateness().Sub(late0), readRuntime().sub(rt0)
 	if err := rtpx.measure(false); err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +209,58 @@ func TestBridgedCallsLoad(t *testing.T) {
 	relayed := float64(max(1, toCaller.Packets+toAgent.Packets))
 	t.Logf("server process while bridged (the simulated phones' RTP in a child process; their SIP stack, idle, in this one): CPU %.0f%% of a core, %.1f µs per relayed packet; pacer batched (io_uring): %v; phones' process %.0f%% of a core; load average %s",
 		100*cpu.Seconds()/wall.Seconds(), float64(cpu.Microseconds())/relayed, pacer.Batched(), 100*res.CPU.Seconds()/wall.Seconds(), loadAvg())
+	t.Logf("while measuring: pacer shard wake-ups by lateness past their slot: %v", late)
+	t.Logf("while measuring: %s", rt)
+}
+
+// runtimeFigures are this process's runtime/metrics readings that tell a
+// stall's cause: GC cycles and stop-the-world pauses, and the scheduler's
+// latency (runnable to running) of every goroutine, the pacer's shards
+// among them.
+type runtimeFigures struct {
+	gcs    uint64
+	pauses *metrics.Float64Histogram
+	sched  *metrics.Float64Histogram
+}
+
+func readRuntime() runtimeFigures {
+	ms := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/sched/pauses/total/gc:seconds"}, {Name: "/sched/latencies:seconds"}}
+	metrics.Read(ms)
+	return runtimeFigures{gcs: ms[0].Value.Uint64(), pauses: ms[1].Value.Float64Histogram(), sched: ms[2].Value.Float64Histogram()}
+}
+
+// sub is r less an earlier reading (histograms bucket by bucket).
+func (r runtimeFigures) sub(earlier runtimeFigures) runtimeFigures {
+	diff := func(a, b *metrics.Float64Histogram) *metrics.Float64Histogram {
+		d := &metrics.Float64Histogram{Buckets: a.Buckets, Counts: slices.Clone(a.Counts)}
+		for i := range d.Counts {
+			d.Counts[i] -= b.Counts[i]
+		}
+		return d
+	}
+	return runtimeFigures{gcs: r.gcs - earlier.gcs, pauses: diff(r.pauses, earlier.pauses), sched: diff(r.sched, earlier.sched)}
+}
+
+func (r runtimeFigures) String() string {
+	// quantile is the upper bound of the bucket holding q of the counts.
+	quantile := func(h *metrics.Float64Histogram, q float64) time.Duration {
+		var total uint64
+		for _, c := range h.Counts {
+			total += c
+		}
+		want, acc := uint64(q*float64(total)), uint64(0)
+		for i, c := range h.Counts {
+			if acc += c; acc > want || (q == 1 && acc == total && c > 0) {
+				if math.IsInf(h.Buckets[i+1], 1) {
+					return time.Duration(h.Buckets[i] * float64(time.Second))
+				}
+				return time.Duration(h.Buckets[i+1] * float64(time.Second))
+			}
+		}
+		return 0
+	}
+	return fmt.Sprintf("%d GC cycles, stop-the-world pauses max <= %v; goroutine scheduling latency p99 <= %v, p99.9 <= %v, max <= %v (runtime/metrics bucket bounds)",
+		r.gcs, quantile(r.pauses, 1), quantile(r.sched, .99), quantile(r.sched, .999), quantile(r.sched, 1))
 }
 
 // loadFlow is the voice flow of the load: ring agent i for call i (the

@@ -12,8 +12,8 @@ import (
 
 // More legs on a bridged call: a consulted agent (warm transfer, then a
 // three-way conference) and supervisors listening, whispering or barging
-// in. While any such party is on the call, the bridge's relay goroutines
-// hand their frames to a mixer (media.Mixer) that, every 20 ms, gives each
+// in. While any such party is on the call, the bridge's relay
+// hands its frames to a mixer (media.Mixer) that, every 20 ms, gives each
 // leg the sum of the legs it hears. Who hears whom:
 //
 //	             caller hears   agent hears   party hears

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,6 +203,12 @@ func TestBridgeToSIPPhone(t *testing.T) {
 	w := []byte{agentByte}
 	media.Transcode(w, media.PCMA, media.PCMU)
 	f.hears(t, w[0], 3*phone.FrameSize)
+	// The relay took no goroutine per direction: the pacer's receive
+	// path hands each frame on (before, two goroutines per bridged call
+	// waited in Stream.ReadFrame, woken per frame).
+	if n := goroutinesIn("media.(*Stream).ReadFrame"); n != 0 {
+		t.Errorf("%d goroutines relay frames of a bridged SIP phone, want 0", n)
+	}
 	// The phone hangs up.
 	if err := p.Hangup(); err != nil {
 		t.Fatalf("phone BYE: %v", err)
@@ -214,6 +222,26 @@ func TestBridgeToSIPPhone(t *testing.T) {
 	if err := <-f.runner.done; !errors.Is(err, ivr.ErrHangup) {
 		t.Fatalf("flow ended with %v", err)
 	}
+}
+
+// goroutinesIn counts the goroutines whose stack has fn in it.
+func goroutinesIn(fn string) int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, fn) {
+			count++
+		}
+	}
+	return count
 }
 
 // digestFor computes a phone's Authorization for REGISTER (qop=auth).

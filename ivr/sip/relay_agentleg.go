@@ -84,6 +84,16 @@ func newSIPLeg(s *Server, dlg *sipgo.DialogClientSession, conn net.PacketConn, r
 
 func (l *sipLeg) Codec() media.Codec { return l.codec }
 
+// tap makes the phone's audio go to s on the pacer's receive path instead
+// of to ReadFrame (agentcall.go's direct relay); nil undoes it.
+func (l *sipLeg) tap(s media.Sink) {
+	if s == nil {
+		l.m.Listen(l.in)
+		return
+	}
+	l.m.ListenTo(s)
+}
+
 func (l *sipLeg) ReadFrame(ctx context.Context, buf []byte) (int, error) {
 	if len(buf) < phone.FrameSize {
 		return 0, io.ErrShortBuffer

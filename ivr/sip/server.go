@@ -97,6 +97,10 @@ type Server struct {
 	stop     context.CancelFunc
 
 	byeTimeout time.Duration // bounds our BYE transactions
+	// relayGoroutines relays every bridged call with two goroutines, as
+	// before session 8, also for SIP phone legs (for comparison:
+	// TestBridgedCallsLoad -bridged.relaygoroutines).
+	relayGoroutines bool
 
 	mu     sync.Mutex       // guards calls, closed and calls' registration in wg
 	calls  map[string]*call // by dialog id
