@@ -331,7 +331,8 @@ func runCore(ctx context.Context, cfg config.Config, d coreDeps, ready func()) e
 	if d.voice != nil {
 		phones.Register(phone.KindSIP, d.voice.srv.AttachRegistrar(sip.RegistrarOptions{Realm: cfg.Phones.Realm,
 			Credentials: sipCredentials{store: d.store, realm: cfg.Phones.Realm}, Failures: cfg.Phones.RegisterFailures,
-			Lock: cfg.Phones.RegisterLock, MaxExpires: cfg.Phones.MaxExpires}))
+			Lock: cfg.Phones.RegisterLock, MaxExpires: cfg.Phones.MaxExpires,
+			PerSource: cfg.Phones.RegistersPerSource, Burst: cfg.Phones.RegisterBurst}))
 		// Voice runs the same flows with the same back ends as chat; its
 		// contacts queue through the contact bridge.
 		var ivrClock ivr.Clock = ivr.SystemClock{}

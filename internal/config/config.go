@@ -116,14 +116,16 @@ type Config struct {
 
 	// Phones are the agents' phones (ivr/phone, issue 12).
 	Phones struct {
-		DefaultKind      string        `yaml:"default_kind" doc:"Phone that rings for an agent who chose none: browser (the desk page's softphone) or sip (a registered SIP phone)."`
-		Realm            string        `yaml:"realm" doc:"Digest realm of SIP phone registrations; agents' SIP passwords are stored hashed for this realm (changing it voids them)."`
-		RegisterFailures int           `yaml:"register_failures" doc:"Wrong SIP credentials from one source address within a minute before that source is locked out (REGISTER gets 503 with Retry-After)."`
-		RegisterLock     time.Duration `yaml:"register_lock" doc:"How long a source address stays locked out after too many wrong SIP credentials."`
-		Record           bool          `yaml:"record" doc:"Record every bridged call to a stereo WAV (caller left, agent right) under the data directory's recordings/, linked to its contact; played by supervisors and the call's agent, each play audited."`
-		MaxExpires       time.Duration `yaml:"max_expires" doc:"Longest SIP phone registration granted; phones asking for more get this."`
-		RecordQueues     []string      `yaml:"record_queues" doc:"With phones.record on, the queues whose calls are recorded (queue ids); empty: every queue. The default of queues without their own record field (administration); voice messages are always kept."`
-		RecordRetention  time.Duration `yaml:"record_retention" doc:"How long call recordings and voice messages are kept; older ones (file and row) are purged hourly. 0 keeps them forever."`
+		DefaultKind        string        `yaml:"default_kind" doc:"Phone that rings for an agent who chose none: browser (the desk page's softphone) or sip (a registered SIP phone)."`
+		Realm              string        `yaml:"realm" doc:"Digest realm of SIP phone registrations; agents' SIP passwords are stored hashed for this realm (changing it voids them)."`
+		RegisterFailures   int           `yaml:"register_failures" doc:"Wrong SIP credentials from one source address within a minute before that source is locked out (REGISTER gets 503 with Retry-After)."`
+		RegisterLock       time.Duration `yaml:"register_lock" doc:"How long a source address stays locked out after too many wrong SIP credentials."`
+		RegistersPerSource int           `yaml:"registers_per_source" doc:"REGISTERs one source address may send per second, with or without credentials (token bucket of phones.register_burst); past it REGISTER gets 503 with Retry-After (sip.retry_after). Generous by default: an SBC or PBX registers all its phones from one address, two REGISTERs each."`
+		RegisterBurst      int           `yaml:"register_burst" doc:"REGISTERs one source address may send at once before phones.registers_per_source applies: at least twice the phones behind one SBC or PBX, which re-register together after a restart."`
+		Record             bool          `yaml:"record" doc:"Record every bridged call to a stereo WAV (caller left, agent right) under the data directory's recordings/, linked to its contact; played by supervisors and the call's agent, each play audited."`
+		MaxExpires         time.Duration `yaml:"max_expires" doc:"Longest SIP phone registration granted; phones asking for more get this."`
+		RecordQueues       []string      `yaml:"record_queues" doc:"With phones.record on, the queues whose calls are recorded (queue ids); empty: every queue. The default of queues without their own record field (administration); voice messages are always kept."`
+		RecordRetention    time.Duration `yaml:"record_retention" doc:"How long call recordings and voice messages are kept; older ones (file and row) are purged hourly. 0 keeps them forever."`
 	} `yaml:"phones"`
 
 	// Admin tunes administration (internal/admin, issue 15).
@@ -235,6 +237,8 @@ func Default() Config {
 	c.Phones.Realm = "hotline"
 	c.Phones.RegisterFailures = 5
 	c.Phones.RegisterLock = 5 * time.Minute
+	c.Phones.RegistersPerSource = 200
+	c.Phones.RegisterBurst = 4000
 	c.Phones.MaxExpires = 2 * time.Hour
 	c.Phones.Record = true
 	c.Admin.NoticeRefresh = 5 * time.Second
@@ -435,6 +439,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Phones.RegisterLock < time.Second {
 		bad("phones.register_lock", c.Phones.RegisterLock.String(), "must be at least 1s")
+	}
+	if c.Phones.RegistersPerSource < 1 {
+		bad("phones.registers_per_source", fmt.Sprint(c.Phones.RegistersPerSource), "must be at least 1")
+	}
+	if c.Phones.RegisterBurst < 1 {
+		bad("phones.register_burst", fmt.Sprint(c.Phones.RegisterBurst), "must be at least 1")
 	}
 	if c.Phones.MaxExpires < time.Minute {
 		bad("phones.max_expires", c.Phones.MaxExpires.String(), "must be at least 1m")

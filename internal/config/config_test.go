@@ -88,6 +88,8 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{name: "debug listener beyond loopback", args: []string{"--debug-addr", ":6060"}, want: []string{"debug.addr", "loopback"}},
 		{name: "debug listener on a public address", env: map[string]string{"HOTLINE_DEBUG_ADDR": "192.0.2.1:6060"}, want: []string{"debug.addr", "192.0.2.1:6060"}},
 		{name: "softphone host name", file: "softphone:\n  ips: [localhost]\n", want: []string{"softphone.ips", `"localhost"`}},
+		{name: "no REGISTER per source", env: map[string]string{"HOTLINE_PHONES_REGISTERS_PER_SOURCE": "0"}, want: []string{"phones.registers_per_source", "at least 1"}},
+		{name: "no REGISTER burst", args: []string{"--phones-register-burst", "0"}, want: []string{"phones.register_burst", "at least 1"}},
 		{name: "softphone half a port range", args: []string{"--softphone-port-min", "40000"}, want: []string{"softphone.port_min"}},
 		{name: "not yaml", file: "http: [unclosed\n", want: []string{"hotline.yaml"}},
 		{name: "top-level list", file: "- a\n- b\n", want: []string{"(top level)", "want a mapping"}},

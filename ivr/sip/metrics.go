@@ -14,6 +14,8 @@ type Metrics struct {
 	attempts    *prometheus.CounterVec // by final response code to the INVITE
 	rtp         *prometheus.CounterVec // sent, received, lost
 	dtmf        *prometheus.CounterVec // by method
+	// registers refused, by reason (registrar.go)
+	registers *prometheus.CounterVec
 }
 
 // NewMetrics registers the voice series on reg (nil: unregistered, for
@@ -29,9 +31,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "RTP packets of ended calls: sent, received, and lost (sequence gaps) from callers."}, []string{"direction"}),
 		dtmf: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_dtmf_digits_total",
 			Help: "DTMF keys received, by method: rfc4733, info or inband."}, []string{"method"}),
+		registers: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_sip_registers_refused_total",
+			Help: "REGISTERs of agents' phones refused, by reason: rate_limited (503, the source's phones.registers_per_source), locked_out (503, phones.register_failures), bad_credentials (403 or a new challenge), replayed (a used nonce-count: a new challenge)."}, []string{"reason"}),
+	}
+	for _, reason := range []string{"rate_limited", "locked_out", "bad_credentials", "replayed"} {
+		m.registers.WithLabelValues(reason) // a series at 0 to alert on
 	}
 	if reg != nil {
-		reg.MustRegister(m.inProgress, m.unconfirmed, m.attempts, m.rtp, m.dtmf)
+		reg.MustRegister(m.inProgress, m.unconfirmed, m.attempts, m.rtp, m.dtmf, m.registers)
 	}
 	return m
 }
@@ -45,3 +52,5 @@ func (m *Metrics) legEnded(s LegStats) {
 }
 
 func (m *Metrics) digit(method string) { m.dtmf.WithLabelValues(method).Inc() }
+
+func (m *Metrics) registerRefused(reason string) { m.registers.WithLabelValues(reason).Inc() }

@@ -43,6 +43,11 @@ type RegistrarOptions struct {
 	// NonceLifetime: older nonces are answered with a new challenge
 	// (stale=true). Default 5 min.
 	NonceLifetime time.Duration
+	// PerSource REGISTERs one source address may send per second, with
+	// bursts of Burst (token bucket); past it REGISTERs get 503 with
+	// Retry-After, credentials or not. Defaults 200 and 4 000: an SBC or
+	// PBX registering 2 000 phones at once from one address passes.
+	PerSource, Burst int
 }
 
 // binding is where an agent's phone registered (RFC 3261 10.3).
@@ -65,6 +70,7 @@ type registrar struct {
 	bindings map[string]binding // by agent id
 	counts   map[string]uint32  // highest nonce-count seen, by nonce
 	failures map[string]*failureCount
+	limits   registerLimits
 }
 
 type failureCount struct {
@@ -95,7 +101,14 @@ func newRegistrar(o RegistrarOptions) *registrar {
 	if o.NonceLifetime <= 0 {
 		o.NonceLifetime = 5 * time.Minute
 	}
-	r := &registrar{o: o, bindings: map[string]binding{}, counts: map[string]uint32{}, failures: map[string]*failureCount{}}
+	if o.PerSource <= 0 {
+		o.PerSource = 200
+	}
+	if o.Burst <= 0 {
+		o.Burst = 4000
+	}
+	r := &registrar{o: o, bindings: map[string]binding{}, counts: map[string]uint32{}, failures: map[string]*failureCount{},
+		limits: newRegisterLimits(o.PerSource, o.Burst)}
 	_, _ = rand.Read(r.key[:])
 	return r
 }
@@ -115,11 +128,15 @@ func HA1(user, realm, password string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// nonce is a timestamp signed with the registrar's key: no nonce table
-// is needed to tell ours from forged or expired ones.
+// nonce is a timestamp and 8 random bytes signed with the registrar's
+// key: no nonce table is needed to tell ours from forged or expired ones.
+// The random part keeps two challenges in one tick of the clock apart:
+// with the timestamp alone two phones challenged at the same instant got
+// the same nonce, and the second one's nonce-count 1 looked replayed.
 func (r *registrar) nonce(now time.Time) string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixNano()))
+	_, _ = rand.Read(b[8:])
 	m := hmac.New(sha256.New, r.key[:])
 	m.Write(b[:])
 	return hex.EncodeToString(b[:]) + hex.EncodeToString(m.Sum(nil)[:16])
@@ -128,12 +145,12 @@ func (r *registrar) nonce(now time.Time) string {
 // checkNonce says whether n is ours and whether it is still fresh.
 func (r *registrar) checkNonce(n string, now time.Time) (ours, fresh bool) {
 	raw, err := hex.DecodeString(n)
-	if err != nil || len(raw) != 24 {
+	if err != nil || len(raw) != 32 {
 		return false, false
 	}
 	m := hmac.New(sha256.New, r.key[:])
-	m.Write(raw[:8])
-	if !hmac.Equal(m.Sum(nil)[:16], raw[8:]) {
+	m.Write(raw[:16])
+	if !hmac.Equal(m.Sum(nil)[:16], raw[16:]) {
 		return false, false
 	}
 	at := time.Unix(0, int64(binary.BigEndian.Uint64(raw[:8])))
@@ -143,6 +160,14 @@ func (r *registrar) checkNonce(n string, now time.Time) (ours, fresh bool) {
 func (r *registrar) challenge(now time.Time, stale bool) sip.Header {
 	c := digest.Challenge{Realm: r.o.Realm, Nonce: r.nonce(now), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
 	return sip.NewHeader("WWW-Authenticate", c.String())
+}
+
+// admit takes a token of the source's REGISTER bucket; first says this
+// refusal starts a run of them.
+func (r *registrar) admit(src string, now time.Time) (ok, first bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.limits.allow(src, now)
 }
 
 // locked says a source is locked out after too many failures.
@@ -180,21 +205,30 @@ func (r *registrar) sweepFailures(now time.Time) {
 	}
 }
 
+// verdict is what verify made of a digest response.
+type verdict int
+
+const (
+	wrong    verdict = iota // not the password's response
+	valid                   // right, and its nonce-count is new
+	replayed                // right, but its nonce-count was used before
+)
+
 // verify checks a REGISTER's digest response (RFC 2617 3.2.2.1, qop=auth)
 // and that its nonce-count was not used before (replay).
-func (r *registrar) verify(c *digest.Credentials, ha1, method string, now time.Time) bool {
+func (r *registrar) verify(c *digest.Credentials, ha1, method string, now time.Time) verdict {
 	if c.QOP != "auth" || c.Cnonce == "" || c.Nc <= 0 {
-		return false
+		return wrong
 	}
 	ha2 := md5.Sum([]byte(method + ":" + c.URI))
 	want := md5.Sum([]byte(ha1 + ":" + c.Nonce + ":" + fmt.Sprintf("%08x", c.Nc) + ":" + c.Cnonce + ":" + c.QOP + ":" + hex.EncodeToString(ha2[:])))
 	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(want[:])), []byte(c.Response)) != 1 {
-		return false
+		return wrong
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if uint32(c.Nc) <= r.counts[c.Nonce] {
-		return false // replayed
+		return replayed
 	}
 	if len(r.counts) > 10000 {
 		for n := range r.counts {
@@ -204,7 +238,7 @@ func (r *registrar) verify(c *digest.Credentials, ha1, method string, now time.T
 		}
 	}
 	r.counts[c.Nonce] = uint32(c.Nc)
-	return true
+	return valid
 }
 
 func (r *registrar) bind(b binding) {
@@ -250,7 +284,17 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	now := s.o.Now()
 	src := sourceHost(req.Source())
+	if ok, first := r.admit(src, now); !ok {
+		if first {
+			s.log.Warn("sip register flood: refusing the source's REGISTERs until its rate falls", "source", src,
+				"per_second", r.o.PerSource, "burst", r.o.Burst)
+		}
+		s.m.registerRefused("rate_limited")
+		respond(tx, req, 503, "Service Unavailable", s.retryAfter())
+		return
+	}
 	if r.locked(src, now) {
+		s.m.registerRefused("locked_out")
 		respond(tx, req, 503, "Service Unavailable", s.retryAfter())
 		return
 	}
@@ -268,12 +312,14 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	cred, err := digest.ParseCredentials(h.Value())
 	if err != nil || cred.Username != user || cred.Realm != r.o.Realm {
 		r.failed(src, now)
+		s.m.registerRefused("bad_credentials")
 		respond(tx, req, 403, "Forbidden")
 		return
 	}
 	ours, fresh := r.checkNonce(cred.Nonce, now)
 	if !ours {
 		r.failed(src, now)
+		s.m.registerRefused("bad_credentials")
 		respond(tx, req, 401, "Unauthorized", r.challenge(now, false))
 		return
 	}
@@ -282,13 +328,31 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	agentID, ha1, err := r.o.Credentials.SIPUser(context.Background(), user)
-	if err != nil || !r.verify(cred, ha1, string(req.Method), now) {
-		if err != nil && !errors.Is(err, ErrUnknownUser) {
-			s.log.Warn("sip credentials", "user", user, "err", err)
-			respond(tx, req, 500, "Server Internal Error")
-			return
-		}
+	if err != nil && !errors.Is(err, ErrUnknownUser) {
+		s.log.Warn("sip credentials", "user", user, "err", err)
+		respond(tx, req, 500, "Server Internal Error")
+		return
+	}
+	v := wrong
+	if err == nil {
+		v = r.verify(cred, ha1, string(req.Method), now)
+	}
+	switch v {
+	case replayed:
+		// The password's response, with a nonce-count used before: a
+		// copy of an earlier REGISTER (someone who saw it pass), or a
+		// phone that counts wrong. Neither gets a binding; a fresh
+		// challenge (stale=true, RFC 2617 3.2.1: the digest was right)
+		// lets a real phone answer again without asking its user, and
+		// is no failure: a copy sent from the phone's own address must
+		// not lock the phone out.
+		s.m.registerRefused("replayed")
+		s.log.Info("sip register replayed", "user", user, "source", src)
+		respond(tx, req, 401, "Unauthorized", r.challenge(now, true))
+		return
+	case wrong:
 		r.failed(src, now)
+		s.m.registerRefused("bad_credentials")
 		s.log.Info("sip register refused", "user", user, "source", src)
 		respond(tx, req, 403, "Forbidden")
 		return

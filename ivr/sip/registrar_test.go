@@ -84,20 +84,35 @@ func TestRegisterReplay(t *testing.T) {
 	n := r.nonce(now)
 	cred := digestFor("1001", "s3cret", n, 1)
 	ha1 := HA1("1001", "hotline", "s3cret")
-	if !r.verify(cred, ha1, "REGISTER", now) {
-		t.Fatal("valid credentials refused")
+	if v := r.verify(cred, ha1, "REGISTER", now); v != valid {
+		t.Fatalf("valid credentials: got %v, want valid", v)
 	}
-	if r.verify(cred, ha1, "REGISTER", now) {
-		t.Fatal("replayed credentials accepted")
+	if v := r.verify(cred, ha1, "REGISTER", now); v != replayed {
+		t.Fatalf("replayed credentials: got %v, want replayed", v)
 	}
-	if !r.verify(digestFor("1001", "s3cret", n, 2), ha1, "REGISTER", now) {
-		t.Fatal("next nonce-count refused")
+	if v := r.verify(digestFor("1001", "s3cret", n, 2), ha1, "REGISTER", now); v != valid {
+		t.Fatalf("next nonce-count: got %v, want valid", v)
+	}
+	if v := r.verify(digestFor("1001", "wrong", n, 3), ha1, "REGISTER", now); v != wrong {
+		t.Fatalf("wrong password: got %v, want wrong", v)
 	}
 	if ours, _ := r.checkNonce("00"+n[2:], now); ours {
 		t.Fatal("forged nonce taken as ours")
 	}
 	if _, fresh := r.checkNonce(n, now.Add(time.Hour)); fresh {
 		t.Fatal("old nonce still fresh")
+	}
+	// Two challenges in one tick of the clock: two nonces, so the second
+	// phone's first answer (nonce-count 1) is no replay of the first's.
+	n2 := r.nonce(now)
+	if n2 == n {
+		t.Fatal("two challenges at one instant got the same nonce")
+	}
+	if ours, fresh := r.checkNonce(n2, now); !ours || !fresh {
+		t.Fatalf("second nonce: ours %v, fresh %v", ours, fresh)
+	}
+	if v := r.verify(digestFor("1001", "s3cret", n2, 1), ha1, "REGISTER", now); v != valid {
+		t.Fatalf("nonce-count 1 of the second nonce: got %v, want valid", v)
 	}
 }
 

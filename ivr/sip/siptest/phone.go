@@ -25,6 +25,7 @@ type Phone struct {
 	t      testing.TB
 	client *sipgo.Client
 	dialog *sipgo.DialogUA
+	host   string // the loopback address the phone's sockets are on
 	port   int
 	server string
 	// RTP is the phone's media socket (PCMA and telephone-event 101 in
@@ -51,6 +52,18 @@ type Phone struct {
 // registrar is server (host:port).
 func NewPhone(t testing.TB, server string, answer int) *Phone {
 	t.Helper()
+	return NewPhoneAt(t, server, answer, "127.0.0.1")
+}
+
+// NewPhoneAt is NewPhone with the phone's SIP and RTP sockets on host, a
+// loopback address other than 127.0.0.1 (127.0.0.2...): a phone that is
+// another source to the server.
+func NewPhoneAt(t testing.TB, server string, answer int, host string) *Phone {
+	t.Helper()
+	ip := net.ParseIP(host)
+	if ip == nil {
+		t.Fatalf("siptest: phone address %q is no IP address", host)
+	}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("siptest-phone"))
 	if err != nil {
 		t.Fatal(err)
@@ -59,19 +72,23 @@ func NewPhone(t testing.TB, server string, answer int) *Phone {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip})
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
-	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(port))
+	// The phone's requests leave from a port of its own address (port 0:
+	// sipgo's client socket), so the registrar sees host as their source;
+	// answers come to the listener (Via).
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname(host), sipgo.WithClientPort(port),
+		sipgo.WithClientConnectionAddr(net.JoinHostPort(host, "0")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Phone{t: t, client: client, port: port, server: server, answer: answer,
+	p := &Phone{t: t, client: client, host: host, port: port, server: server, answer: answer,
 		Invites: make(chan *sip.Request, 8), Canceled: make(chan struct{}, 8), Byes: make(chan struct{}, 8), answered: make(chan struct{}, 1)}
-	p.dialog = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "phone", Host: "127.0.0.1", Port: port}}}
-	if p.RTP, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+	p.dialog = &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "phone", Host: host, Port: port}}}
+	if p.RTP, err = net.ListenUDP("udp", &net.UDPAddr{IP: ip}); err != nil {
 		t.Fatal(err)
 	}
 	srv.OnInvite(p.onInvite)
@@ -138,8 +155,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		p.Canceled <- struct{}{}
 	case 200:
 		port := p.RTP.LocalAddr().(*net.UDPAddr).Port
-		sdp := fmt.Sprintf("v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"+
-			"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n", port)
+		sdp := fmt.Sprintf("v=0\r\no=- 2 2 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"+
+			"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n", p.host, p.host, port)
 		_ = d.RespondSDP([]byte(sdp))
 		p.mu.Lock()
 		p.ans = d
@@ -165,7 +182,7 @@ func (p *Phone) Register(user, password string, expires int) *sip.Response {
 	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
 	from.Params.Add("tag", newTag())
 	req.AppendHeader(from)
-	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: p.port}})
+	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: p.host, Port: p.port}})
 	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
