@@ -296,8 +296,16 @@ func (s *Server) ringParty(ctx context.Context, contactID, agentID, mode string)
 	if b.agentID == agentID || b.hasParty(agentID) {
 		return fmt.Errorf("%s is on the call already: %w", agentID, ErrOnCall)
 	}
-	leg, err := a.Phones.RingLeg(ctx, contactID, agentID, mode)
+	// The call ending withdraws the ring: a supervisor's or consulted
+	// agent's phone must not ring on for a call that is over.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(c.ctx, cancel)()
+	leg, err := a.Phones.RingLeg(rctx, contactID, agentID, mode)
 	if err != nil {
+		if c.ctx.Err() != nil && ctx.Err() == nil {
+			return fmt.Errorf("the call ended while %s's phone rang: %w", agentID, ErrNoCall)
+		}
 		return err
 	}
 	if c.bridged() != b || !c.join(b, &party{agentID: agentID, leg: leg, mode: mode}) {

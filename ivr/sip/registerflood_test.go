@@ -32,14 +32,34 @@ func newUACAt(t *testing.T, server, host string) *uac {
 }
 
 // registerBare sends a REGISTER (a new transaction, a new Call-ID) with
-// the extra headers (none: no credentials) and returns its final answer.
+// the extra headers (none: no credentials, no Expires) and returns its
+// final answer. A "Contact: ..." among them replaces the uac's own;
+// "-Contact" leaves it out.
 func (u *uac) registerBare(user string, extra ...string) *sip.Response {
 	u.t.Helper()
 	u.callID = newID() + "@flood"
-	msg := u.request("REGISTER", user, "", append([]string{"Expires: 300"}, extra...)...)
+	var headers []string
+	contact := ""
+	for _, h := range extra {
+		if h == "-Contact" || strings.HasPrefix(h, "Contact:") {
+			contact = h
+			continue
+		}
+		headers = append(headers, h)
+	}
+	msg := u.request("REGISTER", user, "", headers...)
 	// request addresses To to user@server; the Request-URI of a REGISTER
 	// is the registrar's domain (RFC 3261 10.2).
 	msg = strings.Replace(msg, "REGISTER sip:"+user+"@", "REGISTER sip:", 1)
+	if contact != "" {
+		own := fmt.Sprintf("Contact: <sip:%s@%s>\r\n", u.from, u.local())
+		if contact == "-Contact" {
+			contact = ""
+		} else {
+			contact += "\r\n"
+		}
+		msg = strings.Replace(msg, own, contact, 1)
+	}
 	u.send(msg)
 	for {
 		res, ok := u.read().(*sip.Response)
@@ -47,6 +67,20 @@ func (u *uac) registerBare(user string, extra ...string) *sip.Response {
 			return res
 		}
 	}
+}
+
+// registerAuth is registerBare answering the challenge with password.
+func (u *uac) registerAuth(user, password string, extra ...string) *sip.Response {
+	u.t.Helper()
+	res := u.registerBare(user, extra...)
+	if res.StatusCode != 401 {
+		return res
+	}
+	chal, err := digest.ParseChallenge(res.GetHeader("WWW-Authenticate").Value())
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	return u.registerBare(user, append(extra, "Authorization: "+digestFor(user, password, chal.Nonce, 1).String())...)
 }
 
 // phoneAudioBothWays checks a call bridged to the SIP phone p carries
@@ -240,7 +274,7 @@ func TestRegisterReplayedOverTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	auth := "Authorization: " + digestFor("1001", "s3cret", chal.Nonce, 1).String()
-	if res := phone.registerBare("1001", auth); res.StatusCode != 200 {
+	if res := phone.registerBare("1001", auth, "Expires: 300"); res.StatusCode != 200 {
 		t.Fatalf("the phone's REGISTER got %d, want 200", res.StatusCode)
 	}
 	want, ok := f.srv.reg.Load().lookup("a1", time.Now())
@@ -282,5 +316,82 @@ func TestRegisterReplayedOverTheWire(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(f.srv.m.registers.WithLabelValues("locked_out")); n != 1 {
 		t.Errorf("locked_out %v, want 1", n)
+	}
+	// The lock-out is the address's only: the phone at 127.0.0.2 refreshes.
+	if res := phone.registerAuth("1001", "s3cret", "Expires: 300"); res.StatusCode != 200 {
+		t.Fatalf("another address during the lock-out got %d, want 200", res.StatusCode)
+	}
+}
+
+// TestRegisterExpiresAndContact: how a REGISTER's Contact and Expires are
+// read (RFC 3261 10.2, 10.3), over the wire with right credentials.
+func TestRegisterExpiresAndContact(t *testing.T) {
+	f, _ := startRegistrar(t) // MaxExpires 2 h, MinExpires 60 s, default 1 h
+	u := newUACAt(t, f.srv.Addr("udp"), "127.0.0.2")
+	own := fmt.Sprintf("Contact: <sip:1001@%s>", u.local())
+	bound := func() (binding, bool) { return f.srv.reg.Load().lookup("a1", time.Now()) }
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		code    int
+		expires string // of the 200
+	}{
+		{"header", []string{"Expires: 300"}, 200, "300"},
+		{"none: the default", nil, 200, "3600"},
+		{"param wins over header", []string{"Expires: 300", own + ";expires=600"}, 200, "600"},
+		{"capped", []string{"Expires: 86400"}, 200, "7200"},
+		{"absurd: capped, not overflowed", []string{"Expires: 10000000000"}, 200, "7200"},
+		{"beyond 64 bits: ignored", []string{"Expires: 99999999999999999999999"}, 200, "3600"},
+		{"negative: ignored", []string{"Expires: -5"}, 200, "3600"},
+		{"not a number: ignored", []string{"Expires: soon"}, 200, "3600"},
+		{"too brief", []string{"Expires: 10"}, 423, ""},
+		{"wildcard without Expires 0", []string{"Contact: *", "Expires: 300"}, 400, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := u.registerAuth("1001", "s3cret", tc.headers...)
+			if res.StatusCode != tc.code {
+				t.Fatalf("got %d %s, want %d", res.StatusCode, res.Reason, tc.code)
+			}
+			if tc.code == 423 && res.GetHeader("Min-Expires") == nil {
+				t.Fatal("423 without Min-Expires")
+			}
+			if tc.code != 200 {
+				return
+			}
+			if e := res.GetHeader("Expires"); e == nil || e.Value() != tc.expires {
+				t.Fatalf("Expires %v, want %s", e, tc.expires)
+			}
+			c := res.Contact()
+			if c == nil {
+				t.Fatal("200 without the Contact")
+			}
+			if v, _ := c.Params.Get("expires"); v != tc.expires {
+				t.Fatalf("Contact %s, want expires=%s once", c.Value(), tc.expires)
+			}
+			if strings.Count(c.Value(), "expires=") != 1 {
+				t.Fatalf("Contact %s: want one expires", c.Value())
+			}
+			if _, ok := bound(); !ok {
+				t.Fatal("not bound")
+			}
+		})
+	}
+	// A REGISTER without Contact asks for the bindings: it changes none.
+	res := u.registerAuth("1001", "s3cret", "-Contact", "Expires: 0")
+	if res.StatusCode != 200 {
+		t.Fatalf("query: got %d", res.StatusCode)
+	}
+	if c := res.Contact(); c == nil || c.Address.Host != "127.0.0.2" {
+		t.Fatalf("query answered Contact %v, want the binding", c)
+	}
+	if _, ok := bound(); !ok {
+		t.Fatal("a query without Contact unregistered the phone")
+	}
+	// Contact: * with Expires: 0 removes it.
+	if res := u.registerAuth("1001", "s3cret", "Contact: *", "Expires: 0"); res.StatusCode != 200 {
+		t.Fatalf("wildcard unregister: got %d", res.StatusCode)
+	}
+	if _, ok := bound(); ok {
+		t.Fatal("still bound after Contact: * Expires: 0")
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -357,21 +359,27 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 403, "Forbidden")
 		return
 	}
-	expires := r.o.DefaultExpires
-	if e := req.GetHeader("Expires"); e != nil {
-		if n, err := strconv.Atoi(e.Value()); err == nil && n >= 0 {
-			expires = time.Duration(n) * time.Second
-		}
-	}
 	contact := req.Contact()
-	if contact != nil && contact.Params != nil {
-		if v, ok := contact.Params.Get("expires"); ok {
-			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-				expires = time.Duration(n) * time.Second
-			}
+	if contact == nil {
+		// No Contact: a query of the bindings, which change nothing
+		// (RFC 3261 10.2.3, 10.3 step 6). It used to unregister.
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		if b, ok := r.lookup(agentID, now); ok {
+			left := int(b.expires.Sub(now) / time.Second)
+			c := &sip.ContactHeader{Address: b.contact, Params: sip.NewParams()}
+			c.Params.Add("expires", strconv.Itoa(left))
+			res.AppendHeader(c)
 		}
+		_ = tx.Respond(res)
+		return
 	}
-	if contact == nil || contact.Address.Wildcard || expires == 0 {
+	expires := registerExpires(req, contact, r.o.DefaultExpires)
+	if contact.Address.Wildcard && expires != 0 {
+		// Contact: * only with Expires: 0 (RFC 3261 10.3 step 6).
+		respond(tx, req, 400, "Bad Request", sip.NewHeader("Warning", `399 hotline "Contact * needs Expires: 0"`))
+		return
+	}
+	if contact.Address.Wildcard || expires == 0 {
 		r.unbind(agentID)
 		respond(tx, req, 200, "OK")
 		s.log.Info("sip phone unregistered", "agent_id", agentID)
@@ -384,10 +392,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	expires = min(expires, r.o.MaxExpires)
 	r.bind(binding{agentID: agentID, user: user, contact: contact.Address, source: req.Source(), transport: req.Transport(),
 		expires: now.Add(expires)})
-	c := contact.Clone()
-	if c.Params == nil {
-		c.Params = sip.NewParams()
-	}
+	c := &sip.ContactHeader{DisplayName: contact.DisplayName, Address: contact.Address, Params: sip.NewParams()}
 	c.Params.Add("expires", strconv.Itoa(int(expires/time.Second)))
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 	res.AppendHeader(c)
@@ -396,4 +401,37 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.log.Debug("sip register response", "err", err)
 	}
 	s.log.Info("sip phone registered", "agent_id", agentID, "source", req.Source(), "expires", expires)
+}
+
+// maxExpiresSeconds bounds the Expires a phone may ask for before it is
+// capped (phones.max_expires): 2^31-1 s (68 years) keeps the Duration
+// from overflowing. Before, Expires: 10000000000 overflowed to a negative
+// Duration and got 423 Interval Too Brief.
+const maxExpiresSeconds = math.MaxInt32
+
+// registerExpires is the registration the REGISTER asks for: the
+// Contact's expires parameter, else the Expires header, else def (RFC
+// 3261 10.2.1.1); values that are no non-negative integer are ignored.
+func registerExpires(req *sip.Request, contact *sip.ContactHeader, def time.Duration) time.Duration {
+	seconds := func(v string) (time.Duration, bool) {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		return time.Duration(min(n, maxExpiresSeconds)) * time.Second, true
+	}
+	expires := def
+	if e := req.GetHeader("Expires"); e != nil {
+		if d, ok := seconds(e.Value()); ok {
+			expires = d
+		}
+	}
+	if contact != nil && contact.Params != nil {
+		if v, ok := contact.Params.Get("expires"); ok {
+			if d, ok := seconds(v); ok {
+				expires = d
+			}
+		}
+	}
+	return expires
 }
