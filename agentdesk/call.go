@@ -58,6 +58,11 @@ func (d *deskClient) callTransfer(ctx context.Context, f Frame) (any, *Error) {
 	if err := d.ownCall(in.Contact); err != nil {
 		return nil, err
 	}
+	// The next agent's offer carries the note: it is in place before the
+	// ACD offers the call (at once, to a ready agent).
+	if err := d.g.do(func(h *hub) { h.callNotes[in.Contact] = in.Note }); err != nil {
+		return nil, failf(CodeUnavailable, err.Error())
+	}
 	e := d.g.o.ACD
 	var err error
 	if in.Queue != "" {
@@ -66,6 +71,7 @@ func (d *deskClient) callTransfer(ctx context.Context, f Frame) (any, *Error) {
 		err = e.TransferToAgent(ctx, in.Contact, in.Agent)
 	}
 	if err != nil {
+		_ = d.g.do(func(h *hub) { delete(h.callNotes, in.Contact) })
 		return nil, acdError(err)
 	}
 	d.g.log.Info("call transferred", "contact_id", in.Contact, "agent_id", d.p.AgentID, "queue", in.Queue, "to_agent", in.Agent)

@@ -96,6 +96,18 @@ func TestCallBlindTransfer(t *testing.T) {
 	if ev := <-h.Events(); ev.Kind != ivr.QueueTransferred || ev.Agent != s.Accounts["bob"].ID {
 		t.Fatalf("got %+v, want transferred to bob", ev)
 	}
+	// Bob's offer says the call comes by transfer, with alice's note.
+	var offer struct {
+		Contact  string `json:"contact_id"`
+		Note     string `json:"note"`
+		Transfer bool   `json:"transfer"`
+	}
+	if _, err := bob.Want("offer", &offer, wait); err != nil {
+		t.Fatal(err)
+	}
+	if offer.Contact != "call-1" || offer.Note != "bill question" || !offer.Transfer {
+		t.Fatalf("bob's offer %+v, want call-1 transferred with alice's note", offer)
+	}
 	if a := <-rang; a != s.Accounts["bob"].ID {
 		t.Fatalf("rang %s, want bob", a)
 	}

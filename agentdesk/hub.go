@@ -33,6 +33,10 @@ type hub struct {
 
 	// lastDays are the KPI engine's queue counts (Options.QueueDays).
 	lastDays map[string]bridge.DayCount
+
+	// callNotes are the notes of calls transferred (call.transfer), by
+	// contact id, for their offers until an agent answers.
+	callNotes map[string]string
 }
 
 // agentView is one agent as the desk and the board show it, kept from the
@@ -59,7 +63,7 @@ type queueDay struct {
 
 func newHub(g *Gateway) *hub {
 	return &hub{g: g, conns: map[*conn]bool{}, sessions: map[string]*session{}, byKey: map[string]*session{}, tokens: map[string]*session{},
-		agents: map[string]*agentView{}, chats: map[string]*chat{}, phones: map[string]*phoneCall{},
+		agents: map[string]*agentView{}, chats: map[string]*chat{}, phones: map[string]*phoneCall{}, callNotes: map[string]string{},
 		boards: map[*session]bool{}, pings: newPingWheel(g.o.Heartbeat, g.o.Clock.Now())}
 }
 
@@ -313,6 +317,8 @@ func (h *hub) onACD(ev acd.Event) {
 		if c != nil {
 			// A chat that had an agent before comes by transfer.
 			od.Customer, od.Note, od.Transfer = c.agentInfo(), c.note, c.connected
+		} else if note, ok := h.callNotes[ev.Contact]; ok && ev.Reason != "consult" {
+			od.Note, od.Transfer = note, true
 		}
 		a.offer = od
 		if s := h.agentDesk(ev.Agent); s != nil {
@@ -336,9 +342,11 @@ func (h *hub) onACD(ev acd.Event) {
 		if c != nil {
 			h.chatAnswered(c, ev.Agent)
 		} else {
+			delete(h.callNotes, ev.Contact)
 			h.toAgent(ev.Agent, "contact.started", map[string]string{"contact_id": ev.Contact, "channel": ev.Channel.String(), "queue": ev.Queue})
 		}
 	case acd.EventEnded:
+		delete(h.callNotes, ev.Contact)
 		if ev.Agent != "" {
 			delete(h.agent(ev.Agent).chats, ev.Contact)
 		}
@@ -348,8 +356,10 @@ func (h *hub) onACD(ev acd.Event) {
 			h.toAgent(ev.Agent, "contact.ended", map[string]string{"contact_id": ev.Contact})
 		}
 	case acd.EventAbandoned:
+		delete(h.callNotes, ev.Contact)
 		h.restoredGone(c, "abandoned")
 	case acd.EventLost:
+		delete(h.callNotes, ev.Contact)
 		h.restoredGone(c, "system_lost")
 	case acd.EventTransferred:
 		// Away from an agent (to a queue or another agent) or between

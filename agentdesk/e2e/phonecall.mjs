@@ -10,8 +10,9 @@
 //     caller (audio energy in the page's stats) while its fake microphone
 //     (FAKE_AUDIO, a WAV file) reaches the caller;
 //   - the second agent goes ready; the agent picks the queue TRANSFER_QUEUE
-//     in the call tools and transfers blind; the second agent's desk rings,
-//     they answer and hear the caller; the script prints TRANSFERRED and
+//     in the call tools and transfers blind with a note; the second agent's
+//     desk rings naming TRANSFER_QUEUE and showing the note, they answer
+//     and hear the caller; the script prints TRANSFERRED and
 //     waits for a line on stdin (the test checks the caller hears the
 //     second agent's microphone);
 //   - the supervisor clicks Listen on the second agent's call on the board;
@@ -30,7 +31,12 @@
 //     (NOT-HEARD); the supervisor switches to Barge on the board's card:
 //     BARGE, the test checks the caller hears the supervisor (HEARD); the
 //     supervisor leaves, the agent hangs up.
-// Screenshots of the three pages go to ARTIFACTS.
+// With UNTIL=listen the script ends after the supervisor left: the second
+// agent hangs up and the script prints DONE (cmd/hotline's
+// TestBrowserAnswersBaresipCall, whose caller is baresip, checks the rest
+// of the call itself).
+// Screenshots of the three pages go to ARTIFACTS, their names prefixed
+// with SHOTS (default "phonecall").
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -40,6 +46,8 @@ const base = process.env.BASE_URL;
 const out = process.env.ARTIFACTS;
 const exe = process.env.CHROMIUM || '/usr/bin/chromium';
 const T = 90000;
+const shots = process.env.SHOTS || 'phonecall';
+const shot = (name) => join(out, shots + name + '.png');
 const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--use-file-for-fake-audio-capture=' + process.env.FAKE_AUDIO,
@@ -129,7 +137,7 @@ try {
   console.error('step: the caller is heard, the agent speaks');
   const st = await waitStats(desk, (s) => s.received > 100 && s.energy > 0.01 && s.sent > 200, 'audio both ways');
   console.error('stats: ' + JSON.stringify(st));
-  await desk.screenshot({ path: join(out, 'phonecall.png') });
+  await desk.screenshot({ path: shot('') });
 
   console.error('step: a transfer without a target says what is missing');
   await desk.click('#btn-call-transfer');
@@ -143,23 +151,31 @@ try {
   const opt = '#call-target option[value="q:' + process.env.TRANSFER_QUEUE + '"]';
   await desk.waitForSelector(opt, { state: 'attached' });
   await desk.selectOption('#call-target', 'q:' + process.env.TRANSFER_QUEUE);
-  await desk.fill('#call-note', '客户报修宽带，已核实身份');
-  await desk.screenshot({ path: join(out, 'phonecall-transfer.png') });
+  const note = '客户报修宽带，已核实身份';
+  await desk.fill('#call-note', note);
+  await desk.screenshot({ path: shot('-transfer') });
   await desk.click('#btn-call-transfer');
   await desk.waitForSelector('#phone.idle');
 
   console.error('step: the second agent\'s desk rings with the note; they answer and hear the caller');
+  // The card names the queue the call waits in now, and the note.
   await desk2.waitForSelector('#phone.ringing');
+  await desk2.waitForSelector('#phone-note:not([hidden])');
+  assert.equal(await desk2.textContent('#phone-note'), 'Transferred to you: ' + note);
+  assert.equal(await desk2.textContent('#phone-queue'), 'Queue ' + process.env.TRANSFER_QUEUE);
+  await desk2.screenshot({ path: shot('-second-agent-ringing') });
   await desk2.click('#btn-phone-answer');
   await desk2.waitForSelector('#phone.connected');
   await desk2.waitForSelector('#call-tools:not([hidden])');
   assert.equal(await desk2.textContent('#btn-call-transfer'), 'Blind transfer');
+  assert.equal(await desk2.textContent('#phone-queue'), 'Queue ' + process.env.TRANSFER_QUEUE);
+  assert.equal(await desk2.isVisible('#phone-note'), true, 'the note stays during the call');
   const st2 = await heard(desk2, 'the second agent');
   console.error('second agent stats: ' + JSON.stringify(st2));
   console.log('TRANSFERRED');
   const answer = await nextLine();
   assert.equal(answer, 'HEARD', 'the test says whether the caller hears the second agent');
-  await desk2.screenshot({ path: join(out, 'phonecall-second-agent.png') });
+  await desk2.screenshot({ path: shot('-second-agent') });
 
   console.error('step: the supervisor listens from the board');
   const listen = '#agents tr:has-text("' + process.env.DESK2_NAME + '") [data-call] button[data-mode=listen]';
@@ -169,91 +185,98 @@ try {
   await board.waitForSelector('#call-monitor:not([hidden])');
   const sst = await heard(board, 'the supervisor');
   console.error('supervisor stats: ' + JSON.stringify(sst));
-  await board.screenshot({ path: join(out, 'phonecall-board-listen.png'), fullPage: true });
+  await board.screenshot({ path: shot('-board-listen'), fullPage: true });
 
   console.error('step: the supervisor leaves');
   await board.click('#btn-phone-hangup');
   await board.waitForSelector('#phone', { state: 'hidden' });
 
-  console.error('step: the first agent goes ready again; the second consults them, then cancels');
-  await goReady(desk);
-  const agentOpt = '#call-target option[value^="a:"]:not([disabled])';
-  const pickAgent = async () => {
-    // The targets load on focus; the ready agent shows once the list is in.
-    for (let i = 0; i < 40; i++) {
-      await desk2.focus('#btn-call-consult');
-      await desk2.focus('#call-target');
-      if (await desk2.$(agentOpt)) break;
-      await desk2.waitForTimeout(500);
-    }
-    const v = await desk2.$eval(agentOpt, (o) => o.value);
-    await desk2.selectOption('#call-target', v);
-  };
-  await pickAgent();
-  await desk2.click('#btn-call-consult');
-  await desk2.waitForSelector('#call-consult:not([hidden])');
-  await desk.waitForSelector('#phone.ringing.role-consult');
-  await desk.click('#btn-phone-answer');
-  await desk.waitForSelector('#phone.connected.role-consult');
-  await desk2.waitForSelector('#btn-call-conference:not([disabled])');
-  const cst = await heard(desk, 'the consulted agent');
-  console.error('consulted agent stats: ' + JSON.stringify(cst));
-  await desk2.screenshot({ path: join(out, 'phonecall-consult.png') });
-  await desk2.click('#btn-call-cancel');
-  await desk.waitForSelector('#phone.idle');
-  await desk2.waitForSelector('#call-tools:not([hidden])');
-  assert.equal(await desk2.isHidden('#call-consult'), true, 'the consultation tools go away after cancel');
+  if (process.env.UNTIL === 'listen') {
+    console.error('step: the second agent hangs up');
+    await desk2.keyboard.press('Alt+H');
+    await desk2.waitForSelector('#phone.idle');
+    console.log('DONE');
+  } else {
+    console.error('step: the first agent goes ready again; the second consults them, then cancels');
+    await goReady(desk);
+    const agentOpt = '#call-target option[value^="a:"]:not([disabled])';
+    const pickAgent = async () => {
+      // The targets load on focus; the ready agent shows once the list is in.
+      for (let i = 0; i < 40; i++) {
+        await desk2.focus('#btn-call-consult');
+        await desk2.focus('#call-target');
+        if (await desk2.$(agentOpt)) break;
+        await desk2.waitForTimeout(500);
+      }
+      const v = await desk2.$eval(agentOpt, (o) => o.value);
+      await desk2.selectOption('#call-target', v);
+    };
+    await pickAgent();
+    await desk2.click('#btn-call-consult');
+    await desk2.waitForSelector('#call-consult:not([hidden])');
+    await desk.waitForSelector('#phone.ringing.role-consult');
+    await desk.click('#btn-phone-answer');
+    await desk.waitForSelector('#phone.connected.role-consult');
+    await desk2.waitForSelector('#btn-call-conference:not([disabled])');
+    const cst = await heard(desk, 'the consulted agent');
+    console.error('consulted agent stats: ' + JSON.stringify(cst));
+    await desk2.screenshot({ path: shot('-consult') });
+    await desk2.click('#btn-call-cancel');
+    await desk.waitForSelector('#phone.idle');
+    await desk2.waitForSelector('#call-tools:not([hidden])');
+    assert.equal(await desk2.isHidden('#call-consult'), true, 'the consultation tools go away after cancel');
 
-  console.error('step: the second agent consults again, makes it a conference, then completes the transfer');
-  await goReady(desk);
-  await pickAgent();
-  await desk2.click('#btn-call-consult');
-  await desk.waitForSelector('#phone.ringing.role-consult');
-  await desk.click('#btn-phone-answer');
-  await desk.waitForSelector('#phone.connected.role-consult');
-  await desk2.waitForSelector('#btn-call-conference:not([disabled])');
-  await desk2.click('#btn-call-conference');
-  await desk2.waitForSelector('#btn-call-conference[disabled]');
-  assert.match(await desk2.textContent('#call-consult-status'), new RegExp('Three-way conference · ' + process.env.DESK_NAME));
-  await desk2.screenshot({ path: join(out, 'phonecall-conference.png') });
-  console.log('CONFERENCE');
-  assert.equal(await nextLine(), 'HEARD', 'the caller hears the conference');
-  await desk2.click('#btn-call-complete');
-  await desk2.waitForSelector('#phone.idle');
-  await desk.waitForSelector('#phone.connected');
-  console.log('COMPLETED');
-  assert.equal(await nextLine(), 'HEARD', 'the caller hears the agent who took the call');
-  await desk.screenshot({ path: join(out, 'phonecall-completed.png') });
+    console.error('step: the second agent consults again, makes it a conference, then completes the transfer');
+    await goReady(desk);
+    await pickAgent();
+    await desk2.click('#btn-call-consult');
+    await desk.waitForSelector('#phone.ringing.role-consult');
+    await desk.click('#btn-phone-answer');
+    await desk.waitForSelector('#phone.connected.role-consult');
+    await desk2.waitForSelector('#btn-call-conference:not([disabled])');
+    await desk2.click('#btn-call-conference');
+    await desk2.waitForSelector('#btn-call-conference[disabled]');
+    assert.match(await desk2.textContent('#call-consult-status'), new RegExp('Three-way conference · ' + process.env.DESK_NAME));
+    await desk2.screenshot({ path: shot('-conference') });
+    console.log('CONFERENCE');
+    assert.equal(await nextLine(), 'HEARD', 'the caller hears the conference');
+    await desk2.click('#btn-call-complete');
+    await desk2.waitForSelector('#phone.idle');
+    await desk.waitForSelector('#phone.connected');
+    console.log('COMPLETED');
+    assert.equal(await nextLine(), 'HEARD', 'the caller hears the agent who took the call');
+    await desk.screenshot({ path: shot('-completed') });
 
-  console.error('step: the caller and the agent go quiet; the supervisor whispers from the board');
-  console.log('QUIET');
-  assert.equal(await nextLine(), 'OK');
-  await desk.click('#btn-phone-mute');
-  await silent(desk, 'the agent');
-  const agentRow = '#agents tr:has-text("' + process.env.DESK_NAME + '") [data-call] ';
-  await board.waitForSelector(agentRow + 'button[data-mode=whisper]');
-  await board.click(agentRow + 'button[data-mode=whisper]');
-  await board.waitForSelector('#phone.connected.role-whisper');
-  await board.waitForSelector('#btn-monitor-whisper.primary');
-  const wst = await heard(desk, 'the agent hears the whisper');
-  console.error('agent stats while whispered to: ' + JSON.stringify(wst));
-  await board.screenshot({ path: join(out, 'phonecall-board-whisper.png'), fullPage: true });
-  console.log('WHISPER');
-  assert.equal(await nextLine(), 'NOT-HEARD', 'the caller does not hear the whisper');
+    console.error('step: the caller and the agent go quiet; the supervisor whispers from the board');
+    console.log('QUIET');
+    assert.equal(await nextLine(), 'OK');
+    await desk.click('#btn-phone-mute');
+    await silent(desk, 'the agent');
+    const agentRow = '#agents tr:has-text("' + process.env.DESK_NAME + '") [data-call] ';
+    await board.waitForSelector(agentRow + 'button[data-mode=whisper]');
+    await board.click(agentRow + 'button[data-mode=whisper]');
+    await board.waitForSelector('#phone.connected.role-whisper');
+    await board.waitForSelector('#btn-monitor-whisper.primary');
+    const wst = await heard(desk, 'the agent hears the whisper');
+    console.error('agent stats while whispered to: ' + JSON.stringify(wst));
+    await board.screenshot({ path: shot('-board-whisper'), fullPage: true });
+    console.log('WHISPER');
+    assert.equal(await nextLine(), 'NOT-HEARD', 'the caller does not hear the whisper');
 
-  console.error('step: the supervisor barges in');
-  await board.click('#btn-monitor-barge');
-  await board.waitForSelector('#phone.connected.role-barge');
-  await board.waitForSelector('#btn-monitor-barge.primary');
-  await board.screenshot({ path: join(out, 'phonecall-board-barge.png'), fullPage: true });
-  console.log('BARGE');
-  assert.equal(await nextLine(), 'HEARD', 'the caller hears the supervisor barge in');
+    console.error('step: the supervisor barges in');
+    await board.click('#btn-monitor-barge');
+    await board.waitForSelector('#phone.connected.role-barge');
+    await board.waitForSelector('#btn-monitor-barge.primary');
+    await board.screenshot({ path: shot('-board-barge'), fullPage: true });
+    console.log('BARGE');
+    assert.equal(await nextLine(), 'HEARD', 'the caller hears the supervisor barge in');
 
-  console.error('step: the supervisor leaves; the agent hangs up');
-  await board.click('#btn-phone-hangup');
-  await board.waitForSelector('#phone', { state: 'hidden' });
-  await desk.keyboard.press('Alt+H');
-  await desk.waitForSelector('#phone.idle');
+    console.error('step: the supervisor leaves; the agent hangs up');
+    await board.click('#btn-phone-hangup');
+    await board.waitForSelector('#phone', { state: 'hidden' });
+    await desk.keyboard.press('Alt+H');
+    await desk.waitForSelector('#phone.idle');
+  }
   console.error('ok');
 } catch (e) {
   console.error(e);

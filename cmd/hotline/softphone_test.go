@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"net"
@@ -180,36 +179,9 @@ func TestBrowserAnswersSIPCall(t *testing.T) {
 	}
 }
 
-// warbleWAV is 4 s of a tone switching between 1500 and 2000 Hz every 100 ms
-// (8 kHz, 16-bit mono PCM): not stationary, so the browser's noise
-// suppression keeps it, and unlike the prompts or hold music.
-func warbleWAV() []byte {
-	const rate, secs = 8000, 4
-	pcm := make([]byte, 2*rate*secs)
-	phase := 0.0
-	for n := range rate * secs {
-		f := 1500.0
-		if (n/(rate/10))%2 == 1 {
-			f = 2000
-		}
-		phase += 2 * math.Pi * f / rate
-		binary.LittleEndian.PutUint16(pcm[2*n:], uint16(int16(12000*math.Sin(phase))))
-	}
-	h := make([]byte, 44)
-	copy(h, "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+len(pcm)))
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], 1)
-	binary.LittleEndian.PutUint32(h[24:], rate)
-	binary.LittleEndian.PutUint32(h[28:], 2*rate)
-	binary.LittleEndian.PutUint16(h[32:], 2)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(len(pcm)))
-	return append(h, pcm...)
-}
+// warbleWAV is 4 s of the agents' warble (warblePCM) as a WAV file, for
+// Chromium's fake microphone.
+func warbleWAV() []byte { return wavFile(warblePCM(4 * time.Second)) }
 
 // sipCaller is a bare SIP UA over UDP (RFC 3261): one INVITE with a PCMU
 // offer, ACK, RTP both ways, RFC 4733 digits, BYE.
@@ -406,31 +378,13 @@ func (c *sipCaller) listen() {
 	}
 }
 
-// warbling reports whether most of a µ-law frame's power is at 1500 or
-// 2000 Hz.
+// warbling reports whether a µ-law frame is the agent's warble.
 func warbling(ulaw []byte) bool {
-	var total float64
-	for _, b := range ulaw {
-		v := float64(g711.DecodeUlawFrame(b))
-		total += v * v
+	pcm := make([]int16, len(ulaw))
+	for i, b := range ulaw {
+		pcm[i] = g711.DecodeUlawFrame(b)
 	}
-	if total < 1e6 {
-		return false // silence
-	}
-	best := max(goertzel(ulaw, 1500), goertzel(ulaw, 2000))
-	// Goertzel power of a pure tone over N samples is about N/2 times the
-	// signal's total power; half of that is "most".
-	return best > total*float64(len(ulaw))/4
-}
-
-func goertzel(ulaw []byte, freq float64) float64 {
-	k := 2 * math.Cos(2*math.Pi*freq/8000)
-	var s1, s2 float64
-	for _, b := range ulaw {
-		s := float64(g711.DecodeUlawFrame(b)) + k*s1 - s2
-		s2, s1 = s1, s
-	}
-	return s1*s1 + s2*s2 - k*s1*s2
+	return isWarble(pcm)
 }
 
 // digit sends an RFC 4733 event for key: three packets of the event and

@@ -7,7 +7,7 @@ import { verifiedBadge, panelIdentity } from '/desk/identity.js';
 import { articleCard } from '/common/article.js';
 import { showAnnouncement, withdrawAnnouncement, loadAnnouncements } from '/desk/announce.js';
 import { whoAmI, showLogin, logout } from '/common/login.js';
-import { initPhone, phoneFrame, phoneSnapshot, phoneRinging, renderPhone } from '/desk/phone.js';
+import { initPhone, phoneFrame, phoneSnapshot, phoneRinging, phoneOffer, renderPhone } from '/desk/phone.js';
 
 const $ = (id) => document.getElementById(id);
 const S = { sock: null, me: null, state: null, offer: null, chats: new Map(), wraps: new Map(), selected: '', reasons: [], codes: [], idleMs: 0, lastInput: Date.now(),
@@ -72,13 +72,14 @@ function onFrame(f) {
       for (const c of d.chats || []) addChat(c);
       S.wraps = new Map((d.wrapups || []).map((w) => [w.contact_id, w]));
       phoneSnapshot(d.softphone, d.phone);
+      phoneOffer(S.offer);
       renderAll();
       loadAnnouncements();
       break;
     case 'announcement': showAnnouncement(d); break;
     case 'announcement.withdrawn': withdrawAnnouncement(d); break;
     case 'agent.state': S.state = d; renderState(); break;
-    case 'offer': S.offer = d; renderOffer(); break;
+    case 'offer': S.offer = d; phoneOffer(d); renderOffer(); break;
     case 'offer.ended': if (S.offer && S.offer.contact_id === d.contact_id) { S.offer = null; renderOffer(); } break;
     case 'chat.started': addChat(d); select(d.contact_id); break;
     case 'chat.message': { const c = S.chats.get(d.contact_id); if (c) addMessage(c, d); break; }

@@ -22,7 +22,7 @@ const words = {
     sip_call: '通话中（SIP 话机）', target: '转接目标', pick: '选择转接目标…', queues: '队列', agents: '空闲坐席', nobody: '暂无空闲坐席', waiting: '排队', free: '空闲',
     note: '转接备注', transfer: '盲转', consult: '咨询转接', conference: '三方通话', complete: '完成转接', cancel: '取消咨询', pick_agent: '咨询转接请选择一位坐席',
     'consult.ringing': '正在呼叫坐席', 'consult.talking': '与坐席咨询中（客户听保持音乐）', 'consult.conference': '三方通话中', 'consult.ended': '咨询已结束', consulting: '咨询来电',
-    transferred: '已转接', listen: '监听', whisper: '耳语', barge: '强插', 'monitor.ringing': '正在接入通话…', 'monitor.joined': '已接入', 'monitor.failed': '未能接入通话',
+    transferred: '已转接', transferred_in: '转接来电', listen: '监听', whisper: '耳语', barge: '强插', 'monitor.ringing': '正在接入通话…', 'monitor.joined': '已接入', 'monitor.failed': '未能接入通话',
     'role.listen': '监听中', 'role.whisper': '耳语中（仅坐席可听见）', 'role.barge': '强插中（三方通话）', 'role.consult': '同事咨询', 'role.visit': '回访电话', visit_ringing: '回访电话：接听后呼叫客户', leave: '离开',
   },
   en: {
@@ -34,7 +34,7 @@ const words = {
     sip_call: 'On call (SIP phone)', target: 'Transfer to', pick: 'Choose a queue or an agent…', queues: 'Queues', agents: 'Agents ready', nobody: 'No agent ready', waiting: 'waiting', free: 'free',
     note: 'Note for the next agent', transfer: 'Blind transfer', consult: 'Consult', conference: 'Conference', complete: 'Complete transfer', cancel: 'Cancel consultation', pick_agent: 'Choose an agent to consult',
     'consult.ringing': 'Calling the agent', 'consult.talking': 'Consulting (the caller hears hold music)', 'consult.conference': 'Three-way conference', 'consult.ended': 'Consultation ended', consulting: 'Consultation call',
-    transferred: 'Transferred', listen: 'Listen', whisper: 'Whisper', barge: 'Barge in', 'monitor.ringing': 'Joining the call…', 'monitor.joined': 'Joined', 'monitor.failed': 'Could not join the call',
+    transferred: 'Transferred', transferred_in: 'Transferred to you', listen: 'Listen', whisper: 'Whisper', barge: 'Barge in', 'monitor.ringing': 'Joining the call…', 'monitor.joined': 'Joined', 'monitor.failed': 'Could not join the call',
     'role.listen': 'Listening', 'role.whisper': 'Whispering (only the agent hears you)', 'role.barge': 'Barged in (three-way)', 'role.consult': 'A colleague consults you', 'role.visit': 'Return-visit call', visit_ringing: 'Return visit: answer, then the customer is called', leave: 'Leave',
   },
 };
@@ -46,9 +46,10 @@ const SPEAKER_KEY = 'hotline.phone.speaker';
 // P is the phone's state; exposed for the browser tests and for support.
 // sip is the agent's call on a SIP phone (contact_id, queue); consult the
 // consultation of the agent's call (state, agent_id, consult_agent_id);
-// monitor the supervisor's sup.monitor in progress.
+// monitor the supervisor's sup.monitor in progress; offer the desk's
+// offer of a call (its queue now, and a transfer's note).
 const P = { sock: null, toast: () => {}, enabled: false, call: null, pc: null, stream: null, muted: false, held: false, since: 0, answering: false, micDenied: false,
-  sip: null, consult: null, monitor: null, autoAnswer: false, err: '' };
+  sip: null, consult: null, monitor: null, offer: null, autoAnswer: false, err: '' };
 window.hotlinePhone = P;
 
 const $ = (id) => document.getElementById(id);
@@ -126,6 +127,19 @@ export function phoneSnapshot(enabled, v) {
   render();
 }
 
+// phoneOffer takes the desk's offer: a call's offer names the queue it
+// waits in now (the ring names the one it first queued in) and, when it
+// comes by transfer, the previous agent's note; the card shows both
+// until the call ends.
+export function phoneOffer(o) {
+  if (!o || o.channel !== 'voice') return;
+  P.offer = o;
+  render();
+}
+
+// offerOf is the offer of the contact, if the desk had one.
+function offerOf(contact) { return P.offer && P.offer.contact_id === contact ? P.offer : null; }
+
 // phoneRinging reports whether the desk phone rings for contact.
 export function phoneRinging(contact) { return !!(P.call && P.call.contact_id === contact && P.call.state !== 'connected'); }
 
@@ -141,11 +155,12 @@ export function phoneFrame(f) {
       // A voice call the agent now holds: on the desk phone (a consultation
       // completed to this agent makes it theirs) or on a SIP phone.
       if (d.channel !== 'voice') return;
-      if (P.call && P.call.contact_id === d.contact_id) P.call.role = '';
+      if (P.call && P.call.contact_id === d.contact_id) { P.call.role = ''; if (d.queue) P.call.queue = d.queue; }
       else if (!P.call) { P.sip = { contact_id: d.contact_id, queue: d.queue }; P.since = Date.now(); P.muted = false; P.held = false; }
       P.consult = null; P.err = '';
       break;
     case 'contact.ended':
+      if (P.offer && P.offer.contact_id === d.contact_id) P.offer = null;
       if (P.sip && P.sip.contact_id === d.contact_id) { P.sip = null; P.consult = null; if (d.reason) P.toast(w('ended') + ' · ' + (w(d.reason) !== d.reason ? w(d.reason) : d.reason)); }
       else if (P.call && P.call.contact_id === d.contact_id) P.consult = null;
       break;
@@ -166,6 +181,7 @@ export function phoneFrame(f) {
       if (P.call && P.call.call_id === d.call_id) {
         const why = 'end.' + d.reason;
         P.toast(w('ended') + (w(why) !== why ? ' · ' + w(why) : ''));
+        if (P.offer && P.offer.contact_id === P.call.contact_id && !P.call.role) P.offer = null;
         P.call = null; P.consult = null; P.monitor = null;
         hangupLocal();
       }
@@ -185,6 +201,15 @@ function contactOf() { return (P.call && P.call.contact_id) || (P.sip && P.sip.c
 // supervisor's leg): the call tools apply.
 function ownCall() { return P.sip ? true : !!(P.call && P.call.state === 'connected' && !P.call.role); }
 
+// renderNote shows that a call comes by transfer, with the previous
+// agent's note (the board's card has no place for it).
+function renderNote(o) {
+  const n = $('phone-note');
+  if (!n) return;
+  n.hidden = !(o && o.transfer);
+  n.textContent = o && o.transfer ? w('transferred_in') + (o.note ? ': ' + o.note : '') : '';
+}
+
 // renderPhone redraws the card (a language switch).
 export function renderPhone() { render(); }
 
@@ -200,6 +225,7 @@ function render() {
     $('phone-title').textContent = w('sip_call');
     $('phone-caller').textContent = P.sip.contact_id;
     $('phone-queue').textContent = P.sip.queue ? w('queue') + ' ' + P.sip.queue : '';
+    renderNote(offerOf(P.sip.contact_id));
     $('phone-status').textContent = [P.held ? w('held') : '', P.muted ? w('muted') : ''].filter(Boolean).join(' · ');
     $('phone-ringing').hidden = true;
     $('phone-controls').hidden = false;
@@ -217,6 +243,7 @@ function render() {
     $('phone-title').textContent = w('phone');
     $('phone-caller').textContent = '';
     $('phone-queue').textContent = '';
+    renderNote(null);
     $('phone-status').textContent = P.micDenied ? w('mic_denied') : w('idle');
     $('phone-ringing').hidden = true;
     $('phone-controls').hidden = true;
@@ -228,7 +255,11 @@ function render() {
   $('phone').className = 'card phone ' + c.state + (c.role ? ' role-' + c.role : '');
   $('phone-title').textContent = ringing ? (c.role === 'consult' ? w('consulting') : c.role === 'visit' ? w('visit_ringing') : monitoring ? w('monitor.ringing') : w('title')) : c.role ? w('role.' + c.role) : w('connected');
   $('phone-caller').textContent = c.caller || c.contact_id;
-  $('phone-queue').textContent = c.queue ? w('queue') + ' ' + c.queue : '';
+  // A second leg (consultation, monitoring) is not the offer's.
+  const o = c.role ? null : offerOf(c.contact_id);
+  const queue = (o && o.queue) || c.queue;
+  $('phone-queue').textContent = queue ? w('queue') + ' ' + queue : '';
+  renderNote(o);
   $('phone-status').textContent = P.answering ? w('connecting') : P.micDenied && ringing ? w('mic_denied') : [P.held ? w('held') : '', P.muted ? w('muted') : ''].filter(Boolean).join(' · ');
   $('phone-ringing').hidden = !ringing || (monitoring && P.autoAnswer);
   $('phone-controls').hidden = ringing;
