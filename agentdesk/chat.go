@@ -170,7 +170,7 @@ func (h *hub) startChat(info CustomerInfo) (token, contact string) {
 	s.chat = c
 	c.ch = ivr.NewChatChannel(chatTransport{g: g, contact: contact}, g.o.Clock)
 	h.sessions[s.id] = s
-	h.tokens[c.tokenHash] = s
+	h.addToken(c.tokenHash, s)
 	h.chats[contact] = c
 	// The typed phone is a claim (the flow's `phone`), never the caller
 	// id: account data needs the flow to prove it.

@@ -300,3 +300,25 @@ func TestReloadFlows(t *testing.T) {
 		}
 	}
 }
+
+// TestChatHandshakeNeedsNoHub: the chat socket's handshake checks the
+// token without a round trip to the hub, so a hub busy with offers does
+// not hold up the customers' connections (it asked the hub before); an
+// unknown token is still refused with 401.
+func TestChatHandshakeNeedsNoHub(t *testing.T) {
+	s := deskttest.New(t, deskttest.Options{})
+	st := startChat(t, s, map[string]string{})
+	release := agentdesk.HoldHub(s.Gateway)
+	d := websocket.Dialer{Subprotocols: []string{agentdesk.ChatProtocol}, HandshakeTimeout: wait}
+	ws, _, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws/chat?token="+st.Token, http.Header{"Origin": {s.URL}})
+	if err != nil {
+		release()
+		t.Fatalf("handshake while the hub is busy: %v", err)
+	}
+	_, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/ws/chat?token=forged", http.Header{"Origin": {s.URL}})
+	release()
+	ws.Close()
+	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged token while the hub is busy: got %v %v, want 401", resp, err)
+	}
+}

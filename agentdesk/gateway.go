@@ -289,6 +289,11 @@ type Gateway struct {
 	offered func(decided time.Time) // every socket's, from Options.OfferDelivered; nil without it
 	starts  *rate.Limiter           // new chats per second, all customers together
 	perAddr *addrLimiter            // new chats per client address
+	frames  *framePool              // runs the readers' frames (serve.go)
+	// chatTokens holds the hashes of the chat tokens the hub knows
+	// (hub.tokens), written only by the hub: a chat socket's handshake
+	// reads it instead of asking the hub, which is busy with the offers.
+	chatTokens sync.Map
 }
 
 // New validates o and returns a Gateway; Run must run for it to serve.
@@ -299,7 +304,7 @@ func New(o Options) (*Gateway, error) {
 	g := &Gateway{o: o, log: o.Logger, reqs: make(chan func(*hub)), acdIn: make(chan []acd.Event, 1024),
 		queueIn: make(chan queueNote, 1024), bridge: o.Bridge,
 		done: make(chan struct{}), ready: make(chan struct{}), starts: rate.NewLimiter(rate.Limit(o.ChatStarts), 2*o.ChatStarts),
-		perAddr: newAddrLimiter(o.ChatStartsPerAddress, o.ChatStartBurst)}
+		perAddr: newAddrLimiter(o.ChatStartsPerAddress, o.ChatStartBurst), frames: &framePool{}}
 	if g.bridge == nil {
 		b, err := bridge.New(bridge.Options{Engine: o.ACD, Clock: o.Clock, Logger: o.Logger, Location: o.Location})
 		if err != nil {
@@ -342,6 +347,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 			defer g.wg.Done()
 			_ = g.bridge.Run(ctx)
 		}()
+	}
+	for range frameWorkers() {
+		g.wg.Go(func() { g.frames.work(ctx) })
 	}
 	g.h.loop(ctx)
 	close(g.done)

@@ -253,7 +253,7 @@ func (h *hub) sweep(now time.Time) {
 			delete(h.chats, id)
 			if c.cust != nil {
 				delete(h.sessions, c.cust.id)
-				delete(h.tokens, c.tokenHash)
+				h.dropToken(c.tokenHash)
 			}
 		}
 	}
@@ -442,4 +442,17 @@ func (h *hub) queueMoved(contact string, ev ivr.QueueEvent) {
 	}
 	c.position = ev.Position
 	h.volatile(c.cust, "chat.queue", queueInfo{Position: ev.Position, ExpectedWait: int((ev.ExpectedWait + time.Second - 1) / time.Second)})
+}
+
+// addToken and dropToken keep the chat tokens, and the gateway's read view
+// of them (Gateway.chatTokens), which the chat socket's handshake checks
+// without a round trip to the hub.
+func (h *hub) addToken(hash string, s *session) {
+	h.tokens[hash] = s
+	h.g.chatTokens.Store(hash, struct{}{})
+}
+
+func (h *hub) dropToken(hash string) {
+	delete(h.tokens, hash)
+	h.g.chatTokens.Delete(hash)
 }

@@ -142,7 +142,7 @@ func (h *hub) restore(kept map[string]json.RawMessage) []string {
 		c.handle = g.bridge.Hold(id, g.chatHolder())
 		c.handle.Keep(data)
 		h.sessions[s.id] = s
-		h.tokens[c.tokenHash] = s
+		h.addToken(c.tokenHash, s)
 		h.chats[id] = c
 		ids = append(ids, id)
 	}

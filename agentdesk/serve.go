@@ -1,7 +1,10 @@
 package agentdesk
 
 import (
+	"context"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -65,7 +68,7 @@ func (g *Gateway) read(c *conn, cl client) {
 		return
 	}
 	var s *session
-	deep(func() { s = g.sayHello(c, cl, b) })
+	g.frames.deep(func() { s = g.sayHello(c, cl, b) })
 	if s == nil {
 		drain()
 		return
@@ -81,22 +84,99 @@ func (g *Gateway) read(c *conn, cl client) {
 		if c.closed() {
 			continue // closing: wait for the client's answer
 		}
-		deep(func() { g.command(c, cl, s, b) })
+		g.frames.deep(func() { g.command(c, cl, s, b) })
 	}
 }
 
-// deep runs fn on a goroutine of its own and waits for it: what a frame
-// takes (JSON, the hub, the store) grows that goroutine's stack and not the
-// reader's, which stays at its first size while it waits for the next frame
-// (10 000 idle readers at 2 KB instead of 8 KB). A frame costs one short
-// goroutine; frames are rate-limited per socket.
-func deep(fn func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
-	<-done
+// framePool runs the readers' frames (deep) on a few long-lived goroutines.
+// What a frame takes (JSON, the hub, the store) grows the stack of the
+// goroutine that runs it and not the reader's, which stays at its first
+// size while it waits for the next frame (10 000 idle readers at 2 KB
+// instead of 8 KB). A goroutine started per frame did that too, but cost a
+// start and the growth of a fresh stack for every frame; the workers' stacks
+// have grown once. With every worker busy a frame gets a goroutine of its
+// own as before, so a frame never waits for another.
+type framePool struct {
+	mu   sync.Mutex
+	idle []chan frameJob // the idle workers' inboxes (capacity 1), last idle last
+}
+
+type frameJob struct {
+	fn   func()
+	done chan struct{}
+}
+
+// frameWorkers is how many workers the gateway keeps: a frame's work is
+// mostly CPU, so a few per core are enough.
+func frameWorkers() int { return 8 * runtime.GOMAXPROCS(0) }
+
+// work is one worker: it runs frames until ctx ends.
+func (p *framePool) work(ctx context.Context) {
+	in := make(chan frameJob, 1)
+	p.put(in)
+	for {
+		select {
+		case j := <-in:
+			j.fn()
+			p.put(in) // idle again before the reader goes on to its next frame
+			close(j.done)
+		case <-ctx.Done():
+			if !p.remove(in) {
+				// A reader took this worker: its frame is on the way.
+				j := <-in
+				j.fn()
+				close(j.done)
+			}
+			return
+		}
+	}
+}
+
+func (p *framePool) put(in chan frameJob) {
+	p.mu.Lock()
+	p.idle = append(p.idle, in)
+	p.mu.Unlock()
+}
+
+// take returns an idle worker's inbox, or nil.
+func (p *framePool) take() chan frameJob {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	in := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	return in
+}
+
+// remove takes in off the idle list; false: a reader took it.
+func (p *framePool) remove(in chan frameJob) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := slices.Index(p.idle, in)
+	if i < 0 {
+		return false
+	}
+	p.idle = slices.Delete(p.idle, i, i+1)
+	return true
+}
+
+// deep runs fn on an idle worker, or on a goroutine of its own when none is
+// idle, and waits for it.
+func (p *framePool) deep(fn func()) {
+	j := frameJob{fn: fn, done: make(chan struct{})}
+	if in := p.take(); in != nil {
+		in <- j // never blocks: an idle worker's inbox is empty
+	} else {
+		go func() {
+			defer close(j.done)
+			fn()
+		}()
+	}
+	<-j.done
 }
 
 // sayHello answers a socket's first frame, which must be hello: it returns

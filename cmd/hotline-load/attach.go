@@ -199,6 +199,7 @@ const (
 	metricGCCPU      = "go_cpu_classes_gc_total_cpu_seconds_total"
 	metricAssistCPU  = "go_cpu_classes_gc_mark_assist_cpu_seconds_total"
 	metricProcessCPU = "process_cpu_seconds_total"
+	metricGoroutines = "go_sched_goroutines_created_goroutines_total" // /sched/goroutines-created
 )
 
 // readScrape reads the node's histograms and samples from /metrics.

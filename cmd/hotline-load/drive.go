@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,7 @@ const offerTimeout = 60 * time.Second
 type report struct {
 	cfg              config
 	setup            time.Duration
+	readying         time.Duration // every agent going ready, before the traffic
 	idleHeapPerConn  float64
 	idleStackPerConn float64
 	idleRSSPerConn   float64
@@ -61,11 +63,20 @@ type report struct {
 	// serverWork: the node's CPU seconds, bytes allocated and collections
 	// over the traffic, with -url (zero: not measured).
 	serverWork memory
+	// clientWaits, clientSched: this tool's own scheduler latency over the
+	// traffic (waits; p50, p99, p99.9 bucket bounds, -1: past the last).
+	clientWaits uint64
+	clientSched []time.Duration
 }
 
 func (r report) print(w io.Writer) {
-	fmt.Fprintf(w, "agents %d, customers %d, messages per chat %d each way, traffic %v (setup %v)\n",
-		r.cfg.agents, r.cfg.customers, r.cfg.messages, r.traffic.Round(time.Millisecond), r.setup.Round(time.Millisecond))
+	fmt.Fprintf(w, "agents %d, customers %d, messages per chat %d each way, traffic %v (setup %v, then every agent ready in %v)\n",
+		r.cfg.agents, r.cfg.customers, r.cfg.messages, r.traffic.Round(time.Millisecond), r.setup.Round(time.Millisecond), r.readying.Round(time.Millisecond))
+	if r.cfg.think > 0 || r.cfg.agentThink > 0 {
+		fmt.Fprintf(w, "think time: customer %v, agent %v (mean pause before each message)\n", r.cfg.think, r.cfg.agentThink)
+	} else {
+		fmt.Fprintln(w, "think time: none (churn: every customer chats back to back, messages without pause)")
+	}
 	fmt.Fprintf(w, "idle memory per desk connection: %.1f KB (Go heap+stacks, of which stacks %.1f KB), %.1f KB (RSS); server goroutines %d\n",
 		r.idleHeapPerConn/1024, r.idleStackPerConn/1024, r.idleRSSPerConn/1024, r.goroutines)
 	fmt.Fprintf(w, "desks connected %d of %d (failed %d)\n", r.cfg.agents-r.connectErrors, r.cfg.agents, r.connectErrors)
@@ -90,13 +101,17 @@ func (r report) print(w io.Writer) {
 		n := float64(r.chats)
 		fmt.Fprintf(w, "server work over the traffic: %.2f s CPU (%.1f ms per chat), %.0f MB allocated (%.0f KB per chat), %.0f collections\n",
 			sw.CPU, 1000*sw.CPU/n, sw.Allocated/1e6, sw.Allocated/1024/n, sw.GCs)
+		if g := r.node.goroutines; g > 0 {
+			fmt.Fprintf(w, "server goroutines started over the traffic: %.0f (%.0f per chat)\n", g, g/n)
+		}
 	}
 	if r.traffic > 0 && r.traffic < r.cfg.duration-time.Second {
 		fmt.Fprintf(w, "WARNING: the traffic ran %v of %v: the run's time bound cut it short\n", r.traffic.Round(time.Second), r.cfg.duration)
 	}
 	if r.traffic > 0 {
-		fmt.Fprintf(w, "chats completed %d; chat messages relayed %d (%.0f/s); errors %d\n", r.chats, r.messages,
-			float64(r.messages)/r.traffic.Seconds(), r.errors)
+		perSec := float64(r.chats) / r.traffic.Seconds()
+		fmt.Fprintf(w, "chats completed %d (%.1f/s, %.0f an hour, %.2f an hour per agent); chat messages relayed %d (%.0f/s); errors %d\n",
+			r.chats, perSec, 3600*perSec, 3600*perSec/float64(r.cfg.agents-r.connectErrors), r.messages, float64(r.messages)/r.traffic.Seconds(), r.errors)
 		if len(r.errorsBy) > 0 {
 			steps := slices.Sorted(maps.Keys(r.errorsBy))
 			parts := make([]string, len(steps))
@@ -108,6 +123,16 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "chat starts refused by the node's rate limit (429, retried after Retry-After) %d%s\n", r.refused, byLimit(r.refusedBy))
 		fmt.Fprintf(w, "desks failed during the traffic %d\n", r.desksLost)
 	}
+	if len(r.clientSched) == 3 {
+		b := func(d time.Duration) string {
+			if d < 0 {
+				return "+Inf"
+			}
+			return d.Round(time.Microsecond).String()
+		}
+		fmt.Fprintf(w, "the load tool's own scheduler latency (its goroutines' wait for a CPU) over %d waits: p50 <= %s, p99 <= %s, p99.9 <= %s\n",
+			r.clientWaits, b(r.clientSched[0]), b(r.clientSched[1]), b(r.clientSched[2]))
+	}
 }
 
 // nodeFigures are the node's own figures between two scrapes.
@@ -117,6 +142,7 @@ type nodeFigures struct {
 	schedP50, schedP99, schedP999 float64
 	pauses, pauseMax              float64
 	gcCPU, assistCPU, cpu         float64
+	goroutines                    float64 // started (0: the node does not say)
 }
 
 func nodeFiguresOf(before, after scrape) nodeFigures {
@@ -132,6 +158,7 @@ func nodeFiguresOf(before, after scrape) nodeFigures {
 	}
 	d := func(name string) float64 { return after.values[name] - before.values[name] }
 	n.gcCPU, n.assistCPU, n.cpu = d(metricGCCPU), d(metricAssistCPU), d(metricProcessCPU)
+	n.goroutines = d(metricGoroutines)
 	return n
 }
 
@@ -295,6 +322,27 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 		lat   offerLatencies
 		stats counters
 	)
+	// Every agent goes ready before the traffic is timed and measured:
+	// 10 000 desks going ready in the same second, which no center sees,
+	// weighed on the first offers and on the node's figures per chat.
+	actx, stopAgents := context.WithCancel(ctx)
+	defer stopAgents()
+	agentThink := cfg.agentThinkTime()
+	var awg, ready sync.WaitGroup
+	ready.Add(len(agents))
+	tr := time.Now()
+	for _, a := range agents {
+		awg.Add(1)
+		go func() { defer awg.Done(); a.work(actx, tg.offerTimeoutOr(), &lat, &stats, agentThink, ready.Done) }()
+	}
+	allReady := make(chan struct{})
+	go func() { ready.Wait(); close(allReady) }()
+	select {
+	case <-allReady:
+	case <-ctx.Done():
+		return rep, fmt.Errorf("agents going ready: %w", ctx.Err())
+	}
+	rep.readying = time.Since(tr)
 	var scrapeBefore scrape
 	if tg.scrape != nil {
 		scrapeBefore, _ = tg.scrape()
@@ -305,22 +353,17 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	}
 	tctx, stopTraffic := context.WithTimeout(ctx, cfg.duration)
 	defer stopTraffic()
-	// The traffic is timed from here: starting 10 000 agent goroutines can
-	// keep this one off the CPU for seconds on a starved client, and timing
-	// from after that made full runs look cut short.
 	t1 := time.Now()
-	var awg sync.WaitGroup
-	for _, a := range agents {
-		awg.Add(1)
-		go func() { defer awg.Done(); a.work(tctx, tg.offerTimeoutOr(), &lat, &stats) }()
-	}
+	schedBefore := clientSched()
 	var cwg sync.WaitGroup
 	for i := range cfg.customers {
 		cwg.Add(1)
 		go func() {
 			defer cwg.Done()
+			th := cfg.customerThink(i)
+			th.sleep(tctx, th.first())
 			for tctx.Err() == nil {
-				err := chatOnce(tctx, base, cfg.messages, i, &stats)
+				err := chatOnce(tctx, base, cfg.messages, i, &stats, th)
 				if re := (*refusedError)(nil); errors.As(err, &re) {
 					stats.refusedBy(re.limit)
 					pause(tctx, re.wait)
@@ -338,6 +381,8 @@ func run(ctx context.Context, cfg config, start func(context.Context, int) (*tar
 	}
 	cwg.Wait()
 	rep.traffic = time.Since(t1)
+	rep.clientWaits, rep.clientSched = schedQuantiles(schedBefore, clientSched(), .50, .99, .999)
+	stopAgents()
 	for _, a := range agents {
 		a.ws.Close()
 	}
@@ -515,8 +560,11 @@ func answerPings(ws *websocket.Conn) {
 
 type agent struct {
 	ws     *websocket.Conn
+	mu     sync.Mutex // one writer at a time: replies may go out after a think time
 	n      int
 	frames chan received // from listen, once the desk is up; closed when the socket is
+	quit   chan struct{} // closed: listen stops (nil: it runs until the socket closes)
+	err    error         // why listen stopped, set before frames is closed
 }
 
 // received is a frame and when it came off the socket: at is when the
@@ -538,9 +586,14 @@ func (a *agent) listen() {
 	for {
 		_, b, err := a.ws.ReadMessage()
 		if err != nil {
+			a.err = err
 			return
 		}
-		a.frames <- received{b: b, at: time.Now(), kernel: kernelStamp(a.ws.UnderlyingConn())}
+		select {
+		case a.frames <- received{b: b, at: time.Now(), kernel: kernelStamp(a.ws.UnderlyingConn())}:
+		case <-a.quit:
+			return
+		}
 	}
 }
 
@@ -605,6 +658,8 @@ func connectAgent(ctx context.Context, base, login, password string) (*agent, er
 }
 
 func (a *agent) send(typ string, data any) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.n++
 	return a.ws.WriteJSON(map[string]any{"type": typ, "id": "l" + strconv.Itoa(a.n), "data": data})
 }
@@ -622,7 +677,7 @@ func (a *agent) readAt() (agentdesk.Frame, received, error) {
 	if a.frames != nil {
 		var ok bool
 		if r, ok = <-a.frames; !ok {
-			err = io.ErrUnexpectedEOF
+			err = cmp.Or(a.err, io.ErrUnexpectedEOF)
 		}
 	} else {
 		_, r.b, err = a.ws.ReadMessage()
@@ -634,24 +689,37 @@ func (a *agent) readAt() (agentdesk.Frame, received, error) {
 	return f, r, json.Unmarshal(r.b, &f)
 }
 
-// work answers the desk like a quick agent: accept every offer, answer
-// every customer message, end the chat when the customer leaves, finish
-// wrap-up at once.
-func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offerLatencies, stats *counters) {
+// work answers the desk like a quick agent: go ready (readied is called
+// once the node acknowledged it, or the desk failed), accept every offer,
+// answer every customer message (after a think time, if th has one), end
+// the chat when the customer leaves, finish wrap-up at once.
+func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offerLatencies, stats *counters, th *think, readied func()) {
+	var readyOnce sync.Once
+	isReady := func() { readyOnce.Do(readied) }
+	defer isReady()
+	var lostOnce sync.Once
 	lost := func() {
 		if ctx.Err() == nil {
-			stats.desksLost.Add(1)
+			lostOnce.Do(func() { stats.desksLost.Add(1) })
 		}
 	}
+	// Replies after a think time go from goroutines of their own, so that
+	// the desk reads its other frames (offers) meanwhile; they end with ctx.
+	var replies sync.WaitGroup
+	defer replies.Wait()
 	if a.send("state.ready", nil) != nil {
 		lost()
 		return
 	}
+	readyID := "l" + strconv.Itoa(a.n) // no other sender yet
 	for ctx.Err() == nil {
 		f, got, err := a.readAt()
 		if err != nil {
 			lost()
 			return
+		}
+		if f.Re == readyID {
+			isReady()
 		}
 		var d struct {
 			Contact   string    `json:"contact_id"`
@@ -672,7 +740,16 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offer
 		case "chat.message":
 			if d.From == "customer" {
 				stats.messages.Add(1)
-				err = a.send("chat.send", map[string]string{"contact_id": d.Contact, "msg_id": "r" + d.MsgID, "text": "re: " + d.Text})
+				reply := map[string]string{"contact_id": d.Contact, "msg_id": "r" + d.MsgID, "text": "re: " + d.Text}
+				if pause := th.next(); pause > 0 {
+					replies.Go(func() {
+						if th.sleep(ctx, pause); ctx.Err() == nil && a.send("chat.send", reply) != nil {
+							lost()
+						}
+					})
+					break
+				}
+				err = a.send("chat.send", reply)
 			}
 		case "wrapup.started":
 			err = a.send("wrapup.done", map[string]string{"contact_id": d.Contact, "code": "resolved"})
@@ -685,8 +762,8 @@ func (a *agent) work(ctx context.Context, offerTimeout time.Duration, lat *offer
 }
 
 // chatOnce is one customer's chat: start, ask for an agent, exchange
-// messages, leave.
-func chatOnce(ctx context.Context, base string, messages, who int, stats *counters) error {
+// messages (each after a think time, if th has one), leave.
+func chatOnce(ctx context.Context, base string, messages, who int, stats *counters, th *think) error {
 	body, _ := json.Marshal(map[string]string{"name": "load " + strconv.Itoa(who)})
 	resp, err := http.Post(base+"/chat/api/start", "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -725,7 +802,9 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 	answerPings(ws)
 	stop := context.AfterFunc(ctx, func() { ws.Close() })
 	defer stop()
-	c := &agent{ws: ws}
+	c := &agent{ws: ws, frames: make(chan received, 64), quit: make(chan struct{})}
+	defer close(c.quit)
+	go c.listen()
 	if err := c.send("hello", nil); err != nil {
 		return step("write", err)
 	}
@@ -735,10 +814,24 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 		return step("write", err)
 	}
 	sent, got := 0, 0
+	var due <-chan time.Time // the next message goes when the customer has thought
 	for {
-		f, err := c.read()
-		if err != nil {
-			return step("read", err)
+		var f agentdesk.Frame
+		select {
+		case <-due:
+			due = nil
+			sent++
+			if err := c.send("chat.send", map[string]string{"msg_id": "m" + strconv.Itoa(sent), "text": "你好 " + strconv.Itoa(sent)}); err != nil {
+				return step("write", err)
+			}
+			continue
+		case r, ok := <-c.frames:
+			if !ok {
+				return step("read", cmp.Or(c.err, io.ErrUnexpectedEOF))
+			}
+			if err := json.Unmarshal(r.b, &f); err != nil {
+				return step("read", err)
+			}
 		}
 		var m struct {
 			From string `json:"from"`
@@ -756,11 +849,8 @@ func chatOnce(ctx context.Context, base string, messages, who int, stats *counte
 				}
 				continue
 			}
-			if sent < messages && sent == got {
-				sent++
-				if err := c.send("chat.send", map[string]string{"msg_id": "m" + strconv.Itoa(sent), "text": "你好 " + strconv.Itoa(sent)}); err != nil {
-					return step("write", err)
-				}
+			if sent < messages && sent == got && due == nil {
+				due = th.wait(th.next())
 			}
 		case f.Type == "chat.ended":
 			stats.chats.Add(1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,17 @@ process_cpu_seconds_total 10
 	}
 	if n.gcCPU != 0.5 || n.cpu != 0 || n.offers != 0 {
 		t.Fatalf("counters: %+v", n)
+	}
+}
+
+func TestClientSchedQuantiles(t *testing.T) {
+	before := &rtmetrics.Float64Histogram{Counts: []uint64{1, 1, 1}, Buckets: []float64{0, 0.001, 0.01, math.Inf(1)}}
+	after := &rtmetrics.Float64Histogram{Counts: []uint64{91, 10, 2}, Buckets: before.Buckets}
+	n, q := schedQuantiles(before, after, .5, .99, 1)
+	if n != 100 || q[0] != time.Millisecond || q[1] != 10*time.Millisecond || q[2] != -1 {
+		t.Fatalf("got %d waits, %v; want 100, [1ms 10ms -1]", n, q)
+	}
+	if clientSched() == nil {
+		t.Fatal("no /sched/latencies in this runtime")
 	}
 }

@@ -34,6 +34,7 @@ const (
 	maxAgents    = 10000
 	maxCustomers = 5000
 	maxDuration  = 2 * time.Minute
+	maxThink     = time.Minute
 )
 
 func main() {
@@ -56,6 +57,8 @@ func main() {
 	flag.IntVar(&cfg.customers, "customers", 100, fmt.Sprintf("concurrent chat customers (≤ %d)", maxCustomers))
 	flag.IntVar(&cfg.messages, "messages", 5, "messages each way per chat")
 	flag.DurationVar(&cfg.duration, "duration", 20*time.Second, fmt.Sprintf("length of the traffic phase (≤ %v)", maxDuration))
+	flag.DurationVar(&cfg.think, "think", 0, fmt.Sprintf("a customer's mean pause before each message (drawn from [think/2, 3·think/2]; the first chat starts within one think time; ≤ %v). 0: churn, every customer chats back to back", maxThink))
+	flag.DurationVar(&cfg.agentThink, "agent-think", 0, fmt.Sprintf("an agent's mean pause before answering a customer's message (as -think; ≤ %v)", maxThink))
 	url := flag.String("url", "", "load a running `hotline serve` at this base URL (loopback only; agents from `hotline-load seed`) instead of a child test center")
 	password := flag.String("password", "", "the seeded load agents' password (with -url)")
 	debug := flag.String("debug-url", "", "with -url: the node's debug.addr (http://127.0.0.1:PORT); memory is read after a forced collection")
@@ -125,6 +128,22 @@ func loopback(raw string) error {
 type config struct {
 	agents, customers, messages int
 	duration                    time.Duration
+	think, agentThink           time.Duration // mean pauses before a message (think.go); 0: none
+	// after replaces time.After for the think times (tests).
+	after func(time.Duration) <-chan time.Time
+}
+
+// customerThink is customer i's think time (its own random draws).
+func (c config) customerThink(i int) *think { return c.withClock(newThink(c.think, uint64(i)+1)) }
+
+// agentThinkTime is the agents' think time (one source of draws for all).
+func (c config) agentThinkTime() *think { return c.withClock(newThink(c.agentThink, 0)) }
+
+func (c config) withClock(t *think) *think {
+	if c.after != nil {
+		t.after = c.after
+	}
+	return t
 }
 
 func (c config) validate() error {
@@ -137,6 +156,10 @@ func (c config) validate() error {
 		return fmt.Errorf("-messages %d outside [0, 100]", c.messages)
 	case c.duration <= 0 || c.duration > maxDuration:
 		return fmt.Errorf("-duration %v outside (0, %v]", c.duration, maxDuration)
+	case c.think < 0 || c.think > maxThink:
+		return fmt.Errorf("-think %v outside [0, %v]", c.think, maxThink)
+	case c.agentThink < 0 || c.agentThink > maxThink:
+		return fmt.Errorf("-agent-think %v outside [0, %v]", c.agentThink, maxThink)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func TestRefusedStartIsNotDialed(t *testing.T) {
 		})
 		srv := httptest.NewServer(mux)
 		var stats counters
-		err := chatOnce(context.Background(), srv.URL, 1, 1, &stats)
+		err := chatOnce(context.Background(), srv.URL, 1, 1, &stats, nil)
 		srv.Close()
 		if n := dials.Load(); n != 0 {
 			t.Errorf("status %d: dialed %d times after a refused start, want 0", tc.status, n)

@@ -61,9 +61,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	reg.MustRegister(
 		// Besides the default gauges, the scheduler's run-queue latency,
 		// the GC's pauses and its CPU (assists apart): what an offer's
-		// tail on a busy node is made of (hotline-load reports them).
+		// tail on a busy node is made of, and the goroutines started
+		// (hotline-load reports them per chat).
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{
-			Matcher: regexp.MustCompile(`^/(sched/latencies:seconds|sched/pauses/total/gc:seconds|cpu/classes/gc/(mark/assist|total):cpu-seconds)$`)})),
+			Matcher: regexp.MustCompile(`^/(sched/latencies:seconds|sched/pauses/total/gc:seconds|sched/goroutines-created:goroutines|cpu/classes/gc/(mark/assist|total):cpu-seconds)$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
 	)

@@ -154,7 +154,7 @@ func (s *Store) RequestOf(ctx context.Context, actor, key string) (string, strin
 
 // ForgetRequests deletes idempotency keys older than before.
 func (s *Store) ForgetRequests(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.q.exec(ctx, `DELETE FROM admin_requests WHERE created_at < $1`, ts(before))
+	n, err := s.q.exec(interruptible(ctx), `DELETE FROM admin_requests WHERE created_at < $1`, ts(before))
 	return n, wrap("forget requests", err)
 }
 

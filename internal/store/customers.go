@@ -100,6 +100,6 @@ func (s *Store) SetCustomerTier(ctx context.Context, id string, tier Tier, now t
 // CountCustomers counts the customers.
 func (s *Store) CountCustomers(ctx context.Context) (int, error) {
 	var n int
-	err := s.q.queryRow(ctx, `SELECT count(*) FROM customers`).Scan(&n)
+	err := s.q.queryRow(interruptible(ctx), `SELECT count(*) FROM customers`).Scan(&n)
 	return n, wrap("count customers", err)
 }

@@ -148,7 +148,11 @@ func (s *Store) insertEvents(ctx context.Context, events []event.Event, data []s
 	}
 	if p, ok := s.q.(preparer); ok {
 		// SQLite: one prepared statement, executed per row, in the
-		// caller's transaction.
+		// caller's transaction, under a context that cannot end (querier.go).
+		ctx, err := bounded(ctx)
+		if err != nil {
+			return wrap("append events", err)
+		}
 		stmt, err := p.prepare(ctx, `INSERT INTO events (id, type, at, contact_id, agent_id, queue, actor, data, node)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
@@ -263,6 +267,6 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]StoredEvent, error
 // CountEvents counts the events in the log.
 func (s *Store) CountEvents(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.q.queryRow(ctx, `SELECT count(*) FROM events`).Scan(&n)
+	err := s.q.queryRow(interruptible(ctx), `SELECT count(*) FROM events`).Scan(&n)
 	return n, wrap("count events", err)
 }

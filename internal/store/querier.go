@@ -159,9 +159,50 @@ func (s sqlQuerier) stmt(ctx context.Context, q string) *sql.Stmt {
 	return s.cache.get(ctx, q)
 }
 
+// Contexts of SQLite statements. modernc.org/sqlite starts a goroutine for
+// every statement run under a context that can end (interruptOnDone, to
+// interrupt it then), and database/sql one more for every row set read
+// under one (Rows.awaitDone): at a desk's chat load that was over 12 000
+// short-lived goroutines in 5 s, more than the desks' own
+// (docs/desk-protocol.md, "Measured"). A statement on the embedded file
+// that touches a few rows by key finishes in microseconds and waits for
+// another writer at most busy_timeout, so it runs under a context that
+// cannot end (context.WithoutCancel keeps the values): no goroutine. It
+// is still not started under a context that has already ended. Two kinds
+// keep the caller's context, so that a shutdown or a client that left
+// interrupts them: reads of many rows (query), and statements over a
+// whole table marked by their method with interruptible (the purges).
+// PostgreSQL keeps every context: there it also bounds the wait on the
+// network.
+type interruptibleKey struct{}
+
+// interruptible marks ctx: a SQLite statement run under it may be
+// interrupted when ctx ends (a purge over a whole table).
+func interruptible(ctx context.Context) context.Context {
+	return context.WithValue(ctx, interruptibleKey{}, true)
+}
+
+// bounded is the context a short SQLite statement runs under (above), or
+// ctx's error when it has ended already.
+func bounded(ctx context.Context) (context.Context, error) {
+	if ctx.Done() == nil {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ctx.Value(interruptibleKey{}) != nil {
+		return ctx, nil
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	var res sql.Result
-	var err error
+	ctx, err := bounded(ctx)
+	if err != nil {
+		return 0, err
+	}
 	if st := s.stmt(ctx, q); st != nil {
 		res, err = st.ExecContext(ctx, args...)
 	} else {
@@ -188,6 +229,10 @@ func (s sqlQuerier) query(ctx context.Context, q string, args ...any) (rows, err
 }
 
 func (s sqlQuerier) queryRow(ctx context.Context, q string, args ...any) row {
+	ctx, err := bounded(ctx)
+	if err != nil {
+		return errRow{err}
+	}
 	if st := s.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -211,6 +256,11 @@ func (s sqlQuerier) prepare(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 
 type sqlRows struct{ *sql.Rows }
+
+// errRow is a row that was not read: its Scan returns err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }
 

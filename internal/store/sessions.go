@@ -88,7 +88,7 @@ func (s *Store) AgentSessions(ctx context.Context, agentID string, now time.Time
 // DeleteSessionsBefore removes sessions that expired or were revoked before
 // cutoff and returns how many.
 func (s *Store) DeleteSessionsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
-	n, err := s.q.exec(ctx, `DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1`, ts(cutoff))
+	n, err := s.q.exec(interruptible(ctx), `DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1`, ts(cutoff))
 	return n, wrap("delete old sessions", err)
 }
 

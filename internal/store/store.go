@@ -217,6 +217,12 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 	}
 	switch s.dialect {
 	case SQLite:
+		// BEGIN and COMMIT run under the context given here: one that
+		// cannot end, as for every short statement (querier.go).
+		ctx, err := bounded(ctx)
+		if err != nil {
+			return wrap("begin", err)
+		}
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return wrap("begin", err)

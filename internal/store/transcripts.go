@@ -79,6 +79,6 @@ func (s *Store) Transcripts(ctx context.Context, contactIDs ...string) (map[stri
 // PurgeTranscripts deletes the messages written before before and tells
 // how many went.
 func (s *Store) PurgeTranscripts(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.q.exec(ctx, `DELETE FROM transcript_messages WHERE at < $1`, ts(before))
+	n, err := s.q.exec(interruptible(ctx), `DELETE FROM transcript_messages WHERE at < $1`, ts(before))
 	return n, wrap("purge transcripts", err)
 }
