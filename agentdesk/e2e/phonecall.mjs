@@ -133,6 +133,8 @@ try {
   await desk.click('#btn-phone-answer');
   await desk.waitForSelector('#phone.connected');
   await desk.waitForSelector('#call-tools:not([hidden])');
+  // The empty chat pane says the agent is on another contact, not "go ready".
+  await desk.waitForFunction(() => document.querySelector('#no-chats').textContent.includes('其他接入'), null, { timeout: T });
 
   console.error('step: the caller is heard, the agent speaks');
   const st = await waitStats(desk, (s) => s.received > 100 && s.energy > 0.01 && s.sent > 200, 'audio both ways');

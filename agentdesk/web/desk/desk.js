@@ -124,6 +124,11 @@ function renderState() {
   const p = $('state');
   p.className = 'pill ' + s.state;
   p.textContent = t('state.' + s.state) + (s.state === 'not_ready' && s.reason ? ' · ' + reason(s.reason) : '');
+  // The empty chat pane says what the agent's state means for chats.
+  const none = { ready: 'chat.none_ready', reserved: 'chat.none_busy', busy: 'chat.none_busy', wrap_up: 'chat.none_wrap' }[s.state] || 'chat.none';
+  const nc = $('no-chats');
+  nc.dataset.i18n = none;
+  nc.textContent = t(none);
   $('btn-ready').disabled = s.state === 'ready';
   $('btn-not-ready').disabled = s.state === 'not_ready' && s.reason === $('reason').value;
 }
