@@ -8,11 +8,10 @@ import (
 	"time"
 )
 
-// A stop with a call live: the node is not ready at once (/readyz 503, or
-// its listener already closed, as a load balancer sees either), SIP
-// refuses new work with 503 while the call goes on, and once the caller
-// hangs up serve exits cleanly. At no point after SIP refuses does /readyz
-// answer 200.
+// A stop with a call live: the node is not ready at once (/readyz 503),
+// SIP refuses new work with 503 while the call goes on and HTTP serves on
+// (503 on /readyz, the agents' desks keep their API), and once the caller
+// hangs up serve exits cleanly.
 func TestStopDrainsLiveCall(t *testing.T) {
 	r := start(t, "--data-dir", t.TempDir(), "--ivr-always-open", "--sip-drain-timeout", "10m")
 	waitReady(t, r.base)
@@ -53,12 +52,17 @@ func TestStopDrainsLiveCall(t *testing.T) {
 		default:
 			t.Fatalf("OPTIONS while stopping: %s", status)
 		}
-		// Not ready from the moment the stop began: never 200 here.
-		if resp, err := client.Get(r.base + "/readyz"); err == nil {
+		// Not ready from the moment the stop began: never 200 here. Once
+		// SIP refuses, HTTP still serves (the calls drain) and says 503.
+		resp, err := client.Get(r.base + "/readyz")
+		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				t.Fatalf("/readyz 200 while stopping (OPTIONS: %s)", status)
 			}
+		}
+		if refused && (err != nil || resp.StatusCode != 503) {
+			t.Fatalf("/readyz while SIP drains a live call: %v %v, want 503 (HTTP serves until the calls end)", err, resp)
 		}
 	}
 	select {

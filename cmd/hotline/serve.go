@@ -313,13 +313,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, e env) erro
 	}
 	h.draining.Store(true)
 	stopPhone() // /readyz is not ready first; then SIP refuses new calls (503) and live ones finish
+	// HTTP serves on while the calls drain: /readyz answers 503 to the
+	// load balancer, and the agents on those calls keep their desk's API.
+	<-phoneDone
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("requests still running at the end of the grace period; closing them", "err", err)
 		srv.Close()
 	}
-	<-phoneDone
 	stopSweep()
 	stopCore() // stops the desk gateway, the ticket loops, then the ACD (saving its state)
 	<-coreDone
