@@ -2,8 +2,6 @@ package sip
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/hotline10000/hotline/ivr"
-	"github.com/hotline10000/hotline/ivr/media"
 )
 
 // TestAbsurdDTMF (issue 11, bad input: absurd DTMF durations): over the
@@ -22,20 +19,8 @@ import (
 // 4733 key held past the 16-bit duration (sent in two segments) is one key,
 // and the call goes on: the next INFO key reaches the flow.
 func TestAbsurdDTMF(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	pacer := media.NewPacer(ctx)
-	t.Cleanup(func() { cancel(); pacer.Wait() })
-	m, err := NewRTPMedia(pacer, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caller, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
 	got := make(chan string, 4)
-	ts := startServer(t, Options{Media: m}, func(ctx context.Context, ch ivr.Channel) error {
+	call := answerOverRealMedia(t, func(ctx context.Context, ch ivr.Channel) error {
 		for range 2 {
 			in, err := ch.Receive(ctx, time.Time{}, nil)
 			if err != nil {
@@ -45,15 +30,7 @@ func TestAbsurdDTMF(t *testing.T) {
 		}
 		return ch.Hangup(ctx)
 	})
-	u := newUAC(t, ts.Addr("udp"))
-	sdp := strings.Replace(callerSDP, "40000", fmt.Sprint(caller.LocalAddr().(*net.UDPAddr).Port), 1)
-	u.send(u.request("INVITE", "10000", sdp))
-	res := u.expect(200)
-	u.ack("10000")
-	ans, err := ParseOffer(res.Body())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, u, caller, leg := call.ts, call.u, call.caller, call.leg
 	info := func(ct, body string) *sip.Response {
 		t.Helper()
 		u.send(strings.Replace(u.request("INFO", "10000", body), "application/sdp", ct, 1))
@@ -75,7 +52,6 @@ func TestAbsurdDTMF(t *testing.T) {
 	}
 	// Key 7 held for over 8 s: a segment at the longest duration without
 	// the end bit, then the next segment at its timestamp + 0xFFFF, ended.
-	leg := net.UDPAddrFromAddrPort(ans.Remote)
 	send := func(seq uint16, ts uint32, dur uint16, end bool) {
 		e := byte(10)
 		if end {

@@ -132,9 +132,19 @@ func TestInviteFlood(t *testing.T) {
 	}
 }
 
-// TestBadRTP: with the real media leg, RTP from a stranger and truncated
-// RTP are dropped and counted; the caller's key still reaches the flow.
-func TestBadRTP(t *testing.T) {
+// realMediaCall is a call answered over the real media leg (a pacer and
+// RTPMedia), its flow given: the server, the caller's SIP agent, the
+// caller's RTP socket (in the offer) and the server leg's RTP address
+// (from the answer).
+type realMediaCall struct {
+	ts     *testServer
+	u      *uac
+	caller *net.UDPConn
+	leg    *net.UDPAddr
+}
+
+func answerOverRealMedia(t *testing.T, flow func(ctx context.Context, ch ivr.Channel) error) realMediaCall {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pacer := media.NewPacer(ctx)
 	t.Cleanup(func() { cancel(); pacer.Wait() })
@@ -146,21 +156,8 @@ func TestBadRTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer caller.Close()
-	stranger, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stranger.Close()
-	got := make(chan string, 1)
-	ts := startServer(t, Options{Media: m}, func(ctx context.Context, ch ivr.Channel) error {
-		in, err := ch.Receive(ctx, time.Time{}, nil)
-		if err != nil {
-			return err
-		}
-		got <- in.Digits
-		return ch.Hangup(ctx)
-	})
+	t.Cleanup(func() { caller.Close() })
+	ts := startServer(t, Options{Media: m}, flow)
 	u := newUAC(t, ts.Addr("udp"))
 	sdp := strings.Replace(callerSDP, "40000", fmt.Sprint(caller.LocalAddr().(*net.UDPAddr).Port), 1)
 	u.send(u.request("INVITE", "10000", sdp))
@@ -170,7 +167,27 @@ func TestBadRTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leg := net.UDPAddrFromAddrPort(ans.Remote)
+	return realMediaCall{ts: ts, u: u, caller: caller, leg: net.UDPAddrFromAddrPort(ans.Remote)}
+}
+
+// TestBadRTP: with the real media leg, RTP from a stranger and truncated
+// RTP are dropped and counted; the caller's key still reaches the flow.
+func TestBadRTP(t *testing.T) {
+	stranger, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	got := make(chan string, 1)
+	call := answerOverRealMedia(t, func(ctx context.Context, ch ivr.Channel) error {
+		in, err := ch.Receive(ctx, time.Time{}, nil)
+		if err != nil {
+			return err
+		}
+		got <- in.Digits
+		return ch.Hangup(ctx)
+	})
+	ts, u, caller, leg := call.ts, call.u, call.caller, call.leg
 	pkt := func(pt uint8, seq uint16, ts uint32, payload []byte) []byte {
 		b, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: 9}, Payload: payload}).Marshal()
 		if err != nil {
